@@ -1,0 +1,65 @@
+"""The ``tracekit`` command line.
+
+Each command lives in a module of this package that exposes ``register(subparsers)``; every
+command's handler takes the parsed namespace and returns an exit code. ``main`` turns tracekit's
+own errors into one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from tracekit.cli import query_commands, run_commands
+from tracekit.exceptions import StoreNotFoundError, TraceNotFoundError, TracekitError
+
+EXIT_USAGE = 2
+EXIT_ERROR = 1
+EXIT_NOT_FOUND = 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (not the whole usage block)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser, one subcommand per module's ``register``."""
+    parser = _Parser(
+        prog="tracekit",
+        description="Observability and trace replay for LLM agent runs.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    query_commands.register(sub)
+    run_commands.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``tracekit`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except (StoreNotFoundError, TraceNotFoundError) as exc:
+        sys.stderr.write(f"tracekit: error: {exc}\n")
+        return EXIT_NOT_FOUND
+    except TracekitError as exc:
+        sys.stderr.write(f"tracekit: error: {exc}\n")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        sys.stderr.write("tracekit: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        # `tracekit traces | head` closes the pipe early; that is not an error.
+        return 0
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

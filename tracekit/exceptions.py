@@ -1,0 +1,116 @@
+"""tracekit's exception hierarchy.
+
+::
+
+    TracekitError                      base of every error tracekit raises on purpose
+    ├── ConfigError                    a bad option, flag value, price table or environment setting
+    ├── StoreError                     the store cannot be opened, read or written
+    │   ├── StoreNotFoundError         the store file does not exist (reading commands)
+    │   ├── StoreLockedError           the store stayed locked by another process past the wait limit
+    │   └── TraceNotFoundError         no trace matches an id or id prefix (or the prefix is ambiguous)
+    ├── ModelError                     a model call failed
+    │   └── TransientModelError        a model call failed in a way worth retrying (overload, 5xx, timeout)
+    ├── ToolError                      a tool raised; wraps the original exception
+    ├── OutputValidationError          an agent's output did not validate against its output type
+    ├── WorkflowStopped                a guardrail ended the run (carries the reason and the partial result)
+    │   ├── LimitExceeded              max steps / cost / seconds / tokens, or recursion depth
+    │   ├── LoopDetected               the same action with the same arguments repeated too often
+    │   └── CircuitOpen                an agent's circuit breaker is open
+    └── ApprovalDenied                 a human approval gate denied a consequential tool call
+
+Every class says when it is raised. Telemetry failures are never raised to the user's program:
+they are logged once (see :func:`tracekit.telemetry.handle_internal_errors`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class TracekitError(Exception):
+    """Base class of every error tracekit raises on purpose."""
+
+
+class ConfigError(TracekitError):
+    """Raised for a bad option, flag value, price table or environment setting."""
+
+
+class StoreError(TracekitError):
+    """Raised when the store cannot be opened, read or written."""
+
+
+class StoreNotFoundError(StoreError):
+    """Raised by reading commands when the store file does not exist."""
+
+
+class StoreLockedError(StoreError):
+    """Raised when another process kept the store locked for longer than the wait limit."""
+
+
+class TraceNotFoundError(StoreError):
+    """Raised when no trace matches an id or id prefix, or a prefix matches several traces."""
+
+
+class ModelError(TracekitError):
+    """Raised when a model call fails."""
+
+
+class TransientModelError(ModelError):
+    """Raised when a model call fails in a way worth retrying (overload, 5xx, timeout)."""
+
+
+class ToolError(TracekitError):
+    """Raised when a tool function raises; ``__cause__`` is the tool's own exception."""
+
+    def __init__(self, tool: str, message: str) -> None:
+        super().__init__(f"tool {tool!r} failed: {message}")
+        self.tool = tool
+
+
+class OutputValidationError(TracekitError):
+    """Raised when an agent's output does not validate against its declared output type."""
+
+    def __init__(self, agent: str, message: str) -> None:
+        super().__init__(f"agent {agent!r} returned an invalid output: {message}")
+        self.agent = agent
+
+
+class WorkflowStopped(TracekitError):
+    """Raised inside a run when a guardrail ends it; the run returns a partial result."""
+
+    reason: str = "stopped"
+
+    def __init__(self, message: str, *, partial: Any = None) -> None:
+        super().__init__(message)
+        self.partial = partial
+
+
+class LimitExceeded(WorkflowStopped):
+    """Raised when max steps, max cost, max seconds, an agent token budget or depth is exceeded."""
+
+    def __init__(self, limit: str, value: float, observed: float) -> None:
+        super().__init__(f"limit {limit} exceeded: {observed:g} > {value:g}")
+        self.limit = limit
+        self.value = value
+        self.observed = observed
+        self.reason = f"limit:{limit}"
+
+
+class LoopDetected(WorkflowStopped):
+    """Raised when an agent repeats the same action with the same arguments too many times."""
+
+    reason = "loop"
+
+
+class CircuitOpen(WorkflowStopped):
+    """Raised when an agent's circuit breaker is open and it has no fallback."""
+
+    reason = "circuit_open"
+
+
+class ApprovalDenied(TracekitError):
+    """Raised when a human approval gate denies a consequential tool call."""
+
+    def __init__(self, tool: str, reason: str) -> None:
+        super().__init__(f"approval denied for tool {tool!r}: {reason}")
+        self.tool = tool

@@ -1,0 +1,170 @@
+"""Claude through the official ``anthropic`` SDK.
+
+The SDK (2.x) traces itself: given tracekit's tracer provider with content mode on, it emits one
+``anthropic.messages.create`` CLIENT span per call, in the GenAI semconv shape, under the current
+span. So this client adds no span of its own; the enricher completes the SDK's span with cost and
+finish reasons. Tests inject an ``httpx2`` transport; nothing is monkeypatched.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import anthropic
+import httpx2
+from opentelemetry.trace import TracerProvider
+
+from tracekit.exceptions import ModelError, TransientModelError
+from tracekit.models.base import ModelRequest, ModelResponse, Usage
+from tracekit.models.messages import (
+    ChatMessage,
+    TextPart,
+    ToolCallPart,
+    ToolCallResponsePart,
+)
+
+ANTHROPIC_PROVIDER = "anthropic"
+
+_TRANSIENT = (
+    anthropic.RateLimitError,
+    anthropic.InternalServerError,
+    anthropic.APIConnectionError,
+)
+
+
+def to_anthropic_params(request: ModelRequest) -> dict[str, Any]:
+    """The ``messages.create`` keyword arguments for ``request``."""
+    messages: list[dict[str, Any]] = []
+    for message in request.messages:
+        blocks: list[dict[str, Any]] = []
+        for part in message.parts:
+            if isinstance(part, TextPart):
+                blocks.append({"type": "text", "text": part.content})
+            elif isinstance(part, ToolCallPart):
+                blocks.append(
+                    {"type": "tool_use", "id": part.id, "name": part.name, "input": part.arguments}
+                )
+            else:
+                response = part.response
+                blocks.append(
+                    {
+                        "type": "tool_result",
+                        "tool_use_id": part.id,
+                        "content": response if isinstance(response, str) else json.dumps(response),
+                    }
+                )
+        role = "assistant" if message.role == "assistant" else "user"
+        if messages and messages[-1]["role"] == role:
+            # The Messages API wants alternating roles; consecutive tool results merge.
+            messages[-1]["content"].extend(blocks)
+        else:
+            messages.append({"role": role, "content": blocks})
+    params: dict[str, Any] = {
+        "model": request.model,
+        "max_tokens": request.max_tokens,
+        "messages": messages,
+    }
+    if request.system:
+        params["system"] = request.system
+    if request.temperature is not None:
+        params["temperature"] = request.temperature
+    if request.tools:
+        params["tools"] = [
+            {"name": t.name, "description": t.description, "input_schema": t.input_schema}
+            for t in request.tools
+        ]
+    return params
+
+
+def from_anthropic_message(message: Any) -> ModelResponse:
+    """A :class:`ModelResponse` from the SDK's ``Message``."""
+    parts: list[TextPart | ToolCallPart | ToolCallResponsePart] = []
+    for block in message.content:
+        if block.type == "text":
+            parts.append(TextPart(content=block.text))
+        elif block.type == "tool_use":
+            parts.append(ToolCallPart(id=block.id, name=block.name, arguments=dict(block.input)))
+    usage = message.usage
+    cache_read = usage.cache_read_input_tokens or 0
+    cache_creation = usage.cache_creation_input_tokens or 0
+    finish = message.stop_reason or "end_turn"
+    return ModelResponse(
+        id=message.id,
+        model=message.model,
+        message=ChatMessage(role="assistant", parts=parts, finish_reason=finish),
+        finish_reason=finish,
+        usage=Usage(
+            # GenAI semconv: input tokens include cache reads and writes; the API's do not.
+            input_tokens=usage.input_tokens + cache_read + cache_creation,
+            output_tokens=usage.output_tokens,
+            cache_read_tokens=cache_read,
+            cache_creation_tokens=cache_creation,
+        ),
+    )
+
+
+class AnthropicModel:
+    """Model client for Claude.
+
+    ``http_client`` is for tests and proxies (``httpx2.Client(transport=...)``). Retries are
+    tracekit's (recorded as ``tracekit.retry`` events), so the SDK's own are off by default.
+    """
+
+    provider = ANTHROPIC_PROVIDER
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        http_client: httpx2.Client | None = None,
+        max_retries: int = 0,
+        timeout_s: float = 120.0,
+    ) -> None:
+        self._api_key = api_key
+        self._http_client = http_client
+        self._max_retries = max_retries
+        self._timeout_s = timeout_s
+        self._clients: dict[int, anthropic.Anthropic] = {}
+        self._lock = threading.Lock()
+
+    def _client(self, tracer_provider: TracerProvider | None) -> anthropic.Anthropic:
+        key = id(tracer_provider)
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                telemetry: Any = (
+                    {"tracer_provider": tracer_provider, "traces": {"content_mode": "content"}}
+                    if tracer_provider is not None
+                    else False
+                )
+                try:
+                    client = anthropic.Anthropic(
+                        api_key=self._api_key,
+                        http_client=self._http_client,
+                        max_retries=self._max_retries,
+                        timeout=self._timeout_s,
+                        open_telemetry=telemetry,
+                    )
+                except anthropic.AnthropicError as exc:
+                    raise ModelError(f"anthropic client: {exc}") from exc
+                self._clients[key] = client
+            return client
+
+    def complete(
+        self, request: ModelRequest, tracer_provider: TracerProvider | None
+    ) -> ModelResponse:
+        """Call ``messages.create``; the SDK emits the LLM span."""
+        client = self._client(tracer_provider)
+        try:
+            message = client.messages.create(**to_anthropic_params(request))
+        except _TRANSIENT as exc:
+            raise TransientModelError(f"anthropic: {exc}") from exc
+        except anthropic.APIStatusError as exc:
+            if exc.status_code in (408, 409, 429) or exc.status_code >= 500:
+                raise TransientModelError(f"anthropic: {exc}") from exc
+            raise ModelError(f"anthropic: {exc}") from exc
+        except anthropic.AnthropicError as exc:
+            raise ModelError(f"anthropic: {exc}") from exc
+        return from_anthropic_message(message)

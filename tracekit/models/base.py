@@ -1,0 +1,78 @@
+"""The interface every model client implements: one request in, one response out."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tracekit.models.messages import ChatMessage
+
+
+class ToolSpec(BaseModel):
+    """A tool as the model sees it: name, description, JSON schema of its arguments."""
+
+    model_config = ConfigDict(frozen=True)
+    name: str
+    description: str = ""
+    input_schema: dict[str, Any]
+
+
+class ModelRequest(BaseModel):
+    """One model call."""
+
+    model_config = ConfigDict(frozen=True)
+    model: str
+    system: str | None = None
+    messages: list[ChatMessage]
+    tools: list[ToolSpec] = Field(default_factory=list)
+    max_tokens: int = 1024
+    temperature: float | None = None
+
+    def cache_key(self) -> str:
+        """A hash of everything that decides the answer (the input-hash cache key)."""
+        return hashlib.sha256(self.model_dump_json(exclude_none=True).encode()).hexdigest()
+
+
+class Usage(BaseModel):
+    """Token usage; ``input_tokens`` includes cache tokens (GenAI semconv)."""
+
+    model_config = ConfigDict(frozen=True)
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_creation_tokens: int = 0
+
+    @property
+    def total(self) -> int:
+        """Input plus output tokens."""
+        return self.input_tokens + self.output_tokens
+
+
+class ModelResponse(BaseModel):
+    """The model's answer: one assistant message, its finish reason and usage."""
+
+    model_config = ConfigDict(frozen=True)
+    id: str
+    model: str
+    message: ChatMessage
+    finish_reason: str
+    usage: Usage
+    cost_usd: float | None = None
+    cached: bool = False
+
+
+@runtime_checkable
+class ModelClient(Protocol):
+    """Something that answers model requests and emits the LLM span for each call.
+
+    Implementations emit one ``chat {model}`` CLIENT span per call (the Anthropic client lets
+    the SDK emit its own), under the current span, with the tracer provider they are given.
+    """
+
+    provider: str
+
+    def complete(self, request: ModelRequest, tracer_provider: Any) -> ModelResponse:
+        """Answer ``request``; raise TransientModelError for errors worth retrying."""
+        ...

@@ -1,0 +1,73 @@
+"""The ``chat {model}`` span for model calls that the Anthropic SDK does not trace itself.
+
+The offline scripted model and the response cache emit this span; it has the same shape as the
+SDK's ``anthropic.messages.create`` span in content mode, so the store, the TUI and replay see
+one kind of LLM span whichever client answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
+
+from tracekit import semconv as sc
+from tracekit.models.base import ModelRequest, ModelResponse
+from tracekit.models.messages import messages_json, system_instructions_json
+
+
+def request_attributes(request: ModelRequest, provider: str) -> dict[str, Any]:
+    """The attributes known before the call, content included."""
+    attrs: dict[str, Any] = {
+        sc.GEN_AI_OPERATION_NAME: sc.OP_CHAT,
+        sc.GEN_AI_PROVIDER_NAME: provider,
+        sc.GEN_AI_REQUEST_MODEL: request.model,
+        sc.GEN_AI_REQUEST_MAX_TOKENS: request.max_tokens,
+        sc.GEN_AI_INPUT_MESSAGES: messages_json(request.messages),
+    }
+    if request.temperature is not None:
+        attrs[sc.GEN_AI_REQUEST_TEMPERATURE] = request.temperature
+    if request.system:
+        attrs[sc.GEN_AI_SYSTEM_INSTRUCTIONS] = system_instructions_json(request.system)
+    return attrs
+
+
+def set_response_attributes(span: Span, response: ModelResponse) -> None:
+    """Response model, id, finish reason, usage (input includes cache tokens) and output."""
+    usage = response.usage
+    span.set_attributes(
+        {
+            sc.GEN_AI_RESPONSE_MODEL: response.model,
+            sc.GEN_AI_RESPONSE_ID: response.id,
+            sc.GEN_AI_RESPONSE_FINISH_REASONS: (response.finish_reason,),
+            sc.GEN_AI_USAGE_INPUT_TOKENS: usage.input_tokens,
+            sc.GEN_AI_USAGE_OUTPUT_TOKENS: usage.output_tokens,
+            sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: usage.cache_read_tokens,
+            sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS: usage.cache_creation_tokens,
+            sc.GEN_AI_OUTPUT_MESSAGES: messages_json([response.message]),
+        }
+    )
+    if response.cost_usd is not None:
+        span.set_attribute(sc.TRACEKIT_COST_USD, response.cost_usd)
+    if response.cached:
+        span.set_attribute(sc.TRACEKIT_CACHE_HIT, True)
+
+
+@contextmanager
+def chat_span(tracer: Tracer, request: ModelRequest, provider: str) -> Iterator[Span]:
+    """A CLIENT span around one model call; an exception marks it ERROR with ``error.type``."""
+    with tracer.start_as_current_span(
+        sc.chat_span_name(request.model),
+        kind=SpanKind.CLIENT,
+        attributes=request_attributes(request, provider),
+        record_exception=True,
+        set_status_on_exception=False,
+    ) as span:
+        try:
+            yield span
+        except BaseException as exc:
+            span.set_status(Status(StatusCode.ERROR, str(exc)))
+            span.set_attribute(sc.ERROR_TYPE, type(exc).__qualname__)
+            raise

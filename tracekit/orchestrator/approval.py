@@ -1,0 +1,48 @@
+"""Human approval gate for consequential tools: propose → confirm → execute.
+
+An approver is a callback that gets the proposal and returns True to approve. The default asks
+on the terminal when there is one and denies otherwise, so an unattended run never executes a
+consequential action on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class ApprovalRequest(BaseModel):
+    """A proposed tool call waiting for a decision."""
+
+    model_config = ConfigDict(frozen=True)
+    agent: str
+    tool: str
+    arguments: dict[str, Any]
+
+
+Approver = Callable[[ApprovalRequest], bool]
+
+
+def deny_all(request: ApprovalRequest) -> bool:
+    """Deny every proposal."""
+    return False
+
+
+def approve_all(request: ApprovalRequest) -> bool:
+    """Approve every proposal (tests and trusted batch jobs)."""
+    return True
+
+
+def interactive_approver(request: ApprovalRequest) -> bool:
+    """Ask on the terminal; deny when stdin is not interactive."""
+    if not sys.stdin.isatty():
+        return False
+    arguments = json.dumps(request.arguments, sort_keys=True)
+    sys.stderr.write(f"\n{request.agent} wants to run {request.tool}({arguments}). Allow? [y/N] ")
+    sys.stderr.flush()
+    answer = sys.stdin.readline().strip().lower()
+    return answer in ("y", "yes")

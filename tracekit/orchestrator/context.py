@@ -1,0 +1,119 @@
+"""The run context an entrypoint (and a tool that asks for it) gets: handoffs, fan-out, state."""
+
+from __future__ import annotations
+
+import contextvars
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from tracekit.orchestrator.agent import Agent
+from tracekit.orchestrator.run_state import RunState, canonical_json
+
+StateT = TypeVar("StateT", bound=BaseModel | None)
+T = TypeVar("T")
+
+
+def _call_site(depth: int) -> str:
+    # Module and function, not line number: an edit above the call must not move it.
+    frame = sys._getframe(depth + 1)
+    return f"{frame.f_globals.get('__name__', '?')}.{frame.f_code.co_name}"
+
+
+class Context(Generic[StateT]):
+    """Handed to the entrypoint. ``call`` hands off to an agent, ``map`` fans out, ``state``
+    is the run's typed shared state (changes are recorded on the agent span that made them).
+    """
+
+    def __init__(
+        self,
+        run: RunState,
+        *,
+        state: StateT,
+        default_model: str,
+        agent_path: str | None = None,
+        agent: Agent | None = None,
+    ) -> None:
+        self.run = run
+        self.state: StateT = state
+        self.default_model = default_model
+        self.agent_path = agent_path
+        self.agent = agent
+
+    def child(self, agent_path: str, agent: Agent) -> Context[StateT]:
+        """The context tools of the agent at ``agent_path`` see (same run, same state)."""
+        return Context(
+            self.run,
+            state=self.state,
+            default_model=self.default_model,
+            agent_path=agent_path,
+            agent=agent,
+        )
+
+    def call(self, agent: Agent, payload: Any) -> Any:
+        """Hand ``payload`` to ``agent`` and return its validated output."""
+        from tracekit.orchestrator.runner import run_agent
+
+        return run_agent(
+            self,
+            agent,
+            payload,
+            handoff_from=self.agent.name if self.agent else self.run.workflow,
+            call_site=_call_site(1),
+        )
+
+    def map(
+        self,
+        agent: Agent,
+        payloads: Sequence[Any],
+        *,
+        max_concurrency: int = 4,
+    ) -> list[Any]:
+        """Run ``agent`` on every payload in parallel (at most ``max_concurrency`` at once).
+
+        Results come back in the order of ``payloads``. If a call fails, the others still
+        finish (their spans are complete), then the first failure is raised.
+        """
+        from tracekit.orchestrator.runner import run_agent
+
+        site = _call_site(1)
+        handoff_from = self.agent.name if self.agent else self.run.workflow
+
+        def one(payload: Any) -> Any:
+            return run_agent(self, agent, payload, handoff_from=handoff_from, call_site=site)
+
+        if not payloads:
+            return []
+        workers = max(1, min(max_concurrency, len(payloads)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tracekit-map") as pool:
+            # Each task runs in a copy of this context, so its spans nest under the current span.
+            futures = [
+                pool.submit(contextvars.copy_context().run, one, payload) for payload in payloads
+            ]
+            outcomes: list[tuple[Any, BaseException | None]] = []
+            for future in futures:
+                error = future.exception()
+                outcomes.append((None if error else future.result(), error))
+        for _, error in outcomes:
+            if error is not None:
+                raise error
+        return [value for value, _ in outcomes]
+
+    def state_snapshot(self) -> dict[str, Any] | None:
+        """The state as JSON-ready data, to diff against later."""
+        state = self.state
+        return state.model_dump(mode="json") if isinstance(state, BaseModel) else None
+
+    def state_changes(self, before: dict[str, Any] | None) -> str | None:
+        """JSON ``{field: [old, new]}`` of what changed since ``before``, or None."""
+        after = self.state_snapshot()
+        if before is None or after is None:
+            return None
+        changed = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+        return canonical_json(changed) if changed else None
+
+
+EntrypointFn = Callable[..., Any]

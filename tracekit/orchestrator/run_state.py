@@ -1,0 +1,131 @@
+"""The bookkeeping of one run: budgets, counters, loop detection; thread-safe for fan-out.
+
+Every guardrail that fires adds an event to the current span before it raises, so a stop is
+never silent.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from opentelemetry.trace import Span, Tracer, TracerProvider
+
+from tracekit import semconv as sc
+from tracekit.exceptions import LimitExceeded, LoopDetected
+from tracekit.models.base import Usage
+from tracekit.models.routing import ModelRouter, ResponseCache
+from tracekit.orchestrator.approval import Approver
+from tracekit.orchestrator.limits import Limits
+from tracekit.pricing import PriceTable
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted-key compact JSON, the form actions are compared in."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+@dataclass
+class RunState:
+    """Mutable state of one workflow run, shared by every agent call in it."""
+
+    workflow: str
+    tracer: Tracer
+    tracer_provider: TracerProvider
+    limits: Limits
+    router: ModelRouter
+    prices: PriceTable
+    approver: Approver
+    cache: ResponseCache | None = None
+    sleep: Any = time.sleep
+    rng: random.Random = field(default_factory=lambda: random.Random(0))
+    started: float = field(default_factory=time.monotonic)
+    steps: int = 0
+    cost_usd: float = 0.0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    agent_tokens: Counter[str] = field(default_factory=Counter)
+    agent_sequence: Counter[str] = field(default_factory=Counter)
+    actions: Counter[str] = field(default_factory=Counter)
+    completed: list[tuple[str, Any]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def next_sequence(self, agent_path: str) -> int:
+        """The 0-based number of this call among the calls of the agent at ``agent_path``."""
+        with self._lock:
+            seq = self.agent_sequence[agent_path]
+            self.agent_sequence[agent_path] += 1
+            return seq
+
+    def _exceeded(self, span: Span, limit: str, value: float, observed: float) -> LimitExceeded:
+        span.add_event(
+            sc.EVENT_LIMIT_EXCEEDED,
+            {sc.EVENT_LIMIT_NAME: limit, sc.EVENT_LIMIT_VALUE: value, sc.EVENT_LIMIT_OBSERVED: observed},
+        )
+        return LimitExceeded(limit, value, observed)
+
+    def begin_step(self, span: Span) -> int:
+        """Count one model or tool call; raise if steps or wall-clock would be exceeded."""
+        with self._lock:
+            elapsed = time.monotonic() - self.started
+            if self.limits.max_seconds is not None and elapsed > self.limits.max_seconds:
+                raise self._exceeded(span, "max_seconds", self.limits.max_seconds, elapsed)
+            if self.limits.max_steps is not None and self.steps + 1 > self.limits.max_steps:
+                raise self._exceeded(span, "max_steps", self.limits.max_steps, self.steps + 1)
+            self.steps += 1
+            return self.steps
+
+    def record_usage(
+        self, span: Span, agent: str, budget: int | None, model: str, usage: Usage
+    ) -> None:
+        """Add a call's tokens and cost; raise if the cost or the agent's token budget is over."""
+        cost = self.prices.cost(
+            model,
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            cache_read_tokens=usage.cache_read_tokens,
+            cache_creation_tokens=usage.cache_creation_tokens,
+        )
+        with self._lock:
+            self.cost_usd += cost or 0.0
+            self.input_tokens += usage.input_tokens
+            self.output_tokens += usage.output_tokens
+            self.agent_tokens[agent] += usage.total
+            if self.limits.max_cost_usd is not None and self.cost_usd > self.limits.max_cost_usd:
+                raise self._exceeded(span, "max_cost_usd", self.limits.max_cost_usd, self.cost_usd)
+            if budget is not None and self.agent_tokens[agent] > budget:
+                raise self._exceeded(
+                    span, f"token_budget:{agent}", budget, self.agent_tokens[agent]
+                )
+
+    def check_action(self, span: Span, agent_path: str, action: str, arguments: Any) -> None:
+        """Count an action; raise LoopDetected when it repeats ``loop_threshold`` times."""
+        key = f"{agent_path}\x00{action}\x00{canonical_json(arguments)}"
+        with self._lock:
+            self.actions[key] += 1
+            count = self.actions[key]
+        if count >= self.limits.loop_threshold:
+            span.add_event(
+                sc.EVENT_LOOP_DETECTED,
+                {
+                    sc.TRACEKIT_AGENT_PATH: agent_path,
+                    sc.EVENT_REASON: f"{action} repeated {count} times with the same arguments",
+                    sc.EVENT_LIMIT_VALUE: self.limits.loop_threshold,
+                },
+            )
+            raise LoopDetected(f"loop detected: {agent_path} repeated {action} {count} times")
+
+    def check_depth(self, span: Span, depth: int) -> None:
+        """Raise when agents nest deeper than ``max_depth``."""
+        if depth > self.limits.max_depth:
+            raise self._exceeded(span, "max_depth", self.limits.max_depth, depth)
+
+    def record_completion(self, agent_path: str, output: Any) -> None:
+        """Keep a finished agent's output for the partial result of a stopped run."""
+        with self._lock:
+            self.completed.append((agent_path, output))

@@ -1,0 +1,238 @@
+"""Runs one agent call: the model ↔ tool loop, with retries, cache, approval and fallback.
+
+Span layout: ``invoke_agent {name}`` (INTERNAL) holds one LLM span per model call (the Anthropic
+SDK's own, or the scripted model's ``chat {model}``) and one ``execute_tool {tool}`` per tool
+call. A fallback runs as a sibling ``invoke_agent`` handed off from the failed agent.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+from pydantic import BaseModel
+
+from tracekit import semconv as sc
+from tracekit.exceptions import (
+    CircuitOpen,
+    ModelError,
+    OutputValidationError,
+    ToolError,
+    TransientModelError,
+    WorkflowStopped,
+)
+from tracekit.models.base import ModelRequest, ModelResponse
+from tracekit.models.llm_span import chat_span, set_response_attributes
+from tracekit.models.messages import ChatMessage, ToolCallPart, ToolCallResponsePart
+from tracekit.models.scripted import FINAL_RESULT_TOOL
+from tracekit.orchestrator.agent import Agent
+from tracekit.orchestrator.approval import ApprovalRequest
+from tracekit.orchestrator.run_state import RunState, canonical_json
+from tracekit.telemetry import agent_scope
+
+if TYPE_CHECKING:
+    from tracekit.orchestrator.context import Context
+
+#: Failures that send an agent to its fallback.
+RECOVERABLE = (ModelError, ToolError, OutputValidationError, CircuitOpen)
+
+
+def payload_json(value: Any) -> str:
+    """JSON of an agent input or output (pydantic models dumped in JSON mode)."""
+    if isinstance(value, BaseModel):
+        return value.model_dump_json()
+    if isinstance(value, list) and all(isinstance(v, BaseModel) for v in value):
+        return "[" + ",".join(v.model_dump_json() for v in value) + "]"
+    return json.dumps(value, default=str)
+
+
+def _render_input(value: Any) -> str:
+    return value if isinstance(value, str) else payload_json(value)
+
+
+def mark_error(span: Span, exc: BaseException) -> None:
+    """Span status ERROR with ``error.type`` (the exception's class name)."""
+    span.set_status(Status(StatusCode.ERROR, str(exc)))
+    span.set_attribute(sc.ERROR_TYPE, type(exc).__qualname__)
+
+
+def run_agent(
+    ctx: Context,
+    agent: Agent,
+    payload: Any,
+    *,
+    handoff_from: str,
+    call_site: str,
+) -> Any:
+    """Run ``agent`` on ``payload`` under a new ``invoke_agent`` span; fall back on failure."""
+    state = ctx.run
+    path = f"{ctx.agent_path}/{agent.name}" if ctx.agent_path else agent.name
+    sequence = state.next_sequence(path)
+    model = agent.model or ctx.default_model
+    attributes: dict[str, Any] = {
+        sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_AGENT,
+        sc.GEN_AI_AGENT_NAME: agent.name,
+        sc.GEN_AI_AGENT_ID: agent.id,
+        sc.GEN_AI_REQUEST_MODEL: model,
+        sc.TRACEKIT_AGENT_PATH: path,
+        sc.TRACEKIT_AGENT_SEQUENCE: sequence,
+        sc.TRACEKIT_CALL_SITE: call_site,
+        sc.TRACEKIT_HANDOFF_FROM: handoff_from,
+        sc.TRACEKIT_HANDOFF_TO: agent.name,
+        sc.TRACEKIT_AGENT_INPUT: payload_json(payload),
+    }
+    if agent.description:
+        attributes[sc.GEN_AI_AGENT_DESCRIPTION] = agent.description
+    failure: BaseException | None = None
+    with state.tracer.start_as_current_span(
+        sc.agent_span_name(agent.name),
+        kind=SpanKind.INTERNAL,
+        attributes=attributes,
+        record_exception=False,
+        set_status_on_exception=False,
+    ) as span:
+        state.check_depth(span, path.count("/") + 1)
+        state.check_action(span, ctx.agent_path or "", f"handoff:{agent.name}", payload_json(payload))
+        child = ctx.child(path, agent)
+        before = ctx.state_snapshot()
+        try:
+            if not agent.circuit_breaker.allows():
+                span.add_event(
+                    sc.EVENT_CIRCUIT_OPEN,
+                    {sc.EVENT_REASON: f"{agent.circuit_breaker.consecutive_failures} failures"},
+                )
+                raise CircuitOpen(f"circuit breaker open for agent {agent.name!r}")
+            with agent_scope(path):
+                output = _agent_loop(child, agent, model, payload, span)
+            agent.circuit_breaker.record_success()
+            span.set_attribute(sc.TRACEKIT_AGENT_OUTPUT, payload_json(output))
+            state.record_completion(path, output)
+            return output
+        except WorkflowStopped as exc:
+            mark_error(span, exc)
+            raise
+        except RECOVERABLE as exc:
+            mark_error(span, exc)
+            if not isinstance(exc, CircuitOpen) and agent.circuit_breaker.record_failure():
+                span.add_event(sc.EVENT_CIRCUIT_OPEN, {sc.EVENT_REASON: str(exc)})
+            if agent.fallback is None:
+                raise
+            span.add_event(
+                sc.EVENT_FALLBACK,
+                {sc.EVENT_FALLBACK_TO: agent.fallback.name, sc.EVENT_REASON: str(exc)},
+            )
+            failure = exc
+        finally:
+            changes = ctx.state_changes(before)
+            if changes:
+                span.set_attribute(sc.TRACEKIT_STATE_CHANGES, changes)
+    assert agent.fallback is not None and failure is not None
+    return run_agent(ctx, agent.fallback, payload, handoff_from=agent.name, call_site=call_site)
+
+
+def _agent_loop(ctx: Context, agent: Agent, model: str, payload: Any, span: Span) -> Any:
+    state = ctx.run
+    messages: list[ChatMessage] = [ChatMessage.user(_render_input(payload))]
+    tools = agent.tool_specs()
+    for _turn in range(agent.max_turns):
+        request = ModelRequest(
+            model=model,
+            system=agent.system_prompt() or None,
+            messages=messages,
+            tools=tools,
+            max_tokens=agent.max_tokens,
+            temperature=agent.temperature,
+        )
+        response = _call_model(ctx, agent, request, span)
+        messages.append(response.message)
+        calls = response.message.tool_calls()
+        if not calls:
+            return agent.parse_output(response.message.text())
+        results: list[ToolCallResponsePart] = []
+        for call in calls:
+            if call.name == FINAL_RESULT_TOOL:
+                return agent.parse_output(call.arguments)
+            results.append(_execute_tool(ctx, agent, call, span))
+        messages.append(ChatMessage(role="tool", parts=list(results)))
+    state.begin_step(span)  # counts the refused turn, so max_steps can also fire here
+    raise state._exceeded(span, f"max_turns:{agent.name}", agent.max_turns, agent.max_turns + 1)
+
+
+def _call_model(ctx: Context, agent: Agent, request: ModelRequest, agent_span: Span) -> ModelResponse:
+    state = ctx.run
+    if state.cache is not None:
+        cached = state.cache.get(request)
+        if cached is not None:
+            with chat_span(state.tracer, request, "cache") as span:
+                set_response_attributes(span, cached)
+            return cached
+    client = state.router.client_for(request.model)
+    attempt = 1
+    while True:
+        state.begin_step(agent_span)
+        try:
+            response = client.complete(request, state.tracer_provider)
+            break
+        except TransientModelError as exc:
+            if attempt >= agent.retry.max_attempts:
+                raise
+            delay = agent.retry.delay(attempt, state.rng)
+            agent_span.add_event(
+                sc.EVENT_RETRY,
+                {
+                    sc.EVENT_RETRY_ATTEMPT: attempt,
+                    sc.EVENT_RETRY_DELAY_S: delay,
+                    sc.EVENT_REASON: str(exc),
+                },
+            )
+            state.sleep(delay)
+            attempt += 1
+    if state.cache is not None:
+        state.cache.put(request, response)
+    state.record_usage(agent_span, agent.name, agent.token_budget, response.model, response.usage)
+    return response
+
+
+def _execute_tool(ctx: Context, agent: Agent, call: ToolCallPart, agent_span: Span) -> ToolCallResponsePart:
+    state = ctx.run
+    tool = agent.tools.get(call.name)
+    state.check_action(agent_span, ctx.agent_path or "", f"tool:{call.name}", call.arguments)
+    state.begin_step(agent_span)
+    with state.tracer.start_as_current_span(
+        sc.tool_span_name(call.name),
+        kind=SpanKind.INTERNAL,
+        attributes={
+            sc.GEN_AI_OPERATION_NAME: sc.OP_EXECUTE_TOOL,
+            sc.GEN_AI_TOOL_NAME: call.name,
+            sc.GEN_AI_TOOL_CALL_ID: call.id,
+            sc.GEN_AI_TOOL_TYPE: "function",
+            sc.GEN_AI_TOOL_CALL_ARGUMENTS: canonical_json(call.arguments),
+        },
+        record_exception=False,
+        set_status_on_exception=False,
+    ) as span:
+        try:
+            if tool is None:
+                raise ToolError(call.name, f"agent {agent.name!r} has no such tool")
+            if tool.requires_approval:
+                request = ApprovalRequest(agent=agent.name, tool=call.name, arguments=call.arguments)
+                approved = state.approver(request)
+                span.add_event(
+                    sc.EVENT_APPROVAL,
+                    {sc.EVENT_APPROVAL_DECISION: "approved" if approved else "denied"},
+                )
+                if not approved:
+                    result: Any = {"error": f"the call to {call.name} was denied by the approver"}
+                    span.set_attribute(sc.GEN_AI_TOOL_CALL_RESULT, canonical_json(result))
+                    return ToolCallResponsePart(id=call.id, response=result)
+            result = tool.invoke(call.arguments, ctx)
+        except ToolError as exc:
+            mark_error(span, exc)
+            if tool is None or tool.errors == "raise":
+                raise
+            result = {"error": str(exc)}
+        if isinstance(result, BaseModel):
+            result = result.model_dump(mode="json")
+        span.set_attribute(sc.GEN_AI_TOOL_CALL_RESULT, canonical_json(result))
+        return ToolCallResponsePart(id=call.id, response=result)

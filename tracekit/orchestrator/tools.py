@@ -1,0 +1,110 @@
+"""Tools are plain typed Python functions; their JSON schema comes from the signature.
+
+>>> def search(query: str, limit: int = 3) -> list[str]:
+...     '''Search the knowledge base.'''
+...     return [query] * limit
+>>> t = Tool.from_function(search)
+>>> t.spec.input_schema["required"], t.spec.description
+(['query'], 'Search the knowledge base.')
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any, Literal, get_type_hints
+
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+
+from tracekit.exceptions import ConfigError, ToolError
+from tracekit.models.base import ToolSpec
+
+ToolErrors = Literal["raise", "report"]
+
+
+def _is_context_parameter(annotation: Any) -> bool:
+    name = getattr(annotation, "__name__", str(annotation))
+    return name.rsplit(".", 1)[-1] == "Context"
+
+
+class Tool:
+    """A function the model may call.
+
+    ``requires_approval`` puts a human approval gate in front of it (propose → confirm →
+    execute). ``errors="report"`` sends a raised exception back to the model as the tool result
+    instead of failing the agent. A parameter annotated ``Context`` receives the run context and
+    is hidden from the model.
+    """
+
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        requires_approval: bool = False,
+        errors: ToolErrors = "raise",
+    ) -> None:
+        self.fn = fn
+        self.name = name or fn.__name__
+        self.requires_approval = requires_approval
+        self.errors = errors
+        hints = get_type_hints(fn)
+        fields: dict[str, Any] = {}
+        self.context_parameter: str | None = None
+        for param in inspect.signature(fn).parameters.values():
+            annotation = hints.get(param.name, Any)
+            if _is_context_parameter(annotation):
+                self.context_parameter = param.name
+                continue
+            if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+                raise ConfigError(f"tool {self.name!r}: *args/**kwargs cannot be described to a model")
+            default = ... if param.default is inspect.Parameter.empty else param.default
+            fields[param.name] = (annotation, default)
+        self.arguments_model: type[BaseModel] = create_model(
+            f"{self.name}_arguments",
+            __config__=ConfigDict(extra="forbid"),
+            **fields,
+        )
+        doc = inspect.getdoc(fn) or ""
+        self.spec = ToolSpec(
+            name=self.name,
+            description=description or doc.split("\n\n", 1)[0].replace("\n", " "),
+            input_schema=self.arguments_model.model_json_schema(),
+        )
+
+    @classmethod
+    def from_function(cls, fn: Callable[..., Any] | Tool) -> Tool:
+        """``fn`` as a tool (a Tool is returned as is)."""
+        return fn if isinstance(fn, Tool) else cls(fn)
+
+    def invoke(self, arguments: dict[str, Any], context: Any = None) -> Any:
+        """Validate ``arguments`` against the signature and call the function."""
+        try:
+            parsed = self.arguments_model.model_validate(arguments)
+        except ValidationError as exc:
+            raise ToolError(self.name, f"invalid arguments: {exc.errors(include_url=False)}") from exc
+        kwargs = {field: getattr(parsed, field) for field in type(parsed).model_fields}
+        if self.context_parameter is not None:
+            kwargs[self.context_parameter] = context
+        try:
+            return self.fn(**kwargs)
+        except ToolError:
+            raise
+        except Exception as exc:
+            raise ToolError(self.name, f"{type(exc).__name__}: {exc}") from exc
+
+
+def tool(
+    fn: Callable[..., Any] | None = None,
+    *,
+    name: str | None = None,
+    requires_approval: bool = False,
+    errors: ToolErrors = "raise",
+) -> Any:
+    """Decorator form of :class:`Tool` (``@tool`` or ``@tool(requires_approval=True)``)."""
+
+    def wrap(f: Callable[..., Any]) -> Tool:
+        return Tool(f, name=name, requires_approval=requires_approval, errors=errors)
+
+    return wrap(fn) if fn is not None else wrap

@@ -1,0 +1,199 @@
+"""A workflow: a named entrypoint function, its limits and its typed state.
+
+The workflow is code; the orchestrator records everything it does.
+
+>>> from tracekit.models import ModelRouter, ScriptedModel
+>>> from tracekit.telemetry import Telemetry
+>>> echo = Agent("echo")
+>>> wf = Workflow("hello", models=ModelRouter({}, default=ScriptedModel()))
+>>> @wf.entrypoint
+... def run(ctx: Context[None], text: str) -> str:
+...     return ctx.call(echo, text)
+>>> result = wf.run("hi there", telemetry=Telemetry())
+>>> result.status, result.output.startswith("Done")
+('ok', True)
+"""
+
+from __future__ import annotations
+
+import inspect
+import random
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any, Generic, Literal, TypeVar, get_type_hints
+
+from opentelemetry.trace import SpanKind, Status, StatusCode
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
+from tracekit import semconv as sc
+from tracekit.exceptions import ConfigError, WorkflowStopped
+from tracekit.models.anthropic_model import AnthropicModel
+from tracekit.models.routing import ModelRouter, ResponseCache
+from tracekit.orchestrator.agent import Agent
+from tracekit.orchestrator.approval import Approver, interactive_approver
+from tracekit.orchestrator.context import Context
+from tracekit.orchestrator.limits import Limits
+from tracekit.orchestrator.run_state import RunState
+from tracekit.orchestrator.runner import mark_error, payload_json
+from tracekit.telemetry import Telemetry, default_telemetry
+
+OutputT = TypeVar("OutputT")
+
+RunStatus = Literal["ok", "stopped", "error"]
+
+
+class RunResult(BaseModel, Generic[OutputT]):
+    """What a run returns: the output (None when stopped), why it stopped, and its totals."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    status: RunStatus
+    output: OutputT | None = None
+    stop_reason: str | None = None
+    error: str | None = None
+    partial: list[tuple[str, Any]] = []
+    trace_id: str
+    steps: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+    duration_s: float
+
+
+class Workflow:
+    """A named workflow. Decorate its entrypoint with :meth:`entrypoint`, then :meth:`run` it.
+
+    ``state`` is a pydantic model class for the run's shared state (a fresh instance per run
+    unless one is passed to ``run``). ``default_model`` is what agents without a model use.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        limits: Limits | None = None,
+        state: type[BaseModel] | None = None,
+        default_model: str = "claude-haiku-4-5",
+        models: ModelRouter | None = None,
+        approver: Approver | None = None,
+        cache: ResponseCache | None = None,
+    ) -> None:
+        self.name = name
+        self.limits = limits or Limits()
+        self.state_type = state
+        self.default_model = default_model
+        self.models = models
+        self.approver = approver or interactive_approver
+        self.cache = cache
+        self._entrypoint: Callable[..., Any] | None = None
+        self._input_adapter: TypeAdapter[Any] | None = None
+
+    def entrypoint(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Register ``fn(ctx, input)`` as the workflow's code; its input annotation is enforced."""
+        params = list(inspect.signature(fn).parameters)
+        if len(params) != 2:
+            raise ConfigError(f"entrypoint {fn.__qualname__}: takes (ctx, input), got {params}")
+        hints = get_type_hints(fn)
+        self._input_adapter = TypeAdapter(hints.get(params[1], Any))
+        self._entrypoint = fn
+        return fn
+
+    @property
+    def entrypoint_path(self) -> str:
+        """``module:qualname`` of the entrypoint, recorded so a replay can import it."""
+        if self._entrypoint is None:
+            raise ConfigError(f"workflow {self.name!r} has no entrypoint")
+        return f"{self._entrypoint.__module__}:{self._entrypoint.__qualname__}"
+
+    def run(
+        self,
+        input: Any,
+        *,
+        telemetry: Telemetry | None = None,
+        models: ModelRouter | None = None,
+        approver: Approver | None = None,
+        state: BaseModel | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> RunResult[Any]:
+        """Run the workflow on ``input`` and record it.
+
+        Returns the result; a guardrail stop returns ``status="stopped"`` with the partial
+        outputs and the reason. Any other failure is recorded on the spans and raised.
+        """
+        if self._entrypoint is None or self._input_adapter is None:
+            raise ConfigError(f"workflow {self.name!r} has no entrypoint")
+        try:
+            value = self._input_adapter.validate_python(input)
+        except ValidationError as exc:
+            raise ConfigError(f"workflow {self.name!r}: invalid input: {exc}") from exc
+        telemetry = telemetry or default_telemetry()
+        router = models or self.models or ModelRouter({"claude-*": AnthropicModel()})
+        run_state = RunState(
+            workflow=self.name,
+            tracer=telemetry.tracer,
+            tracer_provider=telemetry.tracer_provider,
+            limits=self.limits,
+            router=router,
+            prices=telemetry.prices,
+            approver=approver or self.approver,
+            cache=self.cache,
+            sleep=sleep,
+            rng=random.Random(0),
+        )
+        if state is None and self.state_type is not None:
+            state = self.state_type()
+        ctx: Context[Any] = Context(run_state, state=state, default_model=self.default_model)
+        started = time.monotonic()
+        status: RunStatus = "ok"
+        output: Any = None
+        stop_reason: str | None = None
+        error: str | None = None
+        with telemetry.tracer.start_as_current_span(
+            sc.workflow_span_name(self.name),
+            kind=SpanKind.INTERNAL,
+            attributes={
+                sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_WORKFLOW,
+                sc.GEN_AI_WORKFLOW_NAME: self.name,
+                sc.GEN_AI_CONVERSATION_ID: str(uuid.uuid4()),
+                sc.TRACEKIT_WORKFLOW_ENTRYPOINT: self.entrypoint_path,
+                sc.TRACEKIT_WORKFLOW_INPUT: payload_json(value),
+            },
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            trace_id = format(span.get_span_context().trace_id, "032x")
+            before = ctx.state_snapshot()
+            try:
+                output = self._entrypoint(ctx, value)
+                span.set_attribute(sc.TRACEKIT_WORKFLOW_OUTPUT, payload_json(output))
+                span.set_status(Status(StatusCode.OK))
+            except WorkflowStopped as exc:
+                # The guardrail's event is on the span where it fired; the root says why it ended.
+                status, stop_reason, error = "stopped", exc.reason, str(exc)
+                mark_error(span, exc)
+                span.set_attribute(sc.TRACEKIT_WORKFLOW_STOP_REASON, exc.reason)
+            except BaseException as exc:
+                status, error = "error", f"{type(exc).__name__}: {exc}"
+                mark_error(span, exc)
+                span.set_attribute(sc.TRACEKIT_WORKFLOW_STATUS, status)
+                raise
+            finally:
+                changes = ctx.state_changes(before)
+                if changes:
+                    span.set_attribute(sc.TRACEKIT_STATE_CHANGES, changes)
+                if status != "error":
+                    span.set_attribute(sc.TRACEKIT_WORKFLOW_STATUS, status)
+        return RunResult(
+            status=status,
+            output=output,
+            stop_reason=stop_reason,
+            error=error,
+            partial=list(run_state.completed),
+            trace_id=trace_id,
+            steps=run_state.steps,
+            input_tokens=run_state.input_tokens,
+            output_tokens=run_state.output_tokens,
+            cost_usd=run_state.cost_usd,
+            duration_s=time.monotonic() - started,
+        )

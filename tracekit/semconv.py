@@ -1,0 +1,191 @@
+"""Attribute, span-name and metric constants: the one place a ``gen_ai.*`` name is spelled.
+
+Names follow the OpenTelemetry GenAI semantic conventions (v1.41 and the
+``semantic-conventions-genai`` repository since). tracekit's own names live under
+``tracekit.*``; OpenInference's one attribute lets Arize Phoenix render our spans.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# --- operation names (gen_ai.operation.name values) -------------------------------------------
+OP_INVOKE_WORKFLOW: Final = "invoke_workflow"
+OP_INVOKE_AGENT: Final = "invoke_agent"
+OP_CHAT: Final = "chat"
+OP_EXECUTE_TOOL: Final = "execute_tool"
+#: Operations that are one "step" of an agent: a model call or a tool call.
+STEP_OPERATIONS: Final = frozenset({OP_CHAT, OP_EXECUTE_TOOL, "text_completion", "generate_content"})
+
+# --- GenAI attributes ---------------------------------------------------------------------------
+GEN_AI_OPERATION_NAME: Final = "gen_ai.operation.name"
+GEN_AI_PROVIDER_NAME: Final = "gen_ai.provider.name"
+GEN_AI_CONVERSATION_ID: Final = "gen_ai.conversation.id"
+GEN_AI_WORKFLOW_NAME: Final = "gen_ai.workflow.name"
+GEN_AI_AGENT_NAME: Final = "gen_ai.agent.name"
+GEN_AI_AGENT_ID: Final = "gen_ai.agent.id"
+GEN_AI_AGENT_DESCRIPTION: Final = "gen_ai.agent.description"
+GEN_AI_REQUEST_MODEL: Final = "gen_ai.request.model"
+GEN_AI_REQUEST_MAX_TOKENS: Final = "gen_ai.request.max_tokens"
+GEN_AI_REQUEST_TEMPERATURE: Final = "gen_ai.request.temperature"
+GEN_AI_RESPONSE_MODEL: Final = "gen_ai.response.model"
+GEN_AI_RESPONSE_ID: Final = "gen_ai.response.id"
+GEN_AI_RESPONSE_FINISH_REASONS: Final = "gen_ai.response.finish_reasons"
+GEN_AI_USAGE_INPUT_TOKENS: Final = "gen_ai.usage.input_tokens"
+GEN_AI_USAGE_OUTPUT_TOKENS: Final = "gen_ai.usage.output_tokens"
+GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: Final = "gen_ai.usage.cache_read.input_tokens"
+GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS: Final = "gen_ai.usage.cache_creation.input_tokens"
+#: The Anthropic SDK (2.x) spells cache creation as ``cache_write``; ingest reads both.
+GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS: Final = "gen_ai.usage.cache_write.input_tokens"
+GEN_AI_TOOL_NAME: Final = "gen_ai.tool.name"
+GEN_AI_TOOL_TYPE: Final = "gen_ai.tool.type"
+GEN_AI_TOOL_DESCRIPTION: Final = "gen_ai.tool.description"
+GEN_AI_TOOL_CALL_ID: Final = "gen_ai.tool.call.id"
+GEN_AI_TOOL_CALL_ARGUMENTS: Final = "gen_ai.tool.call.arguments"
+GEN_AI_TOOL_CALL_RESULT: Final = "gen_ai.tool.call.result"
+GEN_AI_TOOL_DEFINITIONS: Final = "gen_ai.tool.definitions"
+GEN_AI_INPUT_MESSAGES: Final = "gen_ai.input.messages"
+GEN_AI_OUTPUT_MESSAGES: Final = "gen_ai.output.messages"
+GEN_AI_SYSTEM_INSTRUCTIONS: Final = "gen_ai.system_instructions"
+GEN_AI_OUTPUT_TYPE: Final = "gen_ai.output.type"
+GEN_AI_TOKEN_TYPE: Final = "gen_ai.token.type"
+
+#: Attributes that carry message or tool content: kept locally, left out of OTLP export
+#: unless asked for, and stored in the content side table.
+CONTENT_ATTRIBUTES: Final = frozenset(
+    {
+        GEN_AI_INPUT_MESSAGES,
+        GEN_AI_OUTPUT_MESSAGES,
+        GEN_AI_SYSTEM_INSTRUCTIONS,
+        GEN_AI_TOOL_CALL_ARGUMENTS,
+        GEN_AI_TOOL_CALL_RESULT,
+        GEN_AI_TOOL_DEFINITIONS,
+        "tracekit.agent.input",
+        "tracekit.agent.output",
+        "tracekit.workflow.input",
+        "tracekit.workflow.output",
+        "tracekit.handoff.payload",
+        "tracekit.state.changes",
+    }
+)
+
+# --- general OTel attributes --------------------------------------------------------------------
+ERROR_TYPE: Final = "error.type"
+SERVICE_NAME: Final = "service.name"
+
+# --- OpenInference (Arize Phoenix) --------------------------------------------------------------
+OPENINFERENCE_SPAN_KIND: Final = "openinference.span.kind"
+OI_AGENT: Final = "AGENT"
+OI_LLM: Final = "LLM"
+OI_TOOL: Final = "TOOL"
+OI_CHAIN: Final = "CHAIN"
+
+# --- Anthropic SDK's own span -------------------------------------------------------------------
+ANTHROPIC_SPAN_NAME: Final = "anthropic.messages.create"
+ANTHROPIC_STOP_REASON: Final = "anthropic.message.stop_reason"
+
+# --- tracekit's own attributes ------------------------------------------------------------------
+TRACEKIT_COST_USD: Final = "tracekit.cost.usd"
+TRACEKIT_WORKFLOW_ENTRYPOINT: Final = "tracekit.workflow.entrypoint"
+TRACEKIT_WORKFLOW_INPUT: Final = "tracekit.workflow.input"
+TRACEKIT_WORKFLOW_OUTPUT: Final = "tracekit.workflow.output"
+TRACEKIT_WORKFLOW_STATUS: Final = "tracekit.workflow.status"
+TRACEKIT_WORKFLOW_STOP_REASON: Final = "tracekit.workflow.stop_reason"
+TRACEKIT_AGENT_PATH: Final = "tracekit.agent.path"
+TRACEKIT_AGENT_INPUT: Final = "tracekit.agent.input"
+TRACEKIT_AGENT_OUTPUT: Final = "tracekit.agent.output"
+TRACEKIT_AGENT_SEQUENCE: Final = "tracekit.agent.sequence"
+TRACEKIT_CALL_SITE: Final = "tracekit.call_site"
+TRACEKIT_STEP_SEQUENCE: Final = "tracekit.step.sequence"
+TRACEKIT_HANDOFF_FROM: Final = "tracekit.handoff.from"
+TRACEKIT_HANDOFF_TO: Final = "tracekit.handoff.to"
+TRACEKIT_HANDOFF_PAYLOAD: Final = "tracekit.handoff.payload"
+TRACEKIT_STATE_CHANGES: Final = "tracekit.state.changes"
+TRACEKIT_CACHE_HIT: Final = "tracekit.cache.hit"
+TRACEKIT_VALIDATION_ERROR: Final = "tracekit.validation.error"
+
+# --- tracekit span events (guardrail outcomes; never silent) ------------------------------------
+EVENT_LIMIT_EXCEEDED: Final = "tracekit.limit.exceeded"
+EVENT_LOOP_DETECTED: Final = "tracekit.loop.detected"
+EVENT_APPROVAL: Final = "tracekit.approval"
+EVENT_RETRY: Final = "tracekit.retry"
+EVENT_FALLBACK: Final = "tracekit.fallback"
+EVENT_CIRCUIT_OPEN: Final = "tracekit.circuit.open"
+GUARDRAIL_EVENTS: Final = frozenset(
+    {
+        EVENT_LIMIT_EXCEEDED,
+        EVENT_LOOP_DETECTED,
+        EVENT_APPROVAL,
+        EVENT_RETRY,
+        EVENT_FALLBACK,
+        EVENT_CIRCUIT_OPEN,
+    }
+)
+# event attribute keys
+EVENT_LIMIT_NAME: Final = "tracekit.limit.name"
+EVENT_LIMIT_VALUE: Final = "tracekit.limit.value"
+EVENT_LIMIT_OBSERVED: Final = "tracekit.limit.observed"
+EVENT_APPROVAL_DECISION: Final = "tracekit.approval.decision"
+EVENT_RETRY_ATTEMPT: Final = "tracekit.retry.attempt"
+EVENT_RETRY_DELAY_S: Final = "tracekit.retry.delay_s"
+EVENT_FALLBACK_TO: Final = "tracekit.fallback.to"
+EVENT_REASON: Final = "tracekit.reason"
+
+# --- metrics ------------------------------------------------------------------------------------
+METRIC_TOKEN_USAGE: Final = "gen_ai.client.token.usage"
+METRIC_OPERATION_DURATION: Final = "gen_ai.client.operation.duration"
+#: Bucket boundaries the GenAI semconv gives for the two client histograms.
+TOKEN_USAGE_BUCKETS: Final = (
+    1,
+    4,
+    16,
+    64,
+    256,
+    1024,
+    4096,
+    16384,
+    65536,
+    262144,
+    1048576,
+    4194304,
+    16777216,
+    67108864,
+)
+OPERATION_DURATION_BUCKETS: Final = (
+    0.01,
+    0.02,
+    0.04,
+    0.08,
+    0.16,
+    0.32,
+    0.64,
+    1.28,
+    2.56,
+    5.12,
+    10.24,
+    20.48,
+    40.96,
+    81.92,
+)
+
+# --- span names -----------------------------------------------------------------------------------
+
+
+def workflow_span_name(workflow: str) -> str:
+    """``invoke_workflow {name}``."""
+    return f"{OP_INVOKE_WORKFLOW} {workflow}"
+
+
+def agent_span_name(agent: str) -> str:
+    """``invoke_agent {agent}``."""
+    return f"{OP_INVOKE_AGENT} {agent}"
+
+
+def chat_span_name(model: str) -> str:
+    """``chat {model}``."""
+    return f"{OP_CHAT} {model}"
+
+
+def tool_span_name(tool: str) -> str:
+    """``execute_tool {tool}``."""
+    return f"{OP_EXECUTE_TOOL} {tool}"
