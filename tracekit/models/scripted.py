@@ -25,6 +25,7 @@ from tracekit.models.base import ModelRequest, ModelResponse, ToolSpec, Usage
 from tracekit.models.fake_values import fake_value
 from tracekit.models.llm_span import chat_span, set_response_attributes
 from tracekit.models.messages import ChatMessage, TextPart, ToolCallPart, ToolCallResponsePart
+from tracekit.telemetry import current_agent_path
 
 FINAL_RESULT_TOOL = "final_result"
 SCRIPTED_PROVIDER = "tracekit.scripted"
@@ -53,6 +54,8 @@ class ScriptContext:
     seed: int
     attempt: int
     """How many times this exact request was seen before (0 on the first try)."""
+    agent: str | None = None
+    """Name of the agent asking (the last element of its agent path)."""
     tool_results: list[Any] = field(default_factory=list)
 
     @property
@@ -79,7 +82,17 @@ class ScriptContext:
         if spec is None:
             raise ModelError(f"scripted model: no tool {name!r} offered")
         value = fake_value(spec.input_schema, self.rng)
-        return value if isinstance(value, dict) else {}
+        arguments = value if isinstance(value, dict) else {}
+        # Reuse same-named fields of a JSON prompt (an order id, a topic), as a model would.
+        try:
+            given = json.loads(self.prompt)
+        except ValueError:
+            given = None
+        if isinstance(given, dict):
+            for key, current in arguments.items():
+                if key in given and type(given[key]) is type(current):
+                    arguments[key] = given[key]
+        return arguments
 
     def final(self, **overrides: Any) -> Turn:
         """Finish: ``final_result`` with schema-valid arguments (or text when no output type)."""
@@ -91,6 +104,16 @@ class ScriptContext:
 
 
 Script = Callable[[ScriptContext], Turn]
+
+
+def by_agent(scripts: dict[str, Script], default: Script | None = None) -> Script:
+    """A script that gives each named agent its own script (others get ``default``)."""
+
+    def dispatch(ctx: ScriptContext) -> Turn:
+        script = scripts.get(ctx.agent or "") or default or default_script
+        return script(ctx)
+
+    return dispatch
 
 
 def default_script(ctx: ScriptContext) -> Turn:
@@ -154,6 +177,7 @@ class ScriptedModel:
             rng=rng,
             seed=self.seed,
             attempt=attempt,
+            agent=(current_agent_path.get() or "").rsplit("/", 1)[-1] or None,
             tool_results=[
                 p.response
                 for m in request.messages

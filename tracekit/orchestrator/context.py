@@ -36,21 +36,25 @@ class Context(Generic[StateT]):
         default_model: str,
         agent_path: str | None = None,
         agent: Agent | None = None,
+        invocation: str = "",
     ) -> None:
         self.run = run
         self.state: StateT = state
         self.default_model = default_model
         self.agent_path = agent_path
         self.agent = agent
+        self.invocation = invocation
+        """Which agent call this is (``path#sequence``; empty for the entrypoint)."""
 
-    def child(self, agent_path: str, agent: Agent) -> Context[StateT]:
-        """The context tools of the agent at ``agent_path`` see (same run, same state)."""
+    def child(self, agent_path: str, agent: Agent, sequence: int) -> Context[StateT]:
+        """The context one call of the agent at ``agent_path`` (and its tools) sees."""
         return Context(
             self.run,
             state=self.state,
             default_model=self.default_model,
             agent_path=agent_path,
             agent=agent,
+            invocation=f"{agent_path}#{sequence}",
         )
 
     def call(self, agent: Agent, payload: Any) -> Any:

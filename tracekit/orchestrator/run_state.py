@@ -103,9 +103,11 @@ class RunState:
                     span, f"token_budget:{agent}", budget, self.agent_tokens[agent]
                 )
 
-    def check_action(self, span: Span, agent_path: str, action: str, arguments: Any) -> None:
-        """Count an action; raise LoopDetected when it repeats ``loop_threshold`` times."""
-        key = f"{agent_path}\x00{action}\x00{canonical_json(arguments)}"
+    def check_action(self, span: Span, invocation: str, action: str, arguments: Any) -> None:
+        """Count an action of one agent call (or of the entrypoint, ``invocation=""``);
+        raise LoopDetected when it repeats ``loop_threshold`` times."""
+        agent_path = invocation.split("#", 1)[0]
+        key = f"{invocation}\x00{action}\x00{canonical_json(arguments)}"
         with self._lock:
             self.actions[key] += 1
             count = self.actions[key]

@@ -93,8 +93,8 @@ def run_agent(
         set_status_on_exception=False,
     ) as span:
         state.check_depth(span, path.count("/") + 1)
-        state.check_action(span, ctx.agent_path or "", f"handoff:{agent.name}", payload_json(payload))
-        child = ctx.child(path, agent)
+        state.check_action(span, ctx.invocation, f"handoff:{agent.name}", payload_json(payload))
+        child = ctx.child(path, agent, sequence)
         before = ctx.state_snapshot()
         try:
             if not agent.circuit_breaker.allows():
@@ -109,10 +109,7 @@ def run_agent(
             span.set_attribute(sc.TRACEKIT_AGENT_OUTPUT, payload_json(output))
             state.record_completion(path, output)
             return output
-        except WorkflowStopped as exc:
-            mark_error(span, exc)
-            raise
-        except RECOVERABLE as exc:
+        except RECOVERABLE as exc:  # CircuitOpen first: it is a WorkflowStopped, but recoverable
             mark_error(span, exc)
             if not isinstance(exc, CircuitOpen) and agent.circuit_breaker.record_failure():
                 span.add_event(sc.EVENT_CIRCUIT_OPEN, {sc.EVENT_REASON: str(exc)})
@@ -123,6 +120,9 @@ def run_agent(
                 {sc.EVENT_FALLBACK_TO: agent.fallback.name, sc.EVENT_REASON: str(exc)},
             )
             failure = exc
+        except WorkflowStopped as exc:
+            mark_error(span, exc)
+            raise
         finally:
             changes = ctx.state_changes(before)
             if changes:
@@ -197,7 +197,7 @@ def _call_model(ctx: Context, agent: Agent, request: ModelRequest, agent_span: S
 def _execute_tool(ctx: Context, agent: Agent, call: ToolCallPart, agent_span: Span) -> ToolCallResponsePart:
     state = ctx.run
     tool = agent.tools.get(call.name)
-    state.check_action(agent_span, ctx.agent_path or "", f"tool:{call.name}", call.arguments)
+    state.check_action(agent_span, ctx.invocation, f"tool:{call.name}", call.arguments)
     state.begin_step(agent_span)
     with state.tracer.start_as_current_span(
         sc.tool_span_name(call.name),

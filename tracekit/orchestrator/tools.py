@@ -12,19 +12,24 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any, Literal, get_type_hints
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
-from tracekit.exceptions import ConfigError, ToolError
+from tracekit.exceptions import ConfigError, ToolError, WorkflowStopped
 from tracekit.models.base import ToolSpec
 
 ToolErrors = Literal["raise", "report"]
 
 
 def _is_context_parameter(annotation: Any) -> bool:
-    name = getattr(annotation, "__name__", str(annotation))
-    return name.rsplit(".", 1)[-1] == "Context"
+    """Whether ``annotation`` is ``Context``, ``Context[S]`` or an optional of either."""
+    from tracekit.orchestrator.context import Context  # the context module imports this one
+
+    return any(
+        (get_origin(candidate) or candidate) is Context
+        for candidate in (annotation, *get_args(annotation))
+    )
 
 
 class Tool:
@@ -89,7 +94,8 @@ class Tool:
             kwargs[self.context_parameter] = context
         try:
             return self.fn(**kwargs)
-        except ToolError:
+        except (ToolError, WorkflowStopped):
+            # A guardrail that fired inside the tool (a nested agent call) ends the run.
             raise
         except Exception as exc:
             raise ToolError(self.name, f"{type(exc).__name__}: {exc}") from exc

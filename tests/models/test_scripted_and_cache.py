@@ -1,0 +1,79 @@
+"""The offline model is deterministic per seed; the response cache answers repeated requests."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from tests.span_capture import Captured
+from tracekit import semconv as sc
+from tracekit.models import ChatMessage, ModelRequest, ModelRouter, ResponseCache, ScriptedModel, ToolSpec
+from tracekit.orchestrator import Agent, Context, Workflow
+
+
+def request(text: str = "hello", tools: list[ToolSpec] | None = None) -> ModelRequest:
+    return ModelRequest(model="claude-haiku-4-5", messages=[ChatMessage.user(text)], tools=tools or [])
+
+
+SEARCH = ToolSpec(
+    name="search",
+    input_schema={"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]},
+)
+
+
+def test_same_seed_same_answer_and_seeds_differ() -> None:
+    answers = {
+        seed: [ScriptedModel(seed=seed).complete(request(f"task {i}", [SEARCH]), None).message
+               for i in range(6)]
+        for seed in (1, 2)
+    }
+    again = [ScriptedModel(seed=1).complete(request(f"task {i}", [SEARCH]), None).message for i in range(6)]
+    assert answers[1] == again
+    assert answers[1] != answers[2]
+
+
+def test_tool_arguments_are_schema_valid() -> None:
+    for seed in range(10):
+        message = ScriptedModel(seed=seed).complete(request("x", [SEARCH]), None).message
+        for call in message.tool_calls():
+            assert call.name == "search" and isinstance(call.arguments["q"], str)
+
+
+class Out(BaseModel):
+    n: int
+
+
+def test_cache_answers_a_repeated_request_without_calling_the_model(captured: Captured) -> None:
+    calls: list[int] = []
+
+    def counting(ctx):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return ctx.final(n=7)
+
+    agent = Agent("cached", output=Out)
+    flow = Workflow("cache", cache=ResponseCache())
+
+    @flow.entrypoint
+    def go(ctx: Context[None], text: str) -> Out:
+        return ctx.call(agent, text)
+
+    models = ModelRouter({}, default=ScriptedModel(script=counting))
+    first = flow.run("same", telemetry=captured.telemetry, models=models)
+    second = flow.run("same", telemetry=captured.telemetry, models=models)
+    third = flow.run("different", telemetry=captured.telemetry, models=models)
+
+    assert first.output == second.output == Out(n=7)
+    assert len(calls) == 2  # "same" once, "different" once
+    assert second.cost_usd == 0 and second.input_tokens == 0
+    hits = [s for s in captured.named("chat ") if (s.attributes or {}).get(sc.TRACEKIT_CACHE_HIT)]
+    assert len(hits) == 1
+    assert hits[0].attributes[sc.TRACEKIT_COST_USD] == 0.0
+    assert third.cost_usd > 0
+
+
+def test_cache_persists_to_a_directory(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    req = request("persist me")
+    response = ScriptedModel().complete(req, None)
+    ResponseCache(tmp_path).put(req, response)
+    hit = ResponseCache(tmp_path).get(req)
+    assert hit is not None and hit.cached and hit.message == response.message
+    assert ResponseCache(tmp_path).get(request("other")) is None

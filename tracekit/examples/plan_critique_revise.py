@@ -1,0 +1,119 @@
+"""Plan–critique–revise: draft, let a critic judge, revise until approved or out of rounds."""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import BaseModel, Field
+
+from tracekit.examples._runtime import DemoOutcome, DemoRuntime
+from tracekit.models import ScriptContext, Turn
+from tracekit.models.scripted import by_agent
+from tracekit.orchestrator import Agent, Context, Limits, Workflow
+
+
+class Task(BaseModel):
+    """What to produce."""
+
+    goal: str
+    max_rounds: int = Field(default=3, ge=1, le=6)
+
+
+class Proposal(BaseModel):
+    """A draft answer."""
+
+    text: str
+    round: int = 0
+
+
+class Critique(BaseModel):
+    """The critic's verdict on a proposal."""
+
+    approved: bool
+    issues: list[str] = Field(default_factory=list, max_length=4)
+
+
+class Revision(BaseModel):
+    """A proposal and the critique to address."""
+
+    proposal: Proposal
+    critique: Critique
+
+
+class EditorState(BaseModel):
+    """Shared state: how many rounds ran and the critic's latest issues."""
+
+    rounds: int = 0
+    open_issues: list[str] = Field(default_factory=list)
+
+
+def check_facts(claim: str) -> dict[str, bool]:
+    """Check a claim against the fact base."""
+    return {"supported": len(claim) % 3 != 0}
+
+
+drafter = Agent("drafter", instructions="Write a first proposal for the goal.", output=Proposal)
+critic = Agent(
+    "critic",
+    model="claude-sonnet-4-5",
+    instructions="Judge the proposal strictly. List concrete issues. Approve only if none.",
+    tools=[check_facts],
+    output=Critique,
+)
+reviser = Agent("reviser", instructions="Revise the proposal to fix every issue.", output=Proposal)
+
+workflow = Workflow(
+    "plan-critique-revise",
+    state=EditorState,
+    limits=Limits(max_steps=40, max_cost_usd=0.50),
+)
+
+
+@workflow.entrypoint
+def refine(ctx: Context[EditorState], task: Task) -> Proposal:
+    """Draft, then critique and revise until the critic approves or rounds run out."""
+    proposal: Proposal = ctx.call(drafter, task)
+    for round_number in range(1, task.max_rounds + 1):
+        critique: Critique = ctx.call(critic, proposal)
+        ctx.state.rounds = round_number
+        ctx.state.open_issues = critique.issues
+        if critique.approved:
+            break
+        proposal = ctx.call(reviser, Revision(proposal=proposal, critique=critique))
+        proposal.round = round_number
+    return proposal
+
+
+def _critic_script(ctx: ScriptContext) -> Turn:
+    # A critic that gets more lenient with each revision, so runs take 1–4 rounds.
+    if ctx.turn == 0 and ctx.rng.random() < 0.5:
+        return Turn(tool_calls=(("check_facts", {"claim": ctx.prompt[:40]}),))
+    try:
+        rounds = int(json.loads(ctx.prompt).get("round", 0))
+    except (ValueError, AttributeError):
+        rounds = 0
+    approved = ctx.rng.random() < 0.2 + 0.25 * rounds
+    issues = [] if approved else [f"issue {i + 1}" for i in range(ctx.rng.randint(1, 3))]
+    return ctx.final(approved=approved, issues=issues)
+
+
+GOALS = [
+    "A launch announcement for the tracing feature",
+    "An incident summary for the checkout outage",
+    "A migration guide from v1 to v2 of the API",
+    "A one-page design for prompt caching",
+]
+
+
+def demo(runtime: DemoRuntime, runs: int) -> list[DemoOutcome]:
+    """Run the loop ``runs`` times; the critic's leniency varies by seed."""
+    outcomes = []
+    script = by_agent({"critic": _critic_script})
+    for seed in range(runs):
+        task = Task(goal=GOALS[seed % len(GOALS)], max_rounds=2 + seed % 3)
+        result = workflow.run(task, telemetry=runtime.telemetry, models=runtime.router(seed, script))
+        outcomes.append(
+            DemoOutcome("plan-critique-revise", seed, result.status, result.trace_id,
+                        result.steps, result.cost_usd, result.stop_reason or "")
+        )
+    return outcomes
