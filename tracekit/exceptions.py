@@ -2,21 +2,20 @@
 
 ::
 
-    TracekitError                      base of every error tracekit raises on purpose
-    ├── ConfigError                    a bad option, flag value, price table or environment setting
-    ├── StoreError                     the store cannot be opened, read or written
-    │   ├── StoreNotFoundError         the store file does not exist (reading commands)
-    │   ├── StoreLockedError           the store stayed locked by another process past the wait limit
-    │   └── TraceNotFoundError         no trace matches an id or id prefix (or the prefix is ambiguous)
-    ├── ModelError                     a model call failed
-    │   └── TransientModelError        a model call failed in a way worth retrying (overload, 5xx, timeout)
-    ├── ToolError                      a tool raised; wraps the original exception
-    ├── OutputValidationError          an agent's output did not validate against its output type
-    ├── WorkflowStopped                a guardrail ended the run (carries the reason and the partial result)
-    │   ├── LimitExceeded              max steps / cost / seconds / tokens, or recursion depth
-    │   ├── LoopDetected               the same action with the same arguments repeated too often
-    │   └── CircuitOpen                an agent's circuit breaker is open
-    └── ApprovalDenied                 a human approval gate denied a consequential tool call
+    TracekitError               base of every error tracekit raises on purpose
+    ├── ConfigError             a bad option, flag value, price table or environment setting
+    ├── StoreError              the store cannot be opened, read or written
+    │   ├── StoreNotFoundError  the store file does not exist (reading commands)
+    │   ├── StoreLockedError    the store stayed locked by another process past the wait limit
+    │   └── TraceNotFoundError  no trace matches an id or id prefix (or the prefix is ambiguous)
+    ├── ModelError              a model call failed
+    │   └── TransientModelError a model call failed in a way worth retrying (overload, 5xx)
+    ├── ToolError               a tool raised; wraps the original exception
+    ├── OutputValidationError   an agent's output did not validate against its output type
+    └── WorkflowStopped         a guardrail ended the run (carries the reason)
+        ├── LimitExceeded       max steps / cost / seconds / tokens, or recursion depth
+        ├── LoopDetected        the same action with the same arguments repeated too often
+        └── CircuitOpen         an agent's circuit breaker is open
 
 Every class says when it is raised. Telemetry failures are never raised to the user's program:
 they are logged once (see :func:`tracekit.telemetry.handle_internal_errors`).
@@ -106,11 +105,3 @@ class CircuitOpen(WorkflowStopped):
     """Raised when an agent's circuit breaker is open and it has no fallback."""
 
     reason = "circuit_open"
-
-
-class ApprovalDenied(TracekitError):
-    """Raised when a human approval gate denies a consequential tool call."""
-
-    def __init__(self, tool: str, reason: str) -> None:
-        super().__init__(f"approval denied for tool {tool!r}: {reason}")
-        self.tool = tool

@@ -14,7 +14,7 @@ import json
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from tracekit.exceptions import ConfigError
 
@@ -54,6 +54,7 @@ class PriceTable(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     prices: dict[str, ModelPrice]
+    _resolved: dict[str, ModelPrice | None] = PrivateAttr(default_factory=dict)
 
     @classmethod
     def default(cls) -> PriceTable:
@@ -80,6 +81,13 @@ class PriceTable(BaseModel):
         """The price entry for ``model``, or ``None`` when the model is unknown."""
         if not model:
             return None
+        if model in self._resolved:
+            return self._resolved[model]
+        resolved = self._resolve(model)
+        self._resolved[model] = resolved
+        return resolved
+
+    def _resolve(self, model: str) -> ModelPrice | None:
         name = model.rsplit("/", 1)[-1].lower()
         best: str | None = None
         for key in self.prices:

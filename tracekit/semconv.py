@@ -15,7 +15,9 @@ OP_INVOKE_AGENT: Final = "invoke_agent"
 OP_CHAT: Final = "chat"
 OP_EXECUTE_TOOL: Final = "execute_tool"
 #: Operations that are one "step" of an agent: a model call or a tool call.
-STEP_OPERATIONS: Final = frozenset({OP_CHAT, OP_EXECUTE_TOOL, "text_completion", "generate_content"})
+STEP_OPERATIONS: Final = frozenset(
+    {OP_CHAT, OP_EXECUTE_TOOL, "text_completion", "generate_content"}
+)
 
 # --- GenAI attributes ---------------------------------------------------------------------------
 GEN_AI_OPERATION_NAME: Final = "gen_ai.operation.name"

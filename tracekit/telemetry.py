@@ -149,6 +149,9 @@ class GenAISpanEnricher(SpanProcessor):
 
     @handle_internal_errors
     def _stamp(self, span: Span) -> None:
+        scope = span.instrumentation_scope
+        if scope is not None and scope.name == INSTRUMENTATION_SCOPE:
+            return  # the orchestrator's own spans are created complete
         attrs = span.attributes or {}
         path = current_agent_path.get()
         if path is not None and sc.TRACEKIT_AGENT_PATH not in attrs:
@@ -234,7 +237,12 @@ class Telemetry:
         self.prices = prices or PriceTable.default()
         resource = Resource.create({sc.SERVICE_NAME: service_name})
         self.meter_provider = MeterProvider(resource=resource, metric_readers=list(metric_readers))
-        self.metrics = GenAIMetrics(self.meter_provider.get_meter(INSTRUMENTATION_SCOPE))
+        # Without a reader, recorded measurements go nowhere: skip the work on the hot path.
+        self.metrics = (
+            GenAIMetrics(self.meter_provider.get_meter(INSTRUMENTATION_SCOPE))
+            if metric_readers
+            else None
+        )
         self.enricher = GenAISpanEnricher(processors, self.prices, self.metrics)
         self.tracer_provider = TracerProvider(resource=resource)
         self.tracer_provider.add_span_processor(self.enricher)

@@ -72,11 +72,21 @@ class FakeMessagesAPI:
         self.requests.append(body)
         n = len(self.requests)
         if n == 1:
-            call = {"type": "tool_use", "id": "toolu_01", "name": "get_temperature",
-                    "input": {"city": "Paris"}}
-            return httpx2.Response(200, json=message([{"type": "text", "text": "Checking."}, call], "tool_use", n))
-        final = {"type": "tool_use", "id": "toolu_02", "name": "final_result",
-                 "input": {"city": "Paris", "celsius": 18.5}}
+            call = {
+                "type": "tool_use",
+                "id": "toolu_01",
+                "name": "get_temperature",
+                "input": {"city": "Paris"},
+            }
+            return httpx2.Response(
+                200, json=message([{"type": "text", "text": "Checking."}, call], "tool_use", n)
+            )
+        final = {
+            "type": "tool_use",
+            "id": "toolu_02",
+            "name": "final_result",
+            "input": {"city": "Paris", "celsius": 18.5},
+        }
         return httpx2.Response(200, json=message([final], "tool_use", n))
 
 
@@ -147,14 +157,20 @@ def test_the_sdk_span_is_the_llm_span_with_no_duplicate(captured: Captured) -> N
     # content mode is on
     assert json_attr(span, sc.GEN_AI_INPUT_MESSAGES)[0]["parts"][0]["content"] == "Paris"
     output = json_attr(span, sc.GEN_AI_OUTPUT_MESSAGES)[0]["parts"]
-    assert output[1] == {"type": "tool_call", "id": "toolu_01", "name": "get_temperature",
-                         "arguments": {"city": "Paris"}}
+    assert output[1] == {
+        "type": "tool_call",
+        "id": "toolu_01",
+        "name": "get_temperature",
+        "arguments": {"city": "Paris"},
+    }
     # the API key was sent, never recorded
     recorded = json.dumps([dict(s.attributes or {}) for s in captured.spans])
     assert API_KEY not in recorded
 
 
-def test_overloaded_api_is_retried_by_tracekit_and_each_attempt_is_visible(captured: Captured) -> None:
+def test_overloaded_api_is_retried_by_tracekit_and_each_attempt_is_visible(
+    captured: Captured,
+) -> None:
     api = FakeMessagesAPI(failures_first=1)
     result = weather_flow().run(
         "Paris", telemetry=captured.telemetry, models=claude(api), sleep=lambda s: None
@@ -163,7 +179,7 @@ def test_overloaded_api_is_retried_by_tracekit_and_each_attempt_is_visible(captu
     assert result.status == "ok"
     assert len(api.headers) == 3  # one failed attempt, then the two calls
     spans = captured.named(sc.ANTHROPIC_SPAN_NAME)
-    assert [s.status.status_code for s in spans][0] is StatusCode.ERROR
+    assert spans[0].status.status_code is StatusCode.ERROR
     [(_, retry)] = captured.events(sc.EVENT_RETRY)
     assert "Overloaded" in retry[sc.EVENT_REASON]
 

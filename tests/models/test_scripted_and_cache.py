@@ -6,12 +6,21 @@ from pydantic import BaseModel
 
 from tests.span_capture import Captured
 from tracekit import semconv as sc
-from tracekit.models import ChatMessage, ModelRequest, ModelRouter, ResponseCache, ScriptedModel, ToolSpec
+from tracekit.models import (
+    ChatMessage,
+    ModelRequest,
+    ModelRouter,
+    ResponseCache,
+    ScriptedModel,
+    ToolSpec,
+)
 from tracekit.orchestrator import Agent, Context, Workflow
 
 
 def request(text: str = "hello", tools: list[ToolSpec] | None = None) -> ModelRequest:
-    return ModelRequest(model="claude-haiku-4-5", messages=[ChatMessage.user(text)], tools=tools or [])
+    return ModelRequest(
+        model="claude-haiku-4-5", messages=[ChatMessage.user(text)], tools=tools or []
+    )
 
 
 SEARCH = ToolSpec(
@@ -22,11 +31,16 @@ SEARCH = ToolSpec(
 
 def test_same_seed_same_answer_and_seeds_differ() -> None:
     answers = {
-        seed: [ScriptedModel(seed=seed).complete(request(f"task {i}", [SEARCH]), None).message
-               for i in range(6)]
+        seed: [
+            ScriptedModel(seed=seed).complete(request(f"task {i}", [SEARCH]), None).message
+            for i in range(6)
+        ]
         for seed in (1, 2)
     }
-    again = [ScriptedModel(seed=1).complete(request(f"task {i}", [SEARCH]), None).message for i in range(6)]
+    again = [
+        ScriptedModel(seed=1).complete(request(f"task {i}", [SEARCH]), None).message
+        for i in range(6)
+    ]
     assert answers[1] == again
     assert answers[1] != answers[2]
 

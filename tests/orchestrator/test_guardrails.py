@@ -215,7 +215,11 @@ def test_transient_model_errors_are_retried_with_backoff(captured: Captured) -> 
     retries = [event for _, event in captured.events(sc.EVENT_RETRY)]
     assert [e[sc.EVENT_RETRY_ATTEMPT] for e in retries] == [1, 2]
     chats = captured.named("chat ")
-    assert [c.status.status_code for c in chats] == [StatusCode.ERROR, StatusCode.ERROR, StatusCode.UNSET]
+    assert [c.status.status_code for c in chats] == [
+        StatusCode.ERROR,
+        StatusCode.ERROR,
+        StatusCode.UNSET,
+    ]
     assert chats[0].attributes[sc.ERROR_TYPE] == "TransientModelError"
 
 
@@ -246,7 +250,9 @@ def test_fallback_agent_takes_over_after_a_tool_error(captured: Captured) -> Non
         return Turn(tool_calls=(("fetch", {"url": "https://x"}),))
 
     script = by_agent({"primary": primary_script})
-    result = single_agent_flow(primary).run("go", telemetry=captured.telemetry, models=models(script))
+    result = single_agent_flow(primary).run(
+        "go", telemetry=captured.telemetry, models=models(script)
+    )
 
     assert result.status == "ok"
     [(span, event)] = captured.events(sc.EVENT_FALLBACK)
@@ -283,7 +289,10 @@ def test_circuit_breaker_opens_after_consecutive_failures_and_fails_fast(
     breaker = CircuitBreaker(failure_threshold=2, reset_after_s=10, clock=lambda: clock[0])
     backup = Agent("backup2", output=Answer)
     fragile = Agent(
-        "fragile", output=Answer, fallback=backup, circuit_breaker=breaker,
+        "fragile",
+        output=Answer,
+        fallback=backup,
+        circuit_breaker=breaker,
         retry=RetryPolicy(max_attempts=1),
     )
     script = by_agent({"fragile": lambda ctx: Turn(error="down", transient=False)})
@@ -293,7 +302,9 @@ def test_circuit_breaker_opens_after_consecutive_failures_and_fails_fast(
         assert flow.run("go", telemetry=captured.telemetry, models=models(script)).status == "ok"
 
     # Two real failures open the breaker; the third call never reaches the model.
-    fragile_chats = [c for c in captured.named("chat ") if c.attributes[sc.TRACEKIT_AGENT_PATH] == "fragile"]
+    fragile_chats = [
+        c for c in captured.named("chat ") if c.attributes[sc.TRACEKIT_AGENT_PATH] == "fragile"
+    ]
     assert len(fragile_chats) == 2
     opened = captured.events(sc.EVENT_CIRCUIT_OPEN)
     assert len(opened) == 2  # opened on the 2nd failure, reported on the short-circuited 3rd call
@@ -321,7 +332,11 @@ def _refund_flow(approver: Any = None) -> tuple[Workflow, ModelRouter, list[str]
             return Turn(tool_calls=(("refund", {"order_id": "A-1", "amount_usd": 250.0}),))
         return ctx.final(text=str(ctx.tool_results[0]))
 
-    return single_agent_flow(clerk, approver=approver), models(by_agent({"clerk": clerk_script})), executed
+    return (
+        single_agent_flow(clerk, approver=approver),
+        models(by_agent({"clerk": clerk_script})),
+        executed,
+    )
 
 
 def test_approval_gate_executes_only_when_approved(captured: Captured) -> None:
@@ -335,7 +350,11 @@ def test_approval_gate_executes_only_when_approved(captured: Captured) -> None:
     result = flow.run("go", telemetry=captured.telemetry, models=router)
 
     assert executed == ["A-1"]
-    assert seen == [ApprovalRequest(agent="clerk", tool="refund", arguments={"order_id": "A-1", "amount_usd": 250.0})]
+    assert seen == [
+        ApprovalRequest(
+            agent="clerk", tool="refund", arguments={"order_id": "A-1", "amount_usd": 250.0}
+        )
+    ]
     assert result.output.text == "refunded"
     [(span, event)] = captured.events(sc.EVENT_APPROVAL)
     assert span.name == "execute_tool refund"

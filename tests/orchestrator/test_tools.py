@@ -16,7 +16,12 @@ class Address(BaseModel):
     zip: str
 
 
-def ship(order_id: str, address: Address, speed: Literal["slow", "fast"] = "slow", ctx: Context[None] | None = None) -> str:
+def ship(
+    order_id: str,
+    address: Address,
+    speed: Literal["slow", "fast"] = "slow",
+    ctx: Context[None] | None = None,
+) -> str:
     """Ship an order.
 
     Longer explanation that the model does not need.

@@ -146,11 +146,12 @@ def test_tool_result_goes_back_to_the_model_as_semconv_tool_message(captured: Ca
     wf.run({"name": "otel"}, telemetry=captured.telemetry, models=router())
 
     second_turns = [
-        s for s in captured.named("chat claude-sonnet-4-5")
+        s
+        for s in captured.named("chat claude-sonnet-4-5")
         if len(json_attr(s, sc.GEN_AI_INPUT_MESSAGES)) == 3
     ]
     assert len(second_turns) == 3
-    user, assistant, tool = json_attr(second_turns[0], sc.GEN_AI_INPUT_MESSAGES)
+    _user, assistant, tool = json_attr(second_turns[0], sc.GEN_AI_INPUT_MESSAGES)
     call = assistant["parts"][0]
     assert call["type"] == "tool_call" and call["name"] == "count_words"
     assert tool["role"] == "tool"
@@ -161,7 +162,8 @@ def test_input_tokens_include_cache_tokens_and_cost_uses_price_table(captured: C
     wf.run({"name": "otel"}, telemetry=captured.telemetry, models=router())
 
     cached = [
-        s for s in captured.named("chat ")
+        s
+        for s in captured.named("chat ")
         if s.attributes[sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] > 0
     ]
     assert cached, "the scripted model reads the system prompt from cache after the first turn"

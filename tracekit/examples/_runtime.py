@@ -25,7 +25,9 @@ class DemoRuntime:
         """The models for one run: a seeded scripted model, or Claude when live."""
         if self.live:
             return ModelRouter({}, default=AnthropicModel())
-        return ModelRouter({}, default=ScriptedModel(seed=seed, script=script, latency_s=self.latency_s))
+        return ModelRouter(
+            {}, default=ScriptedModel(seed=seed, script=script, latency_s=self.latency_s)
+        )
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,14 @@ def demo(runtime: DemoRuntime, runs: int) -> list[DemoOutcome]:
             Doc(title=title, brief=brief), telemetry=runtime.telemetry, models=runtime.router(seed)
         )
         outcomes.append(
-            DemoOutcome("doc-pipeline", seed, result.status, result.trace_id, result.steps,
-                        result.cost_usd, result.stop_reason or "")
+            DemoOutcome(
+                "doc-pipeline",
+                seed,
+                result.status,
+                result.trace_id,
+                result.steps,
+                result.cost_usd,
+                result.stop_reason or "",
+            )
         )
     return outcomes

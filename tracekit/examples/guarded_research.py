@@ -133,7 +133,14 @@ def demo(runtime: DemoRuntime, runs: int) -> list[DemoOutcome]:
             outcomes.append(DemoOutcome("guarded-research", seed, "error", "", 0, 0.0, str(exc)))
             continue
         outcomes.append(
-            DemoOutcome("guarded-research", seed, result.status, result.trace_id, result.steps,
-                        result.cost_usd, result.stop_reason or scenario)
+            DemoOutcome(
+                "guarded-research",
+                seed,
+                result.status,
+                result.trace_id,
+                result.steps,
+                result.cost_usd,
+                result.stop_reason or scenario,
+            )
         )
     return outcomes

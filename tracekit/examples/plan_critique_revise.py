@@ -111,9 +111,18 @@ def demo(runtime: DemoRuntime, runs: int) -> list[DemoOutcome]:
     script = by_agent({"critic": _critic_script})
     for seed in range(runs):
         task = Task(goal=GOALS[seed % len(GOALS)], max_rounds=2 + seed % 3)
-        result = workflow.run(task, telemetry=runtime.telemetry, models=runtime.router(seed, script))
+        result = workflow.run(
+            task, telemetry=runtime.telemetry, models=runtime.router(seed, script)
+        )
         outcomes.append(
-            DemoOutcome("plan-critique-revise", seed, result.status, result.trace_id,
-                        result.steps, result.cost_usd, result.stop_reason or "")
+            DemoOutcome(
+                "plan-critique-revise",
+                seed,
+                result.status,
+                result.trace_id,
+                result.steps,
+                result.cost_usd,
+                result.stop_reason or "",
+            )
         )
     return outcomes

@@ -105,9 +105,11 @@ def _refunding_script(ctx: ScriptContext) -> Turn:
         amount = float(ctx.tool_results[-1]["amount_usd"]) if ctx.tool_results else 50.0
         return Turn(tool_calls=(("issue_refund", {"order_id": order_id, "amount_usd": amount}),))
     refunded = any(isinstance(r, dict) and r.get("ok") for r in ctx.tool_results)
-    return ctx.final(resolved=refunded or ctx.rng.random() < 0.4,
-                     action="refunded" if refunded else "explained policy",
-                     refund_usd=0.0)
+    return ctx.final(
+        resolved=refunded or ctx.rng.random() < 0.4,
+        action="refunded" if refunded else "explained policy",
+        refund_usd=0.0,
+    )
 
 
 TICKETS = [
@@ -131,7 +133,14 @@ def demo(runtime: DemoRuntime, runs: int) -> list[DemoOutcome]:
             approver=small_refunds_only,
         )
         outcomes.append(
-            DemoOutcome("support-router", seed, result.status, result.trace_id, result.steps,
-                        result.cost_usd, result.stop_reason or "")
+            DemoOutcome(
+                "support-router",
+                seed,
+                result.status,
+                result.trace_id,
+                result.steps,
+                result.cost_usd,
+                result.stop_reason or "",
+            )
         )
     return outcomes

@@ -10,15 +10,53 @@ from __future__ import annotations
 import random
 from typing import Any
 
-_WORDS = (
-    "agent latency budget cache context critique draft evidence fallback handoff index "
-    "invoice ledger metric model outline plan policy prompt query refund report retry review "
-    "router schema section signal source span summary ticket tool trace vector workflow"
-).split()
+_WORDS = [
+    "agent",
+    "latency",
+    "budget",
+    "cache",
+    "context",
+    "critique",
+    "draft",
+    "evidence",
+    "fallback",
+    "handoff",
+    "index",
+    "invoice",
+    "ledger",
+    "metric",
+    "model",
+    "outline",
+    "plan",
+    "policy",
+    "prompt",
+    "query",
+    "refund",
+    "report",
+    "retry",
+    "review",
+    "router",
+    "schema",
+    "section",
+    "signal",
+    "source",
+    "span",
+    "summary",
+    "ticket",
+    "tool",
+    "trace",
+    "vector",
+    "workflow",
+]
 
 
-def fake_value(schema: dict[str, Any], rng: random.Random, *, root: dict[str, Any] | None = None,
-               name: str = "") -> Any:
+def fake_value(
+    schema: dict[str, Any],
+    rng: random.Random,
+    *,
+    root: dict[str, Any] | None = None,
+    name: str = "",
+) -> Any:
     """A value valid against ``schema``; ``rng`` makes it deterministic."""
     root = root if root is not None else schema
     if "$ref" in schema:
@@ -46,7 +84,9 @@ def fake_value(schema: dict[str, Any], rng: random.Random, *, root: dict[str, An
         low = int(schema.get("minItems", 1))
         high = int(schema.get("maxItems", max(low, 3)))
         count = rng.randint(low, max(low, high))
-        return [fake_value(schema.get("items", {}), rng, root=root, name=name) for _ in range(count)]
+        return [
+            fake_value(schema.get("items", {}), rng, root=root, name=name) for _ in range(count)
+        ]
     if kind == "string":
         return _fake_string(schema, rng, name)
     if kind == "integer":
@@ -54,9 +94,9 @@ def fake_value(schema: dict[str, Any], rng: random.Random, *, root: dict[str, An
         high = int(schema.get("maximum", schema.get("exclusiveMaximum", low + 101) - 1))
         return rng.randint(low, max(low, high))
     if kind == "number":
-        low = float(schema.get("minimum", schema.get("exclusiveMinimum", 0.0)))
-        high = float(schema.get("maximum", schema.get("exclusiveMaximum", low + 1.0)))
-        return round(rng.uniform(low, high), 3)
+        bottom = float(schema.get("minimum", schema.get("exclusiveMinimum", 0.0)))
+        top = float(schema.get("maximum", schema.get("exclusiveMaximum", bottom + 1.0)))
+        return round(rng.uniform(bottom, top), 3)
     if kind == "boolean":
         return rng.random() < 0.5
     return None

@@ -99,8 +99,11 @@ class ScriptContext:
         if self.tool(FINAL_RESULT_TOOL) is None:
             text = overrides.get("text") or f"Done: {' '.join(self.prompt.split()[:12])}"
             return Turn(text=str(text))
-        return Turn(tool_calls=((FINAL_RESULT_TOOL, {**self.fake_arguments(FINAL_RESULT_TOOL),
-                                                     **overrides}),))
+        return Turn(
+            tool_calls=(
+                (FINAL_RESULT_TOOL, {**self.fake_arguments(FINAL_RESULT_TOOL), **overrides}),
+            )
+        )
 
 
 Script = Callable[[ScriptContext], Turn]
@@ -156,7 +159,9 @@ class ScriptedModel:
         self._seen: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def complete(self, request: ModelRequest, tracer_provider: TracerProvider | None) -> ModelResponse:
+    def complete(
+        self, request: ModelRequest, tracer_provider: TracerProvider | None
+    ) -> ModelResponse:
         """Answer ``request``, emitting a ``chat {model}`` span like the Anthropic SDK's."""
         from opentelemetry import trace
 

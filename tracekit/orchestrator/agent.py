@@ -68,6 +68,7 @@ class Agent:
         self.max_tokens = max_tokens
         self.temperature = temperature
         self.id = "agent_" + hashlib.sha1(name.encode()).hexdigest()[:12]
+        self._tool_specs: list[ToolSpec] | None = None
 
     def __repr__(self) -> str:
         return f"Agent({self.name!r}, model={self.model!r})"
@@ -79,6 +80,12 @@ class Agent:
 
     def tool_specs(self) -> list[ToolSpec]:
         """The tools offered to the model, ``final_result`` last for structured output."""
+        # Built once: JSON-schema generation is the costliest part of a step otherwise.
+        if self._tool_specs is None:
+            self._tool_specs = self._build_tool_specs()
+        return self._tool_specs
+
+    def _build_tool_specs(self) -> list[ToolSpec]:
         specs = [t.spec for t in self.tools.values()]
         if self.structured:
             assert issubclass(self.output, BaseModel)

@@ -65,7 +65,11 @@ class RunState:
     def _exceeded(self, span: Span, limit: str, value: float, observed: float) -> LimitExceeded:
         span.add_event(
             sc.EVENT_LIMIT_EXCEEDED,
-            {sc.EVENT_LIMIT_NAME: limit, sc.EVENT_LIMIT_VALUE: value, sc.EVENT_LIMIT_OBSERVED: observed},
+            {
+                sc.EVENT_LIMIT_NAME: limit,
+                sc.EVENT_LIMIT_VALUE: value,
+                sc.EVENT_LIMIT_OBSERVED: observed,
+            },
         )
         return LimitExceeded(limit, value, observed)
 

@@ -28,7 +28,7 @@ from tracekit.models.messages import ChatMessage, ToolCallPart, ToolCallResponse
 from tracekit.models.scripted import FINAL_RESULT_TOOL
 from tracekit.orchestrator.agent import Agent
 from tracekit.orchestrator.approval import ApprovalRequest
-from tracekit.orchestrator.run_state import RunState, canonical_json
+from tracekit.orchestrator.run_state import canonical_json
 from tracekit.telemetry import agent_scope
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def mark_error(span: Span, exc: BaseException) -> None:
 
 
 def run_agent(
-    ctx: Context,
+    ctx: Context[Any],
     agent: Agent,
     payload: Any,
     *,
@@ -81,6 +81,7 @@ def run_agent(
         sc.TRACEKIT_HANDOFF_FROM: handoff_from,
         sc.TRACEKIT_HANDOFF_TO: agent.name,
         sc.TRACEKIT_AGENT_INPUT: payload_json(payload),
+        sc.OPENINFERENCE_SPAN_KIND: sc.OI_AGENT,
     }
     if agent.description:
         attributes[sc.GEN_AI_AGENT_DESCRIPTION] = agent.description
@@ -131,7 +132,7 @@ def run_agent(
     return run_agent(ctx, agent.fallback, payload, handoff_from=agent.name, call_site=call_site)
 
 
-def _agent_loop(ctx: Context, agent: Agent, model: str, payload: Any, span: Span) -> Any:
+def _agent_loop(ctx: Context[Any], agent: Agent, model: str, payload: Any, span: Span) -> Any:
     state = ctx.run
     messages: list[ChatMessage] = [ChatMessage.user(_render_input(payload))]
     tools = agent.tool_specs()
@@ -159,7 +160,9 @@ def _agent_loop(ctx: Context, agent: Agent, model: str, payload: Any, span: Span
     raise state._exceeded(span, f"max_turns:{agent.name}", agent.max_turns, agent.max_turns + 1)
 
 
-def _call_model(ctx: Context, agent: Agent, request: ModelRequest, agent_span: Span) -> ModelResponse:
+def _call_model(
+    ctx: Context[Any], agent: Agent, request: ModelRequest, agent_span: Span
+) -> ModelResponse:
     state = ctx.run
     if state.cache is not None:
         cached = state.cache.get(request)
@@ -194,7 +197,9 @@ def _call_model(ctx: Context, agent: Agent, request: ModelRequest, agent_span: S
     return response
 
 
-def _execute_tool(ctx: Context, agent: Agent, call: ToolCallPart, agent_span: Span) -> ToolCallResponsePart:
+def _execute_tool(
+    ctx: Context[Any], agent: Agent, call: ToolCallPart, agent_span: Span
+) -> ToolCallResponsePart:
     state = ctx.run
     tool = agent.tools.get(call.name)
     state.check_action(agent_span, ctx.invocation, f"tool:{call.name}", call.arguments)
@@ -208,6 +213,8 @@ def _execute_tool(ctx: Context, agent: Agent, call: ToolCallPart, agent_span: Sp
             sc.GEN_AI_TOOL_CALL_ID: call.id,
             sc.GEN_AI_TOOL_TYPE: "function",
             sc.GEN_AI_TOOL_CALL_ARGUMENTS: canonical_json(call.arguments),
+            sc.TRACEKIT_AGENT_PATH: ctx.agent_path or "",
+            sc.OPENINFERENCE_SPAN_KIND: sc.OI_TOOL,
         },
         record_exception=False,
         set_status_on_exception=False,
@@ -216,7 +223,9 @@ def _execute_tool(ctx: Context, agent: Agent, call: ToolCallPart, agent_span: Sp
             if tool is None:
                 raise ToolError(call.name, f"agent {agent.name!r} has no such tool")
             if tool.requires_approval:
-                request = ApprovalRequest(agent=agent.name, tool=call.name, arguments=call.arguments)
+                request = ApprovalRequest(
+                    agent=agent.name, tool=call.name, arguments=call.arguments
+                )
                 approved = state.approver(request)
                 span.add_event(
                     sc.EVENT_APPROVAL,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any, Literal, get_args, get_origin, get_type_hints
+from typing import Any, Literal, get_args, get_origin, get_type_hints, overload
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
@@ -63,7 +63,9 @@ class Tool:
                 self.context_parameter = param.name
                 continue
             if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
-                raise ConfigError(f"tool {self.name!r}: *args/**kwargs cannot be described to a model")
+                raise ConfigError(
+                    f"tool {self.name!r}: *args/**kwargs cannot be described to a model"
+                )
             default = ... if param.default is inspect.Parameter.empty else param.default
             fields[param.name] = (annotation, default)
         self.arguments_model: type[BaseModel] = create_model(
@@ -88,7 +90,9 @@ class Tool:
         try:
             parsed = self.arguments_model.model_validate(arguments)
         except ValidationError as exc:
-            raise ToolError(self.name, f"invalid arguments: {exc.errors(include_url=False)}") from exc
+            raise ToolError(
+                self.name, f"invalid arguments: {exc.errors(include_url=False)}"
+            ) from exc
         kwargs = {field: getattr(parsed, field) for field in type(parsed).model_fields}
         if self.context_parameter is not None:
             kwargs[self.context_parameter] = context
@@ -101,13 +105,24 @@ class Tool:
             raise ToolError(self.name, f"{type(exc).__name__}: {exc}") from exc
 
 
+@overload
+def tool(fn: Callable[..., Any], /) -> Tool: ...
+
+
+@overload
+def tool(
+    *, name: str | None = None, requires_approval: bool = False, errors: ToolErrors = "raise"
+) -> Callable[[Callable[..., Any]], Tool]: ...
+
+
 def tool(
     fn: Callable[..., Any] | None = None,
+    /,
     *,
     name: str | None = None,
     requires_approval: bool = False,
     errors: ToolErrors = "raise",
-) -> Any:
+) -> Tool | Callable[[Callable[..., Any]], Tool]:
     """Decorator form of :class:`Tool` (``@tool`` or ``@tool(requires_approval=True)``)."""
 
     def wrap(f: Callable[..., Any]) -> Tool:

@@ -30,7 +30,6 @@ from tracekit import semconv as sc
 from tracekit.exceptions import ConfigError, WorkflowStopped
 from tracekit.models.anthropic_model import AnthropicModel
 from tracekit.models.routing import ModelRouter, ResponseCache
-from tracekit.orchestrator.agent import Agent
 from tracekit.orchestrator.approval import Approver, interactive_approver
 from tracekit.orchestrator.context import Context
 from tracekit.orchestrator.limits import Limits
@@ -158,6 +157,7 @@ class Workflow:
                 sc.GEN_AI_CONVERSATION_ID: str(uuid.uuid4()),
                 sc.TRACEKIT_WORKFLOW_ENTRYPOINT: self.entrypoint_path,
                 sc.TRACEKIT_WORKFLOW_INPUT: payload_json(value),
+                sc.OPENINFERENCE_SPAN_KIND: sc.OI_CHAIN,
             },
             record_exception=False,
             set_status_on_exception=False,

@@ -1,0 +1,141 @@
+"""``tracekit demo`` and ``tracekit bench``: commands that run workflows."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from tracekit.exceptions import ConfigError
+
+
+def register(subparsers: Any) -> None:
+    """Add ``demo`` and ``bench``."""
+    demo = subparsers.add_parser(
+        "demo",
+        help="run the example workflows and record them",
+        description="Run the four example workflows several times each and record every run "
+        "into the store. Offline by default (a seeded scripted model: no API key, no network); "
+        "--live uses Claude (needs ANTHROPIC_API_KEY).",
+    )
+    demo.add_argument("--store", help="store file (default: $TRACEKIT_STORE or ./tracekit.duckdb)")
+    demo.add_argument("--live", action="store_true", help="answer with Claude instead of offline")
+    demo.add_argument("--runs", type=_positive_int, default=None, help="runs per example")
+    demo.set_defaults(handler=run_demo)
+
+    bench = subparsers.add_parser(
+        "bench",
+        help="measure instrumentation overhead and store ingest",
+        description="Measure tracekit on this machine; each figure is a ratio against a "
+        "baseline measured in the same run, or a throughput.",
+    )
+    bench.add_argument("--json", action="store_true", help="print the figures as JSON")
+    bench.add_argument("--quick", action="store_true", help="smaller workloads (noisier figures)")
+    bench.set_defaults(handler=run_bench)
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
+    return number
+
+
+def _command_prefix() -> str:
+    """How the user should type tracekit again: the same executable they ran."""
+    argv0 = sys.argv[0]
+    if os.path.basename(argv0) == "tracekit" and shutil.which("tracekit") != os.path.abspath(argv0):
+        return os.path.relpath(argv0)
+    return "tracekit"
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """Run every example workflow and print what was recorded."""
+    from tracekit.examples import DEMOS, DemoRuntime
+    from tracekit.store import resolve_store_path
+    from tracekit.telemetry import Telemetry
+
+    if args.live and not os.environ.get("ANTHROPIC_API_KEY"):
+        raise ConfigError("--live needs ANTHROPIC_API_KEY in the environment")
+    store = resolve_store_path(args.store)
+    console = Console()
+    telemetry = Telemetry.recording_to(store, service_name="tracekit-demo")
+    runtime = DemoRuntime(telemetry, live=args.live)
+    mode = "live (Claude)" if args.live else "offline (scripted model, no API key)"
+    console.print(Text(f"Recording demo runs into {store} — {mode}"))
+    outcomes = []
+    try:
+        for name, (demo, default_runs) in DEMOS.items():
+            with console.status(Text(f"running {name}…")):
+                outcomes.extend(demo(runtime, args.runs or default_runs))
+    finally:
+        telemetry.shutdown()
+
+    table = Table(title="Demo runs")
+    for column in ("workflow", "runs", "ok", "stopped", "error", "steps", "cost"):
+        table.add_column(column, justify="left" if column == "workflow" else "right")
+    by_example: dict[str, list[Any]] = defaultdict(list)
+    for outcome in outcomes:
+        by_example[outcome.example].append(outcome)
+    for example, runs in by_example.items():
+        status = [o.status for o in runs]
+        table.add_row(
+            Text(example),
+            str(len(runs)),
+            str(status.count("ok")),
+            str(status.count("stopped")),
+            str(status.count("error")),
+            f"{min(o.steps for o in runs)}–{max(o.steps for o in runs)}",
+            f"${sum(o.cost_usd for o in runs):.4f}",
+        )
+    console.print(table)
+    prefix = _command_prefix()
+    store_flag = f" --store {args.store}" if args.store else ""
+    console.print(Text(f"Recorded {len(outcomes)} runs into {store}.\n"))
+    console.print(Text("Next, try:"))
+    console.print(Text(f"  {prefix} traces{store_flag}            # newest runs first"))
+    console.print(Text(f"  {prefix} show <trace-id>{store_flag}   # one run as a span tree"))
+    console.print(
+        Text(f"  {prefix} stats --by agent{store_flag}  # latency, tokens, cost per agent")
+    )
+    return 0
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    """Measure and print the figures."""
+    from tracekit.benchmarks.instrumentation import measure_instrumentation
+    from tracekit.benchmarks.store_bench import measure_ingest
+
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="tracekit-bench-") as tmp:
+        figures.update(measure_instrumentation(Path(tmp), runs=100 if args.quick else 400))
+        figures.update(measure_ingest(50_000 if args.quick else 200_000, Path(tmp)))
+    if args.json:
+        sys.stdout.write(json.dumps(figures, indent=2, sort_keys=True) + "\n")
+        return 0
+    table = Table(title="tracekit bench")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_column("target", justify="right")
+    targets = {
+        "instrumentation_overhead_ratio": "≤ 1.5×",
+        "ingest_spans_per_s": "≥ 200,000",
+    }
+    for key, value in sorted(figures.items()):
+        shown = f"{value:,.2f}" if value < 100 else f"{value:,.0f}"
+        table.add_row(key, shown, targets.get(key, ""))
+    Console().print(table)
+    return 0
