@@ -37,7 +37,9 @@ class Captured:
         return matches[0]
 
     def events(self, name: str) -> list[tuple[ReadableSpan, dict[str, Any]]]:
-        return [(s, dict(e.attributes or {})) for s in self.spans for e in s.events if e.name == name]
+        return [
+            (s, dict(e.attributes or {})) for s in self.spans for e in s.events if e.name == name
+        ]
 
     def metric_points(self, metric: str) -> list[Any]:
         data = self.metrics.get_metrics_data()

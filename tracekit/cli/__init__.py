@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from tracekit.cli import query_commands, run_commands
-from tracekit.exceptions import StoreNotFoundError, TraceNotFoundError, TracekitError
+from tracekit.exceptions import StoreNotFoundError, TracekitError, TraceNotFoundError
 
 EXIT_USAGE = 2
 EXIT_ERROR = 1

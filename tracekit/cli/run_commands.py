@@ -106,11 +106,8 @@ def run_demo(args: argparse.Namespace) -> int:
     store_flag = f" --store {args.store}" if args.store else ""
     console.print(Text(f"Recorded {len(outcomes)} runs into {store}.\n"))
     console.print(Text("Next, try:"))
-    console.print(Text(f"  {prefix} traces{store_flag}            # newest runs first"))
-    console.print(Text(f"  {prefix} show <trace-id>{store_flag}   # one run as a span tree"))
-    console.print(
-        Text(f"  {prefix} stats --by agent{store_flag}  # latency, tokens, cost per agent")
-    )
+    for command in ("traces", "show <trace-id>", "stats --by agent"):
+        console.print(Text(f"  {prefix} {command}{store_flag}"), soft_wrap=True)
     return 0
 
 

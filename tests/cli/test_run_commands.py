@@ -1,0 +1,93 @@
+"""`tracekit demo` and `tracekit bench`, run as a user runs them: as subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+
+def tracekit(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tracekit.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+    )
+
+
+def test_demo_records_forty_varied_traces_and_says_what_to_run_next(tmp_path: Path) -> None:
+    store = tmp_path / "demo.duckdb"
+    env = {"ANTHROPIC_API_KEY": ""}  # offline must not need it
+    result = tracekit("demo", "--store", str(store), env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    for workflow in ("doc-pipeline", "plan-critique-revise", "support-router", "guarded-research"):
+        assert workflow in result.stdout
+    assert "tracekit traces" in result.stdout and "tracekit show" in result.stdout
+
+    with duckdb.connect(str(store), read_only=True) as db:
+        traces, workflows, statuses, step_counts, costs = db.execute(
+            "select count(*), count(distinct workflow), list(distinct status), "
+            "count(distinct steps), count(distinct round(cost_usd, 6)) from traces"
+        ).fetchone()
+        guardrails = {
+            row[0]
+            for row in db.execute(
+                "select distinct unnest(from_json(events, '[\"json\"]'))->>'name' from spans"
+            ).fetchall()
+        }
+    assert traces >= 40
+    assert workflows == 4
+    assert set(statuses) == {"ok", "stopped", "error"}
+    assert step_counts >= 8 and costs >= 30
+    assert {
+        "tracekit.limit.exceeded",
+        "tracekit.loop.detected",
+        "tracekit.retry",
+        "tracekit.fallback",
+        "tracekit.approval",
+    } <= guardrails
+
+
+def test_demo_live_without_an_api_key_is_one_clear_error(tmp_path: Path) -> None:
+    store = tmp_path / "live.duckdb"
+    result = tracekit("demo", "--live", "--store", str(store), env={"ANTHROPIC_API_KEY": ""})
+
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "tracekit: error: --live needs ANTHROPIC_API_KEY in the environment"
+    ]
+    assert not store.exists()
+
+
+def test_demo_rejects_a_bad_runs_value(tmp_path: Path) -> None:
+    result = tracekit("demo", "--runs", "zero", "--store", str(tmp_path / "x.duckdb"))
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "not a whole number" in result.stderr
+
+
+def test_bench_reports_the_figures_as_json(tmp_path: Path) -> None:
+    result = tracekit("bench", "--quick", "--json", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    for key in (
+        "instrumentation_overhead_ratio",
+        "recorded_step_us",
+        "bare_sdk_span_us",
+        "ingest_spans_per_s",
+        "bytes_per_span",
+    ):
+        assert figures[key] > 0, key
+    assert list(tmp_path.iterdir()) == []  # leaves nothing behind

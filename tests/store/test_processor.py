@@ -1,0 +1,62 @@
+"""The span processor: cheap on the hot path, writes in the background, never breaks the
+program it observes."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.recording import Recorder, emit_run
+from tracekit.store import TraceStore, pending_segments
+
+
+def test_spans_reach_the_store_without_an_explicit_flush(
+    tmp_path: Path, make_recorder: type[Recorder]
+) -> None:
+    recorder = make_recorder(tmp_path / "store.duckdb", flush_interval_s=0.05)
+    emit_run(recorder.tracer)
+
+    deadline = time.monotonic() + 20
+    while not pending_segments(recorder.processor.paths) and not recorder.store.exists():
+        assert time.monotonic() < deadline, "the writer thread never wrote the spans"
+        time.sleep(0.02)
+
+    assert TraceStore(recorder.store).list_traces()[0].span_count == 6
+
+
+def test_a_full_buffer_is_written_in_batches_of_max_batch(
+    tmp_path: Path, make_recorder: type[Recorder]
+) -> None:
+    recorder = make_recorder(tmp_path / "store.duckdb", max_batch=4, fold=False)
+    emit_run(recorder.tracer)
+    recorder.flush()
+
+    assert len(pending_segments(recorder.processor.paths)) == 2  # 6 spans: 4 + 2
+    assert TraceStore(recorder.store).list_traces()[0].span_count == 6
+
+
+def test_storage_failures_are_logged_never_raised(
+    tmp_path: Path, make_recorder: type[Recorder], caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    recorder = make_recorder(blocker / "store.duckdb")  # its folder cannot exist
+
+    with caplog.at_level(logging.ERROR, logger="tracekit"):
+        emit_run(recorder.tracer)
+        recorder.provider.force_flush()
+        recorder.provider.shutdown()
+
+    assert "could not be written" in caplog.text
+
+
+def test_spans_ended_after_shutdown_are_ignored(recorder: Recorder) -> None:
+    recorder.trace()
+    recorder.provider.shutdown()
+
+    emit_run(recorder.tracer, workflow="late")
+
+    assert [t.workflow for t in TraceStore(recorder.store).list_traces()] == ["doc-pipeline"]

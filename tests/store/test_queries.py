@@ -1,0 +1,98 @@
+"""The query API the CLI and the TUI page through."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.recording import MS, Recorder, emit_run
+from tracekit.exceptions import ConfigError, StoreNotFoundError, TraceNotFoundError
+from tracekit.store import TraceStore
+
+DAY = 86_400_000 * MS
+
+
+@pytest.fixture
+def three_runs(recorder: Recorder) -> list[str]:
+    """Three runs a day apart: ok, failed, stopped (oldest first)."""
+    t = 1_750_000_000_000 * MS
+    return [
+        recorder.trace(workflow="doc-pipeline", start_ns=t),
+        recorder.trace(workflow="doc-pipeline", start_ns=t + DAY, fail=True),
+        recorder.trace(workflow="triage", start_ns=t + 2 * DAY, stopped="limit:max_cost"),
+    ]
+
+
+def test_traces_are_listed_newest_first_and_paged(
+    recorder: Recorder, three_runs: list[str]
+) -> None:
+    store = TraceStore(recorder.store)
+
+    assert [t.trace_id for t in store.list_traces()] == three_runs[::-1]
+    assert [t.trace_id for t in store.list_traces(limit=1, offset=1)] == [three_runs[1]]
+    assert [t.trace_id for t in store.list_traces(order="start asc")] == three_runs
+    assert [t.status for t in store.list_traces(workflow="doc-pipeline")] == ["error", "ok"]
+    assert store.count_traces() == 3 and store.count_traces(status="stopped") == 1
+
+
+def test_sorting_by_an_unknown_column_is_a_clear_error(
+    recorder: Recorder, three_runs: list[str]
+) -> None:
+    with pytest.raises(ConfigError, match="cannot sort traces by 'name; DROP TABLE spans'"):
+        TraceStore(recorder.store).list_traces(order="name; DROP TABLE spans")
+
+
+def test_a_unique_prefix_resolves_and_others_explain_why_not(recorder: Recorder) -> None:
+    trace_id = recorder.trace()
+    store = TraceStore(recorder.store)
+
+    assert store.resolve_trace_id(trace_id[:6].upper()) == trace_id
+    assert store.resolve_trace_id(trace_id) == trace_id
+    with pytest.raises(TraceNotFoundError, match="no trace matches 'f00d"):
+        store.resolve_trace_id("f00d" if not trace_id.startswith("f00d") else "0000")
+    with pytest.raises(TraceNotFoundError, match="hex digits"):
+        store.resolve_trace_id("'; --")
+
+
+def test_an_ambiguous_prefix_says_how_many_traces_match(recorder: Recorder) -> None:
+    for i in range(40):
+        emit_run(recorder.tracer, start_ns=1_750_000_000_000 * MS + i * DAY)
+    recorder.flush()
+    store = TraceStore(recorder.store)
+    ids = [t.trace_id for t in store.list_traces(limit=100)]
+    prefix = next(c for c in "0123456789abcdef" if sum(i.startswith(c) for i in ids) >= 2)
+    count = sum(i.startswith(prefix) for i in ids)
+
+    with pytest.raises(TraceNotFoundError, match=f"{count} traces match '{prefix}'"):
+        store.get_trace(prefix)
+
+
+def test_stats_by_agent_model_and_workflow(recorder: Recorder, three_runs: list[str]) -> None:
+    store = TraceStore(recorder.store)
+
+    by_agent = {row.key: row for row in store.stats("agent")}
+    assert set(by_agent) == {"planner", "writer"}
+    assert (by_agent["writer"].count, by_agent["writer"].error_count) == (3, 1)
+    assert by_agent["writer"].error_rate == pytest.approx(1 / 3)
+    assert (by_agent["planner"].input_tokens, by_agent["planner"].output_tokens) == (300, 60)
+    assert by_agent["planner"].p50_ms == pytest.approx(15.0)
+    assert by_agent["writer"].cost_usd == pytest.approx(0.03)
+
+    by_model = {row.key: row for row in store.stats("model")}
+    assert by_model["claude-sonnet-4-5"].count == 3
+    assert by_model["claude-sonnet-4-5"].error_count == 1
+    assert by_model["claude-haiku-4-5-20251001"].p99_ms == pytest.approx(10.0)
+
+    by_workflow = {row.key: row for row in store.stats("workflow")}
+    assert (by_workflow["doc-pipeline"].count, by_workflow["doc-pipeline"].error_count) == (2, 1)
+    assert by_workflow["triage"].error_rate == 1.0  # stopped is not ok
+    assert by_workflow["triage"].input_tokens == 400
+
+
+def test_a_missing_store_is_reported_and_not_created(tmp_path: Path) -> None:
+    store = tmp_path / "nowhere.duckdb"
+
+    with pytest.raises(StoreNotFoundError, match=r"no store at .*nowhere\.duckdb .*tracekit demo"):
+        TraceStore(store).list_traces()
+    assert list(tmp_path.iterdir()) == []

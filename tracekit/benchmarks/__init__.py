@@ -1,0 +1,1 @@
+"""Benchmarks behind ``tracekit bench``: each returns named figures for one run."""

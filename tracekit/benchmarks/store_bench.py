@@ -1,0 +1,197 @@
+"""Store ingest benchmark: Arrow batches through the real spool segments and fold.
+
+The workload is synthetic but shaped like recorded agent runs: traces of one workflow span,
+agent spans, LLM spans with models, tokens, cost and message content, and tool spans. Batches
+are written as spool segments exactly as the recording processor writes them, and folded the
+way a fold finds them after a busy second: several segments per fold transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from tracekit import semconv as sc
+from tracekit.store.fold import fold_pending
+from tracekit.store.paths import StorePaths
+from tracekit.store.schema import SEGMENT_SCHEMA
+from tracekit.store.spool import write_segment
+
+#: Spans per segment: what the processor writes at its default ``max_batch``.
+SEGMENT_SPANS = 4096
+#: Segments that pile up between two folds in the benchmark (about one DuckDB row group).
+SEGMENTS_PER_FOLD = 30
+
+_AGENTS = ("planner", "researcher", "writer", "critic", "router")
+_MODELS = ("claude-haiku-4-5", "claude-sonnet-4-5")
+_TOOLS = ("search", "fetch_page", "calculator")
+
+
+def synthetic_batches(
+    n_spans: int, *, batch_size: int = SEGMENT_SPANS, seed: int = 7
+) -> Iterator[pa.Table]:
+    """Arrow tables (segment schema) of realistic GenAI spans, ``n_spans`` in all."""
+    rnd = random.Random(seed)
+    columns: dict[str, list[Any]] = {name: [] for name in SEGMENT_SCHEMA.names}
+    resource = json.dumps({sc.SERVICE_NAME: "bench", "telemetry.sdk.language": "python"})
+    clock = 1_700_000_000_000_000_000
+    produced = 0
+    while produced < n_spans:
+        trace_id = f"{rnd.getrandbits(128):032x}"
+        root_id = f"{rnd.getrandbits(64):016x}"
+        spans_in_trace = min(rnd.randint(8, 24), n_spans - produced)
+        for index in range(spans_in_trace):
+            clock += rnd.randint(10_000, 5_000_000)
+            _append_span(columns, rnd, trace_id, root_id, index, clock, resource)
+            produced += 1
+            if len(columns["trace_id"]) >= batch_size:
+                yield pa.Table.from_pydict(columns, schema=SEGMENT_SCHEMA)
+                columns = {name: [] for name in SEGMENT_SCHEMA.names}
+    if columns["trace_id"]:
+        yield pa.Table.from_pydict(columns, schema=SEGMENT_SCHEMA)
+
+
+def _append_span(
+    columns: dict[str, list[Any]],
+    rnd: random.Random,
+    trace_id: str,
+    root_id: str,
+    index: int,
+    clock: int,
+    resource: str,
+) -> None:
+    agent = rnd.choice(_AGENTS)
+    if index == 0:
+        operation, name, kind = (
+            sc.OP_INVOKE_WORKFLOW,
+            sc.workflow_span_name("doc-pipeline"),
+            "INTERNAL",
+        )
+    else:
+        operation = rnd.choice((sc.OP_INVOKE_AGENT, sc.OP_CHAT, sc.OP_CHAT, sc.OP_EXECUTE_TOOL))
+        kind = "CLIENT" if operation == sc.OP_CHAT else "INTERNAL"
+        name = {
+            sc.OP_INVOKE_AGENT: sc.agent_span_name(agent),
+            sc.OP_CHAT: sc.chat_span_name(_MODELS[0]),
+            sc.OP_EXECUTE_TOOL: sc.tool_span_name(_TOOLS[0]),
+        }[operation]
+    is_chat = operation == sc.OP_CHAT
+    model = rnd.choice(_MODELS) if is_chat else None
+    tool = rnd.choice(_TOOLS) if operation == sc.OP_EXECUTE_TOOL else None
+    duration = rnd.randint(1_000_000, 3_000_000_000)
+    error = rnd.random() < 0.02
+    input_tokens = rnd.randint(200, 6000) if is_chat else None
+    output_tokens = rnd.randint(20, 900) if is_chat else None
+    attributes: dict[str, Any] = {
+        sc.GEN_AI_OPERATION_NAME: operation,
+        sc.TRACEKIT_AGENT_PATH: f"supervisor/{agent}",
+        sc.TRACEKIT_STEP_SEQUENCE: index,
+    }
+    if is_chat:
+        attributes.update(
+            {
+                sc.GEN_AI_PROVIDER_NAME: "anthropic",
+                sc.GEN_AI_REQUEST_MODEL: model,
+                sc.GEN_AI_RESPONSE_ID: f"msg_{rnd.getrandbits(64):016x}",
+                sc.GEN_AI_USAGE_INPUT_TOKENS: input_tokens,
+                sc.GEN_AI_USAGE_OUTPUT_TOKENS: output_tokens,
+            }
+        )
+    content = (
+        json.dumps(
+            {
+                sc.GEN_AI_INPUT_MESSAGES: json.dumps(
+                    [
+                        {
+                            "role": "user",
+                            "parts": [
+                                {
+                                    "type": "text",
+                                    "content": f"Step {index}: summarise {rnd.randint(1, 40)}.",
+                                }
+                            ],
+                        }
+                    ]
+                ),
+                sc.GEN_AI_OUTPUT_MESSAGES: json.dumps(
+                    [
+                        {
+                            "role": "assistant",
+                            "parts": [
+                                {"type": "text", "content": "A short summary of the section."}
+                            ],
+                        }
+                    ]
+                ),
+            }
+        )
+        if is_chat
+        else None
+    )
+    row = {
+        "trace_id": trace_id,
+        "span_id": root_id if index == 0 else f"{rnd.getrandbits(64):016x}",
+        "parent_span_id": None if index == 0 else root_id,
+        "name": name,
+        "kind": kind,
+        "start_ns": clock,
+        "end_ns": clock + duration,
+        "duration_ns": duration,
+        "status_code": "ERROR" if error else "UNSET",
+        "status_message": "upstream overloaded" if error else None,
+        "service_name": "bench",
+        "scope_name": "tracekit",
+        "operation": operation,
+        "workflow": "doc-pipeline" if index == 0 else None,
+        "agent": agent if index else None,
+        "agent_path": f"supervisor/{agent}" if index else None,
+        "model": model,
+        "provider": "anthropic" if is_chat else None,
+        "tool": tool,
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+        "cache_read_tokens": None,
+        "cache_creation_tokens": None,
+        "cost_usd": (input_tokens or 0) * 1e-6 + (output_tokens or 0) * 5e-6 if is_chat else None,
+        "error_type": "TransientModelError" if error else None,
+        "attributes": json.dumps(attributes),
+        "resource": resource,
+        "events": None,
+        "content": content,
+    }
+    for key, value in row.items():
+        columns[key].append(value)
+
+
+def measure_ingest(n_spans: int = 200_000, tmp_dir: Path | None = None) -> dict[str, float]:
+    """Ingest ``n_spans`` synthetic spans into a fresh store under ``tmp_dir``.
+
+    Returns ``ingest_spans_per_s`` (spans per second from Arrow batches to folded tables:
+    segment writes plus folds, batch generation excluded) and ``bytes_per_span`` (the
+    database file's size per span after the last fold and checkpoint).
+    """
+    if tmp_dir is None:
+        with tempfile.TemporaryDirectory(prefix="tracekit-ingest-") as tmp:
+            return measure_ingest(n_spans, Path(tmp))
+    base = Path(tempfile.mkdtemp(prefix="ingest-", dir=tmp_dir))
+    paths = StorePaths.for_store(base / "bench.duckdb")
+    batches = list(synthetic_batches(n_spans))
+    elapsed = 0.0
+    for start in range(0, len(batches), SEGMENTS_PER_FOLD):
+        began = time.perf_counter()
+        for batch in batches[start : start + SEGMENTS_PER_FOLD]:
+            write_segment(paths, batch)
+        fold_pending(paths, wait_s=10.0)
+        elapsed += time.perf_counter() - began
+    spans = sum(batch.num_rows for batch in batches)
+    return {
+        "ingest_spans_per_s": spans / elapsed if elapsed else 0.0,
+        "bytes_per_span": paths.db.stat().st_size / spans if spans else 0.0,
+    }

@@ -1,0 +1,274 @@
+"""``tracekit traces``, ``show`` and ``stats``: read-only views of the store.
+
+Everything shown comes from traces, which are untrusted text (a model's output can contain
+Rich markup or terminal escape sequences): every value is wrapped in ``rich.text.Text`` after
+control characters are made visible, so nothing in a trace can style or drive the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from tracekit import semconv as sc
+from tracekit.store import SpanRecord, StatsRow, TraceDetail, TraceStore, TraceSummary
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_NAMED_CONTROLS = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+_STATUS_STYLE = {"ok": "green", "error": "bold red", "stopped": "yellow"}
+_SHORT_ID = 12
+
+
+def register(subparsers: Any) -> None:
+    """Add ``traces``, ``show`` and ``stats``."""
+    traces = subparsers.add_parser(
+        "traces",
+        help="list recorded traces, newest first",
+        description="List recorded traces, newest first: time, id, workflow, status, duration, "
+        "steps, tokens and cost.",
+    )
+    traces.add_argument("--limit", type=_positive_int, default=20, help="how many (default 20)")
+    _common_arguments(traces)
+    traces.set_defaults(handler=run_traces)
+
+    show = subparsers.add_parser(
+        "show",
+        help="show one trace as a span tree",
+        description="Show one trace as a tree of spans with durations, tokens, cost, status and "
+        "guardrail events. A unique prefix of the trace id is enough.",
+    )
+    show.add_argument("trace_id", metavar="TRACE_ID", help="trace id or a unique prefix of it")
+    _common_arguments(show)
+    show.set_defaults(handler=run_show)
+
+    stats = subparsers.add_parser(
+        "stats",
+        help="latency, errors, tokens and cost per agent, model or workflow",
+        description="Aggregate the store: call count, error rate, p50/p95/p99 latency, tokens "
+        "and cost, grouped by agent, model or workflow.",
+    )
+    stats.add_argument(
+        "--by", choices=("agent", "model", "workflow"), default="agent", help="grouping"
+    )
+    _common_arguments(stats)
+    stats.set_defaults(handler=run_stats)
+
+
+def _common_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--store", metavar="PATH", help="store file (default: $TRACEKIT_STORE or ./tracekit.duckdb)"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print JSON (for jq) instead of a table"
+    )
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
+    return number
+
+
+# --- handlers -------------------------------------------------------------------------------------
+
+
+def run_traces(args: argparse.Namespace) -> int:
+    """List traces."""
+    summaries = TraceStore(args.store).list_traces(limit=args.limit)
+    if args.json:
+        return _print_json(summaries)
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column in ("time", "trace", "workflow", "status"):
+        table.add_column(column, no_wrap=column != "workflow")
+    for column in ("duration", "steps", "tokens in/out", "cost"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for summary in summaries:
+        table.add_row(
+            safe_text(_local_time(summary.start_ns)),
+            safe_text(summary.trace_id[:_SHORT_ID]),
+            safe_text(summary.workflow),
+            _status_text(summary),
+            safe_text(format_duration(summary.duration_ns)),
+            safe_text(str(summary.steps)),
+            safe_text(f"{summary.input_tokens:,}/{summary.output_tokens:,}"),
+            safe_text(format_cost(summary.cost_usd)),
+        )
+    console = _console()
+    if not summaries:
+        console.print(Text("no traces in the store yet"))
+        return 0
+    console.print(table)
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    """Show one trace as a tree."""
+    detail = TraceStore(args.store).get_trace(args.trace_id)
+    if args.json:
+        return _print_json(detail)
+    _console().print(trace_tree(detail))
+    return 0
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    """Print aggregates."""
+    rows = TraceStore(args.store).stats(args.by)
+    if args.json:
+        return _print_json(rows)
+    console = _console()
+    if not rows:
+        console.print(Text(f"nothing to group by {args.by} yet"))
+        return 0
+    console.print(stats_table(args.by, rows))
+    return 0
+
+
+# --- rendering ------------------------------------------------------------------------------------
+
+
+def safe_text(value: object, style: str = "") -> Text:
+    """``value`` as literal text: no markup, control characters shown as escapes."""
+    text = _CONTROL.sub(_escape_control, str(value))
+    return Text(text, style=style)
+
+
+def _escape_control(match: re.Match[str]) -> str:
+    char = match.group(0)
+    return _NAMED_CONTROLS.get(char, f"\\x{ord(char):02x}")
+
+
+def format_duration(duration_ns: int) -> str:
+    """``850 µs``, ``12.3 ms``, ``4.56 s``, ``2m 05s``."""
+    if duration_ns < 1_000_000:
+        return f"{duration_ns / 1000:.0f} µs"
+    if duration_ns < 1_000_000_000:
+        return f"{duration_ns / 1e6:.1f} ms"
+    seconds = duration_ns / 1e9
+    if seconds < 60:
+        return f"{seconds:.2f} s"
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes}m {rest:02d}s"
+
+
+def format_cost(cost_usd: float | None) -> str:
+    """``$0.0123``; ``-`` when unknown."""
+    if cost_usd is None:
+        return "-"
+    return f"${cost_usd:.4f}" if cost_usd < 1 else f"${cost_usd:,.2f}"
+
+
+def _local_time(start_ns: int) -> str:
+    return datetime.fromtimestamp(start_ns / 1e9).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _status_text(summary: TraceSummary) -> Text:
+    label: str = summary.status
+    if summary.stop_reason:
+        label = f"{label} ({summary.stop_reason})"
+    return safe_text(label, _STATUS_STYLE.get(summary.status, ""))
+
+
+def trace_tree(detail: TraceDetail) -> Tree:
+    """The trace as a Rich tree: one node per span, guardrail events under their span."""
+    summary = detail.summary
+    header = Text.assemble(
+        safe_text(summary.workflow, "bold"),
+        "  ",
+        safe_text(summary.trace_id),
+        "  ",
+        _status_text(summary),
+        safe_text(
+            f"  {format_duration(summary.duration_ns)} · {summary.span_count} spans · "
+            f"{summary.steps} steps · {summary.input_tokens:,}/{summary.output_tokens:,} tokens · "
+            f"{format_cost(summary.cost_usd)}"
+        ),
+    )
+    tree = Tree(header)
+    parents: list[Tree] = [tree]
+    for span in detail.spans:
+        depth = min(span.depth, len(parents) - 1)
+        node = parents[depth].add(_span_label(span))
+        del parents[depth + 1 :]
+        parents.append(node)
+        for event in span.events:
+            if event.name in sc.GUARDRAIL_EVENTS:
+                node.add(_event_label(event.name, event.attributes))
+    return tree
+
+
+def _span_label(span: SpanRecord) -> Text:
+    is_error = span.status_code == "ERROR"
+    parts: list[Text | str] = [safe_text(span.name, "bold red" if is_error else "bold")]
+    details = [format_duration(span.duration_ns)]
+    if span.input_tokens is not None or span.output_tokens is not None:
+        details.append(f"{span.input_tokens or 0:,}/{span.output_tokens or 0:,} tokens")
+    if span.cost_usd is not None:
+        details.append(format_cost(span.cost_usd))
+    parts.append(safe_text("  " + " · ".join(details), "dim"))
+    if is_error:
+        reason = span.error_type or "error"
+        if span.status_message:
+            reason = f"{reason}: {span.status_message}"
+        parts.append(safe_text(f"  ✗ {reason}", "bold red"))
+    return Text.assemble(*parts)
+
+
+def _event_label(name: str, attributes: dict[str, Any]) -> Text:
+    shown = " ".join(f"{key}={value}" for key, value in attributes.items())
+    return Text.assemble(safe_text(f"⚠ {name}", "yellow"), safe_text(f"  {shown}" if shown else ""))
+
+
+def stats_table(by: str, rows: Sequence[StatsRow]) -> Table:
+    """The stats rows as a Rich table."""
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column(by)
+    for column in ("count", "errors", "error rate", "p50", "p95", "p99", "tokens in/out", "cost"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for row in rows:
+        table.add_row(
+            safe_text(row.key if row.key is not None else "-"),
+            safe_text(f"{row.count:,}"),
+            safe_text(f"{row.error_count:,}", "red" if row.error_count else ""),
+            safe_text(f"{row.error_rate:.1%}"),
+            *(safe_text(_ms(value)) for value in (row.p50_ms, row.p95_ms, row.p99_ms)),
+            safe_text(f"{row.input_tokens:,}/{row.output_tokens:,}"),
+            safe_text(format_cost(row.cost_usd)),
+        )
+    return table
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else format_duration(int(value * 1e6))
+
+
+# --- output ---------------------------------------------------------------------------------------
+
+
+def _console() -> Console:
+    # Piped output gets a fixed, generous width so columns are not squeezed to 80.
+    width = None if sys.stdout.isatty() else 160
+    return Console(file=sys.stdout, highlight=False, width=width)
+
+
+def _print_json(value: BaseModel | Sequence[BaseModel]) -> int:
+    if isinstance(value, BaseModel):
+        document: Any = value.model_dump(mode="json")
+    else:
+        document = [item.model_dump(mode="json") for item in value]
+    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    return 0

@@ -1,0 +1,170 @@
+"""Secret scrubbing: API keys, authorization headers and tokens never reach a file.
+
+Two rules, applied to every span before the store writes it:
+
+- an attribute whose *key* names a secret (``authorization``, ``x-api-key``, ``api_key``,
+  ``password``, ``secret``, ``token``, ...) has its string value replaced by
+  :data:`REDACTED`. The key's last dotted segment must be the secret's name as a whole, so
+  ``gen_ai.usage.input_tokens`` or ``gen_ai.request.max_tokens`` stay untouched;
+- any string (attribute values, content JSON, event attributes, status messages) has
+  secret-looking substrings replaced: Anthropic/OpenAI keys (``sk-...``), ``Bearer ...``
+  credentials, AWS access key ids, GitHub and Slack tokens, and ``api_key=...`` style pairs.
+
+>>> scrub_text("call with sk-ant-api03-abcdefghijklmnopqrstuvwxyz")
+'call with [REDACTED]'
+>>> scrub_attribute("http.request.header.authorization", "Bearer abc.def")
+'[REDACTED]'
+>>> scrub_attribute("gen_ai.usage.input_tokens", 1200)
+1200
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+REDACTED = "[REDACTED]"
+
+# The last dotted segment of an attribute key that names a credential, with any prefix words
+# (``x-api-key``, ``anthropic_api_key``, ``github_token``, ``set-cookie``). ``input_tokens``
+# or ``max_tokens`` do not match: the segment must end with the credential's name.
+_SECRET_KEY = re.compile(
+    r"""(?:^|[.])(?:[a-z0-9]+[-_])*(?:
+        authorization | api[-_]?key | apikey | access[-_]?key[-_]?id
+      | password | passwd | passphrase | secret | secret[-_]?key | private[-_]?key
+      | token | cookie
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# No secret pattern matches fewer characters than this (``bearer`` plus a 6-char value).
+_SHORTEST_SECRET = 13
+
+# Every secret-looking substring starts with one of these (case-folded) fragments. Python's
+# regex engine scans an alternation slowly (~150 ns per character), while ``str.find`` is a
+# C loop: so the fragments are found first and the full pattern is only tried, anchored, where
+# one occurs. Most strings contain none and come back untouched after a few ``find`` calls.
+_MARKERS = (
+    "sk-",
+    "akia",
+    "asia",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "xox",
+    "bearer",
+    "api",
+    "access",
+    "auth",
+    "secret",
+    "client",
+    "passw",
+)
+
+# Group ``keep`` holds the part that stays readable (``api_key=`` or ``Bearer ``) in front of
+# the redacted value. Quotes may be backslash-escaped: content is JSON inside a JSON string.
+_SECRET_TEXT = re.compile(
+    r"""
+    (?P<keep>
+        (?i:\b(?:api[-_]?key|apikey|access[-_]?token|auth[-_]?token|secret[-_]?key
+              |client[-_]?secret|password|passwd)\b)
+        (?:\\?["'])?\s*[:=]\s*(?:\\?["'])?
+      | (?i:\bbearer)\s+
+    )
+    (?P<value>[A-Za-z0-9\-._~+/=!@#$%^*]{6,})
+  | \bsk-[A-Za-z0-9_\-]{16,}
+  | \b(?:AKIA|ASIA)[0-9A-Z]{16}\b
+  | \bgh[pousr]_[A-Za-z0-9]{30,}
+  | \bgithub_pat_[A-Za-z0-9_]{22,}
+  | \bxox[abposr]-[A-Za-z0-9\-]{10,}
+    """,
+    re.VERBOSE,
+)
+
+
+def _replace(match: re.Match[str]) -> str:
+    keep = match.group("keep")
+    return f"{keep}{REDACTED}" if keep is not None else REDACTED
+
+
+#: Strings up to this long are memoised: names, models and ids repeat across spans.
+_MEMO_MAX_LEN = 256
+
+
+def scrub_text(text: str) -> str:
+    """``text`` with every secret-looking substring replaced by :data:`REDACTED`."""
+    if len(text) < _SHORTEST_SECRET:
+        return text
+    if len(text) <= _MEMO_MAX_LEN:
+        return _scrub_short(text)
+    return _scrub(text)
+
+
+def _scrub(text: str) -> str:
+    folded = text.lower()
+    if len(folded) != len(text):
+        # A few non-ASCII characters change length when lowered; offsets would not line up.
+        return _SECRET_TEXT.sub(_replace, text)
+    starts: list[int] = []
+    for marker in _MARKERS:
+        at = folded.find(marker)
+        while at != -1:
+            starts.append(at)
+            at = folded.find(marker, at + 1)
+    if not starts:
+        return text
+    starts.sort()
+    pieces: list[str] = []
+    done = 0
+    for at in starts:
+        if at < done:
+            continue
+        match = _SECRET_TEXT.match(text, at)
+        if match is not None:
+            pieces.append(text[done:at])
+            pieces.append(_replace(match))
+            done = match.end()
+    if not pieces:
+        return text
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
+_scrub_short = lru_cache(maxsize=16384)(_scrub)
+
+
+@lru_cache(maxsize=4096)
+def is_secret_key(key: str) -> bool:
+    """Whether an attribute key names a credential (its last dotted segment, as a whole)."""
+    return _SECRET_KEY.search(key) is not None
+
+
+def scrub_value(value: Any) -> Any:
+    """Scrub secret-looking substrings in a string or a sequence of strings; other values
+    are returned as they are."""
+    if isinstance(value, str):
+        return scrub_text(value)
+    if isinstance(value, list | tuple):
+        return [scrub_text(v) if isinstance(v, str) else v for v in value]
+    return value
+
+
+def scrub_attribute(key: str, value: Any) -> Any:
+    """The value to store for attribute ``key``: redacted whole when the key names a secret
+    and the value is text, else with secret-looking substrings replaced."""
+    if is_secret_key(key):
+        if isinstance(value, str):
+            return REDACTED
+        if isinstance(value, list | tuple) and any(isinstance(v, str) for v in value):
+            return [REDACTED if isinstance(v, str) else v for v in value]
+        return value
+    return scrub_value(value)
+
+
+def scrub_attributes(attributes: Any) -> dict[str, Any]:
+    """A scrubbed copy of an attribute mapping (see :func:`scrub_attribute`)."""
+    return {key: scrub_attribute(key, value) for key, value in attributes.items()}

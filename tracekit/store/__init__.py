@@ -1,0 +1,50 @@
+"""The tracekit store: an embedded DuckDB file fed through a crash-safe spool of segments.
+
+Recording processes never hold the database: :class:`StoreSpanProcessor` writes immutable
+Parquet segments into ``<store>.spool/`` and folds them in when the store is free. Readers use
+:class:`TraceStore`, which folds what is pending and then reads one short round at a time.
+
+>>> from tracekit.store import TraceStore
+>>> TraceStore("runs.duckdb").list_traces(limit=10)  # doctest: +SKIP
+"""
+
+from tracekit.store.convert import SegmentBuilder, spans_to_table
+from tracekit.store.fold import FoldResult, fold_pending
+from tracekit.store.models import (
+    SpanEvent,
+    SpanRecord,
+    StatsDimension,
+    StatsRow,
+    TraceDetail,
+    TraceStatus,
+    TraceSummary,
+)
+from tracekit.store.paths import STORE_ENV, StorePaths, resolve_store_path
+from tracekit.store.processor import StoreSpanProcessor
+from tracekit.store.queries import SORT_COLUMNS, TraceStore
+from tracekit.store.schema import SCHEMA_VERSION, SEGMENT_SCHEMA
+from tracekit.store.spool import pending_segments, write_segment
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "SEGMENT_SCHEMA",
+    "SORT_COLUMNS",
+    "STORE_ENV",
+    "FoldResult",
+    "SegmentBuilder",
+    "SpanEvent",
+    "SpanRecord",
+    "StatsDimension",
+    "StatsRow",
+    "StorePaths",
+    "StoreSpanProcessor",
+    "TraceDetail",
+    "TraceStatus",
+    "TraceStore",
+    "TraceSummary",
+    "fold_pending",
+    "pending_segments",
+    "resolve_store_path",
+    "spans_to_table",
+    "write_segment",
+]

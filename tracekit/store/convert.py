@@ -1,0 +1,242 @@
+"""Spans to columnar segment rows: the one converter every ingest path goes through.
+
+:class:`SegmentBuilder` collects spans column by column (plain lists, one append per field) and
+turns them into one Arrow table with :data:`~tracekit.store.schema.SEGMENT_SCHEMA`. On the way
+every string is scrubbed of secrets, the GenAI attributes the store groups by are promoted to
+columns, and content attributes (messages, tool arguments and results) are split off into the
+``content`` column so that ``spans.attributes`` stays small.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pyarrow as pa
+from opentelemetry.sdk.trace import ReadableSpan
+
+from tracekit import semconv as sc
+from tracekit.scrub import scrub_attributes, scrub_text
+from tracekit.store.schema import SEGMENT_SCHEMA
+
+_KINDS = frozenset({"INTERNAL", "CLIENT", "SERVER", "PRODUCER", "CONSUMER"})
+_STATUS_CODES = frozenset({"UNSET", "OK", "ERROR"})
+
+
+# One encoder for every call: json.dumps with non-default options builds a new one each time.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
+_dumps = _ENCODER.encode
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value != "" else None
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return int(value)
+
+
+def _float(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def hex_trace_id(trace_id: int) -> str:
+    """An OTel trace id as the store spells it: 32 lower-case hex digits."""
+    return format(trace_id, "032x")
+
+
+def hex_span_id(span_id: int) -> str:
+    """An OTel span id as the store spells it: 16 lower-case hex digits."""
+    return format(span_id, "016x")
+
+
+class SegmentBuilder:
+    """Accumulates spans as columns; :meth:`to_table` returns them as one Arrow table.
+
+    >>> builder = SegmentBuilder()
+    >>> builder.add(trace_id="0" * 31 + "1", span_id="0" * 15 + "1", parent_span_id=None,
+    ...             name="chat m", kind="CLIENT", start_ns=1, end_ns=3, status_code="OK",
+    ...             attributes={"gen_ai.operation.name": "chat"})
+    >>> builder.to_table().column("operation").to_pylist()
+    ['chat']
+    """
+
+    def __init__(self) -> None:
+        self._columns: dict[str, list[Any]] = {name: [] for name in SEGMENT_SCHEMA.names}
+        self._lists = tuple(self._columns.values())
+        self._resource_cache: dict[int, tuple[Any, str, str | None]] = {}
+
+    def __len__(self) -> int:
+        return len(self._columns["trace_id"])
+
+    def add_spans(self, spans: Iterable[ReadableSpan]) -> None:
+        """Add finished OpenTelemetry SDK spans."""
+        for span in spans:
+            self.add_span(span)
+
+    def add_span(self, span: ReadableSpan) -> None:
+        """Add one finished OpenTelemetry SDK span."""
+        context = span.get_span_context()
+        if context is None:
+            return
+        start_ns = span.start_time or 0
+        scope = span.instrumentation_scope
+        self._add(
+            trace_id=hex_trace_id(context.trace_id),
+            span_id=hex_span_id(context.span_id),
+            parent_span_id=hex_span_id(span.parent.span_id) if span.parent else None,
+            name=span.name,
+            kind=span.kind.name,
+            start_ns=start_ns,
+            end_ns=span.end_time or start_ns,
+            status_code=span.status.status_code.name,
+            status_message=span.status.description,
+            attributes=span.attributes or {},
+            resource_json_and_service=self._resource(span.resource.attributes),
+            scope_name=scope.name if scope is not None else None,
+            events=[(event.name, event.timestamp, event.attributes or {}) for event in span.events],
+        )
+
+    def add(
+        self,
+        *,
+        trace_id: str,
+        span_id: str,
+        parent_span_id: str | None,
+        name: str,
+        kind: str,
+        start_ns: int,
+        end_ns: int,
+        status_code: str,
+        status_message: str | None = None,
+        attributes: Mapping[str, Any] | None = None,
+        resource: Mapping[str, Any] | None = None,
+        scope_name: str | None = None,
+        events: Sequence[tuple[str, int, Mapping[str, Any]]] = (),
+    ) -> None:
+        """Add one span given as plain values (ids as lower-case hex; kind and status code as
+        their OTel names). This is the entry point for spans that do not come from the SDK."""
+        self._add(
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            name=name,
+            kind=kind,
+            start_ns=start_ns,
+            end_ns=end_ns,
+            status_code=status_code,
+            status_message=status_message,
+            attributes=attributes or {},
+            resource_json_and_service=self._resource_uncached(resource or {}),
+            scope_name=scope_name,
+            events=events,
+        )
+
+    def _resource(self, attributes: Mapping[str, Any]) -> tuple[str, str | None]:
+        # One Resource object is shared by every span of a provider: scrub and encode it once.
+        cached = self._resource_cache.get(id(attributes))
+        if cached is not None and cached[0] is attributes:
+            return cached[1], cached[2]
+        encoded, service = self._resource_uncached(attributes)
+        self._resource_cache[id(attributes)] = (attributes, encoded, service)
+        return encoded, service
+
+    @staticmethod
+    def _resource_uncached(attributes: Mapping[str, Any]) -> tuple[str, str | None]:
+        clean = scrub_attributes(attributes)
+        return _dumps(clean), _text(clean.get(sc.SERVICE_NAME))
+
+    def _add(
+        self,
+        *,
+        trace_id: str,
+        span_id: str,
+        parent_span_id: str | None,
+        name: str,
+        kind: str,
+        start_ns: int,
+        end_ns: int,
+        status_code: str,
+        status_message: str | None,
+        attributes: Mapping[str, Any],
+        resource_json_and_service: tuple[str, str | None],
+        scope_name: str | None,
+        events: Sequence[tuple[str, int, Mapping[str, Any]]],
+    ) -> None:
+        clean = scrub_attributes(attributes)
+        content = {key: clean.pop(key) for key in sc.CONTENT_ATTRIBUTES.intersection(clean)}
+        get = clean.get
+        agent_path = _text(get(sc.TRACEKIT_AGENT_PATH))
+        agent = _text(get(sc.GEN_AI_AGENT_NAME))
+        if agent is None and agent_path is not None:
+            agent = agent_path.rsplit("/", 1)[-1] or None
+        cache_creation = _int(get(sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS))
+        if cache_creation is None:
+            cache_creation = _int(get(sc.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS))
+        resource_json, service_name = resource_json_and_service
+
+        events_json = (
+            _dumps(
+                [
+                    {
+                        "name": scrub_text(event_name),
+                        "time_ns": time_ns,
+                        "attributes": scrub_attributes(event_attributes),
+                    }
+                    for event_name, time_ns, event_attributes in events
+                ]
+            )
+            if events
+            else None
+        )
+        # Every value is computed before the first append: a span that fails to convert must
+        # not leave the columns with different lengths.
+        row = (
+            trace_id,
+            span_id,
+            parent_span_id,
+            scrub_text(name),
+            kind if kind in _KINDS else "INTERNAL",
+            start_ns,
+            end_ns,
+            max(0, end_ns - start_ns),
+            status_code if status_code in _STATUS_CODES else "UNSET",
+            scrub_text(status_message) if status_message else None,
+            service_name,
+            scope_name,
+            _text(get(sc.GEN_AI_OPERATION_NAME)),
+            _text(get(sc.GEN_AI_WORKFLOW_NAME)),
+            agent,
+            agent_path,
+            _text(get(sc.GEN_AI_RESPONSE_MODEL)) or _text(get(sc.GEN_AI_REQUEST_MODEL)),
+            _text(get(sc.GEN_AI_PROVIDER_NAME)),
+            _text(get(sc.GEN_AI_TOOL_NAME)),
+            _int(get(sc.GEN_AI_USAGE_INPUT_TOKENS)),
+            _int(get(sc.GEN_AI_USAGE_OUTPUT_TOKENS)),
+            _int(get(sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS)),
+            cache_creation,
+            _float(get(sc.TRACEKIT_COST_USD)),
+            _text(get(sc.ERROR_TYPE)),
+            _dumps(clean),
+            resource_json,
+            events_json,
+            _dumps(content) if content else None,
+        )
+        for column, value in zip(self._lists, row, strict=True):
+            column.append(value)
+
+    def to_table(self) -> pa.Table:
+        """The collected spans as an Arrow table with the segment schema."""
+        return pa.Table.from_pydict(self._columns, schema=SEGMENT_SCHEMA)
+
+
+def spans_to_table(spans: Iterable[ReadableSpan]) -> pa.Table:
+    """Convert finished SDK spans to one segment table."""
+    builder = SegmentBuilder()
+    builder.add_spans(spans)
+    return builder.to_table()

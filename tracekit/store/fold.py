@@ -1,0 +1,194 @@
+"""Folding: moving spool segments into the database tables, crash-safely and exactly once.
+
+Under the exclusive store lock, a fold opens the database read-write and, for each chunk of
+segments, in ONE transaction: inserts their spans and content, records their names in
+``folded_segments``, merges them into the ``traces`` summaries, and commits. Only then are
+the segment files unlinked. A crash before the commit leaves the segments to be folded again;
+a crash after it leaves files whose names are already recorded, which the next fold skips and
+removes. A segment that cannot be read is moved aside to ``<spool>/rejected/`` and logged, so it
+can never block the folds after it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from tracekit.exceptions import StoreLockedError
+from tracekit.store.db import connect
+from tracekit.store.paths import StorePaths, store_lock
+from tracekit.store.schema import SEGMENT_SCHEMA, SPAN_COLUMN_NAMES, ensure_schema
+from tracekit.store.spool import pending_segments, remove_stale_temp_files
+from tracekit.store.summary import BATCH_TABLE, merge_batch_into_traces, stage_batch
+
+logger = logging.getLogger("tracekit")
+
+#: Segments folded per transaction: bounds the memory a fold of a long backlog needs.
+FOLD_CHUNK = 64
+REJECTED_DIR = "rejected"
+#: ``folded_segments`` rows older than this are dropped (unless their file still exists).
+FOLDED_RECORD_TTL_NS = 24 * 3600 * 10**9
+_GLOB_CHARS = frozenset("*?[{")
+_ARROW_SOURCE = "_segment_batch"
+
+
+@dataclass(frozen=True)
+class FoldResult:
+    """What one fold did."""
+
+    segments: int
+    spans: int
+
+
+def fold_pending(
+    paths: StorePaths, *, wait_s: float | None, db_wait_s: float = 10.0
+) -> FoldResult | None:
+    """Fold every pending segment of the store; ``None`` when the lock was not obtained.
+
+    ``wait_s=None`` gives up at once when another process is folding or reading (the
+    recording processor's mode); otherwise the lock is awaited for up to ``wait_s`` seconds.
+    """
+    with store_lock(paths, exclusive=True, timeout_s=wait_s) as held:
+        if not held:
+            return None
+        segments = pending_segments(paths)
+        remove_stale_temp_files(paths)
+        if not segments:
+            return FoldResult(segments=0, spans=0)
+        con = connect(paths.db, read_only=False, wait_s=db_wait_s)
+        try:
+            # Spans have no meaningful row order (queries sort); letting DuckDB insert in
+            # parallel without preserving it is measurably faster on large folds.
+            con.execute("SET preserve_insertion_order = false")
+            ensure_schema(con)
+            folded, spans = 0, 0
+            for start in range(0, len(segments), FOLD_CHUNK):
+                chunk = segments[start : start + FOLD_CHUNK]
+                chunk_segments, chunk_spans = _fold_chunk_or_isolate(con, paths, chunk)
+                folded += chunk_segments
+                spans += chunk_spans
+        finally:
+            con.close()
+        for segment in segments:
+            with contextlib.suppress(FileNotFoundError):
+                segment.unlink()
+        return FoldResult(segments=folded, spans=spans)
+
+
+def migrate_store(paths: StorePaths, *, wait_s: float) -> None:
+    """Bring an older store up to the current schema (under the exclusive lock)."""
+    with store_lock(paths, exclusive=True, timeout_s=wait_s) as held:
+        if not held:
+            raise StoreLockedError(f"the store {paths.db} stayed busy for {wait_s:g} s")
+        con = connect(paths.db, read_only=False, wait_s=wait_s)
+        try:
+            ensure_schema(con)
+        finally:
+            con.close()
+
+
+def _fold_chunk_or_isolate(con: Any, paths: StorePaths, chunk: Sequence[Path]) -> tuple[int, int]:
+    try:
+        return _fold_chunk(con, paths, chunk)
+    except (duckdb.Error, OSError, ValueError) as error:
+        _rollback(con)
+        if len(chunk) == 1:
+            if not _is_unreadable(chunk[0]):
+                raise
+            _reject(paths, chunk[0], error)
+            return 0, 0
+    # One bad segment must not hold back the good ones: retry them one at a time.
+    folded, spans = 0, 0
+    for segment in chunk:
+        one_segments, one_spans = _fold_chunk_or_isolate(con, paths, [segment])
+        folded += one_segments
+        spans += one_spans
+    return folded, spans
+
+
+def _fold_chunk(con: Any, paths: StorePaths, chunk: Sequence[Path]) -> tuple[int, int]:
+    names = [segment.name for segment in chunk]
+    con.execute("BEGIN TRANSACTION")
+    done = {
+        row[0]
+        for row in con.execute(
+            "SELECT name FROM folded_segments WHERE list_contains(?, name)", [names]
+        ).fetchall()
+    }
+    todo = [segment for segment in chunk if segment.name not in done]
+    if not todo:
+        con.execute("COMMIT")
+        return 0, 0
+    source, params = _segment_source(con, todo)
+    columns = ", ".join(SPAN_COLUMN_NAMES)
+    inserted = con.execute(
+        f"INSERT INTO spans BY NAME SELECT {columns} FROM {source}", params
+    ).fetchone()
+    con.execute(
+        f"INSERT INTO span_content SELECT trace_id, span_id, content FROM {source} "
+        "WHERE content IS NOT NULL",
+        params,
+    )
+    stage_batch(con, source, params)
+    merge_batch_into_traces(con)
+    now = time.time_ns()
+    con.execute(
+        "INSERT INTO folded_segments SELECT unnest(?::VARCHAR[]), ?",
+        [[segment.name for segment in todo], now],
+    )
+    con.execute(
+        "DELETE FROM folded_segments WHERE folded_at_ns < ? AND NOT list_contains(?, name)",
+        [now - FOLDED_RECORD_TTL_NS, names],
+    )
+    con.execute("COMMIT")
+    with contextlib.suppress(duckdb.Error):
+        con.unregister(_ARROW_SOURCE)
+    return len(todo), int(inserted[0]) if inserted else 0
+
+
+def _segment_source(con: Any, segments: Sequence[Path]) -> tuple[str, list[Any]]:
+    files = [str(segment) for segment in segments]
+    if not any(ch in _GLOB_CHARS for ch in str(segments[0].parent)):
+        return "read_parquet(?)", [files]
+    # read_parquet would treat these characters as a glob pattern: read with Arrow instead.
+    table = pa.concat_tables([pq.read_table(file) for file in files])
+    con.register(_ARROW_SOURCE, table)
+    return _ARROW_SOURCE, []
+
+
+def _rollback(con: Any) -> None:
+    with contextlib.suppress(duckdb.Error):
+        con.execute("ROLLBACK")
+    with contextlib.suppress(duckdb.Error):
+        con.execute(f"DROP TABLE IF EXISTS {BATCH_TABLE}")
+    with contextlib.suppress(duckdb.Error):
+        con.unregister(_ARROW_SOURCE)
+
+
+def _is_unreadable(segment: Path) -> bool:
+    try:
+        schema = pq.read_schema(segment)
+        pq.read_table(segment)
+    except (OSError, ValueError):
+        return True
+    return not set(SEGMENT_SCHEMA.names) <= set(schema.names)
+
+
+def _reject(paths: StorePaths, segment: Path, error: BaseException) -> None:
+    rejected = paths.spool / REJECTED_DIR
+    logger.error(
+        "tracekit: segment %s cannot be folded (%s); moved to %s", segment.name, error, rejected
+    )
+    with contextlib.suppress(OSError):
+        rejected.mkdir(exist_ok=True)
+        os.replace(segment, rejected / segment.name)

@@ -1,0 +1,144 @@
+"""What the store's query API returns: pydantic models, JSON-ready for ``--json`` and the TUI."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Any, Literal
+
+import pydantic_core
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+
+TraceStatus = Literal["ok", "error", "stopped"]
+StatsDimension = Literal["agent", "model", "workflow"]
+
+
+def _from_json(value: Any) -> Any:
+    # The store keeps attributes as JSON text; pydantic-core parses it far faster than a
+    # Python json.loads per span, which matters for a 10,000-span trace.
+    if isinstance(value, str | bytes):
+        return pydantic_core.from_json(value)
+    return [] if value is None else value
+
+
+#: A JSON object given as a dict or as JSON text.
+JsonObject = Annotated[dict[str, Any], BeforeValidator(_from_json)]
+
+
+class TraceSummary(BaseModel):
+    """One row of the ``traces`` table: a run at a glance."""
+
+    model_config = ConfigDict(frozen=True)
+
+    trace_id: str
+    start_ns: int
+    end_ns: int
+    duration_ns: int
+    root_name: str
+    workflow: str
+    status: TraceStatus
+    stop_reason: str | None = None
+    span_count: int
+    steps: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+    error_count: int
+    agents: list[str]
+    service_name: str | None = None
+
+    @property
+    def start_time(self) -> datetime:
+        """When the trace started, as an aware UTC datetime."""
+        return datetime.fromtimestamp(self.start_ns / 1e9, tz=timezone.utc)
+
+    @property
+    def duration_ms(self) -> float:
+        """Wall-clock duration in milliseconds."""
+        return self.duration_ns / 1e6
+
+
+class SpanEvent(BaseModel):
+    """A span event (guardrail outcomes are events), attributes scrubbed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    time_ns: int
+    attributes: dict[str, Any]
+
+
+#: A list of span events given as a list or as JSON text (``None`` for none).
+JsonEvents = Annotated[list[SpanEvent], BeforeValidator(_from_json)]
+
+
+class SpanRecord(BaseModel):
+    """One span of a trace, with its promoted GenAI columns and parsed JSON fields.
+
+    ``depth`` is the span's depth in the trace tree (0 for the root); ``has_content`` says
+    whether :meth:`TraceStore.get_span_content` has messages or tool payloads for it.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    trace_id: str
+    span_id: str
+    parent_span_id: str | None
+    name: str
+    kind: str
+    start_ns: int
+    end_ns: int
+    duration_ns: int
+    status_code: str
+    status_message: str | None = None
+    service_name: str | None = None
+    scope_name: str | None = None
+    operation: str | None = None
+    workflow: str | None = None
+    agent: str | None = None
+    agent_path: str | None = None
+    model: str | None = None
+    provider: str | None = None
+    tool: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cache_read_tokens: int | None = None
+    cache_creation_tokens: int | None = None
+    cost_usd: float | None = None
+    error_type: str | None = None
+    attributes: JsonObject
+    resource: JsonObject
+    events: JsonEvents
+    depth: int = 0
+    has_content: bool = False
+
+    @property
+    def duration_ms(self) -> float:
+        """Duration in milliseconds."""
+        return self.duration_ns / 1e6
+
+
+class TraceDetail(BaseModel):
+    """A whole trace: its summary and its spans in tree order (parent before children,
+    siblings by start time)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    summary: TraceSummary
+    spans: list[SpanRecord]
+
+
+class StatsRow(BaseModel):
+    """Aggregates for one agent, model or workflow. Latencies are milliseconds."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str | None
+    count: int
+    error_count: int
+    error_rate: float
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float

@@ -1,0 +1,217 @@
+"""The store's tables, the Arrow schema of a segment, the schema version and its migrations.
+
+Tables (version :data:`SCHEMA_VERSION`):
+
+- ``meta(key, value)``: ``schema_version`` and the tool that created the store.
+- ``spans``: one row per span, OTel core fields plus promoted GenAI columns for fast grouping;
+  ``attributes``/``resource``/``events`` as JSON. Content attributes are not in ``attributes``.
+- ``span_content(trace_id, span_id, attributes)``: the content attributes of a span (messages,
+  tool arguments and results), kept out of ``spans`` so scans of it stay cheap.
+- ``traces``: one summary row per trace, updated at fold time for the traces a fold touched
+  (see :mod:`tracekit.store.summary`).
+- ``folded_segments(name, folded_at_ns)``: segments already folded, so a crash between commit
+  and unlinking a segment never inserts it twice.
+
+A segment is one Parquet file holding :data:`SEGMENT_SCHEMA`: the ``spans`` columns plus a
+``content`` JSON column that folding moves into ``span_content``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import metadata
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from tracekit import semconv as sc
+from tracekit.exceptions import StoreError
+from tracekit.store.summary import json_path, rebuild_all_traces
+
+#: The schema version this tracekit writes. Bump it and add a step to ``_MIGRATIONS``.
+SCHEMA_VERSION = 1
+
+#: ``spans`` columns in table order: (name, DuckDB type, Arrow type).
+SPAN_COLUMNS: tuple[tuple[str, str, pa.DataType], ...] = (
+    ("trace_id", "VARCHAR NOT NULL", pa.string()),
+    ("span_id", "VARCHAR NOT NULL", pa.string()),
+    ("parent_span_id", "VARCHAR", pa.string()),
+    ("name", "VARCHAR NOT NULL", pa.string()),
+    ("kind", "VARCHAR NOT NULL", pa.string()),
+    ("start_ns", "BIGINT NOT NULL", pa.int64()),
+    ("end_ns", "BIGINT NOT NULL", pa.int64()),
+    ("duration_ns", "BIGINT NOT NULL", pa.int64()),
+    ("status_code", "VARCHAR NOT NULL", pa.string()),
+    ("status_message", "VARCHAR", pa.string()),
+    ("service_name", "VARCHAR", pa.string()),
+    ("scope_name", "VARCHAR", pa.string()),
+    ("operation", "VARCHAR", pa.string()),
+    ("workflow", "VARCHAR", pa.string()),
+    ("agent", "VARCHAR", pa.string()),
+    ("agent_path", "VARCHAR", pa.string()),
+    ("model", "VARCHAR", pa.string()),
+    ("provider", "VARCHAR", pa.string()),
+    ("tool", "VARCHAR", pa.string()),
+    ("input_tokens", "BIGINT", pa.int64()),
+    ("output_tokens", "BIGINT", pa.int64()),
+    ("cache_read_tokens", "BIGINT", pa.int64()),
+    ("cache_creation_tokens", "BIGINT", pa.int64()),
+    ("cost_usd", "DOUBLE", pa.float64()),
+    ("error_type", "VARCHAR", pa.string()),
+    ("attributes", "JSON", pa.string()),
+    ("resource", "JSON", pa.string()),
+    ("events", "JSON", pa.string()),
+)
+SPAN_COLUMN_NAMES: tuple[str, ...] = tuple(name for name, _, _ in SPAN_COLUMNS)
+
+#: The Arrow schema of one spool segment: the ``spans`` columns plus the content JSON.
+SEGMENT_SCHEMA = pa.schema(
+    [pa.field(name, arrow, nullable="NOT NULL" not in sql) for name, sql, arrow in SPAN_COLUMNS]
+    + [pa.field("content", pa.string(), nullable=True)]
+)
+
+_SPANS_DDL = "CREATE TABLE IF NOT EXISTS spans (\n    {}\n)".format(
+    ",\n    ".join(f"{name} {sql}" for name, sql, _ in SPAN_COLUMNS)
+)
+
+TRACES_DDL = """
+CREATE TABLE IF NOT EXISTS traces (
+    trace_id VARCHAR NOT NULL,
+    start_ns BIGINT NOT NULL,
+    end_ns BIGINT NOT NULL,
+    duration_ns BIGINT NOT NULL,
+    root_span_id VARCHAR NOT NULL,
+    has_root BOOLEAN NOT NULL,
+    root_name VARCHAR NOT NULL,
+    workflow VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    workflow_status VARCHAR,
+    stop_reason VARCHAR,
+    span_count BIGINT NOT NULL,
+    steps BIGINT NOT NULL,
+    input_tokens BIGINT NOT NULL,
+    output_tokens BIGINT NOT NULL,
+    cost_usd DOUBLE NOT NULL,
+    error_count BIGINT NOT NULL,
+    agents VARCHAR[] NOT NULL,
+    service_name VARCHAR
+)
+"""
+
+_DDL: tuple[str, ...] = (
+    "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
+    _SPANS_DDL,
+    """CREATE TABLE IF NOT EXISTS span_content (
+        trace_id VARCHAR NOT NULL,
+        span_id VARCHAR NOT NULL,
+        attributes JSON NOT NULL
+    )""",
+    # No ART indexes: measured on a 1M-span store, a trace's spans load as fast by scan, and
+    # DuckDB rewrites an ART index at every checkpoint, which made each fold cost O(store).
+    TRACES_DDL,
+    """CREATE TABLE IF NOT EXISTS folded_segments (
+        name VARCHAR NOT NULL,
+        folded_at_ns BIGINT NOT NULL
+    )""",
+)
+
+
+def read_schema_version(con: Any) -> int | None:
+    """The store's schema version, or ``None`` for an empty database.
+
+    Raises StoreError when the database holds tables but is not a tracekit store.
+    """
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except duckdb.Error:
+        # No (usable) meta table: either a brand-new database or someone else's.
+        tables = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main'"
+        ).fetchone()
+        if tables is None or tables[0] == 0:
+            return None
+        raise StoreError(
+            "the database is not a tracekit store (it has no tracekit tables)"
+        ) from None
+    if row is None:
+        raise StoreError("the database is not a tracekit store (no schema version)")
+    try:
+        return int(row[0])
+    except ValueError:
+        raise StoreError(f"the store has an unreadable schema version {row[0]!r}") from None
+
+
+def check_readable(version: int | None) -> None:
+    """Raise StoreError when this tracekit cannot read a store of ``version``."""
+    if version is None:
+        raise StoreError("the database is not a tracekit store (it is empty)")
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"the store has schema version {version}, newer than this tracekit understands "
+            f"({SCHEMA_VERSION}); upgrade tracekit"
+        )
+
+
+def ensure_schema(con: Any) -> None:
+    """Create the tables in an empty database or migrate an older store, in one transaction.
+
+    Raises StoreError for a database that is not a tracekit store or a newer store.
+    """
+    version = read_schema_version(con)
+    if version == SCHEMA_VERSION:
+        return
+    if version is not None:
+        check_readable(version)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if version is None:
+            for statement in _DDL:
+                con.execute(statement)
+            con.execute(
+                "INSERT INTO meta VALUES ('schema_version', ?), ('created_by', ?)",
+                [str(SCHEMA_VERSION), _tool_version()],
+            )
+        else:
+            while version < SCHEMA_VERSION:
+                _MIGRATIONS[version](con)
+                version += 1
+            con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(version)])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _migrate_0_to_1(con: Any) -> None:
+    """v0 (the prototype layout) lacked ``agent_path``/``cache_creation_tokens`` on spans,
+    ``agents``/``has_root``/``root_span_id``/``workflow_status`` on traces, and the content
+    and folded-segment tables."""
+    con.execute("ALTER TABLE spans ADD COLUMN IF NOT EXISTS agent_path VARCHAR")
+    con.execute("ALTER TABLE spans ADD COLUMN IF NOT EXISTS cache_creation_tokens BIGINT")
+    con.execute(
+        """UPDATE spans SET
+            agent_path = json_extract_string(attributes, ?),
+            cache_creation_tokens = coalesce(
+                TRY_CAST(json_extract(attributes, ?) AS BIGINT),
+                TRY_CAST(json_extract(attributes, ?) AS BIGINT))""",
+        [
+            json_path(sc.TRACEKIT_AGENT_PATH),
+            json_path(sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS),
+            json_path(sc.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS),
+        ],
+    )
+    con.execute("DROP TABLE IF EXISTS traces")
+    for statement in _DDL:
+        con.execute(statement)
+    rebuild_all_traces(con)
+
+
+_MIGRATIONS: dict[int, Callable[[Any], None]] = {0: _migrate_0_to_1}
+
+
+def _tool_version() -> str:
+    try:
+        return f"tracekit {metadata.version('tracekit')}"
+    except metadata.PackageNotFoundError:
+        return "tracekit"

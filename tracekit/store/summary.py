@@ -1,0 +1,182 @@
+"""The ``traces`` summary table, kept up to date set-based at fold time.
+
+A fold summarises the spans it brings per trace (one ``GROUP BY`` over the batch) and merges
+those partial summaries into the existing rows of the same traces: counts and sums add up,
+start/end widen, agent lists union, and the root is re-chosen. The cost is proportional to the
+batch, never to the store, and the result is the summary of all the trace's spans so far.
+
+Spans arrive in batches and children end before their parents, so a trace is often folded
+before its root span exists. Until it does, the earliest span stands in as the root
+(``has_root`` is false); the fold that brings the real root (the span without a parent) makes
+it the root, and with it the workflow name and the declared workflow status.
+
+Tokens and cost are summed over spans whose operation is neither ``invoke_agent`` nor
+``invoke_workflow``: those spans may carry aggregates of their children, which would be
+counted twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tracekit import semconv as sc
+
+BATCH_TABLE = "_fold_batch"
+_PARTIAL_TABLE = "_fold_partial"
+_MERGED_TABLE = "_fold_merged"
+
+_STATUSES = ["ok", "error", "stopped"]
+
+_BATCH_COLUMNS = (
+    "trace_id, span_id, parent_span_id, name, start_ns, end_ns, status_code, service_name, "
+    "operation, workflow, agent, input_tokens, output_tokens, cost_usd"
+)
+
+# Per trace of the batch: its stand-in root (a real root first, else the earliest span) and
+# its additive aggregates.
+_PARTIAL_SQL = f"""
+CREATE OR REPLACE TEMP TABLE {_PARTIAL_TABLE} AS
+WITH root AS (
+    SELECT
+        trace_id,
+        span_id AS root_span_id,
+        parent_span_id IS NULL AS has_root,
+        start_ns AS root_start_ns,
+        name AS root_name,
+        coalesce(workflow, name) AS workflow,
+        declared_status,
+        stop_reason,
+        service_name
+    FROM {BATCH_TABLE}
+    QUALIFY row_number() OVER (
+        PARTITION BY trace_id
+        ORDER BY parent_span_id IS NOT NULL, start_ns, end_ns DESC, span_id
+    ) = 1
+),
+agg AS (
+    SELECT
+        trace_id,
+        min(start_ns) AS start_ns,
+        max(end_ns) AS end_ns,
+        count(*) AS span_count,
+        count(*) FILTER (WHERE list_contains($step_ops, operation)) AS steps,
+        coalesce(sum(input_tokens) FILTER (WHERE NOT is_parent), 0) AS input_tokens,
+        coalesce(sum(output_tokens) FILTER (WHERE NOT is_parent), 0) AS output_tokens,
+        coalesce(sum(cost_usd) FILTER (WHERE NOT is_parent), 0.0) AS cost_usd,
+        count(*) FILTER (WHERE status_code = 'ERROR') AS error_count,
+        coalesce(list_sort(list_distinct(list(agent))), []::VARCHAR[]) AS agents
+    FROM (
+        SELECT *, coalesce(list_contains($parent_ops, operation), false) AS is_parent
+        FROM {BATCH_TABLE}
+    )
+    GROUP BY trace_id
+)
+SELECT * FROM agg JOIN root USING (trace_id)
+"""
+
+# Partial summaries merged with the stored rows of the same traces. ``p`` wins the root when
+# it brings a real root the stored row lacks, or an earlier stand-in.
+_MERGE_SQL = f"""
+CREATE OR REPLACE TEMP TABLE {_MERGED_TABLE} AS
+WITH pair AS (
+    SELECT
+        p.*,
+        t.trace_id IS NOT NULL AS stored,
+        t.start_ns AS t_start_ns, t.end_ns AS t_end_ns, t.span_count AS t_span_count,
+        t.steps AS t_steps, t.input_tokens AS t_input_tokens, t.output_tokens AS t_output_tokens,
+        t.cost_usd AS t_cost_usd, t.error_count AS t_error_count, t.agents AS t_agents,
+        t.root_span_id AS t_root_span_id, t.has_root AS t_has_root,
+        t.root_name AS t_root_name, t.workflow AS t_workflow,
+        t.workflow_status AS t_declared_status, t.stop_reason AS t_stop_reason,
+        t.service_name AS t_service_name,
+        (t.trace_id IS NULL
+            OR (p.has_root AND NOT t.has_root)
+            OR (NOT p.has_root AND NOT t.has_root AND p.root_start_ns < t.start_ns)
+        ) AS p_root
+    FROM {_PARTIAL_TABLE} AS p
+    LEFT JOIN traces AS t USING (trace_id)
+),
+merged AS (
+    SELECT
+        trace_id,
+        CASE WHEN stored THEN least(start_ns, t_start_ns) ELSE start_ns END AS start_ns,
+        CASE WHEN stored THEN greatest(end_ns, t_end_ns) ELSE end_ns END AS end_ns,
+        CASE WHEN p_root THEN root_span_id ELSE t_root_span_id END AS root_span_id,
+        CASE WHEN p_root THEN has_root ELSE t_has_root END AS has_root,
+        CASE WHEN p_root THEN root_name ELSE t_root_name END AS root_name,
+        CASE WHEN p_root THEN workflow ELSE t_workflow END AS workflow,
+        CASE WHEN p_root THEN declared_status ELSE t_declared_status END AS workflow_status,
+        CASE WHEN p_root THEN stop_reason ELSE t_stop_reason END AS stop_reason,
+        span_count + coalesce(t_span_count, 0) AS span_count,
+        steps + coalesce(t_steps, 0) AS steps,
+        input_tokens + coalesce(t_input_tokens, 0) AS input_tokens,
+        output_tokens + coalesce(t_output_tokens, 0) AS output_tokens,
+        cost_usd + coalesce(t_cost_usd, 0.0) AS cost_usd,
+        error_count + coalesce(t_error_count, 0) AS error_count,
+        list_sort(list_distinct(list_concat(agents, coalesce(t_agents, []::VARCHAR[])))) AS agents,
+        CASE WHEN p_root THEN service_name ELSE t_service_name END AS service_name
+    FROM pair
+)
+SELECT
+    trace_id, start_ns, end_ns, end_ns - start_ns AS duration_ns, root_span_id, has_root,
+    root_name, workflow,
+    CASE
+        WHEN list_contains($statuses, workflow_status) THEN workflow_status
+        WHEN error_count > 0 THEN 'error'
+        ELSE 'ok'
+    END AS status,
+    workflow_status, stop_reason, span_count, steps, input_tokens, output_tokens, cost_usd,
+    error_count, agents, service_name
+FROM merged
+"""
+
+
+def json_path(key: str) -> str:
+    """A DuckDB JSON path selecting the top-level ``key`` (attribute keys contain dots)."""
+    return '$."' + key.replace('"', '\\"') + '"'
+
+
+def stage_batch(con: Any, source: str, params: list[Any]) -> None:
+    """Copy what the summaries need of the spans in ``source`` (a table expression with
+    positional ``params``) into the temp table ``_fold_batch``. Only root spans have their
+    attributes parsed, for the declared workflow status and stop reason."""
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {BATCH_TABLE} AS
+        SELECT {_BATCH_COLUMNS},
+            CASE WHEN parent_span_id IS NULL
+                THEN lower(json_extract_string(attributes, ?)) END AS declared_status,
+            CASE WHEN parent_span_id IS NULL
+                THEN json_extract_string(attributes, ?) END AS stop_reason
+        FROM {source}""",
+        [
+            json_path(sc.TRACEKIT_WORKFLOW_STATUS),
+            json_path(sc.TRACEKIT_WORKFLOW_STOP_REASON),
+            *params,
+        ],
+    )
+
+
+def _params() -> dict[str, Any]:
+    return {
+        "step_ops": sorted(sc.STEP_OPERATIONS),
+        "parent_ops": [sc.OP_INVOKE_AGENT, sc.OP_INVOKE_WORKFLOW],
+    }
+
+
+def merge_batch_into_traces(con: Any) -> None:
+    """Merge the spans staged by :func:`stage_batch` into ``traces``, in ``con``'s current
+    transaction, and drop the staging table."""
+    con.execute(_PARTIAL_SQL, _params())
+    con.execute(_MERGE_SQL, {"statuses": _STATUSES})
+    con.execute(f"DELETE FROM traces WHERE trace_id IN (SELECT trace_id FROM {_PARTIAL_TABLE})")
+    con.execute(f"INSERT INTO traces BY NAME SELECT * FROM {_MERGED_TABLE}")
+    con.execute(f"DROP TABLE {_PARTIAL_TABLE}")
+    con.execute(f"DROP TABLE {_MERGED_TABLE}")
+    con.execute(f"DROP TABLE {BATCH_TABLE}")
+
+
+def rebuild_all_traces(con: Any) -> None:
+    """Recompute the summary of every trace from ``spans`` (used by migrations)."""
+    con.execute("DELETE FROM traces")
+    stage_batch(con, "spans", [])
+    merge_batch_into_traces(con)
