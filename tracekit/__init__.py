@@ -4,8 +4,10 @@ Write a workflow with :class:`Agent` and :class:`Workflow`; every agent call, LL
 call and handoff is recorded as OpenTelemetry GenAI spans into a local DuckDB store.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from tracekit.exceptions import TracekitError
-from tracekit.models import AnthropicModel, ModelRouter, ResponseCache, ScriptedModel
+from tracekit.models import ModelRouter, ResponseCache, ScriptedModel
 from tracekit.orchestrator import (
     Agent,
     ApprovalRequest,
@@ -22,6 +24,9 @@ from tracekit.orchestrator import (
 )
 from tracekit.pricing import ModelPrice, PriceTable
 from tracekit.telemetry import Telemetry, configure
+
+if TYPE_CHECKING:
+    from tracekit.models.anthropic_model import AnthropicModel
 
 __all__ = [
     "Agent",
@@ -49,3 +54,12 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # The Anthropic SDK takes about a second to import; only runs that use Claude pay for it.
+    if name == "AnthropicModel":
+        from tracekit.models.anthropic_model import AnthropicModel
+
+        return AnthropicModel
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

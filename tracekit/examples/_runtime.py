@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tracekit.models import AnthropicModel, ModelRouter, ScriptedModel
+from tracekit.models import ModelRouter, ScriptedModel
 from tracekit.models.scripted import Script
 from tracekit.telemetry import Telemetry
 
@@ -24,6 +24,8 @@ class DemoRuntime:
     def router(self, seed: int, script: Script | None = None) -> ModelRouter:
         """The models for one run: a seeded scripted model, or Claude when live."""
         if self.live:
+            from tracekit.models.anthropic_model import AnthropicModel
+
             return ModelRouter({}, default=AnthropicModel())
         return ModelRouter(
             {}, default=ScriptedModel(seed=seed, script=script, latency_s=self.latency_s)

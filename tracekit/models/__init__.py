@@ -1,10 +1,14 @@
 """Model clients: Claude through the Anthropic SDK, and a deterministic offline scripted model."""
 
-from tracekit.models.anthropic_model import AnthropicModel
+from typing import TYPE_CHECKING, Any
+
 from tracekit.models.base import ModelClient, ModelRequest, ModelResponse, ToolSpec, Usage
 from tracekit.models.messages import ChatMessage, TextPart, ToolCallPart, ToolCallResponsePart
 from tracekit.models.routing import ModelRouter, ResponseCache
 from tracekit.models.scripted import FINAL_RESULT_TOOL, ScriptContext, ScriptedModel, Turn
+
+if TYPE_CHECKING:
+    from tracekit.models.anthropic_model import AnthropicModel
 
 __all__ = [
     "FINAL_RESULT_TOOL",
@@ -24,3 +28,12 @@ __all__ = [
     "Turn",
     "Usage",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The Anthropic SDK takes about a second to import; only runs that use Claude pay for it.
+    if name == "AnthropicModel":
+        from tracekit.models.anthropic_model import AnthropicModel
+
+        return AnthropicModel
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

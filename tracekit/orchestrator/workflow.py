@@ -28,7 +28,6 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from tracekit import semconv as sc
 from tracekit.exceptions import ConfigError, WorkflowStopped
-from tracekit.models.anthropic_model import AnthropicModel
 from tracekit.models.routing import ModelRouter, ResponseCache
 from tracekit.orchestrator.approval import Approver, interactive_approver
 from tracekit.orchestrator.context import Context
@@ -58,6 +57,13 @@ class RunResult(BaseModel, Generic[OutputT]):
     output_tokens: int
     cost_usd: float
     duration_s: float
+
+
+def _claude_router() -> ModelRouter:
+    """Claude models through the Anthropic SDK: the router when none is given."""
+    from tracekit.models.anthropic_model import AnthropicModel
+
+    return ModelRouter({"claude-*": AnthropicModel()})
 
 
 class Workflow:
@@ -127,7 +133,7 @@ class Workflow:
         except ValidationError as exc:
             raise ConfigError(f"workflow {self.name!r}: invalid input: {exc}") from exc
         telemetry = telemetry or default_telemetry()
-        router = models or self.models or ModelRouter({"claude-*": AnthropicModel()})
+        router = models or self.models or _claude_router()
         run_state = RunState(
             workflow=self.name,
             tracer=telemetry.tracer,
