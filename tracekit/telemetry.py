@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import threading
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import wraps
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from opentelemetry import context as otel_context
+from opentelemetry import trace
 from opentelemetry.metrics import Histogram, Meter
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import MetricReader
@@ -42,6 +45,29 @@ INSTRUMENTATION_SCOPE = "tracekit"
 current_agent_path: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "tracekit_agent_path", default=None
 )
+
+
+#: The price table of the run in progress; model clients price their LLM spans with it, so the
+#: enricher only has to complete spans from code that does not know tracekit (the Anthropic SDK).
+active_prices: contextvars.ContextVar[PriceTable | None] = contextvars.ContextVar(
+    "tracekit_active_prices", default=None
+)
+
+_tracers: weakref.WeakKeyDictionary[Any, dict[str, Tracer]] = weakref.WeakKeyDictionary()
+_tracers_lock = threading.Lock()
+
+
+def tracer_for(tracer_provider: Any, scope: str) -> Tracer:
+    """A tracer of ``tracer_provider`` (the global one if None), cached: ``get_tracer`` costs
+    more than a span."""
+    if tracer_provider is None:
+        return trace.get_tracer(scope)
+    with _tracers_lock:
+        by_scope = _tracers.setdefault(tracer_provider, {})
+        tracer = by_scope.get(scope)
+        if tracer is None:
+            tracer = by_scope[scope] = tracer_provider.get_tracer(scope)
+        return tracer
 
 
 def handle_internal_errors(fn: Callable[P, R | None]) -> Callable[P, R | None]:

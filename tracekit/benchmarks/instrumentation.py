@@ -32,7 +32,7 @@ from tracekit.models.messages import ChatMessage, ToolCallPart
 from tracekit.models.scripted import FINAL_RESULT_TOOL
 from tracekit.orchestrator import Agent, Context, Workflow
 from tracekit.store import StoreSpanProcessor
-from tracekit.telemetry import Telemetry
+from tracekit.telemetry import Telemetry, tracer_for
 
 STEPS_PER_RUN = 3  # model call, tool call, model call
 
@@ -84,9 +84,7 @@ class _PrerecordedModel:
     def complete(
         self, request: ModelRequest, tracer_provider: ApiTracerProvider | None
     ) -> ModelResponse:
-        from opentelemetry import trace
-
-        tracer = trace.get_tracer("tracekit.bench", tracer_provider=tracer_provider)
+        tracer = tracer_for(tracer_provider, "tracekit.bench")
         with chat_span(tracer, request, self.provider) as span:
             response = self._turns[min(len(request.messages) // 2, 1)]
             set_response_attributes(span, response)

@@ -16,6 +16,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 from tracekit import semconv as sc
 from tracekit.models.base import ModelRequest, ModelResponse
 from tracekit.models.messages import messages_json, system_instructions_json
+from tracekit.telemetry import active_prices
 
 
 def request_attributes(request: ModelRequest, provider: str) -> dict[str, Any]:
@@ -49,8 +50,18 @@ def set_response_attributes(span: Span, response: ModelResponse) -> None:
             sc.GEN_AI_OUTPUT_MESSAGES: messages_json([response.message]),
         }
     )
-    if response.cost_usd is not None:
-        span.set_attribute(sc.TRACEKIT_COST_USD, response.cost_usd)
+    cost = response.cost_usd
+    prices = active_prices.get()
+    if cost is None and prices is not None:
+        cost = prices.cost(
+            response.model,
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            cache_read_tokens=usage.cache_read_tokens,
+            cache_creation_tokens=usage.cache_creation_tokens,
+        )
+    if cost is not None:
+        span.set_attribute(sc.TRACEKIT_COST_USD, cost)
     if response.cached:
         span.set_attribute(sc.TRACEKIT_CACHE_HIT, True)
 

@@ -25,7 +25,7 @@ from tracekit.models.base import ModelRequest, ModelResponse, ToolSpec, Usage
 from tracekit.models.fake_values import fake_value
 from tracekit.models.llm_span import chat_span, set_response_attributes
 from tracekit.models.messages import ChatMessage, TextPart, ToolCallPart, ToolCallResponsePart
-from tracekit.telemetry import current_agent_path
+from tracekit.telemetry import current_agent_path, tracer_for
 
 FINAL_RESULT_TOOL = "final_result"
 SCRIPTED_PROVIDER = "tracekit.scripted"
@@ -163,9 +163,7 @@ class ScriptedModel:
         self, request: ModelRequest, tracer_provider: TracerProvider | None
     ) -> ModelResponse:
         """Answer ``request``, emitting a ``chat {model}`` span like the Anthropic SDK's."""
-        from opentelemetry import trace
-
-        tracer = trace.get_tracer("tracekit.scripted", tracer_provider=tracer_provider)
+        tracer = tracer_for(tracer_provider, "tracekit.scripted")
         with chat_span(tracer, request, self.provider) as span:
             response = self._answer(request)
             set_response_attributes(span, response)

@@ -34,7 +34,7 @@ from tracekit.orchestrator.context import Context
 from tracekit.orchestrator.limits import Limits
 from tracekit.orchestrator.run_state import RunState
 from tracekit.orchestrator.runner import mark_error, payload_json
-from tracekit.telemetry import Telemetry, default_telemetry
+from tracekit.telemetry import Telemetry, active_prices, default_telemetry
 
 OutputT = TypeVar("OutputT")
 
@@ -150,6 +150,7 @@ class Workflow:
             state = self.state_type()
         ctx: Context[Any] = Context(run_state, state=state, default_model=self.default_model)
         started = time.monotonic()
+        prices_token = active_prices.set(telemetry.prices)
         status: RunStatus = "ok"
         output: Any = None
         stop_reason: str | None = None
@@ -190,6 +191,7 @@ class Workflow:
                     span.set_attribute(sc.TRACEKIT_STATE_CHANGES, changes)
                 if status != "error":
                     span.set_attribute(sc.TRACEKIT_WORKFLOW_STATUS, status)
+                active_prices.reset(prices_token)
         return RunResult(
             status=status,
             output=output,
