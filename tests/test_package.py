@@ -8,6 +8,7 @@ import sys
 import tracekit
 import tracekit.models
 import tracekit.orchestrator
+import tracekit.store
 
 
 def _isort_key(name: str) -> tuple[int, str]:
@@ -16,10 +17,17 @@ def _isort_key(name: str) -> tuple[int, str]:
     return kind, name
 
 
-def test_exported_members_are_sorted_and_importable() -> None:
-    for module in (tracekit, tracekit.models, tracekit.orchestrator):
+def test_exported_members_are_sorted_complete_and_importable() -> None:
+    for module in (tracekit, tracekit.models, tracekit.orchestrator, tracekit.store):
         names = list(module.__all__)
         assert names == sorted(names, key=_isort_key), module.__name__
+        public = {
+            name
+            for name, value in vars(module).items()
+            if not name.startswith("_")
+            and getattr(value, "__module__", "").startswith(module.__name__ + ".")
+        }
+        assert public <= set(names), f"{module.__name__} does not export {public - set(names)}"
         for name in names:
             assert hasattr(module, name), f"{module.__name__}.{name}"
 

@@ -23,8 +23,6 @@ they are logged once (see :func:`tracekit.telemetry.handle_internal_errors`).
 
 from __future__ import annotations
 
-from typing import Any
-
 
 class TracekitError(Exception):
     """Base class of every error tracekit raises on purpose."""
@@ -69,19 +67,16 @@ class ToolError(TracekitError):
 class OutputValidationError(TracekitError):
     """Raised when an agent's output does not validate against its declared output type."""
 
-    def __init__(self, agent: str, message: str) -> None:
-        super().__init__(f"agent {agent!r} returned an invalid output: {message}")
+    def __init__(self, agent: str, details: str) -> None:
+        super().__init__(f"agent {agent!r} returned an invalid output: {details}")
         self.agent = agent
+        self.details = details
 
 
 class WorkflowStopped(TracekitError):
     """Raised inside a run when a guardrail ends it; the run returns a partial result."""
 
     reason: str = "stopped"
-
-    def __init__(self, message: str, *, partial: Any = None) -> None:
-        super().__init__(message)
-        self.partial = partial
 
 
 class LimitExceeded(WorkflowStopped):

@@ -91,7 +91,7 @@ class PriceTable(BaseModel):
         name = model.rsplit("/", 1)[-1].lower()
         best: str | None = None
         for key in self.prices:
-            if name.startswith(key) and (best is None or len(key) > len(best)):
+            if name.startswith(key.lower()) and (best is None or len(key) > len(best)):
                 best = key
         return self.prices[best] if best is not None else None
 

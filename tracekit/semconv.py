@@ -14,10 +14,10 @@ OP_INVOKE_WORKFLOW: Final = "invoke_workflow"
 OP_INVOKE_AGENT: Final = "invoke_agent"
 OP_CHAT: Final = "chat"
 OP_EXECUTE_TOOL: Final = "execute_tool"
+#: Operations of a model call (chat and the older completion-style names).
+LLM_OPERATIONS: Final = frozenset({OP_CHAT, "text_completion", "generate_content"})
 #: Operations that are one "step" of an agent: a model call or a tool call.
-STEP_OPERATIONS: Final = frozenset(
-    {OP_CHAT, OP_EXECUTE_TOOL, "text_completion", "generate_content"}
-)
+STEP_OPERATIONS: Final = LLM_OPERATIONS | {OP_EXECUTE_TOOL}
 
 # --- GenAI attributes ---------------------------------------------------------------------------
 GEN_AI_OPERATION_NAME: Final = "gen_ai.operation.name"
@@ -49,27 +49,7 @@ GEN_AI_TOOL_DEFINITIONS: Final = "gen_ai.tool.definitions"
 GEN_AI_INPUT_MESSAGES: Final = "gen_ai.input.messages"
 GEN_AI_OUTPUT_MESSAGES: Final = "gen_ai.output.messages"
 GEN_AI_SYSTEM_INSTRUCTIONS: Final = "gen_ai.system_instructions"
-GEN_AI_OUTPUT_TYPE: Final = "gen_ai.output.type"
 GEN_AI_TOKEN_TYPE: Final = "gen_ai.token.type"
-
-#: Attributes that carry message or tool content: kept locally, left out of OTLP export
-#: unless asked for, and stored in the content side table.
-CONTENT_ATTRIBUTES: Final = frozenset(
-    {
-        GEN_AI_INPUT_MESSAGES,
-        GEN_AI_OUTPUT_MESSAGES,
-        GEN_AI_SYSTEM_INSTRUCTIONS,
-        GEN_AI_TOOL_CALL_ARGUMENTS,
-        GEN_AI_TOOL_CALL_RESULT,
-        GEN_AI_TOOL_DEFINITIONS,
-        "tracekit.agent.input",
-        "tracekit.agent.output",
-        "tracekit.workflow.input",
-        "tracekit.workflow.output",
-        "tracekit.handoff.payload",
-        "tracekit.state.changes",
-    }
-)
 
 # --- general OTel attributes --------------------------------------------------------------------
 ERROR_TYPE: Final = "error.type"
@@ -101,10 +81,27 @@ TRACEKIT_CALL_SITE: Final = "tracekit.call_site"
 TRACEKIT_STEP_SEQUENCE: Final = "tracekit.step.sequence"
 TRACEKIT_HANDOFF_FROM: Final = "tracekit.handoff.from"
 TRACEKIT_HANDOFF_TO: Final = "tracekit.handoff.to"
-TRACEKIT_HANDOFF_PAYLOAD: Final = "tracekit.handoff.payload"
 TRACEKIT_STATE_CHANGES: Final = "tracekit.state.changes"
 TRACEKIT_CACHE_HIT: Final = "tracekit.cache.hit"
 TRACEKIT_VALIDATION_ERROR: Final = "tracekit.validation.error"
+
+#: Attributes that carry message or tool content: kept locally, left out of OTLP export
+#: unless asked for, and stored in the content side table.
+CONTENT_ATTRIBUTES: Final = frozenset(
+    {
+        GEN_AI_INPUT_MESSAGES,
+        GEN_AI_OUTPUT_MESSAGES,
+        GEN_AI_SYSTEM_INSTRUCTIONS,
+        GEN_AI_TOOL_CALL_ARGUMENTS,
+        GEN_AI_TOOL_CALL_RESULT,
+        GEN_AI_TOOL_DEFINITIONS,
+        TRACEKIT_AGENT_INPUT,
+        TRACEKIT_AGENT_OUTPUT,
+        TRACEKIT_WORKFLOW_INPUT,
+        TRACEKIT_WORKFLOW_OUTPUT,
+        TRACEKIT_STATE_CHANGES,
+    }
+)
 
 # --- tracekit span events (guardrail outcomes; never silent) ------------------------------------
 EVENT_LIMIT_EXCEEDED: Final = "tracekit.limit.exceeded"
@@ -113,6 +110,7 @@ EVENT_APPROVAL: Final = "tracekit.approval"
 EVENT_RETRY: Final = "tracekit.retry"
 EVENT_FALLBACK: Final = "tracekit.fallback"
 EVENT_CIRCUIT_OPEN: Final = "tracekit.circuit.open"
+EVENT_STATE_CHANGED: Final = "tracekit.state.changed"
 GUARDRAIL_EVENTS: Final = frozenset(
     {
         EVENT_LIMIT_EXCEEDED,

@@ -70,6 +70,14 @@ def tracer_for(tracer_provider: Any, scope: str) -> Tracer:
         return tracer
 
 
+def error_type(exc: BaseException) -> str:
+    """``error.type``: the exception's fully qualified class name (builtins stay short)."""
+    cls = type(exc)
+    return (
+        cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    )
+
+
 def handle_internal_errors(fn: Callable[P, R | None]) -> Callable[P, R | None]:
     """Run a telemetry function so that its failure is logged, never raised into user code."""
 
@@ -84,12 +92,11 @@ def handle_internal_errors(fn: Callable[P, R | None]) -> Callable[P, R | None]:
     return guarded
 
 
-_LLM_OPERATIONS = frozenset({sc.OP_CHAT, "text_completion", "generate_content"})
 _OPENINFERENCE_KIND_BY_OPERATION = {
     sc.OP_INVOKE_WORKFLOW: sc.OI_CHAIN,
     sc.OP_INVOKE_AGENT: sc.OI_AGENT,
     sc.OP_EXECUTE_TOOL: sc.OI_TOOL,
-    **{op: sc.OI_LLM for op in _LLM_OPERATIONS},
+    **{op: sc.OI_LLM for op in sc.LLM_OPERATIONS},
 }
 
 
@@ -198,7 +205,7 @@ class GenAISpanEnricher(SpanProcessor):
     @handle_internal_errors
     def _enrich(self, span: ReadableSpan) -> ReadableSpan | None:
         attrs = span.attributes or {}
-        if attrs.get(sc.GEN_AI_OPERATION_NAME) not in _LLM_OPERATIONS:
+        if attrs.get(sc.GEN_AI_OPERATION_NAME) not in sc.LLM_OPERATIONS:
             return None
         if self._metrics is not None:
             self._metrics.record(span)

@@ -220,7 +220,7 @@ def test_transient_model_errors_are_retried_with_backoff(captured: Captured) -> 
         StatusCode.ERROR,
         StatusCode.UNSET,
     ]
-    assert chats[0].attributes[sc.ERROR_TYPE] == "TransientModelError"
+    assert chats[0].attributes[sc.ERROR_TYPE] == "tracekit.exceptions.TransientModelError"
 
 
 def test_retries_give_up_after_max_attempts(captured: Captured) -> None:
@@ -261,7 +261,7 @@ def test_fallback_agent_takes_over_after_a_tool_error(captured: Captured) -> Non
     assert "ConnectionError: reset by peer" in event[sc.EVENT_REASON]
     tool_span = captured.one("execute_tool fetch")
     assert tool_span.status.status_code is StatusCode.ERROR
-    assert tool_span.attributes[sc.ERROR_TYPE] == "ToolError"
+    assert tool_span.attributes[sc.ERROR_TYPE] == "tracekit.exceptions.ToolError"
     taken_over = captured.one("invoke_agent backup")
     assert taken_over.attributes[sc.TRACEKIT_HANDOFF_FROM] == "primary"
     assert json_attr(taken_over, sc.TRACEKIT_AGENT_INPUT) == "go"
@@ -279,7 +279,7 @@ def test_tool_error_without_fallback_fails_the_run(captured: Captured) -> None:
         single_agent_flow(lonely).run("go", telemetry=captured.telemetry, models=models(script))
     root = captured.one("invoke_workflow flow-lonely")
     assert root.status.status_code is StatusCode.ERROR
-    assert root.attributes[sc.ERROR_TYPE] == "ToolError"
+    assert root.attributes[sc.ERROR_TYPE] == "tracekit.exceptions.ToolError"
 
 
 def test_circuit_breaker_opens_after_consecutive_failures_and_fails_fast(

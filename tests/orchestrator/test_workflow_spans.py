@@ -208,7 +208,7 @@ def test_invalid_output_fails_the_step_with_the_validation_error_on_the_span(
 
     span = captured.one("invoke_agent bad")
     assert span.status.status_code is StatusCode.ERROR
-    assert span.attributes[sc.ERROR_TYPE] == "OutputValidationError"
+    assert span.attributes[sc.ERROR_TYPE] == "tracekit.exceptions.OutputValidationError"
     assert "words" in (span.status.description or "")
     root = captured.one("invoke_workflow validation")
     assert root.status.status_code is StatusCode.ERROR

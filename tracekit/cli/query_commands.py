@@ -22,6 +22,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from tracekit import semconv as sc
+from tracekit.cli.arguments import positive_int
 from tracekit.store import SpanRecord, StatsRow, TraceDetail, TraceStore, TraceSummary
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -38,7 +39,7 @@ def register(subparsers: Any) -> None:
         description="List recorded traces, newest first: time, id, workflow, status, duration, "
         "steps, tokens and cost.",
     )
-    traces.add_argument("--limit", type=_positive_int, default=20, help="how many (default 20)")
+    traces.add_argument("--limit", type=positive_int, default=20, help="how many (default 20)")
     _common_arguments(traces)
     traces.set_defaults(handler=run_traces)
 
@@ -72,16 +73,6 @@ def _common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print JSON (for jq) instead of a table"
     )
-
-
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
-    return number
 
 
 # --- handlers -------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from tracekit.cli.arguments import positive_int
 from tracekit.exceptions import ConfigError
 
 
@@ -30,7 +31,7 @@ def register(subparsers: Any) -> None:
     )
     demo.add_argument("--store", help="store file (default: $TRACEKIT_STORE or ./tracekit.duckdb)")
     demo.add_argument("--live", action="store_true", help="answer with Claude instead of offline")
-    demo.add_argument("--runs", type=_positive_int, default=None, help="runs per example")
+    demo.add_argument("--runs", type=positive_int, default=None, help="runs per example")
     demo.set_defaults(handler=run_demo)
 
     bench = subparsers.add_parser(
@@ -42,16 +43,6 @@ def register(subparsers: Any) -> None:
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
     bench.add_argument("--quick", action="store_true", help="smaller workloads (noisier figures)")
     bench.set_defaults(handler=run_bench)
-
-
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
-    return number
 
 
 def _command_prefix() -> str:

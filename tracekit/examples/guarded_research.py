@@ -9,7 +9,6 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from tracekit.examples._runtime import DemoOutcome, DemoRuntime
-from tracekit.exceptions import TracekitError
 from tracekit.models import ScriptContext, Turn
 from tracekit.models.scripted import by_agent
 from tracekit.orchestrator import Agent, Context, Limits, RetryPolicy, Workflow
@@ -117,21 +116,17 @@ SCENARIOS: list[tuple[str, Scenario]] = [
 
 
 def demo(runtime: DemoRuntime, runs: int) -> list[DemoOutcome]:
-    """Cycle through the scenarios ``runs`` times; failed runs are recorded, not fatal."""
+    """Cycle through the scenarios ``runs`` times; failed runs are recorded and returned."""
     outcomes = []
     script = by_agent({"researcher": _researcher_script, "archivist": _archivist_script})
     for seed in range(runs):
         topic, scenario = SCENARIOS[seed % len(SCENARIOS)]
-        telemetry = runtime.telemetry
-        try:
-            result = workflow.run(
-                Question(topic=topic, scenario=scenario),
-                telemetry=telemetry,
-                models=runtime.router(seed, script),
-            )
-        except TracekitError as exc:
-            outcomes.append(DemoOutcome("guarded-research", seed, "error", "", 0, 0.0, str(exc)))
-            continue
+        result = workflow.run(
+            Question(topic=topic, scenario=scenario),
+            telemetry=runtime.telemetry,
+            models=runtime.router(seed, script),
+            raise_errors=False,
+        )
         outcomes.append(
             DemoOutcome(
                 "guarded-research",
@@ -140,7 +135,7 @@ def demo(runtime: DemoRuntime, runs: int) -> list[DemoOutcome]:
                 result.trace_id,
                 result.steps,
                 result.cost_usd,
-                result.stop_reason or scenario,
+                result.stop_reason or result.error or scenario,
             )
         )
     return outcomes

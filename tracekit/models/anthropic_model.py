@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import weakref
 from typing import Any
 
 import anthropic
@@ -126,13 +127,19 @@ class AnthropicModel:
         self._http_client = http_client
         self._max_retries = max_retries
         self._timeout_s = timeout_s
-        self._clients: dict[int, anthropic.Anthropic] = {}
+        # One SDK client per tracer provider (its spans go there); weak keys, so a provider
+        # that is gone never hands its client to a new one.
+        self._clients: weakref.WeakKeyDictionary[Any, anthropic.Anthropic] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._untraced: anthropic.Anthropic | None = None
         self._lock = threading.Lock()
 
     def _client(self, tracer_provider: TracerProvider | None) -> anthropic.Anthropic:
-        key = id(tracer_provider)
         with self._lock:
-            client = self._clients.get(key)
+            client = (
+                self._untraced if tracer_provider is None else self._clients.get(tracer_provider)
+            )
             if client is None:
                 telemetry: Any = (
                     {"tracer_provider": tracer_provider, "traces": {"content_mode": "content"}}
@@ -149,7 +156,10 @@ class AnthropicModel:
                     )
                 except anthropic.AnthropicError as exc:
                     raise ModelError(f"anthropic client: {exc}") from exc
-                self._clients[key] = client
+                if tracer_provider is None:
+                    self._untraced = client
+                else:
+                    self._clients[tracer_provider] = client
             return client
 
     def complete(

@@ -16,7 +16,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 from tracekit import semconv as sc
 from tracekit.models.base import ModelRequest, ModelResponse
 from tracekit.models.messages import messages_json, system_instructions_json
-from tracekit.telemetry import active_prices
+from tracekit.telemetry import active_prices, error_type
 
 
 def request_attributes(request: ModelRequest, provider: str) -> dict[str, Any]:
@@ -47,7 +47,7 @@ def set_response_attributes(span: Span, response: ModelResponse) -> None:
             sc.GEN_AI_USAGE_OUTPUT_TOKENS: usage.output_tokens,
             sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: usage.cache_read_tokens,
             sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS: usage.cache_creation_tokens,
-            sc.GEN_AI_OUTPUT_MESSAGES: messages_json([response.message]),
+            sc.GEN_AI_OUTPUT_MESSAGES: messages_json([response.message], output=True),
         }
     )
     cost = response.cost_usd
@@ -80,5 +80,5 @@ def chat_span(tracer: Tracer, request: ModelRequest, provider: str) -> Iterator[
             yield span
         except BaseException as exc:
             span.set_status(Status(StatusCode.ERROR, str(exc)))
-            span.set_attribute(sc.ERROR_TYPE, type(exc).__qualname__)
+            span.set_attribute(sc.ERROR_TYPE, error_type(exc))
             raise

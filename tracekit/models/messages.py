@@ -67,9 +67,14 @@ class ChatMessage(BaseModel):
 _MESSAGES = TypeAdapter(list[ChatMessage])
 
 
-def messages_json(messages: list[ChatMessage]) -> str:
-    """Compact semconv JSON of a message list (``None`` fields left out)."""
-    return _MESSAGES.dump_json(messages, exclude_none=True).decode()
+def messages_json(messages: list[ChatMessage], *, output: bool = False) -> str:
+    """Compact semconv JSON of a message list (``None`` fields left out).
+
+    Only output messages carry ``finish_reason`` in the semconv schema; input history
+    (earlier assistant turns included) leaves it out.
+    """
+    exclude = None if output else {"__all__": {"finish_reason"}}
+    return _MESSAGES.dump_json(messages, exclude_none=True, exclude=exclude).decode()
 
 
 def system_instructions_json(instructions: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -37,12 +38,21 @@ def approve_all(request: ApprovalRequest) -> bool:
     return True
 
 
+_terminal = threading.Lock()
+
+
 def interactive_approver(request: ApprovalRequest) -> bool:
-    """Ask on the terminal; deny when stdin is not interactive."""
+    """Ask on the terminal; deny when stdin is not interactive.
+
+    Parallel agents (``ctx.map``) ask one at a time, so prompts and answers never interleave.
+    """
     if not sys.stdin.isatty():
         return False
     arguments = json.dumps(request.arguments, sort_keys=True)
-    sys.stderr.write(f"\n{request.agent} wants to run {request.tool}({arguments}). Allow? [y/N] ")
-    sys.stderr.flush()
-    answer = sys.stdin.readline().strip().lower()
+    with _terminal:
+        sys.stderr.write(
+            f"\n{request.agent} wants to run {request.tool}({arguments}). Allow? [y/N] "
+        )
+        sys.stderr.flush()
+        answer = sys.stdin.readline().strip().lower()
     return answer in ("y", "yes")

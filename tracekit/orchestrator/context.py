@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import contextvars
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Generic, TypeVar
 
+from opentelemetry import trace
 from pydantic import BaseModel
 
+from tracekit import semconv as sc
 from tracekit.orchestrator.agent import Agent
 from tracekit.orchestrator.run_state import RunState, canonical_json
 
@@ -78,29 +81,50 @@ class Context(Generic[StateT]):
     ) -> list[Any]:
         """Run ``agent`` on every payload in parallel (at most ``max_concurrency`` at once).
 
-        Results come back in the order of ``payloads``. If a call fails, the others still
-        finish (their spans are complete), then the first failure is raised.
+        Results come back in the order of ``payloads``, and each call's sequence number is its
+        payload's position, whatever the threads' timing. If a call fails, the others still
+        finish (their spans are complete), then the first failure is raised. The parallel
+        calls share ``state``: guard read-modify-write updates with ``state_lock``; what they
+        changed together is recorded as one ``tracekit.state.changed`` event on the caller's span.
         """
-        from tracekit.orchestrator.runner import run_agent
-
-        site = _call_site(1)
-        handoff_from = self.agent.name if self.agent else self.run.workflow
-
-        def one(payload: Any) -> Any:
-            return run_agent(self, agent, payload, handoff_from=handoff_from, call_site=site)
+        from tracekit.orchestrator.runner import agent_path_of, run_agent
 
         if not payloads:
             return []
+        site = _call_site(1)
+        handoff_from = self.agent.name if self.agent else self.run.workflow
+        path = agent_path_of(self, agent)
+        sequences = [self.run.next_sequence(path) for _ in payloads]
+        before = self.state_snapshot()
+
+        def one(payload: Any, sequence: int) -> Any:
+            return run_agent(
+                self,
+                agent,
+                payload,
+                handoff_from=handoff_from,
+                call_site=site,
+                sequence=sequence,
+                record_state=False,
+            )
+
         workers = max(1, min(max_concurrency, len(payloads)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tracekit-map") as pool:
             # Each task runs in a copy of this context, so its spans nest under the current span.
             futures = [
-                pool.submit(contextvars.copy_context().run, one, payload) for payload in payloads
+                pool.submit(contextvars.copy_context().run, one, payload, sequence)
+                for payload, sequence in zip(payloads, sequences, strict=True)
             ]
             outcomes: list[tuple[Any, BaseException | None]] = []
             for future in futures:
                 error = future.exception()
                 outcomes.append((None if error else future.result(), error))
+        changes = self.state_changes(before)
+        if changes:
+            trace.get_current_span().add_event(
+                sc.EVENT_STATE_CHANGED,
+                {sc.TRACEKIT_STATE_CHANGES: changes, sc.TRACEKIT_AGENT_PATH: path},
+            )
         for _, error in outcomes:
             if error is not None:
                 raise error
@@ -111,6 +135,11 @@ class Context(Generic[StateT]):
         state = self.state
         return state.model_dump(mode="json") if isinstance(state, BaseModel) else None
 
+    @property
+    def state_lock(self) -> threading.Lock:
+        """Hold this while updating ``state`` from parallel agents' tools."""
+        return self.run.state_lock
+
     def state_changes(self, before: dict[str, Any] | None) -> str | None:
         """JSON ``{field: [old, new]}`` of what changed since ``before``, or None."""
         after = self.state_snapshot()
@@ -118,6 +147,3 @@ class Context(Generic[StateT]):
             return None
         changed = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
         return canonical_json(changed) if changed else None
-
-
-EntrypointFn = Callable[..., Any]

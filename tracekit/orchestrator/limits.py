@@ -62,24 +62,35 @@ class CircuitBreaker:
         self._clock = clock
         self._failures = 0
         self._opened_at: float | None = None
+        self._trial_in_flight = False
         self._lock = threading.Lock()
 
     def allows(self) -> bool:
-        """Whether a call may go ahead (closed, or half-open after the reset time)."""
+        """Whether a call may go ahead: closed, or the one trial call once half-open."""
         with self._lock:
             if self._opened_at is None:
                 return True
-            return self._clock() - self._opened_at >= self.reset_after_s
+            if self._trial_in_flight or self._clock() - self._opened_at < self.reset_after_s:
+                return False
+            self._trial_in_flight = True
+            return True
 
     def record_success(self) -> None:
         """Close the breaker."""
         with self._lock:
             self._failures = 0
             self._opened_at = None
+            self._trial_in_flight = False
+
+    def release_trial(self) -> None:
+        """The trial call ended without a verdict (the run was stopped): allow another."""
+        with self._lock:
+            self._trial_in_flight = False
 
     def record_failure(self) -> bool:
         """Count a failure; return True when this failure opens the breaker."""
         with self._lock:
+            self._trial_in_flight = False
             self._failures += 1
             if self._failures >= self.failure_threshold:
                 was_closed = self._opened_at is None

@@ -35,6 +35,7 @@ class RunState:
     """Mutable state of one workflow run, shared by every agent call in it."""
 
     workflow: str
+    conversation_id: str
     tracer: Tracer
     tracer_provider: TracerProvider
     limits: Limits
@@ -53,6 +54,7 @@ class RunState:
     agent_sequence: Counter[str] = field(default_factory=Counter)
     actions: Counter[str] = field(default_factory=Counter)
     completed: list[tuple[str, Any]] = field(default_factory=list)
+    state_lock: threading.Lock = field(default_factory=threading.Lock)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def next_sequence(self, agent_path: str) -> int:
@@ -62,7 +64,10 @@ class RunState:
             self.agent_sequence[agent_path] += 1
             return seq
 
-    def _exceeded(self, span: Span, limit: str, value: float, observed: float) -> LimitExceeded:
+    def limit_exceeded(
+        self, span: Span, limit: str, value: float, observed: float
+    ) -> LimitExceeded:
+        """Record ``tracekit.limit.exceeded`` on ``span`` and return the error to raise."""
         span.add_event(
             sc.EVENT_LIMIT_EXCEEDED,
             {
@@ -78,9 +83,9 @@ class RunState:
         with self._lock:
             elapsed = time.monotonic() - self.started
             if self.limits.max_seconds is not None and elapsed > self.limits.max_seconds:
-                raise self._exceeded(span, "max_seconds", self.limits.max_seconds, elapsed)
+                raise self.limit_exceeded(span, "max_seconds", self.limits.max_seconds, elapsed)
             if self.limits.max_steps is not None and self.steps + 1 > self.limits.max_steps:
-                raise self._exceeded(span, "max_steps", self.limits.max_steps, self.steps + 1)
+                raise self.limit_exceeded(span, "max_steps", self.limits.max_steps, self.steps + 1)
             self.steps += 1
             return self.steps
 
@@ -101,9 +106,11 @@ class RunState:
             self.output_tokens += usage.output_tokens
             self.agent_tokens[agent] += usage.total
             if self.limits.max_cost_usd is not None and self.cost_usd > self.limits.max_cost_usd:
-                raise self._exceeded(span, "max_cost_usd", self.limits.max_cost_usd, self.cost_usd)
+                raise self.limit_exceeded(
+                    span, "max_cost_usd", self.limits.max_cost_usd, self.cost_usd
+                )
             if budget is not None and self.agent_tokens[agent] > budget:
-                raise self._exceeded(
+                raise self.limit_exceeded(
                     span, f"token_budget:{agent}", budget, self.agent_tokens[agent]
                 )
 
@@ -129,7 +136,7 @@ class RunState:
     def check_depth(self, span: Span, depth: int) -> None:
         """Raise when agents nest deeper than ``max_depth``."""
         if depth > self.limits.max_depth:
-            raise self._exceeded(span, "max_depth", self.limits.max_depth, depth)
+            raise self.limit_exceeded(span, "max_depth", self.limits.max_depth, depth)
 
     def record_completion(self, agent_path: str, output: Any) -> None:
         """Keep a finished agent's output for the partial result of a stopped run."""

@@ -29,10 +29,12 @@ from tracekit.models.scripted import FINAL_RESULT_TOOL
 from tracekit.orchestrator.agent import Agent
 from tracekit.orchestrator.approval import ApprovalRequest
 from tracekit.orchestrator.run_state import canonical_json
-from tracekit.telemetry import agent_scope
+from tracekit.telemetry import agent_scope, error_type, tracer_for
 
 if TYPE_CHECKING:
     from tracekit.orchestrator.context import Context
+
+CACHE_SCOPE = "tracekit.cache"
 
 #: Failures that send an agent to its fallback.
 RECOVERABLE = (ModelError, ToolError, OutputValidationError, CircuitOpen)
@@ -52,9 +54,14 @@ def _render_input(value: Any) -> str:
 
 
 def mark_error(span: Span, exc: BaseException) -> None:
-    """Span status ERROR with ``error.type`` (the exception's class name)."""
+    """Span status ERROR with ``error.type``."""
     span.set_status(Status(StatusCode.ERROR, str(exc)))
-    span.set_attribute(sc.ERROR_TYPE, type(exc).__qualname__)
+    span.set_attribute(sc.ERROR_TYPE, error_type(exc))
+
+
+def agent_path_of(ctx: Context[Any], agent: Agent) -> str:
+    """Where ``agent`` sits when called from ``ctx``: ``parent/agent`` or ``agent``."""
+    return f"{ctx.agent_path}/{agent.name}" if ctx.agent_path else agent.name
 
 
 def run_agent(
@@ -64,17 +71,27 @@ def run_agent(
     *,
     handoff_from: str,
     call_site: str,
+    sequence: int | None = None,
+    record_state: bool = True,
 ) -> Any:
-    """Run ``agent`` on ``payload`` under a new ``invoke_agent`` span; fall back on failure."""
+    """Run ``agent`` on ``payload`` under a new ``invoke_agent`` span; fall back on failure.
+
+    ``sequence`` is the call's number among this agent's calls (reserved up front by a
+    fan-out, so it follows the payload order, not thread timing). ``record_state=False``
+    leaves state changes to the caller: in a fan-out, siblings share the state, so a diff
+    taken around one of them would include the others' writes.
+    """
     state = ctx.run
-    path = f"{ctx.agent_path}/{agent.name}" if ctx.agent_path else agent.name
-    sequence = state.next_sequence(path)
+    path = agent_path_of(ctx, agent)
+    if sequence is None:
+        sequence = state.next_sequence(path)
     model = agent.model or ctx.default_model
     attributes: dict[str, Any] = {
         sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_AGENT,
         sc.GEN_AI_AGENT_NAME: agent.name,
         sc.GEN_AI_AGENT_ID: agent.id,
         sc.GEN_AI_REQUEST_MODEL: model,
+        sc.GEN_AI_CONVERSATION_ID: state.conversation_id,
         sc.TRACEKIT_AGENT_PATH: path,
         sc.TRACEKIT_AGENT_SEQUENCE: sequence,
         sc.TRACEKIT_CALL_SITE: call_site,
@@ -93,11 +110,18 @@ def run_agent(
         record_exception=False,
         set_status_on_exception=False,
     ) as span:
-        state.check_depth(span, path.count("/") + 1)
-        state.check_action(span, ctx.invocation, f"handoff:{agent.name}", payload_json(payload))
-        child = ctx.child(path, agent, sequence)
-        before = ctx.state_snapshot()
+        before = ctx.state_snapshot() if record_state else None
         try:
+            state.check_depth(span, path.count("/") + 1)
+            if ctx.invocation:
+                # An agent handing off (through a tool) can loop; the entrypoint is the
+                # user's own code, where repeating a call is a decision, not a loop.
+                state.check_action(
+                    span,
+                    ctx.invocation,
+                    f"handoff:{agent.name}",
+                    attributes[sc.TRACEKIT_AGENT_INPUT],
+                )
             if not agent.circuit_breaker.allows():
                 span.add_event(
                     sc.EVENT_CIRCUIT_OPEN,
@@ -105,13 +129,15 @@ def run_agent(
                 )
                 raise CircuitOpen(f"circuit breaker open for agent {agent.name!r}")
             with agent_scope(path):
-                output = _agent_loop(child, agent, model, payload, span)
+                output = _agent_loop(ctx.child(path, agent, sequence), agent, model, payload, span)
             agent.circuit_breaker.record_success()
             span.set_attribute(sc.TRACEKIT_AGENT_OUTPUT, payload_json(output))
             state.record_completion(path, output)
             return output
         except RECOVERABLE as exc:  # CircuitOpen first: it is a WorkflowStopped, but recoverable
             mark_error(span, exc)
+            if isinstance(exc, OutputValidationError):
+                span.set_attribute(sc.TRACEKIT_VALIDATION_ERROR, exc.details)
             if not isinstance(exc, CircuitOpen) and agent.circuit_breaker.record_failure():
                 span.add_event(sc.EVENT_CIRCUIT_OPEN, {sc.EVENT_REASON: str(exc)})
             if agent.fallback is None:
@@ -122,6 +148,7 @@ def run_agent(
             )
             failure = exc
         except WorkflowStopped as exc:
+            agent.circuit_breaker.release_trial()
             mark_error(span, exc)
             raise
         finally:
@@ -129,7 +156,14 @@ def run_agent(
             if changes:
                 span.set_attribute(sc.TRACEKIT_STATE_CHANGES, changes)
     assert agent.fallback is not None and failure is not None
-    return run_agent(ctx, agent.fallback, payload, handoff_from=agent.name, call_site=call_site)
+    return run_agent(
+        ctx,
+        agent.fallback,
+        payload,
+        handoff_from=agent.name,
+        call_site=call_site,
+        record_state=record_state,
+    )
 
 
 def _agent_loop(ctx: Context[Any], agent: Agent, model: str, payload: Any, span: Span) -> Any:
@@ -156,21 +190,24 @@ def _agent_loop(ctx: Context[Any], agent: Agent, model: str, payload: Any, span:
                 return agent.parse_output(call.arguments)
             results.append(_execute_tool(ctx, agent, call, span))
         messages.append(ChatMessage(role="tool", parts=list(results)))
-    state.begin_step(span)  # counts the refused turn, so max_steps can also fire here
-    raise state._exceeded(span, f"max_turns:{agent.name}", agent.max_turns, agent.max_turns + 1)
+    raise state.limit_exceeded(
+        span, f"max_turns:{agent.name}", agent.max_turns, agent.max_turns + 1
+    )
 
 
 def _call_model(
     ctx: Context[Any], agent: Agent, request: ModelRequest, agent_span: Span
 ) -> ModelResponse:
     state = ctx.run
+    client = state.router.client_for(request.model)
     if state.cache is not None:
         cached = state.cache.get(request)
         if cached is not None:
-            with chat_span(state.tracer, request, "cache") as span:
+            # The answer is the routed provider's, served from the cache (tracekit.cache.hit).
+            tracer = tracer_for(state.tracer_provider, CACHE_SCOPE)
+            with chat_span(tracer, request, client.provider) as span:
                 set_response_attributes(span, cached)
             return cached
-    client = state.router.client_for(request.model)
     attempt = 1
     while True:
         state.begin_step(agent_span)
@@ -185,7 +222,7 @@ def _call_model(
                 sc.EVENT_RETRY,
                 {
                     sc.EVENT_RETRY_ATTEMPT: attempt,
-                    sc.EVENT_RETRY_DELAY_S: delay,
+                    sc.EVENT_RETRY_DELAY_S: round(delay, 3),
                     sc.EVENT_REASON: str(exc),
                 },
             )
@@ -219,6 +256,8 @@ def _execute_tool(
         record_exception=False,
         set_status_on_exception=False,
     ) as span:
+        if tool is not None and tool.spec.description:
+            span.set_attribute(sc.GEN_AI_TOOL_DESCRIPTION, tool.spec.description)
         try:
             if tool is None:
                 raise ToolError(call.name, f"agent {agent.name!r} has no such tool")
@@ -241,6 +280,9 @@ def _execute_tool(
             if tool is None or tool.errors == "raise":
                 raise
             result = {"error": str(exc)}
+        except WorkflowStopped as exc:  # a guardrail fired in an agent this tool called
+            mark_error(span, exc)
+            raise
         if isinstance(result, BaseModel):
             result = result.model_dump(mode="json")
         span.set_attribute(sc.GEN_AI_TOOL_CALL_RESULT, canonical_json(result))

@@ -16,6 +16,7 @@ The workflow is code; the orchestrator records everything it does.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import random
 import time
@@ -59,8 +60,10 @@ class RunResult(BaseModel, Generic[OutputT]):
     duration_s: float
 
 
+@functools.cache
 def _claude_router() -> ModelRouter:
-    """Claude models through the Anthropic SDK: the router when none is given."""
+    """Claude models through the Anthropic SDK: the router when none is given (one per
+    process, so runs share the SDK's connection pool)."""
     from tracekit.models.anthropic_model import AnthropicModel
 
     return ModelRouter({"claude-*": AnthropicModel()})
@@ -120,11 +123,13 @@ class Workflow:
         approver: Approver | None = None,
         state: BaseModel | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        raise_errors: bool = True,
     ) -> RunResult[Any]:
         """Run the workflow on ``input`` and record it.
 
         Returns the result; a guardrail stop returns ``status="stopped"`` with the partial
-        outputs and the reason. Any other failure is recorded on the spans and raised.
+        outputs and the reason. Any other failure is recorded on the spans and raised, or,
+        with ``raise_errors=False``, returned as ``status="error"`` with the message.
         """
         if self._entrypoint is None or self._input_adapter is None:
             raise ConfigError(f"workflow {self.name!r} has no entrypoint")
@@ -134,8 +139,10 @@ class Workflow:
             raise ConfigError(f"workflow {self.name!r}: invalid input: {exc}") from exc
         telemetry = telemetry or default_telemetry()
         router = models or self.models or _claude_router()
+        conversation_id = str(uuid.uuid4())
         run_state = RunState(
             workflow=self.name,
+            conversation_id=conversation_id,
             tracer=telemetry.tracer,
             tracer_provider=telemetry.tracer_provider,
             limits=self.limits,
@@ -161,7 +168,7 @@ class Workflow:
             attributes={
                 sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_WORKFLOW,
                 sc.GEN_AI_WORKFLOW_NAME: self.name,
-                sc.GEN_AI_CONVERSATION_ID: str(uuid.uuid4()),
+                sc.GEN_AI_CONVERSATION_ID: conversation_id,
                 sc.TRACEKIT_WORKFLOW_ENTRYPOINT: self.entrypoint_path,
                 sc.TRACEKIT_WORKFLOW_INPUT: payload_json(value),
                 sc.OPENINFERENCE_SPAN_KIND: sc.OI_CHAIN,
@@ -180,17 +187,20 @@ class Workflow:
                 status, stop_reason, error = "stopped", exc.reason, str(exc)
                 mark_error(span, exc)
                 span.set_attribute(sc.TRACEKIT_WORKFLOW_STOP_REASON, exc.reason)
-            except BaseException as exc:
+            except Exception as exc:
                 status, error = "error", f"{type(exc).__name__}: {exc}"
                 mark_error(span, exc)
-                span.set_attribute(sc.TRACEKIT_WORKFLOW_STATUS, status)
+                if raise_errors:
+                    raise
+            except BaseException as exc:  # KeyboardInterrupt and the like: record, never swallow
+                status, error = "error", f"{type(exc).__name__}: {exc}"
+                mark_error(span, exc)
                 raise
             finally:
                 changes = ctx.state_changes(before)
                 if changes:
                     span.set_attribute(sc.TRACEKIT_STATE_CHANGES, changes)
-                if status != "error":
-                    span.set_attribute(sc.TRACEKIT_WORKFLOW_STATUS, status)
+                span.set_attribute(sc.TRACEKIT_WORKFLOW_STATUS, status)
                 active_prices.reset(prices_token)
         return RunResult(
             status=status,
