@@ -91,3 +91,39 @@ def test_bench_reports_the_figures_as_json(tmp_path: Path) -> None:
     ):
         assert figures[key] > 0, key
     assert list(tmp_path.iterdir()) == []  # leaves nothing behind
+
+
+def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def test_unknown_option_is_named_and_a_missing_command_lists_the_commands() -> None:
+    assert "unrecognized arguments: --bogus" in _one_error_line(tracekit("--bogus"))
+    assert "choose a command: traces, show, stats, demo, bench" in _one_error_line(tracekit())
+
+
+def test_a_directory_as_store_is_refused(tmp_path: Path) -> None:
+    for command in (["traces"], ["demo", "--runs", "1"]):
+        line = _one_error_line(tracekit(*command, "--store", str(tmp_path)))
+        assert "is a directory; name a file" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_demo_into_a_missing_folder_fails_before_running(tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "dir" / "x.duckdb"
+    line = _one_error_line(tracekit("demo", "--runs", "1", "--store", str(target)))
+    assert "is not an existing folder" in line
+    assert not (tmp_path / "missing").exists()
+
+
+def test_reading_a_foreign_file_changes_nothing_beside_it(tmp_path: Path) -> None:
+    foreign = tmp_path / "notes.txt"
+    foreign.write_text("not a database")
+    line = _one_error_line(tracekit("traces", "--store", str(foreign)))
+    assert "not a valid DuckDB database" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+    assert foreign.read_text() == "not a database"

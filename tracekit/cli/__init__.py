@@ -34,16 +34,27 @@ def build_parser() -> argparse.ArgumentParser:
         description="Observability and trace replay for LLM agent runs.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    sub.required = True
     query_commands.register(sub)
     run_commands.register(sub)
     return parser
 
 
+def _command_names(parser: argparse.ArgumentParser) -> list[str]:
+    for action in parser._actions:  # argparse keeps subcommands only here
+        if isinstance(action, argparse._SubParsersAction):
+            return list(action.choices)
+    return []
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tracekit`` console script."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    # Unknown options are reported by name (not as "COMMAND is required") even before a command.
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if args.command is None:
+        parser.error(f"choose a command: {', '.join(_command_names(parser))}")
     try:
         code: int = args.handler(args)
     except (StoreNotFoundError, TraceNotFoundError) as exc:

@@ -53,6 +53,17 @@ def _command_prefix() -> str:
     return "tracekit"
 
 
+def _check_writable(store: Path) -> None:
+    """Fail before running anything when the store cannot be written where asked."""
+    folder = store.parent
+    if not folder.is_dir():
+        raise ConfigError(f"cannot record into {store}: {folder} is not an existing folder")
+    if not os.access(folder, os.W_OK | os.X_OK) or (
+        store.exists() and not os.access(store, os.W_OK)
+    ):
+        raise ConfigError(f"cannot record into {store}: permission denied")
+
+
 def run_demo(args: argparse.Namespace) -> int:
     """Run every example workflow and print what was recorded."""
     from tracekit.examples import DEMOS, DemoRuntime
@@ -62,6 +73,7 @@ def run_demo(args: argparse.Namespace) -> int:
     if args.live and not os.environ.get("ANTHROPIC_API_KEY"):
         raise ConfigError("--live needs ANTHROPIC_API_KEY in the environment")
     store = resolve_store_path(args.store)
+    _check_writable(store)
     console = Console()
     telemetry = Telemetry.recording_to(store, service_name="tracekit-demo")
     runtime = DemoRuntime(telemetry, live=args.live)

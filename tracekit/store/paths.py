@@ -24,6 +24,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tracekit.exceptions import ConfigError
+
 STORE_ENV = "TRACEKIT_STORE"
 DEFAULT_STORE_NAME = "tracekit.duckdb"
 SPOOL_SUFFIX = ".spool"
@@ -40,11 +42,17 @@ def resolve_store_path(path: str | os.PathLike[str] | None = None) -> Path:
     PosixPath('/tmp/runs.duckdb')
     """
     if path is not None and str(path) != "":
-        return Path(path).expanduser()
-    from_env = os.environ.get(STORE_ENV)
-    if from_env:
-        return Path(from_env).expanduser()
-    return Path(DEFAULT_STORE_NAME)
+        resolved = Path(path).expanduser()
+    elif os.environ.get(STORE_ENV):
+        resolved = Path(os.environ[STORE_ENV]).expanduser()
+    else:
+        resolved = Path(DEFAULT_STORE_NAME)
+    if resolved.is_dir() or resolved.name in ("", ".", ".."):
+        raise ConfigError(
+            f"the store path {str(resolved)!r} is a directory; name a file such as "
+            f"{str(resolved / DEFAULT_STORE_NAME)!r}"
+        )
+    return resolved
 
 
 @dataclass(frozen=True)
@@ -72,8 +80,13 @@ def store_lock(paths: StorePaths, *, exclusive: bool, timeout_s: float | None) -
     folder cannot be created (a read-only location) the block runs without the lock and
     yields ``True``: there is nobody to coordinate with who could write there either.
     """
+    if not exclusive and not paths.spool.is_dir():
+        # No tracekit process has written here: nobody to coordinate with, and a reader
+        # must not create files beside a store it only reads.
+        yield True
+        return
     try:
-        paths.spool.mkdir(parents=True, exist_ok=True)
+        paths.spool.mkdir(exist_ok=True)
         fd = os.open(paths.lock, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError:
         yield True
