@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from tests.recording import Recorder
 from tracekit.store import StorePaths, TraceStore, fold_pending, pending_segments, write_segment
@@ -26,7 +27,7 @@ def test_a_crash_between_commit_and_unlink_never_inserts_twice(
     trace_id = recorder.trace()
     paths = recorder.processor.paths
     (segment,) = pending_segments(paths)
-    kept = tmp_path / "kept.parquet"
+    kept = tmp_path / "kept.segment"
     shutil.copy(segment, kept)
 
     first = fold_pending(paths, wait_s=5)
@@ -97,3 +98,47 @@ def test_segments_written_by_hand_are_folded_by_the_next_reader(tmp_path: Path) 
         "imported",
         "elsewhere",
     )
+
+
+def test_a_parquet_segment_from_an_older_tracekit_is_still_folded(
+    tmp_path: Path, make_recorder: type[Recorder]
+) -> None:
+    recorder = make_recorder(tmp_path / "store.duckdb", fold=False)
+    trace_id = recorder.trace()
+    paths = recorder.processor.paths
+    (segment,) = pending_segments(paths)
+    assert segment.suffix == ".arrow"
+    table = pa.ipc.open_file(pa.memory_map(str(segment))).read_all()
+    legacy = segment.with_suffix(".parquet")
+    pq.write_table(table, legacy, compression="snappy")
+    segment.unlink()
+
+    summary = TraceStore(recorder.store).get_trace(trace_id).summary
+
+    assert summary.span_count == 6
+    assert not pending_segments(paths)
+
+
+def test_a_damaged_arrow_segment_is_set_aside(
+    tmp_path: Path, make_recorder: type[Recorder]
+) -> None:
+    recorder = make_recorder(tmp_path / "store.duckdb", fold=False)
+    paths = recorder.processor.paths
+    first = recorder.trace()
+    (good,) = pending_segments(paths)
+    data = bytearray(good.read_bytes())
+    truncated = paths.spool / "00000000000000000000-1-00000000-00000001.arrow"
+    truncated.write_bytes(bytes(data[: len(data) // 2]))
+    # Same framing, garbage inside the buffers (offsets and UTF-8 no longer make sense).
+    scribbled = paths.spool / "00000000000000000000-1-00000000-00000002.arrow"
+    middle = len(data) // 2
+    data[middle - 200 : middle + 200] = b"\xff" * 400
+    scribbled.write_bytes(bytes(data))
+
+    traces = TraceStore(recorder.store).list_traces()
+
+    assert [summary.trace_id for summary in traces] == [first]
+    assert not pending_segments(paths)
+    assert (paths.spool / "rejected" / truncated.name).exists()
+    assert (paths.spool / "rejected" / scribbled.name).exists()
+    assert _span_count(recorder.store) == 6

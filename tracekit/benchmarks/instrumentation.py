@@ -4,7 +4,7 @@ OpenTelemetry SDK spans that step emits.
 The baseline re-creates, with a plain ``TracerProvider`` and a null exporter, exactly the spans
 (names, kinds, nesting, attributes, events) one recorded run produced. The recording side runs
 the real workflow and writes its spans into the store's spool, including the final flush, so
-the writer thread's conversion, scrubbing and Parquet writes are counted.
+the writer thread's conversion, scrubbing and segment writes are counted.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The tracekit store: an embedded DuckDB file fed through a crash-safe spool of segments.
 
 Recording processes never hold the database: :class:`StoreSpanProcessor` writes immutable
-Parquet segments into ``<store>.spool/`` and folds them in when the store is free. Readers use
-:class:`TraceStore`, which folds what is pending and then reads one short round at a time.
+Arrow IPC segments into ``<store>.spool/`` and folds them in when the store is free. Readers
+use :class:`TraceStore`, which folds what is pending and then reads one short round at a time.
 
 >>> from tracekit.store import TraceStore
 >>> TraceStore("runs.duckdb").list_traces(limit=10)  # doctest: +SKIP

@@ -22,14 +22,13 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from tracekit.exceptions import StoreLockedError
 from tracekit.store.db import connect
 from tracekit.store.paths import StorePaths, store_lock
-from tracekit.store.schema import SEGMENT_SCHEMA, SPAN_COLUMN_NAMES, ensure_schema
-from tracekit.store.spool import pending_segments, remove_stale_temp_files
-from tracekit.store.summary import BATCH_TABLE, merge_batch_into_traces, stage_batch
+from tracekit.store.schema import SPAN_COLUMN_NAMES, ensure_schema
+from tracekit.store.spool import pending_segments, read_segment, remove_stale_temp_files
+from tracekit.store.summary import merge_into_traces
 
 logger = logging.getLogger("tracekit")
 
@@ -38,7 +37,6 @@ FOLD_CHUNK = 64
 REJECTED_DIR = "rejected"
 #: ``folded_segments`` rows older than this are dropped (unless their file still exists).
 FOLDED_RECORD_TTL_NS = 24 * 3600 * 10**9
-_GLOB_CHARS = frozenset("*?[{")
 _ARROW_SOURCE = "_segment_batch"
 
 
@@ -129,18 +127,18 @@ def _fold_chunk(con: Any, paths: StorePaths, chunk: Sequence[Path]) -> tuple[int
     if not todo:
         con.execute("COMMIT")
         return 0, 0
-    source, params = _segment_source(con, todo)
+    # Each segment is read once (memory-mapped) and the one Arrow table feeds every statement.
+    batch = pa.concat_tables([read_segment(segment) for segment in todo])
+    con.register(_ARROW_SOURCE, batch)
     columns = ", ".join(SPAN_COLUMN_NAMES)
     inserted = con.execute(
-        f"INSERT INTO spans BY NAME SELECT {columns} FROM {source}", params
+        f"INSERT INTO spans BY NAME SELECT {columns} FROM {_ARROW_SOURCE}"
     ).fetchone()
     con.execute(
-        f"INSERT INTO span_content SELECT trace_id, span_id, content FROM {source} "
-        "WHERE content IS NOT NULL",
-        params,
+        f"INSERT INTO span_content SELECT trace_id, span_id, content FROM {_ARROW_SOURCE} "
+        "WHERE content IS NOT NULL"
     )
-    stage_batch(con, source, params)
-    merge_batch_into_traces(con)
+    merge_into_traces(con, _ARROW_SOURCE)
     now = time.time_ns()
     con.execute(
         "INSERT INTO folded_segments SELECT unnest(?::VARCHAR[]), ?",
@@ -156,32 +154,19 @@ def _fold_chunk(con: Any, paths: StorePaths, chunk: Sequence[Path]) -> tuple[int
     return len(todo), int(inserted[0]) if inserted else 0
 
 
-def _segment_source(con: Any, segments: Sequence[Path]) -> tuple[str, list[Any]]:
-    files = [str(segment) for segment in segments]
-    if not any(ch in _GLOB_CHARS for ch in str(segments[0].parent)):
-        return "read_parquet(?)", [files]
-    # read_parquet would treat these characters as a glob pattern: read with Arrow instead.
-    table = pa.concat_tables([pq.read_table(file) for file in files])
-    con.register(_ARROW_SOURCE, table)
-    return _ARROW_SOURCE, []
-
-
 def _rollback(con: Any) -> None:
     with contextlib.suppress(duckdb.Error):
         con.execute("ROLLBACK")
-    with contextlib.suppress(duckdb.Error):
-        con.execute(f"DROP TABLE IF EXISTS {BATCH_TABLE}")
     with contextlib.suppress(duckdb.Error):
         con.unregister(_ARROW_SOURCE)
 
 
 def _is_unreadable(segment: Path) -> bool:
     try:
-        schema = pq.read_schema(segment)
-        pq.read_table(segment)
+        read_segment(segment)
     except (OSError, ValueError):
         return True
-    return not set(SEGMENT_SCHEMA.names) <= set(schema.names)
+    return False
 
 
 def _reject(paths: StorePaths, segment: Path, error: BaseException) -> None:

@@ -3,7 +3,7 @@
 A store is three things side by side::
 
     tracekit.duckdb            the DuckDB database (folded tables)
-    tracekit.duckdb.spool/     immutable Parquet segments not folded yet, plus ``fold.lock``
+    tracekit.duckdb.spool/     immutable Arrow IPC segments not folded yet, plus ``fold.lock``
 
 The store path comes from, in order: an explicit argument, ``TRACEKIT_STORE``, then
 ``./tracekit.duckdb``.

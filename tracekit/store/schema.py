@@ -12,8 +12,9 @@ Tables (version :data:`SCHEMA_VERSION`):
 - ``folded_segments(name, folded_at_ns)``: segments already folded, so a crash between commit
   and unlinking a segment never inserts it twice.
 
-A segment is one Parquet file holding :data:`SEGMENT_SCHEMA`: the ``spans`` columns plus a
-``content`` JSON column that folding moves into ``span_content``.
+A segment is one Arrow IPC file (Parquet from an older tracekit) holding
+:data:`SEGMENT_SCHEMA`: the ``spans`` columns plus a ``content`` JSON column that folding moves
+into ``span_content``. The segment format is not part of the schema version: a fold reads both.
 """
 
 from __future__ import annotations
@@ -127,7 +128,8 @@ def read_schema_version(con: Any) -> int | None:
     except duckdb.Error:
         # No (usable) meta table: either a brand-new database or someone else's.
         tables = con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main'"
+            "SELECT count(*) FROM duckdb_tables() "
+            "WHERE database_name = current_database() AND schema_name = 'main'"
         ).fetchone()
         if tables is None or tables[0] == 0:
             return None

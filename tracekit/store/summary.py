@@ -21,39 +21,15 @@ from typing import Any
 
 from tracekit import semconv as sc
 
-BATCH_TABLE = "_fold_batch"
-_PARTIAL_TABLE = "_fold_partial"
 _MERGED_TABLE = "_fold_merged"
 
 _STATUSES = ["ok", "error", "stopped"]
 
-_BATCH_COLUMNS = (
-    "trace_id, span_id, parent_span_id, name, start_ns, end_ns, status_code, service_name, "
-    "operation, workflow, agent, input_tokens, output_tokens, cost_usd"
-)
-
-# Per trace of the batch: its stand-in root (a real root first, else the earliest span) and
-# its additive aggregates.
-_PARTIAL_SQL = f"""
-CREATE OR REPLACE TEMP TABLE {_PARTIAL_TABLE} AS
-WITH root AS (
-    SELECT
-        trace_id,
-        span_id AS root_span_id,
-        parent_span_id IS NULL AS has_root,
-        start_ns AS root_start_ns,
-        name AS root_name,
-        coalesce(workflow, name) AS workflow,
-        declared_status,
-        stop_reason,
-        service_name
-    FROM {BATCH_TABLE}
-    QUALIFY row_number() OVER (
-        PARTITION BY trace_id
-        ORDER BY parent_span_id IS NOT NULL, start_ns, end_ns DESC, span_id
-    ) = 1
-),
-agg AS (
+# Per trace of the batch, in ONE hash aggregation over the batch (no staging copy, no window):
+# its additive aggregates and its stand-in root, the minimum by (a real root first, then the
+# earliest start, the latest end, the span id). ``~end_ns`` orders by ``end_ns`` descending
+# without the overflow ``-end_ns`` would risk. Only the chosen root's attributes are parsed.
+_PARTIAL_SQL = """
     SELECT
         trace_id,
         min(start_ns) AS start_ns,
@@ -64,21 +40,49 @@ agg AS (
         coalesce(sum(output_tokens) FILTER (WHERE NOT is_parent), 0) AS output_tokens,
         coalesce(sum(cost_usd) FILTER (WHERE NOT is_parent), 0.0) AS cost_usd,
         count(*) FILTER (WHERE status_code = 'ERROR') AS error_count,
-        coalesce(list_sort(list_distinct(list(agent))), []::VARCHAR[]) AS agents
+        coalesce(list_sort(list_distinct(list(agent))), []::VARCHAR[]) AS agents,
+        arg_min(
+            {{
+                'span_id': span_id,
+                'has_root': parent_span_id IS NULL,
+                'start_ns': start_ns,
+                'name': name,
+                'workflow': coalesce(workflow, name),
+                'service_name': service_name,
+                'attributes': CASE WHEN parent_span_id IS NULL THEN attributes END
+            }},
+            {{'not_root': parent_span_id IS NOT NULL, 'start': start_ns, 'end': ~end_ns,
+              'span_id': span_id}}
+        ) AS root
     FROM (
-        SELECT *, coalesce(list_contains($parent_ops, operation), false) AS is_parent
-        FROM {BATCH_TABLE}
+        SELECT
+            trace_id, span_id, parent_span_id, name, start_ns, end_ns, status_code,
+            service_name, operation, workflow, agent, input_tokens, output_tokens, cost_usd,
+            attributes,
+            coalesce(list_contains($parent_ops, operation), false) AS is_parent
+        FROM {source}
     )
     GROUP BY trace_id
-)
-SELECT * FROM agg JOIN root USING (trace_id)
 """
 
 # Partial summaries merged with the stored rows of the same traces. ``p`` wins the root when
 # it brings a real root the stored row lacks, or an earlier stand-in.
-_MERGE_SQL = f"""
-CREATE OR REPLACE TEMP TABLE {_MERGED_TABLE} AS
-WITH pair AS (
+_MERGE_SQL = """
+CREATE OR REPLACE TEMP TABLE {merged} AS
+WITH partial AS (
+    SELECT
+        * EXCLUDE (root),
+        root.span_id AS root_span_id,
+        root.has_root AS has_root,
+        root.start_ns AS root_start_ns,
+        root.name AS root_name,
+        root.workflow AS workflow,
+        lower(json_extract_string(root.attributes, $status_path)) AS declared_status,
+        json_extract_string(root.attributes, $stop_path) AS stop_reason,
+        root.service_name AS service_name
+    FROM ({partial})
+),
+pair AS (
     SELECT
         p.*,
         t.trace_id IS NOT NULL AS stored,
@@ -93,7 +97,7 @@ WITH pair AS (
             OR (p.has_root AND NOT t.has_root)
             OR (NOT p.has_root AND NOT t.has_root AND p.root_start_ns < t.start_ns)
         ) AS p_root
-    FROM {_PARTIAL_TABLE} AS p
+    FROM partial AS p
     LEFT JOIN traces AS t USING (trace_id)
 ),
 merged AS (
@@ -136,47 +140,26 @@ def json_path(key: str) -> str:
     return '$."' + key.replace('"', '\\"') + '"'
 
 
-def stage_batch(con: Any, source: str, params: list[Any]) -> None:
-    """Copy what the summaries need of the spans in ``source`` (a table expression with
-    positional ``params``) into the temp table ``_fold_batch``. Only root spans have their
-    attributes parsed, for the declared workflow status and stop reason."""
+def merge_into_traces(con: Any, source: str) -> None:
+    """Merge the spans of ``source`` (a table or view name) into ``traces``, in ``con``'s
+    current transaction."""
+    sql = _MERGE_SQL.format(merged=_MERGED_TABLE, partial=_PARTIAL_SQL.format(source=source))
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {BATCH_TABLE} AS
-        SELECT {_BATCH_COLUMNS},
-            CASE WHEN parent_span_id IS NULL
-                THEN lower(json_extract_string(attributes, ?)) END AS declared_status,
-            CASE WHEN parent_span_id IS NULL
-                THEN json_extract_string(attributes, ?) END AS stop_reason
-        FROM {source}""",
-        [
-            json_path(sc.TRACEKIT_WORKFLOW_STATUS),
-            json_path(sc.TRACEKIT_WORKFLOW_STOP_REASON),
-            *params,
-        ],
+        sql,
+        {
+            "step_ops": sorted(sc.STEP_OPERATIONS),
+            "parent_ops": [sc.OP_INVOKE_AGENT, sc.OP_INVOKE_WORKFLOW],
+            "status_path": json_path(sc.TRACEKIT_WORKFLOW_STATUS),
+            "stop_path": json_path(sc.TRACEKIT_WORKFLOW_STOP_REASON),
+            "statuses": _STATUSES,
+        },
     )
-
-
-def _params() -> dict[str, Any]:
-    return {
-        "step_ops": sorted(sc.STEP_OPERATIONS),
-        "parent_ops": [sc.OP_INVOKE_AGENT, sc.OP_INVOKE_WORKFLOW],
-    }
-
-
-def merge_batch_into_traces(con: Any) -> None:
-    """Merge the spans staged by :func:`stage_batch` into ``traces``, in ``con``'s current
-    transaction, and drop the staging table."""
-    con.execute(_PARTIAL_SQL, _params())
-    con.execute(_MERGE_SQL, {"statuses": _STATUSES})
-    con.execute(f"DELETE FROM traces WHERE trace_id IN (SELECT trace_id FROM {_PARTIAL_TABLE})")
+    con.execute(f"DELETE FROM traces WHERE trace_id IN (SELECT trace_id FROM {_MERGED_TABLE})")
     con.execute(f"INSERT INTO traces BY NAME SELECT * FROM {_MERGED_TABLE}")
-    con.execute(f"DROP TABLE {_PARTIAL_TABLE}")
     con.execute(f"DROP TABLE {_MERGED_TABLE}")
-    con.execute(f"DROP TABLE {BATCH_TABLE}")
 
 
 def rebuild_all_traces(con: Any) -> None:
     """Recompute the summary of every trace from ``spans`` (used by migrations)."""
     con.execute("DELETE FROM traces")
-    stage_batch(con, "spans", [])
-    merge_batch_into_traces(con)
+    merge_into_traces(con, "spans")
