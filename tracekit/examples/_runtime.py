@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from tracekit.models import ModelRouter, ScriptedModel
 from tracekit.models.scripted import Script
+from tracekit.orchestrator import Approver, Workflow
 from tracekit.telemetry import Telemetry
 
 #: Simulated model latency for the offline demo, so durations and percentiles look like a run.
@@ -29,6 +31,33 @@ class DemoRuntime:
             return ModelRouter({}, default=AnthropicModel())
         return ModelRouter(
             {}, default=ScriptedModel(seed=seed, script=script, latency_s=self.latency_s)
+        )
+
+    def run(
+        self,
+        workflow: Workflow,
+        seed: int,
+        input: Any,
+        *,
+        script: Script | None = None,
+        approver: Approver | None = None,
+    ) -> DemoOutcome:
+        """Run ``workflow`` once; a failed run is recorded and returned, not raised."""
+        result = workflow.run(
+            input,
+            telemetry=self.telemetry,
+            models=self.router(seed, script),
+            approver=approver,
+            raise_errors=False,
+        )
+        return DemoOutcome(
+            workflow.name,
+            seed,
+            result.status,
+            result.trace_id,
+            result.steps,
+            result.cost_usd,
+            result.stop_reason or result.error or "",
         )
 
 

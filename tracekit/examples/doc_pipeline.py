@@ -97,21 +97,7 @@ TOPICS = [
 
 def demo(runtime: DemoRuntime, runs: int) -> list[DemoOutcome]:
     """Run the pipeline ``runs`` times with different seeds and topics."""
-    outcomes = []
-    for seed in range(runs):
-        title, brief = TOPICS[seed % len(TOPICS)]
-        result = workflow.run(
-            Doc(title=title, brief=brief), telemetry=runtime.telemetry, models=runtime.router(seed)
-        )
-        outcomes.append(
-            DemoOutcome(
-                "doc-pipeline",
-                seed,
-                result.status,
-                result.trace_id,
-                result.steps,
-                result.cost_usd,
-                result.stop_reason or "",
-            )
-        )
-    return outcomes
+    return [
+        runtime.run(workflow, seed, Doc(title=title, brief=brief))
+        for seed, (title, brief) in ((s, TOPICS[s % len(TOPICS)]) for s in range(runs))
+    ]

@@ -117,25 +117,8 @@ SCENARIOS: list[tuple[str, Scenario]] = [
 
 def demo(runtime: DemoRuntime, runs: int) -> list[DemoOutcome]:
     """Cycle through the scenarios ``runs`` times; failed runs are recorded and returned."""
-    outcomes = []
     script = by_agent({"researcher": _researcher_script, "archivist": _archivist_script})
-    for seed in range(runs):
-        topic, scenario = SCENARIOS[seed % len(SCENARIOS)]
-        result = workflow.run(
-            Question(topic=topic, scenario=scenario),
-            telemetry=runtime.telemetry,
-            models=runtime.router(seed, script),
-            raise_errors=False,
-        )
-        outcomes.append(
-            DemoOutcome(
-                "guarded-research",
-                seed,
-                result.status,
-                result.trace_id,
-                result.steps,
-                result.cost_usd,
-                result.stop_reason or result.error or scenario,
-            )
-        )
-    return outcomes
+    return [
+        runtime.run(workflow, seed, Question(topic=topic, scenario=scenario), script=script)
+        for seed, (topic, scenario) in ((s, SCENARIOS[s % len(SCENARIOS)]) for s in range(runs))
+    ]

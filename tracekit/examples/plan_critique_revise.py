@@ -98,23 +98,14 @@ GOALS = [
 
 
 def demo(runtime: DemoRuntime, runs: int) -> list[DemoOutcome]:
-    """Run the loop ``runs`` times; the critic's leniency varies by seed."""
-    outcomes = []
+    """Run the loop ``runs`` times; the critic's verdicts vary by seed."""
     script = by_agent({"critic": _critic_script})
-    for seed in range(runs):
-        task = Task(goal=GOALS[seed % len(GOALS)], max_rounds=2 + seed % 3)
-        result = workflow.run(
-            task, telemetry=runtime.telemetry, models=runtime.router(seed, script)
+    return [
+        runtime.run(
+            workflow,
+            seed,
+            Task(goal=GOALS[seed % len(GOALS)], max_rounds=2 + seed % 3),
+            script=script,
         )
-        outcomes.append(
-            DemoOutcome(
-                "plan-critique-revise",
-                seed,
-                result.status,
-                result.trace_id,
-                result.steps,
-                result.cost_usd,
-                result.stop_reason or "",
-            )
-        )
-    return outcomes
+        for seed in range(runs)
+    ]

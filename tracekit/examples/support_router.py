@@ -123,24 +123,10 @@ TICKETS = [
 
 def demo(runtime: DemoRuntime, runs: int) -> list[DemoOutcome]:
     """Handle ``runs`` tickets; routes, refunds and escalations vary by seed."""
-    outcomes = []
     script = by_agent({"billing": _refunding_script, "senior": _refunding_script})
-    for seed in range(runs):
-        result = workflow.run(
-            TICKETS[seed % len(TICKETS)],
-            telemetry=runtime.telemetry,
-            models=runtime.router(seed, script),
-            approver=small_refunds_only,
+    return [
+        runtime.run(
+            workflow, seed, TICKETS[seed % len(TICKETS)], script=script, approver=small_refunds_only
         )
-        outcomes.append(
-            DemoOutcome(
-                "support-router",
-                seed,
-                result.status,
-                result.trace_id,
-                result.steps,
-                result.cost_usd,
-                result.stop_reason or "",
-            )
-        )
-    return outcomes
+        for seed in range(runs)
+    ]
