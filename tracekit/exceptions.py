@@ -12,10 +12,13 @@
     │   └── TransientModelError a model call failed in a way worth retrying (overload, 5xx)
     ├── ToolError               a tool raised; wraps the original exception
     ├── OutputValidationError   an agent's output did not validate against its output type
-    └── WorkflowStopped         a guardrail ended the run (carries the reason)
-        ├── LimitExceeded       max steps / cost / seconds / tokens, or recursion depth
-        ├── LoopDetected        the same action with the same arguments repeated too often
-        └── CircuitOpen         an agent's circuit breaker is open
+    ├── WorkflowStopped         a guardrail ended the run (carries the reason)
+    │   ├── LimitExceeded       max steps / cost / seconds / tokens, or recursion depth
+    │   ├── LoopDetected        the same action with the same arguments repeated too often
+    │   └── CircuitOpen         an agent's circuit breaker is open
+    └── ReplayError             a recorded run cannot be replayed
+        ├── RecordingError      a recording is unusable (no entrypoint, not importable, no spans)
+        └── UnmatchedCallError  during replay, a call the recording has no answer for
 
 Every class says when it is raised. Telemetry failures are never raised to the user's program:
 they are logged once (see :func:`tracekit.telemetry.handle_internal_errors`).
@@ -100,3 +103,22 @@ class CircuitOpen(WorkflowStopped):
     """Raised when an agent's circuit breaker is open and it has no fallback."""
 
     reason = "circuit_open"
+
+
+class ReplayError(TracekitError):
+    """Base of the errors raised while replaying a recorded run."""
+
+
+class RecordingError(ReplayError):
+    """Raised when a recording cannot drive a replay: it has no workflow entrypoint, the
+    entrypoint cannot be imported, or the trace holds no spans."""
+
+
+class UnmatchedCallError(ReplayError):
+    """Raised during replay when the code makes a call (model request, tool call, HTTP
+    request) that the recording holds no answer for. Replay stops there: there is nothing
+    truthful to answer with."""
+
+    def __init__(self, message: str, *, key: str = "") -> None:
+        super().__init__(message)
+        self.key = key
