@@ -47,6 +47,11 @@ current_agent_path: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 )
 
 
+#: Which agent call is running (``path#sequence``): replay answers model calls by it.
+current_invocation: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "tracekit_invocation", default=""
+)
+
 #: The price table of the run in progress; model clients price their LLM spans with it, so the
 #: enricher only has to complete spans from code that does not know tracekit (the Anthropic SDK).
 active_prices: contextvars.ContextVar[PriceTable | None] = contextvars.ContextVar(
@@ -325,10 +330,13 @@ def default_telemetry() -> Telemetry:
 
 
 @contextmanager
-def agent_scope(path: str) -> Iterator[None]:
-    """Mark the code in the block as running under the agent at ``path``."""
+def agent_scope(path: str, invocation: str = "") -> Iterator[None]:
+    """Mark the code in the block as running under the agent call ``invocation`` of the
+    agent at ``path``."""
     token = current_agent_path.set(path)
+    invocation_token = current_invocation.set(invocation)
     try:
         yield
     finally:
+        current_invocation.reset(invocation_token)
         current_agent_path.reset(token)

@@ -7,6 +7,7 @@ one kind of LLM span whichever client answered.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -14,9 +15,33 @@ from typing import Any
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 
 from tracekit import semconv as sc
-from tracekit.models.base import ModelRequest, ModelResponse
+from tracekit.models.base import ModelRequest, ModelResponse, ToolSpec
 from tracekit.models.messages import messages_json, system_instructions_json
 from tracekit.telemetry import active_prices, error_type
+
+# Tool definitions per distinct tool list (one per agent): encoding them on every call would cost
+# more than the span. The tuple of specs is kept so its ids cannot be reused.
+_tool_definitions: dict[tuple[int, ...], tuple[tuple[ToolSpec, ...], str]] = {}
+
+
+def tool_definitions_json(tools: list[ToolSpec]) -> str:
+    """``gen_ai.tool.definitions``: the tools offered to the model, as semconv JSON."""
+    key = tuple(id(t) for t in tools)
+    cached = _tool_definitions.get(key)
+    if cached is None:
+        definitions = [
+            {
+                "type": "function",
+                "name": t.name,
+                "description": t.description,
+                "parameters": t.input_schema,
+            }
+            for t in tools
+        ]
+        cached = (tuple(tools), json.dumps(definitions, separators=(",", ":"), sort_keys=True))
+        if len(_tool_definitions) < 4096:
+            _tool_definitions[key] = cached
+    return cached[1]
 
 
 def request_attributes(request: ModelRequest, provider: str) -> dict[str, Any]:
@@ -32,6 +57,8 @@ def request_attributes(request: ModelRequest, provider: str) -> dict[str, Any]:
         attrs[sc.GEN_AI_REQUEST_TEMPERATURE] = request.temperature
     if request.system:
         attrs[sc.GEN_AI_SYSTEM_INSTRUCTIONS] = system_instructions_json(request.system)
+    if request.tools:
+        attrs[sc.GEN_AI_TOOL_DEFINITIONS] = tool_definitions_json(request.tools)
     return attrs
 
 

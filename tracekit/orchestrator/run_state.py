@@ -11,6 +11,7 @@ import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ from tracekit.models.base import Usage
 from tracekit.models.routing import ModelRouter, ResponseCache
 from tracekit.orchestrator.approval import Approver
 from tracekit.orchestrator.limits import Limits
+from tracekit.orchestrator.tool_answers import ToolAnswers
 from tracekit.pricing import PriceTable
 
 
@@ -45,7 +47,9 @@ class RunState:
     cache: ResponseCache | None = None
     sleep: Any = time.sleep
     rng: random.Random = field(default_factory=lambda: random.Random(0))
-    started: float = field(default_factory=time.monotonic)
+    clock: Callable[[], float] = time.monotonic
+    tool_answers: ToolAnswers | None = None
+    started: float = -1.0
     steps: int = 0
     cost_usd: float = 0.0
     input_tokens: int = 0
@@ -56,6 +60,10 @@ class RunState:
     completed: list[tuple[str, Any]] = field(default_factory=list)
     state_lock: threading.Lock = field(default_factory=threading.Lock)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        if self.started < 0:
+            self.started = self.clock()
 
     def next_sequence(self, agent_path: str) -> int:
         """The 0-based number of this call among the calls of the agent at ``agent_path``."""
@@ -81,7 +89,7 @@ class RunState:
     def begin_step(self, span: Span) -> int:
         """Count one model or tool call; raise if steps or wall-clock would be exceeded."""
         with self._lock:
-            elapsed = time.monotonic() - self.started
+            elapsed = self.clock() - self.started
             if self.limits.max_seconds is not None and elapsed > self.limits.max_seconds:
                 raise self.limit_exceeded(span, "max_seconds", self.limits.max_seconds, elapsed)
             if self.limits.max_steps is not None and self.steps + 1 > self.limits.max_steps:

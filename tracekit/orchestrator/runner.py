@@ -128,8 +128,9 @@ def run_agent(
                     {sc.EVENT_REASON: f"{agent.circuit_breaker.consecutive_failures} failures"},
                 )
                 raise CircuitOpen(f"circuit breaker open for agent {agent.name!r}")
-            with agent_scope(path):
-                output = _agent_loop(ctx.child(path, agent, sequence), agent, model, payload, span)
+            child = ctx.child(path, agent, sequence)
+            with agent_scope(path, child.invocation):
+                output = _agent_loop(child, agent, model, payload, span)
             agent.circuit_breaker.record_success()
             span.set_attribute(sc.TRACEKIT_AGENT_OUTPUT, payload_json(output))
             state.record_completion(path, output)
@@ -241,6 +242,7 @@ def _execute_tool(
     tool = agent.tools.get(call.name)
     state.check_action(agent_span, ctx.invocation, f"tool:{call.name}", call.arguments)
     state.begin_step(agent_span)
+    recorded = state.tool_answers.answer(ctx.invocation, call) if state.tool_answers else None
     with state.tracer.start_as_current_span(
         sc.tool_span_name(call.name),
         kind=SpanKind.INTERNAL,
@@ -265,7 +267,11 @@ def _execute_tool(
                 request = ApprovalRequest(
                     agent=agent.name, tool=call.name, arguments=call.arguments
                 )
-                approved = state.approver(request)
+                approved = (
+                    recorded.approved
+                    if recorded is not None and recorded.approved is not None
+                    else state.approver(request)
+                )
                 span.add_event(
                     sc.EVENT_APPROVAL,
                     {sc.EVENT_APPROVAL_DECISION: "approved" if approved else "denied"},
@@ -274,7 +280,10 @@ def _execute_tool(
                     result: Any = {"error": f"the call to {call.name} was denied by the approver"}
                     span.set_attribute(sc.GEN_AI_TOOL_CALL_RESULT, canonical_json(result))
                     return ToolCallResponsePart(id=call.id, response=result)
-            result = tool.invoke(call.arguments, ctx)
+            if recorded is not None and not recorded.runs_code:
+                result = recorded.replay()
+            else:
+                result = tool.invoke(call.arguments, ctx)
         except ToolError as exc:
             mark_error(span, exc)
             if tool is None or tool.errors == "raise":

@@ -35,11 +35,21 @@ from tracekit.orchestrator.context import Context
 from tracekit.orchestrator.limits import Limits
 from tracekit.orchestrator.run_state import RunState
 from tracekit.orchestrator.runner import mark_error, payload_json
+from tracekit.orchestrator.tool_answers import ToolAnswers
 from tracekit.telemetry import Telemetry, active_prices, default_telemetry
 
 OutputT = TypeVar("OutputT")
 
 RunStatus = Literal["ok", "stopped", "error"]
+
+#: Where :meth:`Workflow.entrypoint` leaves the workflow on the decorated function.
+WORKFLOW_ATTRIBUTE = "__tracekit_workflow__"
+
+
+def workflow_of(entrypoint: Any) -> Workflow | None:
+    """The workflow whose entrypoint ``entrypoint`` is, or ``None``."""
+    workflow = getattr(entrypoint, WORKFLOW_ATTRIBUTE, None)
+    return workflow if isinstance(workflow, Workflow) else None
 
 
 class RunResult(BaseModel, Generic[OutputT]):
@@ -105,6 +115,8 @@ class Workflow:
         hints = get_type_hints(fn)
         self._input_adapter = TypeAdapter(hints.get(params[1], Any))
         self._entrypoint = fn
+        # Replay imports the entrypoint by its recorded path and needs the workflow back.
+        setattr(fn, WORKFLOW_ATTRIBUTE, self)
         return fn
 
     @property
@@ -124,12 +136,18 @@ class Workflow:
         state: BaseModel | None = None,
         sleep: Callable[[float], None] = time.sleep,
         raise_errors: bool = True,
+        conversation_id: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        tool_answers: ToolAnswers | None = None,
     ) -> RunResult[Any]:
         """Run the workflow on ``input`` and record it.
 
         Returns the result; a guardrail stop returns ``status="stopped"`` with the partial
         outputs and the reason. Any other failure is recorded on the spans and raised, or,
         with ``raise_errors=False``, returned as ``status="error"`` with the message.
+
+        Replay passes the recorded ``conversation_id``, a frozen ``clock`` (read for the
+        wall-clock limit) and ``tool_answers`` (tool calls answered from the recording).
         """
         if self._entrypoint is None or self._input_adapter is None:
             raise ConfigError(f"workflow {self.name!r} has no entrypoint")
@@ -139,7 +157,7 @@ class Workflow:
             raise ConfigError(f"workflow {self.name!r}: invalid input: {exc}") from exc
         telemetry = telemetry or default_telemetry()
         router = models or self.models or _claude_router()
-        conversation_id = str(uuid.uuid4())
+        conversation_id = conversation_id or str(uuid.uuid4())
         run_state = RunState(
             workflow=self.name,
             conversation_id=conversation_id,
@@ -152,6 +170,8 @@ class Workflow:
             cache=self.cache,
             sleep=sleep,
             rng=random.Random(0),
+            clock=clock,
+            tool_answers=tool_answers,
         )
         if state is None and self.state_type is not None:
             state = self.state_type()
