@@ -4,10 +4,15 @@
 
     TracekitError               base of every error tracekit raises on purpose
     ├── ConfigError             a bad option, flag value, price table or environment setting
+    │   └── FilterError         a trace filter expression that cannot be parsed
+    ├── OtlpFormatError         an OTLP payload (protobuf or JSON) or trace file line is malformed
+    ├── TraceFileError          a trace file cannot be read or is not valid (names the line)
     ├── StoreError              the store cannot be opened, read or written
     │   ├── StoreNotFoundError  the store file does not exist (reading commands)
     │   ├── StoreLockedError    the store stayed locked by another process past the wait limit
     │   └── TraceNotFoundError  no trace matches an id or id prefix (or the prefix is ambiguous)
+    ├── OtlpRequestError        the OTLP receiver refuses a request (carries the HTTP status)
+    ├── ExportError             spans could not be delivered to an OTLP endpoint
     ├── ModelError              a model call failed
     │   └── TransientModelError a model call failed in a way worth retrying (overload, 5xx)
     ├── ToolError               a tool raised; wraps the original exception
@@ -35,6 +40,21 @@ class ConfigError(TracekitError):
     """Raised for a bad option, flag value, price table or environment setting."""
 
 
+class FilterError(ConfigError):
+    """Raised when a trace filter expression (``agent:planner cost>0.05``) cannot be parsed;
+    the message names the bad term and says what is accepted."""
+
+
+class OtlpFormatError(TracekitError):
+    """Raised when an OTLP payload (protobuf or JSON) is malformed: not JSON, a field of the
+    wrong type, a trace or span id of the wrong length, an unknown span kind or status."""
+
+
+class TraceFileError(TracekitError):
+    """Raised when a trace file (OTLP JSON lines) cannot be read, written, or has an invalid
+    line; the message names the file and the line number."""
+
+
 class StoreError(TracekitError):
     """Raised when the store cannot be opened, read or written."""
 
@@ -49,6 +69,21 @@ class StoreLockedError(StoreError):
 
 class TraceNotFoundError(StoreError):
     """Raised when no trace matches an id or id prefix, or a prefix matches several traces."""
+
+
+class OtlpRequestError(TracekitError):
+    """Raised by the OTLP receiver for a request it refuses as a whole: a body that does not
+    decode (400), one over the size limit (413), an unsupported content type or encoding (415).
+    ``status`` is the HTTP status the client gets."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ExportError(TracekitError):
+    """Raised when ``tracekit export --otlp-endpoint`` cannot deliver spans: the endpoint is
+    unreachable, refuses the connection or answers with an error."""
 
 
 class ModelError(TracekitError):

@@ -142,3 +142,42 @@ class StatsRow(BaseModel):
     input_tokens: int
     output_tokens: int
     cost_usd: float
+
+
+class TracePage(BaseModel):
+    """One page of the trace list as the TUI browses it: the rows, where they start, and how
+    many traces match the filter in all."""
+
+    model_config = ConfigDict(frozen=True)
+
+    traces: list[TraceSummary]
+    offset: int
+    total: int
+    order: str
+    query: str = ""
+
+
+class SeriesPoint(BaseModel):
+    """Aggregates of one time bucket (for charts over time). Latencies are milliseconds."""
+
+    model_config = ConfigDict(frozen=True)
+
+    bucket_start_ns: int
+    count: int
+    error_count: int
+    p50_ms: float | None
+    p95_ms: float | None
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+
+
+class StatsSeries(BaseModel):
+    """One agent's, model's or workflow's aggregates over time, oldest bucket first; buckets
+    with nothing in them are left out."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str | None
+    bucket_ns: int
+    points: list[SeriesPoint]

@@ -32,12 +32,16 @@ from tracekit.exceptions import (
     TraceNotFoundError,
 )
 from tracekit.store.db import connect
+from tracekit.store.filters import TraceFilter, parse_filter
 from tracekit.store.fold import fold_pending, migrate_store
 from tracekit.store.models import (
+    SeriesPoint,
     SpanRecord,
     StatsDimension,
     StatsRow,
+    StatsSeries,
     TraceDetail,
+    TracePage,
     TraceSummary,
 )
 from tracekit.store.paths import StorePaths, store_lock
@@ -95,6 +99,13 @@ SORT_COLUMNS: dict[str, str] = {
     "errors": "error_count",
     "workflow": "workflow",
     "status": "status",
+}
+#: ``order`` values :meth:`TraceStore.page_traces` accepts: every column the TUI shows.
+BROWSE_SORT_COLUMNS: dict[str, str] = {
+    **SORT_COLUMNS,
+    "time": "start_ns",
+    "id": "trace_id",
+    "agents": "agents",
 }
 _ORDER = re.compile(r"^\s*(\w+)(?:\s+(asc|desc))?\s*$", re.IGNORECASE)
 _HEX = re.compile(r"^[0-9a-f]{1,32}$")
@@ -219,6 +230,118 @@ class TraceStore:
         with self._connection() as con:
             rows = con.execute(sql, params).fetchall()
         return [_stats_row(row) for row in rows]
+
+    # --- browsing (the TUI) --------------------------------------------------------------------
+
+    def page_traces(
+        self,
+        query: str | TraceFilter = "",
+        *,
+        order: str = "time desc",
+        limit: int = 100,
+        offset: int = 0,
+    ) -> TracePage:
+        """A page of traces matching a filter expression (see :mod:`tracekit.store.filters`),
+        sorted by any column of :data:`BROWSE_SORT_COLUMNS`, with the number of matches.
+
+        Raises FilterError for a filter that cannot be parsed, ConfigError for a bad order.
+        """
+        if limit < 0 or offset < 0:
+            raise ConfigError("limit and offset must not be negative")
+        parsed = query if isinstance(query, TraceFilter) else parse_filter(query)
+        order_sql = _browse_order_by(order)
+        where = parsed.clause()
+        with self._connection() as con:
+            rows = con.execute(
+                f"SELECT {_TRACE_COLUMNS} FROM traces{where} "
+                f"ORDER BY {order_sql}, trace_id LIMIT ? OFFSET ?",
+                [*parsed.params, limit, offset],
+            ).fetchall()
+            total = con.execute(f"SELECT count(*) FROM traces{where}", parsed.params).fetchone()
+        return TracePage(
+            traces=[_trace_summary(row) for row in rows],
+            offset=offset,
+            total=int(total[0]) if total else 0,
+            order=order,
+            query=parsed.text,
+        )
+
+    def traces_newer_than(
+        self, start_ns: int, query: str | TraceFilter = "", *, limit: int = 100
+    ) -> list[TraceSummary]:
+        """Traces (matching the filter) that started after ``start_ns``, newest first: what a
+        live view polls for."""
+        parsed = query if isinstance(query, TraceFilter) else parse_filter(query)
+        condition = f"({parsed.where}) AND start_ns > ?" if parsed.where else "start_ns > ?"
+        with self._connection() as con:
+            rows = con.execute(
+                f"SELECT {_TRACE_COLUMNS} FROM traces WHERE {condition} "
+                "ORDER BY start_ns DESC, trace_id LIMIT ?",
+                [*parsed.params, start_ns, limit],
+            ).fetchall()
+        return [_trace_summary(row) for row in rows]
+
+    def change_marker(self) -> tuple[int, int]:
+        """A value that changes whenever spans are folded into the store: (time of the last
+        fold, number of traces). Cheap; a live view compares it between polls."""
+        with self._connection() as con:
+            row = con.execute(
+                "SELECT (SELECT coalesce(max(folded_at_ns), 0) FROM folded_segments), "
+                "(SELECT count(*) FROM traces)"
+            ).fetchone()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    def stats_series(
+        self, by: StatsDimension, *, buckets: int = 24, keys: list[str | None] | None = None
+    ) -> list[StatsSeries]:
+        """Per agent, model or workflow: count, errors, p50/p95 latency, tokens and cost in
+        ``buckets`` equal time buckets spanning the store's traces (for charts over time).
+
+        ``keys`` limits the result to those keys (default: the five busiest of :meth:`stats`).
+        Rows are counted as in :meth:`stats`.
+        """
+        if buckets < 1:
+            raise ConfigError("buckets must be at least 1")
+        if by not in _SERIES_SOURCES:
+            raise ConfigError(f"cannot group stats by {by!r} (use agent, model or workflow)")
+        if keys is None:
+            keys = [row.key for row in self.stats(by)[:5]]
+        with self._connection() as con:
+            bounds = con.execute("SELECT min(start_ns), max(start_ns) FROM traces").fetchone()
+            if not keys or bounds is None or bounds[0] is None:
+                return []
+            low, high = int(bounds[0]), int(bounds[1])
+            width = max(1, -(-(high - low + 1) // buckets))
+            sql = _SERIES_SQL.format(source=_SERIES_SOURCES[by])
+            params: dict[str, object] = {
+                "low": low,
+                "width": width,
+                "last": buckets - 1,
+                "keys": [key for key in keys if key is not None],
+                "null_key": None in keys,
+                "agent_op": sc.OP_INVOKE_AGENT,
+                "llm_ops": _LLM_OPERATIONS,
+            }
+            # DuckDB refuses named parameters a statement does not use.
+            used = {name: value for name, value in params.items() if f"${name}" in sql}
+            rows = con.execute(sql, used).fetchall()
+        by_key: dict[str | None, list[SeriesPoint]] = {key: [] for key in keys}
+        for key, bucket, count, errors, p50, p95, tokens_in, tokens_out, cost in rows:
+            by_key.setdefault(key, []).append(
+                SeriesPoint(
+                    bucket_start_ns=low + int(bucket) * width,
+                    count=int(count or 0),
+                    error_count=int(errors or 0),
+                    p50_ms=p50 / 1e6 if p50 is not None else None,
+                    p95_ms=p95 / 1e6 if p95 is not None else None,
+                    input_tokens=int(tokens_in or 0),
+                    output_tokens=int(tokens_out or 0),
+                    cost_usd=float(cost or 0.0),
+                )
+            )
+        return [
+            StatsSeries(key=key, bucket_ns=width, points=points) for key, points in by_key.items()
+        ]
 
     # --- connection rounds --------------------------------------------------------------------
 
@@ -430,4 +553,58 @@ SELECT workflow AS key,
 FROM traces
 GROUP BY workflow
 ORDER BY count(*) DESC, workflow
+"""
+
+
+def _browse_order_by(order: str) -> str:
+    match = _ORDER.match(order)
+    column = BROWSE_SORT_COLUMNS.get(match.group(1).lower()) if match else None
+    if match is None or column is None:
+        raise ConfigError(
+            f"cannot sort traces by {order!r} (use one of {', '.join(BROWSE_SORT_COLUMNS)}, "
+            "optionally followed by asc or desc)"
+        )
+    return f"{column} {(match.group(2) or 'asc').upper()}"
+
+
+# Each source yields (key, start_ns, duration_ns, is_call, is_error, tokens in/out, cost);
+# ``is_call`` rows count towards count/errors/latency, the others only towards usage.
+_SERIES_SOURCES: dict[str, str] = {
+    "agent": """
+        SELECT agent AS key, start_ns, duration_ns, operation = $agent_op AS is_call,
+               status_code = 'ERROR' AS is_error,
+               CASE WHEN operation = $agent_op THEN NULL ELSE input_tokens END AS tokens_in,
+               CASE WHEN operation = $agent_op THEN NULL ELSE output_tokens END AS tokens_out,
+               CASE WHEN operation = $agent_op THEN NULL ELSE cost_usd END AS cost
+        FROM spans
+        WHERE agent IS NOT NULL
+          AND (operation = $agent_op OR list_contains($llm_ops, operation))""",
+    "model": """
+        SELECT model AS key, start_ns, duration_ns, true AS is_call,
+               status_code = 'ERROR' AS is_error, input_tokens AS tokens_in,
+               output_tokens AS tokens_out, cost_usd AS cost
+        FROM spans
+        WHERE list_contains($llm_ops, operation)""",
+    "workflow": """
+        SELECT workflow AS key, start_ns, duration_ns, true AS is_call,
+               status <> 'ok' AS is_error, input_tokens AS tokens_in,
+               output_tokens AS tokens_out, cost_usd AS cost
+        FROM traces""",
+}
+
+_SERIES_SQL = """
+WITH source AS ({source})
+SELECT key,
+       least(($last)::BIGINT, (start_ns - $low) // $width) AS bucket,
+       count(*) FILTER (WHERE is_call),
+       count(*) FILTER (WHERE is_call AND is_error),
+       quantile_cont(duration_ns, 0.5) FILTER (WHERE is_call),
+       quantile_cont(duration_ns, 0.95) FILTER (WHERE is_call),
+       sum(tokens_in),
+       sum(tokens_out),
+       sum(cost)
+FROM source
+WHERE list_contains($keys, key) OR (key IS NULL AND $null_key)
+GROUP BY ALL
+ORDER BY key NULLS LAST, bucket
 """

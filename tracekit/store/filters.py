@@ -1,0 +1,163 @@
+"""Trace filter expressions, as typed in the TUI's filter bar, to parameterised SQL.
+
+A filter is whitespace-separated terms, all of which must hold:
+
+- ``field:value`` / ``field=value`` / ``field!=value`` for text fields — ``agent``,
+  ``workflow``, ``model``, ``tool``, ``service``, ``status``, ``id`` (``:`` matches a part of
+  the value, case-insensitively; ``=`` the whole value);
+- ``field>N``, ``>=``, ``<``, ``<=``, ``=``, ``!=`` for numbers — ``cost`` (dollars),
+  ``duration`` (``2s``, ``150ms``, ``1.5m``; a bare number is seconds), ``tokens`` (``1k``,
+  ``2M``), ``steps``, ``spans``, ``errors``;
+- anything else is free text, matched against the workflow, root span name, agents, stop
+  reason and the start of the trace id. Quote a term to keep its spaces: ``"doc pipeline"``.
+
+>>> parse_filter("agent:planner cost>0.05").params
+['%planner%', 0.05]
+
+Values only ever reach SQL as parameters; column names come from the fixed tables below.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tracekit.exceptions import FilterError
+
+_TERM = re.compile(r"^(?P<field>[A-Za-z_]+)(?P<op>!=|>=|<=|:|=|>|<)(?P<value>.*)$", re.DOTALL)
+_NUMBER = re.compile(r"^\$?(?P<number>\d+(?:\.\d*)?|\.\d+)\s*(?P<unit>[A-Za-z]*)$")
+_COMPARISONS = {"=": "=", ":": "=", "!=": "<>", ">": ">", ">=": ">=", "<": "<", "<=": "<="}
+_DURATION_UNITS = {"ns": 1, "us": 1_000, "µs": 1_000, "ms": 1_000_000, "s": 1_000_000_000}
+_DURATION_UNITS.update({"": 1_000_000_000, "m": 60_000_000_000, "h": 3_600_000_000_000})
+_COUNT_UNITS = {"": 1, "k": 1_000, "K": 1_000, "m": 1_000_000, "M": 1_000_000}
+_STATUSES = ("ok", "error", "stopped")
+_ESCAPE = " ESCAPE '\\'"
+
+#: Text fields: the SQL that tests one value (``?`` is the pattern or the value).
+_TEXT_FIELDS: dict[str, str] = {
+    "agent": "EXISTS (SELECT 1 FROM unnest(agents) AS a(name) WHERE name {op} ?{escape})",
+    "workflow": "workflow {op} ?{escape}",
+    "service": "coalesce(service_name, '') {op} ?{escape}",
+    "model": "trace_id IN (SELECT trace_id FROM spans WHERE model {op} ?{escape})",
+    "tool": "trace_id IN (SELECT trace_id FROM spans WHERE tool {op} ?{escape})",
+}
+#: Numeric fields: (SQL expression, how to read the value).
+_NUMERIC_FIELDS: dict[str, tuple[str, Callable[[str, str], float | int]]] = {}
+_FIELD_ALIASES = {"agents": "agent", "wf": "workflow", "trace": "id", "dur": "duration"}
+_LIKE = f"ILIKE ?{_ESCAPE}"
+_FREE_TEXT = (
+    f"(workflow {_LIKE} OR root_name {_LIKE} OR coalesce(stop_reason, '') {_LIKE} "
+    f"OR array_to_string(agents, ' ') {_LIKE} OR starts_with(trace_id, ?))"
+)
+
+
+@dataclass(frozen=True)
+class TraceFilter:
+    """A parsed filter: a SQL condition on the ``traces`` table and its parameters.
+
+    ``where`` is empty for an empty filter (everything matches).
+    """
+
+    text: str = ""
+    where: str = ""
+    params: list[Any] = field(default_factory=list)
+
+    def clause(self) -> str:
+        """`` WHERE …`` (with a leading space), or nothing for an empty filter."""
+        return f" WHERE {self.where}" if self.where else ""
+
+
+def _number(term: str, value: str, units: dict[str, int], what: str) -> float:
+    match = _NUMBER.match(value.strip())
+    if match is None or match.group("unit") not in units:
+        raise FilterError(f"{term!r}: {value!r} is not {what}")
+    return float(match.group("number")) * units[match.group("unit")]
+
+
+def _cost(term: str, value: str) -> float:
+    return _number(term, value, {"": 1}, "an amount of dollars (e.g. 0.05)")
+
+
+def _duration(term: str, value: str) -> int:
+    return int(_number(term, value, _DURATION_UNITS, "a duration (e.g. 2s, 150ms, 1.5m)"))
+
+
+def _count(term: str, value: str) -> int:
+    return int(_number(term, value, _COUNT_UNITS, "a count (e.g. 1000 or 1k)"))
+
+
+_NUMERIC_FIELDS.update(
+    {
+        "cost": ("cost_usd", _cost),
+        "duration": ("duration_ns", _duration),
+        "tokens": ("(input_tokens + output_tokens)", _count),
+        "steps": ("steps", _count),
+        "spans": ("span_count", _count),
+        "errors": ("error_count", _count),
+    }
+)
+
+#: Every field name the filter knows, for messages and the help screen.
+FILTER_FIELDS: tuple[str, ...] = (*_TEXT_FIELDS, "status", "id", *_NUMERIC_FIELDS)
+
+
+def _like_pattern(value: str, *, whole: bool) -> str:
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped if whole else f"%{escaped}%"
+
+
+def _field_term(term: str, name: str, op: str, value: str) -> tuple[str, list[Any]]:
+    if value == "":
+        raise FilterError(f"{term!r}: give a value after {name}{op}")
+    if name in _NUMERIC_FIELDS:
+        column, read = _NUMERIC_FIELDS[name]
+        return f"{column} {_COMPARISONS[op]} ?", [read(term, value)]
+    if op not in (":", "=", "!="):
+        raise FilterError(f"{term!r}: {name} is text; use {name}:…, {name}=… or {name}!=…")
+    if name == "status":
+        if value.lower() not in _STATUSES:
+            raise FilterError(f"{term!r}: status is one of {', '.join(_STATUSES)}")
+        return f"status {'<>' if op == '!=' else '='} ?", [value.lower()]
+    if name == "id":
+        condition = "starts_with(trace_id, ?)"
+        return (f"NOT {condition}" if op == "!=" else condition), [value.lower()]
+    condition = _TEXT_FIELDS[name].format(op="ILIKE", escape=_ESCAPE)
+    pattern = _like_pattern(value, whole=op != ":")
+    return (f"NOT ({condition})" if op == "!=" else condition), [pattern]
+
+
+def _split(text: str) -> list[str]:
+    try:
+        return shlex.split(text)
+    except ValueError as error:
+        raise FilterError(f"cannot read the filter: {error}") from None
+
+
+def parse_filter(text: str) -> TraceFilter:
+    """Parse a filter expression; raises FilterError with a one-line reason when it is bad.
+
+    >>> parse_filter("status:error").params
+    ['error']
+    """
+    conditions: list[str] = []
+    params: list[Any] = []
+    for term in _split(text):
+        match = _TERM.match(term)
+        if match is not None:
+            name = match.group("field").lower()
+            name = _FIELD_ALIASES.get(name, name)
+            if name not in FILTER_FIELDS:
+                raise FilterError(
+                    f"{term!r}: unknown field {match.group('field')!r} "
+                    f"(fields: {', '.join(FILTER_FIELDS)}; quote free text that has : or >)"
+                )
+            condition, values = _field_term(term, name, match.group("op"), match.group("value"))
+        else:
+            pattern = _like_pattern(term, whole=False)
+            condition, values = _FREE_TEXT, [pattern] * 4 + [term.lower()]
+        conditions.append(f"({condition})")
+        params.extend(values)
+    return TraceFilter(text=text.strip(), where=" AND ".join(conditions), params=params)
