@@ -1,0 +1,52 @@
+"""Canonical JSON: the form recorded and replayed requests are compared in.
+
+Keys are sorted, secrets are scrubbed, and volatile fields are removed: tool-call ids are
+minted by the model (they pair a call with its result and say nothing about behaviour), so
+they are dropped from message parts; everything else is kept.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tracekit.scrub import scrub_value
+
+#: Keys dropped anywhere inside message parts: ids minted per call, not chosen by the agent.
+VOLATILE_PART_KEYS = frozenset({"id"})
+_PART_TYPES = frozenset({"tool_call", "tool_call_response"})
+
+
+def parse_json(value: Any) -> Any:
+    """A JSON-encoded attribute decoded (other values returned as they are)."""
+    if isinstance(value, str) and value[:1] in ("{", "[", '"'):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def normalize(value: Any) -> Any:
+    """``value`` with secrets scrubbed and volatile message-part fields removed."""
+    return _strip_volatile(scrub_value(value))
+
+
+def _strip_volatile(value: Any) -> Any:
+    if isinstance(value, dict):
+        volatile = value.get("type") in _PART_TYPES
+        return {
+            key: _strip_volatile(item)
+            for key, item in value.items()
+            if not (volatile and key in VOLATILE_PART_KEYS)
+        }
+    if isinstance(value, list | tuple):
+        return [_strip_volatile(item) for item in value]
+    return value
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted-key compact JSON of ``normalize(value)``."""
+    return json.dumps(
+        normalize(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
