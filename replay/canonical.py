@@ -18,8 +18,8 @@ _PART_TYPES = frozenset({"tool_call", "tool_call_response"})
 
 
 def parse_json(value: Any) -> Any:
-    """A JSON-encoded attribute decoded (other values returned as they are)."""
-    if isinstance(value, str) and value[:1] in ("{", "[", '"'):
+    """A JSON-encoded attribute decoded (a string that is not JSON is returned as it is)."""
+    if isinstance(value, str):
         try:
             return json.loads(value)
         except ValueError:

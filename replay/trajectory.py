@@ -106,7 +106,7 @@ class Trajectory:
         """The run's trace id ("" when it had no spans)."""
         return self.root.trace_id if self.root else ""
 
-    def totals(self) -> dict[str, float]:
+    def totals(self) -> dict[str, Any]:
         """Model and tool steps, tokens and cost, summed over the trajectory."""
         work = [s for s in self.steps if s.kind != "agent"]
         return {

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Sequence
@@ -28,6 +29,7 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import MetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.trace import Tracer
 
 from tracekit import semconv as sc
@@ -271,8 +273,11 @@ class Telemetry:
         metric_readers: Sequence[MetricReader] = (),
         prices: PriceTable | None = None,
         service_name: str = "tracekit",
+        id_generator: IdGenerator | None = None,
     ) -> None:
         self.prices = prices or PriceTable.default()
+        # OTEL_SERVICE_NAME names the service wherever the spans go, as in any OTel SDK.
+        service_name = os.environ.get("OTEL_SERVICE_NAME") or service_name
         resource = Resource.create({sc.SERVICE_NAME: service_name})
         self.meter_provider = MeterProvider(resource=resource, metric_readers=list(metric_readers))
         # Without a reader, recorded measurements go nowhere: skip the work on the hot path.
@@ -282,18 +287,21 @@ class Telemetry:
             else None
         )
         self.enricher = GenAISpanEnricher(processors, self.prices, self.metrics)
-        self.tracer_provider = TracerProvider(resource=resource)
+        self.tracer_provider = TracerProvider(resource=resource, id_generator=id_generator)
         self.tracer_provider.add_span_processor(self.enricher)
         self.tracer: Tracer = self.tracer_provider.get_tracer(INSTRUMENTATION_SCOPE)
 
     @classmethod
     def recording_to(cls, store: str | Path | None = None, **kwargs: Any) -> Telemetry:
         """Telemetry that records into a tracekit store (default path rules apply)."""
+        from tracekit.export.live import live_export_processor
         from tracekit.store import StoreSpanProcessor, resolve_store_path
 
         processor = StoreSpanProcessor(resolve_store_path(store))
         extra: Sequence[SpanProcessor] = kwargs.pop("processors", ())
-        return cls(processors=[processor, *extra], **kwargs)
+        # With OTEL_EXPORTER_OTLP_ENDPOINT set, spans also go live to that OTLP endpoint.
+        live = live_export_processor()
+        return cls(processors=[processor, *extra, *([live] if live else [])], **kwargs)
 
     def flush(self, timeout_millis: int = 30000) -> bool:
         """Write every finished span through to its destinations."""

@@ -1,0 +1,127 @@
+"""Does a replayed trajectory match the recorded one, under a trajectory and tool-argument mode?
+
+``strict``: the same steps in the same order with the same requests. The looser modes pin
+only the shape — the agents handed to and the tools called:
+
+- ``unordered``: the same handoffs and tool calls, in any order;
+- ``subset``: every handoff and tool call of the replay was recorded (it may do less);
+- ``superset``: every recorded handoff and tool call happens again (it may do more).
+
+Tool arguments compare ``exact``-ly, are ignored (``ignore``), or must be a ``subset`` of the
+recorded ones (every argument the replay passes has the recorded value).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from replay.player import ToolArgsMode, TrajectoryMode
+from replay.trajectory import AlignedStep, FieldDiff, Step, align
+
+_ARGUMENTS = "arguments"
+
+
+def compare(
+    recorded: Sequence[Step],
+    replayed: Sequence[Step],
+    *,
+    mode: TrajectoryMode = "strict",
+    tool_args: ToolArgsMode = "exact",
+) -> tuple[list[AlignedStep], list[int]]:
+    """Align the trajectories; return the alignment and the positions that diverge."""
+    aligned = [_apply_tool_args(a, tool_args) for a in align(recorded, replayed)]
+    if mode == "strict":
+        return aligned, [i for i, a in enumerate(aligned) if a.status != "same"]
+    return aligned, _shape_divergences(aligned, mode, tool_args)
+
+
+def _apply_tool_args(aligned: AlignedStep, tool_args: ToolArgsMode) -> AlignedStep:
+    if aligned.status != "changed" or aligned.step.kind != "tool" or tool_args == "exact":
+        return aligned
+    kept = tuple(
+        d
+        for d in aligned.diffs
+        if not d.field.startswith(_ARGUMENTS)
+        or (tool_args == "subset" and not _arguments_ok(aligned, tool_args))
+    )
+    if kept == aligned.diffs:
+        return aligned
+    return AlignedStep("changed" if kept else "same", aligned.recorded, aligned.replayed, kept)
+
+
+def _arguments_ok(aligned: AlignedStep, tool_args: ToolArgsMode) -> bool:
+    assert aligned.recorded is not None and aligned.replayed is not None
+    return arguments_match(
+        aligned.recorded.request.get(_ARGUMENTS),
+        aligned.replayed.request.get(_ARGUMENTS),
+        tool_args,
+    )
+
+
+def arguments_match(recorded: Any, replayed: Any, tool_args: ToolArgsMode) -> bool:
+    """Whether replayed tool arguments match the recorded ones under ``tool_args``."""
+    if tool_args == "ignore":
+        return True
+    if tool_args == "subset" and isinstance(recorded, dict) and isinstance(replayed, dict):
+        return all(key in recorded and recorded[key] == value for key, value in replayed.items())
+    return bool(recorded == replayed)
+
+
+def _action(step: Step) -> tuple[str, str]:
+    return (step.kind, step.name if step.kind == "tool" else step.agent_path)
+
+
+def _shape_divergences(
+    aligned: list[AlignedStep], mode: TrajectoryMode, tool_args: ToolArgsMode
+) -> list[int]:
+    """Positions of handoffs and tool calls that break the mode's multiset relation."""
+    recorded = [(i, a.recorded) for i, a in enumerate(aligned) if a.recorded is not None]
+    replayed = [(i, a.replayed) for i, a in enumerate(aligned) if a.replayed is not None]
+    recorded_actions = [(i, s) for i, s in recorded if s.kind != "llm"]
+    replayed_actions = [(i, s) for i, s in replayed if s.kind != "llm"]
+    unmatched_recorded = list(recorded_actions)
+    unmatched_replayed: list[int] = []
+    for position, step in replayed_actions:
+        match = next(
+            (
+                k
+                for k, (_, candidate) in enumerate(unmatched_recorded)
+                if _action(candidate) == _action(step)
+                and (
+                    step.kind != "tool"
+                    or arguments_match(
+                        candidate.request.get(_ARGUMENTS), step.request.get(_ARGUMENTS), tool_args
+                    )
+                )
+            ),
+            None,
+        )
+        if match is None:
+            unmatched_replayed.append(position)
+        else:
+            unmatched_recorded.pop(match)
+    divergent: set[int] = set()
+    if mode in ("unordered", "subset"):
+        divergent.update(unmatched_replayed)
+    if mode in ("unordered", "superset"):
+        divergent.update(position for position, _ in unmatched_recorded)
+    return sorted(divergent)
+
+
+def summarize(aligned: AlignedStep) -> str:
+    """One line saying how a divergent step differs."""
+    step = aligned.step
+    if aligned.status == "missing":
+        return f"{step.label} was recorded but did not happen"
+    if aligned.status == "extra":
+        return f"{step.label} happened but was not recorded"
+    if aligned.status == "moved":
+        return f"{step.label} happened in a different order than recorded"
+    fields = sorted({_top_field(d) for d in aligned.diffs})
+    return f"{step.label}: {', '.join(fields) or 'request'} changed"
+
+
+def _top_field(diff: FieldDiff) -> str:
+    name = diff.field.split(".", 1)[0].split("[", 1)[0]
+    return {"system": "system prompt", "tools": "tool definitions"}.get(name, name)

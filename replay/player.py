@@ -1,0 +1,142 @@
+"""Answers a re-run's model calls and tool calls from a recording, by trajectory position.
+
+A call is matched by where it sits — (agent path, per-agent sequence number, its index among
+that agent call's model or tool calls) — never by global order, so parallel fan-outs replay
+identically whatever the threads' timing. Each recorded call is consumed once. A call the
+recording has no answer for raises :class:`~tracekit.exceptions.UnmatchedCallError`: there is
+nothing truthful to answer with.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from typing import Any, Literal
+
+from replay.trajectory import Step, Trajectory
+from tracekit.exceptions import ModelError, TransientModelError, UnmatchedCallError
+from tracekit.models.base import ModelRequest, ModelResponse, Usage
+from tracekit.models.llm_span import chat_span, set_response_attributes
+from tracekit.models.messages import ChatMessage, TextPart, ToolCallPart
+from tracekit.orchestrator.tool_answers import RecordedToolCall
+from tracekit.telemetry import current_invocation, tracer_for
+
+TrajectoryMode = Literal["strict", "unordered", "subset", "superset"]
+ToolArgsMode = Literal["exact", "ignore", "subset"]
+TRAJECTORY_MODES: tuple[TrajectoryMode, ...] = ("strict", "unordered", "subset", "superset")
+TOOL_ARGS_MODES: tuple[ToolArgsMode, ...] = ("exact", "ignore", "subset")
+
+REPLAY_SCOPE = "tracekit.replay"
+
+
+class RecordedAnswers:
+    """The recorded model and tool calls of one run, handed out once each, by key.
+
+    Also a :class:`~tracekit.orchestrator.tool_answers.ToolAnswers` (tool calls) and, through
+    :attr:`model`, a model client (model calls). ``live_models`` answers model calls with a
+    real client instead (re-recording); tools are still answered from the recording.
+    """
+
+    def __init__(self, trajectory: Trajectory, *, mode: TrajectoryMode = "strict") -> None:
+        self.mode = mode
+        self._steps = {s.key: s for s in trajectory.steps if s.kind != "agent"}
+        self._consumed: set[str] = set()
+        self._counters: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self.unmatched: list[str] = []
+        """Calls the recording had no answer for, in the order they were made."""
+        self.model = ReplayModel(self)
+
+    def _take(self, kind: str, name: str) -> tuple[str, Step | None]:
+        invocation = current_invocation.get()
+        with self._lock:
+            counter = f"{invocation}/{kind}"
+            index = self._counters[counter]
+            self._counters[counter] += 1
+            key = f"{counter}[{index}]"
+            step = self._steps.get(key)
+            if step is None or key in self._consumed or (kind == "tool" and step.name != name):
+                return key, None
+            self._consumed.add(key)
+            return key, step
+
+    def _miss(self, key: str, what: str) -> UnmatchedCallError:
+        message = f"{what} at {key} has no recorded answer"
+        with self._lock:
+            self.unmatched.append(message)
+        return UnmatchedCallError(message, key=key)
+
+    def unplayed(self) -> list[Step]:
+        """Recorded model and tool calls nobody asked for."""
+        with self._lock:
+            return [s for k, s in self._steps.items() if k not in self._consumed]
+
+    # --- tools ------------------------------------------------------------------------------
+
+    def answer(self, invocation: str, call: ToolCallPart) -> RecordedToolCall | None:
+        """The recorded outcome of this tool call (see ToolAnswers)."""
+        key, step = self._take("tool", call.name)
+        if step is None:
+            if self.mode != "strict":
+                return None  # looser modes allow new tool calls: the real tool runs
+            raise self._miss(key, f"tool call {call.name!r}")
+        answer = step.answer
+        if step.status == "ERROR" and not answer["has_result"]:
+            return RecordedToolCall(
+                step.name, error=answer["error"] or "failed", approved=answer["approved"]
+            )
+        return RecordedToolCall(
+            step.name,
+            result=answer["result"],
+            approved=answer["approved"],
+            runs_code=bool(answer["runs_code"]),
+        )
+
+
+class ReplayModel:
+    """A model client whose answers are the recorded ones (it emits the same LLM span)."""
+
+    def __init__(self, answers: RecordedAnswers) -> None:
+        self._answers = answers
+        self.provider = "tracekit.replay"
+
+    def complete(self, request: ModelRequest, tracer_provider: Any) -> ModelResponse:
+        """The recorded response of the model call at this position."""
+        key, step = self._answers._take("llm", request.model)
+        tracer = tracer_for(tracer_provider, REPLAY_SCOPE)
+        provider = str(step.answer.get("provider") or self.provider) if step else self.provider
+        with chat_span(tracer, request, provider) as span:
+            if step is None:
+                raise self._answers._miss(key, f"model call ({request.model})")
+            answer = step.answer
+            if answer["error"] is not None:
+                error_type = str(answer.get("error_type") or "")
+                if error_type.endswith("TransientModelError"):
+                    raise TransientModelError(answer["error"])
+                raise ModelError(answer["error"])
+            response = recorded_response(step, request.model)
+            set_response_attributes(span, response)
+            return response
+
+
+def recorded_response(step: Step, model: str) -> ModelResponse:
+    """The model response a recorded LLM step holds."""
+    answer = step.answer
+    messages = answer.get("output")
+    message = ChatMessage(role="assistant", parts=[TextPart(content="")])
+    if isinstance(messages, list) and messages:
+        message = ChatMessage.model_validate(messages[-1])
+    finish = answer.get("finish_reasons") or [message.finish_reason or "stop"]
+    return ModelResponse(
+        id=str(answer.get("response_id") or ""),
+        model=str(answer.get("response_model") or model),
+        message=message,
+        finish_reason=str(finish[0]),
+        usage=Usage(
+            input_tokens=step.input_tokens,
+            output_tokens=step.output_tokens,
+            cache_read_tokens=int(answer.get("cache_read_tokens") or 0),
+            cache_creation_tokens=int(answer.get("cache_creation_tokens") or 0),
+        ),
+        cost_usd=step.cost_usd,
+    )

@@ -1,0 +1,275 @@
+"""The divergence report: both trajectories aligned, the first divergence named and diffed.
+
+One pydantic model, three renderings: :meth:`DivergenceReport.render` (Rich, for the
+terminal), :meth:`DivergenceReport.to_text` (plain text, for pytest's failure output) and
+:meth:`DivergenceReport.model_dump_json` (JSON). Text from the trace is untrusted and always
+rendered literally (``rich.text.Text``, never markup).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from replay.trajectory import AlignedStep, Step, StepStatus
+
+_STATUS_STYLE = {
+    "same": "green",
+    "changed": "yellow",
+    "missing": "red",
+    "extra": "red",
+    "moved": "magenta",
+}
+_MAX_VALUE_CHARS = 400
+
+
+class StepView(BaseModel):
+    """One step as the report shows it."""
+
+    kind: Literal["agent", "llm", "tool"]
+    key: str
+    agent: str
+    agent_path: str
+    sequence: int
+    index: int
+    name: str
+    status: str
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+
+    @classmethod
+    def of(cls, step: Step) -> StepView:
+        """The view of a trajectory step."""
+        return cls(
+            kind=step.kind,
+            key=step.key,
+            agent=step.agent,
+            agent_path=step.agent_path,
+            sequence=step.sequence,
+            index=step.index,
+            name=step.name,
+            status=step.status,
+            input_tokens=step.input_tokens,
+            output_tokens=step.output_tokens,
+            cost_usd=step.cost_usd,
+        )
+
+
+class FieldChange(BaseModel):
+    """A request field that differs: its path, the recorded value and the replayed one."""
+
+    field: str
+    recorded: Any = None
+    replayed: Any = None
+
+
+class ReportStep(BaseModel):
+    """One row of the aligned trajectories."""
+
+    position: int
+    status: StepStatus
+    divergent: bool
+    recorded: StepView | None = None
+    replayed: StepView | None = None
+    changes: list[FieldChange] = []
+
+
+class Divergence(BaseModel):
+    """The first step where the replay departs from the recording."""
+
+    position: int
+    status: StepStatus
+    agent: str
+    agent_path: str
+    kind: Literal["agent", "llm", "tool"]
+    sequence: int
+    index: int
+    summary: str
+    changes: list[FieldChange] = []
+    nearest: StepView | None = None
+    """The recorded step most like the replayed one (for an extra or changed step)."""
+    nearest_changes: list[FieldChange] = []
+
+
+class Totals(BaseModel):
+    """Model and tool steps, tokens and cost of one trajectory."""
+
+    steps: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+class DivergenceReport(BaseModel):
+    """The outcome of one replay."""
+
+    source: str
+    trace_id: str
+    workflow: str
+    mode: str
+    tool_args: str
+    matched: bool
+    divergences: int
+    first: Divergence | None = None
+    steps: list[ReportStep] = []
+    unmatched_calls: list[str] = []
+    recorded: Totals = Totals()
+    replayed: Totals = Totals()
+    run_status: str = "ok"
+    recorded_status: str = "ok"
+    run_error: str | None = None
+    output_matches: bool = True
+
+    @property
+    def headline(self) -> str:
+        """One line: matched, or where it diverged."""
+        if self.matched:
+            return (
+                f"replay matched: {self.workflow} ({self.trace_id[:12]}), "
+                f"{self.replayed.steps} steps, mode {self.mode}"
+            )
+        if self.first is not None:
+            return f"replay diverged at step {self.first.position}: {self.first.summary}"
+        if not self.output_matches:
+            return "replay diverged: the workflow's output differs from the recorded one"
+        return f"replay diverged: the run ended {self.run_status}, recorded {self.recorded_status}"
+
+    def render(self, *, all_steps: bool = False) -> RenderableType:
+        """The report for a Rich console: headline, first divergence, aligned steps, totals."""
+        parts: list[RenderableType] = [
+            Text(self.headline, style="bold green" if self.matched else "bold red")
+        ]
+        parts.append(
+            Text(
+                f"workflow {self.workflow} · trace {self.trace_id} · {self.source} · "
+                f"mode {self.mode}, tool args {self.tool_args}",
+                style="dim",
+            )
+        )
+        if self.first is not None:
+            parts.append(self._render_first(self.first))
+        if self.run_error:
+            parts.append(Text(f"run error: {self.run_error}", style="red"))
+        for call in self.unmatched_calls:
+            parts.append(Text(f"unmatched call: {call}", style="red"))
+        parts.append(self._render_steps(all_steps))
+        parts.append(self._render_totals())
+        return Group(*parts)
+
+    def to_text(self, *, width: int = 120, all_steps: bool = False) -> str:
+        """The report as plain text (no colour), as pytest prints it."""
+        buffer = io.StringIO()
+        console = Console(file=buffer, width=width, color_system=None, force_terminal=False)
+        console.print(self.render(all_steps=all_steps), soft_wrap=False)
+        return buffer.getvalue()
+
+    def _render_first(self, first: Divergence) -> RenderableType:
+        lines: list[RenderableType] = [
+            Text(
+                f"first divergence: agent {first.agent_path} (call #{first.sequence}), "
+                f"{_kind_name(first.kind)}"
+                + (f" {first.index}" if first.index >= 0 else "")
+                + f" — {first.status}",
+                style="bold",
+            )
+        ]
+        lines.extend(_render_changes(first.changes))
+        if first.nearest is not None:
+            lines.append(
+                Text(
+                    f"nearest recorded candidate: {first.nearest.key} "
+                    f"({_kind_name(first.nearest.kind)} {first.nearest.name})",
+                    style="cyan",
+                )
+            )
+            lines.extend(_render_changes(first.nearest_changes))
+        return Group(*lines)
+
+    def _render_steps(self, all_steps: bool) -> RenderableType:
+        table = Table(title="aligned trajectories", title_justify="left", expand=False)
+        for column in ("#", "status", "recorded", "replayed"):
+            table.add_column(column, overflow="fold")
+        rows = self.steps
+        if not all_steps and len(rows) > 40:
+            focus = self.first.position if self.first else 0
+            rows = [r for r in rows if abs(r.position - focus) <= 15 or r.divergent]
+        for row in rows:
+            style = _STATUS_STYLE[row.status] if row.divergent else "green"
+            table.add_row(
+                Text(str(row.position)),
+                Text(row.status, style=style),
+                Text(literal(_describe(row.recorded))),
+                Text(literal(_describe(row.replayed))),
+            )
+        return table
+
+    def _render_totals(self) -> RenderableType:
+        rec, rep = self.recorded, self.replayed
+        return Text(
+            f"steps {rec.steps} → {rep.steps} ({rep.steps - rec.steps:+d}) · "
+            f"tokens {rec.input_tokens + rec.output_tokens} → "
+            f"{rep.input_tokens + rep.output_tokens} · "
+            f"cost ${rec.cost_usd:.4f} → ${rep.cost_usd:.4f} "
+            f"({rep.cost_usd - rec.cost_usd:+.4f})"
+        )
+
+
+def report_step(position: int, aligned: AlignedStep, divergent: bool) -> ReportStep:
+    """A report row for an aligned pair."""
+    return ReportStep(
+        position=position,
+        status=aligned.status,
+        divergent=divergent,
+        recorded=StepView.of(aligned.recorded) if aligned.recorded else None,
+        replayed=StepView.of(aligned.replayed) if aligned.replayed else None,
+        changes=[
+            FieldChange(field=d.field, recorded=d.recorded, replayed=d.replayed)
+            for d in aligned.diffs
+        ],
+    )
+
+
+def _kind_name(kind: str) -> str:
+    return {"agent": "agent call", "llm": "model call", "tool": "tool call"}[kind]
+
+
+def _describe(view: StepView | None) -> str:
+    if view is None:
+        return "—"
+    if view.kind == "agent":
+        return f"agent {view.agent_path} #{view.sequence}"
+    if view.kind == "llm":
+        return f"  model call {view.index} ({view.name})"
+    return f"  tool {view.name} [{view.index}]"
+
+
+def _short(value: Any) -> str:
+    text = literal(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str))
+    return text if len(text) <= _MAX_VALUE_CHARS else text[:_MAX_VALUE_CHARS] + "…"
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def literal(text: str) -> str:
+    """``text`` with terminal control characters (escape sequences) shown as ``\\xNN``."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _render_changes(changes: list[FieldChange]) -> list[RenderableType]:
+    lines: list[RenderableType] = []
+    for change in changes[:20]:
+        lines.append(Text(f"  {change.field}:", style="bold"))
+        lines.append(Text(f"    - recorded: {_short(change.recorded)}", style="red"))
+        lines.append(Text(f"    + replayed: {_short(change.replayed)}", style="green"))
+    if len(changes) > 20:
+        lines.append(Text(f"  … and {len(changes) - 20} more fields"))
+    return lines

@@ -1,0 +1,249 @@
+"""Replay one recorded run: run its workflow again with the world answered from the recording.
+
+>>> from replay import ReplaySession
+>>> report = ReplaySession.from_file("run.trace.jsonl").run()  # doctest: +SKIP
+>>> report.matched  # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from opentelemetry.sdk.trace import SpanProcessor
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.id_generator import IdGenerator
+
+from replay.canonical import normalize
+from replay.compare import compare, summarize
+from replay.player import (
+    TOOL_ARGS_MODES,
+    TRAJECTORY_MODES,
+    RecordedAnswers,
+    ToolArgsMode,
+    TrajectoryMode,
+)
+from replay.recording import Recording
+from replay.report import (
+    Divergence,
+    DivergenceReport,
+    FieldChange,
+    StepView,
+    Totals,
+    report_step,
+)
+from replay.spans import otlp_spans
+from replay.trajectory import (
+    AlignedStep,
+    Trajectory,
+    diff_requests,
+    similarity,
+    trajectory_from_spans,
+)
+from tracekit.exceptions import ConfigError
+from tracekit.models.routing import ModelRouter
+from tracekit.orchestrator.approval import ApprovalRequest
+from tracekit.telemetry import Telemetry
+
+#: Replay seeds Python's global random generator with this, and restores it afterwards.
+FROZEN_SEED = 0
+
+
+class SequentialIds(IdGenerator):
+    """Span and trace ids 1, 2, 3, …: a replayed run's ids are the same every time."""
+
+    def __init__(self) -> None:
+        self._next = 0
+
+    def generate_span_id(self) -> int:
+        """The next span id."""
+        self._next += 1
+        return self._next
+
+    def generate_trace_id(self) -> int:
+        """The next trace id."""
+        self._next += 1
+        return self._next
+
+
+def _deny(_: ApprovalRequest) -> bool:
+    # An approval the recording does not answer belongs to a call that was never recorded.
+    return False
+
+
+def _no_sleep(_: float) -> None:
+    pass
+
+
+def _frozen_clock() -> float:
+    return 0.0
+
+
+@contextmanager
+def _frozen_random() -> Iterator[None]:
+    state = random.getstate()
+    random.seed(FROZEN_SEED)
+    try:
+        yield
+    finally:
+        random.setstate(state)
+
+
+class ReplaySession:
+    """Re-runs a recorded workflow and compares its trajectory with the recording.
+
+    Model and tool calls are answered from the recording by trajectory position. ``live``
+    answers model calls with real models instead (re-recording: tools still replay), and
+    ``processors`` receive the replayed run's spans too (e.g. a store, to keep the new run).
+    """
+
+    def __init__(
+        self,
+        recording: Recording,
+        *,
+        mode: TrajectoryMode = "strict",
+        tool_args: ToolArgsMode = "exact",
+        live: ModelRouter | None = None,
+        processors: Sequence[SpanProcessor] = (),
+    ) -> None:
+        if mode not in TRAJECTORY_MODES:
+            raise ConfigError(f"unknown replay mode {mode!r}: choose {', '.join(TRAJECTORY_MODES)}")
+        if tool_args not in TOOL_ARGS_MODES:
+            raise ConfigError(
+                f"unknown tool-argument mode {tool_args!r}: choose {', '.join(TOOL_ARGS_MODES)}"
+            )
+        self.recording = recording
+        self.mode: TrajectoryMode = mode
+        self.tool_args: ToolArgsMode = tool_args
+        self.live = live
+        self.processors = list(processors)
+        self.replayed: Trajectory | None = None
+        self.output: Any = None
+
+    @classmethod
+    def from_file(cls, path: str | Path, **options: Any) -> ReplaySession:
+        """A session replaying a trace file."""
+        return cls(Recording.from_file(path), **options)
+
+    @classmethod
+    def from_store(cls, store: str | Path | None, trace_id: str, **options: Any) -> ReplaySession:
+        """A session replaying one trace of a store."""
+        return cls(Recording.from_store(store, trace_id), **options)
+
+    def run(self) -> DivergenceReport:
+        """Run the workflow again and return the divergence report."""
+        recording = self.recording
+        workflow = recording.load_workflow()
+        answers = RecordedAnswers(recording.trajectory, mode=self.mode)
+        exporter = InMemorySpanExporter()
+        telemetry = Telemetry(
+            processors=[SimpleSpanProcessor(exporter), *self.processors],
+            service_name=f"tracekit-replay:{recording.workflow_name}",
+            id_generator=SequentialIds(),
+        )
+        router = self.live or ModelRouter({}, default=answers.model)
+        with _frozen_random():
+            result = workflow.run(
+                recording.input,
+                telemetry=telemetry,
+                models=router,
+                approver=_deny,
+                sleep=_no_sleep,
+                raise_errors=False,
+                conversation_id=recording.conversation_id,
+                clock=_frozen_clock,
+                tool_answers=answers,
+            )
+        telemetry.flush()
+        self.replayed = trajectory_from_spans(otlp_spans(exporter.get_finished_spans()))
+        self.output = result.output
+        telemetry.shutdown()
+        return self._report(self.replayed, result.status, result.error, result.output, answers)
+
+    def _report(
+        self,
+        replayed: Trajectory,
+        status: str,
+        error: str | None,
+        output: Any,
+        answers: RecordedAnswers,
+    ) -> DivergenceReport:
+        recording = self.recording
+        recorded_steps = recording.trajectory.steps
+        aligned, divergent = compare(
+            recorded_steps, replayed.steps, mode=self.mode, tool_args=self.tool_args
+        )
+        output_matches = _output_json(output) == normalize(recording.output)
+        status_matches = status == recording.status
+        matched = not divergent and not answers.unmatched and status_matches
+        if self.mode == "strict":
+            matched = matched and output_matches
+        divergent_set = set(divergent)
+        first = (
+            _first_divergence(divergent[0], aligned[divergent[0]], recorded_steps)
+            if divergent
+            else None
+        )
+        return DivergenceReport(
+            source=recording.source,
+            trace_id=recording.trace_id,
+            workflow=recording.workflow_name,
+            mode=self.mode,
+            tool_args=self.tool_args,
+            matched=matched,
+            divergences=len(divergent),
+            first=first,
+            steps=[report_step(i, a, i in divergent_set) for i, a in enumerate(aligned)],
+            unmatched_calls=list(answers.unmatched),
+            recorded=Totals(**recording.trajectory.totals()),
+            replayed=Totals(**replayed.totals()),
+            run_status=status,
+            recorded_status=recording.status,
+            run_error=error if status == "error" else None,
+            output_matches=output_matches,
+        )
+
+
+def _output_json(output: Any) -> Any:
+    from pydantic import TypeAdapter
+
+    return normalize(TypeAdapter(Any).dump_python(output, mode="json"))
+
+
+def _first_divergence(
+    position: int, aligned: AlignedStep, recorded_steps: Sequence[Any]
+) -> Divergence:
+    step = aligned.step
+    nearest = None
+    nearest_changes: list[FieldChange] = []
+    replayed = aligned.replayed
+    if replayed is not None and aligned.status in ("extra", "moved"):
+        candidates = [s for s in recorded_steps if s.kind == step.kind]
+        if candidates:
+            best = max(candidates, key=lambda s: similarity(s, replayed))
+            nearest = StepView.of(best)
+            nearest_changes = [
+                FieldChange(field=d.field, recorded=d.recorded, replayed=d.replayed)
+                for d in diff_requests(best, replayed)
+            ]
+    return Divergence(
+        position=position,
+        status=aligned.status,
+        agent=step.agent,
+        agent_path=step.agent_path,
+        kind=step.kind,
+        sequence=step.sequence,
+        index=step.index,
+        summary=summarize(aligned),
+        changes=[
+            FieldChange(field=d.field, recorded=d.recorded, replayed=d.replayed)
+            for d in aligned.diffs
+        ],
+        nearest=nearest,
+        nearest_changes=nearest_changes,
+    )
