@@ -189,3 +189,94 @@ def chat_span_name(model: str) -> str:
 def tool_span_name(tool: str) -> str:
     """``execute_tool {tool}``."""
     return f"{OP_EXECUTE_TOOL} {tool}"
+
+# --- foreign conventions (normalised at ingest into the promoted columns) ------------------------
+# Older GenAI semconv (before v1.37 / v1.28): the provider was ``gen_ai.system`` and usage was
+# counted in prompt/completion tokens. OpenLLMetry (Traceloop) still writes these.
+GEN_AI_SYSTEM: Final = "gen_ai.system"
+GEN_AI_USAGE_PROMPT_TOKENS: Final = "gen_ai.usage.prompt_tokens"
+GEN_AI_USAGE_COMPLETION_TOKENS: Final = "gen_ai.usage.completion_tokens"
+GEN_AI_USAGE_TOTAL_TOKENS: Final = "gen_ai.usage.total_tokens"
+#: OpenLLMetry's flattened messages: ``gen_ai.prompt.{i}.role|content``,
+#: ``gen_ai.completion.{i}.role|content|finish_reason|tool_calls.{j}.*``.
+GEN_AI_PROMPT_PREFIX: Final = "gen_ai.prompt."
+GEN_AI_COMPLETION_PREFIX: Final = "gen_ai.completion."
+# OpenLLMetry (opentelemetry-semantic-conventions-ai and its Anthropic instrumentation, whose
+# LLM span is named ``anthropic.chat``).
+OPENLLMETRY_ANTHROPIC_CHAT_SPAN: Final = "anthropic.chat"
+LLM_REQUEST_TYPE: Final = "llm.request.type"
+LLM_USAGE_TOTAL_TOKENS: Final = "llm.usage.total_tokens"
+LLM_USAGE_CACHE_READ_INPUT_TOKENS_OLD: Final = "gen_ai.usage.cache_read_input_tokens"
+LLM_USAGE_CACHE_CREATION_INPUT_TOKENS_OLD: Final = "gen_ai.usage.cache_creation_input_tokens"
+TRACELOOP_SPAN_KIND: Final = "traceloop.span.kind"
+TRACELOOP_ENTITY_NAME: Final = "traceloop.entity.name"
+TRACELOOP_WORKFLOW_NAME: Final = "traceloop.workflow.name"
+TRACELOOP_ENTITY_INPUT: Final = "traceloop.entity.input"
+TRACELOOP_ENTITY_OUTPUT: Final = "traceloop.entity.output"
+# OpenInference (Arize Phoenix; used by its LangChain/LangGraph, OpenAI Agents, CrewAI and
+# Anthropic instrumentations). ``openinference.span.kind`` is above.
+OI_EMBEDDING: Final = "EMBEDDING"
+LLM_MODEL_NAME: Final = "llm.model_name"
+LLM_PROVIDER: Final = "llm.provider"
+LLM_SYSTEM: Final = "llm.system"
+LLM_TOKEN_COUNT_PROMPT: Final = "llm.token_count.prompt"
+LLM_TOKEN_COUNT_COMPLETION: Final = "llm.token_count.completion"
+LLM_TOKEN_COUNT_TOTAL: Final = "llm.token_count.total"
+LLM_TOKEN_COUNT_CACHE_READ: Final = "llm.token_count.prompt_details.cache_read"
+LLM_TOKEN_COUNT_CACHE_WRITE: Final = "llm.token_count.prompt_details.cache_write"
+LLM_INVOCATION_PARAMETERS: Final = "llm.invocation_parameters"
+LLM_INPUT_MESSAGES_PREFIX: Final = "llm.input_messages."
+LLM_OUTPUT_MESSAGES_PREFIX: Final = "llm.output_messages."
+TOOL_NAME: Final = "tool.name"
+TOOL_CALL_FUNCTION_ARGUMENTS: Final = "tool_call.function.arguments"
+AGENT_NAME: Final = "agent.name"
+INPUT_VALUE: Final = "input.value"
+OUTPUT_VALUE: Final = "output.value"
+OP_EMBEDDINGS: Final = "embeddings"
+OP_TEXT_COMPLETION: Final = "text_completion"
+
+#: Keys whose presence marks a span as written to a foreign convention (checked at ingest
+#: before any normalisation work is done).
+FOREIGN_MARKERS: Final = frozenset(
+    {
+        GEN_AI_SYSTEM,
+        GEN_AI_USAGE_PROMPT_TOKENS,
+        GEN_AI_USAGE_COMPLETION_TOKENS,
+        LLM_REQUEST_TYPE,
+        LLM_USAGE_TOTAL_TOKENS,
+        TRACELOOP_SPAN_KIND,
+        OPENINFERENCE_SPAN_KIND,
+        LLM_MODEL_NAME,
+        LLM_TOKEN_COUNT_PROMPT,
+        TOOL_NAME,
+        INPUT_VALUE,
+        OUTPUT_VALUE,
+    }
+)
+#: Foreign content attributes, kept out of ``spans.attributes`` like ours.
+FOREIGN_CONTENT_ATTRIBUTES: Final = frozenset(
+    {
+        INPUT_VALUE,
+        OUTPUT_VALUE,
+        TRACELOOP_ENTITY_INPUT,
+        TRACELOOP_ENTITY_OUTPUT,
+        TOOL_CALL_FUNCTION_ARGUMENTS,
+    }
+)
+#: Prefixes of flattened foreign message attributes (content too).
+FOREIGN_CONTENT_PREFIXES: Final = (
+    GEN_AI_PROMPT_PREFIX,
+    GEN_AI_COMPLETION_PREFIX,
+    LLM_INPUT_MESSAGES_PREFIX,
+    LLM_OUTPUT_MESSAGES_PREFIX,
+)
+
+
+def is_content_attribute(key: str) -> bool:
+    """Whether attribute ``key`` carries message or tool content, in our convention or a
+    foreign one (left out of OTLP export unless asked for)."""
+    return (
+        key in CONTENT_ATTRIBUTES
+        or key in FOREIGN_CONTENT_ATTRIBUTES
+        or key.startswith(FOREIGN_CONTENT_PREFIXES)
+    )

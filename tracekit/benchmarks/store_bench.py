@@ -164,6 +164,8 @@ def _append_span(
         "attributes": json.dumps(attributes),
         "resource": resource,
         "events": None,
+        "scope_version": None,
+        "links": None,
         "content": content,
     }
     for key, value in row.items():

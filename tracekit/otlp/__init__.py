@@ -2,8 +2,43 @@
 
 :class:`OtlpSpan` is the one shape every path that is not the live SDK uses: OTLP receiver,
 trace-file import and export, and replay's recordings.
+
+- :mod:`tracekit.otlp.decode`: protobuf ``ResourceSpans`` → :class:`OtlpSpan`; OTLP/JSON →
+  protobuf ``TracesData``.
+- :mod:`tracekit.otlp.encode`: :class:`OtlpSpan` → protobuf / OTLP/JSON / SDK ``ReadableSpan``.
+- :mod:`tracekit.otlp.files`: trace files (OTLP JSON lines) read and written.
 """
 
-from tracekit.otlp.model import OtlpEvent, OtlpSpan
+from tracekit.otlp.decode import (
+    spans_from_resource_spans,
+    traces_data_from_json,
+    traces_data_from_protobuf,
+)
+from tracekit.otlp.encode import (
+    ReadableSpanFactory,
+    resource_spans_from_spans,
+    spans_to_json_line,
+    to_readable_span,
+    traces_data_from_spans,
+    traces_data_to_json,
+)
+from tracekit.otlp.files import iter_trace_file, read_trace_file, write_trace_file
+from tracekit.otlp.model import OtlpEvent, OtlpLink, OtlpSpan
 
-__all__ = ["OtlpEvent", "OtlpSpan"]
+__all__ = [
+    "OtlpEvent",
+    "OtlpLink",
+    "OtlpSpan",
+    "ReadableSpanFactory",
+    "iter_trace_file",
+    "read_trace_file",
+    "resource_spans_from_spans",
+    "spans_from_resource_spans",
+    "spans_to_json_line",
+    "to_readable_span",
+    "traces_data_from_json",
+    "traces_data_from_protobuf",
+    "traces_data_from_spans",
+    "traces_data_to_json",
+    "write_trace_file",
+]

@@ -9,6 +9,7 @@ columns, and content attributes (messages, tool arguments and results) are split
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -17,16 +18,31 @@ import pyarrow as pa
 from opentelemetry.sdk.trace import ReadableSpan
 
 from tracekit import semconv as sc
-from tracekit.scrub import scrub_attributes, scrub_text
+from tracekit.otlp.model import OtlpSpan
+from tracekit.scrub import scrub_attribute, scrub_attributes, scrub_text
+from tracekit.store.normalise import promote_foreign
 from tracekit.store.schema import SEGMENT_SCHEMA
 
 _KINDS = frozenset({"INTERNAL", "CLIENT", "SERVER", "PRODUCER", "CONSUMER"})
 _STATUS_CODES = frozenset({"UNSET", "OK", "ERROR"})
 
 
+
+
+def _json_default(value: Any) -> Any:
+    # OTLP bytes values have no JSON form: they are kept as base64 text (tuples and lists
+    # are JSON arrays already; anything else becomes its text).
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode("ascii")
+    return str(value)
+
+
 # One encoder for every call: json.dumps with non-default options builds a new one each time.
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_json_default)
 _dumps = _ENCODER.encode
+
+Event = tuple[str, int, Mapping[str, Any]]
+Link = tuple[str, str, Mapping[str, Any]]
 
 
 def _text(value: Any) -> str | None:
@@ -99,7 +115,46 @@ class SegmentBuilder:
             attributes=span.attributes or {},
             resource_json_and_service=self._resource(span.resource.attributes),
             scope_name=scope.name if scope is not None else None,
+            scope_version=scope.version if scope is not None else None,
             events=[(event.name, event.timestamp, event.attributes or {}) for event in span.events],
+            links=[
+                (
+                    hex_trace_id(link.context.trace_id),
+                    hex_span_id(link.context.span_id),
+                    link.attributes or {},
+                )
+                for link in span.links
+            ]
+            if span.links
+            else (),
+            nested=False,
+        )
+
+    def add_otlp_spans(self, spans: Iterable[OtlpSpan]) -> None:
+        """Add spans given as :class:`~tracekit.otlp.OtlpSpan` (OTLP receiver, trace files)."""
+        for span in spans:
+            self.add_otlp(span)
+
+    def add_otlp(self, span: OtlpSpan) -> None:
+        """Add one :class:`~tracekit.otlp.OtlpSpan`. Spans that share one ``resource`` dict
+        have it scrubbed and encoded once."""
+        self._add(
+            trace_id=span.trace_id,
+            span_id=span.span_id,
+            parent_span_id=span.parent_span_id,
+            name=span.name,
+            kind=span.kind,
+            start_ns=span.start_ns,
+            end_ns=span.end_ns,
+            status_code=span.status_code,
+            status_message=span.status_message,
+            attributes=span.attributes,
+            resource_json_and_service=self._resource(span.resource),
+            scope_name=span.scope_name,
+            scope_version=span.scope_version,
+            events=[(event.name, event.time_ns, event.attributes) for event in span.events],
+            links=[(link.trace_id, link.span_id, link.attributes) for link in span.links],
+            nested=True,
         )
 
     def add(
@@ -117,7 +172,9 @@ class SegmentBuilder:
         attributes: Mapping[str, Any] | None = None,
         resource: Mapping[str, Any] | None = None,
         scope_name: str | None = None,
-        events: Sequence[tuple[str, int, Mapping[str, Any]]] = (),
+        events: Sequence[Event] = (),
+        scope_version: str | None = None,
+        links: Sequence[Link] = (),
     ) -> None:
         """Add one span given as plain values (ids as lower-case hex; kind and status code as
         their OTel names). This is the entry point for spans that do not come from the SDK."""
@@ -134,7 +191,10 @@ class SegmentBuilder:
             attributes=attributes or {},
             resource_json_and_service=self._resource_uncached(resource or {}),
             scope_name=scope_name,
+            scope_version=scope_version,
             events=events,
+            links=links,
+            nested=True,
         )
 
     def _resource(self, attributes: Mapping[str, Any]) -> tuple[str, str | None]:
@@ -148,7 +208,7 @@ class SegmentBuilder:
 
     @staticmethod
     def _resource_uncached(attributes: Mapping[str, Any]) -> tuple[str, str | None]:
-        clean = scrub_attributes(attributes)
+        clean = _scrub_nested(attributes)
         return _dumps(clean), _text(clean.get(sc.SERVICE_NAME))
 
     def _add(
@@ -166,9 +226,15 @@ class SegmentBuilder:
         attributes: Mapping[str, Any],
         resource_json_and_service: tuple[str, str | None],
         scope_name: str | None,
-        events: Sequence[tuple[str, int, Mapping[str, Any]]],
+        scope_version: str | None,
+        events: Sequence[Event],
+        links: Sequence[Link],
+        nested: bool,
     ) -> None:
-        clean = scrub_attributes(attributes)
+        # SDK attributes are flat (str, bool, int, float and sequences of them); OTLP's may
+        # nest key-value lists and arrays, which need a deeper scrub.
+        scrub = _scrub_nested if nested else scrub_attributes
+        clean = scrub(attributes)
         content = {key: clean.pop(key) for key in sc.CONTENT_ATTRIBUTES.intersection(clean)}
         get = clean.get
         agent_path = _text(get(sc.TRACEKIT_AGENT_PATH))
@@ -178,6 +244,25 @@ class SegmentBuilder:
         cache_creation = _int(get(sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS))
         if cache_creation is None:
             cache_creation = _int(get(sc.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS))
+        operation = _text(get(sc.GEN_AI_OPERATION_NAME))
+        promoted = (
+            operation,
+            _text(get(sc.GEN_AI_WORKFLOW_NAME)),
+            agent,
+            _text(get(sc.GEN_AI_RESPONSE_MODEL)) or _text(get(sc.GEN_AI_REQUEST_MODEL)),
+            _text(get(sc.GEN_AI_PROVIDER_NAME)),
+            _text(get(sc.GEN_AI_TOOL_NAME)),
+            _int(get(sc.GEN_AI_USAGE_INPUT_TOKENS)),
+            _int(get(sc.GEN_AI_USAGE_OUTPUT_TOKENS)),
+            _int(get(sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS)),
+            cache_creation,
+        )
+        # Spans of other conventions (older GenAI semconv, OpenInference, OpenLLMetry) fill
+        # the promoted columns from their own names; ours skip this after one set test.
+        if not sc.FOREIGN_MARKERS.isdisjoint(clean) and (
+            operation is None or not _OWN_MARKERS_ONLY.issuperset(sc.FOREIGN_MARKERS & clean.keys())
+        ):
+            promoted = promote_foreign(clean, name, promoted, content)
         resource_json, service_name = resource_json_and_service
 
         events_json = (
@@ -186,12 +271,22 @@ class SegmentBuilder:
                     {
                         "name": scrub_text(event_name),
                         "time_ns": time_ns,
-                        "attributes": scrub_attributes(event_attributes),
+                        "attributes": scrub(event_attributes),
                     }
                     for event_name, time_ns, event_attributes in events
                 ]
             )
             if events
+            else None
+        )
+        links_json = (
+            _dumps(
+                [
+                    {"trace_id": link_trace, "span_id": link_span, "attributes": scrub(attrs)}
+                    for link_trace, link_span, attrs in links
+                ]
+            )
+            if links
             else None
         )
         # Every value is computed before the first append: a span that fails to convert must
@@ -209,22 +304,16 @@ class SegmentBuilder:
             scrub_text(status_message) if status_message else None,
             service_name,
             scope_name,
-            _text(get(sc.GEN_AI_OPERATION_NAME)),
-            _text(get(sc.GEN_AI_WORKFLOW_NAME)),
-            agent,
+            *promoted[:3],
             agent_path,
-            _text(get(sc.GEN_AI_RESPONSE_MODEL)) or _text(get(sc.GEN_AI_REQUEST_MODEL)),
-            _text(get(sc.GEN_AI_PROVIDER_NAME)),
-            _text(get(sc.GEN_AI_TOOL_NAME)),
-            _int(get(sc.GEN_AI_USAGE_INPUT_TOKENS)),
-            _int(get(sc.GEN_AI_USAGE_OUTPUT_TOKENS)),
-            _int(get(sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS)),
-            cache_creation,
+            *promoted[3:],
             _float(get(sc.TRACEKIT_COST_USD)),
             _text(get(sc.ERROR_TYPE)),
             _dumps(clean),
             resource_json,
             events_json,
+            scope_version or None,
+            links_json,
             _dumps(content) if content else None,
         )
         for column, value in zip(self._lists, row, strict=True):
@@ -233,6 +322,30 @@ class SegmentBuilder:
     def to_table(self) -> pa.Table:
         """The collected spans as an Arrow table with the segment schema."""
         return pa.Table.from_pydict(self._columns, schema=SEGMENT_SCHEMA)
+
+
+#: The one foreign marker our own spans carry (for Arize Phoenix); with an operation set it
+#: is no reason to look further.
+_OWN_MARKERS_ONLY = frozenset({sc.OPENINFERENCE_SPAN_KIND})
+
+
+def _scrub_nested(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`scrub_attributes`, reaching into key-value lists and nested arrays too."""
+    clean = scrub_attributes(attributes)
+    for key, value in clean.items():
+        if isinstance(value, Mapping) or (
+            isinstance(value, list) and any(isinstance(item, Mapping | list) for item in value)
+        ):
+            clean[key] = _scrub_deep(key, value)
+    return clean
+
+
+def _scrub_deep(key: str, value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _scrub_deep(str(k), v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub_deep(key, item) for item in value]
+    return scrub_attribute(key, value)
 
 
 def spans_to_table(spans: Iterable[ReadableSpan]) -> pa.Table:

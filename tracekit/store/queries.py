@@ -17,7 +17,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -31,6 +31,7 @@ from tracekit.exceptions import (
     StoreNotFoundError,
     TraceNotFoundError,
 )
+from tracekit.otlp.model import OtlpSpan
 from tracekit.store.db import connect
 from tracekit.store.filters import TraceFilter, parse_filter
 from tracekit.store.fold import fold_pending, migrate_store
@@ -47,6 +48,8 @@ from tracekit.store.models import (
 from tracekit.store.paths import StorePaths, store_lock
 from tracekit.store.schema import SCHEMA_VERSION, check_readable, read_schema_version
 from tracekit.store.spool import pending_segments
+from tracekit.store.stored_spans import load_otlp_spans as _load_otlp_spans
+from tracekit.store.stored_spans import trace_page as _trace_page
 
 #: How long a reader waits for a busy store before StoreLockedError.
 DEFAULT_WAIT_S = 10.0
@@ -204,6 +207,75 @@ class TraceStore:
         for (attributes,) in rows:
             content.update(json.loads(attributes))
         return content
+
+    # --- whole spans (trace files, OTLP export, replay) -----------------------------------------
+
+    def trace_spans(self, id_or_prefix: str, *, with_content: bool = True) -> list[OtlpSpan]:
+        """Every span of one trace as :class:`~tracekit.otlp.OtlpSpan`, by start time: content
+        attributes merged back into ``attributes`` (unless ``with_content=False``), events,
+        links, resource, scope and status as recorded (after scrubbing).
+
+        Raises TraceNotFoundError when no trace or several traces match.
+        """
+        with _gc_paused(), self._connection() as con:
+            trace_id = _resolve(con, id_or_prefix)
+            return _load_otlp_spans(con, [trace_id], None, with_content)
+
+    def iter_spans(
+        self,
+        *,
+        trace_ids: Sequence[str] | None = None,
+        since_ns: int | None = None,
+        with_content: bool = True,
+        batch_size: int = 5_000,
+    ) -> Iterator[OtlpSpan]:
+        """Stream stored spans as :class:`~tracekit.otlp.OtlpSpan`, trace by trace (traces by
+        start time, spans of a trace together and by start time).
+
+        ``trace_ids`` (ids or unique prefixes; all resolved before the first span, so an
+        unknown one raises TraceNotFoundError up front) limits to those traces; ``since_ns``
+        to traces that started at or after it. Spans are read in rounds of whole traces,
+        about ``batch_size`` spans each, one short read-only connection per round: the store
+        is never loaded whole, and recording processes can fold between rounds.
+        """
+        if batch_size < 1:
+            raise ConfigError("batch_size must be at least 1")
+        if trace_ids is not None:
+            with self._connection() as con:
+                resolved = list(dict.fromkeys(_resolve(con, given) for given in trace_ids))
+                counts = dict(
+                    con.execute(
+                        "SELECT trace_id, span_count FROM traces "
+                        "WHERE trace_id IN (SELECT unnest(?::VARCHAR[]))",
+                        [resolved],
+                    ).fetchall()
+                )
+            chunk: list[str] = []
+            spans_in_chunk = 0
+            for trace_id in resolved:
+                chunk.append(trace_id)
+                spans_in_chunk += int(counts.get(trace_id, 0))
+                if spans_in_chunk >= batch_size:
+                    yield from self._spans_of(chunk, since_ns, with_content)
+                    chunk, spans_in_chunk = [], 0
+            if chunk:
+                yield from self._spans_of(chunk, since_ns, with_content)
+            return
+        after: tuple[int, str] | None = None
+        while True:
+            with _gc_paused(), self._connection() as con:
+                page = _trace_page(con, after, since_ns, batch_size)
+                if not page:
+                    return
+                after = (page[-1][1], page[-1][0])
+                spans = _load_otlp_spans(con, [row[0] for row in page], None, with_content)
+            yield from spans
+
+    def _spans_of(
+        self, trace_ids: list[str], since_ns: int | None, with_content: bool
+    ) -> list[OtlpSpan]:
+        with _gc_paused(), self._connection() as con:
+            return _load_otlp_spans(con, trace_ids, since_ns, with_content)
 
     # --- aggregates ---------------------------------------------------------------------------
 

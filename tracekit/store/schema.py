@@ -31,7 +31,7 @@ from tracekit.exceptions import StoreError
 from tracekit.store.summary import json_path, rebuild_all_traces
 
 #: The schema version this tracekit writes. Bump it and add a step to ``_MIGRATIONS``.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: ``spans`` columns in table order: (name, DuckDB type, Arrow type).
 SPAN_COLUMNS: tuple[tuple[str, str, pa.DataType], ...] = (
@@ -63,6 +63,9 @@ SPAN_COLUMNS: tuple[tuple[str, str, pa.DataType], ...] = (
     ("attributes", "JSON", pa.string()),
     ("resource", "JSON", pa.string()),
     ("events", "JSON", pa.string()),
+    # v2: what OTLP carries that v1 dropped, so trace files round-trip.
+    ("scope_version", "VARCHAR", pa.string()),
+    ("links", "JSON", pa.string()),
 )
 SPAN_COLUMN_NAMES: tuple[str, ...] = tuple(name for name, _, _ in SPAN_COLUMNS)
 
@@ -209,7 +212,14 @@ def _migrate_0_to_1(con: Any) -> None:
     rebuild_all_traces(con)
 
 
-_MIGRATIONS: dict[int, Callable[[Any], None]] = {0: _migrate_0_to_1}
+def _migrate_1_to_2(con: Any) -> None:
+    """v1 lacked the instrumentation scope's version and span links (both stay NULL for the
+    spans recorded before)."""
+    con.execute("ALTER TABLE spans ADD COLUMN IF NOT EXISTS scope_version VARCHAR")
+    con.execute("ALTER TABLE spans ADD COLUMN IF NOT EXISTS links JSON")
+
+
+_MIGRATIONS: dict[int, Callable[[Any], None]] = {0: _migrate_0_to_1, 1: _migrate_1_to_2}
 
 
 def _tool_version() -> str:

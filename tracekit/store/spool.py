@@ -94,6 +94,10 @@ def read_segment(segment: Path) -> pa.Table:
             with pa.memory_map(str(segment), "r") as source:
                 table = ipc.open_file(source).read_all()
         if table.schema != SEGMENT_SCHEMA:
+            # A segment written before a nullable column was added has none: nulls stand in.
+            for field in SEGMENT_SCHEMA:
+                if field.nullable and field.name not in table.column_names:
+                    table = table.append_column(field, pa.nulls(table.num_rows, field.type))
             table = table.select(SEGMENT_SCHEMA.names).cast(SEGMENT_SCHEMA)
         # Offsets and UTF-8 checked before DuckDB dereferences a single one of them: a
         # damaged file must be rejected, never crash the process that folds it.

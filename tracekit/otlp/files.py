@@ -1,0 +1,120 @@
+"""Trace files: OTLP JSON lines, the OTel Collector file exporter's format (one ``TracesData``
+object per line; hex ids, integer enums, 64-bit integers as strings).
+
+A trace file written by tracekit is self-contained: content attributes included (after secret
+scrubbing), and the root span carries ``tracekit.workflow.entrypoint`` and
+``tracekit.workflow.input``, which is all replay needs.
+
+>>> write_trace_file("run.jsonl", TraceStore("runs.duckdb").trace_spans("5b8e"))  # doctest: +SKIP
+>>> spans = read_trace_file("run.jsonl")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from tracekit.exceptions import OtlpFormatError, TraceFileError
+from tracekit.otlp.decode import spans_from_resource_spans, traces_data_from_json
+from tracekit.otlp.encode import spans_to_json_line
+from tracekit.otlp.model import OtlpSpan
+
+#: Spans per line at most: a very large trace is written as several ``TracesData`` lines.
+MAX_SPANS_PER_LINE = 1_000
+
+
+def iter_trace_file(path: str | os.PathLike[str]) -> Iterator[tuple[int, list[OtlpSpan]]]:
+    """``(line number, spans)`` for each non-blank line of an OTLP JSON lines file.
+
+    Raises TraceFileError naming the file and line for a line that is not valid OTLP JSON
+    (a truncated last line included), and for a file that cannot be read.
+    """
+    file = Path(path)
+    try:
+        handle = file.open("rb")
+    except OSError as error:
+        raise TraceFileError(f"cannot read {file}: {error.strerror or error}") from None
+    with handle:
+        line_number = 0
+        try:
+            for line_number, raw in enumerate(handle, start=1):  # noqa: B007
+                if not raw.strip():
+                    continue
+                try:
+                    data = traces_data_from_json(raw)
+                    spans = list(spans_from_resource_spans(data.resource_spans))
+                except OtlpFormatError as error:
+                    truncated = "" if raw.endswith(b"\n") else " (the file looks truncated)"
+                    raise TraceFileError(f"{file}, line {line_number}: {error}{truncated}") from None
+                yield line_number, spans
+        except OSError as error:
+            raise TraceFileError(
+                f"cannot read {file} after line {line_number}: {error.strerror or error}"
+            ) from None
+
+
+def read_trace_file(path: str | os.PathLike[str]) -> list[OtlpSpan]:
+    """Every span of an OTLP JSON lines file, validated as a whole before anything is returned.
+
+    Raises TraceFileError (with the line number) for a malformed or truncated line, a file
+    that cannot be read, or a file without any span.
+    """
+    spans: list[OtlpSpan] = []
+    for _, line_spans in iter_trace_file(path):
+        spans.extend(line_spans)
+    if not spans:
+        raise TraceFileError(f"{path} holds no spans (expected OTLP JSON lines)")
+    return spans
+
+
+def write_trace_file(
+    path: str | os.PathLike[str], spans: Iterable[OtlpSpan], *, with_content: bool = True
+) -> int:
+    """Write ``spans`` as OTLP JSON lines; return how many were written.
+
+    Consecutive spans of one trace share a line (at most :data:`MAX_SPANS_PER_LINE`), so a
+    stream of traces becomes one line per trace. The file appears whole or not at all: it is
+    written under a temporary name beside ``path`` and renamed into place.
+    """
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise TraceFileError(f"cannot write {target}: {folder} is not an existing folder")
+    try:
+        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as error:
+        raise TraceFileError(f"cannot write {target}: {error.strerror or error}") from None
+    temp = Path(temp_name)
+    written = 0
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            for line in _lines(spans, with_content):
+                handle.write(line[0])
+                handle.write("\n")
+                written += line[1]
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, target)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise TraceFileError(f"cannot write {target}: {error.strerror or error}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    return written
+
+
+def _lines(spans: Iterable[OtlpSpan], with_content: bool) -> Iterator[tuple[str, int]]:
+    group: list[OtlpSpan] = []
+    for span in spans:
+        if group and (span.trace_id != group[0].trace_id or len(group) >= MAX_SPANS_PER_LINE):
+            yield spans_to_json_line(group, with_content=with_content), len(group)
+            group = []
+        group.append(span)
+    if group:
+        yield spans_to_json_line(group, with_content=with_content), len(group)

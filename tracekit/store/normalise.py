@@ -1,0 +1,160 @@
+"""Foreign conventions to the store's promoted columns.
+
+Spans that other instrumentations write name the same facts differently:
+
+- the older GenAI semconv: ``gen_ai.system`` for the provider, ``gen_ai.usage.prompt_tokens``
+  / ``completion_tokens`` for usage;
+- OpenLLMetry (Traceloop): the older names plus ``llm.request.type`` (``chat``/``completion``),
+  ``llm.usage.total_tokens``, ``gen_ai.usage.cache_read_input_tokens`` /
+  ``cache_creation_input_tokens``, flattened messages ``gen_ai.prompt.{i}.*`` /
+  ``gen_ai.completion.{i}.*``, and ``traceloop.span.kind`` / ``traceloop.entity.name`` for
+  workflow, agent and tool spans;
+- OpenInference (Arize Phoenix): ``openinference.span.kind`` (LLM, TOOL, AGENT, CHAIN, ...),
+  ``llm.model_name``, ``llm.provider`` / ``llm.system``, ``llm.token_count.*``,
+  ``tool.name``, ``agent.name``, ``input.value`` / ``output.value`` and flattened
+  ``llm.input_messages.{i}.*`` / ``llm.output_messages.{i}.*``.
+
+Only the promoted columns are filled (where our own names left them empty); the attributes
+stay exactly as they came, except that foreign content (messages, inputs and outputs) moves to
+the content side table like ours. Provider names are lower-cased to the GenAI spelling
+(OpenLLMetry writes ``Anthropic``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tracekit import semconv as sc
+
+#: (operation, workflow, agent, model, provider, tool, input, output, cache read, cache write)
+Promoted = tuple[
+    str | None,
+    str | None,
+    str | None,
+    str | None,
+    str | None,
+    str | None,
+    int | None,
+    int | None,
+    int | None,
+    int | None,
+]
+
+_OPENINFERENCE_OPERATIONS = {
+    sc.OI_LLM: sc.OP_CHAT,
+    sc.OI_TOOL: sc.OP_EXECUTE_TOOL,
+    sc.OI_AGENT: sc.OP_INVOKE_AGENT,
+    sc.OI_EMBEDDING: sc.OP_EMBEDDINGS,
+}
+_REQUEST_TYPE_OPERATIONS = {
+    "chat": sc.OP_CHAT,
+    "completion": sc.OP_TEXT_COMPLETION,
+    "embedding": sc.OP_EMBEDDINGS,
+}
+_TRACELOOP_OPERATIONS = {
+    "workflow": sc.OP_INVOKE_WORKFLOW,
+    "agent": sc.OP_INVOKE_AGENT,
+    "tool": sc.OP_EXECUTE_TOOL,
+}
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value != "" else None
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return int(value)
+
+
+def promote_foreign(
+    attributes: dict[str, Any], name: str, promoted: Promoted, content: dict[str, Any]
+) -> Promoted:
+    """The promoted columns of a span with foreign attributes, ``promoted`` (from our own
+    names) filled in where empty. Moves foreign content keys from ``attributes`` to
+    ``content``."""
+    for key in [key for key in attributes if sc.is_content_attribute(key)]:
+        content[key] = attributes.pop(key)
+    get = attributes.get
+    operation, workflow, agent, model, provider, tool, tokens_in, tokens_out, cached, written = (
+        promoted
+    )
+    oi_kind = _text(get(sc.OPENINFERENCE_SPAN_KIND))
+    traceloop_kind = _text(get(sc.TRACELOOP_SPAN_KIND))
+    entity = _text(get(sc.TRACELOOP_ENTITY_NAME))
+
+    if operation is None:
+        operation = (
+            _OPENINFERENCE_OPERATIONS.get(oi_kind.upper() if oi_kind else "")
+            or _REQUEST_TYPE_OPERATIONS.get(_text(get(sc.LLM_REQUEST_TYPE)) or "")
+            or _TRACELOOP_OPERATIONS.get(traceloop_kind or "")
+        )
+    if operation is None and (
+        name == sc.OPENLLMETRY_ANTHROPIC_CHAT_SPAN
+        or (get(sc.GEN_AI_SYSTEM) is not None and model is not None)
+    ):
+        operation = sc.OP_CHAT
+
+    if model is None:
+        model = _text(get(sc.LLM_MODEL_NAME))
+    if provider is None:
+        raw = (
+            _text(get(sc.GEN_AI_SYSTEM))
+            or _text(get(sc.LLM_PROVIDER))
+            or _text(get(sc.LLM_SYSTEM))
+        )
+        provider = raw.lower() if raw else None
+    if tokens_in is None:
+        tokens_in = _first_int(attributes, sc.GEN_AI_USAGE_PROMPT_TOKENS, sc.LLM_TOKEN_COUNT_PROMPT)
+    if tokens_out is None:
+        tokens_out = _first_int(
+            attributes, sc.GEN_AI_USAGE_COMPLETION_TOKENS, sc.LLM_TOKEN_COUNT_COMPLETION
+        )
+    if cached is None:
+        cached = _first_int(
+            attributes, sc.LLM_USAGE_CACHE_READ_INPUT_TOKENS_OLD, sc.LLM_TOKEN_COUNT_CACHE_READ
+        )
+    if written is None:
+        written = _first_int(
+            attributes, sc.LLM_USAGE_CACHE_CREATION_INPUT_TOKENS_OLD, sc.LLM_TOKEN_COUNT_CACHE_WRITE
+        )
+
+    if tool is None and operation == sc.OP_EXECUTE_TOOL:
+        tool = _text(get(sc.TOOL_NAME)) or entity or _name_after(name, sc.OP_EXECUTE_TOOL)
+    if agent is None:
+        agent = _text(get(sc.AGENT_NAME))
+        if agent is None and operation == sc.OP_INVOKE_AGENT:
+            agent = entity or _name_after(name, sc.OP_INVOKE_AGENT)
+    if workflow is None:
+        workflow = _text(get(sc.TRACELOOP_WORKFLOW_NAME))
+        if workflow is None and operation == sc.OP_INVOKE_WORKFLOW:
+            workflow = entity
+    return (
+        operation,
+        workflow,
+        agent,
+        model,
+        provider,
+        tool,
+        tokens_in,
+        tokens_out,
+        cached,
+        written,
+    )
+
+
+def _first_int(attributes: dict[str, Any], *keys: str) -> int | None:
+    for key in keys:
+        value = _int(attributes.get(key))
+        if value is not None:
+            return value
+    return None
+
+
+def _name_after(name: str, operation: str) -> str | None:
+    """``name`` without an ``"{operation} "`` prefix; OpenInference and Traceloop name agent and
+    tool spans after the agent or tool (``Researcher``, ``search.tool``)."""
+    prefix = f"{operation} "
+    text = name[len(prefix) :] if name.startswith(prefix) else name
+    return text or None
