@@ -137,10 +137,32 @@ def _scrub(text: str) -> str:
 _scrub_short = lru_cache(maxsize=16384)(_scrub)
 
 
+#: HTTP headers whose value is never written, whatever it looks like: credentials (also caught
+#: by the key pattern) and headers that identify the account or the session.
+SENSITIVE_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "x-api-key",
+        "cookie",
+        "set-cookie",
+        "anthropic-organization-id",
+        "openai-organization",
+        "openai-project",
+        "x-amz-security-token",
+    }
+)
+
+#: Attribute keys that are redacted although no credential pattern matches them: the
+#: sensitive headers, and the account id the Anthropic SDK puts on its own span.
+SENSITIVE_KEYS = SENSITIVE_HEADERS | {"anthropic.organization.id"}
+
+
 @lru_cache(maxsize=4096)
 def is_secret_key(key: str) -> bool:
-    """Whether an attribute key names a credential (its last dotted segment, as a whole)."""
-    return _SECRET_KEY.search(key) is not None
+    """Whether an attribute key names a credential (its last dotted segment, as a whole), or
+    is one of :data:`SENSITIVE_KEYS`."""
+    return key.lower() in SENSITIVE_KEYS or _SECRET_KEY.search(key) is not None
 
 
 def scrub_value(value: Any) -> Any:
@@ -168,3 +190,34 @@ def scrub_attribute(key: str, value: Any) -> Any:
 def scrub_attributes(attributes: Any) -> dict[str, Any]:
     """A scrubbed copy of an attribute mapping (see :func:`scrub_attribute`)."""
     return {key: scrub_attribute(key, value) for key, value in attributes.items()}
+
+
+def scrub_headers(headers: Any) -> dict[str, str]:
+    """HTTP headers (a mapping or ``(name, value)`` pairs) as a dict with lower-case names,
+    sensitive values replaced by :data:`REDACTED` and the rest scrubbed like any text.
+
+    >>> scrub_headers({"X-Api-Key": "sk-ant-xyz", "content-type": "application/json"})
+    {'x-api-key': '[REDACTED]', 'content-type': 'application/json'}
+    """
+    pairs = headers.items() if hasattr(headers, "items") else headers
+    clean: dict[str, str] = {}
+    for name, value in pairs:
+        key = str(name).lower()
+        clean[key] = REDACTED if is_secret_key(key) else scrub_text(str(value))
+    return clean
+
+
+def scrub_json(value: Any) -> Any:
+    """A scrubbed copy of a parsed JSON value: values under keys that name a secret
+    (``api_key``, ``authorization_token``) become :data:`REDACTED`, other strings lose their
+    secret-looking substrings."""
+    if isinstance(value, dict):
+        return {
+            key: REDACTED if isinstance(item, str) and is_secret_key(str(key)) else scrub_json(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [scrub_json(item) for item in value]
+    if isinstance(value, str):
+        return scrub_text(value)
+    return value

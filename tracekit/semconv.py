@@ -85,10 +85,38 @@ TRACEKIT_STATE_CHANGES: Final = "tracekit.state.changes"
 TRACEKIT_CACHE_HIT: Final = "tracekit.cache.hit"
 TRACEKIT_VALIDATION_ERROR: Final = "tracekit.validation.error"
 
+# --- recorded HTTP exchanges (apps that call the Anthropic SDK directly; replay) -----------------
+HTTP_REQUEST_METHOD: Final = "http.request.method"
+HTTP_RESPONSE_STATUS_CODE: Final = "http.response.status_code"
+URL_FULL: Final = "url.full"
+SERVER_ADDRESS: Final = "server.address"
+#: Instrumentation scope of the spans the HTTP recorder writes (one per request/response).
+TRACEKIT_HTTP_SCOPE: Final = "tracekit.http"
+#: Request body: canonical JSON (sorted keys, secrets scrubbed), or the text as sent.
+TRACEKIT_HTTP_REQUEST_BODY: Final = "tracekit.http.request.body"
+#: Request headers as a JSON object, credentials redacted.
+TRACEKIT_HTTP_REQUEST_HEADERS: Final = "tracekit.http.request.headers"
+#: Response headers as a JSON object, sensitive ones redacted, transfer encodings removed.
+TRACEKIT_HTTP_RESPONSE_HEADERS: Final = "tracekit.http.response.headers"
+#: Response body as received (decoded text), for responses that are not an event stream.
+TRACEKIT_HTTP_RESPONSE_BODY: Final = "tracekit.http.response.body"
+#: Server-sent events as received: a JSON list of ``{"event", "data"}`` in arrival order.
+TRACEKIT_HTTP_RESPONSE_EVENTS: Final = "tracekit.http.response.events"
+HTTP_CONTENT_ATTRIBUTES: Final = frozenset(
+    {
+        TRACEKIT_HTTP_REQUEST_BODY,
+        TRACEKIT_HTTP_REQUEST_HEADERS,
+        TRACEKIT_HTTP_RESPONSE_HEADERS,
+        TRACEKIT_HTTP_RESPONSE_BODY,
+        TRACEKIT_HTTP_RESPONSE_EVENTS,
+    }
+)
+
 #: Attributes that carry message or tool content: kept locally, left out of OTLP export
 #: unless asked for, and stored in the content side table.
 CONTENT_ATTRIBUTES: Final = frozenset(
     {
+        *HTTP_CONTENT_ATTRIBUTES,
         GEN_AI_INPUT_MESSAGES,
         GEN_AI_OUTPUT_MESSAGES,
         GEN_AI_SYSTEM_INSTRUCTIONS,

@@ -1,0 +1,344 @@
+"""Record and replay apps that call the Anthropic SDK directly, through its ``http_client=`` seam.
+
+Record: hand the SDK an ``httpx2`` client whose transport records every exchange as a span of
+your telemetry (request body, scrubbed headers, the response body or the streamed events)::
+
+    recorder = AnthropicRecorder(Telemetry.recording_to("tracekit.duckdb"))
+    client = anthropic.Anthropic(http_client=recorder.http_client())
+    with recorder.session("weather-app") as session:   # one trace for the whole run
+        run_my_app(client)
+    print(session.trace_id)
+
+Replay: answer the same requests from the recording, network never touched::
+
+    replayer = AnthropicReplayer.from_store("tracekit.duckdb", session.trace_id)
+    client = anthropic.Anthropic(api_key="sk-test", http_client=replayer.http_client())
+    run_my_app(client)           # same responses, same streamed events in the same order
+    replayer.assert_all_played()
+
+A request is answered by a recorded exchange with the same method, path and canonical request
+body (sorted keys, secrets scrubbed, :data:`DEFAULT_IGNORED_FIELDS` removed); each recording
+answers once, identical requests in recorded order. A request nothing answers raises
+:class:`UnmatchedAnthropicRequest` (an :class:`~tracekit.exceptions.UnmatchedCallError`) with the
+nearest recorded request and a per-field diff. It is also an ``anthropic.AnthropicError``, which
+the SDK neither wraps in ``APIConnectionError`` nor retries: the app sees it as it is.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import anthropic
+import httpx2
+from opentelemetry.trace import TracerProvider
+
+from replay.http_exchange import (
+    DEFAULT_IGNORED_FIELDS,
+    WIRE_HEADERS,
+    HttpExchange,
+    diff_size,
+    encode_sse,
+    exchanges_from_spans,
+    field_diff,
+    match_key,
+    match_value,
+    stored_request_body,
+    url_target,
+)
+from replay.http_recording import AsyncRecordingTransport, RecordingTransport
+from tracekit import semconv as sc
+from tracekit.exceptions import RecordingError, ReplayError, UnmatchedCallError
+from tracekit.otlp.model import OtlpSpan
+from tracekit.telemetry import Telemetry, default_telemetry, tracer_for
+
+__all__ = [
+    "DEFAULT_IGNORED_FIELDS",
+    "AnthropicRecorder",
+    "AnthropicReplayer",
+    "RecordingSession",
+    "UnmatchedAnthropicRequest",
+]
+
+
+class UnmatchedAnthropicRequest(UnmatchedCallError, anthropic.AnthropicError):
+    """Raised by the replay transport when the app sends a request the recording holds no
+    answer for. Being an ``AnthropicError`` too, it reaches the app unwrapped and unretried."""
+
+
+# --- recording --------------------------------------------------------------------------------
+
+
+@dataclass
+class RecordingSession:
+    """A recording in progress under one root span; ``trace_id`` names the trace to replay."""
+
+    name: str
+    trace_id: str
+
+
+class AnthropicRecorder:
+    """Records the Anthropic SDK's HTTP exchanges as spans of ``telemetry``.
+
+    ``telemetry`` is a :class:`~tracekit.telemetry.Telemetry` (the default one when None) or a
+    bare OpenTelemetry ``TracerProvider``. Give the SDK :meth:`http_client` (sync) or
+    :meth:`async_http_client`; ``transport=`` replaces the network transport underneath (tests
+    pass an ``httpx2.MockTransport``).
+    """
+
+    def __init__(self, telemetry: Telemetry | TracerProvider | None = None) -> None:
+        self.telemetry = telemetry if telemetry is not None else default_telemetry()
+
+    @property
+    def tracer_provider(self) -> TracerProvider:
+        """The provider the exchange spans are recorded with."""
+        if isinstance(self.telemetry, Telemetry):
+            return self.telemetry.tracer_provider
+        return self.telemetry
+
+    def transport(self, inner: httpx2.BaseTransport | None = None) -> RecordingTransport:
+        """A sync recording transport over ``inner`` (the network when None)."""
+        return RecordingTransport(inner, tracer_provider=self.tracer_provider)
+
+    def async_transport(
+        self, inner: httpx2.AsyncBaseTransport | None = None
+    ) -> AsyncRecordingTransport:
+        """An async recording transport over ``inner`` (the network when None)."""
+        return AsyncRecordingTransport(inner, tracer_provider=self.tracer_provider)
+
+    def http_client(
+        self, transport: httpx2.BaseTransport | None = None, **kwargs: Any
+    ) -> httpx2.Client:
+        """An ``httpx2.Client`` with the SDK's defaults (timeouts, redirects) that records."""
+        return anthropic.DefaultHttpxClient(transport=self.transport(transport), **kwargs)
+
+    def async_http_client(
+        self, transport: httpx2.AsyncBaseTransport | None = None, **kwargs: Any
+    ) -> httpx2.AsyncClient:
+        """The async twin of :meth:`http_client`."""
+        return anthropic.DefaultAsyncHttpxClient(
+            transport=self.async_transport(transport), **kwargs
+        )
+
+    @contextmanager
+    def session(self, name: str = "anthropic-app") -> Iterator[RecordingSession]:
+        """Record the block under one root span named ``name``, so that all its calls form one
+        trace (without it, each SDK call starts a trace of its own)."""
+        tracer = tracer_for(self.tracer_provider, sc.TRACEKIT_HTTP_SCOPE)
+        with tracer.start_as_current_span(name) as span:
+            yield RecordingSession(name, format(span.get_span_context().trace_id, "032x"))
+        flush = getattr(self.tracer_provider, "force_flush", None)
+        if flush is not None:
+            flush()
+
+
+def record_anthropic(
+    telemetry: Telemetry | TracerProvider | None = None,
+    *,
+    transport: httpx2.BaseTransport | None = None,
+) -> httpx2.Client:
+    """Shortcut: an ``http_client`` for ``anthropic.Anthropic`` that records into ``telemetry``."""
+    return AnthropicRecorder(telemetry).http_client(transport)
+
+
+# --- replay -----------------------------------------------------------------------------------
+
+
+class _Chunks(httpx2.SyncByteStream, httpx2.AsyncByteStream):
+    """A response body served chunk by chunk (one server-sent event per chunk)."""
+
+    def __init__(self, chunks: Sequence[bytes]) -> None:
+        self._chunks = chunks
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._chunks
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self._chunks:
+            yield chunk
+
+
+@dataclass
+class _Slot:
+    exchange: HttpExchange
+    value: Any
+    played: bool = False
+
+
+@dataclass
+class _Index:
+    slots: list[_Slot] = field(default_factory=list)
+    by_key: dict[str, list[_Slot]] = field(default_factory=dict)
+
+
+class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
+    """Answers requests from an :class:`AnthropicReplayer`; never opens a connection."""
+
+    def __init__(self, replayer: AnthropicReplayer) -> None:
+        self._replayer = replayer
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        request.read()
+        return self._replayer.answer(request)
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        await request.aread()
+        return self._replayer.answer(request)
+
+
+class AnthropicReplayer:
+    """Answers the Anthropic SDK's requests from recorded exchanges.
+
+    Build it with :meth:`from_file`, :meth:`from_store` or :meth:`from_spans`; give the SDK
+    :meth:`http_client` or :meth:`async_http_client`. After the run, :meth:`unplayed` lists the
+    recordings nothing asked for, :attr:`unmatched` the requests nothing answered, and
+    :meth:`assert_all_played` fails when either is non-empty.
+    """
+
+    def __init__(
+        self,
+        exchanges: Iterable[HttpExchange],
+        *,
+        ignore_fields: Sequence[str] = DEFAULT_IGNORED_FIELDS,
+    ) -> None:
+        self._ignore = tuple(ignore_fields)
+        self._index = _Index()
+        for exchange in exchanges:
+            slot = _Slot(exchange, match_value(exchange.request_body, self._ignore))
+            self._index.slots.append(slot)
+            key = match_key(exchange.target, slot.value)
+            self._index.by_key.setdefault(key, []).append(slot)
+        self._lock = threading.Lock()
+        #: The requests nothing answered, in the order they were sent.
+        self.unmatched: list[UnmatchedCallError] = []
+
+    @classmethod
+    def from_spans(cls, spans: Iterable[OtlpSpan], **options: Any) -> AnthropicReplayer:
+        """From the spans of a recording; RecordingError when none is an HTTP exchange."""
+        exchanges = exchanges_from_spans(spans)
+        if not exchanges:
+            raise RecordingError("the recording holds no recorded HTTP exchanges")
+        return cls(exchanges, **options)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str], **options: Any) -> AnthropicReplayer:
+        """From a trace file (``tracekit export --trace ID --out FILE``)."""
+        from tracekit.otlp.files import read_trace_file
+
+        return cls.from_spans(read_trace_file(path), **options)
+
+    @classmethod
+    def from_store(
+        cls, store: str | os.PathLike[str] | None, trace_id: str, **options: Any
+    ) -> AnthropicReplayer:
+        """From the trace ``trace_id`` (or an unambiguous prefix) of a tracekit store."""
+        return cls.from_spans(_store_spans(store, trace_id), **options)
+
+    # --- clients --------------------------------------------------------------------------
+
+    def transport(self) -> ReplayTransport:
+        """A transport (sync and async) that answers from the recording."""
+        return ReplayTransport(self)
+
+    def http_client(self, **kwargs: Any) -> httpx2.Client:
+        """An ``httpx2.Client`` for ``anthropic.Anthropic(http_client=...)``."""
+        return anthropic.DefaultHttpxClient(transport=self.transport(), **kwargs)
+
+    def async_http_client(self, **kwargs: Any) -> httpx2.AsyncClient:
+        """An ``httpx2.AsyncClient`` for ``anthropic.AsyncAnthropic(http_client=...)``."""
+        return anthropic.DefaultAsyncHttpxClient(transport=self.transport(), **kwargs)
+
+    # --- answering ------------------------------------------------------------------------
+
+    def answer(self, request: httpx2.Request) -> httpx2.Response:
+        """The recorded response to ``request``; UnmatchedAnthropicRequest when there is none."""
+        target = f"{request.method} {url_target(str(request.url))}"
+        value = match_value(stored_request_body(request.content), self._ignore)
+        with self._lock:
+            candidates = self._index.by_key.get(match_key(target, value), [])
+            slot = next((s for s in candidates if not s.played), None)
+            if slot is None:
+                error = UnmatchedAnthropicRequest(
+                    self._unmatched_message(target, value, candidates), key=target
+                )
+                self.unmatched.append(error)
+                raise error
+            slot.played = True
+        return _response(slot.exchange, request)
+
+    def _unmatched_message(self, target: str, value: Any, same: list[_Slot]) -> str:
+        slots = self._index.slots
+        unplayed = sum(1 for s in slots if not s.played)
+        head = (
+            f"replay: no recorded answer for {target} ({len(slots)} recorded, {unplayed} unplayed)"
+        )
+        if same:
+            return (
+                f"{head}: the recording answers this exact request {len(same)} time(s) "
+                "and every answer was already played (the app sent it once more)"
+            )
+        peers = [s for s in slots if s.exchange.target == target]
+        if not peers:
+            return f"{head}: nothing was recorded for {target}"
+        # Nearest: fewest differing fields, unplayed first, then recorded order.
+        nearest = min(peers, key=lambda s: (diff_size(s.value, value), s.played))
+        number = slots.index(nearest) + 1
+        state = "already played" if nearest.played else "unplayed"
+        lines = field_diff(nearest.value, value)
+        diff = "\n".join(f"  {line}" for line in lines)
+        return (
+            f"{head}\nnearest recorded request: #{number} {nearest.exchange.describe()} "
+            f"[{state}], {len(lines)} field(s) differ:\n{diff}"
+        )
+
+    # --- after the run --------------------------------------------------------------------
+
+    def unplayed(self) -> list[HttpExchange]:
+        """The recorded exchanges no request has consumed, in recorded order."""
+        with self._lock:
+            return [s.exchange for s in self._index.slots if not s.played]
+
+    def played_count(self) -> int:
+        """How many recorded exchanges were consumed."""
+        with self._lock:
+            return sum(1 for s in self._index.slots if s.played)
+
+    def assert_all_played(self) -> None:
+        """Raise ReplayError naming the unmatched requests and the recordings left unplayed."""
+        problems = [f"unmatched request: {str(e).splitlines()[0]}" for e in self.unmatched]
+        problems += [f"unplayed recording: {e.describe()}" for e in self.unplayed()]
+        if problems:
+            raise ReplayError(
+                f"replay incomplete ({len(problems)} problem(s)):\n"
+                + "\n".join(f"  {p}" for p in problems)
+            )
+
+
+def _store_spans(store: str | os.PathLike[str] | None, trace_id: str) -> list[OtlpSpan]:
+    from tracekit.store import TraceStore
+
+    return TraceStore(store).trace_spans(trace_id)
+
+
+def _response(exchange: HttpExchange, request: httpx2.Request) -> httpx2.Response:
+    if exchange.status_code is None:
+        # Recorded as a connection failure: fail the same way (the SDK may retry it).
+        raise httpx2.ConnectError(f"replayed failure: {exchange.error}", request=request)
+    headers = {k: v for k, v in exchange.response_headers.items() if k not in WIRE_HEADERS}
+    if exchange.events is not None:
+        return httpx2.Response(
+            exchange.status_code,
+            headers=headers,
+            stream=_Chunks(encode_sse(exchange.events)),
+            request=request,
+        )
+    return httpx2.Response(
+        exchange.status_code,
+        headers=headers,
+        content=(exchange.body or "").encode("utf-8"),
+        request=request,
+    )
