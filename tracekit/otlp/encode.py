@@ -125,7 +125,7 @@ def _fill_span(out: Span, span: OtlpSpan, with_content: bool) -> None:
 
 def attributes_to_proto(attributes: Mapping[str, Any]) -> list[KeyValue]:
     """A dict of plain values as OTLP key-values."""
-    return [KeyValue(key=str(key), value=value_to_proto(value)) for key, value in attributes.items()]
+    return [KeyValue(key=str(k), value=value_to_proto(v)) for k, v in attributes.items()]
 
 
 def value_to_proto(value: Any) -> AnyValue:

@@ -40,7 +40,7 @@ def iter_trace_file(path: str | os.PathLike[str]) -> Iterator[tuple[int, list[Ot
     with handle:
         line_number = 0
         try:
-            for line_number, raw in enumerate(handle, start=1):  # noqa: B007
+            for line_number, raw in enumerate(handle, start=1):
                 if not raw.strip():
                     continue
                 try:
@@ -48,7 +48,9 @@ def iter_trace_file(path: str | os.PathLike[str]) -> Iterator[tuple[int, list[Ot
                     spans = list(spans_from_resource_spans(data.resource_spans))
                 except OtlpFormatError as error:
                     truncated = "" if raw.endswith(b"\n") else " (the file looks truncated)"
-                    raise TraceFileError(f"{file}, line {line_number}: {error}{truncated}") from None
+                    raise TraceFileError(
+                        f"{file}, line {line_number}: {error}{truncated}"
+                    ) from None
                 yield line_number, spans
         except OSError as error:
             raise TraceFileError(

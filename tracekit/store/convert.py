@@ -208,7 +208,7 @@ class SegmentBuilder:
 
     @staticmethod
     def _resource_uncached(attributes: Mapping[str, Any]) -> tuple[str, str | None]:
-        clean = _scrub_nested(attributes)
+        clean = scrub_nested_attributes(attributes)
         return _dumps(clean), _text(clean.get(sc.SERVICE_NAME))
 
     def _add(
@@ -233,7 +233,7 @@ class SegmentBuilder:
     ) -> None:
         # SDK attributes are flat (str, bool, int, float and sequences of them); OTLP's may
         # nest key-value lists and arrays, which need a deeper scrub.
-        scrub = _scrub_nested if nested else scrub_attributes
+        scrub = scrub_nested_attributes if nested else scrub_attributes
         clean = scrub(attributes)
         content = {key: clean.pop(key) for key in sc.CONTENT_ATTRIBUTES.intersection(clean)}
         get = clean.get
@@ -329,7 +329,7 @@ class SegmentBuilder:
 _OWN_MARKERS_ONLY = frozenset({sc.OPENINFERENCE_SPAN_KIND})
 
 
-def _scrub_nested(attributes: Mapping[str, Any]) -> dict[str, Any]:
+def scrub_nested_attributes(attributes: Mapping[str, Any]) -> dict[str, Any]:
     """:func:`scrub_attributes`, reaching into key-value lists and nested arrays too."""
     clean = scrub_attributes(attributes)
     for key, value in clean.items():

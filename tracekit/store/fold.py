@@ -1,12 +1,13 @@
 """Folding: moving spool segments into the database tables, crash-safely and exactly once.
 
 Under the exclusive store lock, a fold opens the database read-write and, for each chunk of
-segments, in ONE transaction: inserts their spans and content, records their names in
-``folded_segments``, merges them into the ``traces`` summaries, and commits. Only then are
-the segment files unlinked. A crash before the commit leaves the segments to be folded again;
-a crash after it leaves files whose names are already recorded, which the next fold skips and
-removes. A segment that cannot be read is moved aside to ``<spool>/rejected/`` and logged, so it
-can never block the folds after it.
+segments, in ONE transaction: inserts their spans and content (leaving out spans the store
+already has, by trace and span id, so a trace imported or sent twice is stored once), records
+their names in ``folded_segments``, merges them into the ``traces`` summaries, and commits.
+Only then are the segment files unlinked. A crash before the commit leaves the segments to be
+folded again; a crash after it leaves files whose names are already recorded, which the next
+fold skips and removes. A segment that cannot be read is moved aside to ``<spool>/rejected/``
+and logged, so it can never block the folds after it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tracekit.exceptions import StoreLockedError
 from tracekit.store.db import connect
@@ -38,6 +40,7 @@ REJECTED_DIR = "rejected"
 #: ``folded_segments`` rows older than this are dropped (unless their file still exists).
 FOLDED_RECORD_TTL_NS = 24 * 3600 * 10**9
 _ARROW_SOURCE = "_segment_batch"
+_DEDUPLICATED = "_fold_new_spans"
 
 
 @dataclass(frozen=True)
@@ -130,15 +133,16 @@ def _fold_chunk(con: Any, paths: StorePaths, chunk: Sequence[Path]) -> tuple[int
     # Each segment is read once (memory-mapped) and the one Arrow table feeds every statement.
     batch = pa.concat_tables([read_segment(segment) for segment in todo])
     con.register(_ARROW_SOURCE, batch)
+    source = _without_known_spans(con, batch)
     columns = ", ".join(SPAN_COLUMN_NAMES)
-    inserted = con.execute(
-        f"INSERT INTO spans BY NAME SELECT {columns} FROM {_ARROW_SOURCE}"
-    ).fetchone()
+    inserted = con.execute(f"INSERT INTO spans BY NAME SELECT {columns} FROM {source}").fetchone()
     con.execute(
-        f"INSERT INTO span_content SELECT trace_id, span_id, content FROM {_ARROW_SOURCE} "
+        f"INSERT INTO span_content SELECT trace_id, span_id, content FROM {source} "
         "WHERE content IS NOT NULL"
     )
-    merge_into_traces(con, _ARROW_SOURCE)
+    merge_into_traces(con, source)
+    if source != _ARROW_SOURCE:
+        con.execute(f"DROP TABLE {source}")
     now = time.time_ns()
     con.execute(
         "INSERT INTO folded_segments SELECT unnest(?::VARCHAR[]), ?",
@@ -154,9 +158,56 @@ def _fold_chunk(con: Any, paths: StorePaths, chunk: Sequence[Path]) -> tuple[int
     return len(todo), int(inserted[0]) if inserted else 0
 
 
+# Spans of the batch that the store (or the batch itself) already holds: the same (trace id,
+# span id). A span sent twice has the same start time, so stored spans are only looked for
+# within the batch's start range, which lets DuckDB skip the row groups of older spans.
+_DUPLICATES_SQL = f"""
+SELECT
+    EXISTS (SELECT 1 FROM {_ARROW_SOURCE} GROUP BY trace_id, span_id HAVING count(*) > 1)
+    OR EXISTS (
+        SELECT 1 FROM {_ARROW_SOURCE} AS b
+        WHERE EXISTS (
+            SELECT 1 FROM spans AS s
+            WHERE s.start_ns BETWEEN $min_start AND $max_start
+              AND s.trace_id = b.trace_id AND s.span_id = b.span_id
+        )
+    )
+"""
+_DEDUPLICATED_SQL = f"""
+CREATE OR REPLACE TEMP TABLE {_DEDUPLICATED} AS
+SELECT * FROM {_ARROW_SOURCE} AS b
+WHERE NOT EXISTS (
+    SELECT 1 FROM spans AS s
+    WHERE s.start_ns BETWEEN $min_start AND $max_start
+      AND s.trace_id = b.trace_id AND s.span_id = b.span_id
+)
+QUALIFY row_number() OVER (PARTITION BY trace_id, span_id ORDER BY end_ns DESC) = 1
+"""
+
+
+def _without_known_spans(con: Any, batch: pa.Table) -> str:
+    """The name of a relation holding the batch's spans the store does not have yet: the
+    batch itself in the usual case (one cheap check), else a deduplicated temp copy. Importing
+    the same trace file twice, or a client re-sending a request, adds nothing."""
+    if batch.num_rows == 0:
+        return _ARROW_SOURCE
+    starts = batch.column("start_ns")
+    bounds = {
+        "min_start": pc.min(starts).as_py(),
+        "max_start": pc.max(starts).as_py(),
+    }
+    row = con.execute(_DUPLICATES_SQL, bounds).fetchone()
+    if not row or not row[0]:
+        return _ARROW_SOURCE
+    con.execute(_DEDUPLICATED_SQL, bounds)
+    return _DEDUPLICATED
+
+
 def _rollback(con: Any) -> None:
     with contextlib.suppress(duckdb.Error):
         con.execute("ROLLBACK")
+    with contextlib.suppress(duckdb.Error):
+        con.execute(f"DROP TABLE IF EXISTS {_DEDUPLICATED}")
     with contextlib.suppress(duckdb.Error):
         con.unregister(_ARROW_SOURCE)
 
