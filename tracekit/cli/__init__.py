@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from tracekit.cli import file_commands, query_commands, run_commands
+from tracekit.cli import file_commands, query_commands, run_commands, serve_command
 from tracekit.exceptions import StoreNotFoundError, TracekitError, TraceNotFoundError
 
 EXIT_USAGE = 2
@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     query_commands.register(sub)
     run_commands.register(sub)
+    serve_command.register(sub)
     file_commands.register(sub)
     return parser
 

@@ -29,8 +29,7 @@ def scrub_span(span: OtlpSpan) -> OtlpSpan:
         attributes=scrub_nested_attributes(span.attributes),
         resource=_scrubbed_resource(span.resource),
         events=tuple(
-            OtlpEvent(e.name, e.time_ns, scrub_nested_attributes(e.attributes))
-            for e in span.events
+            OtlpEvent(e.name, e.time_ns, scrub_nested_attributes(e.attributes)) for e in span.events
         ),
         links=tuple(
             OtlpLink(link.trace_id, link.span_id, scrub_nested_attributes(link.attributes))

@@ -1,0 +1,110 @@
+"""``tracekit serve``: receive OTLP/HTTP traces from any OpenTelemetry app into the store."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from types import FrameType
+from typing import Any
+
+from tracekit.cli.arguments import positive_int
+from tracekit.exceptions import ConfigError
+
+
+def _port(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0–65535, not {number}")
+    return number
+
+
+def register(subparsers: Any) -> None:
+    """Add ``serve``."""
+    from tracekit.ingest.payload import DEFAULT_MAX_BODY_BYTES
+    from tracekit.ingest.receiver import DEFAULT_HOST, DEFAULT_PORT
+
+    serve = subparsers.add_parser(
+        "serve",
+        help="receive OTLP/HTTP traces into the store",
+        description="Run an OTLP/HTTP receiver: point any OpenTelemetry exporter at "
+        "http://HOST:PORT (POST /v1/traces, protobuf or JSON, gzip or not) and its spans land "
+        "in the store, browsable like tracekit's own. Stops cleanly on Ctrl-C or SIGTERM.",
+    )
+    serve.add_argument("--store", help="store file (default: $TRACEKIT_STORE or ./tracekit.duckdb)")
+    serve.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help=f"address to bind (default {DEFAULT_HOST}; 0.0.0.0 exposes it to the network)",
+    )
+    serve.add_argument(
+        "--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any)"
+    )
+    serve.add_argument(
+        "--forward",
+        metavar="URL",
+        help="also send what is received to this OTLP/HTTP endpoint (e.g. a Collector at "
+        "http://localhost:4318); never slows or fails ingest",
+    )
+    serve.add_argument(
+        "--max-body-bytes",
+        type=positive_int,
+        default=DEFAULT_MAX_BODY_BYTES,
+        help=f"request size limit, compressed or inflated (default {DEFAULT_MAX_BODY_BYTES})",
+    )
+    serve.set_defaults(handler=run_serve)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Serve until SIGINT or SIGTERM, then fold every accepted span and exit 0."""
+    from tracekit.ingest.forward import traces_url
+    from tracekit.ingest.receiver import OtlpReceiver
+    from tracekit.store import resolve_store_path
+
+    if args.forward:
+        traces_url(args.forward)  # a bad URL is a usage error before anything starts
+    store = resolve_store_path(args.store)
+    if not store.parent.is_dir():
+        raise ConfigError(f"cannot record into {store}: {store.parent} is not an existing folder")
+    try:
+        receiver = OtlpReceiver(
+            store,
+            host=args.host,
+            port=args.port,
+            max_body_bytes=args.max_body_bytes,
+            forward_url=args.forward,
+        )
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ConfigError(f"cannot listen on {args.host}:{args.port}: {reason}") from None
+
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        receiver.start()
+        forward = f", forwarding to {receiver.forwarder.url}" if receiver.forwarder else ""
+        sys.stdout.write(
+            f"tracekit serve: listening on {receiver.url} (OTLP/HTTP), "
+            f"storing into {store}{forward}\n"
+        )
+        sys.stdout.flush()
+        while not stop.wait(0.5):
+            pass
+    finally:
+        receiver.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    sys.stderr.write(
+        f"tracekit serve: stopped; {receiver.accepted_spans} spans accepted"
+        + (f", {receiver.rejected_spans} rejected" if receiver.rejected_spans else "")
+        + "\n"
+    )
+    return 0

@@ -1,0 +1,183 @@
+"""Live OTLP export while recording, configured by the standard OpenTelemetry variables.
+
+When ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``) is set,
+:func:`live_export_processor` returns a batch processor with the official OTLP exporter (HTTP
+by default, gRPC when ``OTEL_EXPORTER_OTLP[_TRACES]_PROTOCOL=grpc``); the exporter reads the
+rest of its settings (headers, timeout, compression, certificates) from the same variables.
+
+Content attributes (messages, tool arguments and results) stay local unless
+``TRACEKIT_OTLP_WITH_CONTENT=1``. An endpoint that is down costs the program nothing: after a
+failed export the next batches are dropped at once for a while instead of waiting on retries,
+and shutdown waits a bounded time for the last batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Mapping, Sequence
+
+from opentelemetry.sdk.environment_variables import (
+    OTEL_EXPORTER_OTLP_ENDPOINT,
+    OTEL_EXPORTER_OTLP_PROTOCOL,
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL,
+)
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+
+from tracekit.semconv import is_content_attribute
+
+logger = logging.getLogger("tracekit")
+
+#: ``1`` (or ``true``) sends content attributes to the OTLP endpoint too.
+WITH_CONTENT_ENV = "TRACEKIT_OTLP_WITH_CONTENT"
+#: After a failed export, batches are dropped without trying for this long.
+RETRY_AFTER_FAILURE_S = 30.0
+#: The most ``shutdown`` waits for the last batch to reach the endpoint.
+SHUTDOWN_WAIT_S = 5.0
+_TRUE = frozenset({"1", "true", "yes", "on"})
+
+
+def without_content(span: ReadableSpan) -> ReadableSpan:
+    """``span`` without content attributes (on the span and its events)."""
+    attributes = span.attributes or {}
+    if not any(is_content_attribute(key) for key in attributes) and not any(
+        is_content_attribute(key) for event in span.events for key in (event.attributes or {})
+    ):
+        return span
+    from opentelemetry.sdk.trace import Event
+
+    return ReadableSpan(
+        name=span.name,
+        context=span.context,
+        parent=span.parent,
+        resource=span.resource,
+        attributes={k: v for k, v in attributes.items() if not is_content_attribute(k)},
+        events=[
+            Event(
+                event.name,
+                {k: v for k, v in (event.attributes or {}).items() if not is_content_attribute(k)},
+                event.timestamp,
+            )
+            for event in span.events
+        ],
+        links=span.links,
+        kind=span.kind,
+        status=span.status,
+        start_time=span.start_time,
+        end_time=span.end_time,
+        instrumentation_scope=span.instrumentation_scope,
+    )
+
+
+class ContentFilteringExporter(SpanExporter):
+    """Wraps an exporter: strips content unless ``with_content``, and stops trying for
+    ``retry_after_s`` seconds after a failure so a dead endpoint costs nothing.
+
+    >>> from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    >>> exporter = ContentFilteringExporter(InMemorySpanExporter(), with_content=False)
+    """
+
+    def __init__(
+        self,
+        inner: SpanExporter,
+        *,
+        with_content: bool = False,
+        retry_after_s: float = RETRY_AFTER_FAILURE_S,
+    ) -> None:
+        self.inner = inner
+        self.with_content = with_content
+        self._retry_after_s = retry_after_s
+        self._down_until = 0.0
+        self.dropped = 0
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        """Send one batch (or drop it while the endpoint is known to be down)."""
+        if time.monotonic() < self._down_until:
+            self.dropped += len(spans)
+            return SpanExportResult.FAILURE
+        batch = list(spans) if self.with_content else [without_content(span) for span in spans]
+        try:
+            result = self.inner.export(batch)
+        except Exception:
+            logger.exception("tracekit: live OTLP export failed")
+            result = SpanExportResult.FAILURE
+        if result is not SpanExportResult.SUCCESS:
+            if self._down_until == 0.0:
+                logger.warning(
+                    "tracekit: the OTLP endpoint did not take %d spans; spans are dropped for "
+                    "%.0f s before trying again (the local store has them all)",
+                    len(batch),
+                    self._retry_after_s,
+                )
+            self._down_until = time.monotonic() + self._retry_after_s
+            self.dropped += len(batch)
+        else:
+            self._down_until = 0.0
+        return result
+
+    def shutdown(self) -> None:
+        """Shut the wrapped exporter down."""
+        self.inner.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        """Flush the wrapped exporter."""
+        return self.inner.force_flush(timeout_millis)
+
+
+class LiveExportProcessor(BatchSpanProcessor):
+    """A batch processor whose ``shutdown`` gives up after ``shutdown_wait_s``: a program
+    must be able to exit while its OTLP endpoint does not answer."""
+
+    def __init__(self, exporter: SpanExporter, *, shutdown_wait_s: float = SHUTDOWN_WAIT_S):
+        super().__init__(exporter)
+        self._shutdown_wait_s = shutdown_wait_s
+
+    def shutdown(self) -> None:
+        """Export what is queued, waiting at most ``shutdown_wait_s``."""
+        worker = threading.Thread(
+            target=super().shutdown, name="tracekit-otlp-shutdown", daemon=True
+        )
+        worker.start()
+        worker.join(self._shutdown_wait_s)
+        if worker.is_alive():
+            logger.warning("tracekit: the OTLP endpoint did not take the last spans in time")
+
+
+def otlp_protocol(env: Mapping[str, str]) -> str:
+    """The OTLP protocol the environment asks for (``http/protobuf`` unless ``grpc``)."""
+    return (
+        env.get(OTEL_EXPORTER_OTLP_TRACES_PROTOCOL)
+        or env.get(OTEL_EXPORTER_OTLP_PROTOCOL)
+        or "http/protobuf"
+    ).strip()
+
+
+def live_export_processor(env: Mapping[str, str] | None = None) -> LiveExportProcessor | None:
+    """A processor exporting to the endpoint the OTel variables name, or None if none is set.
+
+    Never raises: a setting the exporter rejects is logged and live export stays off.
+    """
+    env = os.environ if env is None else env
+    if not (env.get(OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) or env.get(OTEL_EXPORTER_OTLP_ENDPOINT)):
+        return None
+    with_content = env.get(WITH_CONTENT_ENV, "").strip().lower() in _TRUE
+    try:
+        exporter: SpanExporter
+        if otlp_protocol(env) == "grpc":
+            from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (
+                OTLPSpanExporter as GrpcSpanExporter,
+            )
+
+            exporter = GrpcSpanExporter()
+        else:
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+            exporter = OTLPSpanExporter()
+        return LiveExportProcessor(ContentFilteringExporter(exporter, with_content=with_content))
+    except Exception:
+        logger.exception("tracekit: live OTLP export is off (bad OTEL_EXPORTER_OTLP_* setting)")
+        return None

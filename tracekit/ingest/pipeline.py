@@ -1,0 +1,150 @@
+"""From decoded OTLP requests to the store, through the same spool and fold as recording.
+
+Each request's spans become one segment, written (fsynced and renamed into the spool) before
+the client gets its 200: an accepted span is on disk even if the receiver is killed a moment
+later. Folding into DuckDB happens on a separate thread, in batches of whatever segments piled
+up meanwhile, so a request never waits for the database or another process's lock.
+
+Spans that do not convert (a malformed id, an unknown kind) are rejected one by one: the client
+learns how many, and why, through ``partial_success``; the rest of the request is kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans
+
+from tracekit.exceptions import StoreLockedError, TracekitError
+from tracekit.store.convert import SegmentBuilder
+from tracekit.store.fold import FoldResult, fold_pending
+from tracekit.store.paths import StorePaths
+from tracekit.store.spool import write_segment
+
+logger = logging.getLogger("tracekit")
+
+#: How long the fold thread lets segments pile up before folding them in one transaction.
+DEFAULT_FOLD_INTERVAL_S = 0.5
+#: How long a fold waits for a foreign program (not tracekit) holding the database file.
+_DB_WAIT_S = 2.0
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What became of one request's spans."""
+
+    accepted: int
+    rejected: int
+    error_message: str = ""
+
+
+def _convert(resource_spans: Iterable[ResourceSpans], builder: SegmentBuilder) -> None:
+    from tracekit.otlp.decode import spans_from_resource_spans
+
+    builder.add_otlp_spans(spans_from_resource_spans(resource_spans))
+
+
+def _convert_one_by_one(
+    resource_spans: Sequence[ResourceSpans], builder: SegmentBuilder
+) -> tuple[int, str]:
+    """Convert span by span, dropping those that fail; (rejected, first reason)."""
+    rejected, first = 0, ""
+    for rs in resource_spans:
+        for ss in rs.scope_spans:
+            for span in ss.spans:
+                single = ResourceSpans(resource=rs.resource, schema_url=rs.schema_url)
+                scope = single.scope_spans.add(scope=ss.scope, schema_url=ss.schema_url)
+                scope.spans.append(span)
+                try:
+                    # SegmentBuilder adds a span all or nothing: a failure adds nothing.
+                    _convert([single], builder)
+                except (TracekitError, ValueError, TypeError) as error:
+                    rejected += 1
+                    first = first or str(error)
+    return rejected, first
+
+
+class SpoolIngest:
+    """Writes decoded OTLP spans into a store's spool and folds them off the request path.
+
+    >>> ingest = SpoolIngest("runs.duckdb")  # doctest: +SKIP
+    >>> ingest.ingest(request.resource_spans)  # doctest: +SKIP
+    IngestResult(accepted=512, rejected=0, error_message='')
+    >>> ingest.close()  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        store_path: str | Path | None = None,
+        *,
+        fold_interval_s: float = DEFAULT_FOLD_INTERVAL_S,
+    ) -> None:
+        self.paths = StorePaths.for_store(store_path)
+        self._fold_interval_s = max(0.0, fold_interval_s)
+        self._dirty = threading.Event()
+        self._stopping = threading.Event()
+        self._fold_lock = threading.Lock()
+        self._wrote = False
+        self._thread = threading.Thread(target=self._fold_loop, name="tracekit-fold", daemon=True)
+        self._thread.start()
+
+    def ingest(self, resource_spans: Sequence[ResourceSpans]) -> IngestResult:
+        """Convert and write one request's spans as a segment; raises OSError when the
+        segment cannot be written (the client should retry)."""
+        builder = SegmentBuilder()
+        rejected, problem = 0, ""
+        try:
+            _convert(resource_spans, builder)
+        except (TracekitError, ValueError, TypeError):
+            # Some span does not convert (a malformed id, say): find which, keep the others.
+            builder = SegmentBuilder()
+            rejected, problem = _convert_one_by_one(resource_spans, builder)
+        if len(builder):
+            write_segment(self.paths, builder.to_table())
+            self._wrote = True
+            self._dirty.set()
+        return IngestResult(accepted=len(builder), rejected=rejected, error_message=problem)
+
+    def fold_now(self, *, wait_s: float | None = None) -> FoldResult | None:
+        """Fold what is in the spool now; None when another process holds the store."""
+        with self._fold_lock:
+            try:
+                return fold_pending(self.paths, wait_s=wait_s, db_wait_s=_DB_WAIT_S)
+            except StoreLockedError:
+                return None
+
+    def close(self, *, fold_wait_s: float = 10.0) -> FoldResult | None:
+        """Stop the fold thread and fold every written segment (waiting up to
+        ``fold_wait_s`` for another process's lock; unfolded segments stay in the spool,
+        where every reader still sees them)."""
+        self._stopping.set()
+        self._dirty.set()
+        self._thread.join()
+        if not self._wrote:
+            return None  # nothing received: leave no trace of a store behind
+        try:
+            return self.fold_now(wait_s=fold_wait_s)
+        except Exception:
+            logger.exception("tracekit: the final fold into %s failed", self.paths.db)
+            return None
+
+    def _fold_loop(self) -> None:
+        while not self._stopping.is_set():
+            self._dirty.wait()
+            if self._stopping.is_set():
+                return
+            # Let the segments of concurrent requests pile up: one transaction folds them all.
+            self._stopping.wait(self._fold_interval_s)
+            self._dirty.clear()
+            try:
+                result = self.fold_now()
+            except Exception:
+                logger.exception("tracekit: folding into %s failed", self.paths.db)
+                result = None
+            if result is None and not self._stopping.is_set():
+                self._dirty.set()  # busy store: try again after the next interval
+                self._stopping.wait(self._fold_interval_s)
