@@ -8,6 +8,7 @@ rendered literally (``rich.text.Text``, never markup).
 
 from __future__ import annotations
 
+import difflib
 import io
 import json
 import re
@@ -268,8 +269,25 @@ def _render_changes(changes: list[FieldChange]) -> list[RenderableType]:
     lines: list[RenderableType] = []
     for change in changes[:20]:
         lines.append(Text(f"  {change.field}:", style="bold"))
-        lines.append(Text(f"    - recorded: {_short(change.recorded)}", style="red"))
-        lines.append(Text(f"    + replayed: {_short(change.replayed)}", style="green"))
+        old, new = change.recorded, change.replayed
+        if isinstance(old, str) and isinstance(new, str) and ("\n" in old + new or len(old) > 80):
+            lines.extend(_text_diff(old, new))
+            continue
+        lines.append(Text(f"    - recorded: {_short(old)}", style="red"))
+        lines.append(Text(f"    + replayed: {_short(new)}", style="green"))
     if len(changes) > 20:
         lines.append(Text(f"  … and {len(changes) - 20} more fields"))
+    return lines
+
+
+def _text_diff(old: str, new: str) -> list[RenderableType]:
+    """Line diff of two long texts (a prompt, a message): only the changed lines."""
+    lines: list[RenderableType] = []
+    for line in difflib.unified_diff(
+        old.splitlines(), new.splitlines(), "recorded", "replayed", n=1, lineterm=""
+    ):
+        if line.startswith(("---", "+++")):
+            continue
+        style = {"-": "red", "+": "green", "@": "cyan"}.get(line[:1], "")
+        lines.append(Text(f"    {literal(line)}", style=style))
     return lines

@@ -347,8 +347,9 @@ def align(recorded: Sequence[Step], replayed: Sequence[Step]) -> list[AlignedSte
                 diffs = diff_requests(a, b)
                 aligned.append(AlignedStep("changed" if diffs else "same", a, b, diffs))
             continue
-        aligned.extend(AlignedStep("missing", a, None) for a in recorded[i1:i2])
+        # Where one run did something else, what it did comes first: that is the divergence.
         aligned.extend(AlignedStep("extra", None, b) for b in replayed[j1:j2])
+        aligned.extend(AlignedStep("missing", a, None) for a in recorded[i1:i2])
     left_only = Counter(
         (a.recorded.kind, a.recorded.key) for a in aligned if a.recorded and not a.replayed
     )

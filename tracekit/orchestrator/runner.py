@@ -242,7 +242,6 @@ def _execute_tool(
     tool = agent.tools.get(call.name)
     state.check_action(agent_span, ctx.invocation, f"tool:{call.name}", call.arguments)
     state.begin_step(agent_span)
-    recorded = state.tool_answers.answer(ctx.invocation, call) if state.tool_answers else None
     with state.tracer.start_as_current_span(
         sc.tool_span_name(call.name),
         kind=SpanKind.INTERNAL,
@@ -261,6 +260,10 @@ def _execute_tool(
         if tool is not None and tool.spec.description:
             span.set_attribute(sc.GEN_AI_TOOL_DESCRIPTION, tool.spec.description)
         try:
+            # Replay answers from the recording (inside the span: an unanswerable call is
+            # still a step of the replayed trajectory).
+            answers = state.tool_answers
+            recorded = answers.answer(ctx.invocation, call) if answers is not None else None
             if tool is None:
                 raise ToolError(call.name, f"agent {agent.name!r} has no such tool")
             if tool.requires_approval:
