@@ -60,7 +60,8 @@ def _researcher(ctx):
 
 
 SCRIPT = by_agent({{"researcher": _researcher}})
-workflow = Workflow("mutant", models=ModelRouter({{}}, default=ScriptedModel(seed=7, script=SCRIPT)))
+MODELS = ModelRouter({{}}, default=ScriptedModel(seed=7, script=SCRIPT))
+workflow = Workflow("mutant", models=MODELS)
 
 
 @workflow.entrypoint
