@@ -33,6 +33,8 @@ def test_demo_records_forty_varied_traces_and_says_what_to_run_next(tmp_path: Pa
     assert result.stderr == ""
     for workflow in ("doc-pipeline", "plan-critique-revise", "support-router", "guarded-research"):
         assert workflow in result.stdout
+    next_steps = result.stdout.split("Next, try:", 1)[1].split()
+    assert next_steps[:2] == [next_steps[0], "ui"] and next_steps[0].endswith("tracekit")
     assert "tracekit traces" in result.stdout and "tracekit show" in result.stdout
 
     with duckdb.connect(str(store), read_only=True) as db:

@@ -208,7 +208,9 @@ def _doc_pipeline(
         ],
         output=[_text("assistant", "Plan: one section on revenue.")],
     )
-    writer = run.agent("writer", root, 1210, 2390, error="ModelError: model failed" if fail else None)
+    writer = run.agent(
+        "writer", root, 1210, 2390, error="ModelError: model failed" if fail else None
+    )
     run.chat(
         "writer",
         writer,
@@ -282,12 +284,19 @@ def _guarded_research(builder: SegmentBuilder, n: int) -> None:
     )
 
 
-def build_fixture_store(path: Path) -> Path:
+def _hostile_names(builder: SegmentBuilder, n: int) -> None:
+    run = _Run(builder, n, "[bold red]evil[/]\x1b[2J")
+    root = run.workflow_span(100)
+    run.agent("[blink]agent[/]", root, 1, 99)
+
+
+def build_fixture_store(path: Path, *, hostile_names: bool = False) -> Path:
     """Write the six fixed runs into a new store at ``path`` and fold them; returns ``path``.
 
     Runs (oldest first): 0 doc-pipeline ok, 1 doc-pipeline error, 2 support-router ok,
     3 guarded-research stopped, 4 doc-pipeline ok whose answer is :data:`HOSTILE_TEXT`,
-    5 doc-pipeline ok searching a different query (diverges from run 0 at the tool call).
+    5 doc-pipeline ok searching a different query (diverges from run 0 at the tool call);
+    with ``hostile_names`` also 6, whose workflow and agent names hold markup and escapes.
     """
     builder = SegmentBuilder()
     _doc_pipeline(builder, 0)
@@ -296,6 +305,8 @@ def build_fixture_store(path: Path) -> Path:
     _guarded_research(builder, 3)
     _doc_pipeline(builder, 4, answer=HOSTILE_TEXT)
     _doc_pipeline(builder, 5, query="profit")
+    if hostile_names:
+        _hostile_names(builder, 6)
     paths = StorePaths.for_store(path)
     write_segment(paths, builder.to_table())
     assert fold_pending(paths, wait_s=10.0) is not None

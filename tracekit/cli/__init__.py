@@ -11,7 +11,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from tracekit.cli import file_commands, query_commands, run_commands, serve_command
+from tracekit.cli import (
+    file_commands,
+    query_commands,
+    run_commands,
+    serve_command,
+    ui_command,
+)
 from tracekit.exceptions import StoreNotFoundError, TracekitError, TraceNotFoundError
 
 EXIT_USAGE = 2
@@ -37,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     query_commands.register(sub)
     run_commands.register(sub)
     serve_command.register(sub)
+    ui_command.register(sub)
     file_commands.register(sub)
     return parser
 

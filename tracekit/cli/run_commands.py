@@ -109,7 +109,7 @@ def run_demo(args: argparse.Namespace) -> int:
     store_flag = f" --store {args.store}" if args.store else ""
     console.print(Text(f"Recorded {len(outcomes)} runs into {store}.\n"))
     console.print(Text("Next, try:"))
-    for command in ("traces", "show <trace-id>", "stats --by agent"):
+    for command in ("ui", "traces", "show <trace-id>", "stats --by agent"):
         console.print(Text(f"  {prefix} {command}{store_flag}"), soft_wrap=True)
     return 0
 

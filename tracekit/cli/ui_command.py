@@ -1,0 +1,43 @@
+"""``tracekit ui``: the terminal trace browser.
+
+Textual is imported only when the command runs, so the rest of the CLI (and the core) never
+loads it.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from tracekit.store import TraceStore
+
+
+def register(subparsers: Any) -> None:
+    """Add ``ui``."""
+    ui = subparsers.add_parser(
+        "ui",
+        help="browse recorded traces in the terminal",
+        description="Open the terminal trace browser: traces (sort, filter with /), one trace "
+        "as a span tree with a waterfall and the LLM conversation, stats with charts, and a "
+        "step-by-step diff of two marked traces. Press ? inside for the keys.",
+    )
+    ui.add_argument(
+        "--store", metavar="PATH", help="store file (default: $TRACEKIT_STORE or ./tracekit.duckdb)"
+    )
+    ui.add_argument(
+        "--live",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="show traces other processes record while the browser is open (default: on)",
+    )
+    ui.set_defaults(handler=run_ui)
+
+
+def run_ui(args: argparse.Namespace) -> int:
+    """Open the browser on the store (a missing or unreadable store fails before the UI)."""
+    store = TraceStore(args.store)
+    store.change_marker()  # raises StoreNotFoundError / StoreError with a one-line message
+    from tracekit.tui import TracekitApp
+
+    TracekitApp(store, live=args.live).run()
+    return 0

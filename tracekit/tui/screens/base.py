@@ -1,0 +1,50 @@
+"""What every tracekit screen shares: the store and the keys listed in the help screen."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from tracekit.store import TraceStore
+
+
+class StoreScreen(Screen[None]):
+    """A screen that reads the store the app was started on.
+
+    ``HELP_TEXT`` is a paragraph the help screen shows above the key list.
+    """
+
+    HELP_TEXT: ClassVar[str] = ""
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+
+    @property
+    def store(self) -> TraceStore:
+        """The app's store."""
+        store = getattr(self.app, "store", None)
+        assert isinstance(store, TraceStore)
+        return store
+
+    def action_cursor_down(self) -> None:
+        """Move the cursor of the focused widget down (``j``)."""
+        self._focused_action("cursor_down")
+
+    def action_cursor_up(self) -> None:
+        """Move the cursor of the focused widget up (``k``)."""
+        self._focused_action("cursor_up")
+
+    def _focused_action(self, name: str) -> None:
+        focused = self.focused
+        if focused is None:
+            return
+        action = getattr(focused, f"action_{name}", None)
+        if action is None and name in ("cursor_down", "cursor_up"):
+            action = getattr(
+                focused, "action_scroll_down" if name == "cursor_down" else "action_scroll_up", None
+            )
+        if action is not None:
+            action()

@@ -1,0 +1,356 @@
+"""The traces screen: every recorded run in a table, read a page at a time.
+
+Rows come from :meth:`TraceStore.page_traces` one page at a time; the next page is read when
+the cursor nears the last loaded row. In live mode the screen polls the store's change marker
+in a worker thread and reloads what it shows when another process has recorded something.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from tracekit.exceptions import TracekitError
+from tracekit.store.models import TracePage, TraceSummary
+from tracekit.tui.safe import format_cost, format_duration, format_time, format_tokens, literal
+from tracekit.tui.screens.base import StoreScreen
+
+#: Rows read per page.
+PAGE_SIZE = 100
+#: (column key, header, sort key of :data:`BROWSE_SORT_COLUMNS`, right-aligned).
+COLUMNS: tuple[tuple[str, str, str | None, bool], ...] = (
+    ("mark", " ", None, False),
+    ("time", "time", "time", False),
+    ("workflow", "workflow", "workflow", False),
+    ("status", "status", "status", False),
+    ("duration", "duration", "duration", True),
+    ("steps", "steps", "steps", True),
+    ("tokens", "tokens", "tokens", True),
+    ("cost", "cost", "cost", True),
+    ("agents", "agents", "agents", False),
+    ("id", "trace", "id", False),
+)
+_SORTABLE = [key for _, _, key, _ in COLUMNS if key]
+_STATUS_STYLE = {"ok": "green", "error": "bold red", "stopped": "yellow"}
+_MARK = "●"
+_WORKFLOW_WIDTH = 20
+_DESCENDING_FIRST = frozenset({"time", "duration", "steps", "tokens", "cost"})
+
+
+class TracesScreen(StoreScreen):
+    """A table of traces: sort, filter, mark two for a diff, open one."""
+
+    CSS_PATH = "traces.tcss"
+    HELP_TEXT = (
+        "Every recorded run, newest first. Filter with field expressions and free text, e.g. "
+        "`agent:planner status:error cost>0.05 model:haiku workflow:doc duration>2s "
+        "tokens>1000`. Fields: agent, workflow, model, tool, service, status, id (text: "
+        "`:` contains, `=` equals, `!=`), cost, duration, tokens, steps, spans, errors "
+        "(numbers: > >= < <= = !=). Click a column header to sort by it."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open", show=True),
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("s", "sort", "Sort"),
+        Binding("r", "reverse", "Reverse", show=False),
+        Binding("m", "mark", "Mark"),
+        Binding("d", "diff", "Diff"),
+        Binding("L", "toggle_live", "Live"),
+        Binding("ctrl+r", "refresh", "Refresh", show=False),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("g", "top", "Top", show=False),
+        Binding("G", "bottom", "Bottom", show=False),
+        Binding("2", "app.switch_mode('stats')", "Stats"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_text = ""
+        self.sort_column = "time"
+        self.descending = True
+        self.marked: list[str] = []
+        self.total = 0
+        self._loaded: list[TraceSummary] = []
+        self._marker: tuple[int, int] | None = None
+        self._poll_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        """Header, status line, filter bar (hidden until ``/``), the table, footer."""
+        yield Header(show_clock=False, icon="◆")
+        with Vertical(id="filter-bar", classes="hidden"):
+            yield Input(placeholder="filter: agent:planner status:error cost>0.05 …", id="filter")
+            yield Static("", id="filter-error")
+        yield Static("", id="summary")
+        table: DataTable[Text] = DataTable(id="traces", cursor_type="row", zebra_stripes=True)
+        for key, header, _, right in COLUMNS:
+            table.add_column(Text(header, justify="right" if right else "left"), key=key)
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Read the first page; start polling in live mode."""
+        self.sub_title = self.store.paths.db.name
+        if getattr(self.app, "live", False):
+            try:
+                self._marker = self.store.change_marker()
+            except TracekitError:
+                self._marker = None
+        self.reload()
+        self.set_live(bool(getattr(self.app, "live", False)))
+        self.query_one("#traces", DataTable).focus()
+
+    # --- loading ----------------------------------------------------------------------------
+
+    @property
+    def order(self) -> str:
+        """The ``order`` argument for the store."""
+        return f"{self.sort_column} {'desc' if self.descending else 'asc'}"
+
+    def reload(self, *, at_least: int = PAGE_SIZE) -> bool:
+        """Read the traces again from the top (keeping the cursor on the same trace).
+
+        Returns False (and shows why) when the filter is bad or the store cannot be read.
+        """
+        page = self._read(limit=max(PAGE_SIZE, at_least), offset=0)
+        if page is None:
+            return False
+        table = self.query_one("#traces", DataTable)
+        current = self._current_id()
+        table.clear()
+        self._loaded = []
+        self._add(page)
+        if current is not None and current in {t.trace_id for t in self._loaded}:
+            table.move_cursor(row=table.get_row_index(current), scroll=True)
+        return True
+
+    def load_more(self) -> None:
+        """Read the next page, if any."""
+        if len(self._loaded) >= self.total:
+            return
+        page = self._read(limit=PAGE_SIZE, offset=len(self._loaded))
+        if page is not None:
+            self._add(page)
+
+    def _read(self, *, limit: int, offset: int) -> TracePage | None:
+        try:
+            page = self.store.page_traces(
+                self.query_text, order=self.order, limit=limit, offset=offset
+            )
+        except TracekitError as error:
+            self._show_error(str(error))
+            return None
+        self._show_error("")
+        return page
+
+    def _add(self, page: TracePage) -> None:
+        self.total = page.total
+        table = self.query_one("#traces", DataTable)
+        known = {t.trace_id for t in self._loaded}
+        fresh = [t for t in page.traces if t.trace_id not in known]
+        self._loaded.extend(fresh)
+        for trace in fresh:
+            table.add_row(*self._cells(trace), key=trace.trace_id)
+        self._update_summary()
+
+    def _cells(self, trace: TraceSummary) -> list[Text]:
+        workflow = literal(trace.workflow, "bold")
+        workflow.truncate(_WORKFLOW_WIDTH, overflow="ellipsis")
+        return [
+            Text(_MARK if trace.trace_id in self.marked else " ", style="bold magenta"),
+            literal(format_time(trace.start_ns)),
+            workflow,
+            literal(trace.status, _STATUS_STYLE.get(trace.status, "")),
+            literal(format_duration(trace.duration_ns), right=True),
+            literal(trace.steps, right=True),
+            literal(format_tokens(trace.input_tokens + trace.output_tokens), right=True),
+            literal(format_cost(trace.cost_usd), right=True),
+            literal(", ".join(trace.agents), "cyan"),
+            literal(trace.trace_id[:12], "dim"),
+        ]
+
+    def _update_summary(self) -> None:
+        arrow = "↓" if self.descending else "↑"
+        parts = [f"{self.total:,} traces", f"sorted by {self.sort_column} {arrow}"]
+        if self.query_text:
+            parts.append(f"filter: {self.query_text}")
+        if self.marked:
+            parts.append(f"marked {len(self.marked)}/2")
+        parts.append("live ●" if self._poll_timer is not None else "live off")
+        self.query_one("#summary", Static).update(literal(" · ".join(parts)))
+
+    def _show_error(self, message: str) -> None:
+        error = self.query_one("#filter-error", Static)
+        error.update(literal(message, "bold red"))
+        error.set_class(not message, "hidden")
+        if message:
+            self.query_one("#filter-bar").remove_class("hidden")
+
+    def _current_id(self) -> str | None:
+        table = self.query_one("#traces", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return key.value
+
+    # --- events -----------------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#traces")
+    def _near_end(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row >= event.data_table.row_count - 10:
+            self.load_more()
+
+    @on(DataTable.RowSelected, "#traces")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    @on(DataTable.HeaderSelected, "#traces")
+    def _header(self, event: DataTable.HeaderSelected) -> None:
+        sort_key = dict((key, sort) for key, _, sort, _ in COLUMNS).get(str(event.column_key.value))
+        if sort_key is None:
+            return
+        if sort_key == self.sort_column:
+            self.descending = not self.descending
+        else:
+            self._sort_by(sort_key)
+        self.reload()
+
+    def _sort_by(self, column: str) -> None:
+        # Numbers and times read best largest first, text columns alphabetically.
+        self.sort_column = column
+        self.descending = column in _DESCENDING_FIRST
+
+    @on(Input.Submitted, "#filter")
+    def _apply_filter(self, event: Input.Submitted) -> None:
+        previous = self.query_text
+        self.query_text = event.value.strip()
+        if self.reload():
+            self.query_one("#traces", DataTable).focus()
+            if not self.query_text:
+                self.query_one("#filter-bar").add_class("hidden")
+        else:
+            self.query_text = previous
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def action_open(self) -> None:
+        """Open the trace under the cursor."""
+        from tracekit.tui.screens.trace import TraceScreen
+
+        trace_id = self._current_id()
+        if trace_id is not None:
+            self.app.push_screen(TraceScreen(trace_id))
+
+    def action_filter(self) -> None:
+        """Show the filter bar and focus it."""
+        self.query_one("#filter-bar").remove_class("hidden")
+        self.query_one("#filter", Input).focus()
+
+    def action_clear_filter(self) -> None:
+        """Clear the filter (escape), or leave the filter bar."""
+        bar_input = self.query_one("#filter", Input)
+        if self.query_text or bar_input.value:
+            bar_input.value = ""
+            self.query_text = ""
+            self.reload()
+        self._show_error("")
+        self.query_one("#filter-bar").add_class("hidden")
+        self.query_one("#traces", DataTable).focus()
+
+    def action_sort(self) -> None:
+        """Sort by the next column."""
+        index = (_SORTABLE.index(self.sort_column) + 1) % len(_SORTABLE)
+        self._sort_by(_SORTABLE[index])
+        self.reload()
+
+    def action_reverse(self) -> None:
+        """Reverse the sort order."""
+        self.descending = not self.descending
+        self.reload()
+
+    def action_mark(self) -> None:
+        """Mark (or unmark) the trace under the cursor for a diff; two at most."""
+        trace_id = self._current_id()
+        if trace_id is None:
+            return
+        if trace_id in self.marked:
+            self.marked.remove(trace_id)
+        else:
+            self.marked.append(trace_id)
+            for dropped in self.marked[:-2]:
+                self._set_mark_cell(dropped, False)
+            self.marked = self.marked[-2:]
+        self._set_mark_cell(trace_id, trace_id in self.marked)
+        self._update_summary()
+        self.query_one("#traces", DataTable).action_cursor_down()
+
+    def _set_mark_cell(self, trace_id: str, marked: bool) -> None:
+        table = self.query_one("#traces", DataTable)
+        if trace_id in table.rows:
+            table.update_cell(trace_id, "mark", Text(_MARK if marked else " ", "bold magenta"))
+
+    def action_diff(self) -> None:
+        """Compare the two marked traces (or the marked one with the one under the cursor)."""
+        from tracekit.tui.screens.diff import DiffScreen
+
+        pair = list(self.marked)
+        current = self._current_id()
+        if len(pair) == 1 and current is not None and current not in pair:
+            pair.append(current)
+        if len(pair) != 2:
+            self.notify("Mark two traces with m, then press d.", severity="warning")
+            return
+        self.app.push_screen(DiffScreen(pair[0], pair[1]))
+
+    def action_top(self) -> None:
+        """Go to the first row."""
+        self.query_one("#traces", DataTable).move_cursor(row=0)
+
+    def action_bottom(self) -> None:
+        """Go to the last loaded row (reading the next page)."""
+        table = self.query_one("#traces", DataTable)
+        table.move_cursor(row=table.row_count - 1)
+
+    def action_refresh(self) -> None:
+        """Read the store again."""
+        self.reload(at_least=len(self._loaded))
+
+    # --- live mode --------------------------------------------------------------------------
+
+    def action_toggle_live(self) -> None:
+        """Turn live mode on or off."""
+        self.set_live(self._poll_timer is None)
+        self.notify("Live mode on" if self._poll_timer else "Live mode off", timeout=2)
+
+    def set_live(self, live: bool) -> None:
+        """Start or stop polling the store for new traces."""
+        if live and self._poll_timer is None:
+            poll_s = float(getattr(self.app, "poll_s", 1.0))
+            self._poll_timer = self.set_interval(poll_s, self.poll)
+        elif not live and self._poll_timer is not None:
+            self._poll_timer.stop()
+            self._poll_timer = None
+        self._update_summary()
+
+    @work(thread=True, exclusive=True, group="poll")
+    def poll(self) -> None:
+        """Check (off the UI thread) whether the store changed; reload when it did."""
+        try:
+            marker = self.store.change_marker()
+        except TracekitError:
+            return  # a busy store is retried at the next poll
+        if marker != self._marker:
+            self._marker = marker
+            self.app.call_from_thread(self._refresh_live)
+
+    def _refresh_live(self) -> None:
+        before = self.total
+        if self.reload(at_least=len(self._loaded)) and self.total > before:
+            new = self.total - before
+            self.notify(f"{new} new trace{'s' if new != 1 else ''}", timeout=2)
