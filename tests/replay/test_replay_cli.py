@@ -1,0 +1,80 @@
+"""``tracekit replay`` as a user runs it: exit codes, the report, JSON, and bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from replay.recorder import record_workflow
+from tests.recording import REPO_ROOT, run_cli
+from tests.replay.mutants import MutantModule
+
+FIXTURE = REPO_ROOT / "fixtures" / "traces" / "doc-pipeline-seed1-ok.trace.jsonl"
+
+
+def run_with_path(extra: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": f"{REPO_ROOT}{os.pathsep}{extra}", "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "tracekit.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT,
+        timeout=60,
+    )
+
+
+def test_a_matching_replay_exits_0() -> None:
+    result = run_cli("replay", str(FIXTURE))
+    assert result.returncode == 0, result.stderr
+    assert "replay matched: doc-pipeline" in result.stdout
+    assert result.stderr == ""
+
+
+def test_a_changed_prompt_exits_1_with_the_report(tmp_path: Path) -> None:
+    mutant = MutantModule(tmp_path / "code")
+    trace = tmp_path / "run.trace.jsonl"
+    record_workflow(mutant.write().workflow, {"text": "hello"}, trace)
+    mutant.write(planner_prompt="Plan it in [bold red]ONE[/] step.\x1b[2J")
+
+    result = run_with_path(tmp_path / "code", "replay", str(trace))
+    assert result.returncode == 1
+    out = result.stdout
+    assert (
+        "replay diverged at step 1: model call 0 of agent planner #0: system prompt changed" in out
+    )
+    assert "first divergence: agent planner (call #0), model call 0" in out
+    # Untrusted text is shown literally: markup as typed, the escape sequence made visible.
+    assert "[bold red]ONE[/]" in out and "\x1b" not in out and "\\x1b[2J" in out
+
+    as_json = run_with_path(tmp_path / "code", "replay", str(trace), "--json")
+    assert as_json.returncode == 1
+    report = json.loads(as_json.stdout)
+    assert report["matched"] is False
+    assert report["first"]["agent"] == "planner" and report["first"]["kind"] == "llm"
+    assert report["first"]["changes"][0]["field"] == "system[0].content"
+
+
+def test_looser_modes_are_flags() -> None:
+    result = run_cli("replay", str(FIXTURE), "--mode", "unordered", "--tool-args", "ignore")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "mode unordered, tool args ignore" in result.stdout
+
+
+def test_bad_input_is_one_line_and_non_zero(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.trace.jsonl"
+    broken.write_text(FIXTURE.read_text()[:100])
+    cases = [
+        (("replay", str(broken)), 1, "line 1"),
+        (("replay", "abc123", "--store", str(tmp_path / "none.duckdb")), 3, "no store"),
+        (("replay", str(FIXTURE), "--mode", "fuzzy"), 2, "invalid choice"),
+    ]
+    for args, code, message in cases:
+        result = run_cli(*args)
+        assert result.returncode == code, (args, result.stderr)
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert message in result.stderr
+        assert result.stdout == ""
