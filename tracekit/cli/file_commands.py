@@ -91,6 +91,24 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="leave out messages, tool arguments and results (the file cannot be replayed)",
     )
+    exp.add_argument(
+        "--otlp-endpoint",
+        metavar="URL",
+        help="send to an OTLP endpoint instead of a file: Jaeger, Tempo or a Collector "
+        "(e.g. http://localhost:4318; gRPC: http://localhost:4317 with --protocol grpc)",
+    )
+    exp.add_argument(
+        "--protocol",
+        choices=("http/protobuf", "grpc"),
+        default="http/protobuf",
+        help="OTLP protocol for --otlp-endpoint (default http/protobuf)",
+    )
+    exp.add_argument(
+        "--with-content",
+        action="store_true",
+        help="with --otlp-endpoint: send messages, tool arguments and results too (left out "
+        "by default)",
+    )
     exp.add_argument("--store", help="store file (default: $TRACEKIT_STORE or ./tracekit.duckdb)")
     exp.set_defaults(handler=run_export)
 
@@ -133,9 +151,29 @@ def export_stream(args: argparse.Namespace, *, with_content: bool) -> Iterator[O
 
 def run_export(args: argparse.Namespace) -> int:
     """Export to the chosen destination; one summary line."""
+    if args.out is not None and args.otlp_endpoint is not None:
+        raise ConfigError("choose one destination: --out FILE or --otlp-endpoint URL")
+    if args.otlp_endpoint is not None:
+        return _export_to_endpoint(args)
     if args.out is not None:
         return _export_to_file(args)
-    raise ConfigError("export needs a destination: --out FILE")
+    raise ConfigError("export needs a destination: --out FILE or --otlp-endpoint URL")
+
+
+def _export_to_endpoint(args: argparse.Namespace) -> int:
+    from tracekit.export.otlp_endpoint import send_spans
+
+    spans = export_stream(args, with_content=args.with_content)
+    summary = send_spans(
+        spans, args.otlp_endpoint, protocol=args.protocol, with_content=args.with_content
+    )
+    plural = "trace" if summary.traces == 1 else "traces"
+    content = "with content" if args.with_content else "without content"
+    sys.stdout.write(
+        f"Exported {summary.spans} spans ({summary.traces} {plural}) to {summary.endpoint} "
+        f"over OTLP {args.protocol}, {content}.\n"
+    )
+    return 0
 
 
 def _export_to_file(args: argparse.Namespace) -> int:

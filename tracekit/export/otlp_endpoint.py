@@ -172,10 +172,11 @@ def export_store(
 ) -> ExportSummary:
     """Send the stored traces (all, or those named / started since ``since_ns``) to the
     OTLP endpoint."""
+    from tracekit.export.files import stored_spans
     from tracekit.store import TraceStore
 
-    spans = TraceStore(store).iter_spans(
-        trace_ids=trace_ids, since_ns=since_ns, with_content=with_content
+    spans = stored_spans(
+        TraceStore(store), trace_ids=trace_ids, since_ns=since_ns, with_content=with_content
     )
     return send_spans(
         spans, endpoint, protocol=protocol, with_content=with_content, batch_spans=batch_spans
