@@ -19,14 +19,13 @@ from opentelemetry.sdk.trace import ReadableSpan
 
 from tracekit import semconv as sc
 from tracekit.otlp.model import OtlpSpan
+from tracekit.pricing import PriceTable
 from tracekit.scrub import scrub_attribute, scrub_attributes, scrub_text
-from tracekit.store.normalise import promote_foreign
+from tracekit.store.normalise import Promoted, promote_foreign
 from tracekit.store.schema import SEGMENT_SCHEMA
 
 _KINDS = frozenset({"INTERNAL", "CLIENT", "SERVER", "PRODUCER", "CONSUMER"})
 _STATUS_CODES = frozenset({"UNSET", "OK", "ERROR"})
-
-
 
 
 def _json_default(value: Any) -> Any:
@@ -307,7 +306,7 @@ class SegmentBuilder:
             *promoted[:3],
             agent_path,
             *promoted[3:],
-            _float(get(sc.TRACEKIT_COST_USD)),
+            _cost(get(sc.TRACEKIT_COST_USD), promoted),
             _text(get(sc.ERROR_TYPE)),
             _dumps(clean),
             resource_json,
@@ -327,6 +326,31 @@ class SegmentBuilder:
 #: The one foreign marker our own spans carry (for Arize Phoenix); with an operation set it
 #: is no reason to look further.
 _OWN_MARKERS_ONLY = frozenset({sc.OPENINFERENCE_SPAN_KIND})
+
+
+_default_prices: PriceTable | None = None
+
+
+def _cost(recorded: Any, promoted: Promoted) -> float | None:
+    """The span's cost: as recorded (our own spans are priced at the source), else, for a
+    model call with a known model and token counts (spans from other apps), from the default
+    price table."""
+    cost = _float(recorded)
+    if cost is not None:
+        return cost
+    operation, _, _, model, _, _, tokens_in, tokens_out, cached, written = promoted
+    if operation not in sc.LLM_OPERATIONS or model is None or tokens_in is None:
+        return None
+    global _default_prices
+    if _default_prices is None:
+        _default_prices = PriceTable.default()
+    return _default_prices.cost(
+        model,
+        input_tokens=tokens_in,
+        output_tokens=tokens_out or 0,
+        cache_read_tokens=cached or 0,
+        cache_creation_tokens=written or 0,
+    )
 
 
 def scrub_nested_attributes(attributes: Mapping[str, Any]) -> dict[str, Any]:

@@ -100,9 +100,7 @@ def promote_foreign(
         model = _text(get(sc.LLM_MODEL_NAME))
     if provider is None:
         raw = (
-            _text(get(sc.GEN_AI_SYSTEM))
-            or _text(get(sc.LLM_PROVIDER))
-            or _text(get(sc.LLM_SYSTEM))
+            _text(get(sc.GEN_AI_SYSTEM)) or _text(get(sc.LLM_PROVIDER)) or _text(get(sc.LLM_SYSTEM))
         )
         provider = raw.lower() if raw else None
     if tokens_in is None:
