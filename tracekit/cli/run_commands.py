@@ -117,12 +117,14 @@ def run_demo(args: argparse.Namespace) -> int:
 def run_bench(args: argparse.Namespace) -> int:
     """Measure and print the figures."""
     from tracekit.benchmarks.instrumentation import measure_instrumentation
+    from tracekit.benchmarks.replay_bench import measure_replay
     from tracekit.benchmarks.store_bench import measure_ingest
 
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="tracekit-bench-") as tmp:
         figures.update(measure_instrumentation(Path(tmp), runs=100 if args.quick else 400))
         figures.update(measure_ingest(50_000 if args.quick else 200_000, Path(tmp)))
+        figures.update(measure_replay(20 if args.quick else 100))
     if args.json:
         sys.stdout.write(json.dumps(figures, indent=2, sort_keys=True) + "\n")
         return 0
@@ -133,6 +135,7 @@ def run_bench(args: argparse.Namespace) -> int:
     targets = {
         "instrumentation_overhead_ratio": "≤ 1.5×",
         "ingest_spans_per_s": "≥ 200,000",
+        "replay_steps_per_s": "≥ 2,000",
     }
     for key, value in sorted(figures.items()):
         shown = f"{value:,.2f}" if value < 100 else f"{value:,.0f}"
