@@ -12,6 +12,7 @@ SDK's own ``anthropic.messages.create`` span becomes a complete LLM span without
 from __future__ import annotations
 
 import contextvars
+import functools
 import logging
 import os
 import threading
@@ -257,6 +258,14 @@ class GenAISpanEnricher(SpanProcessor):
         return all(p.force_flush(timeout_millis) for p in self._downstream)
 
 
+@functools.lru_cache(maxsize=64)
+def _resource(service_name: str, resource_env: str | None) -> Resource:
+    # Resource detection reads the environment and the process every time (~1 ms): too slow
+    # for replay, which builds a provider per run. The env key keeps OTEL_RESOURCE_ATTRIBUTES
+    # changes visible.
+    return Resource.create({sc.SERVICE_NAME: service_name})
+
+
 class Telemetry:
     """A tracer provider and meter provider whose spans go through the GenAI enricher.
 
@@ -278,7 +287,7 @@ class Telemetry:
         self.prices = prices or PriceTable.default()
         # OTEL_SERVICE_NAME names the service wherever the spans go, as in any OTel SDK.
         service_name = os.environ.get("OTEL_SERVICE_NAME") or service_name
-        resource = Resource.create({sc.SERVICE_NAME: service_name})
+        resource = _resource(service_name, os.environ.get("OTEL_RESOURCE_ATTRIBUTES"))
         self.meter_provider = MeterProvider(resource=resource, metric_readers=list(metric_readers))
         # Without a reader, recorded measurements go nowhere: skip the work on the hot path.
         self.metrics = (
