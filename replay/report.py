@@ -161,7 +161,8 @@ class DivergenceReport(BaseModel):
             parts.append(Text(f"run error: {self.run_error}", style="red"))
         for call in self.unmatched_calls:
             parts.append(Text(f"unmatched call: {call}", style="red"))
-        parts.append(self._render_steps(all_steps))
+        if all_steps or not self.matched:
+            parts.append(self._render_steps(all_steps))
         parts.append(self._render_totals())
         return Group(*parts)
 

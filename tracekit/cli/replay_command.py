@@ -14,6 +14,7 @@ from typing import Any
 from rich.console import Console
 
 from tracekit.cli.arguments import positive_int
+from tracekit.exceptions import ConfigError
 
 EXIT_DIVERGED = 1
 
@@ -69,6 +70,8 @@ def run_replay(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {"mode": args.mode, "tool_args": args.tool_args}
     if target.is_file():
         session = ReplaySession.from_file(target, **options)
+    elif target.suffix in (".jsonl", ".json") or "/" in args.target:
+        raise ConfigError(f"no such trace file: {target}")
     else:
         session = ReplaySession.from_store(args.store, args.target, **options)
     report = session.run()
