@@ -227,7 +227,13 @@ def anthropic_replay(
         )
     except ReplayError as error:
         pytest.fail(f"{path}: {error}", pytrace=False)
-    yield tape
+    if tape.mode == "replay":
+        from replay.network import network_blocked
+
+        with network_blocked():
+            yield tape
+    else:
+        yield tape
     tape.finish()
     problems = tape.problems()
     if problems:

@@ -59,7 +59,11 @@ class _Exchange:
         try:
             self._record_body(error)
         finally:
-            self.span.end()
+            self._end()
+
+    @handle_internal_errors
+    def _end(self) -> None:
+        self.span.end()
 
     @handle_internal_errors
     def _record_body(self, error: BaseException | None) -> None:

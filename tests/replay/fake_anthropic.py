@@ -105,17 +105,21 @@ def stream_events(n: int, words: list[str], tool: bool = False) -> str:
     return "".join(parts)
 
 
-class _CutStream(httpx2.SyncByteStream, httpx2.AsyncByteStream):
+class CutStream(httpx2.SyncByteStream, httpx2.AsyncByteStream):
     """A body that arrives in 7-byte pieces: events split across network reads."""
 
     def __init__(self, body: bytes) -> None:
-        self._pieces = [body[i : i + 7] for i in range(0, len(body), 7)]
+        self.pieces = [body[i : i + 7] for i in range(0, len(body), 7)]
+        self.sent = 0
 
     def __iter__(self) -> Iterator[bytes]:
-        yield from self._pieces
+        for piece in self.pieces:
+            self.sent += 1
+            yield piece
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        for piece in self._pieces:
+        for piece in self.pieces:
+            self.sent += 1
             yield piece
 
 
@@ -126,6 +130,7 @@ class FakeMessagesAPI:
     def __init__(self, *, overloaded_first: bool = False) -> None:
         self.requests: list[dict[str, Any]] = []
         self.seen_headers: list[dict[str, str]] = []
+        self.streams: list[CutStream] = []
         self._overloaded_first = overloaded_first
 
     def __call__(self, request: httpx2.Request) -> httpx2.Response:
@@ -145,10 +150,11 @@ class FakeMessagesAPI:
         if body.get("stream"):
             words = ["It is ", "sunny ", f"({n}) ", "in ", "Paris."]
             events = stream_events(n, words, tool="tool" in question)
+            self.streams.append(CutStream(events.encode()))
             return httpx2.Response(
                 200,
                 headers=_headers(n, "text/event-stream; charset=utf-8"),
-                stream=_CutStream(events.encode()),
+                stream=self.streams[-1],
             )
         payload = json.dumps(_message(n, f"Answer {n} to: {question}")).encode()
         headers = {**_headers(n, "application/json"), "content-encoding": "gzip"}

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import socket
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import anthropic
 import httpx2
 import pytest
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 
 from replay.anthropic_http import AnthropicRecorder, AnthropicReplayer
 from tests.replay.fake_anthropic import API_KEY, COOKIE, ORG_ID, FakeMessagesAPI
@@ -68,14 +70,14 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", refuse)
 
 
+@dataclass
 class Recorded:
     """What a recording run produced: the store, the trace id and the app's output."""
 
-    def __init__(self, store: Path, trace_id: str, output: dict[str, Any], api: FakeMessagesAPI):
-        self.store = store
-        self.trace_id = trace_id
-        self.output = output
-        self.api = api
+    store: Path
+    trace_id: str
+    output: Any
+    api: FakeMessagesAPI
 
 
 def record(
@@ -321,6 +323,52 @@ def test_replay_from_a_trace_file(recorded: Recorded, tmp_path: Path, no_network
     replayer.assert_all_played()
 
 
+def test_recording_keeps_the_stream_incremental_and_an_early_stop_replays(
+    tmp_path: Path, no_network: None
+) -> None:
+    api = FakeMessagesAPI()
+
+    def first_words(client: anthropic.Anthropic) -> dict[str, Any]:
+        with client.messages.stream(
+            model=MODEL, max_tokens=64, messages=[{"role": "user", "content": "Go on."}]
+        ) as stream:
+            for text in stream.text_stream:
+                # the app holds its first word while most of the answer is still unsent
+                sent = api.streams[-1].sent / len(api.streams[-1].pieces) if api.streams else 0
+                return {"text": text, "sent": sent < 0.5}
+        raise AssertionError("no text")
+
+    run = record(tmp_path, first_words, api)
+    assert run.output == {"text": "It is ", "sent": True}
+    # the app stopped reading: the recording holds what arrived, and replays the same way
+    events = json.loads(_exchange_spans(run)[0].attributes[sc.TRACEKIT_HTTP_RESPONSE_EVENTS])
+    assert events[-1]["event"] == "content_block_delta"
+
+    replayer = AnthropicReplayer.from_store(run.store, run.trace_id)
+    assert first_words(replay_client(replayer))["text"] == "It is "
+    replayer.assert_all_played()
+
+
+class BrokenProcessor(SpanProcessor):
+    """A span destination that fails on every span."""
+
+    def on_end(self, span: ReadableSpan) -> None:
+        raise OSError("disk full")
+
+
+def test_a_failing_telemetry_never_breaks_the_app(caplog: pytest.LogCaptureFixture) -> None:
+    telemetry = Telemetry(processors=[BrokenProcessor()])
+    recorder = AnthropicRecorder(telemetry)
+    client = anthropic.Anthropic(
+        api_key=API_KEY, http_client=recorder.http_client(httpx2.MockTransport(FakeMessagesAPI()))
+    )
+
+    output = weather_app(client)
+
+    assert output["final"]["content"][0]["text"] == "It is sunny (2) in Paris."
+    assert "the program goes on" in caplog.text
+
+
 def test_a_trace_without_recorded_exchanges_is_refused() -> None:
     span = OtlpSpan(
         trace_id="1" * 32,
@@ -355,9 +403,7 @@ def test_an_exchange_saved_without_content_is_refused(recorded: Recorded) -> Non
 
 
 def _store_spans(recorded: Recorded) -> list[OtlpSpan]:
-    from replay.anthropic_http import _store_spans as read
-
-    return read(recorded.store, recorded.trace_id)
+    return TraceStore(recorded.store).trace_spans(recorded.trace_id)
 
 
 def _exchange_spans(recorded: Recorded) -> list[OtlpSpan]:
