@@ -13,7 +13,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def test_readme_workflow_example_runs_offline_and_is_recorded(tmp_path: Path) -> None:
-    [example] = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    example = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)[0]
     script = tmp_path / "example.py"
     script.write_text(example)
     env = {**os.environ, "ANTHROPIC_API_KEY": ""}
