@@ -1,0 +1,66 @@
+"""SVG snapshots of the main screens on the fixed store: what a person sees, pinned.
+
+Regenerate after an intended change with
+``.venv/bin/pytest tests/tui/test_snapshots.py --snapshot-update`` and review the SVGs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tracekit.tui import TracekitApp
+
+SnapCompare = Callable[..., bool]
+
+
+def test_traces_screen(snap_compare: SnapCompare, make_app: Callable[..., TracekitApp]) -> None:
+    assert snap_compare(make_app(), terminal_size=(120, 30))
+
+
+def test_traces_screen_at_80_by_24(
+    snap_compare: SnapCompare, make_app: Callable[..., TracekitApp]
+) -> None:
+    assert snap_compare(make_app(), terminal_size=(80, 24))
+
+
+def test_traces_screen_filtered(
+    snap_compare: SnapCompare, make_app: Callable[..., TracekitApp]
+) -> None:
+    assert snap_compare(
+        make_app(), press=["slash", *"agent:writer cost>0.005", "enter"], terminal_size=(120, 30)
+    )
+
+
+def test_trace_screen_with_a_model_call_selected(
+    snap_compare: SnapCompare, make_app: Callable[..., TracekitApp]
+) -> None:
+    # Row 4 is the failed run; the writer's model call is the last span.
+    assert snap_compare(
+        make_app(), press=["j", "j", "j", "j", "enter", "end"], terminal_size=(140, 40)
+    )
+
+
+def test_trace_screen_at_80_by_24(
+    snap_compare: SnapCompare, make_app: Callable[..., TracekitApp]
+) -> None:
+    assert snap_compare(make_app(), press=["enter", "j", "j"], terminal_size=(80, 24))
+
+
+def test_stats_screen(snap_compare: SnapCompare, make_app: Callable[..., TracekitApp]) -> None:
+    assert snap_compare(make_app(), press=["2"], terminal_size=(120, 36))
+
+
+def test_diff_screen(snap_compare: SnapCompare, make_app: Callable[..., TracekitApp]) -> None:
+    assert snap_compare(
+        make_app(), press=["m", "j", "j", "j", "j", "m", "d"], terminal_size=(120, 30)
+    )
+
+
+def test_help_screen(snap_compare: SnapCompare, make_app: Callable[..., TracekitApp]) -> None:
+    async def settle(pilot: Any) -> None:
+        await pilot.pause()
+
+    assert snap_compare(
+        make_app(), press=["question_mark"], terminal_size=(100, 36), run_before=settle
+    )
