@@ -214,7 +214,7 @@ def anthropic_replay(
             f"no Anthropic recording at {path} (run with --replay-record=once to record it)",
             pytrace=False,
         )
-    from tracekit.exceptions import ReplayError
+    from tracekit.exceptions import TracekitError
 
     try:
         tape = AnthropicRecording(
@@ -225,7 +225,7 @@ def anthropic_replay(
             scratch=tmp_path,
             name=request.node.name,
         )
-    except ReplayError as error:
+    except TracekitError as error:  # an unreadable or unusable trace file: one line
         pytest.fail(f"{path}: {error}", pytrace=False)
     if tape.mode == "replay":
         from replay.network import network_blocked

@@ -128,3 +128,13 @@ def test_rewrite_records_again(project: pytest.Pytester) -> None:
     first = recording(project).read_bytes()
     run(project, "--replay-record=rewrite").assert_outcomes(passed=1)
     assert recording(project).read_bytes() != first  # new trace and span ids
+
+
+def test_a_truncated_recording_fails_in_one_line(project: pytest.Pytester) -> None:
+    run(project, "--replay-record=once").assert_outcomes(passed=1)
+    data = recording(project).read_bytes()
+    recording(project).write_bytes(data[: len(data) // 2])
+
+    result = run(project)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*test_weather.jsonl*line 1*truncated*"])

@@ -92,6 +92,8 @@ def record(
     recorder = AnthropicRecorder(telemetry)
     client = anthropic.Anthropic(
         api_key=API_KEY,
+        # older SDKs and proxies send the key as x-api-key; cookies come back from the API
+        default_headers={"x-api-key": API_KEY, "cookie": COOKIE},
         http_client=recorder.http_client(httpx2.MockTransport(api)),
         open_telemetry={
             "tracer_provider": telemetry.tracer_provider,
@@ -206,6 +208,8 @@ def test_secrets_never_reach_the_store_files(recorded: Recorded) -> None:
         _exchange_spans(recorded)[0].attributes[sc.TRACEKIT_HTTP_REQUEST_HEADERS]
     )
     assert request_headers["authorization"] == "[REDACTED]"
+    assert request_headers["x-api-key"] == "[REDACTED]"
+    assert request_headers["cookie"] == "[REDACTED]"
     response_headers = json.loads(
         _exchange_spans(recorded)[0].attributes[sc.TRACEKIT_HTTP_RESPONSE_HEADERS]
     )
@@ -417,3 +421,11 @@ def _exchange_spans(recorded: Recorded) -> list[OtlpSpan]:
 
 def _as_dict(span: OtlpSpan) -> dict[str, Any]:
     return {name: getattr(span, name) for name in span.__slots__}  # type: ignore[attr-defined]
+
+
+def test_a_corrupt_exchange_is_refused_with_the_span_named(recorded: Recorded) -> None:
+    first, *rest = _exchange_spans(recorded)
+    attributes = {**first.attributes, sc.TRACEKIT_HTTP_RESPONSE_EVENTS: "[{not json"}
+    broken = OtlpSpan(**{**_as_dict(first), "attributes": attributes})
+    with pytest.raises(RecordingError, match=f"span {first.span_id} .*bad recording"):
+        AnthropicReplayer.from_spans([broken, *rest])
