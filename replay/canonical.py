@@ -50,3 +50,41 @@ def canonical_json(value: Any) -> str:
     return json.dumps(
         normalize(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
     )
+
+
+def canonical_messages(messages: Any) -> Any:
+    """Semconv chat messages in one spelling, whichever instrumentation wrote them.
+
+    The Anthropic SDK records a tool result as a ``user`` message whose response is a list of
+    text blocks (its wire format); tracekit's own spans use a ``tool`` message with the result
+    itself. Both mean the same request, so both become the latter.
+    """
+    if not isinstance(messages, list):
+        return normalize(messages)
+    return [_canonical_message(message) for message in normalize(messages)]
+
+
+def _canonical_message(message: Any) -> Any:
+    if not isinstance(message, dict):
+        return message
+    parts = message.get("parts")
+    if not isinstance(parts, list) or not parts:
+        return message
+    if all(isinstance(p, dict) and p.get("type") == "tool_call_response" for p in parts):
+        return {
+            **message,
+            "role": "tool",
+            "parts": [{**p, "response": _unwrap_text_blocks(p.get("response"))} for p in parts],
+        }
+    return message
+
+
+def _unwrap_text_blocks(response: Any) -> Any:
+    if not (
+        isinstance(response, list)
+        and response
+        and all(isinstance(b, dict) and b.get("type") == "text" for b in response)
+    ):
+        return response
+    text = "".join(str(b.get("text", b.get("content", ""))) for b in response)
+    return parse_json(text)

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from replay.canonical import canonical_json, normalize, parse_json
+from replay.canonical import canonical_json, canonical_messages, normalize, parse_json
 from tracekit import semconv as sc
 from tracekit.otlp import OtlpSpan
 
@@ -226,7 +226,7 @@ def _step(
         request = {
             "model": attrs.get(sc.GEN_AI_REQUEST_MODEL),
             "system": normalize(parse_json(attrs.get(sc.GEN_AI_SYSTEM_INSTRUCTIONS))),
-            "messages": normalize(parse_json(attrs.get(sc.GEN_AI_INPUT_MESSAGES))),
+            "messages": canonical_messages(parse_json(attrs.get(sc.GEN_AI_INPUT_MESSAGES))),
             "max_tokens": attrs.get(sc.GEN_AI_REQUEST_MAX_TOKENS),
             "temperature": attrs.get(sc.GEN_AI_REQUEST_TEMPERATURE),
         }
@@ -368,9 +368,13 @@ def align(recorded: Sequence[Step], replayed: Sequence[Step]) -> list[AlignedSte
 
 
 def diff_requests(recorded: Step, replayed: Step) -> tuple[FieldDiff, ...]:
-    """The request fields that differ, each down to the innermost differing value."""
+    """The request fields that differ, each down to the innermost differing value.
+
+    A field the recording does not have at all (tool definitions from a source that does not
+    record them) is not compared.
+    """
     diffs: list[FieldDiff] = []
-    keys = sorted(set(recorded.request) | set(replayed.request))
+    keys = sorted(recorded.request)
     for key in keys:
         _diff_value(key, recorded.request.get(key), replayed.request.get(key), diffs)
     return tuple(diffs)

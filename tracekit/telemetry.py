@@ -55,6 +55,13 @@ current_invocation: contextvars.ContextVar[str] = contextvars.ContextVar(
     "tracekit_invocation", default=""
 )
 
+#: ``gen_ai.tool.definitions`` of the model call in progress, for the client span a library
+#: emits (the Anthropic SDK's span does not record the tools it was offered; replay compares
+#: them, so the enricher stamps them on).
+pending_tool_definitions: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "tracekit_tool_definitions", default=None
+)
+
 #: The price table of the run in progress; model clients price their LLM spans with it, so the
 #: enricher only has to complete spans from code that does not know tracekit (the Anthropic SDK).
 active_prices: contextvars.ContextVar[PriceTable | None] = contextvars.ContextVar(
@@ -197,6 +204,9 @@ class GenAISpanEnricher(SpanProcessor):
         path = current_agent_path.get()
         if path is not None and sc.TRACEKIT_AGENT_PATH not in attrs:
             span.set_attribute(sc.TRACEKIT_AGENT_PATH, path)
+        tools = pending_tool_definitions.get()
+        if tools is not None and span.name == sc.ANTHROPIC_SPAN_NAME:
+            span.set_attribute(sc.GEN_AI_TOOL_DEFINITIONS, tools)
         if sc.OPENINFERENCE_SPAN_KIND not in attrs:
             operation = attrs.get(sc.GEN_AI_OPERATION_NAME)
             if span.name == sc.ANTHROPIC_SPAN_NAME:

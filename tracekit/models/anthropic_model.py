@@ -19,12 +19,14 @@ from opentelemetry.trace import TracerProvider
 
 from tracekit.exceptions import ModelError, TransientModelError
 from tracekit.models.base import ModelRequest, ModelResponse, Usage
+from tracekit.models.llm_span import tool_definitions_json
 from tracekit.models.messages import (
     ChatMessage,
     TextPart,
     ToolCallPart,
     ToolCallResponsePart,
 )
+from tracekit.telemetry import pending_tool_definitions
 
 ANTHROPIC_PROVIDER = "anthropic"
 
@@ -167,6 +169,8 @@ class AnthropicModel:
     ) -> ModelResponse:
         """Call ``messages.create``; the SDK emits the LLM span."""
         client = self._client(tracer_provider)
+        tools = tool_definitions_json(request.tools) if request.tools else None
+        token = pending_tool_definitions.set(tools)
         try:
             message = client.messages.create(**to_anthropic_params(request))
         except _TRANSIENT as exc:
@@ -177,4 +181,6 @@ class AnthropicModel:
             raise ModelError(f"anthropic: {exc}") from exc
         except anthropic.AnthropicError as exc:
             raise ModelError(f"anthropic: {exc}") from exc
+        finally:
+            pending_tool_definitions.reset(token)
         return from_anthropic_message(message)
