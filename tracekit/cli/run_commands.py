@@ -119,11 +119,13 @@ def run_bench(args: argparse.Namespace) -> int:
     from tracekit.benchmarks.instrumentation import measure_instrumentation
     from tracekit.benchmarks.replay_bench import measure_replay
     from tracekit.benchmarks.store_bench import measure_ingest
+    from tracekit.benchmarks.otlp_bench import measure_otlp_ingest
 
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="tracekit-bench-") as tmp:
         figures.update(measure_instrumentation(Path(tmp), runs=100 if args.quick else 400))
         figures.update(measure_ingest(50_000 if args.quick else 200_000, Path(tmp)))
+        figures.update(measure_otlp_ingest(20_480 if args.quick else 102_400, Path(tmp)))
         figures.update(measure_replay(20 if args.quick else 100))
     if args.json:
         sys.stdout.write(json.dumps(figures, indent=2, sort_keys=True) + "\n")
@@ -135,6 +137,7 @@ def run_bench(args: argparse.Namespace) -> int:
     targets = {
         "instrumentation_overhead_ratio": "≤ 1.5×",
         "ingest_spans_per_s": "≥ 200,000",
+        "otlp_receiver_spans_per_s": "≥ 50,000",
         "replay_steps_per_s": "≥ 2,000",
     }
     for key, value in sorted(figures.items()):

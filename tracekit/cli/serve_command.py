@@ -56,17 +56,27 @@ def register(subparsers: Any) -> None:
         default=DEFAULT_MAX_BODY_BYTES,
         help=f"request size limit, compressed or inflated (default {DEFAULT_MAX_BODY_BYTES})",
     )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes that decode and convert requests (default: one per core; 0: none, "
+        "the server process does it all)",
+    )
     serve.set_defaults(handler=run_serve)
 
 
 def run_serve(args: argparse.Namespace) -> int:
     """Serve until SIGINT or SIGTERM, then fold every accepted span and exit 0."""
     from tracekit.ingest.forward import traces_url
+    from tracekit.ingest.pipeline import default_workers
     from tracekit.ingest.receiver import OtlpReceiver
     from tracekit.store import resolve_store_path
 
     if args.forward:
         traces_url(args.forward)  # a bad URL is a usage error before anything starts
+    if args.workers is not None and args.workers < 0:
+        raise ConfigError(f"--workers must be 0 or more, not {args.workers}")
     store = resolve_store_path(args.store)
     if not store.parent.is_dir():
         raise ConfigError(f"cannot record into {store}: {store.parent} is not an existing folder")
@@ -77,6 +87,7 @@ def run_serve(args: argparse.Namespace) -> int:
             port=args.port,
             max_body_bytes=args.max_body_bytes,
             forward_url=args.forward,
+            workers=default_workers() if args.workers is None else args.workers,
         )
     except OSError as error:
         reason = error.strerror or str(error)

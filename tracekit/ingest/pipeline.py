@@ -12,14 +12,19 @@ learns how many, and why, through ``partial_success``; the rest of the request i
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
+import signal
 import threading
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans
 
-from tracekit.exceptions import StoreLockedError, TracekitError
+from tracekit.exceptions import OtlpRequestError, StoreLockedError, TracekitError
+from tracekit.ingest.payload import decode_request
 from tracekit.store.convert import SegmentBuilder
 from tracekit.store.fold import FoldResult, fold_pending
 from tracekit.store.paths import StorePaths
@@ -68,11 +73,73 @@ def _convert_one_by_one(
     return rejected, first
 
 
+@dataclass(frozen=True)
+class Refused:
+    """A request refused as a whole: the HTTP status and why."""
+
+    status: int
+    message: str
+
+
+def write_spans(paths: StorePaths, resource_spans: Sequence[ResourceSpans]) -> IngestResult:
+    """Convert one request's spans and write them as one segment of the store's spool."""
+    builder = SegmentBuilder()
+    rejected, problem = 0, ""
+    try:
+        _convert(resource_spans, builder)
+    except (TracekitError, ValueError, TypeError):
+        # Some span does not convert (a malformed id, say): find which, keep the others.
+        builder = SegmentBuilder()
+        rejected, problem = _convert_one_by_one(resource_spans, builder)
+    if len(builder):
+        write_segment(paths, builder.to_table())
+    return IngestResult(accepted=len(builder), rejected=rejected, error_message=problem)
+
+
+def ingest_body(
+    paths: StorePaths,
+    body: bytes,
+    content_type: str | None,
+    content_encoding: str | None,
+    max_bytes: int,
+) -> IngestResult | Refused:
+    """Decode an OTLP/HTTP body and write its spans; a picklable outcome (worker processes
+    run this)."""
+    try:
+        request = decode_request(
+            body,
+            content_type=content_type,
+            content_encoding=content_encoding,
+            max_bytes=max_bytes,
+        )
+    except OtlpRequestError as error:
+        return Refused(error.status, str(error))
+    return write_spans(paths, request.message.resource_spans)
+
+
+def default_workers() -> int:
+    """Conversion processes worth starting here: one per core, none on a single core."""
+    cores = os.cpu_count() or 1
+    return cores if cores > 1 else 0
+
+
+def _worker_ready() -> bool:
+    return True
+
+
+def _worker_init() -> None:
+    # Ctrl-C reaches the whole process group: workers leave it to the server, which stops
+    # accepting and then lets them finish the requests in flight.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import tracekit.otlp.decode  # noqa: F401  (imported once, before the first request)
+
+
 class SpoolIngest:
     """Writes decoded OTLP spans into a store's spool and folds them off the request path.
 
     >>> ingest = SpoolIngest("runs.duckdb")  # doctest: +SKIP
-    >>> ingest.ingest(request.resource_spans)  # doctest: +SKIP
+    >>> ingest.ingest_body(body, content_type="application/x-protobuf",
+    ...                    content_encoding=None, max_bytes=2**20)  # doctest: +SKIP
     IngestResult(accepted=512, rejected=0, error_message='')
     >>> ingest.close()  # doctest: +SKIP
     """
@@ -82,8 +149,23 @@ class SpoolIngest:
         store_path: str | Path | None = None,
         *,
         fold_interval_s: float = DEFAULT_FOLD_INTERVAL_S,
+        workers: int = 0,
     ) -> None:
         self.paths = StorePaths.for_store(store_path)
+        # Decoding and converting is per-span Python: worker processes use every core.
+        self._pool = (
+            ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_worker_init,
+            )
+            if workers > 0
+            else None
+        )
+        if self._pool is not None:
+            # Start the workers now (each imports tracekit once), not on the first request.
+            for warm in [self._pool.submit(_worker_ready) for _ in range(workers)]:
+                warm.result()
         self._fold_interval_s = max(0.0, fold_interval_s)
         self._dirty = threading.Event()
         self._stopping = threading.Event()
@@ -92,22 +174,27 @@ class SpoolIngest:
         self._thread = threading.Thread(target=self._fold_loop, name="tracekit-fold", daemon=True)
         self._thread.start()
 
-    def ingest(self, resource_spans: Sequence[ResourceSpans]) -> IngestResult:
-        """Convert and write one request's spans as a segment; raises OSError when the
-        segment cannot be written (the client should retry)."""
-        builder = SegmentBuilder()
-        rejected, problem = 0, ""
-        try:
-            _convert(resource_spans, builder)
-        except (TracekitError, ValueError, TypeError):
-            # Some span does not convert (a malformed id, say): find which, keep the others.
-            builder = SegmentBuilder()
-            rejected, problem = _convert_one_by_one(resource_spans, builder)
-        if len(builder):
-            write_segment(self.paths, builder.to_table())
+    def ingest_body(
+        self,
+        body: bytes,
+        *,
+        content_type: str | None,
+        content_encoding: str | None,
+        max_bytes: int,
+    ) -> IngestResult | Refused:
+        """Decode one request body and write its spans as a segment (in a worker process when
+        there are workers). Raises OSError when the segment cannot be written (the client
+        should retry)."""
+        args = (self.paths, body, content_type, content_encoding, max_bytes)
+        result = (
+            self._pool.submit(ingest_body, *args).result()
+            if self._pool is not None
+            else ingest_body(*args)
+        )
+        if isinstance(result, IngestResult) and result.accepted:
             self._wrote = True
             self._dirty.set()
-        return IngestResult(accepted=len(builder), rejected=rejected, error_message=problem)
+        return result
 
     def fold_now(self, *, wait_s: float | None = None) -> FoldResult | None:
         """Fold what is in the spool now; None when another process holds the store."""
@@ -124,6 +211,8 @@ class SpoolIngest:
         self._stopping.set()
         self._dirty.set()
         self._thread.join()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
         if not self._wrote:
             return None  # nothing received: leave no trace of a store behind
         try:

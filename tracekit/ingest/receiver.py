@@ -25,16 +25,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from tracekit.exceptions import OtlpRequestError
 from tracekit.ingest.forward import TRACES_PATH, OtlpForwarder
 from tracekit.ingest.payload import (
     DEFAULT_MAX_BODY_BYTES,
     BodyEncoding,
-    decode_request,
     error_reply,
     success_reply,
 )
-from tracekit.ingest.pipeline import DEFAULT_FOLD_INTERVAL_S, IngestResult, SpoolIngest
+from tracekit.ingest.pipeline import DEFAULT_FOLD_INTERVAL_S, IngestResult, Refused, SpoolIngest
 from tracekit.store.fold import FoldResult
 
 logger = logging.getLogger("tracekit")
@@ -105,33 +103,30 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._read_body(receiver.max_body_bytes, encoding)
         if body is None:
             return
+        content_encoding = self.headers.get("Content-Encoding")
         try:
-            request = decode_request(
+            result = receiver.pipeline.ingest_body(
                 body,
                 content_type=self.headers.get("Content-Type"),
-                content_encoding=self.headers.get("Content-Encoding"),
+                content_encoding=content_encoding,
                 max_bytes=receiver.max_body_bytes,
             )
-        except OtlpRequestError as error:
-            self._reply_error(error.status, str(error), encoding)
-            return
-        try:
-            result = receiver.pipeline.ingest(request.message.resource_spans)
         except Exception:
             logger.exception("tracekit: spans could not be written to %s", receiver.store_path)
             self._reply_error(
                 HTTPStatus.SERVICE_UNAVAILABLE, "the store cannot be written; retry later", encoding
             )
             return
+        if isinstance(result, Refused):
+            self._reply_error(result.status, result.message, encoding)
+            return
         receiver.record(result)
         if receiver.forwarder is not None and result.accepted:
             receiver.forwarder.submit(
-                body,
-                content_type=request.encoding.content_type,
-                content_encoding=self.headers.get("Content-Encoding"),
+                body, content_type=encoding.content_type, content_encoding=content_encoding
             )
-        reply = success_reply(result.rejected, result.error_message, request.encoding)
-        self._reply(HTTPStatus.OK, reply, request.encoding.content_type)
+        reply = success_reply(result.rejected, result.error_message, encoding)
+        self._reply(HTTPStatus.OK, reply, encoding.content_type)
 
     def do_GET(self) -> None:
         self._not_allowed()
@@ -265,6 +260,7 @@ class OtlpReceiver:
         max_body_bytes: the request size limit, compressed and inflated alike.
         forward_url: also send every accepted request to this OTLP/HTTP receiver.
         fold_interval_s: how long segments pile up before one fold moves them into DuckDB.
+        workers: processes that decode and convert requests (0: the request threads do).
     """
 
     def __init__(
@@ -276,10 +272,11 @@ class OtlpReceiver:
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         forward_url: str | None = None,
         fold_interval_s: float = DEFAULT_FOLD_INTERVAL_S,
+        workers: int = 0,
     ) -> None:
         self.max_body_bytes = max_body_bytes
         self.forwarder = OtlpForwarder(forward_url) if forward_url else None
-        self.pipeline = SpoolIngest(store, fold_interval_s=fold_interval_s)
+        self.pipeline = SpoolIngest(store, fold_interval_s=fold_interval_s, workers=workers)
         self.store_path = self.pipeline.paths.db
         self.accepted_spans = 0
         self.rejected_spans = 0

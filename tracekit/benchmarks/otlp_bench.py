@@ -1,0 +1,156 @@
+"""OTLP receiver benchmark: spans/s from HTTP request to folded rows, end to end.
+
+A real receiver on a free 127.0.0.1 port; OTLP/HTTP protobuf requests of realistic GenAI spans
+(workflow, agent, LLM calls with models, tokens, cost and message content, tool calls), 512
+spans each like the SDK batch processor sends, posted over keep-alive connections by a few
+client threads. The clock runs from the first request until every span is folded into the
+database (the receiver's graceful stop folds what is left). Requests are encoded beforehand:
+the figure is the receiver's, not the client's.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import random
+import threading
+import time
+from pathlib import Path
+
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+from tracekit import semconv as sc
+from tracekit.ingest.pipeline import default_workers
+from tracekit.ingest.receiver import OtlpReceiver
+from tracekit.otlp.encode import traces_data_from_spans
+from tracekit.otlp.model import OtlpSpan
+
+SPANS_PER_REQUEST = 512
+CLIENT_THREADS = 4
+_AGENTS = ("planner", "researcher", "writer", "critic")
+_MODELS = ("claude-haiku-4-5", "claude-sonnet-4-5")
+
+
+def _spans(rnd: random.Random, count: int, resource: dict[str, object]) -> list[OtlpSpan]:
+    spans: list[OtlpSpan] = []
+    clock = 1_750_000_000_000_000_000
+    while len(spans) < count:
+        trace_id = f"{rnd.getrandbits(128) | 1:032x}"
+        root = f"{rnd.getrandbits(64) | 1:016x}"
+        for index in range(min(16, count - len(spans))):
+            clock += rnd.randint(10_000, 3_000_000)
+            agent = rnd.choice(_AGENTS)
+            span_id = root if index == 0 else f"{rnd.getrandbits(64) | 1:016x}"
+            attributes: dict[str, object]
+            if index == 0:
+                name, kind = sc.workflow_span_name("doc-pipeline"), "INTERNAL"
+                attributes = {
+                    sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_WORKFLOW,
+                    sc.GEN_AI_WORKFLOW_NAME: "doc-pipeline",
+                }
+            elif index % 3 == 1:
+                model = rnd.choice(_MODELS)
+                name, kind = sc.chat_span_name(model), "CLIENT"
+                attributes = {
+                    sc.GEN_AI_OPERATION_NAME: sc.OP_CHAT,
+                    sc.GEN_AI_PROVIDER_NAME: "anthropic",
+                    sc.GEN_AI_REQUEST_MODEL: model,
+                    sc.GEN_AI_RESPONSE_MODEL: model,
+                    sc.GEN_AI_USAGE_INPUT_TOKENS: rnd.randint(200, 4000),
+                    sc.GEN_AI_USAGE_OUTPUT_TOKENS: rnd.randint(20, 800),
+                    sc.TRACEKIT_COST_USD: rnd.random() / 100,
+                    sc.TRACEKIT_AGENT_PATH: agent,
+                    sc.GEN_AI_INPUT_MESSAGES: json.dumps(
+                        [{"role": "user", "parts": [{"type": "text", "content": "Plan it. " * 8}]}]
+                    ),
+                    sc.GEN_AI_OUTPUT_MESSAGES: json.dumps(
+                        [{"role": "assistant", "parts": [{"type": "text", "content": "Ok. " * 8}]}]
+                    ),
+                }
+            elif index % 3 == 2:
+                name, kind = sc.tool_span_name("search"), "INTERNAL"
+                attributes = {
+                    sc.GEN_AI_OPERATION_NAME: sc.OP_EXECUTE_TOOL,
+                    sc.GEN_AI_TOOL_NAME: "search",
+                    sc.TRACEKIT_AGENT_PATH: agent,
+                    sc.GEN_AI_TOOL_CALL_ARGUMENTS: json.dumps({"query": "quarterly revenue"}),
+                }
+            else:
+                name, kind = sc.agent_span_name(agent), "INTERNAL"
+                attributes = {
+                    sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_AGENT,
+                    sc.GEN_AI_AGENT_NAME: agent,
+                    sc.TRACEKIT_AGENT_PATH: agent,
+                }
+            spans.append(
+                OtlpSpan(
+                    trace_id=trace_id,
+                    span_id=span_id,
+                    parent_span_id=None if index == 0 else root,
+                    name=name,
+                    kind=kind,
+                    start_ns=clock,
+                    end_ns=clock + rnd.randint(1_000_000, 900_000_000),
+                    status_code="OK",
+                    attributes=attributes,
+                    resource=resource,
+                    scope_name="agent-app",
+                )
+            )
+    return spans
+
+
+def otlp_requests(n_spans: int, *, seed: int = 11) -> list[bytes]:
+    """Serialized ``ExportTraceServiceRequest`` bodies, ``SPANS_PER_REQUEST`` spans each."""
+    rnd = random.Random(seed)
+    resource: dict[str, object] = {sc.SERVICE_NAME: "bench-app", "telemetry.sdk.language": "python"}
+    bodies = []
+    for start in range(0, n_spans, SPANS_PER_REQUEST):
+        spans = _spans(rnd, min(SPANS_PER_REQUEST, n_spans - start), resource)
+        request = ExportTraceServiceRequest()
+        request.resource_spans.extend(traces_data_from_spans(spans).resource_spans)
+        bodies.append(request.SerializeToString())
+    return bodies
+
+
+def _post_all(host: str, port: int, bodies: list[bytes], errors: list[str]) -> None:
+    connection = http.client.HTTPConnection(host, port, timeout=60)
+    try:
+        for body in bodies:
+            connection.request(
+                "POST",
+                "/v1/traces",
+                body=body,
+                headers={"Content-Type": "application/x-protobuf"},
+            )
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                errors.append(f"HTTP {response.status}")
+    finally:
+        connection.close()
+
+
+def measure_otlp_ingest(n_spans: int, tmp: Path, *, workers: int | None = None) -> dict[str, float]:
+    """``otlp_receiver_spans_per_s``: spans posted and folded per second, with ``workers``
+    conversion processes (default: one per core, as ``tracekit serve --workers`` advises)."""
+    workers = default_workers() if workers is None else workers
+    bodies = otlp_requests(n_spans)
+    receiver = OtlpReceiver(tmp / "otlp-bench.duckdb", port=0, workers=workers).start()
+    errors: list[str] = []
+    shares = [bodies[i::CLIENT_THREADS] for i in range(CLIENT_THREADS)]
+    clients = [
+        threading.Thread(target=_post_all, args=(receiver.host, receiver.port, share, errors))
+        for share in shares
+    ]
+    started = time.perf_counter()
+    for client in clients:
+        client.start()
+    for client in clients:
+        client.join()
+    receiver.stop(fold_wait_s=60)
+    elapsed = time.perf_counter() - started
+    if errors or receiver.accepted_spans != n_spans:
+        lost = f"{receiver.accepted_spans}/{n_spans} {errors[:3]}"
+        raise RuntimeError(f"OTLP bench lost spans: {lost}")
+    return {"otlp_receiver_spans_per_s": n_spans / elapsed}
