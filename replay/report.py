@@ -112,8 +112,11 @@ class Totals(BaseModel):
 class DivergenceReport(BaseModel):
     """The outcome of one replay."""
 
+    kind: Literal["replay", "diff"] = "replay"
+    """A replay against its recording, or two recorded traces (``tracekit diff``)."""
     source: str
     trace_id: str
+    other_trace_id: str | None = None
     workflow: str
     mode: str
     tool_args: str
@@ -132,6 +135,13 @@ class DivergenceReport(BaseModel):
     @property
     def headline(self) -> str:
         """One line: matched, or where it diverged."""
+        if self.kind == "diff":
+            what = f"traces {self.trace_id[:12]} and {(self.other_trace_id or '')[:12]}"
+            if self.matched:
+                return f"{what} match: {self.replayed.steps} steps, mode {self.mode}"
+            if self.first is not None:
+                return f"{what} differ at step {self.first.position}: {self.first.summary}"
+            return f"{what} differ in outcome: {self.recorded_status} vs {self.run_status}"
         if self.matched:
             return (
                 f"replay matched: {self.workflow} ({self.trace_id[:12]}), "
@@ -197,7 +207,10 @@ class DivergenceReport(BaseModel):
 
     def _render_steps(self, all_steps: bool) -> RenderableType:
         table = Table(title="aligned trajectories", title_justify="left", expand=False)
-        for column in ("#", "status", "recorded", "replayed"):
+        columns = ("recorded", "replayed")
+        if self.kind == "diff":
+            columns = (self.trace_id[:12], (self.other_trace_id or "")[:12])
+        for column in ("#", "status", *columns):
             table.add_column(column, overflow="fold")
         rows = self.steps
         if not all_steps and len(rows) > 40:

@@ -20,7 +20,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.sdk.trace.id_generator import IdGenerator
 
 from replay.canonical import normalize
-from replay.compare import compare, summarize
+from replay.diff import build_report
 from replay.player import (
     TOOL_ARGS_MODES,
     TRAJECTORY_MODES,
@@ -30,19 +30,11 @@ from replay.player import (
 )
 from replay.recording import Recording
 from replay.report import (
-    Divergence,
     DivergenceReport,
-    FieldChange,
-    StepView,
-    Totals,
-    report_step,
 )
 from replay.spans import otlp_spans
 from replay.trajectory import (
-    AlignedStep,
     Trajectory,
-    diff_requests,
-    similarity,
     trajectory_from_spans,
 )
 from tracekit.exceptions import ConfigError
@@ -163,49 +155,15 @@ class ReplaySession:
         self.replayed = trajectory_from_spans(otlp_spans(exporter.get_finished_spans()))
         self.output = result.output
         telemetry.shutdown()
-        return self._report(self.replayed, result.status, result.error, result.output, answers)
-
-    def _report(
-        self,
-        replayed: Trajectory,
-        status: str,
-        error: str | None,
-        output: Any,
-        answers: RecordedAnswers,
-    ) -> DivergenceReport:
-        recording = self.recording
-        recorded_steps = recording.trajectory.steps
-        aligned, divergent = compare(
-            recorded_steps, replayed.steps, mode=self.mode, tool_args=self.tool_args
-        )
-        output_matches = _output_json(output) == normalize(recording.output)
-        status_matches = status == recording.status
-        matched = not divergent and not answers.unmatched and status_matches
-        if self.mode == "strict":
-            matched = matched and output_matches
-        divergent_set = set(divergent)
-        first = (
-            _first_divergence(divergent[0], aligned[divergent[0]], recorded_steps)
-            if divergent
-            else None
-        )
-        return DivergenceReport(
-            source=recording.source,
-            trace_id=recording.trace_id,
-            workflow=recording.workflow_name,
+        return build_report(
+            self.recording,
+            self.replayed,
             mode=self.mode,
             tool_args=self.tool_args,
-            matched=matched,
-            divergences=len(divergent),
-            first=first,
-            steps=[report_step(i, a, i in divergent_set) for i, a in enumerate(aligned)],
-            unmatched_calls=list(answers.unmatched),
-            recorded=Totals(**recording.trajectory.totals()),
-            replayed=Totals(**replayed.totals()),
-            run_status=status,
-            recorded_status=recording.status,
-            run_error=error if status == "error" else None,
-            output_matches=output_matches,
+            status=result.status,
+            error=result.error,
+            output_matches=_output_json(result.output) == normalize(self.recording.output),
+            unmatched=answers.unmatched,
         )
 
 
@@ -213,37 +171,3 @@ def _output_json(output: Any) -> Any:
     from pydantic import TypeAdapter
 
     return normalize(TypeAdapter(Any).dump_python(output, mode="json"))
-
-
-def _first_divergence(
-    position: int, aligned: AlignedStep, recorded_steps: Sequence[Any]
-) -> Divergence:
-    step = aligned.step
-    nearest = None
-    nearest_changes: list[FieldChange] = []
-    replayed = aligned.replayed
-    if replayed is not None and aligned.status in ("extra", "moved"):
-        candidates = [s for s in recorded_steps if s.kind == step.kind]
-        if candidates:
-            best = max(candidates, key=lambda s: similarity(s, replayed))
-            nearest = StepView.of(best)
-            nearest_changes = [
-                FieldChange(field=d.field, recorded=d.recorded, replayed=d.replayed)
-                for d in diff_requests(best, replayed)
-            ]
-    return Divergence(
-        position=position,
-        status=aligned.status,
-        agent=step.agent,
-        agent_path=step.agent_path,
-        kind=step.kind,
-        sequence=step.sequence,
-        index=step.index,
-        summary=summarize(aligned),
-        changes=[
-            FieldChange(field=d.field, recorded=d.recorded, replayed=d.replayed)
-            for d in aligned.diffs
-        ],
-        nearest=nearest,
-        nearest_changes=nearest_changes,
-    )

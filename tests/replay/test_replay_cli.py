@@ -78,3 +78,17 @@ def test_bad_input_is_one_line_and_non_zero(tmp_path: Path) -> None:
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
         assert message in result.stderr
         assert result.stdout == ""
+
+
+def test_diff_aligns_two_recorded_runs() -> None:
+    other = REPO_ROOT / "fixtures" / "traces" / "doc-pipeline-seed0-ok.trace.jsonl"
+    same = run_cli("diff", str(FIXTURE), str(FIXTURE))
+    assert same.returncode == 0, same.stderr
+    assert "match" in same.stdout.splitlines()[0]
+
+    different = run_cli("diff", str(other), str(FIXTURE), "--json")
+    assert different.returncode == 1
+    report = json.loads(different.stdout)
+    assert report["kind"] == "diff" and report["matched"] is False
+    assert report["first"]["agent"] == "planner" and report["first"]["kind"] == "agent"
+    assert {c["field"] for c in report["first"]["changes"]} == {"input.brief", "input.title"}

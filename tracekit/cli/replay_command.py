@@ -1,4 +1,5 @@
-"""``tracekit replay``: run a recorded workflow again with the world answered from the recording.
+"""``tracekit replay`` (run a recorded workflow again with the world answered from the
+recording) and ``tracekit diff`` (two recorded runs aligned step by step).
 
 Exit 0 when the replay matches, 1 with the divergence report when it does not; a recording
 that cannot be replayed (no entrypoint, not importable, a malformed file) is one line on stderr.
@@ -9,12 +10,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
 from tracekit.cli.arguments import positive_int
 from tracekit.exceptions import ConfigError
+
+if TYPE_CHECKING:
+    from replay import DivergenceReport, Recording
 
 EXIT_DIVERGED = 1
 
@@ -61,22 +65,56 @@ def register(subparsers: Any) -> None:
     replay.add_argument("--store", help="store path (default $TRACEKIT_STORE or ./tracekit.duckdb)")
     replay.set_defaults(handler=run_replay)
 
+    diff = subparsers.add_parser(
+        "diff",
+        help="align two recorded runs step by step and show where they differ",
+        description="Align two recorded runs (trace ids or trace files) step by step, as replay "
+        "does, and show the first differing step with a per-field diff. Exit 0 when they match.",
+    )
+    diff.add_argument("first", metavar="TRACE_A", help="trace id, prefix or trace file")
+    diff.add_argument("second", metavar="TRACE_B", help="trace id, prefix or trace file")
+    diff.add_argument("--mode", choices=TRAJECTORY_MODES, default="strict", help="as for replay")
+    diff.add_argument("--tool-args", choices=TOOL_ARGS_MODES, default="exact", help="as for replay")
+    diff.add_argument("--json", action="store_true", help="print the report as JSON")
+    diff.add_argument("--all-steps", action="store_true", help="list every aligned step")
+    diff.add_argument("--store", help="store path (default $TRACEKIT_STORE or ./tracekit.duckdb)")
+    diff.set_defaults(handler=run_diff)
+
 
 def run_replay(args: argparse.Namespace) -> int:
     """Replay one trace and print the report."""
     from replay import ReplaySession
 
-    target = Path(args.target)
-    options: dict[str, Any] = {"mode": args.mode, "tool_args": args.tool_args}
-    if target.is_file():
-        session = ReplaySession.from_file(target, **options)
-    elif target.suffix in (".jsonl", ".json") or "/" in args.target:
-        raise ConfigError(f"no such trace file: {target}")
-    else:
-        session = ReplaySession.from_store(args.store, args.target, **options)
-    report = session.run()
+    report = ReplaySession(
+        _recording(args.target, args.store), mode=args.mode, tool_args=args.tool_args
+    ).run()
+    return _print(report, args)
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    """Align two recorded traces and print the report."""
+    from replay.diff import diff_recordings
+
+    first = _recording(args.first, args.store)
+    second = _recording(args.second, args.store)
+    report = diff_recordings(first, second, mode=args.mode, tool_args=args.tool_args)
+    return _print(report, args)
+
+
+def _recording(target: str, store: str | None) -> Recording:
+    from replay import Recording
+
+    path = Path(target)
+    if path.is_file():
+        return Recording.from_file(path)
+    if path.suffix in (".jsonl", ".json") or "/" in target:
+        raise ConfigError(f"no such trace file: {path}")
+    return Recording.from_store(store, target)
+
+
+def _print(report: DivergenceReport, args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(report.model_dump_json(indent=2) + "\n")
     else:
-        Console(width=args.width).print(report.render(all_steps=args.all_steps))
+        Console(width=getattr(args, "width", None)).print(report.render(all_steps=args.all_steps))
     return 0 if report.matched else EXIT_DIVERGED
