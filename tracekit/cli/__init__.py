@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from tracekit.cli import (
     file_commands,
     query_commands,
+    replay_command,
     run_commands,
     serve_command,
     ui_command,
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     query_commands.register(sub)
     run_commands.register(sub)
     serve_command.register(sub)
+    replay_command.register(sub)
     ui_command.register(sub)
     file_commands.register(sub)
     return parser
