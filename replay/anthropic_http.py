@@ -129,11 +129,13 @@ class AnthropicRecorder:
         """Record the block under one root span named ``name``, so that all its calls form one
         trace (without it, each SDK call starts a trace of its own)."""
         tracer = tracer_for(self.tracer_provider, sc.TRACEKIT_HTTP_SCOPE)
-        with tracer.start_as_current_span(name) as span:
-            yield RecordingSession(name, format(span.get_span_context().trace_id, "032x"))
-        flush = getattr(self.tracer_provider, "force_flush", None)
-        if flush is not None:
-            flush()
+        try:
+            with tracer.start_as_current_span(name) as span:
+                yield RecordingSession(name, format(span.get_span_context().trace_id, "032x"))
+        finally:
+            flush = getattr(self.tracer_provider, "force_flush", None)
+            if flush is not None:
+                flush()
 
 
 def record_anthropic(
@@ -236,7 +238,9 @@ class AnthropicReplayer:
         cls, store: str | os.PathLike[str] | None, trace_id: str, **options: Any
     ) -> AnthropicReplayer:
         """From the trace ``trace_id`` (or an unambiguous prefix) of a tracekit store."""
-        return cls.from_spans(_store_spans(store, trace_id), **options)
+        from tracekit.store import TraceStore
+
+        return cls.from_spans(TraceStore(store).trace_spans(trace_id), **options)
 
     # --- clients --------------------------------------------------------------------------
 
@@ -316,12 +320,6 @@ class AnthropicReplayer:
                 f"replay incomplete ({len(problems)} problem(s)):\n"
                 + "\n".join(f"  {p}" for p in problems)
             )
-
-
-def _store_spans(store: str | os.PathLike[str] | None, trace_id: str) -> list[OtlpSpan]:
-    from tracekit.store import TraceStore
-
-    return TraceStore(store).trace_spans(trace_id)
 
 
 def _response(exchange: HttpExchange, request: httpx2.Request) -> httpx2.Response:

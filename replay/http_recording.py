@@ -125,6 +125,10 @@ class _TeeStream(httpx2.SyncByteStream):
             for chunk in self._inner:
                 self._exchange.chunks.append(chunk)
                 yield chunk
+        except GeneratorExit:
+            # The app stopped reading: what arrived is the recording, and no error.
+            self._exchange.finish()
+            raise
         except BaseException as exc:
             self._exchange.finish(exc)
             raise
@@ -134,7 +138,6 @@ class _TeeStream(httpx2.SyncByteStream):
         try:
             self._inner.close()
         finally:
-            # Closed before the end (the app stopped reading): what arrived is the recording.
             self._exchange.finish()
 
 
@@ -148,6 +151,9 @@ class _AsyncTeeStream(httpx2.AsyncByteStream):
             async for chunk in self._inner:
                 self._exchange.chunks.append(chunk)
                 yield chunk
+        except GeneratorExit:
+            self._exchange.finish()
+            raise
         except BaseException as exc:
             self._exchange.finish(exc)
             raise

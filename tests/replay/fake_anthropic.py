@@ -125,17 +125,22 @@ class CutStream(httpx2.SyncByteStream, httpx2.AsyncByteStream):
 
 class FakeMessagesAPI:
     """Answers ``POST /v1/messages``: the n-th request gets answer n. ``overloaded_first``
-    makes the first request fail with a 529 the SDK retries."""
+    makes the first request fail with a 529 the SDK retries; ``unreachable_first`` makes it
+    fail to connect."""
 
-    def __init__(self, *, overloaded_first: bool = False) -> None:
+    def __init__(self, *, overloaded_first: bool = False, unreachable_first: bool = False) -> None:
         self.requests: list[dict[str, Any]] = []
         self.seen_headers: list[dict[str, str]] = []
         self.streams: list[CutStream] = []
         self._overloaded_first = overloaded_first
+        self._unreachable_first = unreachable_first
 
     def __call__(self, request: httpx2.Request) -> httpx2.Response:
         assert request.method == "POST" and request.url.path == "/v1/messages"
         self.seen_headers.append(dict(request.headers))
+        if self._unreachable_first:
+            self._unreachable_first = False
+            raise httpx2.ConnectError("connection refused", request=request)
         body = json.loads(request.content)
         self.requests.append(body)
         n = len(self.requests)

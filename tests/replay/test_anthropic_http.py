@@ -316,6 +316,24 @@ def test_a_retried_overload_replays_as_recorded(tmp_path: Path, no_network: None
     replayer.assert_all_played()
 
 
+def test_a_connection_failure_replays_as_a_failure(tmp_path: Path, no_network: None) -> None:
+    def ask(client: anthropic.Anthropic) -> str:
+        reply = client.messages.create(
+            model=MODEL, max_tokens=64, messages=[{"role": "user", "content": "Hello?"}]
+        )
+        return reply.content[0].text  # type: ignore[union-attr]
+
+    run = record(tmp_path, ask, FakeMessagesAPI(unreachable_first=True), max_retries=1)
+    failed, answered = _exchange_spans(run)
+    assert failed.status_code == "ERROR"
+    assert answered.attributes[sc.HTTP_RESPONSE_STATUS_CODE] == 200
+    assert failed.attributes[sc.ERROR_TYPE] == "httpx2.ConnectError"
+
+    replayer = AnthropicReplayer.from_store(run.store, run.trace_id)
+    assert ask(replay_client(replayer, max_retries=1)) == run.output
+    replayer.assert_all_played()
+
+
 def test_replay_from_a_trace_file(recorded: Recorded, tmp_path: Path, no_network: None) -> None:
     files = pytest.importorskip("tracekit.otlp.files")
     path = tmp_path / "weather.jsonl"
@@ -345,8 +363,10 @@ def test_recording_keeps_the_stream_incremental_and_an_early_stop_replays(
     run = record(tmp_path, first_words, api)
     assert run.output == {"text": "It is ", "sent": True}
     # the app stopped reading: the recording holds what arrived, and replays the same way
-    events = json.loads(_exchange_spans(run)[0].attributes[sc.TRACEKIT_HTTP_RESPONSE_EVENTS])
+    span = _exchange_spans(run)[0]
+    events = json.loads(span.attributes[sc.TRACEKIT_HTTP_RESPONSE_EVENTS])
     assert events[-1]["event"] == "content_block_delta"
+    assert span.status_code != "ERROR"  # stopping early is not a failure
 
     replayer = AnthropicReplayer.from_store(run.store, run.trace_id)
     assert first_words(replay_client(replayer))["text"] == "It is "
