@@ -90,6 +90,7 @@ def test_bench_reports_the_figures_as_json(tmp_path: Path) -> None:
         "bare_sdk_span_us",
         "ingest_spans_per_s",
         "bytes_per_span",
+        "anthropic_replay_calls_per_s",
     ):
         assert figures[key] > 0, key
     assert list(tmp_path.iterdir()) == []  # leaves nothing behind
