@@ -11,16 +11,36 @@ first step where behaviour changed.
 >>> print(report.to_text())  # doctest: +SKIP
 """
 
+import importlib
+from typing import Any
+
 from replay.player import TOOL_ARGS_MODES, TRAJECTORY_MODES, ToolArgsMode, TrajectoryMode
 from replay.recording import Recording
 from replay.report import Divergence, DivergenceReport, FieldChange, StepView, Totals
 from replay.session import ReplaySession
 from replay.trajectory import AlignedStep, Step, Trajectory, align, trajectory_from_spans
 
+# The Anthropic SDK takes about a second to import: its replay API loads on first use.
+_LAZY = {
+    "AnthropicRecorder": "replay.anthropic_http",
+    "AnthropicReplayer": "replay.anthropic_http",
+    "UnmatchedAnthropicRequest": "replay.anthropic_http",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'replay' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
 __all__ = [
     "TOOL_ARGS_MODES",
     "TRAJECTORY_MODES",
     "AlignedStep",
+    "AnthropicRecorder",
+    "AnthropicReplayer",
     "Divergence",
     "DivergenceReport",
     "FieldChange",
@@ -32,6 +52,7 @@ __all__ = [
     "Totals",
     "Trajectory",
     "TrajectoryMode",
+    "UnmatchedAnthropicRequest",
     "align",
     "trajectory_from_spans",
 ]

@@ -21,6 +21,11 @@ from typing import Any
 
 import pytest
 
+from replay.anthropic_fixtures import (  # noqa: F401 (fixtures the plugin exposes)
+    add_anthropic_marker,
+    anthropic_replay,
+    anthropic_transport,
+)
 from replay.network import network_blocked
 from replay.recorder import record_workflow, rerecord
 from replay.report import DivergenceReport
@@ -81,6 +86,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "replay(path, *, mode='strict', tool_args='exact', max_steps=None, max_tokens=None, "
         "max_cost_usd=None): defaults for the replay fixture",
     )
+    add_anthropic_marker(config)
     config.stash[_OUTCOMES_KEY] = ReplayOutcomes()
 
 
