@@ -218,6 +218,7 @@ def tool_span_name(tool: str) -> str:
     """``execute_tool {tool}``."""
     return f"{OP_EXECUTE_TOOL} {tool}"
 
+
 # --- foreign conventions (normalised at ingest into the promoted columns) ------------------------
 # Older GenAI semconv (before v1.37 / v1.28): the provider was ``gen_ai.system`` and usage was
 # counted in prompt/completion tokens. OpenLLMetry (Traceloop) still writes these.
