@@ -48,9 +48,7 @@ class IngestResult:
 
 
 def _convert(resource_spans: Iterable[ResourceSpans], builder: SegmentBuilder) -> None:
-    from tracekit.otlp.decode import spans_from_resource_spans
-
-    builder.add_otlp_spans(spans_from_resource_spans(resource_spans))
+    builder.add_resource_spans(resource_spans)
 
 
 def _convert_one_by_one(

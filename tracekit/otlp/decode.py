@@ -40,6 +40,30 @@ STATUS_CODES: tuple[str, ...] = ("UNSET", "OK", "ERROR")
 _TRACE_ID_BYTES = 16
 _SPAN_ID_BYTES = 8
 _ZERO_SPAN_ID = bytes(_SPAN_ID_BYTES)
+_ZERO_TRACE_ID = bytes(_TRACE_ID_BYTES)
+
+
+#: One span as plain values, in the order :class:`~tracekit.store.convert.SegmentBuilder`
+#: takes them: trace id, span id, parent span id, name, kind, start ns, end ns, status code,
+#: status message, attributes, resource, scope name, scope version, events as
+#: ``(name, time_ns, attributes)`` and links as ``(trace_id, span_id, attributes)``.
+SpanFields = tuple[
+    str,
+    str,
+    str | None,
+    str,
+    str,
+    int,
+    int,
+    str,
+    str | None,
+    dict[str, Any],
+    dict[str, Any],
+    str | None,
+    str | None,
+    list[tuple[str, int, dict[str, Any]]],
+    list[tuple[str, str, dict[str, Any]]],
+]
 
 
 def spans_from_resource_spans(resource_spans: Iterable[ResourceSpans]) -> Iterator[OtlpSpan]:
@@ -50,6 +74,32 @@ def spans_from_resource_spans(resource_spans: Iterable[ResourceSpans]) -> Iterat
     whose parent span id is neither empty nor 8 bytes, or whose kind or status code is not an
     OTLP value.
     """
+    for fields in span_fields_from_resource_spans(resource_spans):
+        yield OtlpSpan(
+            trace_id=fields[0],
+            span_id=fields[1],
+            parent_span_id=fields[2],
+            name=fields[3],
+            kind=fields[4],
+            start_ns=fields[5],
+            end_ns=fields[6],
+            status_code=fields[7],
+            status_message=fields[8],
+            attributes=fields[9],
+            resource=fields[10],
+            scope_name=fields[11],
+            scope_version=fields[12],
+            events=tuple(OtlpEvent(name, time_ns, attrs) for name, time_ns, attrs in fields[13]),
+            links=tuple(OtlpLink(trace, span, attrs) for trace, span, attrs in fields[14]),
+        )
+
+
+def span_fields_from_resource_spans(
+    resource_spans: Iterable[ResourceSpans],
+) -> Iterator[SpanFields]:
+    """Every span of ``resource_spans`` as a :data:`SpanFields` tuple: what
+    :func:`spans_from_resource_spans` yields, without building objects (the receiver's path,
+    where a span is converted straight into segment columns). Validates and raises like it."""
     for resource_span in resource_spans:
         resource = attributes_from_proto(resource_span.resource.attributes)
         for scope_span in resource_span.scope_spans:
@@ -57,15 +107,26 @@ def spans_from_resource_spans(resource_spans: Iterable[ResourceSpans]) -> Iterat
             scope_name = scope.name or None
             scope_version = scope.version or None
             for span in scope_span.spans:
-                yield _span(span, resource, scope_name, scope_version)
+                yield _span_fields(span, resource, scope_name, scope_version)
 
 
-def _span(
+def _span_fields(
     span: Span, resource: dict[str, Any], scope_name: str | None, scope_version: str | None
-) -> OtlpSpan:
+) -> SpanFields:
     name = span.name
-    trace_id = _trace_id(span.trace_id, name)
-    span_id = _span_id(span.span_id, name, "span id")
+    trace_id = span.trace_id
+    span_id = span.span_id
+    # The usual, well-formed ids take the two cheap tests; anything else gets the reason.
+    trace_hex = (
+        trace_id.hex()
+        if len(trace_id) == _TRACE_ID_BYTES and trace_id != _ZERO_TRACE_ID
+        else _trace_id(trace_id, name)
+    )
+    span_hex = (
+        span_id.hex()
+        if len(span_id) == _SPAN_ID_BYTES and span_id != _ZERO_SPAN_ID
+        else _span_id(span_id, name, "span id")
+    )
     parent = span.parent_span_id
     parent_span_id = (
         None if not parent or parent == _ZERO_SPAN_ID else _span_id(parent, name, "parent span id")
@@ -73,39 +134,42 @@ def _span(
     kind = span.kind
     if not 0 <= kind < len(SPAN_KINDS):
         raise OtlpFormatError(f"span {name!r}: unknown span kind {kind}")
-    code = span.status.code
+    status = span.status
+    code = status.code
     if not 0 <= code < len(STATUS_CODES):
         raise OtlpFormatError(f"span {name!r}: unknown status code {code}")
-    return OtlpSpan(
-        trace_id=trace_id,
-        span_id=span_id,
-        parent_span_id=parent_span_id,
-        name=name,
-        kind=SPAN_KINDS[kind],
-        start_ns=span.start_time_unix_nano,
-        end_ns=span.end_time_unix_nano,
-        status_code=STATUS_CODES[code],
-        status_message=span.status.message or None,
-        attributes=attributes_from_proto(span.attributes),
-        resource=resource,
-        scope_name=scope_name,
-        scope_version=scope_version,
-        events=tuple(
-            OtlpEvent(
-                name=event.name,
-                time_ns=event.time_unix_nano,
-                attributes=attributes_from_proto(event.attributes),
+    events = span.events
+    links = span.links
+    return (
+        trace_hex,
+        span_hex,
+        parent_span_id,
+        name,
+        SPAN_KINDS[kind],
+        span.start_time_unix_nano,
+        span.end_time_unix_nano,
+        STATUS_CODES[code],
+        status.message or None,
+        attributes_from_proto(span.attributes),
+        resource,
+        scope_name,
+        scope_version,
+        [
+            (event.name, event.time_unix_nano, attributes_from_proto(event.attributes))
+            for event in events
+        ]
+        if events
+        else [],
+        [
+            (
+                _trace_id(link.trace_id, name),
+                _span_id(link.span_id, name, "linked span id"),
+                attributes_from_proto(link.attributes),
             )
-            for event in span.events
-        ),
-        links=tuple(
-            OtlpLink(
-                trace_id=_trace_id(link.trace_id, name),
-                span_id=_span_id(link.span_id, name, "linked span id"),
-                attributes=attributes_from_proto(link.attributes),
-            )
-            for link in span.links
-        ),
+            for link in links
+        ]
+        if links
+        else [],
     )
 
 
@@ -131,28 +195,40 @@ def _span_id(value: bytes, span_name: str, what: str) -> str:
 
 def attributes_from_proto(attributes: Iterable[KeyValue]) -> dict[str, Any]:
     """OTLP key-values as a dict (a repeated key keeps its last value)."""
-    return {kv.key: value_from_proto(kv.value) for kv in attributes}
+    # The per-attribute work is inlined (no call per value): this loop runs for every
+    # attribute of every span the receiver takes in.
+    result: dict[str, Any] = {}
+    for kv in attributes:
+        value = kv.value
+        which = value.WhichOneof("value")
+        if which in _SCALAR_FIELDS:
+            result[kv.key] = getattr(value, which)
+        else:
+            result[kv.key] = _composite_value(value, which)
+    return result
+
+
+#: The ``AnyValue`` fields that hold a plain value as they are.
+_SCALAR_FIELDS = frozenset(
+    {"string_value", "int_value", "double_value", "bool_value", "bytes_value"}
+)
+
+
+def _composite_value(value: AnyValue, which: str | None) -> Any:
+    if which == "array_value":
+        return [value_from_proto(item) for item in value.array_value.values]
+    if which == "kvlist_value":
+        return attributes_from_proto(value.kvlist_value.values)
+    return None
 
 
 def value_from_proto(value: AnyValue) -> Any:
     """One OTLP ``AnyValue`` as a plain value: str, bool, int, float, bytes, a list (array),
     a dict (key-value list), or None (no value set)."""
     which = value.WhichOneof("value")
-    if which == "string_value":
-        return value.string_value
-    if which == "int_value":
-        return value.int_value
-    if which == "double_value":
-        return value.double_value
-    if which == "bool_value":
-        return value.bool_value
-    if which == "array_value":
-        return [value_from_proto(item) for item in value.array_value.values]
-    if which == "kvlist_value":
-        return attributes_from_proto(value.kvlist_value.values)
-    if which == "bytes_value":
-        return value.bytes_value
-    return None
+    if which in _SCALAR_FIELDS:
+        return getattr(value, which)
+    return _composite_value(value, which)
 
 
 def traces_data_from_protobuf(payload: bytes) -> TracesData:
@@ -235,7 +311,9 @@ def _first_line(error: BaseException) -> str:
 __all__ = [
     "SPAN_KINDS",
     "STATUS_CODES",
+    "SpanFields",
     "attributes_from_proto",
+    "span_fields_from_resource_spans",
     "spans_from_resource_spans",
     "traces_data_from_json",
     "traces_data_from_protobuf",

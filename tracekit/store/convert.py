@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import base64
 import json
+import json.encoder
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 from opentelemetry.sdk.trace import ReadableSpan
@@ -20,9 +21,18 @@ from opentelemetry.sdk.trace import ReadableSpan
 from tracekit import semconv as sc
 from tracekit.otlp.model import OtlpSpan
 from tracekit.pricing import PriceTable
-from tracekit.scrub import scrub_attribute, scrub_attributes, scrub_text
+from tracekit.scrub import (
+    REDACTED,
+    is_secret_key,
+    scrub_attribute,
+    scrub_attributes,
+    scrub_text,
+)
 from tracekit.store.normalise import Promoted, promote_foreign
 from tracekit.store.schema import SEGMENT_SCHEMA
+
+if TYPE_CHECKING:
+    from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans
 
 _KINDS = frozenset({"INTERNAL", "CLIENT", "SERVER", "PRODUCER", "CONSUMER"})
 _STATUS_CODES = frozenset({"UNSET", "OK", "ERROR"})
@@ -38,7 +48,28 @@ def _json_default(value: Any) -> Any:
 
 # One encoder for every call: json.dumps with non-default options builds a new one each time.
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_json_default)
-_dumps = _ENCODER.encode
+# ``JSONEncoder.encode`` also builds the C encoder afresh on every call (~1 µs of a span's
+# conversion); the stdlib's C encoder, made once with the same options, does the same work.
+# Without the circular check, which attribute values (from OTel SDKs and OTLP decoding) never
+# need; a circular value passed to ``SegmentBuilder.add`` still gets the stdlib's error.
+_C_MAKE_ENCODER: Any = getattr(json.encoder, "c_make_encoder", None)
+_C_ENCODE: Any = (
+    _C_MAKE_ENCODER(
+        None, _json_default, json.encoder.encode_basestring, None, ":", ",", False, False, True
+    )
+    if _C_MAKE_ENCODER is not None
+    else None
+)
+
+
+def _dumps(value: Any) -> str:
+    if _C_ENCODE is None:
+        return _ENCODER.encode(value)
+    try:
+        return "".join(_C_ENCODE(value, 0))
+    except RecursionError:
+        return _ENCODER.encode(value)
+
 
 Event = tuple[str, int, Mapping[str, Any]]
 Link = tuple[str, str, Mapping[str, Any]]
@@ -71,7 +102,7 @@ def hex_span_id(span_id: int) -> str:
 
 
 class SegmentBuilder:
-    """Accumulates spans as columns; :meth:`to_table` returns them as one Arrow table.
+    """Accumulates spans as rows; :meth:`to_table` returns them as one Arrow table.
 
     >>> builder = SegmentBuilder()
     >>> builder.add(trace_id="0" * 31 + "1", span_id="0" * 15 + "1", parent_span_id=None,
@@ -82,12 +113,13 @@ class SegmentBuilder:
     """
 
     def __init__(self) -> None:
-        self._columns: dict[str, list[Any]] = {name: [] for name in SEGMENT_SCHEMA.names}
-        self._lists = tuple(self._columns.values())
+        # One tuple per span, turned into columns once in to_table: one append per span
+        # instead of one per column.
+        self._rows: list[tuple[Any, ...]] = []
         self._resource_cache: dict[int, tuple[Any, str, str | None]] = {}
 
     def __len__(self) -> int:
-        return len(self._columns["trace_id"])
+        return len(self._rows)
 
     def add_spans(self, spans: Iterable[ReadableSpan]) -> None:
         """Add finished OpenTelemetry SDK spans."""
@@ -101,22 +133,26 @@ class SegmentBuilder:
             return
         start_ns = span.start_time or 0
         scope = span.instrumentation_scope
+        status = span.status
+        parent = span.parent
         self._add(
-            trace_id=hex_trace_id(context.trace_id),
-            span_id=hex_span_id(context.span_id),
-            parent_span_id=hex_span_id(span.parent.span_id) if span.parent else None,
-            name=span.name,
-            kind=span.kind.name,
-            start_ns=start_ns,
-            end_ns=span.end_time or start_ns,
-            status_code=span.status.status_code.name,
-            status_message=span.status.description,
-            attributes=span.attributes or {},
-            resource_json_and_service=self._resource(span.resource.attributes),
-            scope_name=scope.name if scope is not None else None,
-            scope_version=scope.version if scope is not None else None,
-            events=[(event.name, event.timestamp, event.attributes or {}) for event in span.events],
-            links=[
+            hex_trace_id(context.trace_id),
+            hex_span_id(context.span_id),
+            hex_span_id(parent.span_id) if parent else None,
+            span.name,
+            span.kind.name,
+            start_ns,
+            span.end_time or start_ns,
+            status.status_code.name,
+            status.description,
+            span.attributes or {},
+            self._resource(span.resource.attributes),
+            scope.name if scope is not None else None,
+            scope.version if scope is not None else None,
+            [(event.name, event.timestamp, event.attributes or {}) for event in span.events]
+            if span.events
+            else (),
+            [
                 (
                     hex_trace_id(link.context.trace_id),
                     hex_span_id(link.context.span_id),
@@ -126,7 +162,7 @@ class SegmentBuilder:
             ]
             if span.links
             else (),
-            nested=False,
+            False,
         )
 
     def add_otlp_spans(self, spans: Iterable[OtlpSpan]) -> None:
@@ -138,23 +174,69 @@ class SegmentBuilder:
         """Add one :class:`~tracekit.otlp.OtlpSpan`. Spans that share one ``resource`` dict
         have it scrubbed and encoded once."""
         self._add(
-            trace_id=span.trace_id,
-            span_id=span.span_id,
-            parent_span_id=span.parent_span_id,
-            name=span.name,
-            kind=span.kind,
-            start_ns=span.start_ns,
-            end_ns=span.end_ns,
-            status_code=span.status_code,
-            status_message=span.status_message,
-            attributes=span.attributes,
-            resource_json_and_service=self._resource(span.resource),
-            scope_name=span.scope_name,
-            scope_version=span.scope_version,
-            events=[(event.name, event.time_ns, event.attributes) for event in span.events],
-            links=[(link.trace_id, link.span_id, link.attributes) for link in span.links],
-            nested=True,
+            span.trace_id,
+            span.span_id,
+            span.parent_span_id,
+            span.name,
+            span.kind,
+            span.start_ns,
+            span.end_ns,
+            span.status_code,
+            span.status_message,
+            span.attributes,
+            self._resource(span.resource),
+            span.scope_name,
+            span.scope_version,
+            [(event.name, event.time_ns, event.attributes) for event in span.events],
+            [(link.trace_id, link.span_id, link.attributes) for link in span.links],
+            True,
         )
+
+    def add_resource_spans(self, resource_spans: Iterable[ResourceSpans]) -> None:
+        """Add every span of OTLP protobuf ``ResourceSpans`` (the receiver's path): the same
+        conversion as :meth:`add_otlp` of what
+        :func:`~tracekit.otlp.decode.spans_from_resource_spans` yields, without building the
+        intermediate objects. Raises OtlpFormatError like it for a malformed span; the spans
+        before it stay added."""
+        from tracekit.otlp.decode import span_fields_from_resource_spans
+
+        add = self._add
+        resource_of = self._resource
+        for (
+            trace_id,
+            span_id,
+            parent_span_id,
+            name,
+            kind,
+            start_ns,
+            end_ns,
+            status_code,
+            status_message,
+            attributes,
+            resource,
+            scope_name,
+            scope_version,
+            events,
+            links,
+        ) in span_fields_from_resource_spans(resource_spans):
+            add(
+                trace_id,
+                span_id,
+                parent_span_id,
+                name,
+                kind,
+                start_ns,
+                end_ns,
+                status_code,
+                status_message,
+                attributes,
+                resource_of(resource),
+                scope_name,
+                scope_version,
+                events,
+                links,
+                True,
+            )
 
     def add(
         self,
@@ -178,22 +260,22 @@ class SegmentBuilder:
         """Add one span given as plain values (ids as lower-case hex; kind and status code as
         their OTel names). This is the entry point for spans that do not come from the SDK."""
         self._add(
-            trace_id=trace_id,
-            span_id=span_id,
-            parent_span_id=parent_span_id,
-            name=name,
-            kind=kind,
-            start_ns=start_ns,
-            end_ns=end_ns,
-            status_code=status_code,
-            status_message=status_message,
-            attributes=attributes or {},
-            resource_json_and_service=self._resource_uncached(resource or {}),
-            scope_name=scope_name,
-            scope_version=scope_version,
-            events=events,
-            links=links,
-            nested=True,
+            trace_id,
+            span_id,
+            parent_span_id,
+            name,
+            kind,
+            start_ns,
+            end_ns,
+            status_code,
+            status_message,
+            attributes or {},
+            self._resource_uncached(resource or {}),
+            scope_name,
+            scope_version,
+            events,
+            links,
+            True,
         )
 
     def _resource(self, attributes: Mapping[str, Any]) -> tuple[str, str | None]:
@@ -207,12 +289,11 @@ class SegmentBuilder:
 
     @staticmethod
     def _resource_uncached(attributes: Mapping[str, Any]) -> tuple[str, str | None]:
-        clean = scrub_nested_attributes(attributes)
+        clean = _clean_attributes(attributes, True)
         return _dumps(clean), _text(clean.get(sc.SERVICE_NAME))
 
     def _add(
         self,
-        *,
         trace_id: str,
         span_id: str,
         parent_span_id: str | None,
@@ -230,11 +311,16 @@ class SegmentBuilder:
         links: Sequence[Link],
         nested: bool,
     ) -> None:
+        # Positional parameters: this runs once per span on every ingest path, and a call
+        # with sixteen keywords costs measurably more.
         # SDK attributes are flat (str, bool, int, float and sequences of them); OTLP's may
         # nest key-value lists and arrays, which need a deeper scrub.
-        scrub = scrub_nested_attributes if nested else scrub_attributes
-        clean = scrub(attributes)
-        content = {key: clean.pop(key) for key in sc.CONTENT_ATTRIBUTES.intersection(clean)}
+        clean = _clean_attributes(attributes, nested)
+        content = (
+            {}
+            if _CONTENT_ATTRIBUTES.isdisjoint(clean)
+            else {key: clean.pop(key) for key in _CONTENT_ATTRIBUTES.intersection(clean)}
+        )
         get = clean.get
         agent_path = _text(get(sc.TRACEKIT_AGENT_PATH))
         agent = _text(get(sc.GEN_AI_AGENT_NAME))
@@ -270,7 +356,7 @@ class SegmentBuilder:
                     {
                         "name": scrub_text(event_name),
                         "time_ns": time_ns,
-                        "attributes": scrub(event_attributes),
+                        "attributes": _clean_attributes(event_attributes, nested),
                     }
                     for event_name, time_ns, event_attributes in events
                 ]
@@ -281,46 +367,62 @@ class SegmentBuilder:
         links_json = (
             _dumps(
                 [
-                    {"trace_id": link_trace, "span_id": link_span, "attributes": scrub(attrs)}
+                    {
+                        "trace_id": link_trace,
+                        "span_id": link_span,
+                        "attributes": _clean_attributes(attrs, nested),
+                    }
                     for link_trace, link_span, attrs in links
                 ]
             )
             if links
             else None
         )
-        # Every value is computed before the first append: a span that fails to convert must
-        # not leave the columns with different lengths.
-        row = (
-            trace_id,
-            span_id,
-            parent_span_id,
-            scrub_text(name),
-            kind if kind in _KINDS else "INTERNAL",
-            start_ns,
-            end_ns,
-            max(0, end_ns - start_ns),
-            status_code if status_code in _STATUS_CODES else "UNSET",
-            scrub_text(status_message) if status_message else None,
-            service_name,
-            scope_name,
-            *promoted[:3],
-            agent_path,
-            *promoted[3:],
-            _cost(get(sc.TRACEKIT_COST_USD), promoted),
-            _text(get(sc.ERROR_TYPE)),
-            _dumps(clean),
-            resource_json,
-            events_json,
-            scope_version or None,
-            links_json,
-            _dumps(content) if content else None,
+        # Every value is computed before the row is appended: a span that fails to convert
+        # adds nothing.
+        self._rows.append(
+            (
+                trace_id,
+                span_id,
+                parent_span_id,
+                scrub_text(name),
+                kind if kind in _KINDS else "INTERNAL",
+                start_ns,
+                end_ns,
+                max(0, end_ns - start_ns),
+                status_code if status_code in _STATUS_CODES else "UNSET",
+                scrub_text(status_message) if status_message else None,
+                service_name,
+                scope_name,
+                promoted[0],
+                promoted[1],
+                promoted[2],
+                agent_path,
+                promoted[3],
+                promoted[4],
+                promoted[5],
+                promoted[6],
+                promoted[7],
+                promoted[8],
+                promoted[9],
+                _cost(get(sc.TRACEKIT_COST_USD), promoted),
+                _text(get(sc.ERROR_TYPE)),
+                _dumps(clean),
+                resource_json,
+                events_json,
+                scope_version or None,
+                links_json,
+                _dumps(content) if content else None,
+            )
         )
-        for column, value in zip(self._lists, row, strict=True):
-            column.append(value)
 
     def to_table(self) -> pa.Table:
         """The collected spans as an Arrow table with the segment schema."""
-        return pa.Table.from_pydict(self._columns, schema=SEGMENT_SCHEMA)
+        names = SEGMENT_SCHEMA.names
+        if not self._rows:
+            return SEGMENT_SCHEMA.empty_table()
+        columns = zip(*self._rows, strict=True)
+        return pa.Table.from_pydict(dict(zip(names, columns, strict=True)), schema=SEGMENT_SCHEMA)
 
 
 #: The one foreign marker our own spans carry (for Arize Phoenix); with an operation set it
@@ -351,6 +453,33 @@ def _cost(recorded: Any, promoted: Promoted) -> float | None:
         cache_read_tokens=cached or 0,
         cache_creation_tokens=written or 0,
     )
+
+
+_CONTENT_ATTRIBUTES = sc.CONTENT_ATTRIBUTES
+#: Values that no scrubbing rule changes.
+_PLAIN_TYPES = frozenset({int, float, bool, type(None)})
+
+
+def _clean_attributes(attributes: Mapping[str, Any], nested: bool) -> dict[str, Any]:
+    """:func:`scrub_attributes` (``nested``: :func:`scrub_nested_attributes`) in one pass, with
+    the common cases (a text value, a number) decided without a call per rule."""
+    clean: dict[str, Any] = {}
+    for key, value in attributes.items():
+        kind = type(value)
+        if kind is str:
+            value = REDACTED if is_secret_key(key) else scrub_text(value)
+        elif kind not in _PLAIN_TYPES:
+            value = scrub_attribute(key, value)
+            if nested and (
+                isinstance(value, Mapping)
+                or (
+                    isinstance(value, list)
+                    and any(isinstance(item, Mapping | list) for item in value)
+                )
+            ):
+                value = _scrub_deep(key, value)
+        clean[key] = value
+    return clean
 
 
 def scrub_nested_attributes(attributes: Mapping[str, Any]) -> dict[str, Any]:
