@@ -34,8 +34,11 @@ from tracekit.store.summary import merge_into_traces
 
 logger = logging.getLogger("tracekit")
 
-#: Segments folded per transaction: bounds the memory a fold of a long backlog needs.
-FOLD_CHUNK = 64
+#: Segment bytes folded per transaction: bounds the memory a fold of a long backlog needs
+#: (segments are uncompressed Arrow, about as large as the spans in memory). Counting bytes
+#: rather than files lets many small segments (one per OTLP request, say) share one
+#: transaction: each costs a commit and a merge into ``traces`` whatever its size.
+FOLD_CHUNK_BYTES = 128 * 1024 * 1024
 REJECTED_DIR = "rejected"
 #: ``folded_segments`` rows older than this are dropped (unless their file still exists).
 FOLDED_RECORD_TTL_NS = 24 * 3600 * 10**9
@@ -73,8 +76,7 @@ def fold_pending(
             con.execute("SET preserve_insertion_order = false")
             ensure_schema(con)
             folded, spans = 0, 0
-            for start in range(0, len(segments), FOLD_CHUNK):
-                chunk = segments[start : start + FOLD_CHUNK]
+            for chunk in _chunks(segments):
                 chunk_segments, chunk_spans = _fold_chunk_or_isolate(con, paths, chunk)
                 folded += chunk_segments
                 spans += chunk_spans
@@ -84,6 +86,27 @@ def fold_pending(
             with contextlib.suppress(FileNotFoundError):
                 segment.unlink()
         return FoldResult(segments=folded, spans=spans)
+
+
+def _chunks(segments: Sequence[Path]) -> list[list[Path]]:
+    """``segments`` in order, cut into runs of at most :data:`FOLD_CHUNK_BYTES` (a larger
+    segment is a run of its own)."""
+    chunks: list[list[Path]] = []
+    chunk: list[Path] = []
+    size = 0
+    for segment in segments:
+        try:
+            segment_size = segment.stat().st_size
+        except OSError:
+            segment_size = 0  # gone or unreadable: the fold finds out and says so
+        if chunk and size + segment_size > FOLD_CHUNK_BYTES:
+            chunks.append(chunk)
+            chunk, size = [], 0
+        chunk.append(segment)
+        size += segment_size
+    if chunk:
+        chunks.append(chunk)
+    return chunks
 
 
 def migrate_store(paths: StorePaths, *, wait_s: float) -> None:
