@@ -208,6 +208,9 @@ class SpoolIngest:
         where every reader still sees them)."""
         self._stopping.set()
         self._dirty.set()
+        if self._pool is not None:
+            # Requests in flight still finish; idle workers exit while the last fold runs.
+            self._pool.shutdown(wait=False)
         self._thread.join()
         if self._pool is not None:
             self._pool.shutdown(wait=True)
