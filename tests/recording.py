@@ -176,9 +176,14 @@ def new_recorder(store: Path, **processor_options: Any) -> Recorder:
     return Recorder(store=store, provider=provider, processor=processor)
 
 
-def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m tracekit.cli ARGS`` the way a user would; never raises on failure."""
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "COLUMNS": "200"}
+def run_cli(
+    *args: str, timeout: float = 60, extra_path: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m tracekit.cli ARGS`` the way a user would; never raises on failure.
+
+    ``extra_path`` goes on PYTHONPATH too (a user's own workflow modules)."""
+    path = str(REPO_ROOT) if extra_path is None else f"{REPO_ROOT}{os.pathsep}{extra_path}"
+    env = {**os.environ, "PYTHONPATH": path, "COLUMNS": "200"}
     env.pop("TRACEKIT_STORE", None)
     return subprocess.run(
         [sys.executable, "-m", "tracekit.cli", *args],

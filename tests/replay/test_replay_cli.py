@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from replay.recorder import record_workflow
@@ -13,18 +10,6 @@ from tests.recording import REPO_ROOT, run_cli
 from tests.replay.mutants import MutantModule
 
 FIXTURE = REPO_ROOT / "fixtures" / "traces" / "doc-pipeline-seed1-ok.trace.jsonl"
-
-
-def run_with_path(extra: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": f"{REPO_ROOT}{os.pathsep}{extra}", "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "tracekit.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO_ROOT,
-        timeout=60,
-    )
 
 
 def test_a_matching_replay_exits_0() -> None:
@@ -40,7 +25,7 @@ def test_a_changed_prompt_exits_1_with_the_report(tmp_path: Path) -> None:
     record_workflow(mutant.write().workflow, {"text": "hello"}, trace)
     mutant.write(planner_prompt="Plan it in [bold red]ONE[/] step.\x1b[2J")
 
-    result = run_with_path(tmp_path / "code", "replay", str(trace))
+    result = run_cli("replay", str(trace), extra_path=tmp_path / "code")
     assert result.returncode == 1
     out = result.stdout
     assert (
@@ -50,7 +35,7 @@ def test_a_changed_prompt_exits_1_with_the_report(tmp_path: Path) -> None:
     # Untrusted text is shown literally: markup as typed, the escape sequence made visible.
     assert "[bold red]ONE[/]" in out and "\x1b" not in out and "\\x1b[2J" in out
 
-    as_json = run_with_path(tmp_path / "code", "replay", str(trace), "--json")
+    as_json = run_cli("replay", str(trace), "--json", extra_path=tmp_path / "code")
     assert as_json.returncode == 1
     report = json.loads(as_json.stdout)
     assert report["matched"] is False
