@@ -7,9 +7,12 @@ loads it.
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracekit.store import TraceStore
+
+if TYPE_CHECKING:
+    from tracekit.tui import TracekitApp
 
 
 def register(subparsers: Any) -> None:
@@ -35,9 +38,15 @@ def register(subparsers: Any) -> None:
 
 def run_ui(args: argparse.Namespace) -> int:
     """Open the browser on the store (a missing or unreadable store fails before the UI)."""
+    make_app(args).run()
+    return 0
+
+
+def make_app(args: argparse.Namespace) -> TracekitApp:
+    """The browser for parsed ``ui`` arguments, not yet running (``tracekit bench`` runs it
+    headless); raises StoreNotFoundError / StoreError for a store it cannot read."""
     store = TraceStore(args.store)
     store.change_marker()  # raises StoreNotFoundError / StoreError with a one-line message
     from tracekit.tui import TracekitApp
 
-    TracekitApp(store, live=args.live).run()
-    return 0
+    return TracekitApp(store, live=args.live)

@@ -42,9 +42,11 @@ from tracekit.store.models import (
     StatsRow,
     StatsSeries,
     TraceDetail,
+    TraceOutline,
     TracePage,
     TraceSummary,
 )
+from tracekit.store.outline import read_outline as _read_outline
 from tracekit.store.paths import StorePaths, store_lock
 from tracekit.store.schema import SCHEMA_VERSION, check_readable, read_schema_version
 from tracekit.store.spool import pending_segments
@@ -194,6 +196,23 @@ class TraceStore:
                 raise TraceNotFoundError(f"no trace matches {id_or_prefix!r}")
             spans = _tree_order(span_rows, with_content)
         return TraceDetail(summary=_trace_summary(summary_row), spans=spans)
+
+    def get_trace_outline(self, id_or_prefix: str) -> TraceOutline:
+        """A trace's summary and its spans in tree order (the order of :meth:`get_trace`) as
+        lean :class:`SpanOutline` tuples: attributes and events stay JSON text until a span's
+        details are asked for. What a browser opens; one short read round.
+
+        Raises TraceNotFoundError when no trace or several traces match.
+        """
+        with _gc_paused(), self._connection() as con:
+            trace_id = _resolve(con, id_or_prefix)
+            summary_row = con.execute(
+                f"SELECT {_TRACE_COLUMNS} FROM traces WHERE trace_id = ?", [trace_id]
+            ).fetchone()
+            if summary_row is None:
+                raise TraceNotFoundError(f"no trace matches {id_or_prefix!r}")
+            spans = _read_outline(con, trace_id)
+        return TraceOutline(summary=_trace_summary(summary_row), spans=spans)
 
     def get_span_content(self, trace_id: str, span_id: str) -> dict[str, Any]:
         """The content attributes of a span (messages, tool arguments and results), as

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from tracekit.exceptions import TracekitError
 from tracekit.store import TraceStore
 from tracekit.tui.screens.help import HelpScreen
-from tracekit.tui.screens.stats import StatsScreen
 from tracekit.tui.screens.traces import TracesScreen
+
+if TYPE_CHECKING:
+    from tracekit.tui.screens.trace import TraceScreen
+
+
+def _stats_screen() -> Screen[Any]:
+    # Imported when first shown: the charts library is not needed for the first screen.
+    from tracekit.tui.screens.stats import StatsScreen
+
+    return StatsScreen()
 
 
 class TracekitApp(App[None]):
@@ -25,9 +36,17 @@ class TracekitApp(App[None]):
     """
 
     TITLE = "tracekit"
+    # Every screen's stylesheet, read once at start-up: a screen whose CSS_PATH is not yet
+    # loaded makes Textual re-parse all CSS and restyle every widget when it is first shown.
+    CSS_PATH: ClassVar[list[str | PurePath]] = [
+        "screens/traces.tcss",
+        "screens/trace.tcss",
+        "screens/stats.tcss",
+        "screens/diff.tcss",
+    ]
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
         "traces": TracesScreen,
-        "stats": StatsScreen,
+        "stats": _stats_screen,
     }
     DEFAULT_MODE = "traces"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -42,6 +61,23 @@ class TracekitApp(App[None]):
         self.store = store
         self.live = live
         self.poll_s = poll_s
+        self._trace_screen: TraceScreen | None = None
+
+    def open_trace(self, trace_id: str) -> None:
+        """Show one trace's span tree (the trace screen is built once and reused)."""
+        from tracekit.tui.screens.trace import TraceScreen
+
+        try:
+            outline = self.store.get_trace_outline(trace_id)
+        except TracekitError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        if self._trace_screen is None:
+            self._trace_screen = TraceScreen()
+            self.install_screen(self._trace_screen, "trace")
+        if self.screen is not self._trace_screen:
+            self.push_screen(self._trace_screen)
+        self._trace_screen.show_trace(outline)
 
     def action_help(self) -> None:
         """Show the keys of the current screen."""

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tracekit import semconv as sc
-from tracekit.store.models import SpanRecord
+from tracekit.store.models import SpanEvent, SpanOutline, SpanRecord
 from tracekit.tui.safe import format_cost, format_duration, literal, pretty_json
 from tracekit.tui.widgets.waterfall import span_kind
 
@@ -42,35 +42,36 @@ def heading(title: str) -> Text:
     return Text(f"\n{title}", style="bold underline")
 
 
-def span_details(span: SpanRecord, content: dict[str, Any]) -> Group:
+def span_details(span: SpanOutline | SpanRecord, content: dict[str, Any]) -> Group:
     """Everything about one span, top to bottom."""
+    events, attributes = span.events, span.attributes  # an outline parses them per access
     parts: list[RenderableType] = [_title(span), _facts(span)]
     if span.status_code == "ERROR":
         reason = span.error_type or "error"
         if span.status_message:
             reason = f"{reason}: {span.status_message}"
         parts += [heading("Error"), literal(f"✗ {reason}", "bold red", multiline=True)]
-    if span.events:
-        parts += [heading("Events"), *_events(span)]
+    if events:
+        parts += [heading("Events"), *_events(events)]
     conversation = list(conversation_parts(content))
     if conversation:
         parts += [heading("Conversation"), *conversation]
     for key, title in _PAYLOADS:
         if key in content:
             parts += [heading(title), pretty_json(content[key])]
-    if span.attributes:
-        parts += [heading("Attributes"), _attributes(span.attributes)]
+    if attributes:
+        parts += [heading("Attributes"), _attributes(attributes)]
     return Group(*parts)
 
 
-def _title(span: SpanRecord) -> Text:
+def _title(span: SpanOutline | SpanRecord) -> Text:
     style = "bold red" if span.status_code == "ERROR" else "bold"
     text = literal(span.name, style)
     text.append(f"  {span_kind(span)} · {span.kind} · {span.status_code}", style="dim")
     return text
 
 
-def _facts(span: SpanRecord) -> Table:
+def _facts(span: SpanOutline | SpanRecord) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="dim", no_wrap=True)
     table.add_column()
@@ -100,8 +101,8 @@ def _facts(span: SpanRecord) -> Table:
     return table
 
 
-def _events(span: SpanRecord) -> Iterable[Text]:
-    for event in span.events:
+def _events(events: list[SpanEvent]) -> Iterable[Text]:
+    for event in events:
         guard = event.name in sc.GUARDRAIL_EVENTS
         line = literal(f"{'⚠' if guard else '•'} {event.name}", "bold yellow" if guard else "")
         if event.attributes:

@@ -13,7 +13,7 @@ from textual.events import Resize
 from textual.widgets import Footer, Header, Static
 
 from tracekit.exceptions import TracekitError
-from tracekit.store.models import SpanRecord, TraceDetail
+from tracekit.store.models import SpanOutline, TraceOutline
 from tracekit.tui.conversation import span_details
 from tracekit.tui.safe import format_cost, format_duration, format_tokens, literal
 from tracekit.tui.screens.base import StoreScreen
@@ -27,7 +27,7 @@ _STATUS_STYLE = {"ok": "green", "error": "bold red", "stopped": "yellow"}
 class TraceScreen(StoreScreen):
     """Span tree (workflow → agent → LLM / tool / handoff) and the detail of one span."""
 
-    CSS_PATH = "trace.tcss"
+    CSS_PATH = "trace.tcss"  # also read at app start-up (see TracekitApp.CSS_PATH)
     HELP_TEXT = (
         "The span tree of one run with a timeline bar per span. ✗ marks an error, ⚠ a "
         "guardrail event (limit, loop, retry, fallback, approval). The right pane shows the "
@@ -40,11 +40,16 @@ class TraceScreen(StoreScreen):
         Binding("tab", "focus_next", "Details", show=False),
     ]
 
-    def __init__(self, trace_id: str) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.trace_id = trace_id
-        self.detail: TraceDetail | None = None
+        self.outline: TraceOutline | None = None
         self._content: dict[str, dict[str, Any]] = {}
+        self._pending: SpanOutline | None = None
+
+    @property
+    def trace_id(self) -> str | None:
+        """The id of the trace shown."""
+        return self.outline.summary.trace_id if self.outline is not None else None
 
     def compose(self) -> ComposeResult:
         """Header, trace summary, tree and details side by side (stacked when narrow)."""
@@ -57,23 +62,33 @@ class TraceScreen(StoreScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        """Read the trace and show it."""
-        try:
-            self.detail = self.store.get_trace(self.trace_id)
-        except TracekitError as error:
-            self.app.pop_screen()
-            self.app.notify(str(error), severity="error", markup=False)
-            return
-        summary = self.detail.summary
+        """Show the trace given before the screen was first mounted."""
+        if self.outline is not None:
+            self._show()
+
+    def show_trace(self, outline: TraceOutline) -> None:
+        """Show ``outline``: the span tree at once, the root's details right after it is
+        drawn. The app reuses one trace screen for every trace it opens."""
+        self.outline = outline
+        self._content = {}
+        if self.is_mounted:
+            self._show()
+
+    def _show(self) -> None:
+        assert self.outline is not None
+        summary = self.outline.summary
         self.sub_title = f"{summary.workflow} {summary.trace_id[:12]}"
+        self.set_class(self.app.size.width < NARROW_WIDTH, "narrow")
         self.query_one("#trace-summary", Static).update(self._summary_text())
+        self.query_one("#detail-body", Static).update("")
         waterfall = self.query_one(SpanWaterfall)
-        waterfall.set_trace(self.detail)
+        waterfall.scroll_home(animate=False)
+        waterfall.set_trace(self.outline)
         waterfall.focus()
 
     def _summary_text(self) -> Text:
-        assert self.detail is not None
-        s = self.detail.summary
+        assert self.outline is not None
+        s = self.outline.summary
         text = literal(s.workflow, "bold")
         text.append("  ")
         text.append_text(literal(s.trace_id, "dim"))
@@ -95,9 +110,18 @@ class TraceScreen(StoreScreen):
 
     @on(SpanWaterfall.Highlighted)
     def _show_span(self, event: SpanWaterfall.Highlighted) -> None:
-        self.show_span(event.span)
+        # The details wait for the next frame, so the tree (or the moved cursor) is drawn
+        # first; moves faster than frames show only the last span's details.
+        if self._pending is None:
+            self.call_after_refresh(self._show_pending)
+        self._pending = event.span
 
-    def show_span(self, span: SpanRecord) -> None:
+    def _show_pending(self) -> None:
+        span, self._pending = self._pending, None
+        if span is not None and span.trace_id == self.trace_id:
+            self.show_span(span)
+
+    def show_span(self, span: SpanOutline) -> None:
         """Fill the detail pane with ``span``."""
         content = self._content.get(span.span_id)
         if content is None:

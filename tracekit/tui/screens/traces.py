@@ -7,7 +7,7 @@ in a worker thread and reloads what it shows when another process has recorded s
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
 from textual import on, work
@@ -21,6 +21,9 @@ from tracekit.exceptions import TracekitError
 from tracekit.store.models import TracePage, TraceSummary
 from tracekit.tui.safe import format_cost, format_duration, format_time, format_tokens, literal
 from tracekit.tui.screens.base import StoreScreen
+
+if TYPE_CHECKING:
+    from tracekit.tui.app import TracekitApp
 
 #: Rows read per page.
 PAGE_SIZE = 100
@@ -47,7 +50,7 @@ _DESCENDING_FIRST = frozenset({"time", "duration", "steps", "tokens", "cost"})
 class TracesScreen(StoreScreen):
     """A table of traces: sort, filter, mark two for a diff, open one."""
 
-    CSS_PATH = "traces.tcss"
+    CSS_PATH = "traces.tcss"  # also read at app start-up (see TracekitApp.CSS_PATH)
     HELP_TEXT = (
         "Every recorded run, newest first. Filter with field expressions and free text, e.g. "
         "`agent:planner status:error cost>0.05 model:haiku workflow:doc duration>2s "
@@ -241,11 +244,9 @@ class TracesScreen(StoreScreen):
 
     def action_open(self) -> None:
         """Open the trace under the cursor."""
-        from tracekit.tui.screens.trace import TraceScreen
-
         trace_id = self._current_id()
         if trace_id is not None:
-            self.app.push_screen(TraceScreen(trace_id))
+            cast("TracekitApp", self.app).open_trace(trace_id)
 
     def action_filter(self) -> None:
         """Show the filter bar and focus it."""

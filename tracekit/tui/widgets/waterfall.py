@@ -21,7 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tracekit import semconv as sc
-from tracekit.store.models import SpanRecord, TraceDetail
+from tracekit.store.models import SpanOutline, SpanRecord, TraceOutline
 from tracekit.tui.safe import format_cost, format_duration, format_tokens, inert
 
 _KIND_STYLE = {
@@ -36,12 +36,14 @@ _ERROR_STYLE = "bold red"
 _GUARD_STYLE = "bold yellow"
 
 
-def span_kind(span: SpanRecord) -> str:
+def span_kind(span: SpanOutline | SpanRecord) -> str:
     """``workflow``, ``agent``, ``handoff``, ``llm``, ``tool`` or ``other``."""
     operation = span.operation
     if operation == sc.OP_INVOKE_WORKFLOW:
         return "workflow"
     if operation == sc.OP_INVOKE_AGENT:
+        if isinstance(span, SpanOutline):
+            return "handoff" if span.is_handoff else "agent"
         return "handoff" if sc.TRACEKIT_HANDOFF_TO in span.attributes else "agent"
     if operation in sc.LLM_OPERATIONS or span.name == sc.ANTHROPIC_SPAN_NAME:
         return "llm"
@@ -50,7 +52,7 @@ def span_kind(span: SpanRecord) -> str:
     return "other"
 
 
-def short_name(span: SpanRecord) -> str:
+def short_name(span: SpanOutline | SpanRecord) -> str:
     """The span's name without its operation (the icon says it): ``chat m`` -> ``m``."""
     operation = span.operation
     if operation and span.name.startswith(operation + " "):
@@ -58,8 +60,10 @@ def short_name(span: SpanRecord) -> str:
     return span.name
 
 
-def has_guardrail_event(span: SpanRecord) -> bool:
+def has_guardrail_event(span: SpanOutline | SpanRecord) -> bool:
     """Whether a guardrail (limit, loop, approval, retry, fallback, circuit) fired on it."""
+    if isinstance(span, SpanOutline):
+        return span.has_guardrail
     return any(event.name in sc.GUARDRAIL_EVENTS for event in span.events)
 
 
@@ -106,13 +110,13 @@ class SpanWaterfall(ScrollView, can_focus=True):
     class Highlighted(Message):
         """The cursor moved to ``span``."""
 
-        def __init__(self, span: SpanRecord) -> None:
+        def __init__(self, span: SpanOutline) -> None:
             super().__init__()
             self.span = span
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._spans: list[SpanRecord] = []
+        self._spans: list[SpanOutline] = []
         self._subtree_end: list[int] = []
         self._collapsed: set[int] = set()
         self._visible: list[int] = []
@@ -121,9 +125,9 @@ class SpanWaterfall(ScrollView, can_focus=True):
 
     # --- data -------------------------------------------------------------------------------
 
-    def set_trace(self, detail: TraceDetail) -> None:
-        """Show ``detail``'s spans, all unfolded, cursor on the root."""
-        spans = detail.spans
+    def set_trace(self, outline: TraceOutline) -> None:
+        """Show ``outline``'s spans, all unfolded, cursor on the root."""
+        spans = outline.spans
         self._spans = spans
         self._subtree_end = _subtree_ends(spans)
         self._collapsed = set()
@@ -134,17 +138,17 @@ class SpanWaterfall(ScrollView, can_focus=True):
         self.cursor = 0
 
     @property
-    def spans(self) -> list[SpanRecord]:
+    def spans(self) -> list[SpanOutline]:
         """All spans of the trace, in tree order."""
         return self._spans
 
     @property
-    def visible_spans(self) -> list[SpanRecord]:
+    def visible_spans(self) -> list[SpanOutline]:
         """The spans not hidden by a fold, in display order."""
         return [self._spans[index] for index in self._visible]
 
     @property
-    def current(self) -> SpanRecord | None:
+    def current(self) -> SpanOutline | None:
         """The span under the cursor."""
         return self._spans[self._visible[self.cursor]] if self._visible else None
 
@@ -334,7 +338,7 @@ class SpanWaterfall(ScrollView, can_focus=True):
         return line
 
     @staticmethod
-    def _numbers(span: SpanRecord, wide: bool) -> str:
+    def _numbers(span: SpanOutline, wide: bool) -> str:
         duration = format_duration(span.duration_ns).rjust(9)
         if not wide:
             return duration
@@ -346,7 +350,7 @@ class SpanWaterfall(ScrollView, can_focus=True):
         cost = format_cost(span.cost_usd) if span.cost_usd is not None else ""
         return f"{duration} {tokens:>7} {cost:>8}"
 
-    def _bar(self, span: SpanRecord, width: int, style: str) -> Text:
+    def _bar(self, span: SpanOutline, width: int, style: str) -> Text:
         start = (span.start_ns - self._t0) / self._total * width
         end = (span.end_ns - self._t0) / self._total * width
         first = min(width - 1, max(0, int(start)))
@@ -358,7 +362,7 @@ class SpanWaterfall(ScrollView, can_focus=True):
         return bar
 
 
-def _subtree_ends(spans: list[SpanRecord]) -> list[int]:
+def _subtree_ends(spans: list[SpanOutline]) -> list[int]:
     """For each span, the index just past its subtree (spans are in tree order)."""
     ends = [len(spans)] * len(spans)
     open_spans: list[int] = []
