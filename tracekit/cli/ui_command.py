@@ -46,7 +46,7 @@ def make_app(args: argparse.Namespace) -> TracekitApp:
     """The browser for parsed ``ui`` arguments, not yet running (``tracekit bench`` runs it
     headless); raises StoreNotFoundError / StoreError for a store it cannot read."""
     store = TraceStore(args.store)
-    store.change_marker()  # raises StoreNotFoundError / StoreError with a one-line message
+    marker = store.change_marker()  # raises StoreNotFoundError / StoreError (one line)
     from tracekit.tui import TracekitApp
 
-    return TracekitApp(store, live=args.live)
+    return TracekitApp(store, live=args.live, marker=marker)

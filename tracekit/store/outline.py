@@ -49,27 +49,35 @@ def tree_order(rows: list[tuple[Any, ...]]) -> list[tuple[tuple[Any, ...], int]]
         parent = row[_PARENT]
         if parent is None or parent == row[_SPAN_ID] or parent not in ids:
             roots.append(row)
+        elif parent in children:
+            children[parent].append(row)
         else:
-            children.setdefault(parent, []).append(row)
+            children[parent] = [row]
     ordered: list[tuple[tuple[Any, ...], int]] = []
+    append = ordered.append
     seen: set[str] = set()
     stack = [(row, 0) for row in reversed(roots)]
     while stack:
-        row, depth = stack.pop()
+        row, depth = item = stack.pop()
         span_id = row[_SPAN_ID]
         if span_id in seen:
             continue
         seen.add(span_id)
-        ordered.append((row, depth))
+        append(item)
         below = children.get(span_id)
         if below:
-            stack.extend((child, depth + 1) for child in reversed(below))
+            depth += 1
+            stack.extend([(child, depth) for child in reversed(below)])
     if len(ordered) < len(rows):
         ordered.extend((row, 0) for row in rows if row[_SPAN_ID] not in seen)
     return ordered
 
 
 def _outline(row: tuple[Any, ...], trace_id: str, depth: int) -> SpanOutline:
+    # The row is the first fields of SpanOutline in order (see _OUTLINE_SQL); a tuple built
+    # in one go is the cheapest object per span.
+    if row[_EVENTS] is None and row[_OPERATION] != sc.OP_INVOKE_AGENT:
+        return _make((*row, trace_id, depth, False, False))
     is_handoff = False
     if row[_OPERATION] == sc.OP_INVOKE_AGENT and row[_ATTRIBUTES]:
         attributes = pydantic_core.from_json(row[_ATTRIBUTES])
@@ -80,6 +88,7 @@ def _outline(row: tuple[Any, ...], trace_id: str, depth: int) -> SpanOutline:
         has_guardrail = isinstance(events, list) and any(
             isinstance(event, dict) and event.get("name") in sc.GUARDRAIL_EVENTS for event in events
         )
-    # The row is the first fields of SpanOutline in order (see _OUTLINE_SQL); a tuple built
-    # in one go is the cheapest object per span.
-    return SpanOutline._make((*row, trace_id, depth, is_handoff, has_guardrail))
+    return _make((*row, trace_id, depth, is_handoff, has_guardrail))
+
+
+_make = SpanOutline._make

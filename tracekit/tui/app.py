@@ -33,6 +33,8 @@ class TracekitApp(App[None]):
         store: the store to browse.
         live: poll the store for traces other processes record.
         poll_s: seconds between two polls in live mode.
+        marker: the store's :meth:`~TraceStore.change_marker`, if the caller has just read
+            it (before the app reads any traces); saves the traces screen a read round.
     """
 
     TITLE = "tracekit"
@@ -56,11 +58,19 @@ class TracekitApp(App[None]):
         Binding("2", "switch_mode('stats')", "Stats", show=False),
     ]
 
-    def __init__(self, store: TraceStore, *, live: bool = True, poll_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        store: TraceStore,
+        *,
+        live: bool = True,
+        poll_s: float = 1.0,
+        marker: tuple[int, int] | None = None,
+    ) -> None:
         super().__init__()
         self.store = store
         self.live = live
         self.poll_s = poll_s
+        self.initial_marker = marker
         self._trace_screen: TraceScreen | None = None
 
     def open_trace(self, trace_id: str) -> None:

@@ -101,10 +101,13 @@ class TracesScreen(StoreScreen):
         """Read the first page; start polling in live mode."""
         self.sub_title = self.store.paths.db.name
         if getattr(self.app, "live", False):
-            try:
-                self._marker = self.store.change_marker()
-            except TracekitError:
-                self._marker = None
+            # Read before the first page, so a change in between is reloaded, never missed.
+            self._marker = getattr(self.app, "initial_marker", None)
+            if self._marker is None:
+                try:
+                    self._marker = self.store.change_marker()
+                except TracekitError:
+                    self._marker = None
         self.reload()
         self.set_live(bool(getattr(self.app, "live", False)))
         self.query_one("#traces", DataTable).focus()

@@ -157,11 +157,14 @@ class SpanWaterfall(ScrollView, can_focus=True):
         return any(self._spans[i].span_id == span_id for i in self._collapsed)
 
     def _rebuild(self) -> None:
-        visible: list[int] = []
-        index = 0
-        while index < len(self._spans):
-            visible.append(index)
-            index = self._subtree_end[index] if index in self._collapsed else index + 1
+        if not self._collapsed:
+            visible = list(range(len(self._spans)))
+        else:
+            visible = []
+            index = 0
+            while index < len(self._spans):
+                visible.append(index)
+                index = self._subtree_end[index] if index in self._collapsed else index + 1
         self._visible = visible
         self.virtual_size = Size(self.size.width, len(visible))
         self.refresh()
@@ -364,10 +367,11 @@ class SpanWaterfall(ScrollView, can_focus=True):
 
 def _subtree_ends(spans: list[SpanOutline]) -> list[int]:
     """For each span, the index just past its subtree (spans are in tree order)."""
+    depths = [span.depth for span in spans]
     ends = [len(spans)] * len(spans)
     open_spans: list[int] = []
-    for index, span in enumerate(spans):
-        while open_spans and spans[open_spans[-1]].depth >= span.depth:
+    for index, depth in enumerate(depths):
+        while open_spans and depths[open_spans[-1]] >= depth:
             ends[open_spans.pop()] = index
         open_spans.append(index)
     return ends
