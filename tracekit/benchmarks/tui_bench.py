@@ -2,12 +2,17 @@
 
 The store is built here (synthetic agent runs from :mod:`tracekit.benchmarks.store_bench`
 plus one 10,000-span trace, newest, so it is the first row); the app then runs headless in a
-fresh subprocess, so its time and resident memory are the app's own: Python start-up is
-included, as are importing Textual and the app. The child reports:
+fresh subprocess that loads the command line and builds the app as ``tracekit ui --store``
+does, so its time and resident memory are the app's own: Python start-up is included, as are
+importing the CLI, Textual and the app. Times end at the frame that first shows the rows,
+encoded for a terminal (see :class:`_FrameClock`), not when the test harness notices. The
+child reports:
 
-- ``tui_first_screen_s``: from starting the child process to the traces table showing rows;
+- ``tui_first_screen_s``: from starting the child process to the first frame with rows of the
+  traces table;
 - ``tui_first_screen_rss_mb``: the child's peak resident memory at that moment;
-- ``tui_open_trace_ms``: from pressing enter on the 10,000-span trace to its span tree shown.
+- ``tui_open_trace_ms``: from pressing enter on the 10,000-span trace to the first frame with
+  rows of its span tree (the details of the root span follow in the next frames).
 """
 
 from __future__ import annotations
