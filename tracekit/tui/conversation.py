@@ -13,6 +13,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from replay.canonical import parse_json
 from tracekit import semconv as sc
 from tracekit.store.models import SpanEvent, SpanOutline, SpanRecord
 from tracekit.tui.safe import format_cost, format_duration, literal, pretty_json
@@ -122,18 +123,9 @@ def _attributes(attributes: dict[str, Any]) -> Table:
     return table
 
 
-def _load(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
 def conversation_parts(content: dict[str, Any]) -> Iterable[RenderableType]:
     """System instructions, input and output messages as a conversation, text in full."""
-    system = _load(content.get(sc.GEN_AI_SYSTEM_INSTRUCTIONS))
+    system = parse_json(content.get(sc.GEN_AI_SYSTEM_INSTRUCTIONS))
     if system:
         yield _role("system")
         if isinstance(system, list):
@@ -142,7 +134,7 @@ def conversation_parts(content: dict[str, Any]) -> Iterable[RenderableType]:
         else:
             yield literal(system, multiline=True)
     for key, label in ((sc.GEN_AI_INPUT_MESSAGES, ""), (sc.GEN_AI_OUTPUT_MESSAGES, "output")):
-        messages = _load(content.get(key))
+        messages = parse_json(content.get(key))
         if not messages:
             continue
         if not isinstance(messages, list):
