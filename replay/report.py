@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import io
 import json
-import re
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -20,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from replay.trajectory import AlignedStep, Step, StepStatus
+from tracekit.untrusted import inert
 
 _STATUS_STYLE = {
     "same": "green",
@@ -271,12 +271,9 @@ def _short(value: Any) -> str:
     return text if len(text) <= _MAX_VALUE_CHARS else text[:_MAX_VALUE_CHARS] + "…"
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
 def literal(text: str) -> str:
-    """``text`` with terminal control characters (escape sequences) shown as ``\\xNN``."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """``text`` with terminal control characters made visible (newlines kept)."""
+    return inert(text, multiline=True)
 
 
 def _render_changes(changes: list[FieldChange]) -> list[RenderableType]:

@@ -18,6 +18,7 @@ from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.id_generator import IdGenerator
+from pydantic import TypeAdapter
 
 from replay.canonical import normalize
 from replay.diff import build_report
@@ -167,7 +168,8 @@ class ReplaySession:
         )
 
 
-def _output_json(output: Any) -> Any:
-    from pydantic import TypeAdapter
+_ANY: TypeAdapter[Any] = TypeAdapter(Any)
 
-    return normalize(TypeAdapter(Any).dump_python(output, mode="json"))
+
+def _output_json(output: Any) -> Any:
+    return normalize(_ANY.dump_python(output, mode="json"))

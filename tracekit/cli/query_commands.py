@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -24,9 +23,8 @@ from rich.tree import Tree
 from tracekit import semconv as sc
 from tracekit.cli.arguments import positive_int
 from tracekit.store import SpanRecord, StatsRow, TraceDetail, TraceStore, TraceSummary
+from tracekit.untrusted import inert
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_NAMED_CONTROLS = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 _STATUS_STYLE = {"ok": "green", "error": "bold red", "stopped": "yellow"}
 _SHORT_ID = 12
 
@@ -134,13 +132,7 @@ def run_stats(args: argparse.Namespace) -> int:
 
 def safe_text(value: object, style: str = "") -> Text:
     """``value`` as literal text: no markup, control characters shown as escapes."""
-    text = _CONTROL.sub(_escape_control, str(value))
-    return Text(text, style=style)
-
-
-def _escape_control(match: re.Match[str]) -> str:
-    char = match.group(0)
-    return _NAMED_CONTROLS.get(char, f"\\x{ord(char):02x}")
+    return Text(inert(value), style=style)
 
 
 def format_duration(duration_ns: int) -> str:

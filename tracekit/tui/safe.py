@@ -10,7 +10,6 @@ control characters made visible.
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime
 from typing import Any
 
@@ -18,25 +17,12 @@ from rich.highlighter import JSONHighlighter
 from rich.text import Text
 
 from tracekit.cli.query_commands import format_cost, format_duration
+from tracekit.untrusted import inert
 
 __all__ = ["format_cost", "format_duration", "format_time", "format_tokens", "literal"]
 
 # C0 and C1 controls and DEL; newline and tab are kept in multi-line text.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_CONTROL_KEEP_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 _JSON = JSONHighlighter()
-
-
-def _visible(match: re.Match[str]) -> str:
-    char = match.group(0)
-    return _NAMED.get(char, f"\\x{ord(char):02x}")
-
-
-def inert(value: object, *, multiline: bool = False) -> str:
-    """``value`` as a string with control characters shown as escapes (``\\x1b``)."""
-    pattern = _CONTROL_KEEP_LINES if multiline else _CONTROL
-    return pattern.sub(_visible, str(value))
 
 
 def literal(
