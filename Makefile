@@ -25,6 +25,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check tracekit replay tests
 	$(BIN)/ruff format --check tracekit replay tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/python -m pytest

@@ -22,8 +22,8 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from tracekit.exceptions import ConfigError, ExportError
-from tracekit.ingest.forward import traces_url
 from tracekit.otlp.encode import ReadableSpanFactory
+from tracekit.otlp.endpoints import http_url, traces_url
 from tracekit.otlp.model import OtlpSpan
 
 PROTOCOLS = ("http/protobuf", "grpc")
@@ -50,9 +50,7 @@ def make_exporter(endpoint: str, protocol: str, *, timeout_s: float) -> tuple[Sp
             OTLPSpanExporter as GrpcSpanExporter,
         )
 
-        parts = urlsplit(endpoint)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigError(f"not an http(s) URL: {endpoint!r} (example: http://localhost:4317)")
+        parts = http_url(endpoint, example="http://localhost:4317")
         exporter: SpanExporter = GrpcSpanExporter(
             endpoint=parts.netloc, insecure=parts.scheme == "http", timeout=timeout_s
         )

@@ -1,6 +1,6 @@
 """OTLP in: the ``tracekit serve`` receiver and the pipeline from OTLP requests to the store."""
 
-from tracekit.ingest.forward import OtlpForwarder, traces_url
+from tracekit.ingest.forward import OtlpForwarder
 from tracekit.ingest.pipeline import IngestResult, SpoolIngest
 from tracekit.ingest.receiver import DEFAULT_HOST, DEFAULT_PORT, OtlpReceiver
 
@@ -11,5 +11,4 @@ __all__ = [
     "OtlpForwarder",
     "OtlpReceiver",
     "SpoolIngest",
-    "traces_url",
 ]

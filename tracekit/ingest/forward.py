@@ -18,27 +18,15 @@ import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
 
 from opentelemetry import context as otel_context
 
-from tracekit.exceptions import ConfigError
+from tracekit.otlp.endpoints import traces_url
 
 logger = logging.getLogger("tracekit")
 
-TRACES_PATH = "/v1/traces"
 DEFAULT_QUEUE_REQUESTS = 256
 _SEND_TIMEOUT_S = 10.0
-
-
-def traces_url(url: str) -> str:
-    """An OTLP/HTTP traces URL: ``http://host:4318`` gains ``/v1/traces``; a URL with a path
-    is used as it is. Raises ConfigError for anything that is not an http(s) URL."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"not an http(s) URL: {url!r} (example: http://localhost:4318)")
-    path = parts.path if parts.path not in ("", "/") else TRACES_PATH
-    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
 
 
 @dataclass(frozen=True)

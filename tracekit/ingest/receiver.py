@@ -25,7 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from tracekit.ingest.forward import TRACES_PATH, OtlpForwarder
+from tracekit.ingest.forward import OtlpForwarder
 from tracekit.ingest.payload import (
     DEFAULT_MAX_BODY_BYTES,
     BodyEncoding,
@@ -33,6 +33,7 @@ from tracekit.ingest.payload import (
     success_reply,
 )
 from tracekit.ingest.pipeline import DEFAULT_FOLD_INTERVAL_S, IngestResult, Refused, SpoolIngest
+from tracekit.otlp.endpoints import TRACES_PATH
 from tracekit.store.fold import FoldResult
 
 logger = logging.getLogger("tracekit")

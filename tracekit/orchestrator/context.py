@@ -7,14 +7,17 @@ import sys
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from opentelemetry import trace
 from pydantic import BaseModel
 
 from tracekit import semconv as sc
-from tracekit.orchestrator.agent import Agent
 from tracekit.orchestrator.run_state import RunState, canonical_json
+
+if TYPE_CHECKING:
+    # For typing only: agent imports tools, whose Context parameters need this module.
+    from tracekit.orchestrator.agent import Agent
 
 StateT = TypeVar("StateT", bound=BaseModel | None)
 T = TypeVar("T")

@@ -26,12 +26,13 @@ from tracekit.models.base import ModelRequest, ModelResponse
 from tracekit.models.llm_span import chat_span, set_response_attributes
 from tracekit.models.messages import ChatMessage, ToolCallPart, ToolCallResponsePart
 from tracekit.models.scripted import FINAL_RESULT_TOOL
-from tracekit.orchestrator.agent import Agent
 from tracekit.orchestrator.approval import ApprovalRequest
 from tracekit.orchestrator.run_state import canonical_json
 from tracekit.telemetry import agent_scope, error_type, tracer_for
 
 if TYPE_CHECKING:
+    # For typing only: agent → tools → context → runner would be a cycle at run time.
+    from tracekit.orchestrator.agent import Agent
     from tracekit.orchestrator.context import Context
 
 CACHE_SCOPE = "tracekit.cache"

@@ -6,6 +6,7 @@ trace-file import and export, and replay's recordings.
 - :mod:`tracekit.otlp.decode`: protobuf ``ResourceSpans`` → :class:`OtlpSpan`; OTLP/JSON →
   protobuf ``TracesData``.
 - :mod:`tracekit.otlp.encode`: :class:`OtlpSpan` → protobuf / OTLP/JSON / SDK ``ReadableSpan``.
+- :mod:`tracekit.otlp.endpoints`: OTLP endpoint URLs as senders spell them.
 - :mod:`tracekit.otlp.files`: trace files (OTLP JSON lines) read and written.
 """
 
@@ -22,14 +23,17 @@ from tracekit.otlp.encode import (
     traces_data_from_spans,
     traces_data_to_json,
 )
+from tracekit.otlp.endpoints import TRACES_PATH, http_url, traces_url
 from tracekit.otlp.files import iter_trace_file, read_trace_file, write_trace_file
 from tracekit.otlp.model import OtlpEvent, OtlpLink, OtlpSpan
 
 __all__ = [
+    "TRACES_PATH",
     "OtlpEvent",
     "OtlpLink",
     "OtlpSpan",
     "ReadableSpanFactory",
+    "http_url",
     "iter_trace_file",
     "read_trace_file",
     "resource_spans_from_spans",
@@ -40,5 +44,6 @@ __all__ = [
     "traces_data_from_protobuf",
     "traces_data_from_spans",
     "traces_data_to_json",
+    "traces_url",
     "write_trace_file",
 ]
