@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from tracekit.cli.arguments import add_store_argument
 from tracekit.exceptions import ConfigError
 from tracekit.otlp.model import OtlpSpan
 
@@ -59,7 +60,7 @@ def register(subparsers: Any) -> None:
         "is imported. Spans already in the store are not added twice.",
     )
     imp.add_argument("file", metavar="FILE", help="OTLP JSON lines file")
-    imp.add_argument("--store", help="store file (default: $TRACEKIT_STORE or ./tracekit.duckdb)")
+    add_store_argument(imp)
     imp.set_defaults(handler=run_import)
 
     exp = subparsers.add_parser(
@@ -109,7 +110,7 @@ def register(subparsers: Any) -> None:
         help="with --otlp-endpoint: send messages, tool arguments and results too (left out "
         "by default)",
     )
-    exp.add_argument("--store", help="store file (default: $TRACEKIT_STORE or ./tracekit.duckdb)")
+    add_store_argument(exp)
     exp.set_defaults(handler=run_export)
 
 

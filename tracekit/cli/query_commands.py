@@ -21,8 +21,8 @@ from rich.text import Text
 from rich.tree import Tree
 
 from tracekit import semconv as sc
-from tracekit.cli.arguments import positive_int
-from tracekit.store import SpanRecord, StatsRow, TraceDetail, TraceStore, TraceSummary
+from tracekit.cli.arguments import add_store_argument, positive_int, trace_filter, trace_order
+from tracekit.store import SORT_COLUMNS, SpanRecord, StatsRow, TraceDetail, TraceStore, TraceSummary
 from tracekit.untrusted import inert
 
 _STATUS_STYLE = {"ok": "green", "error": "bold red", "stopped": "yellow"}
@@ -38,6 +38,20 @@ def register(subparsers: Any) -> None:
         "steps, tokens and cost.",
     )
     traces.add_argument("--limit", type=positive_int, default=20, help="how many (default 20)")
+    traces.add_argument(
+        "--filter",
+        metavar="EXPR",
+        type=trace_filter,
+        default="",
+        help="the TUI's filter language, e.g. 'workflow:doc agent=planner cost>0.01 status:error'",
+    )
+    traces.add_argument(
+        "--sort",
+        metavar="ORDER",
+        type=trace_order,
+        default="time desc",
+        help=f"column [asc|desc], a column of: {', '.join(SORT_COLUMNS)} (default: time desc)",
+    )
     _common_arguments(traces)
     traces.set_defaults(handler=run_traces)
 
@@ -65,9 +79,7 @@ def register(subparsers: Any) -> None:
 
 
 def _common_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--store", metavar="PATH", help="store file (default: $TRACEKIT_STORE or ./tracekit.duckdb)"
-    )
+    add_store_argument(parser)
     parser.add_argument(
         "--json", action="store_true", help="print JSON (for jq) instead of a table"
     )
@@ -78,7 +90,8 @@ def _common_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_traces(args: argparse.Namespace) -> int:
     """List traces."""
-    summaries = TraceStore(args.store).list_traces(limit=args.limit)
+    page = TraceStore(args.store).page_traces(args.filter, order=args.sort, limit=args.limit)
+    summaries = page.traces
     if args.json:
         return _print_json(summaries)
     table = Table(box=None, header_style="bold", pad_edge=False)
@@ -99,7 +112,9 @@ def run_traces(args: argparse.Namespace) -> int:
         )
     console = _console()
     if not summaries:
-        console.print(Text("no traces in the store yet"))
+        console.print(
+            Text("no traces match the filter" if page.query else "no traces in the store yet")
+        )
         return 0
     console.print(table)
     return 0

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from tracekit.cli.arguments import positive_int
+from tracekit.cli.arguments import add_store_argument, positive_int
 from tracekit.exceptions import ConfigError
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ def register(subparsers: Any) -> None:
     replay.add_argument(
         "--width", type=positive_int, default=None, help="render the report this wide"
     )
-    replay.add_argument("--store", help="store path (default $TRACEKIT_STORE or ./tracekit.duckdb)")
+    add_store_argument(replay)
     replay.set_defaults(handler=run_replay)
 
     diff = subparsers.add_parser(
@@ -77,7 +77,7 @@ def register(subparsers: Any) -> None:
     diff.add_argument("--tool-args", choices=TOOL_ARGS_MODES, default="exact", help="as for replay")
     diff.add_argument("--json", action="store_true", help="print the report as JSON")
     diff.add_argument("--all-steps", action="store_true", help="list every aligned step")
-    diff.add_argument("--store", help="store path (default $TRACEKIT_STORE or ./tracekit.duckdb)")
+    add_store_argument(diff)
     diff.set_defaults(handler=run_diff)
 
 

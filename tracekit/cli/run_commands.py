@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tracekit.cli.arguments import positive_int
+from tracekit.cli.arguments import add_store_argument, positive_int
 from tracekit.exceptions import ConfigError
 
 
@@ -29,7 +29,7 @@ def register(subparsers: Any) -> None:
         "into the store. Offline by default (a seeded scripted model: no API key, no network); "
         "--live uses Claude (needs ANTHROPIC_API_KEY).",
     )
-    demo.add_argument("--store", help="store file (default: $TRACEKIT_STORE or ./tracekit.duckdb)")
+    add_store_argument(demo)
     demo.add_argument("--live", action="store_true", help="answer with Claude instead of offline")
     demo.add_argument("--runs", type=positive_int, default=None, help="runs per example")
     demo.set_defaults(handler=run_demo)

@@ -9,7 +9,7 @@ import threading
 from types import FrameType
 from typing import Any
 
-from tracekit.cli.arguments import positive_int
+from tracekit.cli.arguments import add_store_argument, positive_int
 from tracekit.exceptions import ConfigError
 
 
@@ -35,7 +35,7 @@ def register(subparsers: Any) -> None:
         "http://HOST:PORT (POST /v1/traces, protobuf or JSON, gzip or not) and its spans land "
         "in the store, browsable like tracekit's own. Stops cleanly on Ctrl-C or SIGTERM.",
     )
-    serve.add_argument("--store", help="store file (default: $TRACEKIT_STORE or ./tracekit.duckdb)")
+    add_store_argument(serve)
     serve.add_argument(
         "--host",
         default=DEFAULT_HOST,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from tracekit.cli.arguments import add_store_argument
 from tracekit.store import TraceStore
 
 if TYPE_CHECKING:
@@ -24,9 +25,7 @@ def register(subparsers: Any) -> None:
         "as a span tree with a waterfall and the LLM conversation, stats with charts, and a "
         "step-by-step diff of two marked traces. Press ? inside for the keys.",
     )
-    ui.add_argument(
-        "--store", metavar="PATH", help="store file (default: $TRACEKIT_STORE or ./tracekit.duckdb)"
-    )
+    add_store_argument(ui)
     ui.add_argument(
         "--live",
         action=argparse.BooleanOptionalAction,

@@ -9,6 +9,7 @@ use :class:`TraceStore`, which folds what is pending and then reads one short ro
 """
 
 from tracekit.store.convert import SegmentBuilder, spans_to_table
+from tracekit.store.filters import SORT_COLUMNS
 from tracekit.store.fold import FoldResult, fold_pending
 from tracekit.store.models import (
     SpanEvent,
@@ -21,7 +22,7 @@ from tracekit.store.models import (
 )
 from tracekit.store.paths import STORE_ENV, StorePaths, resolve_store_path
 from tracekit.store.processor import StoreSpanProcessor
-from tracekit.store.queries import SORT_COLUMNS, TraceStore
+from tracekit.store.queries import TraceStore
 from tracekit.store.schema import SCHEMA_VERSION, SEGMENT_SCHEMA
 from tracekit.store.spool import pending_segments, write_segment
 

@@ -25,7 +25,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracekit.exceptions import FilterError
+from tracekit.exceptions import ConfigError, FilterError
+
+#: ``order`` values trace listings accept (``"cost desc"``), by the column they sort on.
+SORT_COLUMNS: dict[str, str] = {
+    "start": "start_ns",
+    "time": "start_ns",
+    "duration": "duration_ns",
+    "cost": "cost_usd",
+    "tokens": "input_tokens + output_tokens",
+    "spans": "span_count",
+    "steps": "steps",
+    "errors": "error_count",
+    "workflow": "workflow",
+    "status": "status",
+    "id": "trace_id",
+    "agents": "agents",
+}
+_ORDER = re.compile(r"^\s*(\w+)(?:\s+(asc|desc))?\s*$", re.IGNORECASE)
+_EQUALITY_COLUMNS = ("workflow", "status")
 
 _TERM = re.compile(r"^(?P<field>[A-Za-z_]+)(?P<op>!=|>=|<=|:|=|>|<)(?P<value>.*)$", re.DOTALL)
 _NUMBER = re.compile(r"^\$?(?P<number>\d+(?:\.\d*)?|\.\d+)\s*(?P<unit>[A-Za-z]*)$")
@@ -68,6 +86,45 @@ class TraceFilter:
     def clause(self) -> str:
         """`` WHERE …`` (with a leading space), or nothing for an empty filter."""
         return f" WHERE {self.where}" if self.where else ""
+
+    def and_where(self, condition: str, *params: Any) -> TraceFilter:
+        """This filter narrowed by one more SQL ``condition`` (a fixed string; values only as
+        ``params``)."""
+        where = f"({self.where}) AND {condition}" if self.where else condition
+        return TraceFilter(text=self.text, where=where, params=[*self.params, *params])
+
+
+def equality_filter(**fields: str | None) -> TraceFilter:
+    """A filter that matches columns of ``traces`` exactly (``workflow=``, ``status=``); a
+    ``None`` value matches everything.
+
+    >>> equality_filter(workflow="doc-pipeline", status=None).where
+    'workflow = ?'
+    """
+    matching = TraceFilter()
+    for column, value in fields.items():
+        if column not in _EQUALITY_COLUMNS:
+            raise FilterError(f"cannot filter traces on {column!r}")
+        if value is not None:
+            matching = matching.and_where(f"{column} = ?", value)
+    return matching
+
+
+def order_clause(order: str) -> str:
+    """``"<column> [asc|desc]"`` (a key of :data:`SORT_COLUMNS`) as SQL for ``ORDER BY``;
+    ConfigError with the choices otherwise.
+
+    >>> order_clause("cost desc")
+    'cost_usd DESC'
+    """
+    match = _ORDER.match(order)
+    column = SORT_COLUMNS.get(match.group(1).lower()) if match else None
+    if match is None or column is None:
+        raise ConfigError(
+            f"cannot sort traces by {order!r} (use one of {', '.join(SORT_COLUMNS)}, "
+            "optionally followed by asc or desc)"
+        )
+    return f"{column} {(match.group(2) or 'asc').upper()}"
 
 
 def _number(term: str, value: str, units: dict[str, int], what: str) -> float:

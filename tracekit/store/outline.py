@@ -15,6 +15,7 @@ import pydantic_core
 
 from tracekit import semconv as sc
 from tracekit.store.models import SpanOutline
+from tracekit.store.tree import tree_order
 
 # The first columns of SpanOutline, in its field order.
 _OUTLINE_SQL = """
@@ -27,7 +28,7 @@ FROM spans
 WHERE trace_id = $trace_id
 ORDER BY start_ns, span_id
 """
-_SPAN_ID, _PARENT, _OPERATION, _ATTRIBUTES, _EVENTS = 0, 1, 11, 24, 25
+_OPERATION, _ATTRIBUTES, _EVENTS = 11, 24, 25
 
 
 def read_outline(con: Any, trace_id: str) -> list[SpanOutline]:
@@ -37,40 +38,6 @@ def read_outline(con: Any, trace_id: str) -> list[SpanOutline]:
     :meth:`TraceStore.get_trace`."""
     rows: list[tuple[Any, ...]] = con.execute(_OUTLINE_SQL, {"trace_id": trace_id}).fetchall()
     return [_outline(row, trace_id, depth) for row, depth in tree_order(rows)]
-
-
-def tree_order(rows: list[tuple[Any, ...]]) -> list[tuple[tuple[Any, ...], int]]:
-    """``rows`` (span id first, parent id second, sorted by start time) depth first, each with
-    its depth."""
-    ids = {row[_SPAN_ID] for row in rows}
-    roots: list[tuple[Any, ...]] = []
-    children: dict[str, list[tuple[Any, ...]]] = {}
-    for row in rows:
-        parent = row[_PARENT]
-        if parent is None or parent == row[_SPAN_ID] or parent not in ids:
-            roots.append(row)
-        elif parent in children:
-            children[parent].append(row)
-        else:
-            children[parent] = [row]
-    ordered: list[tuple[tuple[Any, ...], int]] = []
-    append = ordered.append
-    seen: set[str] = set()
-    stack = [(row, 0) for row in reversed(roots)]
-    while stack:
-        row, depth = item = stack.pop()
-        span_id = row[_SPAN_ID]
-        if span_id in seen:
-            continue
-        seen.add(span_id)
-        append(item)
-        below = children.get(span_id)
-        if below:
-            depth += 1
-            stack.extend([(child, depth) for child in reversed(below)])
-    if len(ordered) < len(rows):
-        ordered.extend((row, 0) for row in rows if row[_SPAN_ID] not in seen)
-    return ordered
 
 
 def _outline(row: tuple[Any, ...], trace_id: str, depth: int) -> SpanOutline:

@@ -1,0 +1,199 @@
+"""Aggregates over the store: per-agent, per-model and per-workflow figures, whole or in
+time buckets. The SQL behind :meth:`TraceStore.stats` and :meth:`TraceStore.stats_series`;
+each function runs on a connection the caller holds for one read round.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tracekit import semconv as sc
+from tracekit.exceptions import ConfigError
+from tracekit.store.models import SeriesPoint, StatsDimension, StatsRow, StatsSeries
+
+_LLM_OPERATIONS = sorted(sc.STEP_OPERATIONS - {sc.OP_EXECUTE_TOOL})
+_QUANTILES = [0.5, 0.95, 0.99]
+_DIMENSIONS = ("agent", "model", "workflow")
+
+
+def check_dimension(by: str) -> None:
+    """ConfigError unless ``by`` is a dimension stats can be grouped by."""
+    if by not in _DIMENSIONS:
+        raise ConfigError(
+            f"cannot group stats by {by!r} (use {', '.join(_DIMENSIONS[:-1])} or {_DIMENSIONS[-1]})"
+        )
+
+
+def read_stats(con: Any, by: StatsDimension) -> list[StatsRow]:
+    """Counts, error rates, latency percentiles, tokens and cost per ``by``, busiest first.
+
+    - ``agent``: calls, errors and latency of the agent's ``invoke_agent`` spans; tokens
+      and cost of the LLM spans that ran under it.
+    - ``model``: the LLM spans of each model.
+    - ``workflow``: the traces of each workflow (a status other than ``ok`` is an error).
+    """
+    check_dimension(by)
+    params: dict[str, object] = {"quantiles": _QUANTILES}
+    if by == "agent":
+        sql = _AGENT_STATS
+        params.update(agent_op=sc.OP_INVOKE_AGENT, llm_ops=_LLM_OPERATIONS)
+    elif by == "model":
+        sql = _MODEL_STATS
+        params.update(llm_ops=_LLM_OPERATIONS)
+    else:
+        sql = _WORKFLOW_STATS
+    return [_stats_row(row) for row in con.execute(sql, params).fetchall()]
+
+
+def read_stats_series(
+    con: Any, by: StatsDimension, *, buckets: int, keys: list[str | None]
+) -> list[StatsSeries]:
+    """The figures of :func:`read_stats` for ``keys`` in ``buckets`` equal time buckets
+    spanning the store's traces."""
+    check_dimension(by)
+    bounds = con.execute("SELECT min(start_ns), max(start_ns) FROM traces").fetchone()
+    if not keys or bounds is None or bounds[0] is None:
+        return []
+    low, high = int(bounds[0]), int(bounds[1])
+    width = max(1, -(-(high - low + 1) // buckets))
+    sql = _SERIES_SQL.format(source=_SERIES_SOURCES[by])
+    params: dict[str, object] = {
+        "low": low,
+        "width": width,
+        "last": buckets - 1,
+        "keys": [key for key in keys if key is not None],
+        "null_key": None in keys,
+        "agent_op": sc.OP_INVOKE_AGENT,
+        "llm_ops": _LLM_OPERATIONS,
+    }
+    # DuckDB refuses named parameters a statement does not use.
+    used = {name: value for name, value in params.items() if f"${name}" in sql}
+    rows = con.execute(sql, used).fetchall()
+    by_key: dict[str | None, list[SeriesPoint]] = {key: [] for key in keys}
+    for key, bucket, count, errors, p50, p95, tokens_in, tokens_out, cost in rows:
+        by_key.setdefault(key, []).append(
+            SeriesPoint(
+                bucket_start_ns=low + int(bucket) * width,
+                count=int(count or 0),
+                error_count=int(errors or 0),
+                p50_ms=p50 / 1e6 if p50 is not None else None,
+                p95_ms=p95 / 1e6 if p95 is not None else None,
+                input_tokens=int(tokens_in or 0),
+                output_tokens=int(tokens_out or 0),
+                cost_usd=float(cost or 0.0),
+            )
+        )
+    return [StatsSeries(key=key, bucket_ns=width, points=points) for key, points in by_key.items()]
+
+
+def _stats_row(row: tuple[Any, ...]) -> StatsRow:
+    key, count, errors, quantiles, input_tokens, output_tokens, cost = row
+    p50, p95, p99 = (q / 1e6 if q is not None else None for q in (quantiles or [None] * 3))
+    return StatsRow(
+        key=key,
+        count=int(count or 0),
+        error_count=int(errors or 0),
+        error_rate=(errors or 0) / count if count else 0.0,
+        p50_ms=p50,
+        p95_ms=p95,
+        p99_ms=p99,
+        input_tokens=int(input_tokens or 0),
+        output_tokens=int(output_tokens or 0),
+        cost_usd=float(cost or 0.0),
+    )
+
+
+_AGENT_STATS = """
+WITH calls AS (
+    SELECT agent AS key,
+           count(*) AS count,
+           count(*) FILTER (WHERE status_code = 'ERROR') AS errors,
+           quantile_cont(duration_ns, $quantiles) AS quantiles
+    FROM spans
+    WHERE operation = $agent_op AND agent IS NOT NULL
+    GROUP BY agent
+),
+usage AS (
+    SELECT agent AS key,
+           sum(input_tokens) AS input_tokens,
+           sum(output_tokens) AS output_tokens,
+           sum(cost_usd) AS cost_usd
+    FROM spans
+    WHERE list_contains($llm_ops, operation) AND agent IS NOT NULL
+    GROUP BY agent
+)
+SELECT key, coalesce(count, 0), coalesce(errors, 0), quantiles,
+       input_tokens, output_tokens, cost_usd
+FROM calls FULL OUTER JOIN usage USING (key)
+ORDER BY coalesce(count, 0) DESC, key
+"""
+
+_MODEL_STATS = """
+SELECT model AS key,
+       count(*),
+       count(*) FILTER (WHERE status_code = 'ERROR'),
+       quantile_cont(duration_ns, $quantiles),
+       sum(input_tokens),
+       sum(output_tokens),
+       sum(cost_usd)
+FROM spans
+WHERE list_contains($llm_ops, operation)
+GROUP BY model
+ORDER BY count(*) DESC, model NULLS LAST
+"""
+
+_WORKFLOW_STATS = """
+SELECT workflow AS key,
+       count(*),
+       count(*) FILTER (WHERE status <> 'ok'),
+       quantile_cont(duration_ns, $quantiles),
+       sum(input_tokens),
+       sum(output_tokens),
+       sum(cost_usd)
+FROM traces
+GROUP BY workflow
+ORDER BY count(*) DESC, workflow
+"""
+
+
+# Each source yields (key, start_ns, duration_ns, is_call, is_error, tokens in/out, cost);
+# ``is_call`` rows count towards count/errors/latency, the others only towards usage.
+_SERIES_SOURCES: dict[str, str] = {
+    "agent": """
+        SELECT agent AS key, start_ns, duration_ns, operation = $agent_op AS is_call,
+               status_code = 'ERROR' AS is_error,
+               CASE WHEN operation = $agent_op THEN NULL ELSE input_tokens END AS tokens_in,
+               CASE WHEN operation = $agent_op THEN NULL ELSE output_tokens END AS tokens_out,
+               CASE WHEN operation = $agent_op THEN NULL ELSE cost_usd END AS cost
+        FROM spans
+        WHERE agent IS NOT NULL
+          AND (operation = $agent_op OR list_contains($llm_ops, operation))""",
+    "model": """
+        SELECT model AS key, start_ns, duration_ns, true AS is_call,
+               status_code = 'ERROR' AS is_error, input_tokens AS tokens_in,
+               output_tokens AS tokens_out, cost_usd AS cost
+        FROM spans
+        WHERE list_contains($llm_ops, operation)""",
+    "workflow": """
+        SELECT workflow AS key, start_ns, duration_ns, true AS is_call,
+               status <> 'ok' AS is_error, input_tokens AS tokens_in,
+               output_tokens AS tokens_out, cost_usd AS cost
+        FROM traces""",
+}
+
+_SERIES_SQL = """
+WITH source AS ({source})
+SELECT key,
+       least(($last)::BIGINT, (start_ns - $low) // $width) AS bucket,
+       count(*) FILTER (WHERE is_call),
+       count(*) FILTER (WHERE is_call AND is_error),
+       quantile_cont(duration_ns, 0.5) FILTER (WHERE is_call),
+       quantile_cont(duration_ns, 0.95) FILTER (WHERE is_call),
+       sum(tokens_in),
+       sum(tokens_out),
+       sum(cost)
+FROM source
+WHERE list_contains($keys, key) OR (key IS NULL AND $null_key)
+GROUP BY ALL
+ORDER BY key NULLS LAST, bucket
+"""
