@@ -10,21 +10,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from tracekit.otlp.values import parse_json
 from tracekit.scrub import scrub_value
 
 #: Keys dropped anywhere inside message parts: ids minted per call, not chosen by the agent.
 VOLATILE_PART_KEYS = frozenset({"id"})
 _PART_TYPES = frozenset({"tool_call", "tool_call_response"})
-
-
-def parse_json(value: Any) -> Any:
-    """A JSON-encoded attribute decoded (a string that is not JSON is returned as it is)."""
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
 
 
 def normalize(value: Any) -> Any:

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from replay.canonical import parse_json
 from replay.trajectory import Trajectory, trajectory_from_spans
 from tracekit import semconv as sc
 from tracekit.exceptions import RecordingError
 from tracekit.orchestrator.workflow import Workflow, workflow_of
 from tracekit.otlp import OtlpSpan
+from tracekit.otlp.values import parse_json
 
 
 @dataclass

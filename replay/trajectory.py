@@ -19,9 +19,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from replay.canonical import canonical_json, canonical_messages, normalize, parse_json
+from replay.canonical import canonical_json, canonical_messages, normalize
 from tracekit import semconv as sc
 from tracekit.otlp import OtlpSpan
+from tracekit.otlp.values import float_value, int_value, parse_json
 
 StepKind = Literal["agent", "llm", "tool"]
 StepStatus = Literal["same", "changed", "missing", "extra", "moved"]
@@ -247,17 +248,19 @@ def _step(
                 "response_id": attrs.get(sc.GEN_AI_RESPONSE_ID),
                 "finish_reasons": list(finish) if isinstance(finish, list | tuple) else [],
                 "output": parse_json(attrs.get(sc.GEN_AI_OUTPUT_MESSAGES)),
-                "cache_read_tokens": _int(attrs.get(sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS)),
-                "cache_creation_tokens": _int(
+                "cache_read_tokens": int_value(attrs.get(sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS))
+                or 0,
+                "cache_creation_tokens": int_value(
                     attrs.get(sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS)
                     or attrs.get(sc.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS)
-                ),
+                )
+                or 0,
                 "error": _error(span),
                 "error_type": attrs.get(sc.ERROR_TYPE),
             },
-            input_tokens=_int(attrs.get(sc.GEN_AI_USAGE_INPUT_TOKENS)),
-            output_tokens=_int(attrs.get(sc.GEN_AI_USAGE_OUTPUT_TOKENS)),
-            cost_usd=_float(attrs.get(sc.TRACEKIT_COST_USD)),
+            input_tokens=int_value(attrs.get(sc.GEN_AI_USAGE_INPUT_TOKENS)) or 0,
+            output_tokens=int_value(attrs.get(sc.GEN_AI_USAGE_OUTPUT_TOKENS)) or 0,
+            cost_usd=float_value(attrs.get(sc.TRACEKIT_COST_USD)) or 0.0,
             **common,
         )
     if operation == sc.OP_EXECUTE_TOOL:
@@ -317,14 +320,6 @@ def _hands_off(span: OtlpSpan, children: dict[str | None, list[OtlpSpan]]) -> bo
             return True
         pending.extend(children.get(child.span_id, []))
     return False
-
-
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def _float(value: Any) -> float:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
 
 # --- alignment ------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ Two rules, applied to every span before the store writes it:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -221,3 +222,48 @@ def scrub_json(value: Any) -> Any:
     if isinstance(value, str):
         return scrub_text(value)
     return value
+
+
+#: Values that no scrubbing rule changes.
+_PLAIN_TYPES = frozenset({int, float, bool, type(None)})
+
+
+def clean_attributes(attributes: Mapping[str, Any], nested: bool) -> dict[str, Any]:
+    """:func:`scrub_attributes` (``nested``: :func:`scrub_nested_attributes`) in one pass, with
+    the common cases (a text value, a number) decided without a call per rule."""
+    clean: dict[str, Any] = {}
+    for key, value in attributes.items():
+        kind = type(value)
+        if kind is str:
+            value = REDACTED if is_secret_key(key) else scrub_text(value)
+        elif kind not in _PLAIN_TYPES:
+            value = scrub_attribute(key, value)
+            if nested and (
+                isinstance(value, Mapping)
+                or (
+                    isinstance(value, list)
+                    and any(isinstance(item, Mapping | list) for item in value)
+                )
+            ):
+                value = _scrub_deep(key, value)
+        clean[key] = value
+    return clean
+
+
+def scrub_nested_attributes(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`scrub_attributes`, reaching into key-value lists and nested arrays too."""
+    clean = scrub_attributes(attributes)
+    for key, value in clean.items():
+        if isinstance(value, Mapping) or (
+            isinstance(value, list) and any(isinstance(item, Mapping | list) for item in value)
+        ):
+            clean[key] = _scrub_deep(key, value)
+    return clean
+
+
+def _scrub_deep(key: str, value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _scrub_deep(str(k), v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub_deep(key, item) for item in value]
+    return scrub_attribute(key, value)

@@ -19,9 +19,10 @@ from tracekit.ingest import OtlpReceiver
 from tracekit.otlp.decode import spans_from_resource_spans, traces_data_from_json
 from tracekit.otlp.encode import traces_data_from_spans
 from tracekit.otlp.model import OtlpEvent, OtlpLink, OtlpSpan
-from tracekit.scrub import scrub_attributes
+from tracekit.scrub import clean_attributes as _clean_attributes
+from tracekit.scrub import scrub_attributes, scrub_nested_attributes
 from tracekit.store import pending_segments
-from tracekit.store.convert import SegmentBuilder, _clean_attributes, scrub_nested_attributes
+from tracekit.store.convert import SegmentBuilder
 
 FIXTURES = REPO_ROOT / "fixtures" / "otlp"
 ANTHROPIC_KEY = "sk-ant-api03-q8Xv2LmR7tYp4WnZ0bKc6HsJ1dFg9AeUo3Ni5MxQrVyT-Ab12Cd34"

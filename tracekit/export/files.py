@@ -13,8 +13,7 @@ from collections.abc import Iterator, Sequence
 
 from tracekit.exceptions import TraceNotFoundError
 from tracekit.otlp.model import OtlpEvent, OtlpLink, OtlpSpan
-from tracekit.scrub import scrub_text
-from tracekit.store.convert import scrub_nested_attributes
+from tracekit.scrub import scrub_nested_attributes, scrub_text
 from tracekit.store.queries import TraceStore
 
 

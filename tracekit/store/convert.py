@@ -20,14 +20,12 @@ from opentelemetry.sdk.trace import ReadableSpan
 
 from tracekit import semconv as sc
 from tracekit.otlp.model import OtlpSpan
+from tracekit.otlp.values import float_value as _float
+from tracekit.otlp.values import int_value as _int
+from tracekit.otlp.values import text_value as _text
 from tracekit.pricing import PriceTable
-from tracekit.scrub import (
-    REDACTED,
-    is_secret_key,
-    scrub_attribute,
-    scrub_attributes,
-    scrub_text,
-)
+from tracekit.scrub import clean_attributes as _clean_attributes
+from tracekit.scrub import scrub_text
 from tracekit.store.normalise import Promoted, promote_foreign
 from tracekit.store.schema import SEGMENT_SCHEMA
 
@@ -73,22 +71,6 @@ def _dumps(value: Any) -> str:
 
 Event = tuple[str, int, Mapping[str, Any]]
 Link = tuple[str, str, Mapping[str, Any]]
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value != "" else None
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return int(value)
-
-
-def _float(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
 
 
 def hex_trace_id(trace_id: int) -> str:
@@ -321,23 +303,38 @@ class SegmentBuilder:
             if _CONTENT_ATTRIBUTES.isdisjoint(clean)
             else {key: clean.pop(key) for key in _CONTENT_ATTRIBUTES.intersection(clean)}
         )
-        own = _own_columns(clean)
-        agent_path = own[11]
-        agent = own[2]
+        (
+            operation,
+            workflow,
+            agent,
+            response_model,
+            provider,
+            tool,
+            input_tokens,
+            output_tokens,
+            cache_read_tokens,
+            cache_creation_tokens,
+            request_model,
+            agent_path,
+            error_type,
+            cache_write_tokens,
+        ) = _own_columns(clean)
         if agent is None and agent_path is not None:
             agent = agent_path.rsplit("/", 1)[-1] or None
-        operation = own[0]
+        model = response_model or request_model
+        if cache_creation_tokens is None:
+            cache_creation_tokens = cache_write_tokens
         promoted: Promoted = (
             operation,
-            own[1],
+            workflow,
             agent,
-            own[3] or own[10],
-            own[4],
-            own[5],
-            own[6],
-            own[7],
-            own[8],
-            own[9] if own[9] is not None else own[13],
+            model,
+            provider,
+            tool,
+            input_tokens,
+            output_tokens,
+            cache_read_tokens,
+            cache_creation_tokens,
         )
         # Spans of other conventions (older GenAI semconv, OpenInference, OpenLLMetry) fill
         # the promoted columns from their own names; ours skip this after one set test.
@@ -345,6 +342,18 @@ class SegmentBuilder:
             operation is None or not _OWN_MARKERS_ONLY.issuperset(sc.FOREIGN_MARKERS & clean.keys())
         ):
             promoted = promote_foreign(clean, name, promoted, content)
+            (
+                operation,
+                workflow,
+                agent,
+                model,
+                provider,
+                tool,
+                input_tokens,
+                output_tokens,
+                cache_read_tokens,
+                cache_creation_tokens,
+            ) = promoted
         resource_json, service_name = resource_json_and_service
 
         events_json = (
@@ -391,19 +400,19 @@ class SegmentBuilder:
                 scrub_text(status_message) if status_message else None,
                 service_name,
                 scope_name,
-                promoted[0],
-                promoted[1],
-                promoted[2],
+                operation,
+                workflow,
+                agent,
                 agent_path,
-                promoted[3],
-                promoted[4],
-                promoted[5],
-                promoted[6],
-                promoted[7],
-                promoted[8],
-                promoted[9],
+                model,
+                provider,
+                tool,
+                input_tokens,
+                output_tokens,
+                cache_read_tokens,
+                cache_creation_tokens,
                 _cost(clean.get(sc.TRACEKIT_COST_USD), promoted),
-                own[12],
+                error_type,
                 _dumps(clean),
                 resource_json,
                 events_json,
@@ -490,51 +499,6 @@ def _own_columns(clean: Mapping[str, Any]) -> list[Any]:
         else:
             values[_OWN_INT_SLOTS[key]] = _int(value)
     return values
-
-
-#: Values that no scrubbing rule changes.
-_PLAIN_TYPES = frozenset({int, float, bool, type(None)})
-
-
-def _clean_attributes(attributes: Mapping[str, Any], nested: bool) -> dict[str, Any]:
-    """:func:`scrub_attributes` (``nested``: :func:`scrub_nested_attributes`) in one pass, with
-    the common cases (a text value, a number) decided without a call per rule."""
-    clean: dict[str, Any] = {}
-    for key, value in attributes.items():
-        kind = type(value)
-        if kind is str:
-            value = REDACTED if is_secret_key(key) else scrub_text(value)
-        elif kind not in _PLAIN_TYPES:
-            value = scrub_attribute(key, value)
-            if nested and (
-                isinstance(value, Mapping)
-                or (
-                    isinstance(value, list)
-                    and any(isinstance(item, Mapping | list) for item in value)
-                )
-            ):
-                value = _scrub_deep(key, value)
-        clean[key] = value
-    return clean
-
-
-def scrub_nested_attributes(attributes: Mapping[str, Any]) -> dict[str, Any]:
-    """:func:`scrub_attributes`, reaching into key-value lists and nested arrays too."""
-    clean = scrub_attributes(attributes)
-    for key, value in clean.items():
-        if isinstance(value, Mapping) or (
-            isinstance(value, list) and any(isinstance(item, Mapping | list) for item in value)
-        ):
-            clean[key] = _scrub_deep(key, value)
-    return clean
-
-
-def _scrub_deep(key: str, value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _scrub_deep(str(k), v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_scrub_deep(key, item) for item in value]
-    return scrub_attribute(key, value)
 
 
 def spans_to_table(spans: Iterable[ReadableSpan]) -> pa.Table:

@@ -25,6 +25,8 @@ from __future__ import annotations
 from typing import Any
 
 from tracekit import semconv as sc
+from tracekit.otlp.values import int_value as _int
+from tracekit.otlp.values import text_value as _text
 
 #: (operation, workflow, agent, model, provider, tool, input, output, cache read, cache write)
 Promoted = tuple[
@@ -56,16 +58,6 @@ _TRACELOOP_OPERATIONS = {
     "agent": sc.OP_INVOKE_AGENT,
     "tool": sc.OP_EXECUTE_TOOL,
 }
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value != "" else None
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return int(value)
 
 
 def promote_foreign(

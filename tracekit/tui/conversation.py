@@ -13,8 +13,8 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from replay.canonical import parse_json
 from tracekit import semconv as sc
+from tracekit.otlp.values import parse_json
 from tracekit.store.models import SpanEvent, SpanOutline, SpanRecord
 from tracekit.tui.safe import format_cost, format_duration, literal, pretty_json
 from tracekit.tui.widgets.waterfall import span_kind

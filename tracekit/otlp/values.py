@@ -1,0 +1,57 @@
+"""Attribute values read back as the types tracekit expects: every reader of span attributes
+(the store's promoted columns, normalisers of foreign conventions, replay) coerces the same
+way, so a span from any source reads alike.
+
+OTLP attributes are untyped for the reader: a token count can arrive as an int, a float or
+not at all, and a bool is an int in Python. These functions never raise.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def text_value(value: Any) -> str | None:
+    """``value`` if it is non-empty text, else None.
+
+    >>> text_value("claude-haiku-4-5"), text_value(""), text_value(3)
+    ('claude-haiku-4-5', None, None)
+    """
+    return value if isinstance(value, str) and value != "" else None
+
+
+def int_value(value: Any) -> int | None:
+    """``value`` as an int if it is a number (not a bool), else None.
+
+    >>> int_value(12.0), int_value(True), int_value("12")
+    (12, None, None)
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return int(value)
+
+
+def float_value(value: Any) -> float | None:
+    """``value`` as a float if it is a number (not a bool), else None.
+
+    >>> float_value(2), float_value(None)
+    (2.0, None)
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def parse_json(value: Any) -> Any:
+    """A JSON-encoded attribute decoded (a string that is not JSON is returned as it is).
+
+    >>> parse_json('{"role": "user"}'), parse_json("plain text")
+    ({'role': 'user'}, 'plain text')
+    """
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
