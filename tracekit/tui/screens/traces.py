@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 #: Rows read per page.
 PAGE_SIZE = 100
-#: (column key, header, sort key of :data:`BROWSE_SORT_COLUMNS`, right-aligned).
+#: (column key, header, sort key of :data:`tracekit.store.SORT_COLUMNS`, right-aligned).
 COLUMNS: tuple[tuple[str, str, str | None, bool], ...] = (
     ("mark", " ", None, False),
     ("time", "time", "time", False),
