@@ -65,7 +65,11 @@ def _open(db: Path, *, read_only: bool) -> Any:
         return duckdb.connect(str(db), read_only=True)
     con = duckdb.connect()
     try:
-        con.execute(f"ATTACH ? AS {_ALIAS} (ROW_GROUP_SIZE {ROW_GROUP_SIZE})", [str(db)])
+        # DuckDB before 2.0 takes no parameter in ATTACH ("syntax error at or near ?"), so
+        # the path goes in as a string literal, its quotes doubled: the one place a value is
+        # spliced into SQL, and it is our own path, never a user's SQL.
+        path = "'" + str(db).replace("'", "''") + "'"
+        con.execute(f"ATTACH {path} AS {_ALIAS} (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
         con.execute(f"USE {_ALIAS}")
     except BaseException:
         con.close()
