@@ -20,9 +20,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
 from replay.trajectory import AlignedStep, Step, Trajectory, align, trajectory_from_spans
+from tracekit.display import format_cost, format_tokens, literal, pretty_json
 from tracekit.exceptions import TracekitError
 from tracekit.tui.conversation import heading
-from tracekit.tui.safe import format_cost, format_tokens, literal, pretty_json
 from tracekit.tui.screens.base import StoreScreen
 
 _STATUS_STYLE = {

@@ -16,11 +16,10 @@ from textual.widgets import DataTable, Footer, Header, Static, Tab, Tabs
 from textual.widgets.data_table import ColumnKey
 from textual_plotext import PlotextPlot
 
+from tracekit.display import format_cost, format_duration, format_tokens, inert, literal
 from tracekit.exceptions import TracekitError
 from tracekit.store.models import SeriesPoint, StatsDimension, StatsRow, StatsSeries
-from tracekit.tui.safe import format_cost, format_duration, format_tokens, literal
 from tracekit.tui.screens.base import StoreScreen
-from tracekit.untrusted import inert
 
 _DIMENSIONS: tuple[tuple[StatsDimension, str], ...] = (
     ("agent", "Agents"),

@@ -12,10 +12,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.events import Resize
 from textual.widgets import Footer, Header, Static
 
+from tracekit.display import format_cost, format_duration, format_tokens, literal
 from tracekit.exceptions import TracekitError
 from tracekit.store.models import SpanOutline, TraceOutline
 from tracekit.tui.conversation import span_details
-from tracekit.tui.safe import format_cost, format_duration, format_tokens, literal
 from tracekit.tui.screens.base import StoreScreen
 from tracekit.tui.widgets.waterfall import SpanWaterfall
 

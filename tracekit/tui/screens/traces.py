@@ -17,9 +17,9 @@ from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from tracekit.display import format_cost, format_duration, format_time, format_tokens, literal
 from tracekit.exceptions import TracekitError
 from tracekit.store.models import TracePage, TraceSummary
-from tracekit.tui.safe import format_cost, format_duration, format_time, format_tokens, literal
 from tracekit.tui.screens.base import StoreScreen
 
 if TYPE_CHECKING:
