@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -93,3 +94,22 @@ class TracekitApp(App[None]):
         """Show the keys of the current screen."""
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
+
+
+def open_app(
+    store_path: str | os.PathLike[str] | None = None, *, live: bool = True, poll_s: float = 1.0
+) -> TracekitApp:
+    """The trace browser on the store at ``store_path``, not yet running (``.run()`` it, or
+    ``.run_test()`` it headless), as ``tracekit ui`` opens it.
+
+    The store is read once here (its change marker, handed to the app), so a missing or
+    unreadable store fails before any screen: raises StoreNotFoundError / StoreError.
+
+    Args:
+        store_path: the store file (default: ``$TRACEKIT_STORE`` or ``./tracekit.duckdb``).
+        live: poll the store for traces other processes record.
+        poll_s: seconds between two polls in live mode.
+    """
+    store = TraceStore(store_path)
+    marker = store.change_marker()  # raises StoreNotFoundError / StoreError (one line)
+    return TracekitApp(store, live=live, poll_s=poll_s, marker=marker)
