@@ -10,14 +10,18 @@ import inspect
 from pathlib import Path
 
 import pytest
+from textual import on
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable
 
 import tracekit.tui
+from tests.tui.fixture_store import trace_id
 from tracekit.exceptions import StoreNotFoundError
+from tracekit.store import TraceStore
 from tracekit.tui import open_app
+from tracekit.tui.messages import OpenDiff, OpenTrace
 from tracekit.tui.screens.traces import TracesScreen
 
 TUI = Path(tracekit.tui.__file__).parent
@@ -58,6 +62,40 @@ async def test_open_app_shows_the_traces_of_the_store(fixture_store: Path) -> No
         await pilot.pause()
         assert isinstance(app.screen, TracesScreen)
         assert app.screen.query_one("#traces", DataTable).row_count == 6
+
+
+class _Host(App[None]):
+    """Another app than tracekit's: it shows the traces screen and notes what it is asked."""
+
+    def __init__(self, store: TraceStore) -> None:
+        super().__init__()
+        self.screen_store = store
+        self.asked: list[tuple[str, ...]] = []
+
+    def on_mount(self) -> None:
+        self.push_screen(TracesScreen(self.screen_store))
+
+    @on(OpenTrace)
+    def _open(self, message: OpenTrace) -> None:
+        self.asked.append(("open", message.trace_id))
+
+    @on(OpenDiff)
+    def _diff(self, message: OpenDiff) -> None:
+        self.asked.append(("diff", message.trace_a, message.trace_b))
+
+
+@pytest.mark.anyio
+async def test_the_traces_screen_works_in_any_app_and_asks_for_screens_with_messages(
+    fixture_store: Path,
+) -> None:
+    app = _Host(TraceStore(fixture_store))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, TracesScreen)
+        await pilot.press("enter")  # the newest run
+        await pilot.press("m", "j", "m", "d")  # m marks and moves down: runs 5 and 3
+        await pilot.pause()
+        assert app.asked == [("open", trace_id(5)), ("diff", trace_id(5), trace_id(3))]
 
 
 def test_open_app_on_a_missing_store_fails_before_any_screen(tmp_path: Path) -> None:
