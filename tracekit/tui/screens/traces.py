@@ -49,7 +49,8 @@ _DESCENDING_FIRST = frozenset({"time", "duration", "steps", "tokens", "cost"})
 class TracesScreen(StoreScreen):
     """A table of traces: sort, filter, mark two for a diff, open one.
 
-    Opening a trace posts :class:`OpenTrace`, a diff :class:`OpenDiff`.
+    Opening a trace posts :class:`~tracekit.tui.messages.OpenTrace`, a diff
+    :class:`~tracekit.tui.messages.OpenDiff`; the app handles them.
 
     Args:
         store: the store to list.
