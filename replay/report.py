@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from replay.trajectory import AlignedStep, Step, StepStatus
-from tracekit.untrusted import inert
+from tracekit.display import inert
 
 _STATUS_STYLE = {
     "same": "green",

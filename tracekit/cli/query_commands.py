@@ -22,8 +22,8 @@ from rich.tree import Tree
 
 from tracekit import semconv as sc
 from tracekit.cli.arguments import add_store_argument, positive_int, trace_filter, trace_order
+from tracekit.display import format_cost, format_duration, literal
 from tracekit.store import SORT_COLUMNS, SpanRecord, StatsRow, TraceDetail, TraceStore, TraceSummary
-from tracekit.untrusted import inert
 
 _STATUS_STYLE = {"ok": "green", "error": "bold red", "stopped": "yellow"}
 _SHORT_ID = 12
@@ -101,14 +101,14 @@ def run_traces(args: argparse.Namespace) -> int:
         table.add_column(column, justify="right", no_wrap=True)
     for summary in summaries:
         table.add_row(
-            safe_text(_local_time(summary.start_ns)),
-            safe_text(summary.trace_id[:_SHORT_ID]),
-            safe_text(summary.workflow),
+            literal(_local_time(summary.start_ns)),
+            literal(summary.trace_id[:_SHORT_ID]),
+            literal(summary.workflow),
             _status_text(summary),
-            safe_text(format_duration(summary.duration_ns)),
-            safe_text(str(summary.steps)),
-            safe_text(f"{summary.input_tokens:,}/{summary.output_tokens:,}"),
-            safe_text(format_cost(summary.cost_usd)),
+            literal(format_duration(summary.duration_ns)),
+            literal(str(summary.steps)),
+            literal(f"{summary.input_tokens:,}/{summary.output_tokens:,}"),
+            literal(format_cost(summary.cost_usd)),
         )
     console = _console()
     if not summaries:
@@ -145,31 +145,6 @@ def run_stats(args: argparse.Namespace) -> int:
 # --- rendering ------------------------------------------------------------------------------------
 
 
-def safe_text(value: object, style: str = "") -> Text:
-    """``value`` as literal text: no markup, control characters shown as escapes."""
-    return Text(inert(value), style=style)
-
-
-def format_duration(duration_ns: int) -> str:
-    """``850 µs``, ``12.3 ms``, ``4.56 s``, ``2m 05s``."""
-    if duration_ns < 1_000_000:
-        return f"{duration_ns / 1000:.0f} µs"
-    if duration_ns < 1_000_000_000:
-        return f"{duration_ns / 1e6:.1f} ms"
-    seconds = duration_ns / 1e9
-    if seconds < 60:
-        return f"{seconds:.2f} s"
-    minutes, rest = divmod(int(seconds), 60)
-    return f"{minutes}m {rest:02d}s"
-
-
-def format_cost(cost_usd: float | None) -> str:
-    """``$0.0123``; ``-`` when unknown."""
-    if cost_usd is None:
-        return "-"
-    return f"${cost_usd:.4f}" if cost_usd < 1 else f"${cost_usd:,.2f}"
-
-
 def _local_time(start_ns: int) -> str:
     return datetime.fromtimestamp(start_ns / 1e9).strftime("%Y-%m-%d %H:%M:%S")
 
@@ -178,19 +153,19 @@ def _status_text(summary: TraceSummary) -> Text:
     label: str = summary.status
     if summary.stop_reason:
         label = f"{label} ({summary.stop_reason})"
-    return safe_text(label, _STATUS_STYLE.get(summary.status, ""))
+    return literal(label, _STATUS_STYLE.get(summary.status, ""))
 
 
 def trace_tree(detail: TraceDetail) -> Tree:
     """The trace as a Rich tree: one node per span, guardrail events under their span."""
     summary = detail.summary
     header = Text.assemble(
-        safe_text(summary.workflow, "bold"),
+        literal(summary.workflow, "bold"),
         "  ",
-        safe_text(summary.trace_id),
+        literal(summary.trace_id),
         "  ",
         _status_text(summary),
-        safe_text(
+        literal(
             f"  {format_duration(summary.duration_ns)} · {summary.span_count} spans · "
             f"{summary.steps} steps · {summary.input_tokens:,}/{summary.output_tokens:,} tokens · "
             f"{format_cost(summary.cost_usd)}"
@@ -211,24 +186,24 @@ def trace_tree(detail: TraceDetail) -> Tree:
 
 def _span_label(span: SpanRecord) -> Text:
     is_error = span.status_code == "ERROR"
-    parts: list[Text | str] = [safe_text(span.name, "bold red" if is_error else "bold")]
+    parts: list[Text | str] = [literal(span.name, "bold red" if is_error else "bold")]
     details = [format_duration(span.duration_ns)]
     if span.input_tokens is not None or span.output_tokens is not None:
         details.append(f"{span.input_tokens or 0:,}/{span.output_tokens or 0:,} tokens")
     if span.cost_usd is not None:
         details.append(format_cost(span.cost_usd))
-    parts.append(safe_text("  " + " · ".join(details), "dim"))
+    parts.append(literal("  " + " · ".join(details), "dim"))
     if is_error:
         reason = span.error_type or "error"
         if span.status_message:
             reason = f"{reason}: {span.status_message}"
-        parts.append(safe_text(f"  ✗ {reason}", "bold red"))
+        parts.append(literal(f"  ✗ {reason}", "bold red"))
     return Text.assemble(*parts)
 
 
 def _event_label(name: str, attributes: dict[str, Any]) -> Text:
     shown = " ".join(f"{key}={value}" for key, value in attributes.items())
-    return Text.assemble(safe_text(f"⚠ {name}", "yellow"), safe_text(f"  {shown}" if shown else ""))
+    return Text.assemble(literal(f"⚠ {name}", "yellow"), literal(f"  {shown}" if shown else ""))
 
 
 def stats_table(by: str, rows: Sequence[StatsRow]) -> Table:
@@ -239,13 +214,13 @@ def stats_table(by: str, rows: Sequence[StatsRow]) -> Table:
         table.add_column(column, justify="right", no_wrap=True)
     for row in rows:
         table.add_row(
-            safe_text(row.key if row.key is not None else "-"),
-            safe_text(f"{row.count:,}"),
-            safe_text(f"{row.error_count:,}", "red" if row.error_count else ""),
-            safe_text(f"{row.error_rate:.1%}"),
-            *(safe_text(_ms(value)) for value in (row.p50_ms, row.p95_ms, row.p99_ms)),
-            safe_text(f"{row.input_tokens:,}/{row.output_tokens:,}"),
-            safe_text(format_cost(row.cost_usd)),
+            literal(row.key if row.key is not None else "-"),
+            literal(f"{row.count:,}"),
+            literal(f"{row.error_count:,}", "red" if row.error_count else ""),
+            literal(f"{row.error_rate:.1%}"),
+            *(literal(_ms(value)) for value in (row.p50_ms, row.p95_ms, row.p99_ms)),
+            literal(f"{row.input_tokens:,}/{row.output_tokens:,}"),
+            literal(format_cost(row.cost_usd)),
         )
     return table
 

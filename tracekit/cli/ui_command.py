@@ -7,13 +7,9 @@ loads it.
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tracekit.cli.arguments import add_store_argument
-from tracekit.store import TraceStore
-
-if TYPE_CHECKING:
-    from tracekit.tui import TracekitApp
 
 
 def register(subparsers: Any) -> None:
@@ -37,15 +33,7 @@ def register(subparsers: Any) -> None:
 
 def run_ui(args: argparse.Namespace) -> int:
     """Open the browser on the store (a missing or unreadable store fails before the UI)."""
-    make_app(args).run()
+    from tracekit.tui import open_app
+
+    open_app(args.store, live=args.live).run()
     return 0
-
-
-def make_app(args: argparse.Namespace) -> TracekitApp:
-    """The browser for parsed ``ui`` arguments, not yet running (``tracekit bench`` runs it
-    headless); raises StoreNotFoundError / StoreError for a store it cannot read."""
-    store = TraceStore(args.store)
-    marker = store.change_marker()  # raises StoreNotFoundError / StoreError (one line)
-    from tracekit.tui import TracekitApp
-
-    return TracekitApp(store, live=args.live, marker=marker)

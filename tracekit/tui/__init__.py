@@ -1,10 +1,9 @@
 """The terminal trace browser (``tracekit ui``): the only package that imports Textual.
 
->>> from tracekit.store import TraceStore
->>> from tracekit.tui import TracekitApp
->>> TracekitApp(TraceStore("runs.duckdb")).run()  # doctest: +SKIP
+>>> from tracekit.tui import open_app
+>>> open_app("runs.duckdb").run()  # doctest: +SKIP
 """
 
-from tracekit.tui.app import TracekitApp
+from tracekit.tui.app import TracekitApp, open_app
 
-__all__ = ["TracekitApp"]
+__all__ = ["TracekitApp", "open_app"]

@@ -1,17 +1,26 @@
-"""``tracekit ui``: the app only wires screens, keys and the store together."""
+"""``tracekit ui``: the app only wires screens, keys and the store together.
+
+Screens get the store (and what else they need) through their constructors and ask for
+another screen with a message (:mod:`tracekit.tui.messages`); the app owns the screen stack
+and handles those messages.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from functools import partial
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import on
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from tracekit.exceptions import TracekitError
 from tracekit.store import TraceStore
+from tracekit.tui.messages import OpenDiff, OpenTrace
 from tracekit.tui.screens.help import HelpScreen
 from tracekit.tui.screens.traces import TracesScreen
 
@@ -19,11 +28,11 @@ if TYPE_CHECKING:
     from tracekit.tui.screens.trace import TraceScreen
 
 
-def _stats_screen() -> Screen[Any]:
+def _stats_screen(store: TraceStore) -> Screen[Any]:
     # Imported when first shown: the charts library is not needed for the first screen.
     from tracekit.tui.screens.stats import StatsScreen
 
-    return StatsScreen()
+    return StatsScreen(store)
 
 
 class TracekitApp(App[None]):
@@ -46,10 +55,7 @@ class TracekitApp(App[None]):
         "screens/stats.tcss",
         "screens/diff.tcss",
     ]
-    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
-        "traces": TracesScreen,
-        "stats": _stats_screen,
-    }
+    # The modes ("traces", "stats") are added in __init__: their screens take the store.
     DEFAULT_MODE = "traces"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
@@ -68,28 +74,58 @@ class TracekitApp(App[None]):
     ) -> None:
         super().__init__()
         self.store = store
-        self.live = live
-        self.poll_s = poll_s
-        self.initial_marker = marker
+        modes: dict[str, Callable[[], Screen[Any]]] = {
+            "traces": partial(TracesScreen, store, live=live, poll_s=poll_s, marker=marker),
+            "stats": partial(_stats_screen, store),
+        }
+        for mode, make_screen in modes.items():
+            self.add_mode(mode, make_screen)
         self._trace_screen: TraceScreen | None = None
 
-    def open_trace(self, trace_id: str) -> None:
+    @on(OpenTrace)
+    def _open_trace(self, message: OpenTrace) -> None:
         """Show one trace's span tree (the trace screen is built once and reused)."""
         from tracekit.tui.screens.trace import TraceScreen
 
         try:
-            outline = self.store.get_trace_outline(trace_id)
+            outline = self.store.get_trace_outline(message.trace_id)
         except TracekitError as error:
             self.notify(str(error), severity="error", markup=False)
             return
         if self._trace_screen is None:
-            self._trace_screen = TraceScreen()
+            self._trace_screen = TraceScreen(self.store)
             self.install_screen(self._trace_screen, "trace")
         if self.screen is not self._trace_screen:
             self.push_screen(self._trace_screen)
         self._trace_screen.show_trace(outline)
 
+    @on(OpenDiff)
+    def _open_diff(self, message: OpenDiff) -> None:
+        """Compare two traces step by step."""
+        from tracekit.tui.screens.diff import DiffScreen
+
+        self.push_screen(DiffScreen(self.store, message.trace_a, message.trace_b))
+
     def action_help(self) -> None:
         """Show the keys of the current screen."""
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
+
+
+def open_app(
+    store_path: str | os.PathLike[str] | None = None, *, live: bool = True, poll_s: float = 1.0
+) -> TracekitApp:
+    """The trace browser on the store at ``store_path``, not yet running (``.run()`` it, or
+    ``.run_test()`` it headless), as ``tracekit ui`` opens it.
+
+    The store is read once here (its change marker, handed to the app), so a missing or
+    unreadable store fails before any screen: raises StoreNotFoundError / StoreError.
+
+    Args:
+        store_path: the store file (default: ``$TRACEKIT_STORE`` or ``./tracekit.duckdb``).
+        live: poll the store for traces other processes record.
+        poll_s: seconds between two polls in live mode.
+    """
+    store = TraceStore(store_path)
+    marker = store.change_marker()  # raises StoreNotFoundError / StoreError (one line)
+    return TracekitApp(store, live=live, poll_s=poll_s, marker=marker)

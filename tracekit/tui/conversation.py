@@ -1,6 +1,6 @@
 """A span's details as Rich renderables: facts, error, events, the LLM conversation, tool
 payloads and attributes. Pure functions of the span and its content; everything from the
-trace is rendered literally (see :mod:`tracekit.tui.safe`).
+trace is rendered literally (see :mod:`tracekit.display`).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from rich.table import Table
 from rich.text import Text
 
 from tracekit import semconv as sc
+from tracekit.display import format_cost, format_duration, literal, pretty_json
 from tracekit.otlp.values import parse_json
 from tracekit.store.models import SpanEvent, SpanOutline, SpanRecord
-from tracekit.tui.safe import format_cost, format_duration, literal, pretty_json
 from tracekit.tui.widgets.waterfall import span_kind
 
 _ROLE_STYLE = {

@@ -1,4 +1,5 @@
-"""What every tracekit screen shares: the store and the keys listed in the help screen."""
+"""What every tracekit screen shares: the store it reads and the keys listed in the help
+screen."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ from tracekit.store import TraceStore
 
 
 class StoreScreen(Screen[None]):
-    """A screen that reads the store the app was started on.
+    """A screen that reads a store, given to it when it is made.
 
     ``HELP_TEXT`` is a paragraph the help screen shows above the key list.
+
+    Args:
+        store: the store to read.
     """
 
     HELP_TEXT: ClassVar[str] = ""
@@ -22,12 +26,9 @@ class StoreScreen(Screen[None]):
         Binding("k", "cursor_up", "Up", show=False),
     ]
 
-    @property
-    def store(self) -> TraceStore:
-        """The app's store."""
-        store = getattr(self.app, "store", None)
-        assert isinstance(store, TraceStore)
-        return store
+    def __init__(self, store: TraceStore) -> None:
+        super().__init__()
+        self.store = store
 
     def action_cursor_down(self) -> None:
         """Move the cursor of the focused widget down (``j``)."""

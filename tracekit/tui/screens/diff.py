@@ -20,9 +20,10 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
 from replay.trajectory import AlignedStep, Step, Trajectory, align, trajectory_from_spans
+from tracekit.display import format_cost, format_tokens, literal, pretty_json
 from tracekit.exceptions import TracekitError
+from tracekit.store import TraceStore
 from tracekit.tui.conversation import heading
-from tracekit.tui.safe import format_cost, format_tokens, literal, pretty_json
 from tracekit.tui.screens.base import StoreScreen
 
 _STATUS_STYLE = {
@@ -57,8 +58,8 @@ class DiffScreen(StoreScreen):
         Binding("tab", "focus_next", "Details", show=False),
     ]
 
-    def __init__(self, trace_a: str, trace_b: str) -> None:
-        super().__init__()
+    def __init__(self, store: TraceStore, trace_a: str, trace_b: str) -> None:
+        super().__init__(store)
         self.trace_a, self.trace_b = trace_a, trace_b
         self.aligned: list[AlignedStep] = []
         self.first_divergence: int | None = None
@@ -81,8 +82,8 @@ class DiffScreen(StoreScreen):
             left = trajectory_from_spans(self.store.trace_spans(self.trace_a))
             right = trajectory_from_spans(self.store.trace_spans(self.trace_b))
         except TracekitError as error:
-            self.app.pop_screen()
-            self.app.notify(str(error), severity="error", markup=False)
+            self.dismiss()
+            self.notify(str(error), severity="error", markup=False)
             return
         self.aligned = align(left.steps, right.steps)
         self.first_divergence = next(
@@ -180,7 +181,7 @@ class DiffScreen(StoreScreen):
 
     def action_back(self) -> None:
         """Back to the traces."""
-        self.app.pop_screen()
+        self.dismiss()
 
 
 def _side(step: Step | None) -> Text:

@@ -16,11 +16,11 @@ from textual.widgets import DataTable, Footer, Header, Static, Tab, Tabs
 from textual.widgets.data_table import ColumnKey
 from textual_plotext import PlotextPlot
 
+from tracekit.display import format_cost, format_duration, format_tokens, inert, literal
 from tracekit.exceptions import TracekitError
+from tracekit.store import TraceStore
 from tracekit.store.models import SeriesPoint, StatsDimension, StatsRow, StatsSeries
-from tracekit.tui.safe import format_cost, format_duration, format_tokens, literal
 from tracekit.tui.screens.base import StoreScreen
-from tracekit.untrusted import inert
 
 _DIMENSIONS: tuple[tuple[StatsDimension, str], ...] = (
     ("agent", "Agents"),
@@ -51,8 +51,8 @@ class StatsScreen(StoreScreen):
         Binding("1", "app.switch_mode('traces')", "Traces"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, store: TraceStore) -> None:
+        super().__init__(store)
         self.by: StatsDimension = "agent"
 
     def compose(self) -> ComposeResult:

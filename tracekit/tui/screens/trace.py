@@ -12,10 +12,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.events import Resize
 from textual.widgets import Footer, Header, Static
 
+from tracekit.display import format_cost, format_duration, format_tokens, literal
 from tracekit.exceptions import TracekitError
+from tracekit.store import TraceStore
 from tracekit.store.models import SpanOutline, TraceOutline
 from tracekit.tui.conversation import span_details
-from tracekit.tui.safe import format_cost, format_duration, format_tokens, literal
 from tracekit.tui.screens.base import StoreScreen
 from tracekit.tui.widgets.waterfall import SpanWaterfall
 
@@ -40,8 +41,8 @@ class TraceScreen(StoreScreen):
         Binding("tab", "focus_next", "Details", show=False),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, store: TraceStore) -> None:
+        super().__init__(store)
         self.outline: TraceOutline | None = None
         self._content: dict[str, dict[str, Any]] = {}
         self._pending: SpanOutline | None = None
@@ -137,7 +138,7 @@ class TraceScreen(StoreScreen):
 
     def action_back(self) -> None:
         """Back to the traces."""
-        self.app.pop_screen()
+        self.dismiss()
 
     def action_fold(self) -> None:
         """Fold or unfold the selected span."""

@@ -7,7 +7,7 @@ in a worker thread and reloads what it shows when another process has recorded s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -17,13 +17,12 @@ from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from tracekit.display import format_cost, format_duration, format_time, format_tokens, literal
 from tracekit.exceptions import TracekitError
+from tracekit.store import TraceStore
 from tracekit.store.models import TracePage, TraceSummary
-from tracekit.tui.safe import format_cost, format_duration, format_time, format_tokens, literal
+from tracekit.tui.messages import OpenDiff, OpenTrace
 from tracekit.tui.screens.base import StoreScreen
-
-if TYPE_CHECKING:
-    from tracekit.tui.app import TracekitApp
 
 #: Rows read per page.
 PAGE_SIZE = 100
@@ -48,7 +47,18 @@ _DESCENDING_FIRST = frozenset({"time", "duration", "steps", "tokens", "cost"})
 
 
 class TracesScreen(StoreScreen):
-    """A table of traces: sort, filter, mark two for a diff, open one."""
+    """A table of traces: sort, filter, mark two for a diff, open one.
+
+    Opening a trace posts :class:`~tracekit.tui.messages.OpenTrace`, a diff
+    :class:`~tracekit.tui.messages.OpenDiff`; the app handles them.
+
+    Args:
+        store: the store to list.
+        live: poll the store for traces other processes record.
+        poll_s: seconds between two polls in live mode.
+        marker: the store's change marker, if the caller has just read it (before any
+            traces); saves a read round in live mode.
+    """
 
     CSS_PATH = "traces.tcss"  # also read at app start-up (see TracekitApp.CSS_PATH)
     HELP_TEXT = (
@@ -73,8 +83,18 @@ class TracesScreen(StoreScreen):
         Binding("2", "app.switch_mode('stats')", "Stats"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(
+        self,
+        store: TraceStore,
+        *,
+        live: bool = False,
+        poll_s: float = 1.0,
+        marker: tuple[int, int] | None = None,
+    ) -> None:
+        super().__init__(store)
+        self.live = live
+        self.poll_s = poll_s
+        self.initial_marker = marker
         self.query_text = ""
         self.sort_column = "time"
         self.descending = True
@@ -100,16 +120,16 @@ class TracesScreen(StoreScreen):
     def on_mount(self) -> None:
         """Read the first page; start polling in live mode."""
         self.sub_title = self.store.paths.db.name
-        if getattr(self.app, "live", False):
+        if self.live:
             # Read before the first page, so a change in between is reloaded, never missed.
-            self._marker = getattr(self.app, "initial_marker", None)
+            self._marker = self.initial_marker
             if self._marker is None:
                 try:
                     self._marker = self.store.change_marker()
                 except TracekitError:
                     self._marker = None
         self.reload()
-        self.set_live(bool(getattr(self.app, "live", False)))
+        self.set_live(self.live)
         self.query_one("#traces", DataTable).focus()
 
     # --- loading ----------------------------------------------------------------------------
@@ -249,7 +269,7 @@ class TracesScreen(StoreScreen):
         """Open the trace under the cursor."""
         trace_id = self._current_id()
         if trace_id is not None:
-            cast("TracekitApp", self.app).open_trace(trace_id)
+            self.post_message(OpenTrace(trace_id))
 
     def action_filter(self) -> None:
         """Show the filter bar and focus it."""
@@ -301,8 +321,6 @@ class TracesScreen(StoreScreen):
 
     def action_diff(self) -> None:
         """Compare the two marked traces (or the marked one with the one under the cursor)."""
-        from tracekit.tui.screens.diff import DiffScreen
-
         pair = list(self.marked)
         current = self._current_id()
         if len(pair) == 1 and current is not None and current not in pair:
@@ -310,7 +328,7 @@ class TracesScreen(StoreScreen):
         if len(pair) != 2:
             self.notify("Mark two traces with m, then press d.", severity="warning")
             return
-        self.app.push_screen(DiffScreen(pair[0], pair[1]))
+        self.post_message(OpenDiff(pair[0], pair[1]))
 
     def action_top(self) -> None:
         """Go to the first row."""
@@ -335,8 +353,7 @@ class TracesScreen(StoreScreen):
     def set_live(self, live: bool) -> None:
         """Start or stop polling the store for new traces."""
         if live and self._poll_timer is None:
-            poll_s = float(getattr(self.app, "poll_s", 1.0))
-            self._poll_timer = self.set_interval(poll_s, self.poll)
+            self._poll_timer = self.set_interval(self.poll_s, self.poll)
         elif not live and self._poll_timer is not None:
             self._poll_timer.stop()
             self._poll_timer = None

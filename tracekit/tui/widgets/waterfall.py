@@ -21,9 +21,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tracekit import semconv as sc
+from tracekit.display import format_cost, format_duration, format_tokens, inert
 from tracekit.store.models import SpanOutline, SpanRecord, TraceOutline
-from tracekit.tui.safe import format_cost, format_duration, format_tokens
-from tracekit.untrusted import inert
 
 _KIND_STYLE = {
     "workflow": ("◆", "bold blue"),

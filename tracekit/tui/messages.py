@@ -1,0 +1,23 @@
+"""What screens ask of the app: they post these messages and the app, which owns the screen
+stack, handles them (as Textual's own demo does), so no screen depends on one app class."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+
+class OpenTrace(Message):
+    """Show one trace's span tree."""
+
+    def __init__(self, trace_id: str) -> None:
+        super().__init__()
+        self.trace_id = trace_id
+
+
+class OpenDiff(Message):
+    """Compare two traces step by step (run A with run B)."""
+
+    def __init__(self, trace_a: str, trace_b: str) -> None:
+        super().__init__()
+        self.trace_a = trace_a
+        self.trace_b = trace_b
