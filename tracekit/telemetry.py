@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextvars
 import functools
 import logging
-import os
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Sequence
@@ -34,6 +33,7 @@ from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.trace import Tracer
 
 from tracekit import semconv as sc
+from tracekit import settings
 from tracekit.pricing import PriceTable
 
 logger = logging.getLogger("tracekit")
@@ -296,8 +296,8 @@ class Telemetry:
     ) -> None:
         self.prices = prices or PriceTable.default()
         # OTEL_SERVICE_NAME names the service wherever the spans go, as in any OTel SDK.
-        service_name = os.environ.get("OTEL_SERVICE_NAME") or service_name
-        resource = _resource(service_name, os.environ.get("OTEL_RESOURCE_ATTRIBUTES"))
+        service_name = settings.service_name(service_name)
+        resource = _resource(service_name, settings.resource_attributes())
         self.meter_provider = MeterProvider(resource=resource, metric_readers=list(metric_readers))
         # Without a reader, recorded measurements go nowhere: skip the work on the hot path.
         self.metrics = (
