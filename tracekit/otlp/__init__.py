@@ -7,6 +7,7 @@ trace-file import and export, and replay's recordings.
   protobuf ``TracesData``.
 - :mod:`tracekit.otlp.encode`: :class:`OtlpSpan` → protobuf / OTLP/JSON / SDK ``ReadableSpan``.
 - :mod:`tracekit.otlp.files`: trace files (OTLP JSON lines) read and written.
+- :mod:`tracekit.otlp.suppress`: :func:`suppress_instrumentation` around tracekit's own sends.
 """
 
 from tracekit.otlp.decode import (
@@ -24,6 +25,7 @@ from tracekit.otlp.encode import (
 )
 from tracekit.otlp.files import iter_trace_file, read_trace_file, write_trace_file
 from tracekit.otlp.model import OtlpEvent, OtlpLink, OtlpSpan
+from tracekit.otlp.suppress import suppress_instrumentation
 
 __all__ = [
     "OtlpEvent",
@@ -35,6 +37,7 @@ __all__ = [
     "resource_spans_from_spans",
     "spans_from_resource_spans",
     "spans_to_json_line",
+    "suppress_instrumentation",
     "to_readable_span",
     "traces_data_from_json",
     "traces_data_from_protobuf",
