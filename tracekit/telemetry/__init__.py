@@ -5,7 +5,8 @@
 - :mod:`tracekit.telemetry.enricher`: :class:`GenAISpanEnricher`, which completes every span
   before the store or an exporter sees it, and :class:`GenAIMetrics`.
 - :mod:`tracekit.telemetry.guards`: :func:`handle_internal_errors` (telemetry errors are
-  logged for users, raised under pytest) and :func:`suppress_instrumentation`.
+  logged for users, raised under pytest). Its sibling guard,
+  :func:`tracekit.otlp.suppress_instrumentation`, sits below, with ingest and export.
 - :mod:`tracekit.telemetry.provider`: :class:`Telemetry` (a tracer and a meter provider),
   the process default (:func:`configure`, :func:`default_telemetry`), :func:`tracer_for` and
   :class:`SequentialIds`.
@@ -17,7 +18,7 @@ from tracekit.telemetry.enricher import (
     GenAISpanEnricher,
     error_type,
 )
-from tracekit.telemetry.guards import handle_internal_errors, suppress_instrumentation
+from tracekit.telemetry.guards import handle_internal_errors
 from tracekit.telemetry.provider import (
     SequentialIds,
     Telemetry,
@@ -48,6 +49,5 @@ __all__ = [
     "error_type",
     "handle_internal_errors",
     "pending_tool_definitions",
-    "suppress_instrumentation",
     "tracer_for",
 ]
