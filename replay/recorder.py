@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from replay.recording import Recording
 from replay.spans import otlp_spans
+from tracekit import settings
 from tracekit.exceptions import ConfigError
 from tracekit.models.routing import ModelRouter
 from tracekit.orchestrator.workflow import RunResult, Workflow
@@ -26,7 +26,7 @@ def record_workflow(
     The models are ``models``, else the workflow's own router, else Claude (which needs
     ``ANTHROPIC_API_KEY``).
     """
-    if models is None and workflow.models is None and not os.environ.get("ANTHROPIC_API_KEY"):
+    if models is None and workflow.models is None and not settings.anthropic_api_key_set():
         raise ConfigError(
             f"recording {workflow.name!r} live needs ANTHROPIC_API_KEY "
             "(or a workflow with its own models=)"

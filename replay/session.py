@@ -17,7 +17,6 @@ from typing import Any
 from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.sdk.trace.id_generator import IdGenerator
 from pydantic import TypeAdapter
 
 from replay.canonical import normalize
@@ -41,27 +40,10 @@ from replay.trajectory import (
 from tracekit.exceptions import ConfigError
 from tracekit.models.routing import ModelRouter
 from tracekit.orchestrator.approval import ApprovalRequest
-from tracekit.telemetry import Telemetry
+from tracekit.telemetry import SequentialIds, Telemetry
 
 #: Replay seeds Python's global random generator with this, and restores it afterwards.
 FROZEN_SEED = 0
-
-
-class SequentialIds(IdGenerator):
-    """Span and trace ids 1, 2, 3, …: a replayed run's ids are the same every time."""
-
-    def __init__(self) -> None:
-        self._next = 0
-
-    def generate_span_id(self) -> int:
-        """The next span id."""
-        self._next += 1
-        return self._next
-
-    def generate_trace_id(self) -> int:
-        """The next trace id."""
-        self._next += 1
-        return self._next
 
 
 def _deny(_: ApprovalRequest) -> bool:

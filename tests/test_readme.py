@@ -38,3 +38,24 @@ def test_readme_workflow_example_runs_offline_and_is_recorded(tmp_path: Path) ->
     assert trace["trace_id"] == trace_id
     assert trace["workflow"] == "doc-pipeline"
     assert (tmp_path / "tracekit.duckdb").exists()
+
+
+def test_readme_imports_public_names_only() -> None:
+    """Every ``from tracekit… / replay… import X`` in the README names a package that
+    exports ``X`` in its ``__all__``: users never learn an internal module path."""
+    import importlib
+
+    blocks = re.findall(r"```py(?:thon)?\n(.*?)```", README.read_text(), flags=re.S)
+    imports = [
+        (module, [name.strip() for name in names.split(",")])
+        for block in blocks
+        for module, names in re.findall(
+            r"^\s*from ((?:tracekit|replay)[\w.]*) import ([\w, ]+)$", block, flags=re.M
+        )
+    ]
+    assert imports, "the README shows no tracekit imports"
+    for module_name, names in imports:
+        module = importlib.import_module(module_name)
+        assert hasattr(module, "__path__"), f"{module_name} is a module, not a public package"
+        exported = set(getattr(module, "__all__", ()))
+        assert set(names) <= exported, f"{module_name} does not export {set(names) - exported}"

@@ -11,14 +11,14 @@ semconv), so the uncached input is ``input - cache_read - cache_creation``.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
+from tracekit import settings
 from tracekit.exceptions import ConfigError
 
-PRICES_ENV = "TRACEKIT_PRICES"
+PRICES_ENV = settings.TRACEKIT_PRICES.name
 
 
 class ModelPrice(BaseModel):
@@ -60,8 +60,8 @@ class PriceTable(BaseModel):
     def default(cls) -> PriceTable:
         """The built-in table, overridden by the JSON file named in ``TRACEKIT_PRICES`` if set."""
         table = cls(prices=dict(_DEFAULT_PRICES))
-        override = os.environ.get(PRICES_ENV)
-        return table.merged(cls.from_file(Path(override))) if override else table
+        override = settings.prices_path()
+        return table.merged(cls.from_file(override)) if override else table
 
     @classmethod
     def from_file(cls, path: Path) -> PriceTable:

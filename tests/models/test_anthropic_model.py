@@ -15,11 +15,11 @@ import pytest
 from opentelemetry.trace import SpanKind, StatusCode
 from pydantic import BaseModel
 
-from tests.span_capture import Captured, json_attr
 from tracekit import semconv as sc
 from tracekit.exceptions import ModelError
 from tracekit.models import AnthropicModel, ModelRouter
 from tracekit.orchestrator import Agent, Context, RetryPolicy, Workflow
+from tracekit.testing import Captured, json_attr
 
 API_KEY = "sk-ant-api03-test-key-that-must-not-be-recorded"
 

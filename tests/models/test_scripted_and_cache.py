@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from tests.span_capture import Captured
 from tracekit import semconv as sc
 from tracekit.models import (
     ChatMessage,
@@ -15,6 +14,7 @@ from tracekit.models import (
     ToolSpec,
 )
 from tracekit.orchestrator import Agent, Context, Workflow
+from tracekit.testing import Captured
 
 
 def request(text: str = "hello", tools: list[ToolSpec] | None = None) -> ModelRequest:

@@ -9,11 +9,11 @@ import time
 from opentelemetry.trace import StatusCode
 from pydantic import BaseModel, Field
 
-from tests.span_capture import Captured
 from tracekit import semconv as sc
 from tracekit.models import ModelRouter, ResponseCache, ScriptContext, ScriptedModel, Turn
 from tracekit.models.scripted import by_agent
 from tracekit.orchestrator import Agent, CircuitBreaker, Context, Limits, Workflow
+from tracekit.testing import Captured
 
 
 class Log(BaseModel):

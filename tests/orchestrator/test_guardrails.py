@@ -9,7 +9,6 @@ import pytest
 from opentelemetry.trace import StatusCode
 from pydantic import BaseModel
 
-from tests.span_capture import Captured, json_attr
 from tracekit import semconv as sc
 from tracekit.exceptions import ModelError, ToolError
 from tracekit.models import ModelRouter, ScriptContext, ScriptedModel, Turn
@@ -25,6 +24,7 @@ from tracekit.orchestrator import (
     approve_all,
     tool,
 )
+from tracekit.testing import Captured, json_attr
 
 
 class Answer(BaseModel):

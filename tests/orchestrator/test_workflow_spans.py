@@ -6,12 +6,12 @@ import pytest
 from opentelemetry.trace import SpanKind, StatusCode
 from pydantic import BaseModel, Field
 
-from tests.span_capture import Captured, json_attr
 from tracekit import semconv as sc
 from tracekit.exceptions import OutputValidationError
 from tracekit.models import ModelRouter, ScriptContext, ScriptedModel, Turn
 from tracekit.models.scripted import by_agent
 from tracekit.orchestrator import Agent, Context, Workflow
+from tracekit.testing import Captured, json_attr
 
 
 class Topic(BaseModel):

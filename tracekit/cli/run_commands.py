@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from tracekit import settings
 from tracekit.cli.arguments import add_store_argument, positive_int
 from tracekit.exceptions import ConfigError
 
@@ -70,7 +71,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from tracekit.store import resolve_store_path
     from tracekit.telemetry import Telemetry
 
-    if args.live and not os.environ.get("ANTHROPIC_API_KEY"):
+    if args.live and not settings.anthropic_api_key_set():
         raise ConfigError("--live needs ANTHROPIC_API_KEY in the environment")
     store = resolve_store_path(args.store)
     _check_writable(store)

@@ -14,31 +14,24 @@ and shutdown waits a bounded time for the last batch.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
 
-from opentelemetry.sdk.environment_variables import (
-    OTEL_EXPORTER_OTLP_ENDPOINT,
-    OTEL_EXPORTER_OTLP_PROTOCOL,
-    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
-    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL,
-)
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
+from tracekit import settings
 from tracekit.semconv import is_content_attribute
 
 logger = logging.getLogger("tracekit")
 
 #: ``1`` (or ``true``) sends content attributes to the OTLP endpoint too.
-WITH_CONTENT_ENV = "TRACEKIT_OTLP_WITH_CONTENT"
+WITH_CONTENT_ENV = settings.TRACEKIT_OTLP_WITH_CONTENT.name
 #: After a failed export, batches are dropped without trying for this long.
 RETRY_AFTER_FAILURE_S = 30.0
 #: The most ``shutdown`` waits for the last batch to reach the endpoint.
 SHUTDOWN_WAIT_S = 5.0
-_TRUE = frozenset({"1", "true", "yes", "on"})
 
 
 def without_content(span: ReadableSpan) -> ReadableSpan:
@@ -147,27 +140,17 @@ class LiveExportProcessor(BatchSpanProcessor):
             logger.warning("tracekit: the OTLP endpoint did not take the last spans in time")
 
 
-def otlp_protocol(env: Mapping[str, str]) -> str:
-    """The OTLP protocol the environment asks for (``http/protobuf`` unless ``grpc``)."""
-    return (
-        env.get(OTEL_EXPORTER_OTLP_TRACES_PROTOCOL)
-        or env.get(OTEL_EXPORTER_OTLP_PROTOCOL)
-        or "http/protobuf"
-    ).strip()
-
-
 def live_export_processor(env: Mapping[str, str] | None = None) -> LiveExportProcessor | None:
     """A processor exporting to the endpoint the OTel variables name, or None if none is set.
 
     Never raises: a setting the exporter rejects is logged and live export stays off.
     """
-    env = os.environ if env is None else env
-    if not (env.get(OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) or env.get(OTEL_EXPORTER_OTLP_ENDPOINT)):
+    if not settings.live_export_configured(env):
         return None
-    with_content = env.get(WITH_CONTENT_ENV, "").strip().lower() in _TRUE
+    with_content = settings.otlp_with_content(env)
     try:
         exporter: SpanExporter
-        if otlp_protocol(env) == "grpc":
+        if settings.otlp_protocol(env) == "grpc":
             from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (
                 OTLPSpanExporter as GrpcSpanExporter,
             )

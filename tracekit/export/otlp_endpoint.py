@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from opentelemetry import context as otel_context
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
@@ -25,6 +24,7 @@ from tracekit.exceptions import ConfigError, ExportError
 from tracekit.otlp.encode import ReadableSpanFactory
 from tracekit.otlp.endpoints import http_url, traces_url
 from tracekit.otlp.model import OtlpSpan
+from tracekit.otlp.suppress import suppress_instrumentation
 
 PROTOCOLS = ("http/protobuf", "grpc")
 #: Spans per export request (the SDK batch processor's default batch size).
@@ -132,27 +132,24 @@ def send_spans(
     to_readable = ReadableSpanFactory()
     sent = 0
     trace_ids: set[str] = set()
-    # Exporting must not be traced by this process's own instrumentation.
-    token = otel_context.attach(
-        otel_context.set_value(otel_context._SUPPRESS_INSTRUMENTATION_KEY, True)
-    )
     try:
-        check_reachable(url)
-        with _captured_exporter_logs() as last_error:
-            for batch in batched(spans, batch_spans):
-                readable: Sequence[ReadableSpan] = [
-                    to_readable(span, with_content=with_content) for span in batch
-                ]
-                if exporter.export(readable) is not SpanExportResult.SUCCESS:
-                    detail = f": {last_error.message}" if last_error.message else ""
-                    raise ExportError(
-                        f"the OTLP endpoint {url} did not accept the spans "
-                        f"({sent} sent before){detail}"
-                    )
-                sent += len(batch)
-                trace_ids.update(span.trace_id for span in batch)
+        # Exporting must not be traced by this process's own instrumentation.
+        with suppress_instrumentation():
+            check_reachable(url)
+            with _captured_exporter_logs() as last_error:
+                for batch in batched(spans, batch_spans):
+                    readable: Sequence[ReadableSpan] = [
+                        to_readable(span, with_content=with_content) for span in batch
+                    ]
+                    if exporter.export(readable) is not SpanExportResult.SUCCESS:
+                        detail = f": {last_error.message}" if last_error.message else ""
+                        raise ExportError(
+                            f"the OTLP endpoint {url} did not accept the spans "
+                            f"({sent} sent before){detail}"
+                        )
+                    sent += len(batch)
+                    trace_ids.update(span.trace_id for span in batch)
     finally:
-        otel_context.detach(token)
         with contextlib.suppress(Exception):
             exporter.shutdown()
     return ExportSummary(spans=sent, traces=len(trace_ids), endpoint=url)

@@ -19,9 +19,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
-from opentelemetry import context as otel_context
-
 from tracekit.otlp.endpoints import traces_url
+from tracekit.otlp.suppress import suppress_instrumentation
 
 logger = logging.getLogger("tracekit")
 
@@ -94,19 +93,17 @@ class OtlpForwarder:
         request = urllib.request.Request(self.url, data=item.body, headers=item.headers)
         # Forwarding is telemetry plumbing: it must not be traced by whatever instruments
         # urllib in this process.
-        token = otel_context.attach(
-            otel_context.set_value(otel_context._SUPPRESS_INSTRUMENTATION_KEY, True)
-        )
         try:
-            with urllib.request.urlopen(request, timeout=_SEND_TIMEOUT_S) as response:
+            with (
+                suppress_instrumentation(),
+                urllib.request.urlopen(request, timeout=_SEND_TIMEOUT_S) as response,
+            ):
                 response.read()
         except (urllib.error.URLError, OSError, ValueError) as error:
             if not self._failing:
                 logger.warning("tracekit: cannot forward to %s: %s", self.url, error)
             self._failing = True
             return
-        finally:
-            otel_context.detach(token)
         if self._failing:
             logger.warning("tracekit: forwarding to %s works again", self.url)
         self._failing = False

@@ -8,6 +8,7 @@ trace-file import and export, and replay's recordings.
 - :mod:`tracekit.otlp.encode`: :class:`OtlpSpan` → protobuf / OTLP/JSON / SDK ``ReadableSpan``.
 - :mod:`tracekit.otlp.endpoints`: OTLP endpoint URLs as senders spell them.
 - :mod:`tracekit.otlp.files`: trace files (OTLP JSON lines) read and written.
+- :mod:`tracekit.otlp.suppress`: :func:`suppress_instrumentation` around tracekit's own sends.
 """
 
 from tracekit.otlp.decode import (
@@ -26,6 +27,7 @@ from tracekit.otlp.encode import (
 from tracekit.otlp.endpoints import TRACES_PATH, http_url, traces_url
 from tracekit.otlp.files import iter_trace_file, read_trace_file, write_trace_file
 from tracekit.otlp.model import OtlpEvent, OtlpLink, OtlpSpan
+from tracekit.otlp.suppress import suppress_instrumentation
 
 __all__ = [
     "TRACES_PATH",
@@ -39,6 +41,7 @@ __all__ = [
     "resource_spans_from_spans",
     "spans_from_resource_spans",
     "spans_to_json_line",
+    "suppress_instrumentation",
     "to_readable_span",
     "traces_data_from_json",
     "traces_data_from_protobuf",

@@ -24,9 +24,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tracekit import settings
 from tracekit.exceptions import ConfigError
 
-STORE_ENV = "TRACEKIT_STORE"
+STORE_ENV = settings.TRACEKIT_STORE.name
 DEFAULT_STORE_NAME = "tracekit.duckdb"
 SPOOL_SUFFIX = ".spool"
 LOCK_NAME = "fold.lock"
@@ -43,10 +44,8 @@ def resolve_store_path(path: str | os.PathLike[str] | None = None) -> Path:
     """
     if path is not None and str(path) != "":
         resolved = Path(path).expanduser()
-    elif os.environ.get(STORE_ENV):
-        resolved = Path(os.environ[STORE_ENV]).expanduser()
     else:
-        resolved = Path(DEFAULT_STORE_NAME)
+        resolved = settings.store_path() or Path(DEFAULT_STORE_NAME)
     if resolved.is_dir() or resolved.name in ("", ".", ".."):
         raise ConfigError(
             f"the store path {str(resolved)!r} is a directory; name a file such as "

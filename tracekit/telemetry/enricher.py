@@ -1,4 +1,4 @@
-"""OpenTelemetry wiring: one tracer provider and meter provider per :class:`Telemetry`.
+"""The GenAI span enricher and the two GenAI client metrics.
 
 Every span passes through :class:`GenAISpanEnricher` before it reaches the store or an
 exporter. The enricher stamps what the emitting code cannot know (which agent a span ran
@@ -11,78 +11,20 @@ SDK's own ``anthropic.messages.create`` span becomes a complete LLM span without
 
 from __future__ import annotations
 
-import contextvars
-import functools
-import logging
-import os
-import threading
-import weakref
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from functools import wraps
-from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
 from opentelemetry import context as otel_context
-from opentelemetry import trace
 from opentelemetry.metrics import Histogram, Meter
-from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import MetricReader
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.id_generator import IdGenerator
-from opentelemetry.trace import Tracer
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
 from tracekit import semconv as sc
 from tracekit.pricing import PriceTable
+from tracekit.telemetry.guards import handle_internal_errors
+from tracekit.telemetry.scope import current_agent_path, pending_tool_definitions
 
-logger = logging.getLogger("tracekit")
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
+#: The instrumentation scope of tracekit's own tracer and meter.
 INSTRUMENTATION_SCOPE = "tracekit"
-
-#: The agent path ("supervisor/billing") of the agent whose code is running; the enricher
-#: stamps it on every span started under that agent, including the Anthropic SDK's.
-current_agent_path: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "tracekit_agent_path", default=None
-)
-
-
-#: Which agent call is running (``path#sequence``): replay answers model calls by it.
-current_invocation: contextvars.ContextVar[str] = contextvars.ContextVar(
-    "tracekit_invocation", default=""
-)
-
-#: ``gen_ai.tool.definitions`` of the model call in progress, for the client span a library
-#: emits (the Anthropic SDK's span does not record the tools it was offered; replay compares
-#: them, so the enricher stamps them on).
-pending_tool_definitions: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "tracekit_tool_definitions", default=None
-)
-
-#: The price table of the run in progress; model clients price their LLM spans with it, so the
-#: enricher only has to complete spans from code that does not know tracekit (the Anthropic SDK).
-active_prices: contextvars.ContextVar[PriceTable | None] = contextvars.ContextVar(
-    "tracekit_active_prices", default=None
-)
-
-_tracers: weakref.WeakKeyDictionary[Any, dict[str, Tracer]] = weakref.WeakKeyDictionary()
-_tracers_lock = threading.Lock()
-
-
-def tracer_for(tracer_provider: Any, scope: str) -> Tracer:
-    """A tracer of ``tracer_provider`` (the global one if None), cached: ``get_tracer`` costs
-    more than a span."""
-    if tracer_provider is None:
-        return trace.get_tracer(scope)
-    with _tracers_lock:
-        by_scope = _tracers.setdefault(tracer_provider, {})
-        tracer = by_scope.get(scope)
-        if tracer is None:
-            tracer = by_scope[scope] = tracer_provider.get_tracer(scope)
-        return tracer
 
 
 def error_type(exc: BaseException) -> str:
@@ -91,20 +33,6 @@ def error_type(exc: BaseException) -> str:
     return (
         cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
     )
-
-
-def handle_internal_errors(fn: Callable[P, R | None]) -> Callable[P, R | None]:
-    """Run a telemetry function so that its failure is logged, never raised into user code."""
-
-    @wraps(fn)
-    def guarded(*args: P.args, **kwargs: P.kwargs) -> R | None:
-        try:
-            return fn(*args, **kwargs)
-        except Exception:
-            logger.exception("tracekit telemetry error in %s (the program goes on)", fn.__name__)
-            return None
-
-    return guarded
 
 
 _OPENINFERENCE_KIND_BY_OPERATION = {
@@ -266,104 +194,3 @@ class GenAISpanEnricher(SpanProcessor):
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return all(p.force_flush(timeout_millis) for p in self._downstream)
-
-
-@functools.lru_cache(maxsize=64)
-def _resource(service_name: str, resource_env: str | None) -> Resource:
-    # Resource detection reads the environment and the process every time (~1 ms): too slow
-    # for replay, which builds a provider per run. The env key keeps OTEL_RESOURCE_ATTRIBUTES
-    # changes visible.
-    return Resource.create({sc.SERVICE_NAME: service_name})
-
-
-class Telemetry:
-    """A tracer provider and meter provider whose spans go through the GenAI enricher.
-
-    >>> from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-    >>> from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-    >>> exporter = InMemorySpanExporter()
-    >>> telemetry = Telemetry(processors=[SimpleSpanProcessor(exporter)])
-    """
-
-    def __init__(
-        self,
-        *,
-        processors: Sequence[SpanProcessor] = (),
-        metric_readers: Sequence[MetricReader] = (),
-        prices: PriceTable | None = None,
-        service_name: str = "tracekit",
-        id_generator: IdGenerator | None = None,
-    ) -> None:
-        self.prices = prices or PriceTable.default()
-        # OTEL_SERVICE_NAME names the service wherever the spans go, as in any OTel SDK.
-        service_name = os.environ.get("OTEL_SERVICE_NAME") or service_name
-        resource = _resource(service_name, os.environ.get("OTEL_RESOURCE_ATTRIBUTES"))
-        self.meter_provider = MeterProvider(resource=resource, metric_readers=list(metric_readers))
-        # Without a reader, recorded measurements go nowhere: skip the work on the hot path.
-        self.metrics = (
-            GenAIMetrics(self.meter_provider.get_meter(INSTRUMENTATION_SCOPE))
-            if metric_readers
-            else None
-        )
-        self.enricher = GenAISpanEnricher(processors, self.prices, self.metrics)
-        self.tracer_provider = TracerProvider(resource=resource, id_generator=id_generator)
-        self.tracer_provider.add_span_processor(self.enricher)
-        self.tracer: Tracer = self.tracer_provider.get_tracer(INSTRUMENTATION_SCOPE)
-
-    @classmethod
-    def recording_to(cls, store: str | Path | None = None, **kwargs: Any) -> Telemetry:
-        """Telemetry that records into a tracekit store (default path rules apply)."""
-        from tracekit.export.live import live_export_processor
-        from tracekit.store import StoreSpanProcessor, resolve_store_path
-
-        processor = StoreSpanProcessor(resolve_store_path(store))
-        extra: Sequence[SpanProcessor] = kwargs.pop("processors", ())
-        # With OTEL_EXPORTER_OTLP_ENDPOINT set, spans also go live to that OTLP endpoint.
-        live = live_export_processor()
-        return cls(processors=[processor, *extra, *([live] if live else [])], **kwargs)
-
-    def flush(self, timeout_millis: int = 30000) -> bool:
-        """Write every finished span through to its destinations."""
-        return bool(self.tracer_provider.force_flush(timeout_millis))
-
-    def shutdown(self) -> None:
-        """Flush and close; the telemetry records nothing afterwards."""
-        self.tracer_provider.shutdown()
-        self.meter_provider.shutdown()
-
-
-_default: Telemetry | None = None
-
-
-def configure(store: str | Path | None = None, **kwargs: Any) -> Telemetry:
-    """Make the default telemetry record into ``store`` and return it.
-
-    Workflows use the default unless given ``telemetry=``. Calling ``configure`` again
-    replaces the default (the old one is flushed and shut down).
-    """
-    global _default
-    old, _default = _default, Telemetry.recording_to(store, **kwargs)
-    if old is not None:
-        old.shutdown()
-    return _default
-
-
-def default_telemetry() -> Telemetry:
-    """The default telemetry, recording into the default store on first use."""
-    global _default
-    if _default is None:
-        _default = Telemetry.recording_to(None)
-    return _default
-
-
-@contextmanager
-def agent_scope(path: str, invocation: str = "") -> Iterator[None]:
-    """Mark the code in the block as running under the agent call ``invocation`` of the
-    agent at ``path``."""
-    token = current_agent_path.set(path)
-    invocation_token = current_invocation.set(invocation)
-    try:
-        yield
-    finally:
-        current_invocation.reset(invocation_token)
-        current_agent_path.reset(token)

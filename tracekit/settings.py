@@ -1,0 +1,167 @@
+"""Every environment variable tracekit reads, named and documented once.
+
+:data:`ENV_VARS` is the registry: each :class:`EnvVar` has its name, what it means and its
+default. The accessor functions below read the environment when called, never at import, so a
+variable set (or monkeypatched) after ``import tracekit`` takes effect. No other module reads
+``os.environ``: a test keeps it so.
+
+Only the variables tracekit itself reads are here. The OpenTelemetry SDK and its OTLP exporter
+read the rest of the ``OTEL_*`` family (headers, timeout, certificates, compression, …) on
+their own; tracekit passes nothing of those through.
+
+>>> [var.name for var in ENV_VARS][:2]
+['TRACEKIT_STORE', 'TRACEKIT_PRICES']
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    """One environment variable: its name, what it does, and what applies when it is unset."""
+
+    name: str
+    meaning: str
+    default: str
+
+    def get(self, env: Mapping[str, str] | None = None) -> str | None:
+        """The variable's value in ``env`` (the process environment if None); None when unset
+        or empty, as an empty value means "not set" for every variable here."""
+        value = (os.environ if env is None else env).get(self.name)
+        return value or None
+
+
+TRACEKIT_STORE = EnvVar(
+    "TRACEKIT_STORE",
+    "Path of the DuckDB store that recording, the CLI and the TUI use when no --store is given.",
+    "./tracekit.duckdb",
+)
+TRACEKIT_PRICES = EnvVar(
+    "TRACEKIT_PRICES",
+    "A JSON price table ({model: {input, output, cache_read, cache_creation}}, USD per "
+    "million tokens) whose entries override the built-in prices.",
+    "the built-in table",
+)
+TRACEKIT_OTLP_WITH_CONTENT = EnvVar(
+    "TRACEKIT_OTLP_WITH_CONTENT",
+    "1/true/yes/on sends content attributes (messages, tool arguments and results) to the live "
+    "OTLP endpoint too; the local store always keeps them.",
+    "off",
+)
+OTEL_EXPORTER_OTLP_ENDPOINT = EnvVar(
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "When set, recorded spans are also exported live to this OTLP endpoint.",
+    "unset: no live export",
+)
+OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = EnvVar(
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    "Like OTEL_EXPORTER_OTLP_ENDPOINT, for traces only (the full URL); either one turns live "
+    "export on.",
+    "unset",
+)
+OTEL_EXPORTER_OTLP_PROTOCOL = EnvVar(
+    "OTEL_EXPORTER_OTLP_PROTOCOL",
+    "The live-export protocol: grpc, or http/protobuf.",
+    "http/protobuf",
+)
+OTEL_EXPORTER_OTLP_TRACES_PROTOCOL = EnvVar(
+    "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+    "Like OTEL_EXPORTER_OTLP_PROTOCOL, for traces only; wins over it.",
+    "OTEL_EXPORTER_OTLP_PROTOCOL",
+)
+OTEL_SERVICE_NAME = EnvVar(
+    "OTEL_SERVICE_NAME",
+    "service.name of every span recorded, wherever the spans go (as in any OpenTelemetry SDK).",
+    "the name the code gives (tracekit, tracekit-demo, …)",
+)
+OTEL_RESOURCE_ATTRIBUTES = EnvVar(
+    "OTEL_RESOURCE_ATTRIBUTES",
+    "Extra resource attributes (key=value,…). The SDK parses them; tracekit reads the value "
+    "only to know when its cached resource is stale.",
+    "unset",
+)
+ANTHROPIC_API_KEY = EnvVar(
+    "ANTHROPIC_API_KEY",
+    "The Anthropic SDK reads the key itself; tracekit only checks that it is set before a "
+    "live run (demo --live, recording a trace) so the error names the missing key.",
+    "unset: live runs refuse to start",
+)
+PYTEST_CURRENT_TEST = EnvVar(
+    "PYTEST_CURRENT_TEST",
+    "Set by pytest while a test runs. Then telemetry's internal errors are raised instead of "
+    "logged, so a telemetry bug fails the test suite.",
+    "unset outside pytest",
+)
+
+#: The registry, in the order the documentation lists the variables.
+ENV_VARS: tuple[EnvVar, ...] = (
+    TRACEKIT_STORE,
+    TRACEKIT_PRICES,
+    TRACEKIT_OTLP_WITH_CONTENT,
+    OTEL_EXPORTER_OTLP_ENDPOINT,
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+    OTEL_EXPORTER_OTLP_PROTOCOL,
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL,
+    OTEL_SERVICE_NAME,
+    OTEL_RESOURCE_ATTRIBUTES,
+    ANTHROPIC_API_KEY,
+    PYTEST_CURRENT_TEST,
+)
+
+
+def store_path() -> Path | None:
+    """``$TRACEKIT_STORE`` with ``~`` expanded, or None."""
+    value = TRACEKIT_STORE.get()
+    return Path(value).expanduser() if value else None
+
+
+def prices_path() -> Path | None:
+    """The price-table file ``$TRACEKIT_PRICES`` names, or None."""
+    value = TRACEKIT_PRICES.get()
+    return Path(value) if value else None
+
+
+def otlp_with_content(env: Mapping[str, str] | None = None) -> bool:
+    """Whether live OTLP export sends content attributes (``$TRACEKIT_OTLP_WITH_CONTENT``)."""
+    return (TRACEKIT_OTLP_WITH_CONTENT.get(env) or "").strip().lower() in _TRUE
+
+
+def live_export_configured(env: Mapping[str, str] | None = None) -> bool:
+    """Whether an OTLP endpoint is set, so recording exports live too."""
+    return bool(OTEL_EXPORTER_OTLP_TRACES_ENDPOINT.get(env) or OTEL_EXPORTER_OTLP_ENDPOINT.get(env))
+
+
+def otlp_protocol(env: Mapping[str, str] | None = None) -> str:
+    """The live-export protocol the environment asks for (``http/protobuf`` unless set)."""
+    return (
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL.get(env)
+        or OTEL_EXPORTER_OTLP_PROTOCOL.get(env)
+        or OTEL_EXPORTER_OTLP_PROTOCOL.default
+    ).strip()
+
+
+def service_name(default: str) -> str:
+    """``$OTEL_SERVICE_NAME``, else ``default``."""
+    return OTEL_SERVICE_NAME.get() or default
+
+
+def resource_attributes() -> str | None:
+    """The raw ``$OTEL_RESOURCE_ATTRIBUTES`` (the SDK parses it)."""
+    return OTEL_RESOURCE_ATTRIBUTES.get()
+
+
+def anthropic_api_key_set() -> bool:
+    """Whether ``$ANTHROPIC_API_KEY`` is set (its value is left to the Anthropic SDK)."""
+    return ANTHROPIC_API_KEY.get() is not None
+
+
+def under_pytest() -> bool:
+    """Whether a pytest test is running in this process (or in the test that started it)."""
+    return PYTEST_CURRENT_TEST.get() is not None

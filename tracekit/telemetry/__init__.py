@@ -1,0 +1,53 @@
+"""OpenTelemetry wiring: the GenAI span enricher, metrics, guards and providers.
+
+- :mod:`tracekit.telemetry.scope`: the context variables replay matches calls by
+  (:func:`agent_scope`, :data:`current_invocation`, …).
+- :mod:`tracekit.telemetry.enricher`: :class:`GenAISpanEnricher`, which completes every span
+  before the store or an exporter sees it, and :class:`GenAIMetrics`.
+- :mod:`tracekit.telemetry.guards`: :func:`handle_internal_errors` (telemetry errors are
+  logged for users, raised under pytest). Its sibling guard,
+  :func:`tracekit.otlp.suppress_instrumentation`, sits below, with ingest and export.
+- :mod:`tracekit.telemetry.provider`: :class:`Telemetry` (a tracer and a meter provider),
+  the process default (:func:`configure`, :func:`default_telemetry`), :func:`tracer_for` and
+  :class:`SequentialIds`.
+"""
+
+from tracekit.telemetry.enricher import (
+    INSTRUMENTATION_SCOPE,
+    GenAIMetrics,
+    GenAISpanEnricher,
+    error_type,
+)
+from tracekit.telemetry.guards import handle_internal_errors
+from tracekit.telemetry.provider import (
+    SequentialIds,
+    Telemetry,
+    configure,
+    default_telemetry,
+    tracer_for,
+)
+from tracekit.telemetry.scope import (
+    active_prices,
+    agent_scope,
+    current_agent_path,
+    current_invocation,
+    pending_tool_definitions,
+)
+
+__all__ = [
+    "INSTRUMENTATION_SCOPE",
+    "GenAIMetrics",
+    "GenAISpanEnricher",
+    "SequentialIds",
+    "Telemetry",
+    "active_prices",
+    "agent_scope",
+    "configure",
+    "current_agent_path",
+    "current_invocation",
+    "default_telemetry",
+    "error_type",
+    "handle_internal_errors",
+    "pending_tool_definitions",
+    "tracer_for",
+]

@@ -1,0 +1,155 @@
+"""Provider wiring: one tracer provider and meter provider per :class:`Telemetry`.
+
+A :class:`Telemetry` routes every span through the GenAI enricher to its processors (the
+store's, an exporter's). :func:`configure` and :func:`default_telemetry` hold the process-wide
+default that workflows use; :func:`tracer_for` caches tracers; :class:`SequentialIds` makes
+span and trace ids deterministic (replay, tests).
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import weakref
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import MetricReader
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.id_generator import IdGenerator
+from opentelemetry.trace import Tracer
+
+from tracekit import semconv as sc
+from tracekit import settings
+from tracekit.pricing import PriceTable
+from tracekit.telemetry.enricher import INSTRUMENTATION_SCOPE, GenAIMetrics, GenAISpanEnricher
+
+_tracers: weakref.WeakKeyDictionary[Any, dict[str, Tracer]] = weakref.WeakKeyDictionary()
+_tracers_lock = threading.Lock()
+
+
+def tracer_for(tracer_provider: Any, scope: str) -> Tracer:
+    """A tracer of ``tracer_provider`` (the global one if None), cached: ``get_tracer`` costs
+    more than a span."""
+    if tracer_provider is None:
+        return trace.get_tracer(scope)
+    with _tracers_lock:
+        by_scope = _tracers.setdefault(tracer_provider, {})
+        tracer = by_scope.get(scope)
+        if tracer is None:
+            tracer = by_scope[scope] = tracer_provider.get_tracer(scope)
+        return tracer
+
+
+class SequentialIds(IdGenerator):
+    """Span and trace ids 1, 2, 3, …: a run's ids are the same every time (replay, tests).
+
+    >>> ids = SequentialIds()
+    >>> ids.generate_trace_id(), ids.generate_span_id(), ids.generate_span_id()
+    (1, 2, 3)
+    """
+
+    def __init__(self) -> None:
+        self._next = 0
+
+    def generate_span_id(self) -> int:
+        """The next span id."""
+        self._next += 1
+        return self._next
+
+    def generate_trace_id(self) -> int:
+        """The next trace id."""
+        self._next += 1
+        return self._next
+
+
+@functools.lru_cache(maxsize=64)
+def _resource(service_name: str, resource_env: str | None) -> Resource:
+    # Resource detection reads the environment and the process every time (~1 ms): too slow
+    # for replay, which builds a provider per run. The env key keeps OTEL_RESOURCE_ATTRIBUTES
+    # changes visible.
+    return Resource.create({sc.SERVICE_NAME: service_name})
+
+
+class Telemetry:
+    """A tracer provider and meter provider whose spans go through the GenAI enricher.
+
+    >>> from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    >>> from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    >>> exporter = InMemorySpanExporter()
+    >>> telemetry = Telemetry(processors=[SimpleSpanProcessor(exporter)])
+    """
+
+    def __init__(
+        self,
+        *,
+        processors: Sequence[SpanProcessor] = (),
+        metric_readers: Sequence[MetricReader] = (),
+        prices: PriceTable | None = None,
+        service_name: str = "tracekit",
+        id_generator: IdGenerator | None = None,
+    ) -> None:
+        self.prices = prices or PriceTable.default()
+        # OTEL_SERVICE_NAME names the service wherever the spans go, as in any OTel SDK.
+        service_name = settings.service_name(service_name)
+        resource = _resource(service_name, settings.resource_attributes())
+        self.meter_provider = MeterProvider(resource=resource, metric_readers=list(metric_readers))
+        # Without a reader, recorded measurements go nowhere: skip the work on the hot path.
+        self.metrics = (
+            GenAIMetrics(self.meter_provider.get_meter(INSTRUMENTATION_SCOPE))
+            if metric_readers
+            else None
+        )
+        self.enricher = GenAISpanEnricher(processors, self.prices, self.metrics)
+        self.tracer_provider = TracerProvider(resource=resource, id_generator=id_generator)
+        self.tracer_provider.add_span_processor(self.enricher)
+        self.tracer: Tracer = self.tracer_provider.get_tracer(INSTRUMENTATION_SCOPE)
+
+    @classmethod
+    def recording_to(cls, store: str | Path | None = None, **kwargs: Any) -> Telemetry:
+        """Telemetry that records into a tracekit store (default path rules apply)."""
+        from tracekit.export.live import live_export_processor
+        from tracekit.store import StoreSpanProcessor, resolve_store_path
+
+        processor = StoreSpanProcessor(resolve_store_path(store))
+        extra: Sequence[SpanProcessor] = kwargs.pop("processors", ())
+        # With OTEL_EXPORTER_OTLP_ENDPOINT set, spans also go live to that OTLP endpoint.
+        live = live_export_processor()
+        return cls(processors=[processor, *extra, *([live] if live else [])], **kwargs)
+
+    def flush(self, timeout_millis: int = 30000) -> bool:
+        """Write every finished span through to its destinations."""
+        return bool(self.tracer_provider.force_flush(timeout_millis))
+
+    def shutdown(self) -> None:
+        """Flush and close; the telemetry records nothing afterwards."""
+        self.tracer_provider.shutdown()
+        self.meter_provider.shutdown()
+
+
+_default: Telemetry | None = None
+
+
+def configure(store: str | Path | None = None, **kwargs: Any) -> Telemetry:
+    """Make the default telemetry record into ``store`` and return it.
+
+    Workflows use the default unless given ``telemetry=``. Calling ``configure`` again
+    replaces the default (the old one is flushed and shut down).
+    """
+    global _default
+    old, _default = _default, Telemetry.recording_to(store, **kwargs)
+    if old is not None:
+        old.shutdown()
+    return _default
+
+
+def default_telemetry() -> Telemetry:
+    """The default telemetry, recording into the default store on first use."""
+    global _default
+    if _default is None:
+        _default = Telemetry.recording_to(None)
+    return _default

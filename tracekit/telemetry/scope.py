@@ -1,0 +1,59 @@
+"""The replay scope: context variables that say which agent call the running code belongs to.
+
+The orchestrator sets them around each agent call (:func:`agent_scope`); the enricher stamps
+them on spans from code that does not know tracekit (the Anthropic SDK's), and replay answers
+each model call by the invocation it runs under.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from tracekit.pricing import PriceTable
+
+#: The agent path ("supervisor/billing") of the agent whose code is running; the enricher
+#: stamps it on every span started under that agent, including the Anthropic SDK's.
+current_agent_path: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "tracekit_agent_path", default=None
+)
+
+
+#: Which agent call is running (``path#sequence``): replay answers model calls by it.
+current_invocation: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "tracekit_invocation", default=""
+)
+
+#: ``gen_ai.tool.definitions`` of the model call in progress, for the client span a library
+#: emits (the Anthropic SDK's span does not record the tools it was offered; replay compares
+#: them, so the enricher stamps them on).
+pending_tool_definitions: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "tracekit_tool_definitions", default=None
+)
+
+#: The price table of the run in progress; model clients price their LLM spans with it, so the
+#: enricher only has to complete spans from code that does not know tracekit (the Anthropic SDK).
+active_prices: contextvars.ContextVar[PriceTable | None] = contextvars.ContextVar(
+    "tracekit_active_prices", default=None
+)
+
+
+@contextmanager
+def agent_scope(path: str, invocation: str = "") -> Iterator[None]:
+    """Mark the code in the block as running under the agent call ``invocation`` of the
+    agent at ``path``.
+
+    >>> with agent_scope("supervisor/billing", "supervisor/billing#1"):
+    ...     current_agent_path.get(), current_invocation.get()
+    ('supervisor/billing', 'supervisor/billing#1')
+    >>> current_agent_path.get() is None
+    True
+    """
+    token = current_agent_path.set(path)
+    invocation_token = current_invocation.set(invocation)
+    try:
+        yield
+    finally:
+        current_invocation.reset(invocation_token)
+        current_agent_path.reset(token)
