@@ -22,9 +22,9 @@ from replay.trajectory import AlignedStep, Step, Trajectory, align, trajectory_f
 
 # The Anthropic SDK takes about a second to import: its replay API loads on first use.
 _LAZY = {
-    "AnthropicRecorder": "replay.anthropic_http",
-    "AnthropicReplayer": "replay.anthropic_http",
-    "UnmatchedAnthropicRequest": "replay.anthropic_http",
+    "AnthropicRecorder": "replay.http.anthropic_sdk",
+    "AnthropicReplayer": "replay.http.anthropic_sdk",
+    "UnmatchedAnthropicRequest": "replay.http.anthropic_sdk",
 }
 
 
