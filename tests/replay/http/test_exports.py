@@ -9,6 +9,7 @@ import sys
 
 import replay
 import replay.http
+from tracekit.exceptions import NetworkBlockedError, ReplayError, UnmatchedCallError
 
 SUBMODULES = ("anthropic_fixtures", "anthropic_sdk", "exchange", "network", "transport")
 
@@ -32,6 +33,12 @@ def test_the_modules_underneath_export_through_the_package() -> None:
         assert not missing, f"{module.__name__} exports {missing}, replay.http does not"
     for name in ("AnthropicRecorder", "AnthropicReplayer", "UnmatchedAnthropicRequest"):
         assert getattr(replay, name) is getattr(replay.http, name)
+
+
+def test_network_blocked_error_is_a_replay_error_of_the_one_tree() -> None:
+    assert replay.http.NetworkBlockedError is NetworkBlockedError
+    assert issubclass(NetworkBlockedError, ReplayError)
+    assert not issubclass(NetworkBlockedError, UnmatchedCallError)
 
 
 def test_importing_replay_http_loads_neither_the_sdk_nor_pytest() -> None:
