@@ -4,7 +4,8 @@ A recorded trace holds every model request and response and every tool argument 
 :class:`ReplaySession` runs the recorded workflow's code again with each model and tool call
 answered from the recording — matched by trajectory position, never by global order — and
 returns a :class:`DivergenceReport` that aligns both trajectories step by step and names the
-first step where behaviour changed.
+first step where behaviour changed. Apps that call the Anthropic SDK directly, without the
+orchestrator, are recorded and replayed at the HTTP level by :mod:`replay.http`.
 
 >>> from replay import ReplaySession
 >>> report = ReplaySession.from_file("run.trace.jsonl").run()  # doctest: +SKIP
@@ -22,9 +23,9 @@ from replay.trajectory import AlignedStep, Step, Trajectory, align, trajectory_f
 
 # The Anthropic SDK takes about a second to import: its replay API loads on first use.
 _LAZY = {
-    "AnthropicRecorder": "replay.anthropic_http",
-    "AnthropicReplayer": "replay.anthropic_http",
-    "UnmatchedAnthropicRequest": "replay.anthropic_http",
+    "AnthropicRecorder": "replay.http.anthropic_sdk",
+    "AnthropicReplayer": "replay.http.anthropic_sdk",
+    "UnmatchedAnthropicRequest": "replay.http.anthropic_sdk",
 }
 
 

@@ -21,12 +21,12 @@ from typing import Any
 
 import pytest
 
-from replay.anthropic_fixtures import (  # noqa: F401 (fixtures the plugin exposes)
+from replay.http.anthropic_fixtures import (  # noqa: F401 (fixtures the plugin exposes)
     add_anthropic_marker,
     anthropic_replay,
     anthropic_transport,
 )
-from replay.network import network_blocked
+from replay.http.network import network_blocked
 from replay.recorder import record_workflow, rerecord
 from replay.report import DivergenceReport
 from replay.session import ReplaySession

@@ -44,7 +44,8 @@ def record_workflow(
     finally:
         telemetry.shutdown()
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_trace_file(path, spans)
+    # Recordings are kept in git: one span per line, so a re-recording diffs span by span.
+    write_trace_file(path, spans, spans_per_line=1)
     return result
 
 

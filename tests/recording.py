@@ -1,11 +1,19 @@
-"""Test helpers: record real OpenTelemetry spans into a real store, run the real CLI."""
+"""Test helpers: record real OpenTelemetry spans into a real store, run the real CLI (in this
+process by default, as a subprocess where only a real process shows what is tested)."""
 
 from __future__ import annotations
 
+import importlib
+import io
 import json
+import logging
 import os
 import subprocess
 import sys
+import threading
+import traceback
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -179,9 +187,24 @@ def new_recorder(store: Path, **processor_options: Any) -> Recorder:
 def run_cli(
     *args: str, timeout: float = 60, extra_path: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m tracekit.cli ARGS`` the way a user would; never raises on failure.
+    """Run ``tracekit ARGS`` the way a user would, in this process; never raises on failure.
 
-    ``extra_path`` goes on PYTHONPATH too (a user's own workflow modules)."""
+    What the user would see comes back as a ``CompletedProcess``: the exit code, stdout and
+    stderr (a crash is a traceback on stderr and exit code 1, as from the console script). The
+    command runs from the repository root, 200 columns wide, without ``TRACEKIT_STORE``;
+    ``extra_path`` goes on ``sys.path`` too (a user's own workflow modules). ``timeout`` is
+    kept for :func:`run_cli_subprocess`'s callers; an in-process run is not interrupted.
+    """
+    env = {**os.environ, "COLUMNS": "200"}
+    env.pop("TRACEKIT_STORE", None)
+    return call_cli(args, env=env, cwd=REPO_ROOT, extra_path=extra_path)
+
+
+def run_cli_subprocess(
+    *args: str, timeout: float = 60, extra_path: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """:func:`run_cli` in a fresh ``python -m tracekit.cli`` process: for what only a real
+    process shows (start-up, signals, the console script's own exit codes)."""
     path = str(REPO_ROOT) if extra_path is None else f"{REPO_ROOT}{os.pathsep}{extra_path}"
     env = {**os.environ, "PYTHONPATH": path, "COLUMNS": "200"}
     env.pop("TRACEKIT_STORE", None)
@@ -193,3 +216,79 @@ def run_cli(
         env=env,
         cwd=REPO_ROOT,
     )
+
+
+# One command at a time: the process's stdout, environment and working folder are shared.
+_CLI_LOCK = threading.Lock()
+
+
+def call_cli(
+    args: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    cwd: Path,
+    extra_path: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """``tracekit.cli.main(args)`` in this process with ``env`` as the whole environment and
+    ``cwd`` as the working folder; everything it changes is put back afterwards."""
+    from tracekit.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        _CLI_LOCK,
+        _process_state(env, cwd, extra_path, err),
+        redirect_stdout(out),
+        redirect_stderr(err),
+    ):
+        try:
+            code = main(list(args))
+        except SystemExit as stop:  # argparse, or a command that exits
+            code = _exit_status(stop.code, err)
+        except Exception:
+            err.write(traceback.format_exc())
+            code = 1
+    return subprocess.CompletedProcess(["tracekit", *args], code, out.getvalue(), err.getvalue())
+
+
+def _exit_status(code: object, err: io.StringIO) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    err.write(f"{code}\n")
+    return 1
+
+
+@contextmanager
+def _process_state(
+    env: Mapping[str, str], cwd: Path, extra_path: Path | None, err: io.StringIO
+) -> Iterator[None]:
+    saved_env, saved_cwd, saved_path = dict(os.environ), os.getcwd(), list(sys.path)
+    saved_stdin, saved_argv, modules = sys.stdin, sys.argv, set(sys.modules)
+    # Without a handler of its own, a warning reaches stderr through logging's last resort.
+    last_resort = logging.StreamHandler(err)
+    last_resort.setLevel(logging.WARNING)
+    root = logging.getLogger()
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    if extra_path is not None:
+        sys.path.insert(0, str(extra_path))
+        importlib.invalidate_caches()
+    sys.stdin = io.StringIO()  # not a terminal: nothing prompts
+    sys.argv = [str(REPO_ROOT / "tracekit" / "cli" / "__main__.py")]  # python -m tracekit.cli
+    root.addHandler(last_resort)
+    try:
+        yield
+    finally:
+        root.removeHandler(last_resort)
+        sys.stdin, sys.argv = saved_stdin, saved_argv
+        sys.path[:] = saved_path
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        if extra_path is not None:  # a user's modules are imported afresh by the next run
+            for name in set(sys.modules) - modules:
+                file = getattr(sys.modules[name], "__file__", None) or ""
+                if file.startswith(str(extra_path)):
+                    del sys.modules[name]

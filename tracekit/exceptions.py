@@ -23,7 +23,8 @@
     │   └── CircuitOpen         an agent's circuit breaker is open
     └── ReplayError             a recorded run cannot be replayed
         ├── RecordingError      a recording is unusable (no entrypoint, not importable, no spans)
-        └── UnmatchedCallError  during replay, a call the recording has no answer for
+        ├── UnmatchedCallError  during replay, a call the recording has no answer for
+        └── NetworkBlockedError during replay, a connection to an address that is not loopback
 
 Every class says when it is raised. Telemetry failures are never raised to the user's program:
 they are logged once (see :func:`tracekit.telemetry.handle_internal_errors`).
@@ -157,3 +158,9 @@ class UnmatchedCallError(ReplayError):
     def __init__(self, message: str, *, key: str = "") -> None:
         super().__init__(message)
         self.key = key
+
+
+class NetworkBlockedError(ReplayError):
+    """Raised when code under replay (the replay plugin's tests, the ``anthropic_replay``
+    fixture, any :func:`replay.http.network_blocked` block) opens a connection to an address
+    that is not loopback: a replay that reaches out is a bug, not a flake."""

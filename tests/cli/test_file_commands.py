@@ -1,5 +1,5 @@
 """`tracekit import` and `tracekit export` as a user runs them: real stores, real files, the
-real CLI in a subprocess. Bad input is one line on stderr, a non-zero exit, and no change."""
+real CLI. Bad input is one line on stderr, a non-zero exit, and no change."""
 
 from __future__ import annotations
 

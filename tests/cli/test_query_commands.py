@@ -1,15 +1,13 @@
-"""``tracekit traces``, ``show`` and ``stats`` as a user runs them: real subprocesses.
+"""``tracekit traces``, ``show`` and ``stats`` as a user runs them: the real CLI, real stores.
 
-Starting the interpreter dominates each run, so every command this module needs is started
-once, in parallel, by the module fixture; the tests then read like the user's session.
+Every command this module needs is run once by the module fixture; the tests then read like
+the user's session.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,11 +73,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
         "missing": ["traces", "--store", str(missing)],
     }
 
-    def run(args: list[str]) -> subprocess.CompletedProcess[str]:
-        return run_cli(*args)
-
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        results = dict(zip(commands, pool.map(run, commands.values()), strict=True))
+    results = {name: run_cli(*args) for name, args in commands.items()}
     return Session(store, ok, failed, stopped, prefix, missing, results)
 
 

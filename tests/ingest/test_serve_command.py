@@ -10,7 +10,7 @@ import pytest
 from opentelemetry.exporter.otlp.proto.http import Compression
 
 from tests.ingest.otlp_client import SPANS_PER_RUN, export_runs, serve_subprocess, stored_spans
-from tests.recording import run_cli
+from tests.recording import run_cli, run_cli_subprocess
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
@@ -52,7 +52,10 @@ def test_a_busy_port_is_one_clear_line(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = run_cli("serve", "--store", str(tmp_path / "s.duckdb"), "--port", str(port))
+        # Start-up in a real process: the worker processes start, then binding fails.
+        result = run_cli_subprocess(
+            "serve", "--store", str(tmp_path / "s.duckdb"), "--port", str(port)
+        )
     assert result.returncode == 1
     assert result.stderr.startswith(f"tracekit: error: cannot listen on 127.0.0.1:{port}")
     assert len(result.stderr.strip().splitlines()) == 1

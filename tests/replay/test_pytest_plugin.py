@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from replay.network import NetworkBlockedError, network_blocked
+from replay.http import NetworkBlockedError, network_blocked
 from replay.recorder import record_workflow
 from tests.recording import REPO_ROOT
 from tests.replay.mutants import MutantModule

@@ -88,7 +88,7 @@ def measure_anthropic_replay(calls: int) -> dict[str, float]:
     import anthropic
     import httpx2
 
-    from replay.anthropic_http import AnthropicRecorder, AnthropicReplayer
+    from replay.http import AnthropicRecorder, AnthropicReplayer
     from replay.spans import otlp_spans
     from tracekit.telemetry import Telemetry
 

@@ -2,7 +2,7 @@
 
 The workflow is code; the orchestrator records everything it does.
 
->>> from tracekit.models import ModelRouter, ScriptedModel
+>>> from tracekit import Agent, Context, ModelRouter, ScriptedModel, Workflow
 >>> from tracekit.telemetry import Telemetry
 >>> echo = Agent("echo")
 >>> wf = Workflow("hello", models=ModelRouter({}, default=ScriptedModel()))

@@ -73,14 +73,22 @@ def read_trace_file(path: str | os.PathLike[str]) -> list[OtlpSpan]:
 
 
 def write_trace_file(
-    path: str | os.PathLike[str], spans: Iterable[OtlpSpan], *, with_content: bool = True
+    path: str | os.PathLike[str],
+    spans: Iterable[OtlpSpan],
+    *,
+    with_content: bool = True,
+    spans_per_line: int = MAX_SPANS_PER_LINE,
 ) -> int:
     """Write ``spans`` as OTLP JSON lines; return how many were written.
 
-    Consecutive spans of one trace share a line (at most :data:`MAX_SPANS_PER_LINE`), so a
-    stream of traces becomes one line per trace. The file appears whole or not at all: it is
-    written under a temporary name beside ``path`` and renamed into place.
+    Consecutive spans of one trace share a line (at most ``spans_per_line``), so a stream of
+    traces becomes one line per trace. ``spans_per_line=1`` writes one ``TracesData`` per
+    span instead: a file kept in git (a replay recording) then diffs span by span, and reads
+    back the same, since a reader takes the spans of every line. The file appears whole or not
+    at all: it is written under a temporary name beside ``path`` and renamed into place.
     """
+    if spans_per_line < 1:
+        raise ValueError(f"spans_per_line must be at least 1, not {spans_per_line}")
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
@@ -93,7 +101,7 @@ def write_trace_file(
     written = 0
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            for line in _lines(spans, with_content):
+            for line in _lines(spans, with_content, spans_per_line):
                 handle.write(line[0])
                 handle.write("\n")
                 written += line[1]
@@ -111,10 +119,12 @@ def write_trace_file(
     return written
 
 
-def _lines(spans: Iterable[OtlpSpan], with_content: bool) -> Iterator[tuple[str, int]]:
+def _lines(
+    spans: Iterable[OtlpSpan], with_content: bool, spans_per_line: int
+) -> Iterator[tuple[str, int]]:
     group: list[OtlpSpan] = []
     for span in spans:
-        if group and (span.trace_id != group[0].trace_id or len(group) >= MAX_SPANS_PER_LINE):
+        if group and (span.trace_id != group[0].trace_id or len(group) >= spans_per_line):
             yield spans_to_json_line(group, with_content=with_content), len(group)
             group = []
         group.append(span)

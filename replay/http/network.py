@@ -13,11 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from tracekit.exceptions import ReplayError
+from tracekit.exceptions import NetworkBlockedError
 
-
-class NetworkBlockedError(ReplayError):
-    """Raised when code under replay opens a connection to a non-loopback address."""
+__all__ = ["NetworkBlockedError", "network_blocked"]
 
 
 def _is_loopback(address: Any) -> bool:

@@ -22,7 +22,7 @@ import httpx2
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, TracerProvider
 
-from replay.http_exchange import WIRE_HEADERS, parse_sse, stored_request_body
+from replay.http.exchange import WIRE_HEADERS, parse_sse, stored_request_body
 from tracekit import semconv as sc
 from tracekit.scrub import scrub_headers, scrub_text
 from tracekit.telemetry import error_type, handle_internal_errors, tracer_for

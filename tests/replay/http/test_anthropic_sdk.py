@@ -18,8 +18,8 @@ import httpx2
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 
-from replay.anthropic_http import AnthropicRecorder, AnthropicReplayer
-from tests.replay.fake_anthropic import API_KEY, COOKIE, ORG_ID, FakeMessagesAPI
+from replay.http import AnthropicRecorder, AnthropicReplayer
+from tests.replay.http.fake_anthropic import API_KEY, COOKIE, ORG_ID, FakeMessagesAPI
 from tracekit import semconv as sc
 from tracekit.exceptions import RecordingError, ReplayError, UnmatchedCallError
 from tracekit.otlp.model import OtlpSpan

@@ -11,8 +11,8 @@ import anthropic
 import httpx2
 import pytest
 
-from replay.anthropic_http import AnthropicRecorder, AnthropicReplayer
-from tests.replay.fake_anthropic import API_KEY, FakeMessagesAPI
+from replay.http import AnthropicRecorder, AnthropicReplayer
+from tests.replay.http.fake_anthropic import API_KEY, FakeMessagesAPI
 from tracekit.exceptions import UnmatchedCallError
 from tracekit.otlp.files import write_trace_file
 from tracekit.store import TraceStore

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     import anthropic
     import httpx2
 
-    from replay.anthropic_http import AnthropicRecorder, AnthropicReplayer
+    from replay.http.anthropic_sdk import AnthropicRecorder, AnthropicReplayer
     from tracekit.telemetry import Telemetry
 
 #: The marker naming a test's trace file: ``anthropic_recording(path, *, strict=True)``.
@@ -60,7 +60,7 @@ class AnthropicRecording:
 
     Build SDK clients with :meth:`client` / :meth:`async_client` (or hand
     :meth:`http_client` / :meth:`async_http_client` to your own). ``mode`` is ``"replay"`` or
-    ``"record"``; :attr:`replayer` is the :class:`~replay.anthropic_http.AnthropicReplayer` in
+    ``"record"``; :attr:`replayer` is the :class:`~replay.http.anthropic_sdk.AnthropicReplayer` in
     replay mode.
     """
 
@@ -74,7 +74,7 @@ class AnthropicRecording:
         scratch: Path | None = None,
         name: str = "anthropic-test",
     ) -> None:
-        from replay.anthropic_http import AnthropicRecorder, AnthropicReplayer
+        from replay.http.anthropic_sdk import AnthropicRecorder, AnthropicReplayer
 
         self.path = path
         self.mode = mode
@@ -228,7 +228,7 @@ def anthropic_replay(
     except TracekitError as error:  # an unreadable or unusable trace file: one line
         pytest.fail(f"{path}: {error}", pytrace=False)
     if tape.mode == "replay":
-        from replay.network import network_blocked
+        from replay.http.network import network_blocked
 
         with network_blocked():
             yield tape

@@ -37,7 +37,7 @@ import anthropic
 import httpx2
 from opentelemetry.trace import TracerProvider
 
-from replay.http_exchange import (
+from replay.http.exchange import (
     DEFAULT_IGNORED_FIELDS,
     WIRE_HEADERS,
     HttpExchange,
@@ -50,7 +50,7 @@ from replay.http_exchange import (
     stored_request_body,
     url_target,
 )
-from replay.http_recording import AsyncRecordingTransport, RecordingTransport
+from replay.http.transport import AsyncRecordingTransport, RecordingTransport
 from tracekit import semconv as sc
 from tracekit.exceptions import RecordingError, ReplayError, UnmatchedCallError
 from tracekit.otlp.model import OtlpSpan

@@ -9,8 +9,8 @@ import pytest
 
 # Imported here so the in-process runs below find them loaded (pytester drops modules an
 # inner run imports, and the SDK takes a second to import).
-import replay.anthropic_http  # noqa: F401
-from tests.replay.fake_anthropic import API_KEY
+import replay.http.anthropic_sdk  # noqa: F401
+from tests.replay.http.fake_anthropic import API_KEY
 
 pytest_plugins = ["pytester"]
 
@@ -18,7 +18,7 @@ CONFTEST = f'''
 import httpx2
 import pytest
 
-from tests.replay.fake_anthropic import FakeMessagesAPI
+from tests.replay.http.fake_anthropic import FakeMessagesAPI
 
 
 def pytest_addoption(parser, pluginmanager):
@@ -66,7 +66,7 @@ def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     # textual-snapshot keeps one temp folder per process: in-process runs must leave it out
     return pytester.runpytest(
         "-p",
-        "replay.anthropic_fixtures",
+        "replay.http.anthropic_fixtures",
         "-p",
         "no:cacheprovider",
         "-p",
