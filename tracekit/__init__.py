@@ -27,6 +27,7 @@ from tracekit.telemetry import Telemetry, configure
 
 if TYPE_CHECKING:
     from tracekit.models.anthropic_model import AnthropicModel
+    from tracekit.store import TraceStore
 
 __all__ = [
     "Agent",
@@ -44,6 +45,7 @@ __all__ = [
     "ScriptedModel",
     "Telemetry",
     "Tool",
+    "TraceStore",
     "TracekitError",
     "Workflow",
     "__version__",
@@ -62,4 +64,9 @@ def __getattr__(name: str) -> Any:
         from tracekit.models.anthropic_model import AnthropicModel
 
         return AnthropicModel
+    # The store's reader brings DuckDB and Arrow (~150 ms): loaded when a program reads.
+    if name == "TraceStore":
+        from tracekit.store import TraceStore
+
+        return TraceStore
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

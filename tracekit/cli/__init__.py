@@ -21,6 +21,8 @@ from tracekit.cli import (
 )
 from tracekit.exceptions import StoreNotFoundError, TracekitError, TraceNotFoundError
 
+__all__ = ["EXIT_ERROR", "EXIT_NOT_FOUND", "EXIT_USAGE", "build_parser", "main"]
+
 EXIT_USAGE = 2
 EXIT_ERROR = 1
 EXIT_NOT_FOUND = 3

@@ -1,0 +1,35 @@
+"""The trace browser's screens, one per module, each with its stylesheet beside it.
+
+Screens get the store and their settings through their constructors and ask the app for
+other screens with messages (:mod:`tracekit.tui.messages`). They load on first use: the
+stats screen's charts library is not needed for the first screen.
+"""
+
+import importlib
+from typing import Any
+
+_SCREENS = {
+    "DiffScreen": "tracekit.tui.screens.diff",
+    "HelpScreen": "tracekit.tui.screens.help",
+    "StatsScreen": "tracekit.tui.screens.stats",
+    "StoreScreen": "tracekit.tui.screens.base",
+    "TraceScreen": "tracekit.tui.screens.trace",
+    "TracesScreen": "tracekit.tui.screens.traces",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _SCREENS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+__all__ = [
+    "DiffScreen",
+    "HelpScreen",
+    "StatsScreen",
+    "StoreScreen",
+    "TraceScreen",
+    "TracesScreen",
+]
