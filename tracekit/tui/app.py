@@ -56,7 +56,10 @@ class TracekitApp(App[None]):
         "screens/diff.tcss",
     ]
     # The modes ("traces", "stats") are added in __init__: their screens take the store.
-    DEFAULT_MODE = "traces"
+    # The app starts on Textual's blank default screen and switches to "traces" once mounted:
+    # on Python 3.12+ Textual runs tasks eagerly, so a mode's first screen composes before it
+    # is on the stack, and an Input in it (the filter bar) then asks for a screen that is not
+    # there yet (ScreenStackError, Textual #6444). Switching from a mounted screen avoids it.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help", key_display="?"),
@@ -81,6 +84,10 @@ class TracekitApp(App[None]):
         for mode, make_screen in modes.items():
             self.add_mode(mode, make_screen)
         self._trace_screen: TraceScreen | None = None
+
+    def on_mount(self) -> None:
+        """Show the traces list (see the note on the modes above)."""
+        self.switch_mode("traces")
 
     @on(OpenTrace)
     def _open_trace(self, message: OpenTrace) -> None:

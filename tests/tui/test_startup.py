@@ -1,0 +1,33 @@
+"""The browser starts the way ``tracekit ui`` runs it, not only under ``run_test``.
+
+``App.run`` (unlike ``run_test``) switches asyncio to eager tasks on Python 3.12+, which is
+where the first screen used to crash with ``ScreenStackError: No screens on stack``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from tracekit.tui import open_app
+from tracekit.tui.screens.traces import TracesScreen
+
+
+def test_the_browser_starts_on_the_traces_list_and_quits(fixture_store: Path) -> None:
+    app = open_app(fixture_store, live=False)
+    seen: list[str] = []
+
+    async def user(pilot: Pilot[None]) -> None:
+        await pilot.pause()
+        seen.append(type(pilot.app.screen).__name__)
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("1")
+        await pilot.pause()
+        seen.append(type(pilot.app.screen).__name__)
+        await pilot.press("q")
+
+    app.run(headless=True, size=(120, 30), auto_pilot=user)
+    assert app.return_code == 0
+    assert seen == [TracesScreen.__name__, TracesScreen.__name__]
