@@ -19,7 +19,8 @@ into ``span_content``. The segment format is not part of the schema version: a f
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from typing import Any
 
@@ -168,32 +169,50 @@ def ensure_schema(con: Any) -> None:
         return
     if version is not None:
         check_readable(version)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        if version is None:
+    if version is None:
+        with _transaction(con):
             for statement in _DDL:
                 con.execute(statement)
             con.execute(
                 "INSERT INTO meta VALUES ('schema_version', ?), ('created_by', ?)",
                 [str(SCHEMA_VERSION), _tool_version()],
             )
-        else:
-            while version < SCHEMA_VERSION:
-                _MIGRATIONS[version](con)
-                version += 1
+        return
+    while version < SCHEMA_VERSION:
+        # Each step is its own transaction and safe to run again, and the last one records
+        # the new version: DuckDB before 2.0 refuses to commit an ALTER TABLE and an UPDATE
+        # of the same table in one transaction.
+        *steps, last = _MIGRATIONS[version]
+        for step in steps:
+            with _transaction(con):
+                step(con)
+        with _transaction(con):
+            last(con)
+            version += 1
             con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(version)])
+
+
+@contextmanager
+def _transaction(con: Any) -> Iterator[None]:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
 
 
-def _migrate_0_to_1(con: Any) -> None:
-    """v0 (the prototype layout) lacked ``agent_path``/``cache_creation_tokens`` on spans,
-    ``agents``/``has_root``/``root_span_id``/``workflow_status`` on traces, and the content
-    and folded-segment tables."""
+def _add_columns_0_to_1(con: Any) -> None:
+    """v0 (the prototype layout) lacked ``agent_path``/``cache_creation_tokens`` on spans."""
     con.execute("ALTER TABLE spans ADD COLUMN IF NOT EXISTS agent_path VARCHAR")
     con.execute("ALTER TABLE spans ADD COLUMN IF NOT EXISTS cache_creation_tokens BIGINT")
+
+
+def _migrate_0_to_1(con: Any) -> None:
+    """Fill v0's new span columns from the attributes; v0 also lacked
+    ``agents``/``has_root``/``root_span_id``/``workflow_status`` on traces, and the content
+    and folded-segment tables."""
     con.execute(
         """UPDATE spans SET
             agent_path = json_extract_string(attributes, ?),
@@ -219,7 +238,11 @@ def _migrate_1_to_2(con: Any) -> None:
     con.execute("ALTER TABLE spans ADD COLUMN IF NOT EXISTS links JSON")
 
 
-_MIGRATIONS: dict[int, Callable[[Any], None]] = {0: _migrate_0_to_1, 1: _migrate_1_to_2}
+#: Per version, the transactions that bring a store to the next version, in order.
+_MIGRATIONS: dict[int, tuple[Callable[[Any], None], ...]] = {
+    0: (_add_columns_0_to_1, _migrate_0_to_1),
+    1: (_migrate_1_to_2,),
+}
 
 
 def _tool_version() -> str:
