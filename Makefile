@@ -6,7 +6,9 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test lint clean
 
+# Supported: CPython 3.10 to 3.13 (pyproject.toml's requires-python); `make lint` needs 3.11+.
 $(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "tracekit needs Python 3.10 or newer; run make PYTHON=python3.11 ...")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
@@ -15,7 +17,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
 	touch $(VENV)/.installed $@
 
 demo: $(VENV)/.installed

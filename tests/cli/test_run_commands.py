@@ -143,3 +143,18 @@ def test_reading_a_foreign_file_changes_nothing_beside_it(tmp_path: Path) -> Non
     assert "not a valid DuckDB database" in line
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
     assert foreign.read_text() == "not a database"
+
+
+def test_demo_into_a_store_that_cannot_take_the_runs_fails_without_a_success_line(
+    tmp_path: Path,
+) -> None:
+    store = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(store))
+    con.execute("CREATE TABLE notes (text VARCHAR)")  # a DuckDB file, but not a tracekit store
+    con.close()
+    result = tracekit_process("demo", "--runs", "1", "--store", str(store))
+    assert result.returncode != 0
+    assert "Recorded" not in result.stdout
+    line = _one_error_line(result)
+    assert "not a tracekit store" in line and str(store) in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.duckdb"]  # no spool left

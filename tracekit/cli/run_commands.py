@@ -18,7 +18,7 @@ from rich.text import Text
 
 from tracekit import settings
 from tracekit.cli.arguments import add_store_argument, positive_int
-from tracekit.exceptions import ConfigError
+from tracekit.exceptions import ConfigError, StoreError
 
 
 def register(subparsers: Any) -> None:
@@ -65,6 +65,25 @@ def _check_writable(store: Path) -> None:
         raise ConfigError(f"cannot record into {store}: permission denied")
 
 
+def _check_stored(store: Path) -> None:
+    """Raise StoreError unless everything recorded into ``store`` is in its tables: a store
+    that cannot take the runs is an error, never a success line."""
+    from tracekit.store import TraceStore, pending_segments
+
+    reader = TraceStore(store)
+    try:
+        reader.count_traces()  # folds what the runs left in the spool
+    except StoreError as error:
+        named = str(error) if str(store) in str(error) else f"{store}: {error}"
+        raise StoreError(f"the runs could not be stored: {named}") from None
+    left = pending_segments(reader.paths)
+    if left:
+        raise StoreError(
+            f"{len(left)} batches of spans could not be stored into {store} and wait in "
+            f"{reader.paths.spool}; run `tracekit doctor --store {store}`"
+        )
+
+
 def run_demo(args: argparse.Namespace) -> int:
     """Run every example workflow and print what was recorded."""
     from tracekit.examples import DEMOS, DemoRuntime
@@ -75,6 +94,10 @@ def run_demo(args: argparse.Namespace) -> int:
         raise ConfigError("--live needs ANTHROPIC_API_KEY in the environment")
     store = resolve_store_path(args.store)
     _check_writable(store)
+    if store.exists():
+        from tracekit.store import TraceStore
+
+        TraceStore(store).change_marker()  # not a tracekit store: one line, nothing recorded
     console = Console()
     telemetry = Telemetry.recording_to(store, service_name="tracekit-demo")
     runtime = DemoRuntime(telemetry, live=args.live)
@@ -87,6 +110,7 @@ def run_demo(args: argparse.Namespace) -> int:
                 outcomes.extend(demo(runtime, args.runs or default_runs))
     finally:
         telemetry.shutdown()
+    _check_stored(store)
 
     table = Table(title="Demo runs")
     for column in ("workflow", "runs", "ok", "stopped", "error", "steps", "cost"):

@@ -29,7 +29,7 @@ from typing import Any
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
-from tracekit.exceptions import StoreLockedError
+from tracekit.exceptions import StoreError, StoreLockedError
 from tracekit.store.convert import SegmentBuilder
 from tracekit.store.fold import fold_pending
 from tracekit.store.paths import StorePaths
@@ -178,6 +178,14 @@ class StoreSpanProcessor(SpanProcessor):
             result = fold_pending(self.paths, wait_s=wait_s, db_wait_s=PROCESSOR_DB_WAIT_S)
         except StoreLockedError:
             logger.debug("tracekit: store %s busy; segments stay in the spool", self.paths.db)
+            return
+        except StoreError as error:
+            # A store that cannot take spans is the user's to fix, not a bug: one line.
+            logger.error(
+                "tracekit: folding into %s failed (%s); segments stay in the spool",
+                self.paths.db,
+                error,
+            )
             return
         except Exception:
             logger.exception(
