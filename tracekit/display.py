@@ -22,6 +22,7 @@ from rich.highlighter import JSONHighlighter
 from rich.text import Text
 
 __all__ = [
+    "STATUS_STYLES",
     "format_cost",
     "format_duration",
     "format_time",
@@ -36,6 +37,9 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROL_KEEP_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 _JSON = JSONHighlighter()
+
+#: How each run status is shown, in the CLI and the TUI alike.
+STATUS_STYLES = {"ok": "green", "error": "bold red", "stopped": "yellow", "interrupted": "magenta"}
 
 
 def _visible(match: re.Match[str]) -> str:

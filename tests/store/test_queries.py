@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.recording import MS, Recorder, emit_run
+from tracekit import Agent, Context, Limits, ModelRouter, ScriptedModel, Telemetry, Workflow
 from tracekit.exceptions import ConfigError, StoreNotFoundError, TraceNotFoundError
 from tracekit.store import TraceStore
 
@@ -86,7 +87,8 @@ def test_stats_by_agent_model_and_workflow(recorder: Recorder, three_runs: list[
 
     by_workflow = {row.key: row for row in store.stats("workflow")}
     assert (by_workflow["doc-pipeline"].count, by_workflow["doc-pipeline"].error_count) == (2, 1)
-    assert by_workflow["triage"].error_rate == 1.0  # stopped is not ok
+    # A stopped run is a stop, not an error: the two rates are apart.
+    assert (by_workflow["triage"].error_rate, by_workflow["triage"].stop_rate) == (0.0, 1.0)
     assert by_workflow["triage"].input_tokens == 400
 
 
@@ -96,3 +98,46 @@ def test_a_missing_store_is_reported_and_not_created(tmp_path: Path) -> None:
     with pytest.raises(StoreNotFoundError, match=r"no store at .*nowhere\.duckdb .*tracekit demo"):
         TraceStore(store).list_traces()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_stats_count_guardrail_stops_apart_from_errors(tmp_path: Path) -> None:
+    worker = Agent("worker")
+    wf = Workflow(
+        "bounded",
+        limits=Limits(max_steps=1),
+        models=ModelRouter({}, default=ScriptedModel()),
+    )
+
+    @wf.entrypoint
+    def run(ctx: Context[None], text: str) -> str:
+        ctx.call(worker, text)
+        return str(ctx.call(worker, text))  # the second call passes max_steps
+
+    telemetry = Telemetry.recording_to(tmp_path / "s.duckdb")
+    assert wf.run("go", telemetry=telemetry).status == "stopped"
+    telemetry.shutdown()
+
+    store = TraceStore(tmp_path / "s.duckdb")
+    (workflow,) = store.stats("workflow")
+    assert (workflow.error_count, workflow.stop_count) == (0, 1)
+    (agent,) = store.stats("agent")
+    assert agent.error_count == 0 and agent.stop_count >= 1
+
+
+def test_a_run_ended_by_ctrl_c_is_stored_as_interrupted(tmp_path: Path) -> None:
+    wf = Workflow("impatient", models=ModelRouter({}, default=ScriptedModel()))
+
+    @wf.entrypoint
+    def run(ctx: Context[None], text: str) -> str:
+        raise KeyboardInterrupt
+
+    telemetry = Telemetry.recording_to(tmp_path / "s.duckdb")
+    with pytest.raises(KeyboardInterrupt):
+        wf.run("go", telemetry=telemetry)
+    telemetry.shutdown()
+
+    (summary,) = TraceStore(tmp_path / "s.duckdb").list_traces()
+    assert summary.status == "interrupted"
+    (workflow,) = TraceStore(tmp_path / "s.duckdb").stats("workflow")
+    assert (workflow.error_count, workflow.stop_count) == (0, 0)
+    assert TraceStore(tmp_path / "s.duckdb").page_traces("status:interrupted").total == 1

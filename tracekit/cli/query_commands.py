@@ -22,10 +22,9 @@ from rich.tree import Tree
 
 from tracekit import semconv as sc
 from tracekit.cli.arguments import add_store_argument, positive_int, trace_filter, trace_order
-from tracekit.display import format_cost, format_duration, literal
+from tracekit.display import STATUS_STYLES, format_cost, format_duration, literal
 from tracekit.store import SORT_COLUMNS, SpanRecord, StatsRow, TraceDetail, TraceStore, TraceSummary
 
-_STATUS_STYLE = {"ok": "green", "error": "bold red", "stopped": "yellow"}
 _SHORT_ID = 12
 
 
@@ -153,7 +152,7 @@ def _status_text(summary: TraceSummary) -> Text:
     label: str = summary.status
     if summary.stop_reason:
         label = f"{label} ({summary.stop_reason})"
-    return literal(label, _STATUS_STYLE.get(summary.status, ""))
+    return literal(label, STATUS_STYLES.get(summary.status, ""))
 
 
 def trace_tree(detail: TraceDetail) -> Tree:
@@ -210,7 +209,8 @@ def stats_table(by: str, rows: Sequence[StatsRow]) -> Table:
     """The stats rows as a Rich table."""
     table = Table(box=None, header_style="bold", pad_edge=False)
     table.add_column(by)
-    for column in ("count", "errors", "error rate", "p50", "p95", "p99", "tokens in/out", "cost"):
+    columns = ("count", "errors", "error rate", "stops", "stop rate", "p50", "p95", "p99")
+    for column in (*columns, "tokens in/out", "cost"):
         table.add_column(column, justify="right", no_wrap=True)
     for row in rows:
         table.add_row(
@@ -218,6 +218,8 @@ def stats_table(by: str, rows: Sequence[StatsRow]) -> Table:
             literal(f"{row.count:,}"),
             literal(f"{row.error_count:,}", "red" if row.error_count else ""),
             literal(f"{row.error_rate:.1%}"),
+            literal(f"{row.stop_count:,}", "yellow" if row.stop_count else ""),
+            literal(f"{row.stop_rate:.1%}"),
             *(literal(_ms(value)) for value in (row.p50_ms, row.p95_ms, row.p99_ms)),
             literal(f"{row.input_tokens:,}/{row.output_tokens:,}"),
             literal(format_cost(row.cost_usd)),

@@ -40,7 +40,7 @@ from tracekit.telemetry import Telemetry, active_prices, default_telemetry
 
 OutputT = TypeVar("OutputT")
 
-RunStatus = Literal["ok", "stopped", "error"]
+RunStatus = Literal["ok", "stopped", "error", "interrupted"]
 
 #: Where :meth:`Workflow.entrypoint` leaves the workflow on the decorated function.
 WORKFLOW_ATTRIBUTE = "__tracekit_workflow__"
@@ -212,8 +212,8 @@ class Workflow:
                 mark_error(span, exc)
                 if raise_errors:
                     raise
-            except BaseException as exc:  # KeyboardInterrupt and the like: record, never swallow
-                status, error = "error", f"{type(exc).__name__}: {exc}"
+            except BaseException as exc:  # Ctrl-C, task cancellation: record, never swallow
+                status, error = "interrupted", f"{type(exc).__name__}: {exc}".rstrip(": ")
                 mark_error(span, exc)
                 raise
             finally:

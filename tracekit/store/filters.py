@@ -51,7 +51,7 @@ _COMPARISONS = {"=": "=", ":": "=", "!=": "<>", ">": ">", ">=": ">=", "<": "<", 
 _DURATION_UNITS = {"ns": 1, "us": 1_000, "µs": 1_000, "ms": 1_000_000, "s": 1_000_000_000}
 _DURATION_UNITS.update({"": 1_000_000_000, "m": 60_000_000_000, "h": 3_600_000_000_000})
 _COUNT_UNITS = {"": 1, "k": 1_000, "K": 1_000, "m": 1_000_000, "M": 1_000_000}
-_STATUSES = ("ok", "error", "stopped")
+_STATUSES = ("ok", "error", "stopped", "interrupted")
 _ESCAPE = " ESCAPE '\\'"
 
 #: Text fields: the SQL that tests one value (``?`` is the pattern or the value).

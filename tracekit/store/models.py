@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal, NamedTuple
 import pydantic_core
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
-TraceStatus = Literal["ok", "error", "stopped"]
+TraceStatus = Literal["ok", "error", "stopped", "interrupted"]
 StatsDimension = Literal["agent", "model", "workflow"]
 
 
@@ -137,6 +137,9 @@ class StatsRow(BaseModel):
     count: int
     error_count: int
     error_rate: float
+    #: Calls (or runs) a guardrail ended: a limit, a loop, an open breaker.
+    stop_count: int = 0
+    stop_rate: float = 0.0
     p50_ms: float | None
     p95_ms: float | None
     p99_ms: float | None

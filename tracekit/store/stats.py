@@ -8,9 +8,22 @@ from __future__ import annotations
 from typing import Any
 
 from tracekit import semconv as sc
-from tracekit.exceptions import ConfigError
+from tracekit.exceptions import ConfigError, WorkflowStopped
 from tracekit.store.models import SeriesPoint, StatsDimension, StatsRow, StatsSeries
 
+
+def _family(cls: type[BaseException]) -> list[type[BaseException]]:
+    found = [cls]
+    for direct in cls.__subclasses__():
+        found += _family(direct)
+    return found
+
+
+#: ``error.type`` of the exceptions a guardrail ends a call with (WorkflowStopped and its
+#: subclasses), spelt as telemetry records it: the module and the class name.
+STOP_ERROR_TYPES = sorted(
+    f"{cls.__module__}.{cls.__qualname__}" for cls in _family(WorkflowStopped)
+)
 _LLM_OPERATIONS = sorted(sc.STEP_OPERATIONS - {sc.OP_EXECUTE_TOOL})
 _QUANTILES = [0.5, 0.95, 0.99]
 _DIMENSIONS = ("agent", "model", "workflow")
@@ -30,10 +43,15 @@ def read_stats(con: Any, by: StatsDimension) -> list[StatsRow]:
     - ``agent``: calls, errors and latency of the agent's ``invoke_agent`` spans; tokens
       and cost of the LLM spans that ran under it.
     - ``model``: the LLM spans of each model.
-    - ``workflow``: the traces of each workflow (a status other than ``ok`` is an error).
+    - ``workflow``: the traces of each workflow.
+
+    Errors and stops are apart: a run (or a call) that a guardrail ended (a limit, a loop,
+    an open breaker) is a stop, not an error; an interrupted run is neither.
     """
     check_dimension(by)
     params: dict[str, object] = {"quantiles": _QUANTILES}
+    if by != "workflow":
+        params["stop_types"] = STOP_ERROR_TYPES
     if by == "agent":
         sql = _AGENT_STATS
         params.update(agent_op=sc.OP_INVOKE_AGENT, llm_ops=_LLM_OPERATIONS)
@@ -87,13 +105,15 @@ def read_stats_series(
 
 
 def _stats_row(row: tuple[Any, ...]) -> StatsRow:
-    key, count, errors, quantiles, input_tokens, output_tokens, cost = row
+    key, count, errors, stops, quantiles, input_tokens, output_tokens, cost = row
     p50, p95, p99 = (q / 1e6 if q is not None else None for q in (quantiles or [None] * 3))
     return StatsRow(
         key=key,
         count=int(count or 0),
         error_count=int(errors or 0),
         error_rate=(errors or 0) / count if count else 0.0,
+        stop_count=int(stops or 0),
+        stop_rate=(stops or 0) / count if count else 0.0,
         p50_ms=p50,
         p95_ms=p95,
         p99_ms=p99,
@@ -107,7 +127,10 @@ _AGENT_STATS = """
 WITH calls AS (
     SELECT agent AS key,
            count(*) AS count,
-           count(*) FILTER (WHERE status_code = 'ERROR') AS errors,
+           count(*) FILTER (
+               WHERE status_code = 'ERROR' AND NOT list_contains($stop_types, coalesce(error_type, ''))
+           ) AS errors,
+           count(*) FILTER (WHERE list_contains($stop_types, error_type)) AS stops,
            quantile_cont(duration_ns, $quantiles) AS quantiles
     FROM spans
     WHERE operation = $agent_op AND agent IS NOT NULL
@@ -122,7 +145,7 @@ usage AS (
     WHERE list_contains($llm_ops, operation) AND agent IS NOT NULL
     GROUP BY agent
 )
-SELECT key, coalesce(count, 0), coalesce(errors, 0), quantiles,
+SELECT key, coalesce(count, 0), coalesce(errors, 0), coalesce(stops, 0), quantiles,
        input_tokens, output_tokens, cost_usd
 FROM calls FULL OUTER JOIN usage USING (key)
 ORDER BY coalesce(count, 0) DESC, key
@@ -131,7 +154,10 @@ ORDER BY coalesce(count, 0) DESC, key
 _MODEL_STATS = """
 SELECT model AS key,
        count(*),
-       count(*) FILTER (WHERE status_code = 'ERROR'),
+       count(*) FILTER (
+           WHERE status_code = 'ERROR' AND NOT list_contains($stop_types, coalesce(error_type, ''))
+       ),
+       count(*) FILTER (WHERE list_contains($stop_types, error_type)),
        quantile_cont(duration_ns, $quantiles),
        sum(input_tokens),
        sum(output_tokens),
@@ -145,7 +171,8 @@ ORDER BY count(*) DESC, model NULLS LAST
 _WORKFLOW_STATS = """
 SELECT workflow AS key,
        count(*),
-       count(*) FILTER (WHERE status <> 'ok'),
+       count(*) FILTER (WHERE status = 'error'),
+       count(*) FILTER (WHERE status = 'stopped'),
        quantile_cont(duration_ns, $quantiles),
        sum(input_tokens),
        sum(output_tokens),

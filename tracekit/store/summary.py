@@ -23,7 +23,7 @@ from tracekit import semconv as sc
 
 _MERGED_TABLE = "_fold_merged"
 
-_STATUSES = ["ok", "error", "stopped"]
+_STATUSES = ["ok", "error", "stopped", "interrupted"]
 
 # Per trace of the batch, in ONE hash aggregation over the batch (no staging copy, no window):
 # its additive aggregates and its stand-in root, the minimum by (a real root first, then the

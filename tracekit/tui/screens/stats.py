@@ -30,7 +30,18 @@ _DIMENSIONS: tuple[tuple[StatsDimension, str], ...] = (
 #: How many of the busiest keys get a line in the charts.
 CHART_KEYS = 5
 CHART_BUCKETS = 24
-_HEADERS = ("count", "errors", "error rate", "p50", "p95", "p99", "tokens in", "tokens out", "cost")
+_HEADERS = (
+    "count",
+    "errors",
+    "error rate",
+    "stop rate",
+    "p50",
+    "p95",
+    "p99",
+    "tokens in",
+    "tokens out",
+    "cost",
+)
 
 
 class StatsScreen(StoreScreen):
@@ -40,8 +51,9 @@ class StatsScreen(StoreScreen):
     HELP_TEXT = (
         "Aggregates of the whole store, grouped by agent, model or workflow (a, m, w or the "
         "tabs). Agents count their invoke_agent spans and the tokens and cost of the LLM calls "
-        "under them; models count LLM calls; workflows count runs (an error rate counts runs "
-        "that did not end ok). The charts show the five busiest over time."
+        "under them; models count LLM calls; workflows count runs. Errors and stops are apart: a "
+        "stop is a run or call a guardrail ended (a limit, a loop, an open breaker). The charts "
+        "show the five busiest over time."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "group('agent')", "Agents"),
@@ -116,6 +128,7 @@ class StatsScreen(StoreScreen):
                 f"{row.count:,}",
                 f"{row.error_count:,}",
                 f"{row.error_rate:.1%}",
+                f"{row.stop_rate:.1%}",
                 *(_ms(value) for value in (row.p50_ms, row.p95_ms, row.p99_ms)),
                 format_tokens(row.input_tokens),
                 format_tokens(row.output_tokens),

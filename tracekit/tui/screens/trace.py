@@ -12,7 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.events import Resize
 from textual.widgets import Footer, Header, Static
 
-from tracekit.display import format_cost, format_duration, format_tokens, literal
+from tracekit.display import STATUS_STYLES, format_cost, format_duration, format_tokens, literal
 from tracekit.exceptions import TracekitError
 from tracekit.store import TraceStore
 from tracekit.store.models import SpanOutline, TraceOutline
@@ -22,7 +22,6 @@ from tracekit.tui.widgets.waterfall import SpanWaterfall
 
 #: Below this width the detail pane goes under the tree instead of beside it.
 NARROW_WIDTH = 110
-_STATUS_STYLE = {"ok": "green", "error": "bold red", "stopped": "yellow"}
 
 
 class TraceScreen(StoreScreen):
@@ -95,7 +94,7 @@ class TraceScreen(StoreScreen):
         text.append_text(literal(s.trace_id, "dim"))
         text.append("  ")
         status = s.status + (f" ({s.stop_reason})" if s.stop_reason else "")
-        text.append_text(literal(status, _STATUS_STYLE.get(s.status, "")))
+        text.append_text(literal(status, STATUS_STYLES.get(s.status, "")))
         text.append_text(
             literal(
                 f"  {format_duration(s.duration_ns)} · {s.span_count} spans · {s.steps} steps"

@@ -17,7 +17,14 @@ from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from tracekit.display import format_cost, format_duration, format_time, format_tokens, literal
+from tracekit.display import (
+    STATUS_STYLES,
+    format_cost,
+    format_duration,
+    format_time,
+    format_tokens,
+    literal,
+)
 from tracekit.exceptions import TracekitError
 from tracekit.store import TraceStore
 from tracekit.store.models import TracePage, TraceSummary
@@ -40,7 +47,6 @@ COLUMNS: tuple[tuple[str, str, str | None, bool], ...] = (
     ("id", "trace", "id", False),
 )
 _SORTABLE = [key for _, _, key, _ in COLUMNS if key]
-_STATUS_STYLE = {"ok": "green", "error": "bold red", "stopped": "yellow"}
 _MARK = "●"
 _WORKFLOW_WIDTH = 20
 _DESCENDING_FIRST = frozenset({"time", "duration", "steps", "tokens", "cost"})
@@ -192,7 +198,7 @@ class TracesScreen(StoreScreen):
             Text(_MARK if trace.trace_id in self.marked else " ", style="bold magenta"),
             literal(format_time(trace.start_ns)),
             workflow,
-            literal(trace.status, _STATUS_STYLE.get(trace.status, "")),
+            literal(trace.status, STATUS_STYLES.get(trace.status, "")),
             literal(format_duration(trace.duration_ns), right=True),
             literal(trace.steps, right=True),
             literal(format_tokens(trace.input_tokens + trace.output_tokens), right=True),
