@@ -128,7 +128,8 @@ WITH calls AS (
     SELECT agent AS key,
            count(*) AS count,
            count(*) FILTER (
-               WHERE status_code = 'ERROR' AND NOT list_contains($stop_types, coalesce(error_type, ''))
+               WHERE status_code = 'ERROR'
+                 AND NOT list_contains($stop_types, coalesce(error_type, ''))
            ) AS errors,
            count(*) FILTER (WHERE list_contains($stop_types, error_type)) AS stops,
            quantile_cont(duration_ns, $quantiles) AS quantiles
@@ -155,7 +156,8 @@ _MODEL_STATS = """
 SELECT model AS key,
        count(*),
        count(*) FILTER (
-           WHERE status_code = 'ERROR' AND NOT list_contains($stop_types, coalesce(error_type, ''))
+           WHERE status_code = 'ERROR'
+             AND NOT list_contains($stop_types, coalesce(error_type, ''))
        ),
        count(*) FILTER (WHERE list_contains($stop_types, error_type)),
        quantile_cont(duration_ns, $quantiles),
