@@ -7,7 +7,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from pydantic import BaseModel, Field
 
 from tracekit import semconv as sc
-from tracekit.exceptions import OutputValidationError
+from tracekit.exceptions import ConfigError, OutputValidationError
 from tracekit.models import ModelRouter, ScriptContext, ScriptedModel, Turn
 from tracekit.models.scripted import by_agent
 from tracekit.orchestrator import Agent, Context, Workflow
@@ -246,3 +246,21 @@ def test_same_seed_same_run_different_seed_different_run(captured: Captured) -> 
     again = [(o.steps, round(o.cost_usd, 9)) for o in doc_pipeline.demo(runtime, 4)]
     assert first == again
     assert len(set(first)) > 1
+
+
+def test_no_models_and_no_api_key_is_one_clear_error_before_anything_runs(
+    captured: Captured, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    helper = Agent("helper", model="claude-haiku-4-5")
+    wf = Workflow("needs-claude")
+
+    @wf.entrypoint
+    def run(ctx: Context[None], text: str) -> str:
+        return str(ctx.call(helper, text))
+
+    with pytest.raises(ConfigError) as raised:
+        wf.run("hi", telemetry=captured.telemetry)
+    message = str(raised.value)
+    assert "ANTHROPIC_API_KEY" in message and "models=" in message and "\n" not in message
+    assert captured.spans == []

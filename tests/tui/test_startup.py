@@ -31,3 +31,22 @@ def test_the_browser_starts_on_the_traces_list_and_quits(fixture_store: Path) ->
     app.run(headless=True, size=(120, 30), auto_pilot=user)
     assert app.return_code == 0
     assert seen == [TracesScreen.__name__, TracesScreen.__name__]
+
+
+def test_ui_without_a_terminal_is_one_usage_error_not_a_spinning_process(
+    fixture_store: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "tracekit.cli", "ui", "--store", str(fixture_store)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,  # a browser waiting for a terminal would never end
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert "needs a terminal" in line

@@ -19,11 +19,11 @@ from tracekit.cli import (
     serve_command,
     ui_command,
 )
+from tracekit.cli.arguments import EXIT_USAGE
 from tracekit.exceptions import StoreNotFoundError, TracekitError, TraceNotFoundError
 
 __all__ = ["EXIT_ERROR", "EXIT_NOT_FOUND", "EXIT_USAGE", "build_parser", "main"]
 
-EXIT_USAGE = 2
 EXIT_ERROR = 1
 EXIT_NOT_FOUND = 3
 

@@ -7,6 +7,9 @@ import argparse
 from tracekit.exceptions import ConfigError, FilterError
 from tracekit.store.filters import order_clause, parse_filter
 
+#: Exit status of a usage error, or of a command that could not run (pytest's convention).
+EXIT_USAGE = 2
+
 
 def positive_int(value: str) -> int:
     """An argparse type: a whole number ≥ 1, with a one-line error otherwise."""

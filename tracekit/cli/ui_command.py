@@ -7,9 +7,10 @@ loads it.
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
-from tracekit.cli.arguments import add_store_argument
+from tracekit.cli.arguments import EXIT_USAGE, add_store_argument
 
 
 def register(subparsers: Any) -> None:
@@ -33,6 +34,13 @@ def register(subparsers: Any) -> None:
 
 def run_ui(args: argparse.Namespace) -> int:
     """Open the browser on the store (a missing or unreadable store fails before the UI)."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # Without a terminal Textual would wait for input that never comes, at 100% CPU.
+        sys.stderr.write(
+            "tracekit ui: error: needs a terminal (stdin and stdout); in scripts use "
+            "`tracekit traces`, `show` or `stats`\n"
+        )
+        return EXIT_USAGE
     from tracekit.tui import open_app
 
     open_app(args.store, live=args.live).run()

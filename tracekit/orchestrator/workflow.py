@@ -28,6 +28,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from tracekit import semconv as sc
+from tracekit import settings
 from tracekit.exceptions import ConfigError, WorkflowStopped
 from tracekit.models.routing import ModelRouter, ResponseCache
 from tracekit.orchestrator.approval import Approver, interactive_approver
@@ -71,9 +72,16 @@ class RunResult(BaseModel, Generic[OutputT]):
 
 
 @functools.cache
-def _claude_router() -> ModelRouter:
+def _claude_router(workflow: str) -> ModelRouter:
     """Claude models through the Anthropic SDK: the router when none is given (one per
-    process, so runs share the SDK's connection pool)."""
+    process, so runs share the SDK's connection pool). ConfigError, before anything runs,
+    when there is no key for it."""
+    if not settings.anthropic_api_key_set():
+        raise ConfigError(
+            f"workflow {workflow!r} has no models= and ANTHROPIC_API_KEY is not set: set "
+            "ANTHROPIC_API_KEY to run on Claude, or pass models=ModelRouter(...) (for example "
+            "ScriptedModel() offline)"
+        )
     from tracekit.models.anthropic_model import AnthropicModel
 
     return ModelRouter({"claude-*": AnthropicModel()})
@@ -156,7 +164,7 @@ class Workflow:
         except ValidationError as exc:
             raise ConfigError(f"workflow {self.name!r}: invalid input: {exc}") from exc
         telemetry = telemetry or default_telemetry()
-        router = models or self.models or _claude_router()
+        router = models or self.models or _claude_router(self.name)
         conversation_id = conversation_id or str(uuid.uuid4())
         run_state = RunState(
             workflow=self.name,
