@@ -12,14 +12,12 @@ orchestrator, are recorded and replayed at the HTTP level by :mod:`replay.http`.
 >>> print(report.to_text())  # doctest: +SKIP
 """
 
-import importlib
-from typing import Any
-
 from replay.player import TOOL_ARGS_MODES, TRAJECTORY_MODES, ToolArgsMode, TrajectoryMode
 from replay.recording import Recording
 from replay.report import Divergence, DivergenceReport, FieldChange, StepView, Totals
 from replay.session import ReplaySession
 from replay.trajectory import AlignedStep, Step, Trajectory, align, trajectory_from_spans
+from tracekit.lazy import lazy_exports
 
 # The Anthropic SDK takes about a second to import: its replay API loads on first use.
 _LAZY = {
@@ -29,11 +27,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'replay' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = [

@@ -4,9 +4,10 @@ Write a workflow with :class:`Agent` and :class:`Workflow`; every agent call, LL
 call and handoff is recorded as OpenTelemetry GenAI spans into a local DuckDB store.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tracekit.exceptions import TracekitError
+from tracekit.lazy import lazy_exports as _lazy_exports
 from tracekit.models import ModelRouter, ResponseCache, ScriptedModel
 from tracekit.orchestrator import (
     Agent,
@@ -58,15 +59,9 @@ __all__ = [
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str) -> Any:
-    # The Anthropic SDK takes about a second to import; only runs that use Claude pay for it.
-    if name == "AnthropicModel":
-        from tracekit.models.anthropic_model import AnthropicModel
-
-        return AnthropicModel
-    # The store's reader brings DuckDB and Arrow (~150 ms): loaded when a program reads.
-    if name == "TraceStore":
-        from tracekit.store import TraceStore
-
-        return TraceStore
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# The Anthropic SDK takes about a second to import (only runs that use Claude pay for it), and
+# the store's reader brings DuckDB and Arrow (~150 ms: loaded when a program reads).
+__getattr__ = _lazy_exports(
+    __name__,
+    {"AnthropicModel": "tracekit.models.anthropic_model", "TraceStore": "tracekit.store"},
+)

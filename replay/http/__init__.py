@@ -15,8 +15,7 @@ The modules underneath: ``exchange`` (how an exchange is stored and matched), ``
 to import, and pytest is needed only under pytest: what needs them loads on first use.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from replay.http.exchange import (
     DEFAULT_IGNORED_FIELDS,
@@ -25,6 +24,7 @@ from replay.http.exchange import (
     exchanges_from_spans,
 )
 from replay.http.network import NetworkBlockedError, network_blocked
+from tracekit.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from replay.http.anthropic_fixtures import AnthropicRecording
@@ -51,11 +51,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'replay.http' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = [

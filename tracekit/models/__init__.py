@@ -1,7 +1,8 @@
 """Model clients: Claude through the Anthropic SDK, and a deterministic offline scripted model."""
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from tracekit.lazy import lazy_exports
 from tracekit.models.base import ModelClient, ModelRequest, ModelResponse, ToolSpec, Usage
 from tracekit.models.messages import ChatMessage, TextPart, ToolCallPart, ToolCallResponsePart
 from tracekit.models.routing import ModelRouter, ResponseCache
@@ -30,10 +31,5 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    # The Anthropic SDK takes about a second to import; only runs that use Claude pay for it.
-    if name == "AnthropicModel":
-        from tracekit.models.anthropic_model import AnthropicModel
-
-        return AnthropicModel
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# The Anthropic SDK takes about a second to import; only runs that use Claude pay for it.
+__getattr__ = lazy_exports(__name__, {"AnthropicModel": "tracekit.models.anthropic_model"})

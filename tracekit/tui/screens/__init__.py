@@ -5,8 +5,7 @@ other screens with messages (:mod:`tracekit.tui.messages`). They load on first u
 stats screen's charts library is not needed for the first screen.
 """
 
-import importlib
-from typing import Any
+from tracekit.lazy import lazy_exports
 
 _SCREENS = {
     "DiffScreen": "tracekit.tui.screens.diff",
@@ -18,11 +17,7 @@ _SCREENS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _SCREENS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_exports(__name__, _SCREENS)
 
 
 __all__ = [
