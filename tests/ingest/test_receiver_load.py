@@ -152,9 +152,8 @@ def test_connections_over_the_limit_get_503_and_close(tmp_path: Path) -> None:
         open_connections = []
         for client in range(2):  # two keep-alive clients hold their connections
             connection = http.client.HTTPConnection(receiver.host, receiver.port, timeout=30)
-            connection.request(
-                "POST", "/v1/traces", request_body(client), {"Content-Type": "application/x-protobuf"}
-            )
+            headers = {"Content-Type": "application/x-protobuf"}
+            connection.request("POST", "/v1/traces", request_body(client), headers)
             response = connection.getresponse()
             response.read()
             assert response.status == 200

@@ -84,8 +84,8 @@ def register(subparsers: Any) -> None:
 
 def run_serve(args: argparse.Namespace) -> int:
     """Serve until SIGINT or SIGTERM, then fold every accepted span and exit 0."""
-    from tracekit.ingest.pipeline import default_workers
     from tracekit import settings
+    from tracekit.ingest.pipeline import default_workers
     from tracekit.ingest.receiver import OtlpReceiver, is_loopback
     from tracekit.otlp.endpoints import traces_url
     from tracekit.store import resolve_store_path

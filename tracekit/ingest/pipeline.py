@@ -11,6 +11,7 @@ learns how many, and why, through ``partial_success``; the rest of the request i
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -145,10 +146,8 @@ def _exit_with_parent(parent_alive: Connection) -> None:
     lives only in the parent (spawned children get just the fds passed to them), so EOF here
     means the parent is gone: nobody is left to take this worker's results.
     """
-    try:
+    with contextlib.suppress(EOFError, OSError):
         parent_alive.recv_bytes()
-    except (EOFError, OSError):
-        pass
     os._exit(0)
 
 
