@@ -202,7 +202,7 @@ def test_a_non_loopback_host_is_warned_about_and_the_env_token_guards_it(tmp_pat
     store = str(tmp_path / "s.duckdb")
     with (
         _env(TRACEKIT_SERVE_TOKEN="from-the-env"),
-        serve_subprocess("--store", store, "--host", "0.0.0.0") as served,
+        serve_subprocess("--store", store, "--host", "0.0.0.0", "--workers", "0") as served,
     ):
         local = served.url.replace("0.0.0.0", "127.0.0.1")
         refused = post(local, request_body(0))
@@ -215,7 +215,9 @@ def test_a_non_loopback_host_is_warned_about_and_the_env_token_guards_it(tmp_pat
 
 
 def test_without_a_token_the_warning_says_anyone_can_write(tmp_path: Path) -> None:
-    with serve_subprocess("--store", str(tmp_path / "s.duckdb"), "--host", "0.0.0.0") as served:
+    with serve_subprocess(
+        "--store", str(tmp_path / "s.duckdb"), "--host", "0.0.0.0", "--workers", "0"
+    ) as served:
         stderr = _stop(served.process)
     assert "anyone who can reach it can write spans" in stderr
     assert "--token" in stderr

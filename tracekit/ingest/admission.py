@@ -15,16 +15,15 @@ True
 from __future__ import annotations
 
 import threading
+from http import HTTPStatus
+
+from tracekit.exceptions import OtlpRequestError
 
 #: Requests decoded and written at once. More only queue for the GIL (or the workers), while
 #: their bodies sit in memory.
 DEFAULT_MAX_REQUESTS = 32
 #: Request bytes (as received, then as inflated) held across all requests in progress.
 DEFAULT_MAX_INFLIGHT_BYTES = 128 * 1024 * 1024
-
-
-class Saturated(Exception):
-    """Raised inside a request when its inflating body no longer fits in the byte budget."""
 
 
 class Ticket:
@@ -36,9 +35,14 @@ class Ticket:
         self._released = False
 
     def charge(self, more: int) -> None:
-        """Hold ``more`` bytes for this request, or raise :class:`Saturated`."""
+        """Hold ``more`` bytes for this request; raises :class:`OtlpRequestError` (503) when
+        they do not fit."""
         if not self._admission._grow(more):
-            raise Saturated(f"over the in-flight budget of {self._admission.max_bytes} bytes")
+            raise OtlpRequestError(
+                HTTPStatus.SERVICE_UNAVAILABLE,
+                f"the receiver is busy (over its in-flight budget of {self._admission.max_bytes} "
+                "bytes)",
+            )
         self.charged += more
 
     def release(self) -> None:

@@ -40,7 +40,6 @@ from tracekit.ingest.admission import (
     DEFAULT_MAX_INFLIGHT_BYTES,
     DEFAULT_MAX_REQUESTS,
     Admission,
-    Saturated,
     Ticket,
 )
 from tracekit.ingest.forward import OtlpForwarder
@@ -190,10 +189,10 @@ class _Handler(BaseHTTPRequestHandler):
                 body, content_encoding, max_bytes=receiver.max_body_bytes, on_inflate=ticket.charge
             )
         except OtlpRequestError as error:
-            self._reply_error(error.status, str(error), encoding)
-            return
-        except Saturated as error:
-            self._reply_busy(f"the receiver is busy ({error})", encoding)
+            if error.status == HTTPStatus.SERVICE_UNAVAILABLE:  # the inflated body did not fit
+                self._reply_busy(str(error), encoding)
+            else:
+                self._reply_error(error.status, str(error), encoding)
             return
         try:
             result = receiver.pipeline.ingest_body(
