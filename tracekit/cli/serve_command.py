@@ -60,6 +60,7 @@ def register(subparsers: Any) -> None:
     )
     serve.add_argument(
         "--max-inflight-mb",
+        metavar="MB",
         type=positive_int,
         default=DEFAULT_MAX_INFLIGHT_BYTES // 2**20,
         help="request bytes held at once across concurrent requests, in MiB, compressed and "
