@@ -93,6 +93,25 @@ ANTHROPIC_API_KEY = EnvVar(
     "live run (demo --live, recording a trace) so the error names the missing key.",
     "unset: live runs refuse to start",
 )
+TRACEKIT_SERVE_TOKEN = EnvVar(
+    "TRACEKIT_SERVE_TOKEN",
+    "A bearer token `tracekit serve` requires (as --token does): requests without "
+    "`Authorization: Bearer TOKEN` are answered 401. Safer than --token, which other users "
+    "of the machine can read in the process list.",
+    "unset: no token asked",
+)
+OTEL_EXPORTER_OTLP_TIMEOUT = EnvVar(
+    "OTEL_EXPORTER_OTLP_TIMEOUT",
+    "Seconds one live export may take (the OTLP exporter reads it). tracekit only checks "
+    "whether it is set: unset, live export uses 2 s instead of the exporter's 10 s. Whatever "
+    "it says, a program's exit waits at most 1 s for the last batch.",
+    "2 s for live export",
+)
+OTEL_EXPORTER_OTLP_TRACES_TIMEOUT = EnvVar(
+    "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+    "Like OTEL_EXPORTER_OTLP_TIMEOUT, for traces only; wins over it.",
+    "OTEL_EXPORTER_OTLP_TIMEOUT",
+)
 PYTEST_CURRENT_TEST = EnvVar(
     "PYTEST_CURRENT_TEST",
     "Set by pytest while a test runs. Then telemetry's internal errors are raised instead of "
@@ -111,7 +130,10 @@ ENV_VARS: tuple[EnvVar, ...] = (
     OTEL_EXPORTER_OTLP_TRACES_PROTOCOL,
     OTEL_SERVICE_NAME,
     OTEL_RESOURCE_ATTRIBUTES,
+    OTEL_EXPORTER_OTLP_TIMEOUT,
+    OTEL_EXPORTER_OTLP_TRACES_TIMEOUT,
     ANTHROPIC_API_KEY,
+    TRACEKIT_SERVE_TOKEN,
     PYTEST_CURRENT_TEST,
 )
 
@@ -145,6 +167,16 @@ def otlp_protocol(env: Mapping[str, str] | None = None) -> str:
         or OTEL_EXPORTER_OTLP_PROTOCOL.get(env)
         or OTEL_EXPORTER_OTLP_PROTOCOL.default
     ).strip()
+
+
+def otlp_timeout_set(env: Mapping[str, str] | None = None) -> bool:
+    """Whether the environment sets the OTLP exporter's timeout (it then reads it itself)."""
+    return bool(OTEL_EXPORTER_OTLP_TRACES_TIMEOUT.get(env) or OTEL_EXPORTER_OTLP_TIMEOUT.get(env))
+
+
+def serve_token() -> str | None:
+    """``$TRACEKIT_SERVE_TOKEN``: the bearer token ``tracekit serve`` requires, or None."""
+    return TRACEKIT_SERVE_TOKEN.get()
 
 
 def service_name(default: str) -> str:

@@ -29,6 +29,7 @@ class Reply:
     status: int
     content_type: str
     body: bytes
+    retry_after: str | None = None
 
 
 def post(
@@ -47,7 +48,12 @@ def post(
             method, parts.path, body=body, headers={"Content-Type": content_type, **(headers or {})}
         )
         response = connection.getresponse()
-        return Reply(response.status, response.getheader("Content-Type", ""), response.read())
+        return Reply(
+            response.status,
+            response.getheader("Content-Type", ""),
+            response.read(),
+            response.getheader("Retry-After"),
+        )
     finally:
         connection.close()
 

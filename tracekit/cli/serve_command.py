@@ -25,6 +25,7 @@ def _port(value: str) -> int:
 
 def register(subparsers: Any) -> None:
     """Add ``serve``."""
+    from tracekit.ingest.admission import DEFAULT_MAX_INFLIGHT_BYTES
     from tracekit.ingest.payload import DEFAULT_MAX_BODY_BYTES
     from tracekit.ingest.receiver import DEFAULT_HOST, DEFAULT_PORT
 
@@ -39,7 +40,8 @@ def register(subparsers: Any) -> None:
     serve.add_argument(
         "--host",
         default=DEFAULT_HOST,
-        help=f"address to bind (default {DEFAULT_HOST}; 0.0.0.0 exposes it to the network)",
+        help=f"address to bind, IPv4 or IPv6 (default {DEFAULT_HOST}; 0.0.0.0 or :: expose it "
+        "to the network, with a warning: consider --token)",
     )
     serve.add_argument(
         "--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any)"
@@ -57,6 +59,21 @@ def register(subparsers: Any) -> None:
         help=f"request size limit, compressed or inflated (default {DEFAULT_MAX_BODY_BYTES})",
     )
     serve.add_argument(
+        "--max-inflight-mb",
+        metavar="MB",
+        type=positive_int,
+        default=DEFAULT_MAX_INFLIGHT_BYTES // 2**20,
+        help="request bytes held at once across concurrent requests, in MiB, compressed and "
+        "inflated; beyond it requests get 503 with Retry-After, which OTLP exporters retry "
+        f"(default {DEFAULT_MAX_INFLIGHT_BYTES // 2**20})",
+    )
+    serve.add_argument(
+        "--token",
+        default=None,
+        help="require `Authorization: Bearer TOKEN` (else 401); default $TRACEKIT_SERVE_TOKEN, "
+        "which keeps the token out of the process list",
+    )
+    serve.add_argument(
         "--workers",
         type=int,
         default=None,
@@ -68,8 +85,9 @@ def register(subparsers: Any) -> None:
 
 def run_serve(args: argparse.Namespace) -> int:
     """Serve until SIGINT or SIGTERM, then fold every accepted span and exit 0."""
+    from tracekit import settings
     from tracekit.ingest.pipeline import default_workers
-    from tracekit.ingest.receiver import OtlpReceiver
+    from tracekit.ingest.receiver import OtlpReceiver, is_loopback
     from tracekit.otlp.endpoints import traces_url
     from tracekit.store import resolve_store_path
 
@@ -88,10 +106,23 @@ def run_serve(args: argparse.Namespace) -> int:
             max_body_bytes=args.max_body_bytes,
             forward_url=args.forward,
             workers=default_workers() if args.workers is None else args.workers,
+            token=args.token or settings.serve_token(),
+            max_inflight_bytes=args.max_inflight_mb * 2**20,
         )
     except OSError as error:
         reason = error.strerror or str(error)
-        raise ConfigError(f"cannot listen on {args.host}:{args.port}: {reason}") from None
+        where = f"[{args.host}]" if ":" in args.host else args.host
+        raise ConfigError(f"cannot listen on {where}:{args.port}: {reason}") from None
+
+    if not is_loopback(args.host):
+        exposure = (
+            "it is reachable from the network (requests need the token)"
+            if receiver.token
+            else "anyone who can reach it can write spans; set --token or TRACEKIT_SERVE_TOKEN"
+        )
+        sys.stderr.write(
+            f"tracekit serve: warning: {args.host} is not a loopback address: {exposure}\n"
+        )
 
     stop = threading.Event()
 

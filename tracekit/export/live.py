@@ -8,7 +8,9 @@ rest of its settings (headers, timeout, compression, certificates) from the same
 Content attributes (messages, tool arguments and results) stay local unless
 ``TRACEKIT_OTLP_WITH_CONTENT=1``. An endpoint that is down costs the program nothing: after a
 failed export the next batches are dropped at once for a while instead of waiting on retries,
-and shutdown waits a bounded time for the last batch.
+one export tries for at most :data:`EXPORT_TIMEOUT_S` (unless ``OTEL_EXPORTER_OTLP_TIMEOUT``
+says otherwise), exit waits at most :data:`SHUTDOWN_WAIT_S` for the last batch, and the whole
+outage is one warning line (the exporter's own retry lines are kept out of the program's log).
 """
 
 from __future__ import annotations
@@ -30,8 +32,30 @@ logger = logging.getLogger("tracekit")
 WITH_CONTENT_ENV = settings.TRACEKIT_OTLP_WITH_CONTENT.name
 #: After a failed export, batches are dropped without trying for this long.
 RETRY_AFTER_FAILURE_S = 30.0
-#: The most ``shutdown`` waits for the last batch to reach the endpoint.
-SHUTDOWN_WAIT_S = 5.0
+#: The most ``shutdown`` (so a program's exit) waits for the last batch to reach the endpoint.
+SHUTDOWN_WAIT_S = 1.0
+#: How long one export may take, retries included, unless OTEL_EXPORTER_OTLP_TIMEOUT is set
+#: (the exporter's own default, 10 s, is long for a program that runs for one second).
+EXPORT_TIMEOUT_S = 2.0
+#: The loggers the OTLP exporters report failures and retries on.
+_EXPORTER_LOGGERS = (
+    "opentelemetry.exporter.otlp.proto.http.trace_exporter",
+    "opentelemetry.exporter.otlp.common.http",
+    "opentelemetry.exporter.otlp.proto.grpc.exporter",
+)
+_exporting = threading.local()
+
+
+class _QuietWhileExporting(logging.Filter):
+    """Drops the exporter's records on a thread exporting for live export: a dead endpoint
+    would print a line per retry; :class:`ContentFilteringExporter` says it once instead.
+    Other exporters in the program (other threads) still log as usual."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(_exporting, "active", False)
+
+
+_QUIET = _QuietWhileExporting()
 
 
 def without_content(span: ReadableSpan) -> ReadableSpan:
@@ -86,6 +110,15 @@ class ContentFilteringExporter(SpanExporter):
         self._retry_after_s = retry_after_s
         self._down_until = 0.0
         self.dropped = 0
+        self._warned = threading.Event()
+        for name in _EXPORTER_LOGGERS:
+            logging.getLogger(name).addFilter(_QUIET)  # a set: adding twice keeps one
+
+    def warn_once(self, message: str, *args: object) -> None:
+        """Log ``message`` unless a warning about this endpoint was already logged."""
+        if not self._warned.is_set():
+            self._warned.set()
+            logger.warning(message, *args)
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         """Send one batch (or drop it while the endpoint is known to be down)."""
@@ -93,14 +126,17 @@ class ContentFilteringExporter(SpanExporter):
             self.dropped += len(spans)
             return SpanExportResult.FAILURE
         batch = list(spans) if self.with_content else [without_content(span) for span in spans]
+        _exporting.active = True
         try:
             result = self.inner.export(batch)
         except Exception:
             logger.exception("tracekit: live OTLP export failed")
             result = SpanExportResult.FAILURE
+        finally:
+            _exporting.active = False
         if result is not SpanExportResult.SUCCESS:
             if self._down_until == 0.0:
-                logger.warning(
+                self.warn_once(
                     "tracekit: the OTLP endpoint did not take %d spans; spans are dropped for "
                     "%.0f s before trying again (the local store has them all)",
                     len(batch),
@@ -127,6 +163,7 @@ class LiveExportProcessor(BatchSpanProcessor):
 
     def __init__(self, exporter: SpanExporter, *, shutdown_wait_s: float = SHUTDOWN_WAIT_S):
         super().__init__(exporter)
+        self._exporter = exporter
         self._shutdown_wait_s = shutdown_wait_s
 
     def shutdown(self) -> None:
@@ -137,7 +174,11 @@ class LiveExportProcessor(BatchSpanProcessor):
         worker.start()
         worker.join(self._shutdown_wait_s)
         if worker.is_alive():
-            logger.warning("tracekit: the OTLP endpoint did not take the last spans in time")
+            message = "tracekit: the OTLP endpoint did not take the last spans within %.1f s"
+            if isinstance(self._exporter, ContentFilteringExporter):
+                self._exporter.warn_once(message, self._shutdown_wait_s)
+            else:
+                logger.warning(message, self._shutdown_wait_s)
 
 
 def live_export_processor(env: Mapping[str, str] | None = None) -> LiveExportProcessor | None:
@@ -148,6 +189,8 @@ def live_export_processor(env: Mapping[str, str] | None = None) -> LiveExportPro
     if not settings.live_export_configured(env):
         return None
     with_content = settings.otlp_with_content(env)
+    # None: the exporter reads OTEL_EXPORTER_OTLP[_TRACES]_TIMEOUT itself.
+    timeout = None if settings.otlp_timeout_set(env) else EXPORT_TIMEOUT_S
     try:
         exporter: SpanExporter
         if settings.otlp_protocol(env) == "grpc":
@@ -155,11 +198,11 @@ def live_export_processor(env: Mapping[str, str] | None = None) -> LiveExportPro
                 OTLPSpanExporter as GrpcSpanExporter,
             )
 
-            exporter = GrpcSpanExporter()
+            exporter = GrpcSpanExporter(timeout=timeout)
         else:
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-            exporter = OTLPSpanExporter()
+            exporter = OTLPSpanExporter(timeout=timeout)
         return LiveExportProcessor(ContentFilteringExporter(exporter, with_content=with_content))
     except Exception:
         logger.exception("tracekit: live OTLP export is off (bad OTEL_EXPORTER_OTLP_* setting)")

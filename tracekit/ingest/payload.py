@@ -10,7 +10,10 @@ failure.
 from __future__ import annotations
 
 import enum
+import gzip
+import io
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 
@@ -28,6 +31,7 @@ from tracekit.exceptions import OtlpRequestError, TracekitError
 #: OTLP receiver defaults to 20 MiB too).
 DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024
 _ENCODINGS = ("", "identity", "gzip")
+_INFLATE_CHUNK = 1 << 20
 
 
 class BodyEncoding(enum.Enum):
@@ -63,11 +67,20 @@ def body_encoding(content_type: str | None) -> BodyEncoding:
     )
 
 
-def decompress(body: bytes, content_encoding: str | None, *, max_bytes: int) -> bytes:
+def decompress(
+    body: bytes,
+    content_encoding: str | None,
+    *,
+    max_bytes: int,
+    on_inflate: Callable[[int], None] | None = None,
+) -> bytes:
     """The body without its ``Content-Encoding``; at most ``max_bytes`` once inflated.
 
-    A gzip body that inflates past the limit is refused (413) without inflating the rest,
-    so a small "zip bomb" cannot exhaust memory.
+    Every member of a multi-member gzip body is read (``cat a.gz b.gz`` is one valid gzip
+    body). A body that inflates past the limit is refused (413) without inflating the rest,
+    so a small "zip bomb" cannot exhaust memory. ``on_inflate`` is told the size of each
+    inflated chunk before it is kept (the receiver charges it to its in-flight budget, and
+    may raise to stop).
     """
     encoding = (content_encoding or "").strip().lower()
     if encoding not in _ENCODINGS:
@@ -77,19 +90,27 @@ def decompress(body: bytes, content_encoding: str | None, *, max_bytes: int) -> 
         )
     if encoding != "gzip":
         return body
-    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    # The gzip module, not a bare zlib.decompressobj: it reads every member, skips the zero
+    # padding some writers append, and checks each member's CRC and length.
+    out = io.BytesIO()
+    inflated = 0
     try:
-        data = inflater.decompress(body, max_bytes + 1)
-    except zlib.error as error:
+        with gzip.GzipFile(fileobj=io.BytesIO(body), mode="rb") as reader:
+            while chunk := reader.read(min(_INFLATE_CHUNK, max_bytes + 1 - inflated)):
+                inflated += len(chunk)
+                if inflated > max_bytes:
+                    raise OtlpRequestError(
+                        HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                        f"the body inflates to more than {max_bytes} bytes",
+                    )
+                if on_inflate is not None:
+                    on_inflate(len(chunk))
+                out.write(chunk)
+    except EOFError:
+        raise OtlpRequestError(HTTPStatus.BAD_REQUEST, "bad gzip body: truncated") from None
+    except (OSError, zlib.error) as error:
         raise OtlpRequestError(HTTPStatus.BAD_REQUEST, f"bad gzip body: {error}") from None
-    if len(data) > max_bytes:
-        raise OtlpRequestError(
-            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-            f"the body inflates to more than {max_bytes} bytes",
-        )
-    if not inflater.eof:
-        raise OtlpRequestError(HTTPStatus.BAD_REQUEST, "bad gzip body: truncated")
-    return data
+    return out.getvalue()
 
 
 def decode_request(
@@ -105,7 +126,10 @@ def decode_request(
     if encoding is BodyEncoding.PROTOBUF:
         message = ExportTraceServiceRequest()
         try:
+            # protobuf refuses messages nested deeper than its recursion limit (100).
             message.ParseFromString(data)
+        except RecursionError:
+            raise _too_deep() from None
         except (DecodeError, RuntimeError, ValueError) as error:
             raise OtlpRequestError(
                 HTTPStatus.BAD_REQUEST, f"the body is not an OTLP protobuf trace request: {error}"
@@ -124,6 +148,10 @@ def _decode_json(data: bytes) -> ExportTraceServiceRequest:
         traces = traces_data_from_json(text)
     except UnicodeDecodeError:
         raise OtlpRequestError(HTTPStatus.BAD_REQUEST, "the JSON body is not UTF-8") from None
+    except RecursionError:
+        # json.loads stops at the interpreter's recursion limit; the protobuf mapping after it
+        # at 100 nested messages (a ParseError, so a 400 below).
+        raise _too_deep() from None
     except TracekitError as error:
         raise OtlpRequestError(
             HTTPStatus.BAD_REQUEST, f"the body is not an OTLP JSON trace request: {error}"
@@ -131,6 +159,10 @@ def _decode_json(data: bytes) -> ExportTraceServiceRequest:
     message = ExportTraceServiceRequest()
     message.resource_spans.extend(traces.resource_spans)
     return message
+
+
+def _too_deep() -> OtlpRequestError:
+    return OtlpRequestError(HTTPStatus.BAD_REQUEST, "the body is nested too deeply")
 
 
 def encode_message(message: Message, encoding: BodyEncoding) -> bytes:

@@ -11,6 +11,7 @@ learns how many, and why, through ``partial_success``; the rest of the request i
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -19,6 +20,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans
@@ -125,11 +127,28 @@ def _worker_ready() -> bool:
     return True
 
 
-def _worker_init() -> None:
+def _worker_init(parent_alive: Connection) -> None:
     # Ctrl-C reaches the whole process group: workers leave it to the server, which stops
     # accepting and then lets them finish the requests in flight.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(
+        target=_exit_with_parent, args=(parent_alive,), name="tracekit-parent-watch", daemon=True
+    ).start()
     import tracekit.otlp.decode  # noqa: F401  (imported once, before the first request)
+
+
+def _exit_with_parent(parent_alive: Connection) -> None:
+    """Block on the parent's pipe; its end closes when the parent exits, however it dies.
+
+    A pipe rather than Linux's PR_SET_PDEATHSIG: that signal fires when the *thread* that
+    started the worker ends (the pool may start workers from any request thread), it is
+    Linux-only, and it misses a parent that died before the worker set it. The write end
+    lives only in the parent (spawned children get just the fds passed to them), so EOF here
+    means the parent is gone: nobody is left to take this worker's results.
+    """
+    with contextlib.suppress(EOFError, OSError):
+        parent_alive.recv_bytes()
+    os._exit(0)
 
 
 class SpoolIngest:
@@ -151,13 +170,16 @@ class SpoolIngest:
     ) -> None:
         self.paths = StorePaths.for_store(store_path)
         # Decoding and converting is per-span Python: worker processes use every core.
+        context = multiprocessing.get_context("spawn")
+        self._parent_alive = context.Pipe(duplex=False) if workers > 0 else None
         self._pool = (
             ProcessPoolExecutor(
                 max_workers=workers,
-                mp_context=multiprocessing.get_context("spawn"),
+                mp_context=context,
                 initializer=_worker_init,
+                initargs=(self._parent_alive[0],),
             )
-            if workers > 0
+            if self._parent_alive is not None
             else None
         )
         if self._pool is not None:
@@ -214,6 +236,8 @@ class SpoolIngest:
         self._thread.join()
         if self._pool is not None:
             self._pool.shutdown(wait=True)
+        for end in self._parent_alive or ():
+            end.close()
         if not self._wrote:
             return None  # nothing received: leave no trace of a store behind
         try:

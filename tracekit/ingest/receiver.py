@@ -5,6 +5,13 @@ route with a bounded body, which needs no framework, and the stdlib server is wh
 Python has (no ASGI stack to install and keep up to date for one endpoint). One thread per
 connection; the work per request (decode, convert, write a segment) is CPU-bound Python anyway.
 
+Load is bounded, never answered with a reset: a deep listen backlog takes bursts of
+connections, at most ``max_connections`` are served at once (more are answered 503 and
+closed), and at most ``max_requests`` requests holding at most ``max_inflight_bytes`` are
+decoded at once (see :mod:`tracekit.ingest.admission`). Every 503 carries ``Retry-After``,
+which the OTLP exporters honour. With a ``token``, requests without ``Authorization: Bearer
+TOKEN`` get 401.
+
 Shutdown is graceful: stop accepting, let requests in flight finish (their spans are written),
 close idle keep-alive connections, then fold everything into the database.
 
@@ -16,19 +23,30 @@ http://127.0.0.1:40731/v1/traces
 from __future__ import annotations
 
 import contextlib
+import hmac
+import ipaddress
 import logging
 import socket
 import threading
+from concurrent.futures import BrokenExecutor
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from tracekit.exceptions import OtlpRequestError
+from tracekit.ingest.admission import (
+    DEFAULT_MAX_INFLIGHT_BYTES,
+    DEFAULT_MAX_REQUESTS,
+    Admission,
+    Ticket,
+)
 from tracekit.ingest.forward import OtlpForwarder
 from tracekit.ingest.payload import (
     DEFAULT_MAX_BODY_BYTES,
     BodyEncoding,
+    decompress,
     error_reply,
     success_reply,
 )
@@ -48,6 +66,29 @@ _DRAIN_FACTOR = 4
 #: How often the accept loop looks for a stop request: stopping waits up to this long (the
 #: stdlib's default, 0.5 s, would add that much to every shutdown).
 _SHUTDOWN_POLL_S = 0.05
+#: Connections queued by the kernel before accept (the stdlib's 5 reset most of a burst of 200
+#: clients; Linux caps it at net.core.somaxconn).
+LISTEN_BACKLOG = 1024
+#: Connections served at once; more are answered 503 and closed.
+DEFAULT_MAX_CONNECTIONS = 512
+#: How long a request waits for a free slot before it is answered 503.
+ADMISSION_WAIT_S = 1.0
+#: The ``Retry-After`` of every 503, in seconds.
+RETRY_AFTER_S = 1
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding ``host`` keeps the receiver on this machine.
+
+    >>> is_loopback("127.0.0.1"), is_loopback("::1"), is_loopback("0.0.0.0")
+    (True, True, False)
+    """
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve anywhere
 
 
 class _Server(ThreadingHTTPServer):
@@ -55,13 +96,29 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = False
     block_on_close = True
     allow_reuse_address = True
+    request_queue_size = LISTEN_BACKLOG
 
-    def __init__(self, address: tuple[str, int], receiver: OtlpReceiver) -> None:
+    def __init__(
+        self, address: tuple[str, int], receiver: OtlpReceiver, max_connections: int
+    ) -> None:
         self.receiver = receiver
         self.closing = False
         self.idle: set[socket.socket] = set()
         self.idle_lock = threading.Lock()
+        self.max_connections = max_connections
+        self.connections = 0
         super().__init__(address, _Handler)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        # Runs on the connection's own thread: one over the limit is answered 503, not served.
+        with self.idle_lock:
+            self.connections += 1
+            over = self.connections > self.max_connections
+        try:
+            (_BusyHandler if over else _Handler)(request, client_address, self)
+        finally:
+            with self.idle_lock:
+                self.connections -= 1
 
     def set_idle(self, connection: socket.socket, idle: bool) -> None:
         with self.idle_lock:
@@ -78,6 +135,15 @@ class _Server(ThreadingHTTPServer):
             # Wakes the handler blocked reading the next request line; it sees EOF and ends.
             with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RD)
+
+
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
+
+def _server_for(host: str, port: int, receiver: OtlpReceiver, max_connections: int) -> _Server:
+    server_class = _Server6 if ":" in host else _Server
+    return server_class((host.strip("[]"), port), receiver, max_connections)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -100,25 +166,50 @@ class _Handler(BaseHTTPRequestHandler):
     # --- routes -------------------------------------------------------------------------------
 
     def do_POST(self) -> None:
-        if not self._on_traces_path():
+        if not self._authorized() or not self._on_traces_path():
             return
-        receiver = self.server.receiver
         encoding = _reply_encoding(self.headers.get("Content-Type"))
+        ticket = self._admit(encoding)
+        if ticket is None:
+            return
+        try:
+            self._ingest(ticket, encoding)
+        finally:
+            ticket.release()
+
+    def _ingest(self, ticket: Ticket, encoding: BodyEncoding) -> None:
+        receiver = self.server.receiver
         body = self._read_body(receiver.max_body_bytes, encoding)
         if body is None:
             return
         content_encoding = self.headers.get("Content-Encoding")
         try:
+            # Inflated here, not in a worker, so the inflated bytes count against the budget.
+            data = decompress(
+                body, content_encoding, max_bytes=receiver.max_body_bytes, on_inflate=ticket.charge
+            )
+        except OtlpRequestError as error:
+            if error.status == HTTPStatus.SERVICE_UNAVAILABLE:  # the inflated body did not fit
+                self._reply_busy(str(error), encoding)
+            else:
+                self._reply_error(error.status, str(error), encoding)
+            return
+        try:
             result = receiver.pipeline.ingest_body(
-                body,
+                data,
                 content_type=self.headers.get("Content-Type"),
-                content_encoding=content_encoding,
+                content_encoding=None,
                 max_bytes=receiver.max_body_bytes,
             )
-        except Exception:
+        except (OSError, BrokenExecutor):
             logger.exception("tracekit: spans could not be written to %s", receiver.store_path)
+            self._reply_busy("the store cannot be written; retry later", encoding)
+            return
+        except Exception:
+            # Not the client's to retry (a 503 would make exporters retry it forever).
+            logger.exception("tracekit: a request could not be ingested")
             self._reply_error(
-                HTTPStatus.SERVICE_UNAVAILABLE, "the store cannot be written; retry later", encoding
+                HTTPStatus.INTERNAL_SERVER_ERROR, "the request could not be ingested", encoding
             )
             return
         if isinstance(result, Refused):
@@ -133,11 +224,52 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(HTTPStatus.OK, reply, encoding.content_type)
 
     def do_GET(self) -> None:
-        self._not_allowed()
+        if self._authorized():
+            self._not_allowed()
 
     do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET
 
     # --- helpers ------------------------------------------------------------------------------
+
+    def _authorized(self) -> bool:
+        token = self.server.receiver.token
+        if token is None:
+            return True
+        scheme, _, credentials = self.headers.get("Authorization", "").partition(" ")
+        # compare_digest: the time taken does not tell how much of a guess was right.
+        if scheme.lower() == "bearer" and hmac.compare_digest(
+            credentials.strip().encode("utf-8", "surrogateescape"), token.encode()
+        ):
+            return True
+        self._discard_body()
+        self._reply_error(
+            HTTPStatus.UNAUTHORIZED,
+            "send Authorization: Bearer <token> (the token serve was started with)",
+            _reply_encoding(self.headers.get("Content-Type")),
+            extra_headers={"WWW-Authenticate": "Bearer"},
+        )
+        return False
+
+    def _admit(self, encoding: BodyEncoding) -> Ticket | None:
+        try:
+            length = max(0, int(self.headers.get("Content-Length", "0")))
+        except ValueError:
+            length = 0  # _read_body answers it
+        ticket = self.server.receiver.admission.admit(
+            min(length, self.server.receiver.max_body_bytes), wait_s=ADMISSION_WAIT_S
+        )
+        if ticket is None:
+            self._discard_body()
+            self._reply_busy("the receiver is busy", encoding)
+        return ticket
+
+    def _reply_busy(self, message: str, encoding: BodyEncoding) -> None:
+        self._reply_error(
+            HTTPStatus.SERVICE_UNAVAILABLE,
+            f"{message}; retry in {RETRY_AFTER_S} s",
+            encoding,
+            extra_headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
 
     def _on_traces_path(self) -> bool:
         if self.path.split("?", 1)[0] == TRACES_PATH:
@@ -249,6 +381,17 @@ class _Handler(BaseHTTPRequestHandler):
         logger.debug("tracekit serve: " + format, *args)
 
 
+class _BusyHandler(_Handler):
+    """Serves a connection over ``max_connections``: 503 to its request, then close."""
+
+    def do_POST(self) -> None:
+        self.close_connection = True
+        self._discard_body()
+        self._reply_busy("too many connections", _reply_encoding(self.headers.get("Content-Type")))
+
+    do_GET = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_POST
+
+
 def _reply_encoding(content_type: str | None) -> BodyEncoding:
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
     return BodyEncoding.JSON if media_type == BodyEncoding.JSON.value else BodyEncoding.PROTOBUF
@@ -265,6 +408,10 @@ class OtlpReceiver:
         forward_url: also send every accepted request to this OTLP/HTTP receiver.
         fold_interval_s: how long segments pile up before one fold moves them into DuckDB.
         workers: processes that decode and convert requests (0: the request threads do).
+        token: when set, requests must carry ``Authorization: Bearer <token>`` (else 401).
+        max_inflight_bytes: request bytes held at once across requests (beyond: 503).
+        max_requests: requests decoded at once (beyond, after a short wait: 503).
+        max_connections: connections served at once (beyond: 503 and close).
     """
 
     def __init__(
@@ -277,8 +424,14 @@ class OtlpReceiver:
         forward_url: str | None = None,
         fold_interval_s: float = DEFAULT_FOLD_INTERVAL_S,
         workers: int = 0,
+        token: str | None = None,
+        max_inflight_bytes: int = DEFAULT_MAX_INFLIGHT_BYTES,
+        max_requests: int = DEFAULT_MAX_REQUESTS,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
     ) -> None:
         self.max_body_bytes = max_body_bytes
+        self.token = token or None
+        self.admission = Admission(max_requests=max_requests, max_bytes=max_inflight_bytes)
         self.forwarder = OtlpForwarder(forward_url) if forward_url else None
         self.pipeline = SpoolIngest(store, fold_interval_s=fold_interval_s, workers=workers)
         self.store_path = self.pipeline.paths.db
@@ -286,7 +439,7 @@ class OtlpReceiver:
         self.rejected_spans = 0
         self._counts_lock = threading.Lock()
         try:
-            self._server = _Server((host, port), self)
+            self._server = _server_for(host, port, self, max_connections)
         except BaseException:
             self._close_workers()
             raise
