@@ -60,9 +60,10 @@ def build_report(
     if mode == "strict":
         matched = matched and output_matches
     divergent_set = set(divergent)
+    first_position = _cause(aligned, divergent)
     first = (
-        _first_divergence(divergent[0], aligned[divergent[0]], recorded_steps)
-        if divergent
+        _first_divergence(first_position, aligned[first_position], recorded_steps)
+        if first_position is not None
         else None
     )
     return DivergenceReport(
@@ -94,6 +95,25 @@ def build_report(
         stop_reason=stop_reason,
         recorded_stop_reason=recording.stop_reason,
     )
+
+
+def _cause(aligned: Sequence[AlignedStep], divergent: Sequence[int]) -> int | None:
+    """The divergence to name first: the first one, except that an agent call's changed
+    state writes are known only when it ends, so a divergence inside that call (a tool
+    result that changed what was written) is named instead."""
+    if not divergent:
+        return None
+    position = divergent[0]
+    while divergence_kind(aligned[position]) == "state":
+        prefix = aligned[position].step.key + "/"
+        inner = next(
+            (i for i in divergent if i > position and aligned[i].step.key.startswith(prefix)),
+            None,
+        )
+        if inner is None:
+            break
+        position = inner
+    return position
 
 
 def _masked(step: Step, ignore: Sequence[re.Pattern[str]]) -> Step:

@@ -296,7 +296,8 @@ def _execute_tool(
             span.set_attribute(sc.GEN_AI_TOOL_DESCRIPTION, tool.spec.description)
         try:
             # Replay answers from the recording (inside the span: an unanswerable call is
-            # still a step of the replayed trajectory).
+            # still a step of the replayed trajectory). A tool taking the run context is the
+            # workflow's own code (it hands off, it writes the shared state): it runs again.
             answers = state.tool_answers
             recorded = answers.answer(ctx.invocation, call) if answers is not None else None
             if tool is None:
@@ -327,7 +328,7 @@ def _execute_tool(
             if live:
                 span.set_attribute(sc.TRACEKIT_TOOL_LIVE, True)
                 result = tool.invoke(call.arguments, ctx)
-            elif recorded is not None and not recorded.runs_code:
+            elif recorded is not None and not recorded.runs_code and not tool.context_parameter:
                 result = recorded.replay()
             else:
                 result = tool.invoke(call.arguments, ctx)
