@@ -110,5 +110,7 @@ def compile_masks(patterns: Sequence[str] | None) -> list[re.Pattern[str]]:
         try:
             compiled.append(re.compile(pattern))
         except re.error as exc:
-            raise ValueError(f"ignore pattern {pattern!r} is not a regular expression: {exc}") from exc
+            raise ValueError(
+                f"ignore pattern {pattern!r} is not a regular expression: {exc}"
+            ) from exc
     return compiled

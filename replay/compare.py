@@ -127,9 +127,7 @@ def summarize(aligned: AlignedStep) -> str:
         return f"{step.label} happened in a different order than recorded"
     fields = sorted({_top_field(d) for d in aligned.diffs if d.kind == "request"})
     parts = [f"{', '.join(fields)} changed"] if fields else []
-    parts.extend(
-        dict.fromkeys(_decision(d) for d in aligned.diffs if d.kind != "request")
-    )
+    parts.extend(dict.fromkeys(_decision(d) for d in aligned.diffs if d.kind != "request"))
     return f"{step.label}: {'; '.join(parts) or 'request changed'}"
 
 
@@ -149,7 +147,8 @@ def _decision(diff: FieldDiff) -> str:
             return f"approval gate added (now {_verdict(diff.replayed)})"
         if diff.replayed is None:
             return f"approval gate removed (recorded {_verdict(diff.recorded)})"
-        return f"approval flipped: recorded {_verdict(diff.recorded)}, now {_verdict(diff.replayed)}"
+        was, now = _verdict(diff.recorded), _verdict(diff.replayed)
+        return f"approval flipped: recorded {was}, now {now}"
     return {
         "state": "state changes differ",
         "tool_result": "tool result changed",

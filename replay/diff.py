@@ -20,8 +20,8 @@ from replay.trajectory import (
     FieldDiff,
     Step,
     Trajectory,
-    diff_value,
     diff_requests,
+    diff_value,
     root_state_changes,
     similarity,
 )
@@ -76,8 +76,7 @@ def build_report(
         divergences=len(divergent),
         first=first,
         steps=[
-            report_step(i, a, i in divergent_set, divergence_kind(a))
-            for i, a in enumerate(aligned)
+            report_step(i, a, i in divergent_set, divergence_kind(a)) for i, a in enumerate(aligned)
         ],
         unmatched_calls=list(unmatched),
         recorded=Totals(**recording.trajectory.totals()),
@@ -119,7 +118,9 @@ def _cause(aligned: Sequence[AlignedStep], divergent: Sequence[int]) -> int | No
 def _masked(step: Step, ignore: Sequence[re.Pattern[str]]) -> Step:
     if not ignore:
         return step
-    return dataclasses.replace(step, request=mask(step.request, ignore), answer=mask(step.answer, ignore))
+    return dataclasses.replace(
+        step, request=mask(step.request, ignore), answer=mask(step.answer, ignore)
+    )
 
 
 def _notes(replayed: Sequence[Step]) -> list[str]:

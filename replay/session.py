@@ -136,9 +136,7 @@ class ReplaySession:
         """Run the workflow again and return the divergence report."""
         recording = self.recording
         workflow = recording.load_workflow()
-        answers = RecordedAnswers(
-            recording.trajectory, mode=self.mode, live_tools=self.live_tools
-        )
+        answers = RecordedAnswers(recording.trajectory, mode=self.mode, live_tools=self.live_tools)
         exporter = InMemorySpanExporter()
         telemetry = Telemetry(
             processors=[SimpleSpanProcessor(exporter), *self.processors],

@@ -508,9 +508,7 @@ def diff_steps(recorded: Step, replayed: Step) -> tuple[FieldDiff, ...]:
     return tuple(diffs)
 
 
-def diff_value(
-    path: str, a: Any, b: Any, out: list[FieldDiff], kind: DiffKind = "request"
-) -> None:
+def diff_value(path: str, a: Any, b: Any, out: list[FieldDiff], kind: DiffKind = "request") -> None:
     """Append to ``out`` a FieldDiff for each innermost value where ``a`` and ``b`` differ."""
     if a == b:
         return

@@ -10,71 +10,8 @@ import pytest
 from replay import DivergenceReport, Recording, ReplaySession
 from replay.recorder import record_workflow
 from tests.replay.mutants import SourceModule
-
-TEMPLATE = '''
-from pydantic import BaseModel
-from tracekit import Agent, Context, Limits, ModelRouter, ScriptedModel, Workflow
-from tracekit.models.scripted import Turn, by_agent
-from tracekit.orchestrator.approval import approve_all, deny_all, interactive_approver
-from tracekit.orchestrator.tools import tool
-
-
-class Ledger(BaseModel):
-    count: int = 0
-
-
-@tool(replay={replay!r})
-def {price_name}({price_param}: str) -> dict:
-    """Price an item."""
-    return {{"item": {price_param}, "total": {total}, "currency": "EUR"}}
-
-
-@tool(requires_approval={gated})
-def refund(amount: int) -> str:
-    """Refund an amount."""
-    return f"refunded {{amount}}"
-
-
-def note(text: str, ctx: Context[Ledger]) -> str:
-    """Write a note to the ledger."""
-    ctx.state.count += {increment}
-    return "noted"
-
-
-def _clerk(ctx):
-    if ctx.turn == 0:
-        return Turn(tool_calls=(
-            ("{price_name}", {{"item": "book"}}),
-            ("refund", {{"amount": 5}}),
-            ("note", {{"text": "done"}}),
-        ))
-    return Turn(text="all done")
-
-
-MODELS = ModelRouter({{}}, default=ScriptedModel(seed=3, script=by_agent({{"clerk": _clerk}})))
-clerk = Agent("clerk", instructions="Serve the customer.", tools=[{price_name}, refund, note])
-workflow = Workflow(
-    "decisions", state=Ledger, models=MODELS, approver={approver}, limits=Limits({limits})
-)
-
-
-@workflow.entrypoint
-def run(ctx: Context[Ledger], text: str) -> str:
-    out = ctx.call(clerk, text)
-    return {output}
-'''
-
-DEFAULTS: dict[str, Any] = {
-    "replay": "recorded",
-    "price_name": "price",
-    "price_param": "item",
-    "total": 10,
-    "gated": True,
-    "increment": 1,
-    "approver": "approve_all",
-    "limits": "",
-    "output": "out",
-}
+from tests.replay.scenarios import DECISION_DEFAULTS as DEFAULTS
+from tests.replay.scenarios import DECISIONS as TEMPLATE
 
 
 def recorded(tmp_path: Path, **values: Any) -> tuple[SourceModule, Path]:

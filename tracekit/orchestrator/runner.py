@@ -188,9 +188,7 @@ def run_agent(
     )
 
 
-def _enter_breaker(
-    ctx: Context[Any], agent: Agent, call_key: str, invocation: str
-) -> BreakerState:
+def _enter_breaker(ctx: Context[Any], agent: Agent, call_key: str, invocation: str) -> BreakerState:
     answers = ctx.run.tool_answers
     if answers is None:
         return agent.circuit_breaker.enter()

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from tracekit.exceptions import ToolError
-
 from tracekit.orchestrator.limits import BreakerState
 
 if TYPE_CHECKING:

@@ -143,8 +143,6 @@ def tool(
     ``@tool(replay="live")``)."""
 
     def wrap(f: Callable[..., Any]) -> Tool:
-        return Tool(
-            f, name=name, requires_approval=requires_approval, errors=errors, replay=replay
-        )
+        return Tool(f, name=name, requires_approval=requires_approval, errors=errors, replay=replay)
 
     return wrap(fn) if fn is not None else wrap
