@@ -186,6 +186,7 @@ def _first_divergence(
         sequence=step.sequence,
         index=step.index,
         summary=summarize(aligned),
+        call_site=step.hints.get("call_site"),
         divergence_kind=divergence_kind(aligned),
         changes=[
             FieldChange(field=d.field, recorded=d.recorded, replayed=d.replayed, kind=d.kind)

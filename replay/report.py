@@ -45,6 +45,10 @@ class StepView(BaseModel):
     input_tokens: int
     output_tokens: int
     cost_usd: float
+    call_site: str | None = None
+    """Where the agent was called (file:line): a hint, never compared."""
+    handoff_from: str | None = None
+    """Who handed off to the agent: a hint, never compared."""
 
     @classmethod
     def of(cls, step: Step) -> StepView:
@@ -61,6 +65,8 @@ class StepView(BaseModel):
             input_tokens=step.input_tokens,
             output_tokens=step.output_tokens,
             cost_usd=step.cost_usd,
+            call_site=step.hints.get("call_site"),
+            handoff_from=step.hints.get("handoff_from"),
         )
 
 
@@ -100,6 +106,8 @@ class Divergence(BaseModel):
     sequence: int
     index: int
     summary: str
+    call_site: str | None = None
+    """Where the diverging agent call was made (file:line), when it is an agent call."""
     divergence_kind: str = "request"
     """missing, extra, moved, request, approval, state, tool_result, tool_arguments or stop."""
     changes: list[FieldChange] = []
@@ -223,6 +231,8 @@ class DivergenceReport(BaseModel):
                 style="bold",
             )
         ]
+        if first.call_site:
+            lines.append(Text(f"  called at {literal(first.call_site)}", style="dim"))
         lines.extend(_render_changes(first.changes))
         if first.nearest is not None:
             lines.append(

@@ -67,8 +67,10 @@ def _recorded_world(seed: int, started_at: float | None) -> Iterator[None]:
             import time_machine
 
             # time-machine moves time.time, datetime.now and the rest at the C level, in
-            # every thread; the monotonic clock the SDK and limits use is left alone.
-            with time_machine.travel(started_at, tick=False):
+            # every thread; the monotonic clock the limits use is left alone. Time ticks on
+            # from the recorded start (code that waits on the clock must not hang, and the
+            # replayed spans keep their durations).
+            with time_machine.travel(started_at, tick=True):
                 yield
     finally:
         random.setstate(state)

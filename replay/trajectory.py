@@ -491,6 +491,8 @@ def diff_steps(recorded: Step, replayed: Step) -> tuple[FieldDiff, ...]:
     """
     diffs = list(diff_requests(recorded, replayed))
     a, b = recorded.answer, replayed.answer
+    if recorded.name != replayed.name:
+        return tuple(diffs)  # another tool or agent: its decisions are not comparable
     if recorded.kind == "tool":
         if a.get("approved") != b.get("approved"):
             diffs.append(FieldDiff("approval", a.get("approved"), b.get("approved"), "approval"))

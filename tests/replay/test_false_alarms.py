@@ -6,6 +6,7 @@ Each replay loop runs 20 times: a flaky replay suite gets switched off.
 from __future__ import annotations
 
 import random
+import re
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -94,7 +95,11 @@ def test_moving_calls_into_a_helper_and_renaming_the_workflow_still_replays(
     recording = Recording.from_file(trace)
     # The call site is kept as a hint, never compared.
     hints = [s.hints["call_site"] for s in recording.trajectory.steps if s.kind == "agent"]
-    assert hints[1].endswith(".run")
+    assert re.fullmatch(rf".*{module.name}\.py:\d+", hints[1]), hints
+    report = ReplaySession(recording).run()
+    row = next(r for r in report.steps if r.recorded and r.recorded.key == "researcher#0")
+    assert row.status == "same" and row.recorded and row.replayed
+    assert row.recorded.call_site == hints[1] != row.replayed.call_site
 
 
 def record_breaker_runs(tmp_path: Path) -> tuple[SourceModule, list[Path]]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextvars
+import functools
+import os
 import sys
 import threading
 from collections.abc import Sequence
@@ -24,9 +26,19 @@ T = TypeVar("T")
 
 
 def _call_site(depth: int) -> str:
-    # Module and function, not line number: an edit above the call must not move it.
+    # file:line of the caller: a hint for the reader of a report. Replay never compares it
+    # (calls are keyed by their place in the run tree), so moving a call does not diverge.
     frame = sys._getframe(depth + 1)
-    return f"{frame.f_globals.get('__name__', '?')}.{frame.f_code.co_name}"
+    return f"{_short_path(frame.f_code.co_filename)}:{frame.f_lineno}"
+
+
+@functools.lru_cache(maxsize=256)
+def _short_path(filename: str) -> str:
+    try:
+        relative = os.path.relpath(filename)
+    except ValueError:  # another drive (Windows)
+        return filename
+    return filename if relative.startswith("..") else relative
 
 
 class Context(Generic[StateT]):

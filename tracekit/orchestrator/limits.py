@@ -54,6 +54,8 @@ class CircuitBreaker:
 
     While open, calls fail fast (the agent's fallback runs, if it has one). The state belongs to
     the agent, so it spans runs in one process, like a breaker in front of a flaky service.
+    What it said at each agent call (``tracekit.circuit.state``) is recorded on the agent span;
+    a replay gives that back and never reads or moves the breaker.
     """
 
     def __init__(

@@ -136,10 +136,9 @@ def run_agent(
             breaker = _enter_breaker(ctx, agent, call_key, f"{path}#{sequence}")
             span.set_attribute(sc.TRACEKIT_CIRCUIT_STATE, breaker)
             if breaker == "open":
-                span.add_event(
-                    sc.EVENT_CIRCUIT_OPEN,
-                    {sc.EVENT_REASON: f"{agent.circuit_breaker.consecutive_failures} failures"},
-                )
+                failures = agent.circuit_breaker.consecutive_failures
+                reason = f"{failures} failures" if replaying is None else "open when recorded"
+                span.add_event(sc.EVENT_CIRCUIT_OPEN, {sc.EVENT_REASON: reason})
                 raise CircuitOpen(f"circuit breaker open for agent {agent.name!r}")
             child = ctx.child(path, agent, sequence, call_key)
             with agent_scope(path, child.invocation, call_key):

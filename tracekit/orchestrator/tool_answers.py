@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 class RecordedToolCall:
     """What a tool call did when it was recorded.
 
-    ``runs_code`` is true when the recorded call handed off to agents (a tool taking the run
-    context): such a tool is run again, so the agents it calls are replayed step by step.
+    ``runs_code`` is true when the recorded call handed off to agents: such a tool (like any
+    tool taking the run context, which may write the shared state) is run again, so the
+    agents it calls are replayed step by step.
     ``approved`` is the recorded approval decision (``None`` when no approval was asked).
     ``live`` asks for the tool to run for real; its result is then compared with ``result``.
     """
