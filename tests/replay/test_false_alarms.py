@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import pytest
 import time_machine
 
 from replay import Recording, ReplaySession
@@ -20,6 +21,8 @@ from replay.canonical import IGNORED
 from replay.recorder import record_workflow
 from tests.replay.mutants import DEFAULTS, TEMPLATE, SourceModule
 from tests.replay.scenarios import BREAKER, FAN_OUT, RANDOM_AND_TIME, UUID
+
+pytest_plugins = ["pytester"]
 
 TIMES = 20
 
@@ -139,6 +142,17 @@ def test_runs_recorded_while_a_breaker_opened_and_closed_replay_in_any_order(
     # Replays never moved the process's breaker or cache.
     code = sys.modules[module.name]
     assert code.flaky.circuit_breaker.consecutive_failures == 1
+
+
+def test_breaker_and_cache_runs_pass_as_one_pytest_suite_in_any_order(
+    pytester: pytest.Pytester,
+) -> None:
+    _, traces = record_breaker_runs(pytester.path)
+    shuffle = random.Random(7)
+    for _ in range(3):
+        order = [str(t) for t in shuffle.sample(traces, len(traces))]
+        result = pytester.runpytest("-p", "no:textual-snapshot", *order)
+        result.assert_outcomes(passed=len(traces))
 
 
 def test_runs_recorded_while_a_breaker_opened_replay_in_a_fresh_process(tmp_path: Path) -> None:
