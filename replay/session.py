@@ -87,7 +87,8 @@ class ReplaySession:
     recorded and the replayed requests before they are compared: ids nothing can reproduce.
     ``live_tools`` (``"all"`` or tool names) run for real, and their results are compared
     with the recorded ones. User code sees the recorded seed in ``random`` and the recorded
-    start time in ``time.time``, ``datetime.now`` and the rest.
+    start time in ``time.time``, ``datetime.now`` and the rest. Both are process-wide, so
+    run one replay at a time per process (pytest-xdist runs one per worker process).
     """
 
     def __init__(
