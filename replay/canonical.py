@@ -8,6 +8,8 @@ they are dropped from message parts; everything else is kept.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 from typing import Any
 
 from tracekit.otlp.values import parse_json
@@ -79,3 +81,36 @@ def _unwrap_text_blocks(response: Any) -> Any:
         return response
     text = "".join(str(b.get("text", b.get("content", ""))) for b in response)
     return parse_json(text)
+
+
+#: What a masked match is shown as, in both the recorded and the replayed value.
+IGNORED = "\u2039ignored\u203a"
+
+
+def mask(value: Any, patterns: Sequence[re.Pattern[str]]) -> Any:
+    """``value`` with every match of ``patterns`` in its strings (keys too) replaced by
+    :data:`IGNORED`."""
+    if not patterns:
+        return value
+    if isinstance(value, str):
+        for pattern in patterns:
+            value = pattern.sub(IGNORED, value)
+        return value
+    if isinstance(value, dict):
+        return {mask(key, patterns): mask(item, patterns) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask(item, patterns) for item in value]
+    return value
+
+
+def compile_masks(patterns: Sequence[str] | None) -> list[re.Pattern[str]]:
+    """The ``ignore=`` regexes compiled; a bad one raises ``ValueError`` naming it."""
+    compiled: list[re.Pattern[str]] = []
+    for pattern in patterns or ():
+        try:
+            compiled.append(re.compile(pattern))
+        except re.error as exc:
+            raise ValueError(
+                f"ignore pattern {pattern!r} is not a regular expression: {exc}"
+            ) from exc
+    return compiled

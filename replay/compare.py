@@ -33,7 +33,13 @@ def compare(
     aligned = [_apply_tool_args(a, tool_args) for a in align(recorded, replayed)]
     if mode == "strict":
         return aligned, [i for i, a in enumerate(aligned) if a.status != "same"]
-    return aligned, _shape_divergences(aligned, mode, tool_args)
+    # Decisions (approvals, state, tool results, signatures, stops) count in every mode.
+    decided = {
+        i
+        for i, a in enumerate(aligned)
+        if a.status == "changed" and any(d.kind != "request" for d in a.diffs)
+    }
+    return aligned, sorted(decided | set(_shape_divergences(aligned, mode, tool_args)))
 
 
 def _apply_tool_args(aligned: AlignedStep, tool_args: ToolArgsMode) -> AlignedStep:
@@ -42,7 +48,8 @@ def _apply_tool_args(aligned: AlignedStep, tool_args: ToolArgsMode) -> AlignedSt
     kept = tuple(
         d
         for d in aligned.diffs
-        if not d.field.startswith(_ARGUMENTS)
+        if d.kind != "request"
+        or not d.field.startswith(_ARGUMENTS)
         or (tool_args == "subset" and not _arguments_ok(aligned, tool_args))
     )
     if kept == aligned.diffs:
@@ -118,8 +125,40 @@ def summarize(aligned: AlignedStep) -> str:
         return f"{step.label} happened but was not recorded"
     if aligned.status == "moved":
         return f"{step.label} happened in a different order than recorded"
-    fields = sorted({_top_field(d) for d in aligned.diffs})
-    return f"{step.label}: {', '.join(fields) or 'request'} changed"
+    fields = sorted({_top_field(d) for d in aligned.diffs if d.kind == "request"})
+    parts = [f"{', '.join(fields)} changed"] if fields else []
+    parts.extend(dict.fromkeys(_decision(d) for d in aligned.diffs if d.kind != "request"))
+    return f"{step.label}: {'; '.join(parts) or 'request changed'}"
+
+
+def divergence_kind(aligned: AlignedStep) -> str:
+    """What a divergent step is about: ``missing``/``extra``/``moved``, ``request``, or the
+    decision that differs (``approval``, ``state``, ``tool_result``, ``tool_arguments``,
+    ``stop``)."""
+    if aligned.status != "changed":
+        return aligned.status
+    kinds = [d.kind for d in aligned.diffs]
+    return "request" if "request" in kinds or not kinds else kinds[0]
+
+
+def _decision(diff: FieldDiff) -> str:
+    if diff.kind == "approval":
+        if diff.recorded is None:
+            return f"approval gate added (now {_verdict(diff.replayed)})"
+        if diff.replayed is None:
+            return f"approval gate removed (recorded {_verdict(diff.recorded)})"
+        was, now = _verdict(diff.recorded), _verdict(diff.replayed)
+        return f"approval flipped: recorded {was}, now {now}"
+    return {
+        "state": "state changes differ",
+        "tool_result": "tool result changed",
+        "tool_arguments": "the recorded arguments no longer fit the tool's signature",
+        "stop": "stop reason changed",
+    }[diff.kind]
+
+
+def _verdict(approved: Any) -> str:
+    return "approved" if approved else "denied"
 
 
 def _top_field(diff: FieldDiff) -> str:

@@ -1,16 +1,18 @@
 """Answers a re-run's model calls and tool calls from a recording, by trajectory position.
 
-A call is matched by where it sits — (agent path, per-agent sequence number, its index among
-that agent call's model or tool calls) — never by global order, so parallel fan-outs replay
-identically whatever the threads' timing. Each recorded call is consumed once. A call the
-recording has no answer for raises :class:`~tracekit.exceptions.UnmatchedCallError`: there is
-nothing truthful to answer with.
+A call is matched by where it sits — the structural key of its agent call (its place in the
+run tree) and its index among that agent call's model or tool calls — never by global order or
+thread timing. Each recorded call is consumed once. A call the recording has no answer for
+raises :class:`~tracekit.exceptions.UnmatchedCallError`: there is nothing truthful to answer
+with. What state outliving a run decided (circuit breakers, the response cache) is answered
+from the recording too.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from replay.trajectory import Step, Trajectory
@@ -18,8 +20,9 @@ from tracekit.exceptions import ModelError, TransientModelError, UnmatchedCallEr
 from tracekit.models.base import ModelRequest, ModelResponse, Usage
 from tracekit.models.llm_span import chat_span, set_response_attributes
 from tracekit.models.messages import ChatMessage, TextPart, ToolCallPart
+from tracekit.orchestrator.limits import BreakerState
 from tracekit.orchestrator.tool_answers import RecordedToolCall
-from tracekit.telemetry import current_invocation, tracer_for
+from tracekit.telemetry import current_call_key, current_invocation, tracer_for
 
 TrajectoryMode = Literal["strict", "unordered", "subset", "superset"]
 ToolArgsMode = Literal["exact", "ignore", "subset"]
@@ -27,6 +30,9 @@ TRAJECTORY_MODES: tuple[TrajectoryMode, ...] = ("strict", "unordered", "subset",
 TOOL_ARGS_MODES: tuple[ToolArgsMode, ...] = ("exact", "ignore", "subset")
 
 REPLAY_SCOPE = "tracekit.replay"
+#: ``live_tools="all"``: every tool runs for real.
+ALL_TOOLS = "all"
+_BREAKER_STATES: frozenset[str] = frozenset({"closed", "open", "half_open"})
 
 
 class RecordedAnswers:
@@ -34,12 +40,27 @@ class RecordedAnswers:
 
     Also a :class:`~tracekit.orchestrator.tool_answers.ToolAnswers` (tool calls) and, through
     :attr:`model`, a model client (model calls). ``live_models`` answers model calls with a
-    real client instead (re-recording); tools are still answered from the recording.
+    real client instead (re-recording); tools are still answered from the recording, except
+    ``live_tools`` (``"all"`` or tool names): those run for real and their results are compared.
     """
 
-    def __init__(self, trajectory: Trajectory, *, mode: TrajectoryMode = "strict") -> None:
+    def __init__(
+        self,
+        trajectory: Trajectory,
+        *,
+        mode: TrajectoryMode = "strict",
+        live_tools: str | Iterable[str] | None = None,
+    ) -> None:
         self.mode = mode
+        self.structural = trajectory.structural
+        self.live_tools: frozenset[str] | None = (
+            None
+            if live_tools == ALL_TOOLS
+            else frozenset([live_tools] if isinstance(live_tools, str) else live_tools or ())
+        )
+        """Tools to run for real (``None``: all of them)."""
         self._steps = {s.key: s for s in trajectory.steps if s.kind != "agent"}
+        self._agents = {s.key: s for s in trajectory.steps if s.kind == "agent"}
         self._consumed: set[str] = set()
         self._counters: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -47,8 +68,11 @@ class RecordedAnswers:
         """Calls the recording had no answer for, in the order they were made."""
         self.model = ReplayModel(self)
 
+    def _invocation(self) -> str:
+        return current_call_key.get() if self.structural else current_invocation.get()
+
     def _take(self, kind: str, name: str) -> tuple[str, Step | None]:
-        invocation = current_invocation.get()
+        invocation = self._invocation()
         with self._lock:
             counter = f"{invocation}/{kind}"
             index = self._counters[counter]
@@ -71,6 +95,22 @@ class RecordedAnswers:
         with self._lock:
             return [s for k, s in self._steps.items() if k not in self._consumed]
 
+    # --- state that outlives a run ------------------------------------------------------------
+
+    def breaker_state(self, call_key: str, invocation: str = "") -> BreakerState | None:
+        """What the agent's breaker said at this call when it was recorded."""
+        step = self._agents.get(call_key if self.structural else invocation)
+        state = step.answer.get("breaker") if step is not None else None
+        return state if state in _BREAKER_STATES else None
+
+    def cache_hit(self) -> bool:
+        """Whether the next model call of this agent call was answered by the cache."""
+        invocation = self._invocation()
+        with self._lock:
+            counter = f"{invocation}/llm"
+            step = self._steps.get(f"{counter}[{self._counters[counter]}]")
+        return step is not None and bool(step.answer.get("cache_hit"))
+
     # --- tools ------------------------------------------------------------------------------
 
     def answer(self, invocation: str, call: ToolCallPart) -> RecordedToolCall | None:
@@ -81,15 +121,20 @@ class RecordedAnswers:
                 return None  # looser modes allow new tool calls: the real tool runs
             raise self._miss(key, f"tool call {call.name!r}")
         answer = step.answer
+        live = self.live_tools is None or step.name in self.live_tools
         if step.status == "ERROR" and not answer["has_result"]:
             return RecordedToolCall(
-                step.name, error=answer["error"] or "failed", approved=answer["approved"]
+                step.name,
+                error=answer["error"] or "failed",
+                approved=answer["approved"],
+                live=live,
             )
         return RecordedToolCall(
             step.name,
             result=answer["result"],
             approved=answer["approved"],
             runs_code=bool(answer["runs_code"]),
+            live=live,
         )
 
 
@@ -139,4 +184,5 @@ def recorded_response(step: Step, model: str) -> ModelResponse:
             cache_creation_tokens=int(answer.get("cache_creation_tokens") or 0),
         ),
         cost_usd=step.cost_usd,
+        cached=bool(answer.get("cache_hit")),
     )

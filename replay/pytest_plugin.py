@@ -9,12 +9,15 @@
   through the live models (the workflow's own router, else Claude) and passes.
 - Budgets: ``max_steps``, ``max_tokens``, ``max_cost_usd`` on the marker or fixture call, or
   the ini options ``replay_max_steps`` / ``replay_max_tokens`` / ``replay_max_cost_usd``.
+- Masks: ``ignore=[regex, ...]`` on the marker or fixture call, plus the ini option
+  ``replay_ignore`` (one regex a line) for every replay. Live tools: ``live_tools="all"`` or
+  tool names on the marker or fixture call.
 - At the end, a summary: replays passed, diverged and re-recorded, with step and cost deltas.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,6 +73,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="trajectory match mode for collected trace files (default strict)",
     )
+    parser.addini(
+        "replay_ignore",
+        "regexes (one a line) masked as ‹ignored› in every replay's compared requests",
+        type="linelist",
+        default=[],
+    )
     for name, kind in (("steps", "int"), ("tokens", "int"), ("cost_usd", "string")):
         parser.addini(
             f"replay_max_{name}",
@@ -84,7 +93,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "replay(path, *, mode='strict', tool_args='exact', max_steps=None, max_tokens=None, "
-        "max_cost_usd=None): defaults for the replay fixture",
+        "max_cost_usd=None, ignore=[regex, ...], live_tools=None|'all'|[name, ...]): "
+        "defaults for the replay fixture",
     )
     add_anthropic_marker(config)
     config.stash[_OUTCOMES_KEY] = ReplayOutcomes()
@@ -195,9 +205,19 @@ class ReplayRunner:
         max_cost_usd: float | None = None,
         workflow: Any = None,
         input: Any = None,
+        ignore: Sequence[str] = (),
+        live_tools: Any = None,
     ) -> DivergenceReport:
         """Replay one trace file; see the class docstring."""
         outcomes: ReplayOutcomes = self.config.stash[_OUTCOMES_KEY]
+        if isinstance(ignore, str):
+            ignore = [ignore]
+        options: dict[str, Any] = {
+            "mode": mode,
+            "tool_args": tool_args,
+            "ignore": [*self.config.getini("replay_ignore"), *ignore],
+            "live_tools": live_tools,
+        }
         if self.record_mode == "rewrite" or (self.record_mode == "once" and not path.exists()):
             if path.exists():
                 rerecord(path)
@@ -209,9 +229,9 @@ class ReplayRunner:
                 )
             outcomes.rewritten.append(str(path))
             if self.record_mode == "rewrite":
-                return ReplaySession.from_file(path, mode=mode, tool_args=tool_args).run()
+                return ReplaySession.from_file(path, **options).run()
         with network_blocked():
-            report = ReplaySession.from_file(path, mode=mode, tool_args=tool_args).run()
+            report = ReplaySession.from_file(path, **options).run()
         reason = _budget_breach(report, max_steps, max_tokens, max_cost_usd)
         if not report.matched or reason:
             outcomes.diverged.append(report)

@@ -104,6 +104,24 @@ class Recording:
         value = self.root_attributes.get(sc.GEN_AI_CONVERSATION_ID)
         return value if isinstance(value, str) else None
 
+    @property
+    def seed(self) -> int | None:
+        """The seed the run gave ``random`` (None: recorded before runs were seeded)."""
+        value = self.root_attributes.get(sc.TRACEKIT_RUN_SEED)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    @property
+    def started_at(self) -> float | None:
+        """The run's wall-clock start (epoch seconds): what replay freezes time at."""
+        root = self.trajectory.root
+        return root.start_ns / 1e9 if root is not None and root.start_ns > 0 else None
+
+    @property
+    def stop_reason(self) -> str | None:
+        """Why a stopped run stopped (the guardrail), or None."""
+        value = self.root_attributes.get(sc.TRACEKIT_WORKFLOW_STOP_REASON)
+        return value if isinstance(value, str) else None
+
     def load_workflow(self) -> Workflow:
         """Import the recorded entrypoint and return its workflow."""
         entrypoint = self.entrypoint

@@ -45,6 +45,10 @@ class StepView(BaseModel):
     input_tokens: int
     output_tokens: int
     cost_usd: float
+    call_site: str | None = None
+    """Where the agent was called (file:line): a hint, never compared."""
+    handoff_from: str | None = None
+    """Who handed off to the agent: a hint, never compared."""
 
     @classmethod
     def of(cls, step: Step) -> StepView:
@@ -61,6 +65,8 @@ class StepView(BaseModel):
             input_tokens=step.input_tokens,
             output_tokens=step.output_tokens,
             cost_usd=step.cost_usd,
+            call_site=step.hints.get("call_site"),
+            handoff_from=step.hints.get("handoff_from"),
         )
 
 
@@ -70,6 +76,9 @@ class FieldChange(BaseModel):
     field: str
     recorded: Any = None
     replayed: Any = None
+    kind: str = "request"
+    """``request``, or the decision it is about: approval, state, tool_result,
+    tool_arguments, stop."""
 
 
 class ReportStep(BaseModel):
@@ -81,6 +90,9 @@ class ReportStep(BaseModel):
     recorded: StepView | None = None
     replayed: StepView | None = None
     changes: list[FieldChange] = []
+    divergence_kind: str | None = None
+    """For a divergent row: missing, extra, moved, request, approval, state, tool_result,
+    tool_arguments or stop."""
 
 
 class Divergence(BaseModel):
@@ -94,6 +106,10 @@ class Divergence(BaseModel):
     sequence: int
     index: int
     summary: str
+    call_site: str | None = None
+    """Where the diverging agent call was made (file:line), when it is an agent call."""
+    divergence_kind: str = "request"
+    """missing, extra, moved, request, approval, state, tool_result, tool_arguments or stop."""
     changes: list[FieldChange] = []
     nearest: StepView | None = None
     """The recorded step most like the replayed one (for an extra or changed step)."""
@@ -131,6 +147,14 @@ class DivergenceReport(BaseModel):
     recorded_status: str = "ok"
     run_error: str | None = None
     output_matches: bool = True
+    ignore: list[str] = []
+    """The ``ignore=`` masks: their matches compared (and shown) as ``‹ignored›``."""
+    notes: list[str] = []
+    """What replay had to take from the recording (an interactive approver's decisions)."""
+    state_changes: list[FieldChange] = []
+    """Differences in the shared-state changes the entrypoint itself made."""
+    stop_reason: str | None = None
+    recorded_stop_reason: str | None = None
 
     @property
     def headline(self) -> str:
@@ -149,8 +173,15 @@ class DivergenceReport(BaseModel):
             )
         if self.first is not None:
             return f"replay diverged at step {self.first.position}: {self.first.summary}"
+        if self.state_changes:
+            return "replay diverged: the entrypoint's shared-state changes differ"
         if not self.output_matches:
             return "replay diverged: the workflow's output differs from the recorded one"
+        if self.stop_reason != self.recorded_stop_reason:
+            return (
+                f"replay diverged: stop reason {self.stop_reason}, "
+                f"recorded {self.recorded_stop_reason}"
+            )
         return f"replay diverged: the run ended {self.run_status}, recorded {self.recorded_status}"
 
     def render(self, *, all_steps: bool = False) -> RenderableType:
@@ -171,6 +202,13 @@ class DivergenceReport(BaseModel):
             parts.append(Text(f"run error: {self.run_error}", style="red"))
         for call in self.unmatched_calls:
             parts.append(Text(f"unmatched call: {call}", style="red"))
+        if self.state_changes:
+            parts.append(Text("entrypoint state changes differ:", style="bold"))
+            parts.extend(_render_changes(self.state_changes))
+        for note in self.notes:
+            parts.append(Text(f"note: {literal(note)}", style="dim"))
+        if self.ignore:
+            parts.append(Text(f"ignored: {literal(', '.join(self.ignore))}", style="dim"))
         if all_steps or not self.matched:
             parts.append(self._render_steps(all_steps))
         parts.append(self._render_totals())
@@ -193,6 +231,8 @@ class DivergenceReport(BaseModel):
                 style="bold",
             )
         ]
+        if first.call_site:
+            lines.append(Text(f"  called at {literal(first.call_site)}", style="dim"))
         lines.extend(_render_changes(first.changes))
         if first.nearest is not None:
             lines.append(
@@ -237,16 +277,19 @@ class DivergenceReport(BaseModel):
         )
 
 
-def report_step(position: int, aligned: AlignedStep, divergent: bool) -> ReportStep:
-    """A report row for an aligned pair."""
+def report_step(
+    position: int, aligned: AlignedStep, divergent: bool, kind: str | None = None
+) -> ReportStep:
+    """A report row for an aligned pair (``kind``: what a divergent row is about)."""
     return ReportStep(
         position=position,
         status=aligned.status,
         divergent=divergent,
+        divergence_kind=kind if divergent else None,
         recorded=StepView.of(aligned.recorded) if aligned.recorded else None,
         replayed=StepView.of(aligned.replayed) if aligned.replayed else None,
         changes=[
-            FieldChange(field=d.field, recorded=d.recorded, replayed=d.replayed)
+            FieldChange(field=d.field, recorded=d.recorded, replayed=d.replayed, kind=d.kind)
             for d in aligned.diffs
         ],
     )

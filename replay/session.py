@@ -9,7 +9,7 @@ True
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,9 +19,10 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from pydantic import TypeAdapter
 
-from replay.canonical import normalize
+from replay.canonical import compile_masks, mask, normalize
 from replay.diff import build_report
 from replay.player import (
+    ALL_TOOLS,
     TOOL_ARGS_MODES,
     TRAJECTORY_MODES,
     RecordedAnswers,
@@ -39,16 +40,10 @@ from replay.trajectory import (
 )
 from tracekit.exceptions import ConfigError
 from tracekit.models.routing import ModelRouter
-from tracekit.orchestrator.approval import ApprovalRequest
 from tracekit.telemetry import SequentialIds, Telemetry
 
-#: Replay seeds Python's global random generator with this, and restores it afterwards.
+#: The seed replay gives a recording made before runs recorded theirs.
 FROZEN_SEED = 0
-
-
-def _deny(_: ApprovalRequest) -> bool:
-    # An approval the recording does not answer belongs to a call that was never recorded.
-    return False
 
 
 def _no_sleep(_: float) -> None:
@@ -60,11 +55,23 @@ def _frozen_clock() -> float:
 
 
 @contextmanager
-def _frozen_random() -> Iterator[None]:
+def _recorded_world(seed: int, started_at: float | None) -> Iterator[None]:
+    """``random`` seeded as the recorded run was, and the wall-clock frozen at its start."""
     state = random.getstate()
-    random.seed(FROZEN_SEED)
+    random.seed(seed)
     try:
-        yield
+        if started_at is None:
+            yield
+        else:
+            # Imported here: importing time_machine imports pytest, which replay must not.
+            import time_machine
+
+            # time-machine moves time.time, datetime.now and the rest at the C level, in
+            # every thread; the monotonic clock the limits use is left alone. Time ticks on
+            # from the recorded start (code that waits on the clock must not hang, and the
+            # replayed spans keep their durations).
+            with time_machine.travel(started_at, tick=True):
+                yield
     finally:
         random.setstate(state)
 
@@ -75,6 +82,13 @@ class ReplaySession:
     Model and tool calls are answered from the recording by trajectory position. ``live``
     answers model calls with real models instead (re-recording: tools still replay), and
     ``processors`` receive the replayed run's spans too (e.g. a store, to keep the new run).
+
+    ``ignore`` is a list of regexes whose matches are masked (``‹ignored›``) in both the
+    recorded and the replayed requests before they are compared: ids nothing can reproduce.
+    ``live_tools`` (``"all"`` or tool names) run for real, and their results are compared
+    with the recorded ones. User code sees the recorded seed in ``random`` and the recorded
+    start time in ``time.time``, ``datetime.now`` and the rest. Both are process-wide, so
+    run one replay at a time per process (pytest-xdist runs one per worker process).
     """
 
     def __init__(
@@ -85,6 +99,8 @@ class ReplaySession:
         tool_args: ToolArgsMode = "exact",
         live: ModelRouter | None = None,
         processors: Sequence[SpanProcessor] = (),
+        ignore: Sequence[str] = (),
+        live_tools: str | Iterable[str] | None = None,
     ) -> None:
         if mode not in TRAJECTORY_MODES:
             raise ConfigError(f"unknown replay mode {mode!r}: choose {', '.join(TRAJECTORY_MODES)}")
@@ -92,6 +108,15 @@ class ReplaySession:
             raise ConfigError(
                 f"unknown tool-argument mode {tool_args!r}: choose {', '.join(TOOL_ARGS_MODES)}"
             )
+        if isinstance(ignore, str):
+            ignore = [ignore]
+        try:
+            self.ignore = compile_masks(ignore)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
+        if isinstance(live_tools, str) and live_tools != ALL_TOOLS:
+            live_tools = [name.strip() for name in live_tools.split(",") if name.strip()]
+        self.live_tools = live_tools
         self.recording = recording
         self.mode: TrajectoryMode = mode
         self.tool_args: ToolArgsMode = tool_args
@@ -114,7 +139,7 @@ class ReplaySession:
         """Run the workflow again and return the divergence report."""
         recording = self.recording
         workflow = recording.load_workflow()
-        answers = RecordedAnswers(recording.trajectory, mode=self.mode)
+        answers = RecordedAnswers(recording.trajectory, mode=self.mode, live_tools=self.live_tools)
         exporter = InMemorySpanExporter()
         telemetry = Telemetry(
             processors=[SimpleSpanProcessor(exporter), *self.processors],
@@ -122,20 +147,25 @@ class ReplaySession:
             id_generator=SequentialIds(),
         )
         router = self.live or ModelRouter({}, default=answers.model)
-        with _frozen_random():
+        seed = recording.seed if recording.seed is not None else FROZEN_SEED
+        with _recorded_world(seed, recording.started_at):
+            # The workflow's own approver is asked (an interactive one defers to the recording).
             result = workflow.run(
                 recording.input,
                 telemetry=telemetry,
                 models=router,
-                approver=_deny,
                 sleep=_no_sleep,
                 raise_errors=False,
                 conversation_id=recording.conversation_id,
                 clock=_frozen_clock,
                 tool_answers=answers,
+                seed=seed,
             )
         telemetry.flush()
-        self.replayed = trajectory_from_spans(otlp_spans(exporter.get_finished_spans()))
+        self.replayed = trajectory_from_spans(
+            otlp_spans(exporter.get_finished_spans()),
+            structural=recording.trajectory.structural,
+        )
         self.output = result.output
         telemetry.shutdown()
         return build_report(
@@ -145,8 +175,11 @@ class ReplaySession:
             tool_args=self.tool_args,
             status=result.status,
             error=result.error,
-            output_matches=_output_json(result.output) == normalize(self.recording.output),
+            output_matches=mask(_output_json(result.output), self.ignore)
+            == mask(normalize(self.recording.output), self.ignore),
             unmatched=answers.unmatched,
+            ignore=self.ignore,
+            stop_reason=result.stop_reason,
         )
 
 

@@ -1,12 +1,20 @@
 """A run's trajectory: its agent calls, model calls and tool calls as one ordered list of steps.
 
 The order is deterministic even when agents ran in parallel: the span tree is walked depth
-first, siblings in start order, except that calls of one agent from one call site (a fan-out)
-are ordered by their per-agent sequence number, which follows payload order, not thread timing.
+first, siblings in start order, except that agent calls are put in the order their parent
+reserved them (a fan-out's by payload position; a fallback right after the call that failed),
+whatever the threads' timing.
 
-Each step has a *key* that says where it sits in the trajectory — ``planner#0`` for the first
-call of the agent at path ``planner``, ``planner#0/llm[1]`` for that call's second model call,
+Each step has a *key* that says where it sits in the run tree — ``planner#0`` for the first call
+of ``planner`` by the entrypoint, ``supervisor#0/billing#1`` for the second call of ``billing``
+made (through a tool) by that call of ``supervisor``, ``writer#2/fallback:editor#0`` for the
+fallback of a failed call, ``planner#0/llm[1]`` for a call's second model call,
 ``planner#0/tool[0]`` for its first tool call — and the *request* fields a replay compares.
+Recordings made before structural keys (no ``tracekit.call.key``) keep their old keys:
+``path#sequence``, the sequence counted per agent path over the run.
+
+The call site and the caller's name are *hints* (shown, never compared), so a refactor that
+moves a call into a helper, or a renamed workflow, replays.
 The TUI's diff screen and the replay engine's divergence report both align trajectories with
 :func:`align`.
 """
@@ -46,7 +54,7 @@ class Step:
     request: dict[str, Any]
     """What the step was asked: the fields a replay compares."""
     answer: dict[str, Any]
-    """What it answered: output messages, tool result, error."""
+    """What it answered and decided: output, tool result, error, approval, state changes."""
     span_id: str
     status: str
     depth: int
@@ -54,6 +62,13 @@ class Step:
     output_tokens: int = 0
     cost_usd: float = 0.0
     duration_ms: float = 0.0
+    hints: dict[str, Any] = field(default_factory=dict)
+    """Shown in reports, never compared: the call site and who handed off."""
+
+    @property
+    def call_key(self) -> str:
+        """The key of the agent call this step belongs to (the step's own for an agent)."""
+        return self.key if self.kind == "agent" else self.key.rsplit("/", 1)[0]
 
     @property
     def agent(self) -> str:
@@ -63,10 +78,17 @@ class Step:
     @property
     def label(self) -> str:
         """A short human name: ``agent planner #0``, ``llm call 1 of planner #0``."""
+        call = self.call_key
+        if call == f"{self.agent_path}#{self.sequence}":
+            call = f"{self.agent_path} #{self.sequence}"
         if self.kind == "agent":
-            return f"agent {self.agent_path} #{self.sequence}"
+            return f"agent {call}"
         what = "model call" if self.kind == "llm" else f"tool call {self.name}"
-        return f"{what} {self.index} of agent {self.agent_path} #{self.sequence}"
+        return f"{what} {self.index} of agent {call}"
+
+
+#: What a difference is about: the request, or a decision the step made.
+DiffKind = Literal["request", "approval", "state", "tool_result", "tool_arguments", "stop"]
 
 
 @dataclass(frozen=True)
@@ -76,6 +98,7 @@ class FieldDiff:
     field: str
     recorded: Any
     replayed: Any
+    kind: DiffKind = "request"
 
 
 @dataclass(frozen=True)
@@ -101,6 +124,8 @@ class Trajectory:
 
     steps: list[Step] = field(default_factory=list)
     root: OtlpSpan | None = None
+    structural: bool = True
+    """Whether agent calls are keyed structurally (recordings before that: per-path counters)."""
 
     @property
     def trace_id(self) -> str:
@@ -118,9 +143,16 @@ class Trajectory:
         }
 
 
-def trajectory_from_spans(spans: Iterable[OtlpSpan]) -> Trajectory:
-    """Build the trajectory of one trace's spans (any order; foreign spans are skipped)."""
+def trajectory_from_spans(
+    spans: Iterable[OtlpSpan], *, structural: bool | None = None
+) -> Trajectory:
+    """Build the trajectory of one trace's spans (any order; foreign spans are skipped).
+
+    ``structural`` picks the keys (default: structural when the spans carry them).
+    """
     spans = list(spans)
+    if structural is None:
+        structural = any(sc.TRACEKIT_CALL_KEY in span.attributes for span in spans)
     by_id = {span.span_id: span for span in spans}
     children: dict[str | None, list[OtlpSpan]] = defaultdict(list)
     roots: list[OtlpSpan] = []
@@ -131,26 +163,34 @@ def trajectory_from_spans(spans: Iterable[OtlpSpan]) -> Trajectory:
         else:
             children[parent].append(span)
     roots.sort(key=lambda s: s.start_ns)
-    trajectory = Trajectory(root=roots[0] if roots else None)
+    trajectory = Trajectory(root=roots[0] if roots else None, structural=structural)
     counters: Counter[str] = Counter()
     stack: list[tuple[OtlpSpan, str, int, int]] = [
-        (root, "", -1, 0) for root in reversed(_ordered(roots))
+        (root, "", -1, 0) for root in reversed(_ordered(roots, structural))
     ]
     # Iterative depth-first walk: deep traces must not hit the recursion limit.
     while stack:
         span, invocation, sequence, depth = stack.pop()
-        step = _step(span, invocation, sequence, depth, counters, children)
+        step = _step(span, invocation, sequence, depth, counters, children, structural)
         if step is not None:
             trajectory.steps.append(step)
             if step.kind == "agent":
                 invocation, sequence = step.key, step.sequence
-        for child in reversed(_ordered(children.get(span.span_id, []))):
+        for child in reversed(_ordered(children.get(span.span_id, []), structural)):
             stack.append((child, invocation, sequence, depth + 1))
     return trajectory
 
 
-def _ordered(siblings: list[OtlpSpan]) -> list[OtlpSpan]:
+def _ordered(siblings: list[OtlpSpan], structural: bool = False) -> list[OtlpSpan]:
     ordered = sorted(siblings, key=lambda s: (s.start_ns, s.span_id))
+    if structural:
+        # Agent calls take the places agent calls had, in the order their parent reserved
+        # them; a fallback (same order, longer key) right after the call that failed.
+        places = [i for i, s in enumerate(ordered) if sc.TRACEKIT_CALL_ORDER in s.attributes]
+        calls = sorted((ordered[i] for i in places), key=_call_order)
+        for place, span in zip(places, calls, strict=True):
+            ordered[place] = span
+        return ordered
     # A fan-out's calls start in thread order; within a run of calls of one agent from one
     # call site, the per-agent sequence (payload order) decides.
     result: list[OtlpSpan] = []
@@ -169,6 +209,12 @@ def _fan_out_group(span: OtlpSpan) -> tuple[Any, ...]:
     if attrs.get(sc.GEN_AI_OPERATION_NAME) != sc.OP_INVOKE_AGENT:
         return (span.span_id,)  # never grouped
     return (attrs.get(sc.TRACEKIT_AGENT_PATH), attrs.get(sc.TRACEKIT_CALL_SITE))
+
+
+def _call_order(span: OtlpSpan) -> tuple[int, int, str]:
+    order = span.attributes.get(sc.TRACEKIT_CALL_ORDER)
+    key = str(span.attributes.get(sc.TRACEKIT_CALL_KEY) or "")
+    return (order if isinstance(order, int) else 0, len(key), key)
 
 
 def _sequence_of(span: OtlpSpan) -> int:
@@ -190,6 +236,7 @@ def _step(
     depth: int,
     counters: Counter[str],
     children: dict[str | None, list[OtlpSpan]],
+    structural: bool = False,
 ) -> Step | None:
     operation = _operation(span)
     attrs = span.attributes
@@ -202,22 +249,32 @@ def _step(
     if operation == sc.OP_INVOKE_AGENT:
         path = str(attrs.get(sc.TRACEKIT_AGENT_PATH) or attrs.get(sc.GEN_AI_AGENT_NAME) or "?")
         seq = _sequence_of(span)
+        key = f"{path}#{seq}"
+        call_key = attrs.get(sc.TRACEKIT_CALL_KEY)
+        if structural and isinstance(call_key, str) and call_key:
+            key = call_key
+            seq = int(key.rsplit("#", 1)[-1]) if key.rsplit("#", 1)[-1].isdigit() else seq
         return Step(
             kind="agent",
-            key=f"{path}#{seq}",
+            key=key,
             agent_path=path,
             sequence=seq,
             index=-1,
             name=str(attrs.get(sc.GEN_AI_AGENT_NAME) or path.rsplit("/", 1)[-1]),
             request={
                 "agent": attrs.get(sc.GEN_AI_AGENT_NAME),
-                "call_site": attrs.get(sc.TRACEKIT_CALL_SITE),
-                "handoff_from": attrs.get(sc.TRACEKIT_HANDOFF_FROM),
                 "input": normalize(parse_json(attrs.get(sc.TRACEKIT_AGENT_INPUT))),
             },
             answer={
                 "output": parse_json(attrs.get(sc.TRACEKIT_AGENT_OUTPUT)),
                 "error": _error(span),
+                "breaker": _breaker(span),
+                "state": _state_changes(span),
+                "stop": _stops(span),
+            },
+            hints={
+                "call_site": attrs.get(sc.TRACEKIT_CALL_SITE),
+                "handoff_from": attrs.get(sc.TRACEKIT_HANDOFF_FROM),
             },
             **common,
         )
@@ -257,6 +314,7 @@ def _step(
                 or 0,
                 "error": _error(span),
                 "error_type": attrs.get(sc.ERROR_TYPE),
+                "cache_hit": attrs.get(sc.TRACEKIT_CACHE_HIT) is True,
             },
             input_tokens=int_value(attrs.get(sc.GEN_AI_USAGE_INPUT_TOKENS)) or 0,
             output_tokens=int_value(attrs.get(sc.GEN_AI_USAGE_OUTPUT_TOKENS)) or 0,
@@ -286,7 +344,9 @@ def _step(
                 "has_result": sc.GEN_AI_TOOL_CALL_RESULT in attrs,
                 "error": error,
                 "approved": _approval(span),
+                "approval_source": _approval_source(span),
                 "runs_code": _hands_off(span, children),
+                "live": attrs.get(sc.TRACEKIT_TOOL_LIVE) is True,
             },
             **common,
         )
@@ -310,6 +370,53 @@ def _approval(span: OtlpSpan) -> bool | None:
         if event.name == sc.EVENT_APPROVAL:
             return event.attributes.get(sc.EVENT_APPROVAL_DECISION) == "approved"
     return None
+
+
+def _approval_source(span: OtlpSpan) -> str | None:
+    for event in span.events:
+        if event.name == sc.EVENT_APPROVAL:
+            source = event.attributes.get(sc.EVENT_APPROVAL_SOURCE)
+            return source if isinstance(source, str) else None
+    return None
+
+
+def _breaker(span: OtlpSpan) -> str | None:
+    state = span.attributes.get(sc.TRACEKIT_CIRCUIT_STATE)
+    if isinstance(state, str):
+        return state
+    # Recorded before breaker states were: an open breaker shows as its CircuitOpen failure.
+    if str(span.attributes.get(sc.ERROR_TYPE) or "").endswith("CircuitOpen"):
+        return "open"
+    return None
+
+
+def _state_changes(span: OtlpSpan) -> Any:
+    """The shared-state changes the call made: its own, and its fan-outs' (one per fan-out)."""
+    own = parse_json(span.attributes.get(sc.TRACEKIT_STATE_CHANGES))
+    fan_outs = [
+        parse_json(event.attributes.get(sc.TRACEKIT_STATE_CHANGES))
+        for event in span.events
+        if event.name == sc.EVENT_STATE_CHANGED
+    ]
+    if own is None and not fan_outs:
+        return None
+    return normalize({"changes": own, "fan_outs": fan_outs} if fan_outs else own)
+
+
+def _stops(span: OtlpSpan) -> list[str]:
+    """The guardrails that fired on this span (limit or loop), as ``event:limit``."""
+    stops: list[str] = []
+    for event in span.events:
+        if event.name == sc.EVENT_LIMIT_EXCEEDED:
+            stops.append(f"limit exceeded: {event.attributes.get(sc.EVENT_LIMIT_NAME)}")
+        elif event.name == sc.EVENT_LOOP_DETECTED:
+            stops.append(f"loop detected: {event.attributes.get(sc.EVENT_REASON)}")
+    return stops
+
+
+def root_state_changes(root: OtlpSpan | None) -> Any:
+    """The shared-state changes the entrypoint itself made (and its fan-outs)."""
+    return _state_changes(root) if root is not None else None
 
 
 def _hands_off(span: OtlpSpan, children: dict[str | None, list[OtlpSpan]]) -> bool:
@@ -339,7 +446,7 @@ def align(recorded: Sequence[Step], replayed: Sequence[Step]) -> list[AlignedSte
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             for a, b in zip(recorded[i1:i2], replayed[j1:j2], strict=True):
-                diffs = diff_requests(a, b)
+                diffs = diff_steps(a, b)
                 aligned.append(AlignedStep("changed" if diffs else "same", a, b, diffs))
             continue
         # Where one run did something else, what it did comes first: that is the divergence.
@@ -371,22 +478,51 @@ def diff_requests(recorded: Step, replayed: Step) -> tuple[FieldDiff, ...]:
     diffs: list[FieldDiff] = []
     keys = sorted(recorded.request)
     for key in keys:
-        _diff_value(key, recorded.request.get(key), replayed.request.get(key), diffs)
+        diff_value(key, recorded.request.get(key), replayed.request.get(key), diffs)
     return tuple(diffs)
 
 
-def _diff_value(path: str, a: Any, b: Any, out: list[FieldDiff]) -> None:
+def diff_steps(recorded: Step, replayed: Step) -> tuple[FieldDiff, ...]:
+    """The request fields that differ, then the decisions that differ.
+
+    Decisions compared: a tool call's approval (asked again of the workflow's approver), its
+    error (a recorded answer still has to fit the tool's signature), its result when the tool
+    ran live; an agent call's shared-state changes and the guardrails that stopped it.
+    """
+    diffs = list(diff_requests(recorded, replayed))
+    a, b = recorded.answer, replayed.answer
+    if recorded.name != replayed.name:
+        return tuple(diffs)  # another tool or agent: its decisions are not comparable
+    if recorded.kind == "tool":
+        if a.get("approved") != b.get("approved"):
+            diffs.append(FieldDiff("approval", a.get("approved"), b.get("approved"), "approval"))
+        error_a, error_b = a.get("error"), b.get("error")
+        if error_a != error_b and str(error_b or "").startswith("invalid arguments"):
+            diffs.append(FieldDiff("arguments (signature)", error_a, error_b, "tool_arguments"))
+        elif b.get("live"):
+            diff_value("result", a.get("result"), b.get("result"), diffs, "tool_result")
+            diff_value("error", error_a, error_b, diffs, "tool_result")
+        elif error_a != error_b:
+            diffs.append(FieldDiff("error", error_a, error_b, "tool_result"))
+    elif recorded.kind == "agent":
+        diff_value("state", a.get("state"), b.get("state"), diffs, "state")
+        diff_value("stop", a.get("stop") or [], b.get("stop") or [], diffs, "stop")
+    return tuple(diffs)
+
+
+def diff_value(path: str, a: Any, b: Any, out: list[FieldDiff], kind: DiffKind = "request") -> None:
+    """Append to ``out`` a FieldDiff for each innermost value where ``a`` and ``b`` differ."""
     if a == b:
         return
     if isinstance(a, dict) and isinstance(b, dict):
         for key in sorted(set(a) | set(b)):
-            _diff_value(f"{path}.{key}", a.get(key), b.get(key), out)
+            diff_value(f"{path}.{key}", a.get(key), b.get(key), out, kind)
         return
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            _diff_value(f"{path}[{i}]", x, y, out)
+            diff_value(f"{path}[{i}]", x, y, out, kind)
         return
-    out.append(FieldDiff(path, a, b))
+    out.append(FieldDiff(path, a, b, kind))
 
 
 def similarity(a: Step, b: Step) -> float:

@@ -83,6 +83,17 @@ TRACEKIT_HANDOFF_FROM: Final = "tracekit.handoff.from"
 TRACEKIT_HANDOFF_TO: Final = "tracekit.handoff.to"
 TRACEKIT_STATE_CHANGES: Final = "tracekit.state.changes"
 TRACEKIT_CACHE_HIT: Final = "tracekit.cache.hit"
+#: An agent call's structural key: its parent call's key, then its index among that parent's
+#: calls of the agent (``researcher#0/helper#1``; a fallback: ``writer#2/fallback:editor#0``).
+TRACEKIT_CALL_KEY: Final = "tracekit.call.key"
+#: The agent call's position among its parent's calls (a fallback shares its failed call's).
+TRACEKIT_CALL_ORDER: Final = "tracekit.call.order"
+#: What the agent's circuit breaker said when the call began: closed, open or half_open.
+TRACEKIT_CIRCUIT_STATE: Final = "tracekit.circuit.state"
+#: The seed the run gave ``random`` (and its own generator); replay gives it back.
+TRACEKIT_RUN_SEED: Final = "tracekit.run.seed"
+#: True on a tool span whose tool ran for real during a replay (its result is compared).
+TRACEKIT_TOOL_LIVE: Final = "tracekit.tool.live"
 TRACEKIT_VALIDATION_ERROR: Final = "tracekit.validation.error"
 
 # --- recorded HTTP exchanges (apps that call the Anthropic SDK directly; replay) -----------------
@@ -154,6 +165,10 @@ EVENT_LIMIT_NAME: Final = "tracekit.limit.name"
 EVENT_LIMIT_VALUE: Final = "tracekit.limit.value"
 EVENT_LIMIT_OBSERVED: Final = "tracekit.limit.observed"
 EVENT_APPROVAL_DECISION: Final = "tracekit.approval.decision"
+#: Who decided: the approver ``policy``, or the ``recording`` (replay with an interactive one).
+EVENT_APPROVAL_SOURCE: Final = "tracekit.approval.source"
+#: The approver's qualified name, as recorded.
+EVENT_APPROVAL_POLICY: Final = "tracekit.approval.policy"
 EVENT_RETRY_ATTEMPT: Final = "tracekit.retry.attempt"
 EVENT_RETRY_DELAY_S: Final = "tracekit.retry.delay_s"
 EVENT_FALLBACK_TO: Final = "tracekit.fallback.to"

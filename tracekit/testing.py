@@ -11,8 +11,8 @@ Installing tracekit makes these fixtures available in every test, with no import
   replay uses), so ids are the same on every run.
 - ``frozen_clock``: the wall clock stopped at :data:`FROZEN_AT` (2026-01-01 00:00 UTC) for the
   test, span timestamps included; ``frozen_clock.shift(1.5)`` moves it on by 1.5 s. It uses
-  `time-machine <https://github.com/adamchainz/time-machine>`_: ``pip install
-  'tracekit[testing]'``. Monotonic clocks keep running, so timeouts and limits still work.
+  `time-machine <https://github.com/adamchainz/time-machine>`_ (a dependency of tracekit).
+  Monotonic clocks keep running, so timeouts and limits still work.
 
 A test::
 
@@ -184,9 +184,7 @@ def sequential_ids() -> SequentialIds:
 @pytest.fixture
 def frozen_clock() -> Iterator[time_machine.Traveller]:
     """The wall clock stopped at :data:`FROZEN_AT` for the test; ``.shift(seconds)`` moves it."""
-    try:
-        import time_machine
-    except ImportError:  # pragma: no cover - depends on the installation
-        pytest.fail("the frozen_clock fixture needs time-machine: pip install 'tracekit[testing]'")
+    import time_machine
+
     with time_machine.travel(FROZEN_AT, tick=False) as clock:
         yield clock

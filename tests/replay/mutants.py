@@ -105,3 +105,21 @@ class MutantModule:
         shutil.rmtree(self.folder / "__pycache__", ignore_errors=True)
         importlib.invalidate_caches()
         return importlib.import_module(self.name)
+
+
+class SourceModule(MutantModule):
+    """A module on disk written from a whole source text (``template.format(**values)``)."""
+
+    def __init__(self, folder: Path, template: str, **defaults: Any) -> None:
+        super().__init__(folder)
+        self.template = template
+        self.defaults = defaults
+
+    def write(self, **mutations: Any) -> Any:
+        """Write the module with ``mutations`` over the defaults; return it freshly imported."""
+        values = {**self.defaults, **mutations}
+        (self.folder / f"{self.name}.py").write_text(self.template.format(**values))
+        sys.modules.pop(self.name, None)
+        shutil.rmtree(self.folder / "__pycache__", ignore_errors=True)
+        importlib.invalidate_caches()
+        return importlib.import_module(self.name)

@@ -137,3 +137,50 @@ def test_network_is_blocked_during_replay_but_loopback_is_not() -> None:
         server.listen()
         with socket.create_connection(server.getsockname(), timeout=5):
             pass
+
+
+def test_masks_and_live_tools_on_marker_fixture_and_ini(pytester: pytest.Pytester) -> None:
+    from tests.replay.mutants import SourceModule
+    from tests.replay.scenarios import DECISION_DEFAULTS, DECISIONS, RANDOM_AND_TIME, UUID
+
+    code = pytester.path / "code"
+    volatile = SourceModule(code, RANDOM_AND_TIME, ticket="uuid.uuid4()", suffix="")
+    record_workflow(volatile.write().workflow, "hi", pytester.path / "uuid.trace.jsonl")
+    clerk = SourceModule(code, DECISIONS, **DECISION_DEFAULTS)
+    record_workflow(clerk.write().workflow, "refund", pytester.path / "clerk.trace.jsonl")
+    clerk.write(total=12)
+    pytester.makepyfile(
+        test_hand_written=f"""
+        import pytest
+
+        UUID = {UUID!r}
+
+        @pytest.mark.replay("uuid.trace.jsonl", ignore=[UUID])
+        def test_masked_on_the_marker(replay):
+            assert replay().matched
+
+        def test_masked_on_the_fixture(replay):
+            assert replay("uuid.trace.jsonl", ignore=UUID).matched
+
+        def test_unmasked(replay):
+            replay("uuid.trace.jsonl")
+
+        @pytest.mark.replay("clerk.trace.jsonl", live_tools=["price"])
+        def test_live_tool_on_the_marker(replay):
+            replay()
+
+        def test_live_tool_on_the_fixture(replay):
+            replay("clerk.trace.jsonl", live_tools="all")
+
+        def test_recorded_tool(replay):
+            assert replay("clerk.trace.jsonl").matched
+        """
+    )
+    result = run(pytester, "test_hand_written.py", "-p", "no:randomly")
+    result.assert_outcomes(passed=3, failed=3)
+    result.stdout.fnmatch_lines(["*tool call price 0 of agent clerk #0: tool result changed*"])
+
+    # The ini option masks every replay, collected trace files included.
+    pytester.makeini(f"[pytest]\nreplay_ignore =\n    {UUID}\n")
+    run(pytester, "uuid.trace.jsonl", "-k", "not hand").assert_outcomes(passed=1)
+    run(pytester, "test_hand_written.py", "-k", "unmasked").assert_outcomes(passed=1)

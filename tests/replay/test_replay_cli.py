@@ -77,3 +77,35 @@ def test_diff_aligns_two_recorded_runs() -> None:
     assert report["kind"] == "diff" and report["matched"] is False
     assert report["first"]["agent"] == "planner" and report["first"]["kind"] == "agent"
     assert {c["field"] for c in report["first"]["changes"]} == {"input.brief", "input.title"}
+
+
+def test_ignore_and_live_tools_are_flags(tmp_path: Path) -> None:
+    from tests.replay.mutants import SourceModule
+    from tests.replay.scenarios import DECISION_DEFAULTS, DECISIONS, RANDOM_AND_TIME, UUID
+
+    volatile = SourceModule(tmp_path / "code", RANDOM_AND_TIME, ticket="uuid.uuid4()", suffix="")
+    trace = tmp_path / "uuid.trace.jsonl"
+    record_workflow(volatile.write().workflow, "hello", trace)
+    code = tmp_path / "code"
+    assert run_cli("replay", str(trace), extra_path=code).returncode == 1
+    masked = run_cli("replay", str(trace), "--ignore", UUID, "--ignore", "x^", extra_path=code)
+    assert masked.returncode == 0, masked.stdout + masked.stderr
+
+    clerk = SourceModule(code, DECISIONS, **DECISION_DEFAULTS)
+    trace = tmp_path / "clerk.trace.jsonl"
+    record_workflow(clerk.write().workflow, "a refund please", trace)
+    clerk.write(total=12)
+    assert run_cli("replay", str(trace), extra_path=code).returncode == 0  # price not live
+    live = run_cli("replay", str(trace), "--live-tools", "price", "--json", extra_path=code)
+    assert live.returncode == 1
+    first = json.loads(live.stdout)["first"]
+    assert (first["agent"], first["kind"], first["divergence_kind"]) == (
+        "clerk",
+        "tool",
+        "tool_result",
+    )
+
+    bad = run_cli("replay", str(trace), "--ignore", "(unclosed", extra_path=code)
+    assert bad.returncode != 0 and bad.stdout == ""
+    assert len(bad.stderr.strip().splitlines()) == 1
+    assert "not a regular expression" in bad.stderr

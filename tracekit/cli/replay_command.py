@@ -53,6 +53,21 @@ def register(subparsers: Any) -> None:
         default="exact",
         help="how tool arguments compare: exact (default), ignore, or subset",
     )
+    replay.add_argument(
+        "--ignore",
+        metavar="REGEX",
+        action="append",
+        default=[],
+        help="mask matches of REGEX (shown as ‹ignored›) in both the recorded and the replayed "
+        "requests before comparing: uuids, external ids (repeatable)",
+    )
+    replay.add_argument(
+        "--live-tools",
+        metavar="all|NAME[,NAME]",
+        default=None,
+        help="run these tools for real (all, or names) and compare their results with the "
+        "recorded ones; other tools answer from the recording",
+    )
     replay.add_argument("--json", action="store_true", help="print the report as JSON")
     replay.add_argument(
         "--all-steps",
@@ -86,7 +101,11 @@ def run_replay(args: argparse.Namespace) -> int:
     from replay import ReplaySession
 
     report = ReplaySession(
-        _recording(args.target, args.store), mode=args.mode, tool_args=args.tool_args
+        _recording(args.target, args.store),
+        mode=args.mode,
+        tool_args=args.tool_args,
+        ignore=args.ignore,
+        live_tools=args.live_tools,
     ).run()
     return _print(report, args)
 

@@ -34,6 +34,9 @@ def register(subparsers: Any) -> None:
 
 def run_ui(args: argparse.Namespace) -> int:
     """Open the browser on the store (a missing or unreadable store fails before the UI)."""
+    from tracekit.tui import open_app
+
+    app = open_app(args.store, live=args.live)  # a missing store fails first, in one line
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         # Without a terminal Textual would wait for input that never comes, at 100% CPU.
         sys.stderr.write(
@@ -41,7 +44,6 @@ def run_ui(args: argparse.Namespace) -> int:
             "`tracekit traces`, `show` or `stats`\n"
         )
         return EXIT_USAGE
-    from tracekit.tui import open_app
 
-    open_app(args.store, live=args.live).run()
+    app.run()
     return 0

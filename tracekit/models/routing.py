@@ -40,7 +40,9 @@ class ResponseCache:
     """Answers a request seen before from memory (and, with ``directory``, from disk).
 
     The key is a hash of the whole request (model, system prompt, messages, tools, settings),
-    so any change to the prompt misses.
+    so any change to the prompt misses. A hit is recorded on the LLM span
+    (``tracekit.cache.hit``); a replay answers hits from the recording and never reads or
+    fills the cache, so one replay's cache never reaches another's.
     """
 
     def __init__(self, directory: Path | None = None) -> None:

@@ -56,3 +56,18 @@ def interactive_approver(request: ApprovalRequest) -> bool:
         sys.stderr.flush()
         answer = sys.stdin.readline().strip().lower()
     return answer in ("y", "yes")
+
+
+def is_interactive(approver: Approver) -> bool:
+    """Whether ``approver`` asks a person (replay cannot ask one: it uses the recording).
+
+    Approvers of our own mark themselves with an ``interactive = True`` attribute.
+    """
+    return approver is interactive_approver or getattr(approver, "interactive", False) is True
+
+
+def policy_name(approver: Approver) -> str:
+    """The approver's qualified name, recorded with each decision."""
+    module = getattr(approver, "__module__", None) or "?"
+    name = getattr(approver, "__qualname__", None) or type(approver).__qualname__
+    return f"{module}.{name}"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextvars
+import functools
+import os
 import sys
 import threading
 from collections.abc import Sequence
@@ -24,9 +26,19 @@ T = TypeVar("T")
 
 
 def _call_site(depth: int) -> str:
-    # Module and function, not line number: an edit above the call must not move it.
+    # file:line of the caller: a hint for the reader of a report. Replay never compares it
+    # (calls are keyed by their place in the run tree), so moving a call does not diverge.
     frame = sys._getframe(depth + 1)
-    return f"{frame.f_globals.get('__name__', '?')}.{frame.f_code.co_name}"
+    return f"{_short_path(frame.f_code.co_filename)}:{frame.f_lineno}"
+
+
+@functools.lru_cache(maxsize=256)
+def _short_path(filename: str) -> str:
+    try:
+        relative = os.path.relpath(filename)
+    except ValueError:  # another drive (Windows)
+        return filename
+    return filename if relative.startswith("..") else relative
 
 
 class Context(Generic[StateT]):
@@ -43,6 +55,7 @@ class Context(Generic[StateT]):
         agent_path: str | None = None,
         agent: Agent | None = None,
         invocation: str = "",
+        call_key: str = "",
     ) -> None:
         self.run = run
         self.state: StateT = state
@@ -51,8 +64,12 @@ class Context(Generic[StateT]):
         self.agent = agent
         self.invocation = invocation
         """Which agent call this is (``path#sequence``; empty for the entrypoint)."""
+        self.call_key = call_key
+        """The agent call's structural key (``parent#0/agent#1``; empty for the entrypoint)."""
 
-    def child(self, agent_path: str, agent: Agent, sequence: int) -> Context[StateT]:
+    def child(
+        self, agent_path: str, agent: Agent, sequence: int, call_key: str = ""
+    ) -> Context[StateT]:
         """The context one call of the agent at ``agent_path`` (and its tools) sees."""
         return Context(
             self.run,
@@ -61,6 +78,7 @@ class Context(Generic[StateT]):
             agent_path=agent_path,
             agent=agent,
             invocation=f"{agent_path}#{sequence}",
+            call_key=call_key,
         )
 
     def call(self, agent: Agent, payload: Any) -> Any:
@@ -98,9 +116,11 @@ class Context(Generic[StateT]):
         handoff_from = self.agent.name if self.agent else self.run.workflow
         path = agent_path_of(self, agent)
         sequences = [self.run.next_sequence(path) for _ in payloads]
+        # Structural keys by payload position, reserved before any thread starts.
+        calls = [self.run.reserve_call(self.call_key, agent.name) for _ in payloads]
         before = self.state_snapshot()
 
-        def one(payload: Any, sequence: int) -> Any:
+        def one(payload: Any, sequence: int, call: tuple[str, int]) -> Any:
             return run_agent(
                 self,
                 agent,
@@ -108,6 +128,7 @@ class Context(Generic[StateT]):
                 handoff_from=handoff_from,
                 call_site=site,
                 sequence=sequence,
+                call=call,
                 record_state=False,
             )
 
@@ -115,8 +136,8 @@ class Context(Generic[StateT]):
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tracekit-map") as pool:
             # Each task runs in a copy of this context, so its spans nest under the current span.
             futures = [
-                pool.submit(contextvars.copy_context().run, one, payload, sequence)
-                for payload, sequence in zip(payloads, sequences, strict=True)
+                pool.submit(contextvars.copy_context().run, one, payload, sequence, call)
+                for payload, sequence, call in zip(payloads, sequences, calls, strict=True)
             ]
             outcomes: list[tuple[Any, BaseException | None]] = []
             for future in futures:

@@ -6,6 +6,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -44,11 +45,17 @@ class RetryPolicy(BaseModel):
         return base * (1 + self.jitter * (2 * rng.random() - 1))
 
 
+#: What a circuit breaker says when a call begins.
+BreakerState = Literal["closed", "open", "half_open"]
+
+
 class CircuitBreaker:
     """Opens after ``failure_threshold`` consecutive failures; half-opens after ``reset_after_s``.
 
     While open, calls fail fast (the agent's fallback runs, if it has one). The state belongs to
     the agent, so it spans runs in one process, like a breaker in front of a flaky service.
+    What it said at each agent call (``tracekit.circuit.state``) is recorded on the agent span;
+    a replay gives that back and never reads or moves the breaker.
     """
 
     def __init__(
@@ -67,13 +74,19 @@ class CircuitBreaker:
 
     def allows(self) -> bool:
         """Whether a call may go ahead: closed, or the one trial call once half-open."""
+        return self.enter() != "open"
+
+    def enter(self) -> BreakerState:
+        """Ask to make a call: ``closed`` (go), ``half_open`` (go: the one trial call) or
+        ``open`` (fail fast). The answer is recorded on the agent span, so replay can give
+        it back without this breaker."""
         with self._lock:
             if self._opened_at is None:
-                return True
+                return "closed"
             if self._trial_in_flight or self._clock() - self._opened_at < self.reset_after_s:
-                return False
+                return "open"
             self._trial_in_flight = True
-            return True
+            return "half_open"
 
     def record_success(self) -> None:
         """Close the breaker."""

@@ -56,6 +56,8 @@ class RunState:
     output_tokens: int = 0
     agent_tokens: Counter[str] = field(default_factory=Counter)
     agent_sequence: Counter[str] = field(default_factory=Counter)
+    child_calls: Counter[str] = field(default_factory=Counter)
+    child_order: Counter[str] = field(default_factory=Counter)
     actions: Counter[str] = field(default_factory=Counter)
     completed: list[tuple[str, Any]] = field(default_factory=list)
     state_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -71,6 +73,21 @@ class RunState:
             seq = self.agent_sequence[agent_path]
             self.agent_sequence[agent_path] += 1
             return seq
+
+    def reserve_call(self, parent_key: str, agent_name: str) -> tuple[str, int]:
+        """The structural key and order of a new call of ``agent_name`` made by the call
+        ``parent_key`` ("" for the entrypoint): ``parent/agent#k``, where ``k`` counts that
+        parent's earlier calls of the agent. Never depends on thread timing when reserved
+        before the call starts (a fan-out reserves all of its calls up front, in payload order).
+        """
+        with self._lock:
+            counter = f"{parent_key}\x00{agent_name}"
+            index = self.child_calls[counter]
+            self.child_calls[counter] += 1
+            order = self.child_order[parent_key]
+            self.child_order[parent_key] += 1
+        key = f"{agent_name}#{index}"
+        return (f"{parent_key}/{key}" if parent_key else key), order
 
     def limit_exceeded(
         self, span: Span, limit: str, value: float, observed: float

@@ -26,8 +26,10 @@ from tracekit.models.base import ModelRequest, ModelResponse
 from tracekit.models.llm_span import chat_span, set_response_attributes
 from tracekit.models.messages import ChatMessage, ToolCallPart, ToolCallResponsePart
 from tracekit.models.scripted import FINAL_RESULT_TOOL
-from tracekit.orchestrator.approval import ApprovalRequest
+from tracekit.orchestrator.approval import ApprovalRequest, is_interactive, policy_name
+from tracekit.orchestrator.limits import BreakerState
 from tracekit.orchestrator.run_state import canonical_json
+from tracekit.orchestrator.tool_answers import RecordedToolCall
 from tracekit.telemetry import agent_scope, error_type, tracer_for
 
 if TYPE_CHECKING:
@@ -73,12 +75,15 @@ def run_agent(
     handoff_from: str,
     call_site: str,
     sequence: int | None = None,
+    call: tuple[str, int] | None = None,
     record_state: bool = True,
 ) -> Any:
     """Run ``agent`` on ``payload`` under a new ``invoke_agent`` span; fall back on failure.
 
     ``sequence`` is the call's number among this agent's calls (reserved up front by a
-    fan-out, so it follows the payload order, not thread timing). ``record_state=False``
+    fan-out, so it follows the payload order, not thread timing). ``call`` is the call's
+    structural key and order (reserved up front by a fan-out; a fallback's hangs under the
+    call that failed). ``record_state=False``
     leaves state changes to the caller: in a fan-out, siblings share the state, so a diff
     taken around one of them would include the others' writes.
     """
@@ -86,6 +91,7 @@ def run_agent(
     path = agent_path_of(ctx, agent)
     if sequence is None:
         sequence = state.next_sequence(path)
+    call_key, order = call if call is not None else state.reserve_call(ctx.call_key, agent.name)
     model = agent.model or ctx.default_model
     attributes: dict[str, Any] = {
         sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_AGENT,
@@ -95,6 +101,8 @@ def run_agent(
         sc.GEN_AI_CONVERSATION_ID: state.conversation_id,
         sc.TRACEKIT_AGENT_PATH: path,
         sc.TRACEKIT_AGENT_SEQUENCE: sequence,
+        sc.TRACEKIT_CALL_KEY: call_key,
+        sc.TRACEKIT_CALL_ORDER: order,
         sc.TRACEKIT_CALL_SITE: call_site,
         sc.TRACEKIT_HANDOFF_FROM: handoff_from,
         sc.TRACEKIT_HANDOFF_TO: agent.name,
@@ -104,6 +112,8 @@ def run_agent(
     if agent.description:
         attributes[sc.GEN_AI_AGENT_DESCRIPTION] = agent.description
     failure: BaseException | None = None
+    # A replay never reads or moves the agent's breaker: that state outlives runs.
+    replaying = state.tool_answers
     with state.tracer.start_as_current_span(
         sc.agent_span_name(agent.name),
         kind=SpanKind.INTERNAL,
@@ -123,16 +133,18 @@ def run_agent(
                     f"handoff:{agent.name}",
                     attributes[sc.TRACEKIT_AGENT_INPUT],
                 )
-            if not agent.circuit_breaker.allows():
-                span.add_event(
-                    sc.EVENT_CIRCUIT_OPEN,
-                    {sc.EVENT_REASON: f"{agent.circuit_breaker.consecutive_failures} failures"},
-                )
+            breaker = _enter_breaker(ctx, agent, call_key, f"{path}#{sequence}")
+            span.set_attribute(sc.TRACEKIT_CIRCUIT_STATE, breaker)
+            if breaker == "open":
+                failures = agent.circuit_breaker.consecutive_failures
+                reason = f"{failures} failures" if replaying is None else "open when recorded"
+                span.add_event(sc.EVENT_CIRCUIT_OPEN, {sc.EVENT_REASON: reason})
                 raise CircuitOpen(f"circuit breaker open for agent {agent.name!r}")
-            child = ctx.child(path, agent, sequence)
-            with agent_scope(path, child.invocation):
+            child = ctx.child(path, agent, sequence, call_key)
+            with agent_scope(path, child.invocation, call_key):
                 output = _agent_loop(child, agent, model, payload, span)
-            agent.circuit_breaker.record_success()
+            if replaying is None:
+                agent.circuit_breaker.record_success()
             span.set_attribute(sc.TRACEKIT_AGENT_OUTPUT, payload_json(output))
             state.record_completion(path, output)
             return output
@@ -140,7 +152,11 @@ def run_agent(
             mark_error(span, exc)
             if isinstance(exc, OutputValidationError):
                 span.set_attribute(sc.TRACEKIT_VALIDATION_ERROR, exc.details)
-            if not isinstance(exc, CircuitOpen) and agent.circuit_breaker.record_failure():
+            if (
+                replaying is None
+                and not isinstance(exc, CircuitOpen)
+                and agent.circuit_breaker.record_failure()
+            ):
                 span.add_event(sc.EVENT_CIRCUIT_OPEN, {sc.EVENT_REASON: str(exc)})
             if agent.fallback is None:
                 raise
@@ -150,7 +166,8 @@ def run_agent(
             )
             failure = exc
         except WorkflowStopped as exc:
-            agent.circuit_breaker.release_trial()
+            if replaying is None:
+                agent.circuit_breaker.release_trial()
             mark_error(span, exc)
             raise
         finally:
@@ -164,8 +181,17 @@ def run_agent(
         payload,
         handoff_from=agent.name,
         call_site=call_site,
+        # Keyed under the call that failed, whenever (and in whichever thread) it failed.
+        call=(f"{call_key}/fallback:{agent.fallback.name}#0", order),
         record_state=record_state,
     )
+
+
+def _enter_breaker(ctx: Context[Any], agent: Agent, call_key: str, invocation: str) -> BreakerState:
+    answers = ctx.run.tool_answers
+    if answers is None:
+        return agent.circuit_breaker.enter()
+    return answers.breaker_state(call_key, invocation) or "closed"
 
 
 def _agent_loop(ctx: Context[Any], agent: Agent, model: str, payload: Any, span: Span) -> Any:
@@ -202,7 +228,12 @@ def _call_model(
 ) -> ModelResponse:
     state = ctx.run
     client = state.router.client_for(request.model)
-    if state.cache is not None:
+    answers = state.tool_answers
+    if answers is not None:
+        # Replay: what the cache decided is recorded; the process's cache is never touched.
+        if answers.cache_hit():
+            return client.complete(request, state.tracer_provider)
+    elif state.cache is not None:
         cached = state.cache.get(request)
         if cached is not None:
             # The answer is the routed provider's, served from the cache (tracekit.cache.hit).
@@ -230,7 +261,7 @@ def _call_model(
             )
             state.sleep(delay)
             attempt += 1
-    if state.cache is not None:
+    if state.cache is not None and answers is None:
         state.cache.put(request, response)
     state.record_usage(agent_span, agent.name, agent.token_budget, response.model, response.usage)
     return response
@@ -262,29 +293,39 @@ def _execute_tool(
             span.set_attribute(sc.GEN_AI_TOOL_DESCRIPTION, tool.spec.description)
         try:
             # Replay answers from the recording (inside the span: an unanswerable call is
-            # still a step of the replayed trajectory).
+            # still a step of the replayed trajectory). A tool taking the run context is the
+            # workflow's own code (it hands off, it writes the shared state): it runs again.
             answers = state.tool_answers
             recorded = answers.answer(ctx.invocation, call) if answers is not None else None
             if tool is None:
                 raise ToolError(call.name, f"agent {agent.name!r} has no such tool")
+            live = answers is not None and (
+                tool.replay == "live" or (recorded is not None and recorded.live)
+            )
+            if recorded is not None and not live:
+                # Answered from the recording, but only if the tool would take the call today.
+                tool.validate(call.arguments)
             if tool.requires_approval:
                 request = ApprovalRequest(
                     agent=agent.name, tool=call.name, arguments=call.arguments
                 )
-                approved = (
-                    recorded.approved
-                    if recorded is not None and recorded.approved is not None
-                    else state.approver(request)
-                )
+                approved, source = _decide(ctx, request, recorded)
                 span.add_event(
                     sc.EVENT_APPROVAL,
-                    {sc.EVENT_APPROVAL_DECISION: "approved" if approved else "denied"},
+                    {
+                        sc.EVENT_APPROVAL_DECISION: "approved" if approved else "denied",
+                        sc.EVENT_APPROVAL_SOURCE: source,
+                        sc.EVENT_APPROVAL_POLICY: policy_name(state.approver),
+                    },
                 )
                 if not approved:
                     result: Any = {"error": f"the call to {call.name} was denied by the approver"}
                     span.set_attribute(sc.GEN_AI_TOOL_CALL_RESULT, canonical_json(result))
                     return ToolCallResponsePart(id=call.id, response=result)
-            if recorded is not None and not recorded.runs_code:
+            if live:
+                span.set_attribute(sc.TRACEKIT_TOOL_LIVE, True)
+                result = tool.invoke(call.arguments, ctx)
+            elif recorded is not None and not recorded.runs_code and not tool.context_parameter:
                 result = recorded.replay()
             else:
                 result = tool.invoke(call.arguments, ctx)
@@ -300,3 +341,20 @@ def _execute_tool(
             result = result.model_dump(mode="json")
         span.set_attribute(sc.GEN_AI_TOOL_CALL_RESULT, canonical_json(result))
         return ToolCallResponsePart(id=call.id, response=result)
+
+
+def _decide(
+    ctx: Context[Any], request: ApprovalRequest, recorded: RecordedToolCall | None
+) -> tuple[bool, str]:
+    """The approval decision and who made it (``policy``, ``recording`` or ``replay``).
+
+    A replay asks the workflow's approver policy, so a changed policy shows; an interactive
+    approver cannot be asked during a replay, so the recorded decision stands (or, for a gate
+    the recording never met, a denial, as an unattended run would get).
+    """
+    state = ctx.run
+    if state.tool_answers is not None and is_interactive(state.approver):
+        if recorded is not None and recorded.approved is not None:
+            return recorded.approved, "recording"
+        return False, "replay"
+    return state.approver(request), "policy"

@@ -1,7 +1,10 @@
-"""The seam replay uses to answer tool calls from a recording instead of running the tools.
+"""The seam replay uses to answer a run from a recording instead of the world.
 
 The orchestrator knows nothing about recordings: a run may carry a :class:`ToolAnswers`
-(``RunState.tool_answers``), and each tool call first asks it for a :class:`RecordedToolCall`.
+(``RunState.tool_answers``). Each tool call first asks it for a :class:`RecordedToolCall`; each
+agent call asks it what the circuit breaker decided, and each model call whether the response
+cache answered — state that outlives a run is an input of the run, so replay reproduces it
+instead of reading the process's breakers and cache.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from tracekit.exceptions import ToolError
+from tracekit.orchestrator.limits import BreakerState
 
 if TYPE_CHECKING:
     from tracekit.models.messages import ToolCallPart
@@ -19,9 +23,11 @@ if TYPE_CHECKING:
 class RecordedToolCall:
     """What a tool call did when it was recorded.
 
-    ``runs_code`` is true when the recorded call handed off to agents (a tool taking the run
-    context): such a tool is run again, so the agents it calls are replayed step by step.
+    ``runs_code`` is true when the recorded call handed off to agents: such a tool (like any
+    tool taking the run context, which may write the shared state) is run again, so the
+    agents it calls are replayed step by step.
     ``approved`` is the recorded approval decision (``None`` when no approval was asked).
+    ``live`` asks for the tool to run for real; its result is then compared with ``result``.
     """
 
     name: str
@@ -29,6 +35,7 @@ class RecordedToolCall:
     error: str | None = None
     approved: bool | None = None
     runs_code: bool = False
+    live: bool = False
 
     def replay(self) -> Any:
         """The recorded result, or the recorded failure raised again as a ToolError."""
@@ -43,4 +50,13 @@ class ToolAnswers(Protocol):
     def answer(self, invocation: str, call: ToolCallPart) -> RecordedToolCall | None:
         """The recording of this call of the agent call ``invocation``, or ``None`` to run
         the tool for real."""
+        ...
+
+    def breaker_state(self, call_key: str, invocation: str = "") -> BreakerState | None:
+        """What the breaker said at the agent call ``call_key`` (``invocation``: its
+        ``path#sequence``) when it was recorded (``None``: not recorded; closed)."""
+        ...
+
+    def cache_hit(self) -> bool:
+        """Whether the model call about to be made was answered by the response cache."""
         ...

@@ -20,6 +20,8 @@ from tracekit.exceptions import ConfigError, ToolError, WorkflowStopped
 from tracekit.models.base import ToolSpec
 
 ToolErrors = Literal["raise", "report"]
+#: How replay treats the tool: answer from the recording, or run it (pure tools) and compare.
+ToolReplay = Literal["recorded", "live"]
 
 
 def _is_context_parameter(annotation: Any) -> bool:
@@ -38,7 +40,8 @@ class Tool:
     ``requires_approval`` puts a human approval gate in front of it (propose → confirm →
     execute). ``errors="report"`` sends a raised exception back to the model as the tool result
     instead of failing the agent. A parameter annotated ``Context`` receives the run context and
-    is hidden from the model.
+    is hidden from the model. ``replay="live"`` runs the tool for real during replays too
+    (for pure tools) and compares its result with the recorded one.
     """
 
     def __init__(
@@ -49,8 +52,12 @@ class Tool:
         description: str | None = None,
         requires_approval: bool = False,
         errors: ToolErrors = "raise",
+        replay: ToolReplay = "recorded",
     ) -> None:
+        if replay not in ("recorded", "live"):
+            raise ConfigError(f"tool {name or fn.__name__!r}: replay must be 'recorded' or 'live'")
         self.fn = fn
+        self.replay: ToolReplay = replay
         self.name = name or fn.__name__
         self.requires_approval = requires_approval
         self.errors = errors
@@ -85,14 +92,18 @@ class Tool:
         """``fn`` as a tool (a Tool is returned as is)."""
         return fn if isinstance(fn, Tool) else cls(fn)
 
-    def invoke(self, arguments: dict[str, Any], context: Any = None) -> Any:
-        """Validate ``arguments`` against the signature and call the function."""
+    def validate(self, arguments: dict[str, Any]) -> BaseModel:
+        """``arguments`` parsed against the signature; ToolError when they do not fit it."""
         try:
-            parsed = self.arguments_model.model_validate(arguments)
+            return self.arguments_model.model_validate(arguments)
         except ValidationError as exc:
             raise ToolError(
                 self.name, f"invalid arguments: {exc.errors(include_url=False)}"
             ) from exc
+
+    def invoke(self, arguments: dict[str, Any], context: Any = None) -> Any:
+        """Validate ``arguments`` against the signature and call the function."""
+        parsed = self.validate(arguments)
         kwargs = {field: getattr(parsed, field) for field in type(parsed).model_fields}
         if self.context_parameter is not None:
             kwargs[self.context_parameter] = context
@@ -111,7 +122,11 @@ def tool(fn: Callable[..., Any], /) -> Tool: ...
 
 @overload
 def tool(
-    *, name: str | None = None, requires_approval: bool = False, errors: ToolErrors = "raise"
+    *,
+    name: str | None = None,
+    requires_approval: bool = False,
+    errors: ToolErrors = "raise",
+    replay: ToolReplay = "recorded",
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 
 
@@ -122,10 +137,12 @@ def tool(
     name: str | None = None,
     requires_approval: bool = False,
     errors: ToolErrors = "raise",
+    replay: ToolReplay = "recorded",
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
-    """Decorator form of :class:`Tool` (``@tool`` or ``@tool(requires_approval=True)``)."""
+    """Decorator form of :class:`Tool` (``@tool``, ``@tool(requires_approval=True)``,
+    ``@tool(replay="live")``)."""
 
     def wrap(f: Callable[..., Any]) -> Tool:
-        return Tool(f, name=name, requires_approval=requires_approval, errors=errors)
+        return Tool(f, name=name, requires_approval=requires_approval, errors=errors, replay=replay)
 
     return wrap(fn) if fn is not None else wrap

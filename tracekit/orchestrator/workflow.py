@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import inspect
 import random
+import secrets
 import time
 import uuid
 from collections.abc import Callable
@@ -147,6 +148,7 @@ class Workflow:
         conversation_id: str | None = None,
         clock: Callable[[], float] = time.monotonic,
         tool_answers: ToolAnswers | None = None,
+        seed: int | None = None,
     ) -> RunResult[Any]:
         """Run the workflow on ``input`` and record it.
 
@@ -155,7 +157,13 @@ class Workflow:
         with ``raise_errors=False``, returned as ``status="error"`` with the message.
 
         Replay passes the recorded ``conversation_id``, a frozen ``clock`` (read for the
-        wall-clock limit) and ``tool_answers`` (tool calls answered from the recording).
+        wall-clock limit), ``tool_answers`` (tool calls answered from the recording) and the
+        recorded ``seed``.
+
+        Each run seeds Python's global ``random`` with ``seed`` (a fresh one when not given;
+        it is recorded as ``tracekit.run.seed``) and puts the generator's state back when it
+        returns, so values drawn in the run can be drawn again by a replay. Runs in parallel
+        threads of one process share that generator: their draws are not reproducible.
         """
         if self._entrypoint is None or self._input_adapter is None:
             raise ConfigError(f"workflow {self.name!r} has no entrypoint")
@@ -166,6 +174,8 @@ class Workflow:
         telemetry = telemetry or default_telemetry()
         router = models or self.models or _claude_router(self.name)
         conversation_id = conversation_id or str(uuid.uuid4())
+        if seed is None:
+            seed = secrets.randbits(32)
         run_state = RunState(
             workflow=self.name,
             conversation_id=conversation_id,
@@ -177,7 +187,7 @@ class Workflow:
             approver=approver or self.approver,
             cache=self.cache,
             sleep=sleep,
-            rng=random.Random(0),
+            rng=random.Random(seed),
             clock=clock,
             tool_answers=tool_answers,
         )
@@ -199,6 +209,7 @@ class Workflow:
                 sc.GEN_AI_CONVERSATION_ID: conversation_id,
                 sc.TRACEKIT_WORKFLOW_ENTRYPOINT: self.entrypoint_path,
                 sc.TRACEKIT_WORKFLOW_INPUT: payload_json(value),
+                sc.TRACEKIT_RUN_SEED: seed,
                 sc.OPENINFERENCE_SPAN_KIND: sc.OI_CHAIN,
             },
             record_exception=False,
@@ -206,6 +217,8 @@ class Workflow:
         ) as span:
             trace_id = format(span.get_span_context().trace_id, "032x")
             before = ctx.state_snapshot()
+            random_state = random.getstate()
+            random.seed(seed)
             try:
                 output = self._entrypoint(ctx, value)
                 span.set_attribute(sc.TRACEKIT_WORKFLOW_OUTPUT, payload_json(output))
@@ -225,6 +238,7 @@ class Workflow:
                 mark_error(span, exc)
                 raise
             finally:
+                random.setstate(random_state)
                 changes = ctx.state_changes(before)
                 if changes:
                     span.set_attribute(sc.TRACEKIT_STATE_CHANGES, changes)

@@ -30,6 +30,7 @@ from tracekit.telemetry.scope import (
     active_prices,
     agent_scope,
     current_agent_path,
+    current_call_key,
     current_invocation,
     pending_tool_definitions,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "agent_scope",
     "configure",
     "current_agent_path",
+    "current_call_key",
     "current_invocation",
     "default_telemetry",
     "error_type",

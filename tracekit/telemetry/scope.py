@@ -25,6 +25,12 @@ current_invocation: contextvars.ContextVar[str] = contextvars.ContextVar(
     "tracekit_invocation", default=""
 )
 
+#: The running agent call's structural key (``supervisor#0/billing#1``): replay answers model
+#: calls of recordings that carry structural keys by it.
+current_call_key: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "tracekit_call_key", default=""
+)
+
 #: ``gen_ai.tool.definitions`` of the model call in progress, for the client span a library
 #: emits (the Anthropic SDK's span does not record the tools it was offered; replay compares
 #: them, so the enricher stamps them on).
@@ -40,9 +46,9 @@ active_prices: contextvars.ContextVar[PriceTable | None] = contextvars.ContextVa
 
 
 @contextmanager
-def agent_scope(path: str, invocation: str = "") -> Iterator[None]:
+def agent_scope(path: str, invocation: str = "", call_key: str = "") -> Iterator[None]:
     """Mark the code in the block as running under the agent call ``invocation`` of the
-    agent at ``path``.
+    agent at ``path`` (``call_key``: its structural key).
 
     >>> with agent_scope("supervisor/billing", "supervisor/billing#1"):
     ...     current_agent_path.get(), current_invocation.get()
@@ -52,8 +58,10 @@ def agent_scope(path: str, invocation: str = "") -> Iterator[None]:
     """
     token = current_agent_path.set(path)
     invocation_token = current_invocation.set(invocation)
+    key_token = current_call_key.set(call_key)
     try:
         yield
     finally:
+        current_call_key.reset(key_token)
         current_invocation.reset(invocation_token)
         current_agent_path.reset(token)
