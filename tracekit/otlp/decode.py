@@ -251,15 +251,15 @@ def traces_data_from_json(line: str | bytes) -> TracesData:
     Raises OtlpFormatError for text that is not JSON, not an object, has ids that are not hex,
     or fields of the wrong type.
     """
+    if isinstance(line, bytes | bytearray):
+        # Invalid UTF-8 is replaced (U+FFFD), never a reason to refuse a whole document.
+        line = bytes(line).decode("utf-8", "replace")
     try:
         document = json.loads(line)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        detail = (
-            f"{error.msg} at column {error.colno}"
-            if isinstance(error, json.JSONDecodeError)
-            else "not UTF-8"
-        )
-        raise OtlpFormatError(f"not JSON: {detail}") from None
+    except json.JSONDecodeError as error:
+        raise OtlpFormatError(f"not JSON: {error.msg} at column {error.colno}") from None
+    except RecursionError:
+        raise OtlpFormatError("not an OTLP TracesData object: nested too deeply") from None
     if not isinstance(document, dict):
         raise OtlpFormatError("not an OTLP TracesData object (expected a JSON object)")
     for resource_span in _objects(document, "resourceSpans", "resource_spans"):
@@ -269,12 +269,50 @@ def traces_data_from_json(line: str | bytes) -> TracesData:
                 _hex_ids_to_base64(span, ("parentSpanId", "parent_span_id"))
                 for link in _objects(span, "links"):
                     _hex_ids_to_base64(link, ("traceId", "trace_id", "spanId", "span_id"))
+    try:
+        return _parse_traces_data(document)
+    except json_format.ParseError as error:
+        if "surrogate" not in str(error):
+            raise OtlpFormatError(f"not an OTLP TracesData object: {_first_line(error)}") from None
+    # A ``"\\udce9"`` escape decodes to a lone surrogate, which protobuf refuses: replaced
+    # (U+FFFD) and parsed again. Only such a document pays for the walk.
+    try:
+        return _parse_traces_data(_valid_text_in(document, _MAX_JSON_DEPTH))
+    except (json_format.ParseError, RecursionError) as error:
+        raise OtlpFormatError(f"not an OTLP TracesData object: {_first_line(error)}") from None
+
+
+def _parse_traces_data(document: dict[str, Any]) -> TracesData:
     data = TracesData()
     try:
         json_format.ParseDict(document, data, ignore_unknown_fields=True)
-    except json_format.ParseError as error:
+    except RecursionError:
+        raise OtlpFormatError("not an OTLP TracesData object: nested too deeply") from None
+    except (ValueError, TypeError, AttributeError) as error:
+        # json_format lets a few shapes through as these (a list where a map is expected).
+        if isinstance(error, json_format.ParseError):
+            raise
         raise OtlpFormatError(f"not an OTLP TracesData object: {_first_line(error)}") from None
     return data
+
+
+#: Deeper than any OTLP document protobuf accepts (its parser stops at 100 levels).
+_MAX_JSON_DEPTH = 200
+
+
+def _valid_text_in(value: Any, depth: int) -> Any:
+    if depth <= 0:
+        raise OtlpFormatError("not an OTLP TracesData object: nested too deeply")
+    if isinstance(value, str):
+        return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    if isinstance(value, dict):
+        return {
+            _valid_text_in(key, depth - 1): _valid_text_in(item, depth - 1)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_valid_text_in(item, depth - 1) for item in value]
+    return value
 
 
 def _objects(parent: dict[str, Any], *keys: str) -> list[dict[str, Any]]:

@@ -1,7 +1,11 @@
 """The OpenTelemetry span processor that records finished spans into a tracekit store.
 
 ``on_end`` only appends the span to a buffer: the recording program's hot path pays for a
-deque append and nothing else. A daemon thread wakes every ``flush_interval_s`` seconds (or as
+deque append and nothing else, except at the end of a workflow run. The span that ends a run
+(``invoke_workflow``) is written to the spool, with everything buffered before it, before
+``on_end`` returns: when ``Workflow.run()`` returns, its spans are on disk, and a ``kill -9``
+loses only the runs still in flight. That is one segment (one fsync) per run, never per span;
+the fold is left to the writer thread. A daemon thread wakes every ``flush_interval_s`` seconds (or as
 soon as ``max_batch`` spans wait), converts the buffered spans to one Arrow table, writes it as
 an immutable segment into the spool, and then tries to fold the spool into the database. It
 never waits for the database: when another process is folding or reading, the segments stay
@@ -29,6 +33,7 @@ from typing import Any
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
+from tracekit import semconv as sc
 from tracekit.exceptions import StoreLockedError
 from tracekit.store.convert import SegmentBuilder
 from tracekit.store.fold import fold_pending
@@ -36,6 +41,9 @@ from tracekit.store.paths import StorePaths
 from tracekit.store.spool import write_segment
 
 logger = logging.getLogger("tracekit")
+
+_OPERATION = sc.GEN_AI_OPERATION_NAME
+_END_OF_RUN = sc.OP_INVOKE_WORKFLOW
 
 #: How long ``shutdown`` waits for another process's fold or read before leaving the spool.
 SHUTDOWN_FOLD_WAIT_S = 0.5
@@ -68,7 +76,10 @@ class StoreSpanProcessor(SpanProcessor):
         self._fold = fold
         self._buffer: deque[ReadableSpan] = deque()
         self._wake = threading.Event()
+        # Writing the buffer and folding have locks of their own: a run that ends while the
+        # writer thread folds (which can wait on the database) writes its segment at once.
         self._io_lock = threading.Lock()
+        self._fold_lock = threading.Lock()
         self._start_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._closed = False
@@ -87,10 +98,19 @@ class StoreSpanProcessor(SpanProcessor):
         if self._closed or not span.context.trace_flags.sampled:
             return
         self._buffer.append(span)
-        if len(self._buffer) >= self._max_batch:
-            self._wake.set()
         if self._thread is None:
             self._start_worker()
+        if span.attributes and span.attributes.get(_OPERATION) == _END_OF_RUN:
+            self._write_run()
+        elif len(self._buffer) >= self._max_batch:
+            self._wake.set()
+
+    def _write_run(self) -> None:
+        # The run's spans ended before its workflow span: all are in the buffer now.
+        with self._io_lock:
+            self._write_buffered()
+        if self._needs_fold:
+            self._wake.set()
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         """Write every buffered span to the spool, then try to fold. True when all were
@@ -100,10 +120,10 @@ class StoreSpanProcessor(SpanProcessor):
             return False
         try:
             written = self._write_buffered()
-            self._try_fold(wait_s=None)
-            return written
         finally:
             self._io_lock.release()
+        self._try_fold(wait_s=None)
+        return written
 
     def shutdown(self) -> None:
         """Write what is buffered, fold if the store is free, and stop the writer thread."""
@@ -117,7 +137,7 @@ class StoreSpanProcessor(SpanProcessor):
             thread.join(timeout=30)
         with self._io_lock:
             self._write_buffered()
-            self._try_fold(wait_s=SHUTDOWN_FOLD_WAIT_S)
+        self._try_fold(wait_s=SHUTDOWN_FOLD_WAIT_S)
 
     # --- writer thread ------------------------------------------------------------------------
 
@@ -138,7 +158,7 @@ class StoreSpanProcessor(SpanProcessor):
                 return
             with self._io_lock:
                 self._write_buffered()
-                self._try_fold(wait_s=None)
+            self._try_fold(wait_s=None)
 
     def _write_buffered(self) -> bool:
         """Write the buffer as segments; False when some spans could not be written."""
@@ -173,19 +193,28 @@ class StoreSpanProcessor(SpanProcessor):
     def _try_fold(self, *, wait_s: float | None) -> None:
         if not (self._fold and self._needs_fold):
             return
+        with self._fold_lock:
+            self._fold_now(wait_s)
+
+    def _fold_now(self, wait_s: float | None) -> None:
         started = time.monotonic()
+        # Cleared before the fold: a segment written while it runs asks for the next one.
+        self._needs_fold = False
         try:
             result = fold_pending(self.paths, wait_s=wait_s, db_wait_s=PROCESSOR_DB_WAIT_S)
         except StoreLockedError:
+            self._needs_fold = True
             logger.debug("tracekit: store %s busy; segments stay in the spool", self.paths.db)
             return
         except Exception:
+            self._needs_fold = True
             logger.exception(
                 "tracekit: folding into %s failed; segments stay in the spool", self.paths.db
             )
             return
-        if result is not None:
-            self._needs_fold = False
+        if result is None:
+            self._needs_fold = True
+        else:
             logger.debug(
                 "tracekit: folded %d segments (%d spans) in %.3f s",
                 result.segments,
@@ -202,6 +231,7 @@ def _reset_after_fork(ref: weakref.ReferenceType[StoreSpanProcessor]) -> None:
         return
     processor._buffer = deque()
     processor._io_lock = threading.Lock()
+    processor._fold_lock = threading.Lock()
     processor._start_lock = threading.Lock()
     processor._wake = threading.Event()
     processor._thread = None
