@@ -103,9 +103,7 @@ def fold_pending(
             folded, spans = 0, 0
             done: list[Path] = []
             for chunk in _chunks(segments):
-                chunk_done, chunk_segments, chunk_spans = _fold_chunk_or_isolate(
-                    con, paths, chunk
-                )
+                chunk_done, chunk_segments, chunk_spans = _fold_chunk_or_isolate(con, paths, chunk)
                 done.extend(chunk_done)
                 folded += chunk_segments
                 spans += chunk_spans
@@ -311,9 +309,11 @@ def rejected_segments(paths: StorePaths) -> list[RejectedSegment]:
         if name.endswith(REASON_SUFFIX) or name.startswith("."):
             continue
         try:
-            reason = (folder / (name + REASON_SUFFIX)).read_text(
-                encoding="utf-8", errors="replace"
-            ).strip()
+            reason = (
+                (folder / (name + REASON_SUFFIX))
+                .read_text(encoding="utf-8", errors="replace")
+                .strip()
+            )
         except OSError:
             reason = "no reason recorded"
         found.append(RejectedSegment(path=folder / name, reason=reason or "no reason recorded"))

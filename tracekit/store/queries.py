@@ -18,8 +18,10 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import duckdb
 from pydantic import TypeAdapter
 
 from tracekit.exceptions import (
@@ -30,14 +32,14 @@ from tracekit.exceptions import (
     TraceNotFoundError,
 )
 from tracekit.otlp.model import OtlpSpan
-from tracekit.store.db import connect
+from tracekit.store.db import connect, damaged_store_error, is_damage
 from tracekit.store.filters import (
     TraceFilter,
     equality_filter,
     order_clause,
     parse_filter,
 )
-from tracekit.store.fold import fold_pending, migrate_store
+from tracekit.store.fold import FoldResult, fold_pending, migrate_store
 from tracekit.store.models import (
     SpanRecord,
     StatsDimension,
@@ -372,10 +374,7 @@ class TraceStore:
             )
         if self.paths.db.exists() and not self.paths.db.is_file():
             raise StoreError(f"the store path {self.paths.db} is not a file")
-        if (
-            segments
-            and fold_pending(self.paths, wait_s=self._wait_s, db_wait_s=self._wait_s) is None
-        ):
+        if segments and self._fold(segments) is None:
             raise StoreLockedError(f"the store {self.paths.db} stayed busy for {self._wait_s:g} s")
         for attempt in range(2):
             remaining = max(0.0, deadline - time.monotonic())
@@ -388,7 +387,12 @@ class TraceStore:
                 try:
                     version = self._version(con)
                     if version >= SCHEMA_VERSION:
-                        yield con
+                        try:
+                            yield con
+                        except duckdb.Error as error:
+                            if is_damage(error):
+                                raise damaged_store_error(self.paths.db, error) from None
+                            raise
                         return
                     if attempt == 1:
                         raise StoreError(f"{self.paths.db}: migrating the store failed")
@@ -396,6 +400,18 @@ class TraceStore:
                     con.close()
             # An older store: migrate it once (read-write, exclusive), then read again.
             migrate_store(self.paths, wait_s=max(0.0, deadline - time.monotonic()))
+
+    def _fold(self, segments: Sequence[Path]) -> FoldResult | None:
+        try:
+            return fold_pending(self.paths, wait_s=self._wait_s, db_wait_s=self._wait_s)
+        except duckdb.Error as error:
+            if is_damage(error):
+                raise damaged_store_error(self.paths.db, error) from None
+            raise StoreError(f"cannot fold into the store {self.paths.db}: {error}") from None
+        except OSError as error:
+            raise StoreError(
+                f"cannot fold into the store {self.paths.db}: {error.strerror or error}"
+            ) from None
 
     def _version(self, con: Any) -> int:
         try:
