@@ -99,9 +99,12 @@ def damaged_store_error(db: Path, error: BaseException) -> StoreError:
 def open_error(db: Path, error: BaseException) -> StoreError:
     """The StoreError for a DuckDB error raised while opening ``db`` (not a lock conflict)."""
     text = _first_line(error)
-    for reason in ("Permission denied", "Read-only file system"):
+    for reason in ("Permission denied", "Read-only file system", "Operation not permitted"):
         if reason in text:
             return StoreError(f"cannot open the store {db}: {reason.lower()}")
+    if "not a valid DuckDB database file" in text:
+        # Most likely someone else's file at the store path: named, never called damaged.
+        return StoreError(f"cannot open the store {db}: it is not a DuckDB database")
     if is_damage(error):
         return damaged_store_error(db, error)
     return StoreError(f"cannot open the store {db}: {text}")

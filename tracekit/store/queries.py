@@ -417,6 +417,10 @@ class TraceStore:
         try:
             version = read_schema_version(con)
             check_readable(version)
+        except duckdb.Error as error:
+            if is_damage(error):
+                raise damaged_store_error(self.paths.db, error) from None
+            raise
         except StoreError as error:
             raise StoreError(f"{self.paths.db}: {error}") from None
         assert version is not None
