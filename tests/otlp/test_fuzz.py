@@ -15,7 +15,6 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from opentelemetry.proto.trace.v1.trace_pb2 import TracesData
 
 from tracekit.exceptions import OtlpFormatError, TraceFileError
 from tracekit.ingest.file_import import import_trace_file

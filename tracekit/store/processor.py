@@ -5,9 +5,10 @@ deque append and nothing else, except at the end of a workflow run. The span tha
 (``invoke_workflow``) is written to the spool, with everything buffered before it, before
 ``on_end`` returns: when ``Workflow.run()`` returns, its spans are on disk, and a ``kill -9``
 loses only the runs still in flight. That is one segment (one fsync) per run, never per span;
-the fold is left to the writer thread. A daemon thread wakes every ``flush_interval_s`` seconds (or as
-soon as ``max_batch`` spans wait), converts the buffered spans to one Arrow table, writes it as
-an immutable segment into the spool, and then tries to fold the spool into the database. It
+the fold is left to the writer thread. That daemon thread wakes every ``flush_interval_s``
+seconds (or as soon as ``max_batch`` spans wait), converts the buffered spans to one Arrow
+table, writes it as an immutable segment into the spool, and then tries to fold the spool
+into the database. It
 never waits for the database: when another process is folding or reading, the segments stay
 in the spool for the next fold, whoever runs it.
 
