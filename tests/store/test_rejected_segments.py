@@ -7,9 +7,17 @@ import json
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.ipc as ipc
 
 from tests.recording import Recorder, run_cli
-from tracekit.store import SegmentBuilder, StorePaths, TraceStore, write_segment
+from tracekit.store import (
+    SEGMENT_SCHEMA,
+    SegmentBuilder,
+    StorePaths,
+    TraceStore,
+    pending_segments,
+    write_segment,
+)
 
 
 def _segment(trace: str, *, attributes: str | None = None, name: str = "chat m") -> pa.Table:
@@ -137,3 +145,43 @@ def test_a_damaged_database_names_the_file_and_how_to_recover(
     assert "not a tracekit store" not in result.stderr
     doctor = run_cli("doctor", "--store", str(db))
     assert doctor.returncode == 1 and "damaged" in doctor.stdout
+
+
+def test_spooled_spans_survive_a_damaged_database_and_fold_into_a_new_one(
+    tmp_path: Path, make_recorder: type[Recorder]
+) -> None:
+    recorder = make_recorder(tmp_path / "runs.duckdb")
+    recorder.trace()
+    recorder.processor.shutdown()
+    db = recorder.store
+    db.write_bytes(db.read_bytes()[: db.stat().st_size // 2])
+    paths = StorePaths.for_store(db)
+    write_segment(paths, _segment("e"))
+
+    failed = run_cli("traces", "--store", str(db))
+
+    # The database is at fault, not the segment: it stays in the spool, not rejected.
+    assert failed.returncode == 1
+    assert len(pending_segments(paths)) == 1
+    assert not (paths.spool / "rejected").exists()
+    db.rename(tmp_path / "runs.duckdb.damaged")
+    recovered = run_cli("traces", "--store", str(db), "--json")
+    assert recovered.returncode == 0, recovered.stderr
+    assert [row["trace_id"] for row in json.loads(recovered.stdout)] == ["e" * 32]
+
+
+def test_a_null_where_the_schema_forbids_it_is_rejected(tmp_path: Path) -> None:
+    store = tmp_path / "runs.duckdb"
+    paths = StorePaths.for_store(store)
+    loose = pa.schema([field.with_nullable(True) for field in SEGMENT_SCHEMA])
+    table = _segment("a").cast(loose)
+    table = table.set_column(1, loose.field("span_id"), pa.array([None], pa.string()))
+    paths.spool.mkdir(parents=True)
+    segment = paths.spool / "00000000000000000001-1-00000000-0000abcd.arrow"
+    with open(segment, "wb") as handle, ipc.new_file(handle, loose) as writer:
+        writer.write_table(table)
+    write_segment(paths, _segment("d"))
+
+    assert [t.trace_id[0] for t in TraceStore(store).list_traces()] == ["d"]
+    reason = paths.spool / "rejected" / "00000000000000000001-1-00000000-0000abcd.arrow.reason"
+    assert "null" in reason.read_text()

@@ -238,8 +238,83 @@ def traces_data_from_protobuf(payload: bytes) -> TracesData:
     try:
         data.ParseFromString(payload)
     except DecodeError as error:
-        raise OtlpFormatError(f"not an OTLP protobuf payload: {error}") from None
+        if "UTF-8" not in str(error):
+            raise OtlpFormatError(f"not an OTLP protobuf payload: {error}") from None
+        # Some SDKs send strings that are not UTF-8: replaced (U+FFFD), never a reason to
+        # refuse the whole request. Only such a payload pays for the second parse.
+        return _traces_data_replacing_invalid_utf8(payload)
     return data
+
+
+def _traces_data_replacing_invalid_utf8(payload: bytes) -> TracesData:
+    lenient_class, was_string = _lenient_traces_data()
+    lenient = lenient_class()
+    try:
+        lenient.ParseFromString(payload)
+        _replace_invalid_utf8(lenient, was_string)
+        return TracesData.FromString(lenient.SerializeToString())
+    except (DecodeError, RecursionError) as error:
+        raise OtlpFormatError(f"not an OTLP protobuf payload: {_first_line(error)}") from None
+
+
+_LENIENT: tuple[Any, frozenset[str]] | None = None
+
+
+def _lenient_traces_data() -> tuple[Any, frozenset[str]]:
+    """``TracesData`` with every string field declared ``bytes`` (protobuf checks UTF-8 only
+    for strings), in a pool of its own; and the full names of the fields changed."""
+    global _LENIENT
+    if _LENIENT is not None:
+        return _LENIENT
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+    from opentelemetry.proto.common.v1 import common_pb2
+    from opentelemetry.proto.resource.v1 import resource_pb2
+    from opentelemetry.proto.trace.v1 import trace_pb2
+
+    pool = descriptor_pool.DescriptorPool()
+    changed: set[str] = set()
+    for module in (common_pb2, resource_pb2, trace_pb2):  # dependencies first
+        file_proto = descriptor_pb2.FileDescriptorProto()
+        module.DESCRIPTOR.CopyToProto(file_proto)
+        pending = [(file_proto.package, message) for message in file_proto.message_type]
+        while pending:
+            prefix, message = pending.pop()
+            name = f"{prefix}.{message.name}"
+            pending.extend((name, nested) for nested in message.nested_type)
+            for field in message.field:
+                if field.type == descriptor_pb2.FieldDescriptorProto.TYPE_STRING:
+                    field.type = descriptor_pb2.FieldDescriptorProto.TYPE_BYTES
+                    changed.add(f"{name}.{field.name}")
+        pool.Add(file_proto)
+    lenient = message_factory.GetMessageClass(
+        pool.FindMessageTypeByName(TracesData.DESCRIPTOR.full_name)
+    )
+    _LENIENT = (lenient, frozenset(changed))
+    return _LENIENT
+
+
+def _replace_invalid_utf8(message: Any, was_string: frozenset[str]) -> None:
+    for field, value in message.ListFields():
+        if field.message_type is not None:
+            for item in value if _is_repeated(field) else (value,):
+                _replace_invalid_utf8(item, was_string)
+        elif field.full_name in was_string:
+            if _is_repeated(field):
+                value[:] = [_valid_utf8(item) for item in value]
+            else:
+                setattr(message, field.name, _valid_utf8(value))
+
+
+def _is_repeated(field: Any) -> bool:
+    # ``is_repeated`` is new in protobuf 6; ``label`` is deprecated there.
+    repeated = getattr(field, "is_repeated", None)
+    if repeated is not None:
+        return bool(repeated)
+    return bool(field.label == field.LABEL_REPEATED)
+
+
+def _valid_utf8(value: bytes) -> bytes:
+    return value.decode("utf-8", "replace").encode("utf-8")
 
 
 def traces_data_from_json(line: str | bytes) -> TracesData:

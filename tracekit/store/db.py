@@ -104,7 +104,7 @@ def open_error(db: Path, error: BaseException) -> StoreError:
             return StoreError(f"cannot open the store {db}: {reason.lower()}")
     if "not a valid DuckDB database file" in text:
         # Most likely someone else's file at the store path: named, never called damaged.
-        return StoreError(f"cannot open the store {db}: it is not a DuckDB database")
+        return StoreError(f"cannot open the store {db}: not a valid DuckDB database file")
     if is_damage(error):
         return damaged_store_error(db, error)
     return StoreError(f"cannot open the store {db}: {text}")

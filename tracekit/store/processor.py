@@ -5,7 +5,7 @@ deque append and nothing else, except at the end of a workflow run. The span tha
 (``invoke_workflow``) is written to the spool, with everything buffered before it, before
 ``on_end`` returns: when ``Workflow.run()`` returns, its spans are on disk, and a ``kill -9``
 loses only the runs still in flight. That is one segment (one fsync) per run, never per span;
-the fold is left to the writer thread. That daemon thread wakes every ``flush_interval_s``
+folding is left to the writer thread. That daemon thread wakes every ``flush_interval_s``
 seconds (or as soon as ``max_batch`` spans wait), converts the buffered spans to one Arrow
 table, writes it as an immutable segment into the spool, and then tries to fold the spool
 into the database. It
@@ -107,11 +107,11 @@ class StoreSpanProcessor(SpanProcessor):
             self._wake.set()
 
     def _write_run(self) -> None:
-        # The run's spans ended before its workflow span: all are in the buffer now.
+        # The run's spans ended before its workflow span: all are in the buffer now. The
+        # fold waits for the writer thread's next round (readers fold what they need): a
+        # fold per run would cost more than the run.
         with self._io_lock:
             self._write_buffered()
-        if self._needs_fold:
-            self._wake.set()
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         """Write every buffered span to the spool, then try to fold. True when all were

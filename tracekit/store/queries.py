@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import json
+import logging
 import os
 import time
 from collections.abc import Iterator, Sequence
@@ -59,6 +60,8 @@ from tracekit.store.stored_spans import load_otlp_spans as _load_otlp_spans
 from tracekit.store.stored_spans import trace_page as _trace_page
 from tracekit.store.trace_ids import resolve_trace_id as _resolve
 from tracekit.store.tree import tree_order
+
+logger = logging.getLogger("tracekit")
 
 #: How long a reader waits for a busy store before StoreLockedError.
 DEFAULT_WAIT_S = 10.0
@@ -117,6 +120,7 @@ class TraceStore:
     ) -> None:
         self.paths = StorePaths.for_store(path)
         self._wait_s = wait_s
+        self._unwritable_said = False
 
     # --- traces -------------------------------------------------------------------------------
 
@@ -404,6 +408,26 @@ class TraceStore:
     def _fold(self, segments: Sequence[Path]) -> FoldResult | None:
         try:
             return fold_pending(self.paths, wait_s=self._wait_s, db_wait_s=self._wait_s)
+        except StoreLockedError:
+            raise
+        except StoreError:
+            try:
+                self.paths.check_writable()
+            except StoreError:
+                # A store this process may read but not write (a read-only mount, another
+                # user's files): what is folded already is still worth showing. Said once
+                # per TraceStore: a live view reads every second.
+                if self._unwritable_said:
+                    return FoldResult(segments=0, spans=0)
+                self._unwritable_said = True
+                logger.warning(
+                    "tracekit: %d segment(s) in %s cannot be folded here (the store is not "
+                    "writable); showing what was folded before",
+                    len(segments),
+                    self.paths.spool,
+                )
+                return FoldResult(segments=0, spans=0)
+            raise
         except duckdb.Error as error:
             if is_damage(error):
                 raise damaged_store_error(self.paths.db, error) from None
