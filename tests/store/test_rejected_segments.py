@@ -72,15 +72,19 @@ def test_doctor_lists_rejected_segments_with_their_reasons(tmp_path: Path) -> No
     assert healthy.returncode == 0, healthy.stdout + healthy.stderr
     assert "1 traces, 1 spans" in healthy.stdout
 
-    write_segment(paths, _segment("c", attributes="[1, 2"))
+    # The bad value is untrusted text: its escape sequence must never reach the terminal.
+    write_segment(paths, _segment("c", attributes="[1, \x1b]52;c;aGk=\x07"))
     TraceStore(store).list_traces()
     found = run_cli("doctor", "--store", str(store), "--json")
+    shown = run_cli("doctor", "--store", str(store))
 
     assert found.returncode == 1
     report = json.loads(found.stdout)
     assert len(report["rejected"]) == 1
     assert "Malformed JSON" in report["rejected"][0]["reason"]
     assert report["traces"] == 1
+    assert shown.returncode == 1 and "rejected   1 segment(s)" in shown.stdout
+    assert "\x1b" not in shown.stdout + shown.stderr and "\\x1b]52" in shown.stdout
 
 
 def test_doctor_without_a_store_could_not_run(tmp_path: Path) -> None:

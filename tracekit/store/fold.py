@@ -28,6 +28,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tracekit.display import inert
 from tracekit.exceptions import StoreLockedError
 from tracekit.store.db import connect
 from tracekit.store.paths import StorePaths, store_lock
@@ -323,5 +324,7 @@ def rejected_segments(paths: StorePaths) -> list[RejectedSegment]:
 def _one_line(error: BaseException) -> str:
     # DuckDB's messages run over several lines (the SQL and a caret); the first says it all.
     lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
-    text = lines[0] if lines else type(error).__name__
+    # The message quotes the offending value, which came from a trace: made inert before it
+    # reaches a log line, a reason file or a terminal.
+    text = inert(lines[0]) if lines else type(error).__name__
     return text if len(text) <= _REASON_MAX_CHARS else text[: _REASON_MAX_CHARS - 1] + "…"
