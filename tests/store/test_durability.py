@@ -3,14 +3,18 @@ killed with SIGKILL right after runs returned loses none of them and duplicates 
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
-from tests.recording import REPO_ROOT
+import pytest
+
+from tests.recording import REPO_ROOT, emit_run
 from tracekit.store import TraceStore
 
 RECORDER = textwrap.dedent(
@@ -90,3 +94,21 @@ def test_every_run_that_returned_survives_kill_9(tmp_path: Path) -> None:
     # missing a span would show up as a smaller count.
     assert len(span_counts) == 1, span_counts
     assert span_counts.pop() >= 5
+
+
+def test_an_unwritable_store_is_one_log_line_not_one_per_run(
+    tmp_path: Path, make_recorder: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = tmp_path / "runs.duckdb"
+    # Root writes where chmod forbids; not into a spool folder that is a regular file.
+    (tmp_path / "runs.duckdb.spool").write_text("not a folder")
+    recorder = make_recorder(store)
+
+    with caplog.at_level(logging.DEBUG, logger="tracekit"):
+        for i in range(5):
+            emit_run(recorder.tracer, start_ns=(1_750_000_000 + i) * 10**9)
+
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert len(errors) == 1, [record.getMessage() for record in errors]
+    assert "could not be written" in errors[0].getMessage()
+    assert errors[0].exc_info is None

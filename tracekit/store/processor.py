@@ -35,7 +35,7 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
 from tracekit import semconv as sc
-from tracekit.exceptions import StoreLockedError
+from tracekit.exceptions import StoreLockedError, TracekitError
 from tracekit.store.convert import SegmentBuilder
 from tracekit.store.fold import fold_pending
 from tracekit.store.paths import StorePaths
@@ -86,6 +86,7 @@ class StoreSpanProcessor(SpanProcessor):
         self._closed = False
         self._stopping = False
         self._needs_fold = False
+        self._last_problem: str | None = None
         self_ref = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: _reset_after_fork(self_ref))
 
@@ -183,13 +184,29 @@ class StoreSpanProcessor(SpanProcessor):
             return True
         try:
             write_segment(self.paths, builder.to_table())
-        except Exception:
-            logger.exception(
-                "tracekit: %d spans could not be written to %s", len(builder), self.paths.spool
-            )
+        except Exception as error:
+            self._problem(f"{len(builder)} spans could not be written to {self.paths.spool}", error)
             return False
         self._needs_fold = True
         return True
+
+    def _problem(self, what: str, error: Exception) -> None:
+        """Log a failure once while it lasts: a store that cannot be written fails every run
+        the same way, and the program's output must not drown in it."""
+        reason = (
+            (error.strerror or str(error)) if isinstance(error, OSError) else str(error)
+        ).strip()
+        key = f"{type(error).__name__}: {reason}"
+        if key == self._last_problem:
+            logger.debug("tracekit: %s (%s)", what, key)
+            return
+        self._last_problem = key
+        if isinstance(error, OSError | TracekitError):
+            # The machine or the store said no (permissions, disk full, a damaged file):
+            # the reason is the message, a traceback adds nothing.
+            logger.error("tracekit: %s: %s", what, reason.splitlines()[0] if reason else key)
+        else:
+            logger.error("tracekit: %s", what, exc_info=error)
 
     def _try_fold(self, *, wait_s: float | None) -> None:
         if not (self._fold and self._needs_fold):
@@ -207,15 +224,14 @@ class StoreSpanProcessor(SpanProcessor):
             self._needs_fold = True
             logger.debug("tracekit: store %s busy; segments stay in the spool", self.paths.db)
             return
-        except Exception:
+        except Exception as error:
             self._needs_fold = True
-            logger.exception(
-                "tracekit: folding into %s failed; segments stay in the spool", self.paths.db
-            )
+            self._problem(f"folding into {self.paths.db} failed; segments stay in the spool", error)
             return
         if result is None:
             self._needs_fold = True
         else:
+            self._last_problem = None
             logger.debug(
                 "tracekit: folded %d segments (%d spans) in %.3f s",
                 result.segments,
