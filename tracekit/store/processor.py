@@ -3,9 +3,11 @@
 ``on_end`` only appends the span to a buffer: the recording program's hot path pays for a
 deque append and nothing else, except at the end of a workflow run. The span that ends a run
 (``invoke_workflow``) is written to the spool, with everything buffered before it, before
-``on_end`` returns: when ``Workflow.run()`` returns, its spans are on disk, and a ``kill -9``
-loses only the runs still in flight. That is one segment (one fsync) per run, never per span;
-folding is left to the writer thread. That daemon thread wakes every ``flush_interval_s``
+``on_end`` returns: when ``Workflow.run()`` returns, its spans are in a segment file, and a
+``kill -9`` loses only the runs still in flight. That is one segment per run, never per span,
+written without waiting for the disk (the kernel keeps a killed process's writes); the writer
+thread fsyncs it on its next round, so a power cut costs at most that round, as before.
+Folding is left to the writer thread too. That daemon thread wakes every ``flush_interval_s``
 seconds (or as soon as ``max_batch`` spans wait), converts the buffered spans to one Arrow
 table, writes it as an immutable segment into the spool, and then tries to fold the spool
 into the database. It
@@ -29,6 +31,7 @@ import threading
 import time
 import weakref
 from collections import deque
+from pathlib import Path
 from typing import Any
 
 from opentelemetry.context import Context
@@ -39,7 +42,7 @@ from tracekit.exceptions import StoreLockedError, TracekitError
 from tracekit.store.convert import SegmentBuilder
 from tracekit.store.fold import fold_pending
 from tracekit.store.paths import StorePaths
-from tracekit.store.spool import write_segment
+from tracekit.store.spool import sync_segments, write_segment
 
 logger = logging.getLogger("tracekit")
 
@@ -87,6 +90,7 @@ class StoreSpanProcessor(SpanProcessor):
         self._stopping = False
         self._needs_fold = False
         self._last_problem: str | None = None
+        self._unsynced: list[Path] = []
         self_ref = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: _reset_after_fork(self_ref))
 
@@ -112,7 +116,7 @@ class StoreSpanProcessor(SpanProcessor):
         # fold waits for the writer thread's next round (readers fold what they need): a
         # fold per run would cost more than the run.
         with self._io_lock:
-            self._write_buffered()
+            self._write_buffered(fsync=False)
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         """Write every buffered span to the spool, then try to fold. True when all were
@@ -124,6 +128,7 @@ class StoreSpanProcessor(SpanProcessor):
             written = self._write_buffered()
         finally:
             self._io_lock.release()
+        self._sync_run_segments()
         self._try_fold(wait_s=None)
         return written
 
@@ -139,6 +144,7 @@ class StoreSpanProcessor(SpanProcessor):
             thread.join(timeout=30)
         with self._io_lock:
             self._write_buffered()
+        self._sync_run_segments()
         self._try_fold(wait_s=SHUTDOWN_FOLD_WAIT_S)
 
     # --- writer thread ------------------------------------------------------------------------
@@ -160,9 +166,10 @@ class StoreSpanProcessor(SpanProcessor):
                 return
             with self._io_lock:
                 self._write_buffered()
+            self._sync_run_segments()
             self._try_fold(wait_s=None)
 
-    def _write_buffered(self) -> bool:
+    def _write_buffered(self, *, fsync: bool = True) -> bool:
         """Write the buffer as segments; False when some spans could not be written."""
         ok = True
         while self._buffer:
@@ -170,10 +177,18 @@ class StoreSpanProcessor(SpanProcessor):
             with contextlib.suppress(IndexError):
                 while len(batch) < self._max_batch:
                     batch.append(self._buffer.popleft())
-            ok = self._write_batch(batch) and ok
+            ok = self._write_batch(batch, fsync=fsync) and ok
         return ok
 
-    def _write_batch(self, batch: list[ReadableSpan]) -> bool:
+    def _sync_run_segments(self) -> None:
+        """fsync the segments runs wrote as they ended (outside the write lock, so a run that
+        ends meanwhile does not wait for the disk)."""
+        with self._io_lock:
+            unsynced, self._unsynced = self._unsynced, []
+        if unsynced:
+            sync_segments(self.paths, unsynced)
+
+    def _write_batch(self, batch: list[ReadableSpan], *, fsync: bool = True) -> bool:
         builder = SegmentBuilder()
         for span in batch:
             try:
@@ -183,10 +198,12 @@ class StoreSpanProcessor(SpanProcessor):
         if not len(builder):
             return True
         try:
-            write_segment(self.paths, builder.to_table())
+            segment = write_segment(self.paths, builder.to_table(), fsync=fsync)
         except Exception as error:
             self._problem(f"{len(builder)} spans could not be written to {self.paths.spool}", error)
             return False
+        if not fsync:
+            self._unsynced.append(segment)
         self._needs_fold = True
         return True
 
@@ -247,6 +264,7 @@ def _reset_after_fork(ref: weakref.ReferenceType[StoreSpanProcessor]) -> None:
     if processor is None:
         return
     processor._buffer = deque()
+    processor._unsynced = []
     processor._io_lock = threading.Lock()
     processor._fold_lock = threading.Lock()
     processor._start_lock = threading.Lock()
