@@ -238,23 +238,25 @@ def traces_data_from_protobuf(payload: bytes) -> TracesData:
     try:
         data.ParseFromString(payload)
     except DecodeError as error:
-        if "UTF-8" not in str(error):
-            raise OtlpFormatError(f"not an OTLP protobuf payload: {error}") from None
         # Some SDKs send strings that are not UTF-8: replaced (U+FFFD), never a reason to
-        # refuse the whole request. Only such a payload pays for the second parse.
-        return _traces_data_replacing_invalid_utf8(payload)
+        # refuse the whole request. Only a payload that failed pays for the second parse;
+        # if that one fails too, the payload is broken in another way.
+        repaired = _traces_data_replacing_invalid_utf8(payload)
+        if repaired is None:
+            raise OtlpFormatError(f"not an OTLP protobuf payload: {_first_line(error)}") from None
+        return repaired
     return data
 
 
-def _traces_data_replacing_invalid_utf8(payload: bytes) -> TracesData:
+def _traces_data_replacing_invalid_utf8(payload: bytes) -> TracesData | None:
     lenient_class, was_string = _lenient_traces_data()
     lenient = lenient_class()
     try:
         lenient.ParseFromString(payload)
         _replace_invalid_utf8(lenient, was_string)
         return TracesData.FromString(lenient.SerializeToString())
-    except (DecodeError, RecursionError) as error:
-        raise OtlpFormatError(f"not an OTLP protobuf payload: {_first_line(error)}") from None
+    except (DecodeError, RecursionError):
+        return None
 
 
 _LENIENT: tuple[Any, frozenset[str]] | None = None
