@@ -72,8 +72,15 @@ def diagnose_store(
         RejectedSegmentInfo(path=str(item.path), bytes=_size(item.path), reason=item.reason)
         for item in rejected_segments(paths)
     ]
-    for item in rejected:
-        problems.append(f"rejected segment {Path(item.path).name}: {item.reason}")
+    if rejected:
+        problems.append(
+            f"{len(rejected)} segment(s) could not be folded and were set aside in "
+            f"{paths.spool / 'rejected'}"
+        )
+        notes.append(
+            f"a rejected segment moved back into {paths.spool} is tried again by the next "
+            "fold; one that is not wanted can be deleted with its .reason file"
+        )
     facts: dict[str, Any] = {
         "schema_version": None,
         "traces": None,
