@@ -444,11 +444,11 @@ class SegmentBuilder:
 
 
 def valid_text(text: str) -> str:
-    """``text`` with every lone surrogate replaced by U+FFFD (a surrogate pair becomes the
+    r"""``text`` with every lone surrogate replaced by U+FFFD (a surrogate pair becomes the
     character it encodes), so it can be stored as UTF-8.
 
-    >>> valid_text("caf\udce9"), valid_text("\ud83d\ude00")
-    ('caf�', '😀')
+    >>> valid_text("caf\udce9") == "caf\ufffd", valid_text("\ud83d\ude00") == "\U0001f600"
+    (True, True)
     """
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
