@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from tracekit.cli import (
+    doctor_command,
     file_commands,
     query_commands,
     replay_command,
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay_command.register(sub)
     ui_command.register(sub)
     file_commands.register(sub)
+    doctor_command.register(sub)
     return parser
 
 

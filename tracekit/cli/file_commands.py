@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from tracekit.cli.arguments import add_store_argument
+from tracekit.cli.arguments import add_store_argument, positive_int
 from tracekit.exceptions import ConfigError
 from tracekit.otlp.model import OtlpSpan
 
@@ -60,6 +60,13 @@ def register(subparsers: Any) -> None:
         "is imported. Spans already in the store are not added twice.",
     )
     imp.add_argument("file", metavar="FILE", help="OTLP JSON lines file")
+    imp.add_argument(
+        "--max-line-bytes",
+        metavar="N",
+        type=positive_int,
+        default=None,
+        help="refuse a line longer than N bytes (default 64 MiB); memory stays bounded by it",
+    )
     add_store_argument(imp)
     imp.set_defaults(handler=run_import)
 
@@ -117,9 +124,12 @@ def register(subparsers: Any) -> None:
 def run_import(args: argparse.Namespace) -> int:
     """Import a trace file; one summary line."""
     from tracekit.ingest.file_import import import_trace_file
+    from tracekit.otlp.files import MAX_LINE_BYTES
     from tracekit.store import resolve_store_path
 
-    result = import_trace_file(args.file, args.store)
+    result = import_trace_file(
+        args.file, args.store, max_line_bytes=args.max_line_bytes or MAX_LINE_BYTES
+    )
     store = resolve_store_path(args.store)
     plural = "trace" if result.traces == 1 else "traces"
     note = (

@@ -54,17 +54,6 @@ def _command_prefix() -> str:
     return "tracekit"
 
 
-def _check_writable(store: Path) -> None:
-    """Fail before running anything when the store cannot be written where asked."""
-    folder = store.parent
-    if not folder.is_dir():
-        raise ConfigError(f"cannot record into {store}: {folder} is not an existing folder")
-    if not os.access(folder, os.W_OK | os.X_OK) or (
-        store.exists() and not os.access(store, os.W_OK)
-    ):
-        raise ConfigError(f"cannot record into {store}: permission denied")
-
-
 def _check_stored(store: Path) -> None:
     """Raise StoreError unless everything recorded into ``store`` is in its tables: a store
     that cannot take the runs is an error, never a success line."""
@@ -93,11 +82,11 @@ def run_demo(args: argparse.Namespace) -> int:
     if args.live and not settings.anthropic_api_key_set():
         raise ConfigError("--live needs ANTHROPIC_API_KEY in the environment")
     store = resolve_store_path(args.store)
-    _check_writable(store)
-    if store.exists():
-        from tracekit.store import TraceStore
+    from tracekit.store import StorePaths, TraceStore
 
+    if store.exists():
         TraceStore(store).change_marker()  # not a tracekit store: one line, nothing recorded
+    StorePaths.for_store(store).check_writable()  # tried for real: os.access says yes to root
     console = Console()
     telemetry = Telemetry.recording_to(store, service_name="tracekit-demo")
     runtime = DemoRuntime(telemetry, live=args.live)

@@ -89,7 +89,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from tracekit.ingest.pipeline import default_workers
     from tracekit.ingest.receiver import OtlpReceiver, is_loopback
     from tracekit.otlp.endpoints import traces_url
-    from tracekit.store import resolve_store_path
+    from tracekit.store import StorePaths, resolve_store_path
 
     if args.forward:
         traces_url(args.forward)  # a bad URL is a usage error before anything starts
@@ -98,6 +98,7 @@ def run_serve(args: argparse.Namespace) -> int:
     store = resolve_store_path(args.store)
     if not store.parent.is_dir():
         raise ConfigError(f"cannot record into {store}: {store.parent} is not an existing folder")
+    StorePaths.for_store(store).check_writable()  # a read-only place: one line, not a 500
     try:
         receiver = OtlpReceiver(
             store,

@@ -9,11 +9,12 @@ by the fold, so importing a file twice adds nothing.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 
-from tracekit.exceptions import ConfigError, StoreLockedError, TraceFileError
-from tracekit.otlp.files import iter_trace_file
+from tracekit.exceptions import ConfigError, StoreError, StoreLockedError, TraceFileError
+from tracekit.otlp.files import MAX_LINE_BYTES, iter_trace_file
 from tracekit.store.convert import SegmentBuilder
 from tracekit.store.fold import fold_pending
 from tracekit.store.paths import StorePaths
@@ -39,17 +40,21 @@ def import_trace_file(
     store: str | os.PathLike[str] | None = None,
     *,
     wait_s: float = IMPORT_WAIT_S,
+    max_line_bytes: int = MAX_LINE_BYTES,
 ) -> ImportResult:
     """Import the OTLP JSON lines file at ``path`` into ``store`` (default: the usual store
-    resolution). Raises TraceFileError for a bad file (nothing is written),
+    resolution). Lines longer than ``max_line_bytes`` are refused. Raises TraceFileError for
+    a bad file (nothing is written), StoreError for a store that cannot take the spans
+    (unwritable, damaged: nothing is written either),
     StoreLockedError when the store stays busy (the spans then wait, safe, in the spool and
     the next reader folds them)."""
     paths = StorePaths.for_store(store)
     if not paths.db.parent.is_dir():
         raise ConfigError(f"cannot import into {paths.db}: {paths.db.parent} is not a folder")
+    paths.check_writable()
     builder = SegmentBuilder()
     traces: set[str] = set()
-    for line_number, spans in iter_trace_file(path):
+    for line_number, spans in iter_trace_file(path, max_line_bytes=max_line_bytes):
         for span in spans:
             traces.add(span.trace_id)
             try:
@@ -61,8 +66,24 @@ def import_trace_file(
     if not len(builder):
         raise TraceFileError(f"{path} holds no spans (expected OTLP JSON lines)")
     table = builder.to_table()
-    write_segment(paths, table)
-    result = fold_pending(paths, wait_s=wait_s, db_wait_s=wait_s)
+    try:
+        segment = write_segment(paths, table)
+    except OSError as error:
+        raise StoreError(
+            f"cannot import into {paths.db}: cannot write {paths.spool}: "
+            f"{(error.strerror or str(error)).lower()}; nothing was imported"
+        ) from None
+    try:
+        result = fold_pending(paths, wait_s=wait_s, db_wait_s=wait_s)
+    except StoreLockedError:
+        raise
+    except (StoreError, OSError) as error:
+        # The store cannot take it (unwritable, damaged): take the segment back, so the
+        # import changes nothing rather than waiting for a fold that cannot happen.
+        with contextlib.suppress(OSError):
+            segment.unlink()
+        detail = str(error) if isinstance(error, StoreError) else error.strerror or str(error)
+        raise StoreError(f"{detail}; nothing was imported") from None
     if result is None:
         raise StoreLockedError(
             f"the store {paths.db} stayed busy for {wait_s:g} s; the import waits in "

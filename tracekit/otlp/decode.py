@@ -238,8 +238,85 @@ def traces_data_from_protobuf(payload: bytes) -> TracesData:
     try:
         data.ParseFromString(payload)
     except DecodeError as error:
-        raise OtlpFormatError(f"not an OTLP protobuf payload: {error}") from None
+        # Some SDKs send strings that are not UTF-8: replaced (U+FFFD), never a reason to
+        # refuse the whole request. Only a payload that failed pays for the second parse;
+        # if that one fails too, the payload is broken in another way.
+        repaired = _traces_data_replacing_invalid_utf8(payload)
+        if repaired is None:
+            raise OtlpFormatError(f"not an OTLP protobuf payload: {_first_line(error)}") from None
+        return repaired
     return data
+
+
+def _traces_data_replacing_invalid_utf8(payload: bytes) -> TracesData | None:
+    lenient_class, was_string = _lenient_traces_data()
+    lenient = lenient_class()
+    try:
+        lenient.ParseFromString(payload)
+        _replace_invalid_utf8(lenient, was_string)
+        return TracesData.FromString(lenient.SerializeToString())
+    except (DecodeError, RecursionError):
+        return None
+
+
+_LENIENT: tuple[Any, frozenset[str]] | None = None
+
+
+def _lenient_traces_data() -> tuple[Any, frozenset[str]]:
+    """``TracesData`` with every string field declared ``bytes`` (protobuf checks UTF-8 only
+    for strings), in a pool of its own; and the full names of the fields changed."""
+    global _LENIENT
+    if _LENIENT is not None:
+        return _LENIENT
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+    from opentelemetry.proto.common.v1 import common_pb2
+    from opentelemetry.proto.resource.v1 import resource_pb2
+    from opentelemetry.proto.trace.v1 import trace_pb2
+
+    pool = descriptor_pool.DescriptorPool()
+    changed: set[str] = set()
+    for module in (common_pb2, resource_pb2, trace_pb2):  # dependencies first
+        file_proto = descriptor_pb2.FileDescriptorProto()
+        module.DESCRIPTOR.CopyToProto(file_proto)
+        pending = [(file_proto.package, message) for message in file_proto.message_type]
+        while pending:
+            prefix, message = pending.pop()
+            name = f"{prefix}.{message.name}"
+            pending.extend((name, nested) for nested in message.nested_type)
+            for field in message.field:
+                if field.type == descriptor_pb2.FieldDescriptorProto.TYPE_STRING:
+                    field.type = descriptor_pb2.FieldDescriptorProto.TYPE_BYTES
+                    changed.add(f"{name}.{field.name}")
+        pool.Add(file_proto)
+    lenient = message_factory.GetMessageClass(
+        pool.FindMessageTypeByName(TracesData.DESCRIPTOR.full_name)
+    )
+    _LENIENT = (lenient, frozenset(changed))
+    return _LENIENT
+
+
+def _replace_invalid_utf8(message: Any, was_string: frozenset[str]) -> None:
+    for field, value in message.ListFields():
+        if field.message_type is not None:
+            for item in value if _is_repeated(field) else (value,):
+                _replace_invalid_utf8(item, was_string)
+        elif field.full_name in was_string:
+            if _is_repeated(field):
+                value[:] = [_valid_utf8(item) for item in value]
+            else:
+                setattr(message, field.name, _valid_utf8(value))
+
+
+def _is_repeated(field: Any) -> bool:
+    # ``is_repeated`` is new in protobuf 6; ``label`` is deprecated there.
+    repeated = getattr(field, "is_repeated", None)
+    if repeated is not None:
+        return bool(repeated)
+    return bool(field.label == field.LABEL_REPEATED)
+
+
+def _valid_utf8(value: bytes) -> bytes:
+    return value.decode("utf-8", "replace").encode("utf-8")
 
 
 def traces_data_from_json(line: str | bytes) -> TracesData:
@@ -251,15 +328,15 @@ def traces_data_from_json(line: str | bytes) -> TracesData:
     Raises OtlpFormatError for text that is not JSON, not an object, has ids that are not hex,
     or fields of the wrong type.
     """
+    if isinstance(line, bytes | bytearray):
+        # Invalid UTF-8 is replaced (U+FFFD), never a reason to refuse a whole document.
+        line = bytes(line).decode("utf-8", "replace")
     try:
         document = json.loads(line)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        detail = (
-            f"{error.msg} at column {error.colno}"
-            if isinstance(error, json.JSONDecodeError)
-            else "not UTF-8"
-        )
-        raise OtlpFormatError(f"not JSON: {detail}") from None
+    except json.JSONDecodeError as error:
+        raise OtlpFormatError(f"not JSON: {error.msg} at column {error.colno}") from None
+    except RecursionError:
+        raise OtlpFormatError("not an OTLP TracesData object: nested too deeply") from None
     if not isinstance(document, dict):
         raise OtlpFormatError("not an OTLP TracesData object (expected a JSON object)")
     for resource_span in _objects(document, "resourceSpans", "resource_spans"):
@@ -269,12 +346,50 @@ def traces_data_from_json(line: str | bytes) -> TracesData:
                 _hex_ids_to_base64(span, ("parentSpanId", "parent_span_id"))
                 for link in _objects(span, "links"):
                     _hex_ids_to_base64(link, ("traceId", "trace_id", "spanId", "span_id"))
+    try:
+        return _parse_traces_data(document)
+    except json_format.ParseError as error:
+        if "surrogate" not in str(error):
+            raise OtlpFormatError(f"not an OTLP TracesData object: {_first_line(error)}") from None
+    # A ``"\\udce9"`` escape decodes to a lone surrogate, which protobuf refuses: replaced
+    # (U+FFFD) and parsed again. Only such a document pays for the walk.
+    try:
+        return _parse_traces_data(_valid_text_in(document, _MAX_JSON_DEPTH))
+    except (json_format.ParseError, RecursionError) as error:
+        raise OtlpFormatError(f"not an OTLP TracesData object: {_first_line(error)}") from None
+
+
+def _parse_traces_data(document: dict[str, Any]) -> TracesData:
     data = TracesData()
     try:
         json_format.ParseDict(document, data, ignore_unknown_fields=True)
-    except json_format.ParseError as error:
+    except RecursionError:
+        raise OtlpFormatError("not an OTLP TracesData object: nested too deeply") from None
+    except (ValueError, TypeError, AttributeError) as error:
+        # json_format lets a few shapes through as these (a list where a map is expected).
+        if isinstance(error, json_format.ParseError):
+            raise
         raise OtlpFormatError(f"not an OTLP TracesData object: {_first_line(error)}") from None
     return data
+
+
+#: Deeper than any OTLP document protobuf accepts (its parser stops at 100 levels).
+_MAX_JSON_DEPTH = 200
+
+
+def _valid_text_in(value: Any, depth: int) -> Any:
+    if depth <= 0:
+        raise OtlpFormatError("not an OTLP TracesData object: nested too deeply")
+    if isinstance(value, str):
+        return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    if isinstance(value, dict):
+        return {
+            _valid_text_in(key, depth - 1): _valid_text_in(item, depth - 1)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_valid_text_in(item, depth - 1) for item in value]
+    return value
 
 
 def _objects(parent: dict[str, Any], *keys: str) -> list[dict[str, Any]]:

@@ -24,13 +24,19 @@ from tracekit.otlp.model import OtlpSpan
 
 #: Spans per line at most: a very large trace is written as several ``TracesData`` lines.
 MAX_SPANS_PER_LINE = 1_000
+#: The longest line a reader takes by default (a line is one ``TracesData``, so a trace).
+MAX_LINE_BYTES = 64 * 1024 * 1024
 
 
-def iter_trace_file(path: str | os.PathLike[str]) -> Iterator[tuple[int, list[OtlpSpan]]]:
+def iter_trace_file(
+    path: str | os.PathLike[str], *, max_line_bytes: int = MAX_LINE_BYTES
+) -> Iterator[tuple[int, list[OtlpSpan]]]:
     """``(line number, spans)`` for each non-blank line of an OTLP JSON lines file.
 
-    Raises TraceFileError naming the file and line for a line that is not valid OTLP JSON
-    (a truncated last line included), and for a file that cannot be read.
+    The file is read one line at a time, and a line longer than ``max_line_bytes`` is refused
+    before it is read whole, so memory stays bounded by the limit. Raises TraceFileError
+    naming the file and line for a line that is not valid OTLP JSON (a truncated last line
+    included), one over the limit, and for a file that cannot be read.
     """
     file = Path(path)
     try:
@@ -40,16 +46,30 @@ def iter_trace_file(path: str | os.PathLike[str]) -> Iterator[tuple[int, list[Ot
     with handle:
         line_number = 0
         try:
-            for line_number, raw in enumerate(handle, start=1):
+            while True:
+                raw = handle.readline(max_line_bytes + 1)
+                if not raw:
+                    break
+                line_number += 1
+                if len(raw) > max_line_bytes:
+                    raise TraceFileError(
+                        f"{file}, line {line_number}: longer than {max_line_bytes:,} bytes "
+                        "(raise the limit with --max-line-bytes)"
+                    )
                 if not raw.strip():
                     continue
                 try:
                     data = traces_data_from_json(raw)
                     spans = list(spans_from_resource_spans(data.resource_spans))
-                except OtlpFormatError as error:
+                except (OtlpFormatError, RecursionError) as error:
+                    detail = (
+                        str(error)
+                        if isinstance(error, OtlpFormatError)
+                        else "not an OTLP TracesData object: nested too deeply"
+                    )
                     truncated = "" if raw.endswith(b"\n") else " (the file looks truncated)"
                     raise TraceFileError(
-                        f"{file}, line {line_number}: {error}{truncated}"
+                        f"{file}, line {line_number}: {detail}{truncated}"
                     ) from None
                 yield line_number, spans
         except OSError as error:
@@ -58,14 +78,16 @@ def iter_trace_file(path: str | os.PathLike[str]) -> Iterator[tuple[int, list[Ot
             ) from None
 
 
-def read_trace_file(path: str | os.PathLike[str]) -> list[OtlpSpan]:
+def read_trace_file(
+    path: str | os.PathLike[str], *, max_line_bytes: int = MAX_LINE_BYTES
+) -> list[OtlpSpan]:
     """Every span of an OTLP JSON lines file, validated as a whole before anything is returned.
 
     Raises TraceFileError (with the line number) for a malformed or truncated line, a file
     that cannot be read, or a file without any span.
     """
     spans: list[OtlpSpan] = []
-    for _, line_spans in iter_trace_file(path):
+    for _, line_spans in iter_trace_file(path, max_line_bytes=max_line_bytes):
         spans.extend(line_spans)
     if not spans:
         raise TraceFileError(f"{path} holds no spans (expected OTLP JSON lines)")

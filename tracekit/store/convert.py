@@ -427,8 +427,34 @@ class SegmentBuilder:
         names = SEGMENT_SCHEMA.names
         if not self._rows:
             return SEGMENT_SCHEMA.empty_table()
-        columns = zip(*self._rows, strict=True)
-        return pa.Table.from_pydict(dict(zip(names, columns, strict=True)), schema=SEGMENT_SCHEMA)
+        try:
+            columns = zip(*self._rows, strict=True)
+            return pa.Table.from_pydict(
+                dict(zip(names, columns, strict=True)), schema=SEGMENT_SCHEMA
+            )
+        except UnicodeEncodeError:
+            # A lone surrogate (``"caf\udce9"``, from a bytes value decoded with
+            # surrogateescape or a JSON ``\udce9`` escape) has no UTF-8 form. Only then is
+            # every text value scanned: the common batch pays nothing for it.
+            self._rows = [_valid_row(row) for row in self._rows]
+            columns = zip(*self._rows, strict=True)
+            return pa.Table.from_pydict(
+                dict(zip(names, columns, strict=True)), schema=SEGMENT_SCHEMA
+            )
+
+
+def valid_text(text: str) -> str:
+    r"""``text`` with every lone surrogate replaced by U+FFFD (a surrogate pair becomes the
+    character it encodes), so it can be stored as UTF-8.
+
+    >>> valid_text("caf\udce9") == "caf\ufffd", valid_text("\ud83d\ude00") == "\U0001f600"
+    (True, True)
+    """
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def _valid_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(valid_text(value) if isinstance(value, str) else value for value in row)
 
 
 #: The one foreign marker our own spans carry (for Arize Phoenix); with an operation set it

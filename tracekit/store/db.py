@@ -51,7 +51,7 @@ def connect(db: Path, *, read_only: bool, wait_s: float) -> Any:
             return _open(db, read_only=read_only)
         except duckdb.Error as error:
             if not is_lock_conflict(error):
-                raise StoreError(f"cannot open the store {db}: {_first_line(error)}") from None
+                raise open_error(db, error) from None
             if time.monotonic() >= deadline:
                 raise StoreLockedError(
                     f"the store {db} stayed locked by another program for {wait_s:g} s"
@@ -75,6 +75,39 @@ def _open(db: Path, *, read_only: bool) -> Any:
         con.close()
         raise
     return con
+
+
+#: DuckDB errors that mean the file itself is damaged (truncated, overwritten, not DuckDB's).
+_DAMAGE = (duckdb.IOException, duckdb.FatalException, duckdb.InternalError)
+
+
+def is_damage(error: BaseException) -> bool:
+    """Whether a DuckDB error (on open or in a query) means the database file is damaged."""
+    return isinstance(error, _DAMAGE) and not is_lock_conflict(error)
+
+
+def damaged_store_error(db: Path, error: BaseException) -> StoreError:
+    """The error for a damaged database: names the file and says how to recover."""
+    spool = db.with_name(db.name + ".spool")
+    return StoreError(
+        f"the store {db} is damaged or unreadable ({_first_line(error)}); spans not yet folded "
+        f"are kept in {spool}. To recover, move {db} aside (e.g. to {db.name}.damaged) and run "
+        f"`tracekit doctor --store {db}`: the next command folds the spool into a new store"
+    )
+
+
+def open_error(db: Path, error: BaseException) -> StoreError:
+    """The StoreError for a DuckDB error raised while opening ``db`` (not a lock conflict)."""
+    text = _first_line(error)
+    for reason in ("Permission denied", "Read-only file system", "Operation not permitted"):
+        if reason in text:
+            return StoreError(f"cannot open the store {db}: {reason.lower()}")
+    if "not a valid DuckDB database file" in text:
+        # Most likely someone else's file at the store path: named, never called damaged.
+        return StoreError(f"cannot open the store {db}: not a valid DuckDB database file")
+    if is_damage(error):
+        return damaged_store_error(db, error)
+    return StoreError(f"cannot open the store {db}: {text}")
 
 
 def _first_line(error: BaseException) -> str:

@@ -6,8 +6,11 @@ already has, by trace and span id, so a trace imported or sent twice is stored o
 their names in ``folded_segments``, merges them into the ``traces`` summaries, and commits.
 Only then are the segment files unlinked. A crash before the commit leaves the segments to be
 folded again; a crash after it leaves files whose names are already recorded, which the next
-fold skips and removes. A segment that cannot be read is moved aside to ``<spool>/rejected/``
-and logged, so it can never block the folds after it.
+fold skips and removes. A segment that cannot be folded (unreadable, invalid JSON, a NULL
+where the schema forbids it, anything DuckDB rejects) is moved aside to ``<spool>/rejected/``
+with a ``.reason`` file and logged, so it can never block the folds after it: a chunk that
+fails is retried segment by segment, and only the segments that fail alone are rejected.
+Failures of the database itself (disk full, out of memory) reject nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tracekit.display import inert
 from tracekit.exceptions import StoreLockedError
 from tracekit.store.db import connect
 from tracekit.store.paths import StorePaths, store_lock
@@ -40,10 +44,32 @@ logger = logging.getLogger("tracekit")
 #: transaction: each costs a commit and a merge into ``traces`` whatever its size.
 FOLD_CHUNK_BYTES = 128 * 1024 * 1024
 REJECTED_DIR = "rejected"
+#: Beside each rejected segment, ``<segment name>.reason``: why it could not be folded.
+REASON_SUFFIX = ".reason"
+_REASON_MAX_CHARS = 1000
 #: ``folded_segments`` rows older than this are dropped (unless their file still exists).
 FOLDED_RECORD_TTL_NS = 24 * 3600 * 10**9
 _ARROW_SOURCE = "_segment_batch"
 _DEDUPLICATED = "_fold_new_spans"
+
+
+# Failures of the database or the machine (disk full, out of memory, a lost file, an
+# invalidated database): no segment is to blame, so none is rejected and the fold stops.
+_STORE_FAULTS = (
+    duckdb.OperationalError,
+    duckdb.FatalException,
+    duckdb.InternalError,
+    duckdb.InterruptException,
+    duckdb.PermissionException,
+)
+
+
+@dataclass(frozen=True)
+class RejectedSegment:
+    """A segment that could not be folded, set aside in ``<spool>/rejected/``."""
+
+    path: Path
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -76,14 +102,18 @@ def fold_pending(
             con.execute("SET preserve_insertion_order = false")
             ensure_schema(con)
             folded, spans = 0, 0
+            done: list[Path] = []
             for chunk in _chunks(segments):
-                chunk_segments, chunk_spans = _fold_chunk_or_isolate(con, paths, chunk)
+                chunk_done, chunk_segments, chunk_spans = _fold_chunk_or_isolate(con, paths, chunk)
+                done.extend(chunk_done)
                 folded += chunk_segments
                 spans += chunk_spans
         finally:
             con.close()
-        for segment in segments:
-            with contextlib.suppress(FileNotFoundError):
+        # Only what is recorded in ``folded_segments``: a segment rejected but not movable
+        # (a read-only spool) stays where it is.
+        for segment in done:
+            with contextlib.suppress(OSError):
                 segment.unlink()
         return FoldResult(segments=folded, spans=spans)
 
@@ -121,23 +151,34 @@ def migrate_store(paths: StorePaths, *, wait_s: float) -> None:
             con.close()
 
 
-def _fold_chunk_or_isolate(con: Any, paths: StorePaths, chunk: Sequence[Path]) -> tuple[int, int]:
+def _fold_chunk_or_isolate(
+    con: Any, paths: StorePaths, chunk: Sequence[Path]
+) -> tuple[list[Path], int, int]:
+    """Fold ``chunk`` in one transaction, or, when that fails, each segment alone; return the
+    segments now recorded as folded, how many were new, and the spans inserted."""
     try:
-        return _fold_chunk(con, paths, chunk)
-    except (duckdb.Error, OSError, ValueError) as error:
+        folded, spans = _fold_chunk(con, paths, chunk)
+        return list(chunk), folded, spans
+    except _STORE_FAULTS:
+        # The database or the machine failed, not the segments: they stay in the spool.
+        _rollback(con)
+        raise
+    except (duckdb.Error, OSError, ValueError, pa.ArrowException) as error:
         _rollback(con)
         if len(chunk) == 1:
-            if not _is_unreadable(chunk[0]):
-                raise
-            _reject(paths, chunk[0], error)
-            return 0, 0
-    # One bad segment must not hold back the good ones: retry them one at a time.
+            if not isinstance(error, FileNotFoundError):
+                _reject(paths, chunk[0], error)
+            return [], 0, 0
+    # One bad segment must not hold back the good ones: retry them one at a time, so only
+    # the segments that fail on their own are rejected.
+    done: list[Path] = []
     folded, spans = 0, 0
     for segment in chunk:
-        one_segments, one_spans = _fold_chunk_or_isolate(con, paths, [segment])
+        one_done, one_segments, one_spans = _fold_chunk_or_isolate(con, paths, [segment])
+        done.extend(one_done)
         folded += one_segments
         spans += one_spans
-    return folded, spans
+    return done, folded, spans
 
 
 def _fold_chunk(con: Any, paths: StorePaths, chunk: Sequence[Path]) -> tuple[int, int]:
@@ -235,19 +276,55 @@ def _rollback(con: Any) -> None:
         con.unregister(_ARROW_SOURCE)
 
 
-def _is_unreadable(segment: Path) -> bool:
-    try:
-        read_segment(segment)
-    except (OSError, ValueError):
-        return True
-    return False
-
-
 def _reject(paths: StorePaths, segment: Path, error: BaseException) -> None:
+    """Move ``segment`` to ``<spool>/rejected/`` with ``<name>.reason`` beside it (what
+    failed, in one line), so the folds after it go on and ``tracekit doctor`` can say why."""
     rejected = paths.spool / REJECTED_DIR
+    reason = _one_line(error)
     logger.error(
-        "tracekit: segment %s cannot be folded (%s); moved to %s", segment.name, error, rejected
+        "tracekit: segment %s cannot be folded (%s); moved to %s", segment.name, reason, rejected
     )
-    with contextlib.suppress(OSError):
+    try:
         rejected.mkdir(exist_ok=True)
+        # The reason first: a crash between the two leaves a reason without its segment
+        # (harmless), never a rejected segment nobody can explain.
+        (rejected / (segment.name + REASON_SUFFIX)).write_text(
+            f"{type(error).__name__}: {reason}\n", encoding="utf-8", errors="replace"
+        )
         os.replace(segment, rejected / segment.name)
+    except OSError as move_error:
+        # A spool we cannot write: the fold of the others goes on; this one stays and is
+        # tried (and rejected) again by the next fold.
+        logger.error("tracekit: cannot move %s to %s: %s", segment.name, rejected, move_error)
+
+
+def rejected_segments(paths: StorePaths) -> list[RejectedSegment]:
+    """The segments folds have set aside, oldest first, with the reason recorded for each."""
+    folder = paths.spool / REJECTED_DIR
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return []
+    found: list[RejectedSegment] = []
+    for name in names:
+        if name.endswith(REASON_SUFFIX) or name.startswith("."):
+            continue
+        try:
+            reason = (
+                (folder / (name + REASON_SUFFIX))
+                .read_text(encoding="utf-8", errors="replace")
+                .strip()
+            )
+        except OSError:
+            reason = "no reason recorded"
+        found.append(RejectedSegment(path=folder / name, reason=reason or "no reason recorded"))
+    return found
+
+
+def _one_line(error: BaseException) -> str:
+    # DuckDB's messages run over several lines (the SQL and a caret); the first says it all.
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    # The message quotes the offending value, which came from a trace: made inert before it
+    # reaches a log line, a reason file or a terminal.
+    text = inert(lines[0]) if lines else type(error).__name__
+    return text if len(text) <= _REASON_MAX_CHARS else text[: _REASON_MAX_CHARS - 1] + "…"

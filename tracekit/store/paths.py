@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tracekit import settings
-from tracekit.exceptions import ConfigError
+from tracekit.exceptions import ConfigError, StoreError
 
 STORE_ENV = settings.TRACEKIT_STORE.name
 DEFAULT_STORE_NAME = "tracekit.duckdb"
@@ -68,6 +69,22 @@ class StorePaths:
         db = resolve_store_path(path)
         spool = db.with_name(db.name + SPOOL_SUFFIX)
         return cls(db=db, spool=spool, lock=spool / LOCK_NAME)
+
+    def check_writable(self) -> None:
+        """Raise StoreError (one line) unless spans can be written here: the spool folder
+        exists or can be created, and a file can be created in it. Tried for real, not
+        with ``os.access``, which says yes to root on a read-only file system."""
+        folder = self.db.parent
+        if not folder.is_dir():
+            raise StoreError(f"cannot record into {self.db}: {folder} is not an existing folder")
+        try:
+            self.spool.mkdir(exist_ok=True)
+            fd, probe = tempfile.mkstemp(prefix=".probe-", suffix=".tmp", dir=self.spool)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as error:
+            reason = (error.strerror or str(error)).lower()
+            raise StoreError(f"cannot record into {self.db}: {reason}") from None
 
 
 @contextmanager

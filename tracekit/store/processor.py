@@ -1,9 +1,16 @@
 """The OpenTelemetry span processor that records finished spans into a tracekit store.
 
 ``on_end`` only appends the span to a buffer: the recording program's hot path pays for a
-deque append and nothing else. A daemon thread wakes every ``flush_interval_s`` seconds (or as
-soon as ``max_batch`` spans wait), converts the buffered spans to one Arrow table, writes it as
-an immutable segment into the spool, and then tries to fold the spool into the database. It
+deque append and nothing else, except at the end of a workflow run. The span that ends a run
+(``invoke_workflow``) is written to the spool, with everything buffered before it, before
+``on_end`` returns: when ``Workflow.run()`` returns, its spans are in a segment file, and a
+``kill -9`` loses only the runs still in flight. That is one segment per run, never per span,
+written without waiting for the disk (the kernel keeps a killed process's writes); the writer
+thread fsyncs it on its next round, so a power cut costs at most that round, as before.
+Folding is left to the writer thread too. That daemon thread wakes every ``flush_interval_s``
+seconds (or as soon as ``max_batch`` spans wait), converts the buffered spans to one Arrow
+table, writes it as an immutable segment into the spool, and then tries to fold the spool
+into the database. It
 never waits for the database: when another process is folding or reading, the segments stay
 in the spool for the next fold, whoever runs it.
 
@@ -24,18 +31,23 @@ import threading
 import time
 import weakref
 from collections import deque
+from pathlib import Path
 from typing import Any
 
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
-from tracekit.exceptions import StoreError, StoreLockedError
+from tracekit import semconv as sc
+from tracekit.exceptions import StoreLockedError, TracekitError
 from tracekit.store.convert import SegmentBuilder
 from tracekit.store.fold import fold_pending
 from tracekit.store.paths import StorePaths
-from tracekit.store.spool import write_segment
+from tracekit.store.spool import sync_segments, write_segment
 
 logger = logging.getLogger("tracekit")
+
+_OPERATION = sc.GEN_AI_OPERATION_NAME
+_END_OF_RUN = sc.OP_INVOKE_WORKFLOW
 
 #: How long ``shutdown`` waits for another process's fold or read before leaving the spool.
 SHUTDOWN_FOLD_WAIT_S = 0.5
@@ -68,12 +80,17 @@ class StoreSpanProcessor(SpanProcessor):
         self._fold = fold
         self._buffer: deque[ReadableSpan] = deque()
         self._wake = threading.Event()
+        # Writing the buffer and folding have locks of their own: a run that ends while the
+        # writer thread folds (which can wait on the database) writes its segment at once.
         self._io_lock = threading.Lock()
+        self._fold_lock = threading.Lock()
         self._start_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._closed = False
         self._stopping = False
         self._needs_fold = False
+        self._last_problem: str | None = None
+        self._unsynced: list[Path] = []
         self_ref = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: _reset_after_fork(self_ref))
 
@@ -87,10 +104,19 @@ class StoreSpanProcessor(SpanProcessor):
         if self._closed or not span.context.trace_flags.sampled:
             return
         self._buffer.append(span)
-        if len(self._buffer) >= self._max_batch:
-            self._wake.set()
         if self._thread is None:
             self._start_worker()
+        if span.attributes and span.attributes.get(_OPERATION) == _END_OF_RUN:
+            self._write_run()
+        elif len(self._buffer) >= self._max_batch:
+            self._wake.set()
+
+    def _write_run(self) -> None:
+        # The run's spans ended before its workflow span: all are in the buffer now. The
+        # fold waits for the writer thread's next round (readers fold what they need): a
+        # fold per run would cost more than the run.
+        with self._io_lock:
+            self._write_buffered(fsync=False)
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         """Write every buffered span to the spool, then try to fold. True when all were
@@ -100,10 +126,11 @@ class StoreSpanProcessor(SpanProcessor):
             return False
         try:
             written = self._write_buffered()
-            self._try_fold(wait_s=None)
-            return written
         finally:
             self._io_lock.release()
+        self._sync_run_segments()
+        self._try_fold(wait_s=None)
+        return written
 
     def shutdown(self) -> None:
         """Write what is buffered, fold if the store is free, and stop the writer thread."""
@@ -117,7 +144,8 @@ class StoreSpanProcessor(SpanProcessor):
             thread.join(timeout=30)
         with self._io_lock:
             self._write_buffered()
-            self._try_fold(wait_s=SHUTDOWN_FOLD_WAIT_S)
+        self._sync_run_segments()
+        self._try_fold(wait_s=SHUTDOWN_FOLD_WAIT_S)
 
     # --- writer thread ------------------------------------------------------------------------
 
@@ -138,9 +166,10 @@ class StoreSpanProcessor(SpanProcessor):
                 return
             with self._io_lock:
                 self._write_buffered()
-                self._try_fold(wait_s=None)
+            self._sync_run_segments()
+            self._try_fold(wait_s=None)
 
-    def _write_buffered(self) -> bool:
+    def _write_buffered(self, *, fsync: bool = True) -> bool:
         """Write the buffer as segments; False when some spans could not be written."""
         ok = True
         while self._buffer:
@@ -148,10 +177,18 @@ class StoreSpanProcessor(SpanProcessor):
             with contextlib.suppress(IndexError):
                 while len(batch) < self._max_batch:
                     batch.append(self._buffer.popleft())
-            ok = self._write_batch(batch) and ok
+            ok = self._write_batch(batch, fsync=fsync) and ok
         return ok
 
-    def _write_batch(self, batch: list[ReadableSpan]) -> bool:
+    def _sync_run_segments(self) -> None:
+        """fsync the segments runs wrote as they ended (outside the write lock, so a run that
+        ends meanwhile does not wait for the disk)."""
+        with self._io_lock:
+            unsynced, self._unsynced = self._unsynced, []
+        if unsynced:
+            sync_segments(self.paths, unsynced)
+
+    def _write_batch(self, batch: list[ReadableSpan], *, fsync: bool = True) -> bool:
         builder = SegmentBuilder()
         for span in batch:
             try:
@@ -161,39 +198,57 @@ class StoreSpanProcessor(SpanProcessor):
         if not len(builder):
             return True
         try:
-            write_segment(self.paths, builder.to_table())
-        except Exception:
-            logger.exception(
-                "tracekit: %d spans could not be written to %s", len(builder), self.paths.spool
-            )
+            segment = write_segment(self.paths, builder.to_table(), fsync=fsync)
+        except Exception as error:
+            self._problem(f"{len(builder)} spans could not be written to {self.paths.spool}", error)
             return False
+        if not fsync:
+            self._unsynced.append(segment)
         self._needs_fold = True
         return True
+
+    def _problem(self, what: str, error: Exception) -> None:
+        """Log a failure once while it lasts: a store that cannot be written fails every run
+        the same way, and the program's output must not drown in it."""
+        reason = (
+            (error.strerror or str(error)) if isinstance(error, OSError) else str(error)
+        ).strip()
+        key = f"{type(error).__name__}: {reason}"
+        if key == self._last_problem:
+            logger.debug("tracekit: %s (%s)", what, key)
+            return
+        self._last_problem = key
+        if isinstance(error, OSError | TracekitError):
+            # The machine or the store said no (permissions, disk full, a damaged file):
+            # the reason is the message, a traceback adds nothing.
+            logger.error("tracekit: %s: %s", what, reason.splitlines()[0] if reason else key)
+        else:
+            logger.error("tracekit: %s", what, exc_info=error)
 
     def _try_fold(self, *, wait_s: float | None) -> None:
         if not (self._fold and self._needs_fold):
             return
+        with self._fold_lock:
+            self._fold_now(wait_s)
+
+    def _fold_now(self, wait_s: float | None) -> None:
         started = time.monotonic()
+        # Cleared before the fold: a segment written while it runs asks for the next one.
+        self._needs_fold = False
         try:
             result = fold_pending(self.paths, wait_s=wait_s, db_wait_s=PROCESSOR_DB_WAIT_S)
         except StoreLockedError:
+            self._needs_fold = True
             logger.debug("tracekit: store %s busy; segments stay in the spool", self.paths.db)
             return
-        except StoreError as error:
-            # A store that cannot take spans is the user's to fix, not a bug: one line.
-            logger.error(
-                "tracekit: folding into %s failed (%s); segments stay in the spool",
-                self.paths.db,
-                error,
-            )
+        except Exception as error:
+            self._needs_fold = True
+            self._problem(f"folding into {self.paths.db} failed; segments stay in the spool", error)
             return
-        except Exception:
-            logger.exception(
-                "tracekit: folding into %s failed; segments stay in the spool", self.paths.db
-            )
-            return
-        if result is not None:
-            self._needs_fold = False
+        if result is None:
+            self._needs_fold = True
+        else:
+            self._last_problem = None
             logger.debug(
                 "tracekit: folded %d segments (%d spans) in %.3f s",
                 result.segments,
@@ -209,7 +264,9 @@ def _reset_after_fork(ref: weakref.ReferenceType[StoreSpanProcessor]) -> None:
     if processor is None:
         return
     processor._buffer = deque()
+    processor._unsynced = []
     processor._io_lock = threading.Lock()
+    processor._fold_lock = threading.Lock()
     processor._start_lock = threading.Lock()
     processor._wake = threading.Event()
     processor._thread = None

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import gc
 import json
+import logging
 import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import duckdb
 from pydantic import TypeAdapter
 
 from tracekit.exceptions import (
@@ -30,14 +33,14 @@ from tracekit.exceptions import (
     TraceNotFoundError,
 )
 from tracekit.otlp.model import OtlpSpan
-from tracekit.store.db import connect
+from tracekit.store.db import connect, damaged_store_error, is_damage
 from tracekit.store.filters import (
     TraceFilter,
     equality_filter,
     order_clause,
     parse_filter,
 )
-from tracekit.store.fold import fold_pending, migrate_store
+from tracekit.store.fold import FoldResult, fold_pending, migrate_store
 from tracekit.store.models import (
     SpanRecord,
     StatsDimension,
@@ -57,6 +60,8 @@ from tracekit.store.stored_spans import load_otlp_spans as _load_otlp_spans
 from tracekit.store.stored_spans import trace_page as _trace_page
 from tracekit.store.trace_ids import resolve_trace_id as _resolve
 from tracekit.store.tree import tree_order
+
+logger = logging.getLogger("tracekit")
 
 #: How long a reader waits for a busy store before StoreLockedError.
 DEFAULT_WAIT_S = 10.0
@@ -115,6 +120,7 @@ class TraceStore:
     ) -> None:
         self.paths = StorePaths.for_store(path)
         self._wait_s = wait_s
+        self._unwritable_said = False
 
     # --- traces -------------------------------------------------------------------------------
 
@@ -372,10 +378,7 @@ class TraceStore:
             )
         if self.paths.db.exists() and not self.paths.db.is_file():
             raise StoreError(f"the store path {self.paths.db} is not a file")
-        if (
-            segments
-            and fold_pending(self.paths, wait_s=self._wait_s, db_wait_s=self._wait_s) is None
-        ):
+        if segments and self._fold(segments) is None:
             raise StoreLockedError(f"the store {self.paths.db} stayed busy for {self._wait_s:g} s")
         for attempt in range(2):
             remaining = max(0.0, deadline - time.monotonic())
@@ -388,7 +391,12 @@ class TraceStore:
                 try:
                     version = self._version(con)
                     if version >= SCHEMA_VERSION:
-                        yield con
+                        try:
+                            yield con
+                        except duckdb.Error as error:
+                            if is_damage(error):
+                                raise damaged_store_error(self.paths.db, error) from None
+                            raise
                         return
                     if attempt == 1:
                         raise StoreError(f"{self.paths.db}: migrating the store failed")
@@ -397,10 +405,46 @@ class TraceStore:
             # An older store: migrate it once (read-write, exclusive), then read again.
             migrate_store(self.paths, wait_s=max(0.0, deadline - time.monotonic()))
 
+    def _fold(self, segments: Sequence[Path]) -> FoldResult | None:
+        try:
+            return fold_pending(self.paths, wait_s=self._wait_s, db_wait_s=self._wait_s)
+        except StoreLockedError:
+            raise
+        except StoreError:
+            try:
+                self.paths.check_writable()
+            except StoreError:
+                # A store this process may read but not write (a read-only mount, another
+                # user's files): what is folded already is still worth showing. Said once
+                # per TraceStore: a live view reads every second.
+                if self._unwritable_said:
+                    return FoldResult(segments=0, spans=0)
+                self._unwritable_said = True
+                logger.warning(
+                    "tracekit: %d segment(s) in %s cannot be folded here (the store is not "
+                    "writable); showing what was folded before",
+                    len(segments),
+                    self.paths.spool,
+                )
+                return FoldResult(segments=0, spans=0)
+            raise
+        except duckdb.Error as error:
+            if is_damage(error):
+                raise damaged_store_error(self.paths.db, error) from None
+            raise StoreError(f"cannot fold into the store {self.paths.db}: {error}") from None
+        except OSError as error:
+            raise StoreError(
+                f"cannot fold into the store {self.paths.db}: {error.strerror or error}"
+            ) from None
+
     def _version(self, con: Any) -> int:
         try:
             version = read_schema_version(con)
             check_readable(version)
+        except duckdb.Error as error:
+            if is_damage(error):
+                raise damaged_store_error(self.paths.db, error) from None
+            raise
         except StoreError as error:
             raise StoreError(f"{self.paths.db}: {error}") from None
         assert version is not None

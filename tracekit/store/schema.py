@@ -129,7 +129,7 @@ def read_schema_version(con: Any) -> int | None:
     """
     try:
         row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    except duckdb.Error:
+    except (duckdb.CatalogException, duckdb.BinderException):
         # No (usable) meta table: either a brand-new database or someone else's.
         tables = con.execute(
             "SELECT count(*) FROM duckdb_tables() "

@@ -50,10 +50,12 @@ def _segment_name() -> str:
     return f"{time.time_ns():020d}-{os.getpid()}-{seq:08d}-{uuid.uuid4().hex[:8]}{SEGMENT_SUFFIX}"
 
 
-def write_segment(paths: StorePaths, table: pa.Table) -> Path:
+def write_segment(paths: StorePaths, table: pa.Table, *, fsync: bool = True) -> Path:
     """Write ``table`` (segment schema) as one new segment; return its final path.
 
-    The segment becomes visible atomically and is on disk when this returns.
+    The segment becomes visible atomically and is on disk when this returns. ``fsync=False``
+    leaves it to the kernel's page cache, which outlives the process (a ``kill -9``) but not a
+    power cut: the caller syncs it later with :func:`sync_segments`.
     """
     if table.schema != SEGMENT_SCHEMA:
         table = table.cast(SEGMENT_SCHEMA)
@@ -66,14 +68,33 @@ def write_segment(paths: StorePaths, table: pa.Table) -> Path:
             with ipc.new_file(handle, SEGMENT_SCHEMA, options=_IPC_OPTIONS) as writer:
                 writer.write_table(table)
             handle.flush()
-            os.fsync(handle.fileno())
+            if fsync:
+                os.fsync(handle.fileno())
         os.replace(temp, final)
     except BaseException:
         with contextlib.suppress(OSError):
             temp.unlink()
         raise
-    _fsync_dir(paths.spool)
+    if fsync:
+        _fsync_dir(paths.spool)
     return final
+
+
+def sync_segments(paths: StorePaths, segments: list[Path]) -> None:
+    """fsync segments written with ``fsync=False`` (those already folded and gone are
+    skipped), then the spool folder."""
+    for segment in segments:
+        try:
+            fd = os.open(segment, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            os.fsync(fd)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    _fsync_dir(paths.spool)
 
 
 class SegmentError(ValueError):
