@@ -35,6 +35,7 @@ from tests.secret_kinds import (
     leaks,
     secret_attributes,
 )
+from tracekit import semconv as sc
 from tracekit.cli import main
 from tracekit.export.live import live_export_processor
 from tracekit.ingest import OtlpReceiver
@@ -46,6 +47,22 @@ VISIBLE = "visible-marker-5e1d"
 TRACE_ID = "5b8efff798038103d269b633813fc60c"
 SPAN_NAME = f"chat {VISIBLE} {ANTHROPIC_KEY}"
 ANTHROPIC_SECRET = "q8Xv2LmR7tYp4WnZ0bKc6HsJ1d"
+CONTENT_VISIBLE = "content-marker-9b2c"
+CONTENT_SECRET = "ContentSecret7Zq1Xw"
+#: Content (messages) with a secret in it: kept locally and exported when asked, scrubbed.
+CONTENT = json.dumps(
+    [
+        {
+            "role": "user",
+            "parts": [
+                {
+                    "type": "text",
+                    "content": f"{CONTENT_VISIBLE} use sk_live_{CONTENT_SECRET}",
+                }
+            ],
+        }
+    ]
+)
 
 
 @dataclass
@@ -67,7 +84,11 @@ def _otlp_span() -> OtlpSpan:
         end_ns=1_750_000_000_100_000_000,
         status_code="ERROR",
         status_message=f"401 for {ANTHROPIC_KEY}",
-        attributes={"app.visible": VISIBLE, **secret_attributes(sdk=False)},
+        attributes={
+            "app.visible": VISIBLE,
+            sc.GEN_AI_INPUT_MESSAGES: CONTENT,
+            **secret_attributes(sdk=False),
+        },
         resource={"service.name": "leaky-app", "deploy.api_key": "Opaque7Resource"},
         events=(OtlpEvent("log", 1_750_000_000_050_000_000, {"line": f"key {ANTHROPIC_KEY}"}),),
     )
@@ -131,7 +152,12 @@ def paths(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Seen]]
             "UPDATE spans SET name = ?, attributes = ?, status_message = ?",
             [span.name, json.dumps(attributes), span.status_message],
         )
-    assert ANTHROPIC_SECRET in _everything_in(planted)
+        con.execute(
+            "UPDATE span_content SET attributes = ?",
+            [json.dumps({sc.GEN_AI_INPUT_MESSAGES: CONTENT})],
+        )
+    planted_text = _everything_in(planted)
+    assert ANTHROPIC_SECRET in planted_text and CONTENT_SECRET in planted_text
 
     out = tmp / "export.jsonl"
     assert main(["export", "--store", str(planted), "--out", str(out)]) == 0
@@ -145,6 +171,7 @@ def paths(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Seen]]
     with capturing_endpoint() as backend, pytest.MonkeyPatch.context() as env:
         env.delenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", raising=False)
         env.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", backend.base_url)
+        env.setenv("TRACEKIT_OTLP_WITH_CONTENT", "1")
         processor = live_export_processor()
         assert processor is not None
         provider = TracerProvider(
@@ -173,7 +200,11 @@ def _record_sdk_span(provider: TracerProvider) -> None:
     from opentelemetry import trace
 
     tracer = provider.get_tracer("leaky-app")
-    attributes: dict[str, Any] = {"app.visible": VISIBLE, **secret_attributes(sdk=True)}
+    attributes: dict[str, Any] = {
+        "app.visible": VISIBLE,
+        sc.GEN_AI_INPUT_MESSAGES: CONTENT,
+        **secret_attributes(sdk=True),
+    }
     with tracer.start_as_current_span(SPAN_NAME, attributes=attributes) as span:
         span.add_event("log", {"line": f"key {ANTHROPIC_KEY}"})
         span.set_status(trace.Status(trace.StatusCode.ERROR, f"401 for {ANTHROPIC_KEY}"))
@@ -219,6 +250,28 @@ def test_span_names_status_messages_events_and_resources_are_scrubbed(
     seen = paths[path].text
     assert ANTHROPIC_SECRET not in seen
     assert "Opaque7R" not in seen  # a secret-named resource attribute
+
+
+@pytest.mark.parametrize("path", ALL_PATHS)
+def test_content_goes_along_scrubbed(paths: dict[str, Seen], path: str) -> None:
+    seen = paths[path].text
+    assert CONTENT_VISIBLE in seen
+    assert CONTENT_SECRET not in seen
+
+
+def test_forward_re_encodes_json_requests_as_scrubbed_protobuf(tmp_path: Path) -> None:
+    from tracekit.otlp.encode import traces_data_to_json
+
+    body = traces_data_to_json(traces_data_from_spans([_otlp_span()])).encode()
+    with capturing_endpoint() as upstream:
+        with OtlpReceiver(tmp_path / "s.duckdb", port=0, forward_url=upstream.base_url) as receiver:
+            assert post(receiver.url, body, content_type="application/json").status == 200
+            upstream.wait()
+        (request,) = upstream.requests
+    assert request.headers["Content-Type"] == "application/x-protobuf"
+    assert VISIBLE in upstream.text()
+    for secret in [*TEXT_SECRETS, *ATTRIBUTE_SECRETS]:
+        assert leaks(secret, upstream.text()) == [], secret.kind
 
 
 @pytest.mark.parametrize(
