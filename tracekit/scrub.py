@@ -23,7 +23,7 @@ One scrubber for every path out: the store and its spool (the segment builder), 
 Why a hand-kept list and not detect-secrets (Yelp)? Measured here (2026-12-01, Python 3.11,
 detect-secrets 1.5.0 from PyPI, its 24 regex plugins, entropy plugins off): it installs
 fine, but scanning one short attribute value costs 10-12 µs and a 150-character message
-60 µs, against 1.8 µs and 3.8 µs for this module uncached, all patterns included (a
+60 µs, against ~1 µs and 4-7 µs for this module uncached, all patterns included (a
 repeated value is memoised: a typical 6-attribute span costs ~1 µs). The scrubber runs on
 every string of every span on the ingest path, where a whole span has a budget of a few µs
 (DESIGN §8: ≥ 250,000 spans/s), so that would be a 5-25x slowdown of ingest. It would not do
