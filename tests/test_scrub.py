@@ -9,8 +9,27 @@ import pytest
 from opentelemetry import trace
 
 from tests.recording import Recorder
+from tests.secret_kinds import (
+    ATTRIBUTE_IDS,
+    ATTRIBUTE_SECRETS,
+    TEXT_IDS,
+    TEXT_SECRETS,
+    AttributeSecret,
+    TextSecret,
+    leaks,
+)
 from tracekit import semconv as sc
-from tracekit.scrub import REDACTED, is_secret_key, scrub_attribute, scrub_attributes, scrub_text
+from tracekit.scrub import (
+    REDACTED,
+    clean_attributes,
+    is_secret_key,
+    scrub_attribute,
+    scrub_attributes,
+    scrub_bytes,
+    scrub_json,
+    scrub_nested_attributes,
+    scrub_text,
+)
 from tracekit.store import TraceStore, pending_segments
 
 ANTHROPIC_KEY = "sk-ant-api03-q8Xv2LmR7tYp4WnZ0bKc6HsJ1dFg9AeUo3Ni5MxQrVyT-Ab12Cd34"
@@ -43,6 +62,47 @@ def test_secret_looking_substrings_are_redacted(text: str) -> None:
 def test_the_readable_part_of_a_credential_stays() -> None:
     assert scrub_text("Bearer abcdef123456") == f"Bearer {REDACTED}"
     assert scrub_text("api_key=abcdef123456&page=2") == f"api_key={REDACTED}&page=2"
+    assert scrub_text("see https://bob:pw1@git.example.com/r.git") == (
+        f"see https://{REDACTED}@git.example.com/r.git"
+    )
+    assert scrub_text("aws_secret_access_key=" + "A" * 40) == f"aws_secret_access_key={REDACTED}"
+
+
+@pytest.mark.parametrize("secret", TEXT_SECRETS, ids=TEXT_IDS)
+def test_each_secret_kind_is_redacted_from_text(secret: TextSecret) -> None:
+    scrubbed = scrub_text(secret.text)
+
+    assert REDACTED in scrubbed
+    assert not leaks(secret, scrubbed)
+    assert secret.kept in scrubbed
+    # Also inside JSON-encoded content (JSON in a JSON string), and when repeated.
+    assert not leaks(secret, scrub_text(json.dumps({"args": json.dumps({"q": secret.text})})))
+    assert not leaks(secret, scrub_text(f"{secret.text} and again {secret.text} " * 40))
+    # Scrubbing twice changes nothing more.
+    assert scrub_text(scrubbed) == scrubbed
+
+
+def test_a_pem_key_is_redacted_from_its_begin_to_its_end_line() -> None:
+    text = (
+        "a\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaA\n-----END OPENSSH PRIVATE KEY-----\nz"
+    )
+
+    assert scrub_text(text) == f"a\n{REDACTED}\nz"
+    # A key cut short (a truncated log line) is redacted to the end of the text.
+    assert scrub_text("k: -----BEGIN PRIVATE KEY-----\nMIIEvQIBADAN") == f"k: {REDACTED}"
+
+
+@pytest.mark.parametrize("secret", ATTRIBUTE_SECRETS, ids=ATTRIBUTE_IDS)
+def test_each_secret_attribute_kind_is_redacted(secret: AttributeSecret) -> None:
+    attributes = {secret.key: secret.value, "app.visible": VISIBLE}
+
+    for clean in (
+        scrub_nested_attributes(attributes),
+        clean_attributes(attributes, True),
+        scrub_json(json.loads(json.dumps(attributes, default=lambda b: b.decode()))),
+    ):
+        assert not leaks(secret, repr(clean))
+        assert clean["app.visible"] == VISIBLE
 
 
 @pytest.mark.parametrize(
@@ -78,12 +138,26 @@ def test_secrets_inside_json_encoded_content_are_redacted() -> None:
         "auth.token",
         "GITHUB_TOKEN",
         "set-cookie",
+        "aws_secret_access_key",
+        "AWS_SECRET_ACCESS_KEY",
+        "jwt",
+        "db.connection_string",
+        "connection_string",
+        "private_key",
+        "refresh_token",
+        "session_token",
+        "cookie",
+        "http.request.header.cookie.0",
+        "sentry.dsn",
     ],
 )
 def test_attributes_named_like_secrets_are_redacted_whole(key: str) -> None:
     assert is_secret_key(key)
     assert scrub_attribute(key, "anything at all") == REDACTED
-    assert scrub_attribute(key, ("Bearer a", "Bearer b")) == [REDACTED, REDACTED]
+    assert scrub_attribute(key, ("Bearer a", "Bearer b")) == REDACTED
+    assert scrub_attribute(key, b"raw bytes") == REDACTED
+    assert scrub_attribute(key, {"value": "x", "nested": ["y"]}) == REDACTED
+    assert scrub_attribute(key, 123456) == REDACTED
 
 
 @pytest.mark.parametrize(
@@ -95,15 +169,63 @@ def test_attributes_named_like_secrets_are_redacted_whole(key: str) -> None:
         sc.GEN_AI_REQUEST_MAX_TOKENS,
         sc.GEN_AI_TOKEN_TYPE,
         "tokens",
+        "llm.token_count.prompt",
+        "llm.token_count.completion",
+        "llm.token_count.total",
+        "gen_ai.usage.max_token",
+        "gen_ai.usage.prompt_token",
+        "session.id",
+        "gen_ai.conversation.id",
+        "tracekit.cost.usd",
+        "http.request.header.content-type",
+        "gen_ai.request.model",
+        "tokenizer",
+        "secretary.name",
     ],
 )
 def test_token_count_keys_are_not_secrets(key: str) -> None:
     assert not is_secret_key(key)
     assert scrub_attributes({key: 1200}) == {key: 1200}
+    assert clean_attributes({key: 1200, f"{key}.x": [1, 2]}, True) == {
+        key: 1200,
+        f"{key}.x": [1, 2],
+    }
 
 
-def test_non_string_values_of_secret_keys_are_kept() -> None:
-    assert scrub_attribute("token", 5) == 5
+def test_no_attribute_name_tracekit_knows_is_taken_for_a_secret() -> None:
+    names = [
+        value
+        for name, value in vars(sc).items()
+        if name.isupper() and isinstance(value, str) and "." in value
+    ]
+    assert len(names) > 30
+    assert [name for name in names if is_secret_key(name)] == []
+
+
+def test_booleans_and_empty_values_of_secret_keys_carry_nothing_and_stay() -> None:
+    assert scrub_attribute("token", None) is None
+    assert scrub_attribute("api_key.present", True) is True
+
+
+def test_bytes_values_are_scrubbed_as_the_text_they_hold() -> None:
+    assert scrub_bytes(b"x sk_test_26PHem9AhJZvU623DfE1x4sd") == f"x {REDACTED}"
+    # Bytes holding no secret (binary data) are kept as they are.
+    assert scrub_bytes(b"\x89PNG\r\n\x1a\n\x00") == b"\x89PNG\r\n\x1a\n\x00"
+    # Invalid UTF-8 around a secret does not hide it.
+    assert "26PHem9" not in str(scrub_bytes(b"\xff\xfe sk_test_26PHem9AhJZvU623DfE1x4sd \xc3"))
+    assert clean_attributes({"a": [b"Bearer abcdefgh123"]}, False) == {"a": [f"Bearer {REDACTED}"]}
+
+
+def test_prose_that_looks_a_little_like_a_credential_is_left_alone() -> None:
+    for text in (
+        "a basic understanding of the basic principles",
+        "Basic Authentication is described in RFC 7617",
+        "see https://example.com/a:b for the ratio",
+        "mailto:someone@example.com and ftp://host/path",
+        "eyJ alone is not a token",
+        "AIza is a prefix; sk_live_ is too",
+    ):
+        assert scrub_text(text) == text
 
 
 def test_a_key_and_a_header_never_reach_the_segment_or_the_database(

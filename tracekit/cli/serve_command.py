@@ -50,7 +50,13 @@ def register(subparsers: Any) -> None:
         "--forward",
         metavar="URL",
         help="also send what is received to this OTLP/HTTP endpoint (e.g. a Collector at "
-        "http://localhost:4318); never slows or fails ingest",
+        "http://localhost:4318), scrubbed of secrets like the store; never slows or fails ingest",
+    )
+    serve.add_argument(
+        "--forward-raw",
+        action="store_true",
+        help="with --forward: send request bodies upstream exactly as received, UNSCRUBBED "
+        "(API keys, tokens and authorization headers included)",
     )
     serve.add_argument(
         "--max-body-bytes",
@@ -93,6 +99,10 @@ def run_serve(args: argparse.Namespace) -> int:
 
     if args.forward:
         traces_url(args.forward)  # a bad URL is a usage error before anything starts
+    elif args.forward_raw:
+        # A usage error (exit 2, as argparse's): the flag only qualifies --forward.
+        sys.stderr.write("tracekit: error: --forward-raw needs --forward URL\n")
+        return 2
     if args.workers is not None and args.workers < 0:
         raise ConfigError(f"--workers must be 0 or more, not {args.workers}")
     store = resolve_store_path(args.store)
@@ -106,6 +116,7 @@ def run_serve(args: argparse.Namespace) -> int:
             port=args.port,
             max_body_bytes=args.max_body_bytes,
             forward_url=args.forward,
+            forward_raw=args.forward_raw,
             workers=default_workers() if args.workers is None else args.workers,
             token=args.token or settings.serve_token(),
             max_inflight_bytes=args.max_inflight_mb * 2**20,
@@ -133,7 +144,12 @@ def run_serve(args: argparse.Namespace) -> int:
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         receiver.start()
-        forward = f", forwarding to {receiver.forwarder.url}" if receiver.forwarder else ""
+        forward = (
+            f", forwarding to {receiver.forwarder.url}"
+            + (" (raw, unscrubbed)" if receiver.forwarder.raw else "")
+            if receiver.forwarder
+            else ""
+        )
         sys.stdout.write(
             f"tracekit serve: listening on {receiver.url} (OTLP/HTTP), "
             f"storing into {store}{forward}\n"

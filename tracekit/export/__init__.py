@@ -16,6 +16,7 @@ from tracekit.export.otlp_endpoint import (
     export_store,
     send_spans,
 )
+from tracekit.export.scrubbing import ScrubbingSpanExporter, scrub_readable_span
 
 __all__ = [
     "DEFAULT_BATCH_SPANS",
@@ -24,8 +25,10 @@ __all__ = [
     "ContentFilteringExporter",
     "ExportSummary",
     "LiveExportProcessor",
+    "ScrubbingSpanExporter",
     "export_store",
     "live_export_processor",
+    "scrub_readable_span",
     "scrub_span",
     "send_spans",
     "stored_spans",

@@ -5,8 +5,9 @@ When ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``)
 by default, gRPC when ``OTEL_EXPORTER_OTLP[_TRACES]_PROTOCOL=grpc``); the exporter reads the
 rest of its settings (headers, timeout, compression, certificates) from the same variables.
 
-Content attributes (messages, tool arguments and results) stay local unless
-``TRACEKIT_OTLP_WITH_CONTENT=1``. An endpoint that is down costs the program nothing: after a
+Every span is scrubbed of secrets before the exporter encodes it (as on every path out, see
+:mod:`tracekit.scrub`). Content attributes (messages, tool arguments and results) stay local
+unless ``TRACEKIT_OTLP_WITH_CONTENT=1``. An endpoint that is down costs the program nothing: after a
 failed export the next batches are dropped at once for a while instead of waiting on retries,
 one export tries for at most :data:`EXPORT_TIMEOUT_S` (unless ``OTEL_EXPORTER_OTLP_TIMEOUT``
 says otherwise), exit waits at most :data:`SHUTDOWN_WAIT_S` for the last batch, and the whole
@@ -24,6 +25,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
 from tracekit import settings
+from tracekit.export.scrubbing import ScrubbingSpanExporter
 from tracekit.semconv import is_content_attribute
 
 logger = logging.getLogger("tracekit")
@@ -203,7 +205,9 @@ def live_export_processor(env: Mapping[str, str] | None = None) -> LiveExportPro
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
             exporter = OTLPSpanExporter(timeout=timeout)
-        return LiveExportProcessor(ContentFilteringExporter(exporter, with_content=with_content))
+        return LiveExportProcessor(
+            ContentFilteringExporter(ScrubbingSpanExporter(exporter), with_content=with_content)
+        )
     except Exception:
         logger.exception("tracekit: live OTLP export is off (bad OTEL_EXPORTER_OTLP_* setting)")
         return None

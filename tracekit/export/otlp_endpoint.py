@@ -2,9 +2,11 @@
 
 The spans go through the official OTLP exporters (``http/protobuf`` or ``grpc``) in batches,
 read from the store a round at a time (never the whole store in memory). Content attributes
-stay local unless ``with_content``. An endpoint that cannot be reached is found out before the
-first batch (one TCP connect), so the user gets a one-line error at once rather than after the
-exporter's retries.
+stay local unless ``with_content``. Every span is scrubbed of secrets right before the exporter
+encodes it, whatever the caller passes
+(:class:`~tracekit.export.scrubbing.ScrubbingSpanExporter`). An endpoint that cannot be
+reached is found out before the first batch (one TCP connect), so the user gets a one-line
+error at once rather than after the exporter's retries.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from tracekit.exceptions import ConfigError, ExportError
+from tracekit.export.scrubbing import ScrubbingSpanExporter
 from tracekit.otlp.encode import ReadableSpanFactory
 from tracekit.otlp.endpoints import http_url, traces_url
 from tracekit.otlp.model import OtlpSpan
@@ -128,7 +131,10 @@ def send_spans(
 ) -> ExportSummary:
     """Send ``spans`` to the OTLP endpoint; raises ExportError when it does not take them
     (the spans of the batches before stay sent)."""
-    exporter, url = make_exporter(endpoint, protocol, timeout_s=timeout_s)
+    official, url = make_exporter(endpoint, protocol, timeout_s=timeout_s)
+    # Spans read through stored_spans are scrubbed already; a second pass here costs little
+    # (short strings are memoised) and keeps any other caller from sending a secret.
+    exporter = ScrubbingSpanExporter(official)
     to_readable = ReadableSpanFactory()
     sent = 0
     trace_ids: set[str] = set()

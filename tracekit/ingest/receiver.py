@@ -405,7 +405,9 @@ class OtlpReceiver:
         host: the address to bind; 127.0.0.1 unless exposing it is meant.
         port: the port; 0 picks a free one (see :attr:`port`).
         max_body_bytes: the request size limit, compressed and inflated alike.
-        forward_url: also send every accepted request to this OTLP/HTTP receiver.
+        forward_url: also send every accepted request to this OTLP/HTTP receiver (scrubbed of
+            secrets, re-encoded as protobuf).
+        forward_raw: forward request bodies exactly as received, secrets included.
         fold_interval_s: how long segments pile up before one fold moves them into DuckDB.
         workers: processes that decode and convert requests (0: the request threads do).
         token: when set, requests must carry ``Authorization: Bearer <token>`` (else 401).
@@ -422,6 +424,7 @@ class OtlpReceiver:
         port: int = DEFAULT_PORT,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         forward_url: str | None = None,
+        forward_raw: bool = False,
         fold_interval_s: float = DEFAULT_FOLD_INTERVAL_S,
         workers: int = 0,
         token: str | None = None,
@@ -432,7 +435,11 @@ class OtlpReceiver:
         self.max_body_bytes = max_body_bytes
         self.token = token or None
         self.admission = Admission(max_requests=max_requests, max_bytes=max_inflight_bytes)
-        self.forwarder = OtlpForwarder(forward_url) if forward_url else None
+        self.forwarder = (
+            OtlpForwarder(forward_url, raw=forward_raw, max_body_bytes=max_body_bytes)
+            if forward_url
+            else None
+        )
         self.pipeline = SpoolIngest(store, fold_interval_s=fold_interval_s, workers=workers)
         self.store_path = self.pipeline.paths.db
         self.accepted_spans = 0
