@@ -22,8 +22,11 @@ from rich.highlighter import JSONHighlighter
 from rich.text import Text
 
 __all__ = [
+    "ESCAPE_STYLE",
+    "clip",
     "format_cost",
     "format_duration",
+    "format_size",
     "format_time",
     "format_tokens",
     "inert",
@@ -31,34 +34,83 @@ __all__ = [
     "pretty_json",
 ]
 
-# C0 and C1 controls and DEL; newline and tab are kept in multi-line text.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_CONTROL_KEEP_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# One pattern, compiled once: it runs on every cell. Whole escape sequences are matched first
+# (so one shows as one visible unit), then single characters that act on a terminal or on the
+# reading order. The sequences' parameters are printable and stay as they are; every control
+# in a match becomes a visible escape, so nothing reaches a terminal as a control.
+_SEQUENCE = (
+    # OSC (window title, clipboard, hyperlink), DCS, SOS, PM, APC, 7- or 8-bit introducer,
+    # printable payload, ended by BEL or ST (7- or 8-bit) when there is one.
+    r"(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x00-\x1f\x7f-\x9f]*(?:\x07|\x1b\\|\x9c)?"
+    # CSI (cursor moves, erasing, colours), 7- or 8-bit.
+    r"|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    # Any other escape (RIS ``\x1bc``, charset designations ``\x1b(0``, ...).
+    r"|\x1b[ -/]*[0-~]?"
+)
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_ZERO_WIDTH = "\u200b\u200c\u2060\ufeff"
+# A zero-width joiner between two emoji draws one glyph (👩 + ZWJ + 💻); anywhere else it
+# hides in text like the other zero-width characters.
+_EMOJI = "\u2600-\u27bf\ufe0f\U0001f000-\U0001faff"
+_LONE_JOINER = f"(?<![{_EMOJI}])\u200d|\u200d(?![{_EMOJI}])"
+# Lone surrogates cannot be written to a UTF-8 terminal at all.
+_SURROGATE = "\ud800-\udfff"
+_UNSAFE = f"{_BIDI}{_ZERO_WIDTH}{_SURROGATE}"
+_CONTROL = re.compile(f"{_SEQUENCE}|{_LONE_JOINER}|[\\x00-\\x1f\\x7f-\\x9f{_UNSAFE}]")
+_CONTROL_KEEP_LINES = re.compile(
+    f"{_SEQUENCE}|{_LONE_JOINER}|[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_UNSAFE}]"
+)
+# Characters of a match shown as they are: the printable parameters of a sequence.
+_PRINTABLE = re.compile(f"[^\\x00-\\x1f\\x7f-\\x9f\u200d{_UNSAFE}]")
 _NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+#: How escapes are styled in :func:`literal`, so they read as markers, not as text.
+ESCAPE_STYLE = "reverse"
 _JSON = JSONHighlighter()
 
 
+def _escape(char: str) -> str:
+    if _PRINTABLE.match(char):
+        return char
+    named = _NAMED.get(char)
+    if named is not None:
+        return named
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def _visible(match: re.Match[str]) -> str:
-    char = match.group(0)
-    return _NAMED.get(char, f"\\x{ord(char):02x}")
+    found = match.group(0)
+    if len(found) == 1:
+        return _escape(found)
+    return "".join(_escape(char) for char in found)
 
 
 def inert(value: object, *, multiline: bool = False) -> str:
-    """``value`` as a string with control characters shown as escapes (``\\x1b``).
+    """``value`` as a string that cannot act on a terminal, shown with visible escapes.
 
-    ``multiline`` keeps newlines and tabs (text shown in full, a prompt or a message).
+    Controls (C0, C1, DEL) become ``\\x1b``-style escapes, whole escape sequences (CSI, OSC,
+    DCS, in 7- and 8-bit forms) are shown as one escaped unit, and bidi controls and
+    zero-width characters become ``\\u202e``-style escapes (a zero-width joiner inside an
+    emoji sequence is kept: it draws one glyph). ``multiline`` keeps newlines and tabs (text shown in full, a prompt or a message). Text with none of these is returned
+    unchanged.
 
     >>> inert("ok\\x1b[2J")
     'ok\\\\x1b[2J'
+    >>> inert("\\u202eevil")
+    '\\\\u202eevil'
     """
+    text = str(value)
     pattern = _CONTROL_KEEP_LINES if multiline else _CONTROL
-    return pattern.sub(_visible, str(value))
+    if pattern.search(text) is None:  # the common case: nothing to do
+        return text
+    return pattern.sub(_visible, text)
 
 
 def literal(
     value: object, style: str = "", *, multiline: bool = False, right: bool = False
 ) -> Text:
-    """``value`` as literal Rich text: no markup is interpreted, controls are made visible.
+    """``value`` as literal Rich text: no markup is interpreted, controls are made visible
+    (see :func:`inert`) and styled ``ESCAPE_STYLE``, so an escape never passes for text.
 
     ``multiline`` keeps newlines and tabs (for message text shown in full); ``right``
     right-justifies it (numbers in tables).
@@ -66,7 +118,43 @@ def literal(
     >>> literal("[bold]hi[/bold]\\x07").plain
     '[bold]hi[/bold]\\\\x07'
     """
-    return Text(inert(value, multiline=multiline), style=style, justify="right" if right else None)
+    raw = str(value)
+    pattern = _CONTROL_KEEP_LINES if multiline else _CONTROL
+    text = Text(style=style, justify="right" if right else None)
+    position = 0
+    for match in pattern.finditer(raw):
+        start, end = match.span()
+        if start > position:
+            text.append(raw[position:start])
+        text.append(_visible(match), ESCAPE_STYLE)
+        position = end
+    text.append(raw[position:] if position else raw)
+    return text
+
+
+def clip(value: str, limit: int | None) -> tuple[str, int]:
+    """``value`` cut to its first ``limit`` characters, and how many characters were left
+    out (``limit`` None: all of it). A text of megabytes is shown a page at a time.
+
+    >>> clip("abcdef", 4), clip("abc", 4), clip("abc", None)
+    (('abcd', 2), ('abc', 0), ('abc', 0))
+    """
+    if limit is None or len(value) <= limit:
+        return value, 0
+    return value[:limit], len(value) - limit
+
+
+def format_size(count: int) -> str:
+    """A count of characters as a size: ``950 B``, ``12.3 KB``, ``9.8 MB``.
+
+    >>> format_size(950), format_size(12_345), format_size(9_800_000)
+    ('950 B', '12.3 KB', '9.8 MB')
+    """
+    if count < 1000:
+        return f"{count} B"
+    if count < 1_000_000:
+        return f"{count / 1000:.1f} KB"
+    return f"{count / 1_000_000:.1f} MB"
 
 
 def pretty_json(value: Any) -> Text:
