@@ -18,6 +18,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from tracekit.display import inert
 from tracekit.exceptions import TracekitError
 from tracekit.store import TraceStore
 from tracekit.tui.messages import OpenDiff, OpenTrace
@@ -60,8 +61,8 @@ class TracekitApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("1", "switch_mode('traces')", "Traces", show=False),
-        Binding("2", "switch_mode('stats')", "Stats", show=False),
+        Binding("1", "show_mode('traces')", "Traces", show=False),
+        Binding("2", "show_mode('stats')", "Stats", show=False),
     ]
 
     def __init__(
@@ -82,6 +83,26 @@ class TracekitApp(App[None]):
             self.add_mode(mode, make_screen)
         self._trace_screen: TraceScreen | None = None
 
+    def validate_title(self, title: Any) -> str:
+        """The title reaches the terminal (the header, the window title): made inert."""
+        return inert(title)
+
+    def validate_sub_title(self, sub_title: Any) -> str:
+        """The sub-title reaches the terminal too: made inert."""
+        return inert(sub_title)
+
+    def action_show_mode(self, mode: str) -> None:
+        """Show the traces list (``1``) or the stats (``2``) from any screen.
+
+        Screens opened over the current mode's base screen (a trace, a diff, the help) are
+        closed first, so each mode always comes back as its base screen: ``2`` then ``1``
+        from a trace shows the list, not the trace again.
+        """
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        if mode != self.current_mode:
+            self.switch_mode(mode)
+
     @on(OpenTrace)
     def _open_trace(self, message: OpenTrace) -> None:
         """Show one trace's span tree (the trace screen is built once and reused)."""
@@ -90,7 +111,7 @@ class TracekitApp(App[None]):
         try:
             outline = self.store.get_trace_outline(message.trace_id)
         except TracekitError as error:
-            self.notify(str(error), severity="error", markup=False)
+            self.notify(inert(str(error)), severity="error", markup=False)
             return
         if self._trace_screen is None:
             self._trace_screen = TraceScreen(self.store)

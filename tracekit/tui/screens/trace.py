@@ -12,7 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.events import Resize
 from textual.widgets import Footer, Header, Static
 
-from tracekit.display import format_cost, format_duration, format_tokens, literal
+from tracekit.display import format_cost, format_duration, format_tokens, inert, literal
 from tracekit.exceptions import TracekitError
 from tracekit.store import TraceStore
 from tracekit.store.models import SpanOutline, TraceOutline
@@ -78,7 +78,7 @@ class TraceScreen(StoreScreen):
     def _show(self) -> None:
         assert self.outline is not None
         summary = self.outline.summary
-        self.sub_title = f"{summary.workflow} {summary.trace_id[:12]}"
+        self.sub_title = inert(f"{summary.workflow} {summary.trace_id[:12]}")
         self.set_class(self.app.size.width < NARROW_WIDTH, "narrow")
         self.query_one("#trace-summary", Static).update(self._summary_text())
         self.query_one("#detail-body", Static).update("")
@@ -131,7 +131,7 @@ class TraceScreen(StoreScreen):
                 try:
                     content = self.store.get_span_content(span.trace_id, span.span_id)
                 except TracekitError as error:
-                    self.notify(str(error), severity="error", markup=False)
+                    self.notify(inert(str(error)), severity="error", markup=False)
             self._content[span.span_id] = content
         self.query_one("#detail-body", Static).update(span_details(span, content))
         self.query_one("#detail", VerticalScroll).scroll_home(animate=False)

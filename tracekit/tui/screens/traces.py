@@ -17,7 +17,14 @@ from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from tracekit.display import format_cost, format_duration, format_time, format_tokens, literal
+from tracekit.display import (
+    format_cost,
+    format_duration,
+    format_time,
+    format_tokens,
+    inert,
+    literal,
+)
 from tracekit.exceptions import TracekitError
 from tracekit.store import TraceStore
 from tracekit.store.models import TracePage, TraceSummary
@@ -80,7 +87,7 @@ class TracesScreen(StoreScreen):
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("g", "top", "Top", show=False),
         Binding("G", "bottom", "Bottom", show=False),
-        Binding("2", "app.switch_mode('stats')", "Stats"),
+        Binding("2", "app.show_mode('stats')", "Stats"),
     ]
 
     def __init__(
@@ -119,7 +126,7 @@ class TracesScreen(StoreScreen):
 
     def on_mount(self) -> None:
         """Read the first page; start polling in live mode."""
-        self.sub_title = self.store.paths.db.name
+        self.sub_title = inert(self.store.paths.db.name)
         if self.live:
             # Read before the first page, so a change in between is reloaded, never missed.
             self._marker = self.initial_marker
