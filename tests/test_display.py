@@ -148,5 +148,8 @@ def test_a_joiner_is_kept_inside_an_emoji_only() -> None:
 
 
 def test_clip_and_format_size() -> None:
-    assert clip("x" * 10, 4) == ("xxxx", 6)
+    assert clip("x" * 10, 0, 4) == ("xxxx", 0, 6)
+    assert clip("x" * 10, 2, 4) == ("xx", 8, 0)
+    assert clip("é" * 10, 1, 4) == ("éééé", 8, 4)  # sizes in UTF-8 bytes
+    assert clip("short", 0, 4096) == ("short", 0, 0)
     assert format_size(9_800_000) == "9.8 MB"

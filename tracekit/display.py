@@ -16,20 +16,23 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from rich.highlighter import JSONHighlighter
 from rich.text import Text
 
 __all__ = [
     "ESCAPE_STYLE",
+    "Clipped",
     "clip",
     "format_cost",
     "format_duration",
     "format_size",
     "format_time",
     "format_tokens",
+    "highlight_json",
     "inert",
+    "json_shown",
     "literal",
     "pretty_json",
 ]
@@ -138,16 +141,32 @@ def literal(
     return text
 
 
-def clip(value: str, limit: int | None) -> tuple[str, int]:
-    """``value`` cut to its first ``limit`` characters, and how many characters were left
-    out (``limit`` None: all of it). A text of megabytes is shown a page at a time.
+class Clipped(NamedTuple):
+    """One page of a long text, and the sizes (in UTF-8 bytes) of the text around it."""
 
-    >>> clip("abcdef", 4), clip("abc", 4), clip("abc", None)
-    (('abcd', 2), ('abc', 0), ('abc', 0))
+    text: str
+    before: int
+    after: int
+
+
+def clip(value: str, page: int = 0, size: int | None = None) -> Clipped:
+    """Page ``page`` of ``value`` in pages of ``size`` characters (``size`` None: all of it).
+
+    A text of megabytes is shown a page at a time: laying it all out would freeze a terminal.
+
+    >>> clip("abcdef", 0, 4), clip("abcdef", 1, 4), clip("abc", 0, None)
+    (Clipped(text='abcd', before=0, after=2), Clipped(text='ef', before=4, after=0), \
+Clipped(text='abc', before=0, after=0))
     """
-    if limit is None or len(value) <= limit:
-        return value, 0
-    return value[:limit], len(value) - limit
+    if size is None or len(value) <= size:
+        return Clipped(value, 0, 0)
+    start = min(max(page, 0) * size, len(value))
+    end = start + size
+    return Clipped(value[start:end], _utf8_size(value[:start]), _utf8_size(value[end:]))
+
+
+def _utf8_size(value: str) -> int:
+    return len(value.encode("utf-8", "surrogatepass"))
 
 
 def format_size(count: int) -> str:
@@ -163,17 +182,28 @@ def format_size(count: int) -> str:
     return f"{count / 1_000_000:.1f} MB"
 
 
-def pretty_json(value: Any) -> Text:
-    """``value`` (or JSON text) pretty-printed and highlighted, shown literally."""
+def json_shown(value: Any) -> tuple[str, bool]:
+    """``value`` (or JSON text) pretty-printed, and whether it is JSON (text that does not
+    parse is returned as it is). Not yet inert: give it to :func:`literal`."""
     if isinstance(value, str):
         try:
             value = json.loads(value)
         except ValueError:
-            return literal(value, multiline=True)
-    shown = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False, default=str)
-    text = literal(shown, multiline=True)
+            return value, False
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False, default=str), True
+
+
+def highlight_json(text: Text) -> Text:
+    """``text`` (JSON made literal) with JSON syntax highlighted, in place."""
     _JSON.highlight(text)
     return text
+
+
+def pretty_json(value: Any) -> Text:
+    """``value`` (or JSON text) pretty-printed and highlighted, shown literally."""
+    shown, is_json = json_shown(value)
+    text = literal(shown, multiline=True)
+    return highlight_json(text) if is_json else text
 
 
 def format_duration(duration_ns: int) -> str:

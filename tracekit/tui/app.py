@@ -61,8 +61,8 @@ class TracekitApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("1", "show_mode('traces')", "Traces", show=False),
-        Binding("2", "show_mode('stats')", "Stats", show=False),
+        Binding("1", "switch_mode('traces')", "Traces", show=False),
+        Binding("2", "switch_mode('stats')", "Stats", show=False),
     ]
 
     def __init__(
@@ -91,12 +91,12 @@ class TracekitApp(App[None]):
         """The sub-title reaches the terminal too: made inert."""
         return inert(sub_title)
 
-    def action_show_mode(self, mode: str) -> None:
+    async def action_switch_mode(self, mode: str) -> None:
         """Show the traces list (``1``) or the stats (``2``) from any screen.
 
-        Screens opened over the current mode's base screen (a trace, a diff, the help) are
-        closed first, so each mode always comes back as its base screen: ``2`` then ``1``
-        from a trace shows the list, not the trace again.
+        Unlike Textual's action, screens opened over the current mode's base screen (a trace,
+        a diff, the help) are closed first, so each mode always comes back as its base
+        screen: ``1`` on a trace shows the list, and ``2`` then ``1`` does too.
         """
         while len(self.screen_stack) > 1:
             self.pop_screen()

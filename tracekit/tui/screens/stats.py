@@ -48,7 +48,7 @@ class StatsScreen(StoreScreen):
         Binding("m", "group('model')", "Models"),
         Binding("w", "group('workflow')", "Workflows"),
         Binding("ctrl+r", "refresh", "Refresh", show=False),
-        Binding("1", "app.show_mode('traces')", "Traces"),
+        Binding("1", "app.switch_mode('traces')", "Traces"),
     ]
 
     def __init__(self, store: TraceStore) -> None:

@@ -87,7 +87,7 @@ class TracesScreen(StoreScreen):
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("g", "top", "Top", show=False),
         Binding("G", "bottom", "Bottom", show=False),
-        Binding("2", "app.show_mode('stats')", "Stats"),
+        Binding("2", "app.switch_mode('stats')", "Stats"),
     ]
 
     def __init__(
