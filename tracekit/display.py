@@ -32,6 +32,7 @@ __all__ = [
     "format_tokens",
     "highlight_json",
     "inert",
+    "inert_json",
     "json_shown",
     "literal",
     "pretty_json",
@@ -67,6 +68,8 @@ _CONTROL_KEEP_LINES = re.compile(
 # alternation above, so text with nothing to escape (nearly all of it) costs one scan.
 _TRIGGER = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f\u200d{_UNSAFE}]")
 _TRIGGER_KEEP_LINES = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\u200d{_UNSAFE}]")
+# What JSON output escapes on top of json.dumps (which escapes C0 and DEL is harmless there).
+_JSON_UNSAFE = re.compile(f"[\\x7f-\\x9f\u200d{_UNSAFE}]")
 # Characters of a match shown as they are: the printable parameters of a sequence.
 _PRINTABLE = re.compile(f"[^\\x00-\\x1f\\x7f-\\x9f\u200d{_UNSAFE}]")
 _NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
@@ -98,8 +101,8 @@ def inert(value: object, *, multiline: bool = False) -> str:
     Controls (C0, C1, DEL) become ``\\x1b``-style escapes, whole escape sequences (CSI, OSC,
     DCS, in 7- and 8-bit forms) are shown as one escaped unit, and bidi controls and
     zero-width characters become ``\\u202e``-style escapes (a zero-width joiner inside an
-    emoji sequence is kept: it draws one glyph). ``multiline`` keeps newlines and tabs (text shown in full, a prompt or a message). Text with none of these is returned
-    unchanged.
+    emoji sequence is kept: it draws one glyph). ``multiline`` keeps newlines and tabs (text
+    shown in full, a prompt or a message). Text with none of these is returned unchanged.
 
     >>> inert("ok\\x1b[2J")
     'ok\\\\x1b[2J'
@@ -110,6 +113,23 @@ def inert(value: object, *, multiline: bool = False) -> str:
     if (_TRIGGER_KEEP_LINES if multiline else _TRIGGER).search(text) is None:
         return text  # the common case: nothing to do
     return (_CONTROL_KEEP_LINES if multiline else _CONTROL).sub(_visible, text)
+
+
+def inert_json(document: str) -> str:
+    """JSON text with every character that could act on a terminal (C1 controls, bidi
+    controls, zero-width characters, lone surrogates) written as a ``\\uXXXX`` escape: the
+    same document to any JSON parser, and safe to print. ``json.dumps`` escapes C0 itself.
+
+    >>> inert_json('{"name": "\u202eevil"}')
+    '{"name": "\\\\u202eevil"}'
+    """
+    if _JSON_UNSAFE.search(document) is None:
+        return document
+    return _JSON_UNSAFE.sub(_json_escape, document)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group(0)):04x}"
 
 
 def literal(
