@@ -38,10 +38,16 @@ SHOWN = {
 EVIL = "".join(f"{sequence}Z{index}" for index, sequence in enumerate(SEQUENCES.values()))
 #: ``EVIL`` as every renderer must show it.
 EVIL_SHOWN = "".join(f"{shown}Z{index}" for index, shown in enumerate(SHOWN.values()))
-#: Byte strings that must never reach a terminal (stdout, or a pty), UTF-8 encoded.
+#: Byte strings that must never reach a terminal (stdout, or a pty), UTF-8 encoded: each
+#: sequence up to its terminator (a renderer may drop a BEL and keep the rest).
 RAW_BYTES = [
-    f"{sequence}Z{index}".encode() for index, sequence in enumerate(SEQUENCES.values())
-] + [b"\xc2\x9b", "\u202e".encode()]
+    b"\x1b]52;c;cHduZWQ=",
+    b"\x1b]2;pwned-title",
+    b"\x1b]8;;https://evil.example/",
+    b"\x1b[2JZ3",
+    "\x9b".encode(),
+    "\u202e".encode(),
+]
 
 WORKFLOW = f"wf{EVIL}"
 AGENT = f"agent{EVIL}"
