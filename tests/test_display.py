@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from tracekit.display import (
     ESCAPE_STYLE,
+    LINE_LIMIT,
     clip,
     format_cost,
     format_duration,
@@ -145,6 +146,13 @@ def test_a_joiner_is_kept_inside_an_emoji_only() -> None:
     assert inert("👩\u200d💻") == "👩\u200d💻"
     assert inert("a\u200db") == "a\\u200db"
     assert inert("👩\u200d") == "👩\\u200d"
+
+
+def test_a_huge_single_line_is_cut_and_says_how_much_more() -> None:
+    name = "n" * LINE_LIMIT + "\x1b[2J" + "x" * 10_000
+    assert inert(name) == "n" * LINE_LIMIT + "… (10.0 KB more)"
+    assert literal(name).plain == "n" * LINE_LIMIT + "… (10.0 KB more)"
+    assert inert(name, multiline=True).endswith("\\x1b[2J" + "x" * 10_000)  # paged instead
 
 
 def test_clip_and_format_size() -> None:

@@ -23,6 +23,7 @@ from rich.text import Text
 
 __all__ = [
     "ESCAPE_STYLE",
+    "LINE_LIMIT",
     "Clipped",
     "clip",
     "format_cost",
@@ -73,6 +74,9 @@ _JSON_UNSAFE = re.compile(f"[\\x7f-\\x9f\u200d{_UNSAFE}]")
 # Characters of a match shown as they are: the printable parameters of a sequence.
 _PRINTABLE = re.compile(f"[^\\x00-\\x1f\\x7f-\\x9f\u200d{_UNSAFE}]")
 _NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+#: Characters of one line shown (a name, a cell, a title); the rest is said, not laid out:
+#: no line is read that wide, and laying out megabytes in one cell would freeze a screen.
+LINE_LIMIT = 4096
 #: How escapes are styled in :func:`literal`, so they read as markers, not as text.
 ESCAPE_STYLE = "reverse"
 _JSON = JSONHighlighter()
@@ -102,7 +106,8 @@ def inert(value: object, *, multiline: bool = False) -> str:
     DCS, in 7- and 8-bit forms) are shown as one escaped unit, and bidi controls and
     zero-width characters become ``\\u202e``-style escapes (a zero-width joiner inside an
     emoji sequence is kept: it draws one glyph). ``multiline`` keeps newlines and tabs (text
-    shown in full, a prompt or a message). Text with none of these is returned unchanged.
+    shown in full, a prompt or a message); a single line is cut at ``LINE_LIMIT`` characters,
+    saying how much more there is. Text with none of these is returned unchanged.
 
     >>> inert("ok\\x1b[2J")
     'ok\\\\x1b[2J'
@@ -110,9 +115,17 @@ def inert(value: object, *, multiline: bool = False) -> str:
     '\\\\u202eevil'
     """
     text = str(value)
+    cut = ""
+    if not multiline and len(text) > LINE_LIMIT:
+        text, cut = _cut_line(text)
     if (_TRIGGER_KEEP_LINES if multiline else _TRIGGER).search(text) is None:
-        return text  # the common case: nothing to do
-    return (_CONTROL_KEEP_LINES if multiline else _CONTROL).sub(_visible, text)
+        return text + cut  # the common case: nothing to do
+    return (_CONTROL_KEEP_LINES if multiline else _CONTROL).sub(_visible, text) + cut
+
+
+def _cut_line(text: str) -> tuple[str, str]:
+    rest = text[LINE_LIMIT:]
+    return text[:LINE_LIMIT], f"… ({format_size(_utf8_size(rest))} more)"
 
 
 def inert_json(document: str) -> str:
@@ -145,19 +158,24 @@ def literal(
     '[bold]hi[/bold]\\\\x07'
     """
     raw = str(value)
+    cut = ""
+    if not multiline and len(raw) > LINE_LIMIT:
+        raw, cut = _cut_line(raw)
     text = Text(style=style, justify="right" if right else None)
     if (_TRIGGER_KEEP_LINES if multiline else _TRIGGER).search(raw) is None:
         text.append(raw)
-        return text
-    pattern = _CONTROL_KEEP_LINES if multiline else _CONTROL
-    position = 0
-    for match in pattern.finditer(raw):
-        start, end = match.span()
-        if start > position:
-            text.append(raw[position:start])
-        text.append(_visible(match), ESCAPE_STYLE)
-        position = end
-    text.append(raw[position:] if position else raw)
+    else:
+        pattern = _CONTROL_KEEP_LINES if multiline else _CONTROL
+        position = 0
+        for match in pattern.finditer(raw):
+            start, end = match.span()
+            if start > position:
+                text.append(raw[position:start])
+            text.append(_visible(match), ESCAPE_STYLE)
+            position = end
+        text.append(raw[position:] if position else raw)
+    if cut:
+        text.append(cut, "dim")
     return text
 
 
