@@ -33,6 +33,7 @@ from replay.http.network import network_blocked
 from replay.recorder import record_workflow, rerecord
 from replay.report import DivergenceReport
 from replay.session import ReplaySession
+from tracekit.display import inert
 
 TRACE_SUFFIX = ".trace.jsonl"
 RECORD_MODES = ("none", "once", "rewrite")
@@ -116,7 +117,7 @@ class TraceFile(pytest.File):
 
         try:
             recording = Recording.from_file(self.path)
-            name = f"{recording.workflow_name}[{recording.trace_id[:12]}]"
+            name = inert(f"{recording.workflow_name}[{recording.trace_id[:12]}]")
         except Exception as exc:  # a broken file is one failing test, not a crashed session
             yield BrokenTraceItem.from_parent(self, name=self.path.name, error=str(exc))
             return
@@ -288,7 +289,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         steps = report.replayed.steps - report.recorded.steps
         cost = report.replayed.cost_usd - report.recorded.cost_usd
         write(
-            f"  DIVERGED {report.workflow} {report.trace_id[:12]}: {report.headline} "
+            f"  DIVERGED {inert(report.workflow)} {inert(report.trace_id[:12])}: {report.headline} "
             f"(steps {steps:+d}, cost {cost:+.4f} USD)"
         )
     all_reports = outcomes.passed + outcomes.diverged

@@ -158,7 +158,11 @@ class DivergenceReport(BaseModel):
 
     @property
     def headline(self) -> str:
-        """One line: matched, or where it diverged."""
+        """One line: matched, or where it diverged (inert: it names trace text, and pytest
+        prints it)."""
+        return inert(self._headline())
+
+    def _headline(self) -> str:
         if self.kind == "diff":
             what = f"traces {self.trace_id[:12]} and {(self.other_trace_id or '')[:12]}"
             if self.matched:
@@ -190,25 +194,25 @@ class DivergenceReport(BaseModel):
             Text(self.headline, style="bold green" if self.matched else "bold red")
         ]
         parts.append(
-            Text(
+            _line(
                 f"workflow {self.workflow} · trace {self.trace_id} · {self.source} · "
                 f"mode {self.mode}, tool args {self.tool_args}",
-                style="dim",
+                "dim",
             )
         )
         if self.first is not None:
             parts.append(self._render_first(self.first))
         if self.run_error:
-            parts.append(Text(f"run error: {self.run_error}", style="red"))
+            parts.append(_line(f"run error: {self.run_error}", "red"))
         for call in self.unmatched_calls:
-            parts.append(Text(f"unmatched call: {call}", style="red"))
+            parts.append(_line(f"unmatched call: {call}", "red"))
         if self.state_changes:
             parts.append(Text("entrypoint state changes differ:", style="bold"))
             parts.extend(_render_changes(self.state_changes))
         for note in self.notes:
-            parts.append(Text(f"note: {literal(note)}", style="dim"))
+            parts.append(_line(f"note: {note}", "dim"))
         if self.ignore:
-            parts.append(Text(f"ignored: {literal(', '.join(self.ignore))}", style="dim"))
+            parts.append(_line(f"ignored: {', '.join(self.ignore)}", "dim"))
         if all_steps or not self.matched:
             parts.append(self._render_steps(all_steps))
         parts.append(self._render_totals())
@@ -223,12 +227,12 @@ class DivergenceReport(BaseModel):
 
     def _render_first(self, first: Divergence) -> RenderableType:
         lines: list[RenderableType] = [
-            Text(
+            _line(
                 f"first divergence: agent {first.agent_path} (call #{first.sequence}), "
                 f"{_kind_name(first.kind)}"
                 + (f" {first.index}" if first.index >= 0 else "")
                 + f" — {first.status}",
-                style="bold",
+                "bold",
             )
         ]
         if first.call_site:
@@ -236,10 +240,10 @@ class DivergenceReport(BaseModel):
         lines.extend(_render_changes(first.changes))
         if first.nearest is not None:
             lines.append(
-                Text(
+                _line(
                     f"nearest recorded candidate: {first.nearest.key} "
                     f"({_kind_name(first.nearest.kind)} {first.nearest.name})",
-                    style="cyan",
+                    "cyan",
                 )
             )
             lines.extend(_render_changes(first.nearest_changes))
@@ -251,7 +255,7 @@ class DivergenceReport(BaseModel):
         if self.kind == "diff":
             columns = (self.trace_id[:12], (self.other_trace_id or "")[:12])
         for column in ("#", "status", *columns):
-            table.add_column(column, overflow="fold")
+            table.add_column(_line(column), overflow="fold")
         rows = self.steps
         if not all_steps and len(rows) > 40:
             focus = self.first.position if self.first else 0
@@ -260,7 +264,7 @@ class DivergenceReport(BaseModel):
             style = _STATUS_STYLE[row.status] if row.divergent else "green"
             table.add_row(
                 Text(str(row.position)),
-                Text(row.status, style=style),
+                _line(row.status, style),
                 Text(literal(_describe(row.recorded))),
                 Text(literal(_describe(row.replayed))),
             )
@@ -319,10 +323,15 @@ def literal(text: str) -> str:
     return inert(text, multiline=True)
 
 
+def _line(text: str, style: str = "") -> Text:
+    """A report line that names trace text (a workflow, an agent, a field), made inert."""
+    return Text(literal(text), style=style)
+
+
 def _render_changes(changes: list[FieldChange]) -> list[RenderableType]:
     lines: list[RenderableType] = []
     for change in changes[:20]:
-        lines.append(Text(f"  {change.field}:", style="bold"))
+        lines.append(_line(f"  {change.field}:", "bold"))
         old, new = change.recorded, change.replayed
         if isinstance(old, str) and isinstance(new, str) and ("\n" in old + new or len(old) > 80):
             lines.extend(_text_diff(old, new))

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tracekit.display import (
+    ESCAPE_STYLE,
+    LINE_LIMIT,
+    clip,
     format_cost,
     format_duration,
+    format_size,
     format_tokens,
     inert,
     literal,
@@ -44,3 +52,112 @@ def test_format_cost_and_tokens() -> None:
         "12.3k",
         "4.5M",
     ]
+
+
+SEQUENCES = {
+    "OSC 52 (clipboard)": ("a\x1b]52;c;aGVsbG8=\x07b", "a\\x1b]52;c;aGVsbG8=\\x07b"),
+    "OSC 2 (window title), ST": ("\x1b]2;pwned\x1b\\x", "\\x1b]2;pwned\\x1b\\x"),
+    "OSC 8 (hyperlink)": (
+        "\x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\",
+        "\\x1b]8;;https://evil.example\\x1b\\link\\x1b]8;;\\x1b\\",
+    ),
+    "CSI 2J": ("x\x1b[2Jy", "x\\x1b[2Jy"),
+    "8-bit CSI": ("\x9b31mred", "\\x9b31mred"),
+    "8-bit OSC": ("\x9d0;t\x9c", "\\x9d0;t\\x9c"),
+    "DCS": ("\x1bPq#0\x1b\\", "\\x1bPq#0\\x1b\\"),
+    "8-bit DCS": ("\x90q\x9c", "\\x90q\\x9c"),
+    "reset": ("\x1bc", "\\x1bc"),
+    "bidi override": ("\u202eevil\u202c", "\\u202eevil\\u202c"),
+    "bidi isolates and marks": (
+        "\u2066\u2069\u200e\u200f\u061c",
+        "\\u2066\\u2069\\u200e\\u200f\\u061c",
+    ),
+    "zero width": ("a\u200bb\u200d\u2060\ufeff", "a\\u200bb\\u200d\\u2060\\ufeff"),
+    "lone surrogate": ("caf\udce9", "caf\\udce9"),
+}
+
+
+@pytest.mark.parametrize(("raw", "shown"), SEQUENCES.values(), ids=SEQUENCES.keys())
+def test_inert_shows_every_escape_sequence_and_invisible_character(raw: str, shown: str) -> None:
+    assert inert(raw) == shown
+    assert inert(raw, multiline=True) == shown
+    assert literal(raw).plain == shown
+
+
+def test_literal_styles_escapes_so_they_do_not_pass_for_text() -> None:
+    text = literal("a\x1b]2;t\x07b")
+    assert text.plain == "a\\x1b]2;t\\x07b"
+    assert [(span.start, span.end, span.style) for span in text.spans] == [
+        (1, len(text.plain) - 1, ESCAPE_STYLE)
+    ]
+    assert literal("plain [b]text[/b]").spans == []
+
+
+def _terminal_unsafe(char: str) -> bool:
+    code = ord(char)
+    return (
+        code < 0x20
+        or 0x7F <= code <= 0x9F
+        or 0xD800 <= code <= 0xDFFF
+        or char in "\u061c\u200e\u200f\u2060\ufeff"
+        or 0x200B <= code <= 0x200D
+        or 0x202A <= code <= 0x202E
+        or 0x2066 <= code <= 0x2069
+    )
+
+
+def _unsafe_characters(text: str) -> list[str]:
+    """The unsafe characters of ``text``, but a joiner between two emoji (one glyph)."""
+    emoji = re.compile("[\u2600-\u27bf\ufe0f\U0001f000-\U0001faff]")
+    return [
+        char
+        for index, char in enumerate(text)
+        if _terminal_unsafe(char)
+        and not (
+            char == "\u200d"
+            and emoji.match(text[index - 1 : index] or " ")
+            and emoji.match(text[index + 1 : index + 2] or " ")
+        )
+    ]
+
+
+@given(st.text())
+def test_inert_output_never_holds_a_control_bidi_or_zero_width_character(value: str) -> None:
+    assert _unsafe_characters(inert(value)) == []
+    assert [c for c in _unsafe_characters(inert(value, multiline=True)) if c not in "\n\t"] == []
+    assert inert(value, multiline=True).count("\n") == value.count("\n")
+
+
+@given(st.text(st.characters(codec="utf-8").filter(lambda char: not _terminal_unsafe(char))))
+def test_inert_leaves_ordinary_text_unchanged(value: str) -> None:
+    assert inert(value) == value
+    assert literal(value).plain == value
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Grüße, señor!", "日本語のテキスト、中文。", "emoji 🎉👩‍💻 ok", "a\\x1b[b] {x} <y> $z"],
+)
+def test_ordinary_text_in_many_scripts_passes_through(value: str) -> None:
+    assert inert(value) == value
+
+
+def test_a_joiner_is_kept_inside_an_emoji_only() -> None:
+    assert inert("👩\u200d💻") == "👩\u200d💻"
+    assert inert("a\u200db") == "a\\u200db"
+    assert inert("👩\u200d") == "👩\\u200d"
+
+
+def test_a_huge_single_line_is_cut_and_says_how_much_more() -> None:
+    name = "n" * LINE_LIMIT + "\x1b[2J" + "x" * 10_000
+    assert inert(name) == "n" * LINE_LIMIT + "… (10.0 KB more)"
+    assert literal(name).plain == "n" * LINE_LIMIT + "… (10.0 KB more)"
+    assert inert(name, multiline=True).endswith("\\x1b[2J" + "x" * 10_000)  # paged instead
+
+
+def test_clip_and_format_size() -> None:
+    assert clip("x" * 10, 0, 4) == ("xxxx", 0, 6)
+    assert clip("x" * 10, 2, 4) == ("xx", 8, 0)
+    assert clip("é" * 10, 1, 4) == ("éééé", 8, 4)  # sizes in UTF-8 bytes
+    assert clip("short", 0, 4096) == ("short", 0, 0)
+    assert format_size(9_800_000) == "9.8 MB"

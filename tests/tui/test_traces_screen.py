@@ -138,6 +138,48 @@ async def test_number_keys_switch_between_traces_and_stats(
         assert isinstance(app.screen, TracesScreen)
 
 
+async def _open_over_the_list(pilot: Pilot[None], app: TracekitApp, screen: str) -> None:
+    """From the list, open the screen named ``screen``: a trace, a diff, or the help."""
+    if screen == "trace":
+        await pilot.press("enter")
+    elif screen == "diff":
+        await pilot.press("m", "j", "m", "d")
+    elif screen == "help over a trace":
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("question_mark")
+    else:
+        await pilot.press("question_mark")
+    await pilot.pause()
+    assert not isinstance(app.screen, TracesScreen)
+
+
+@pytest.mark.parametrize("screen", ["trace", "diff", "help", "help over a trace"])
+async def test_1_and_2_switch_to_the_list_and_the_stats_from_any_screen(
+    make_app: Callable[..., TracekitApp], screen: str
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await _open_over_the_list(pilot, app, screen)
+        await pilot.press("1")
+        await pilot.pause()
+        assert isinstance(app.screen, TracesScreen)
+        assert len(app.screen_stack) == 1
+
+        await _open_over_the_list(pilot, app, screen)
+        await pilot.press("2")
+        await pilot.pause()
+        assert isinstance(app.screen, StatsScreen)
+        await pilot.press("1")  # back to the list, not to the screen left open before
+        await pilot.pause()
+        assert isinstance(app.screen, TracesScreen)
+        assert len(app.screen_stack) == 1
+        await pilot.press("enter")  # and the list still opens traces
+        await pilot.pause()
+        assert isinstance(app.screen, TraceScreen)
+
+
 async def test_help_lists_the_keys_of_the_current_screen(
     make_app: Callable[..., TracekitApp],
 ) -> None:

@@ -21,6 +21,7 @@ from tracekit.cli import (
     ui_command,
 )
 from tracekit.cli.arguments import EXIT_USAGE
+from tracekit.display import inert
 from tracekit.exceptions import StoreNotFoundError, TracekitError, TraceNotFoundError
 
 __all__ = ["EXIT_ERROR", "EXIT_NOT_FOUND", "EXIT_USAGE", "build_parser", "main"]
@@ -73,10 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.handler(args)
     except (StoreNotFoundError, TraceNotFoundError) as exc:
-        sys.stderr.write(f"tracekit: error: {exc}\n")
+        sys.stderr.write(f"tracekit: error: {inert(exc)}\n")
         return EXIT_NOT_FOUND
     except TracekitError as exc:
-        sys.stderr.write(f"tracekit: error: {exc}\n")
+        sys.stderr.write(f"tracekit: error: {inert(exc)}\n")
         return EXIT_ERROR
     except KeyboardInterrupt:
         sys.stderr.write("tracekit: interrupted\n")

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from tracekit.cli.arguments import add_store_argument, positive_int
+from tracekit.display import inert
 from tracekit.exceptions import ConfigError
 from tracekit.otlp.model import OtlpSpan
 
@@ -140,8 +141,8 @@ def run_import(args: argparse.Namespace) -> int:
         else ""
     )
     sys.stdout.write(
-        f"Imported {result.spans} spans ({result.traces} {plural}) from {args.file} "
-        f"into {store}{note}.\n"
+        f"Imported {result.spans} spans ({result.traces} {plural}) from {inert(args.file)} "
+        f"into {inert(store)}{note}.\n"
     )
     return 0
 
@@ -181,7 +182,7 @@ def _export_to_endpoint(args: argparse.Namespace) -> int:
     plural = "trace" if summary.traces == 1 else "traces"
     content = "with content" if args.with_content else "without content"
     sys.stdout.write(
-        f"Exported {summary.spans} spans ({summary.traces} {plural}) to {summary.endpoint} "
+        f"Exported {summary.spans} spans ({summary.traces} {plural}) to {inert(summary.endpoint)} "
         f"over OTLP {args.protocol}, {content}.\n"
     )
     return 0
@@ -200,5 +201,5 @@ def _export_to_file(args: argparse.Namespace) -> int:
     spans = export_stream(args, with_content=not args.without_content)
     written = write_trace_file(args.out, counted(spans))
     plural = "trace" if len(traces) == 1 else "traces"
-    sys.stdout.write(f"Exported {written} spans ({len(traces)} {plural}) to {args.out}.\n")
+    sys.stdout.write(f"Exported {written} spans ({len(traces)} {plural}) to {inert(args.out)}.\n")
     return 0

@@ -22,7 +22,7 @@ from rich.tree import Tree
 
 from tracekit import semconv as sc
 from tracekit.cli.arguments import add_store_argument, positive_int, trace_filter, trace_order
-from tracekit.display import STATUS_STYLES, format_cost, format_duration, literal
+from tracekit.display import STATUS_STYLES, format_cost, format_duration, inert_json, literal
 from tracekit.store import SORT_COLUMNS, SpanRecord, StatsRow, TraceDetail, TraceStore, TraceSummary
 
 _SHORT_ID = 12
@@ -245,5 +245,5 @@ def _print_json(value: BaseModel | Sequence[BaseModel]) -> int:
         document: Any = value.model_dump(mode="json")
     else:
         document = [item.model_dump(mode="json") for item in value]
-    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.write(inert_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n")
     return 0

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 
 from tracekit.cli.arguments import add_store_argument, positive_int
+from tracekit.display import inert_json
 from tracekit.exceptions import ConfigError
 
 if TYPE_CHECKING:
@@ -133,7 +134,7 @@ def _recording(target: str, store: str | None) -> Recording:
 
 def _print(report: DivergenceReport, args: argparse.Namespace) -> int:
     if args.json:
-        sys.stdout.write(report.model_dump_json(indent=2) + "\n")
+        sys.stdout.write(inert_json(report.model_dump_json(indent=2)) + "\n")
     else:
         Console(width=getattr(args, "width", None)).print(report.render(all_steps=args.all_steps))
     return 0 if report.matched else EXIT_DIVERGED

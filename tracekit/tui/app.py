@@ -18,6 +18,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from tracekit.display import inert
 from tracekit.exceptions import TracekitError
 from tracekit.store import TraceStore
 from tracekit.tui.messages import OpenDiff, OpenTrace
@@ -89,6 +90,26 @@ class TracekitApp(App[None]):
         """Show the traces list (see the note on the modes above)."""
         self.switch_mode("traces")
 
+    def validate_title(self, title: Any) -> str:
+        """The title reaches the terminal (the header, the window title): made inert."""
+        return inert(title)
+
+    def validate_sub_title(self, sub_title: Any) -> str:
+        """The sub-title reaches the terminal too: made inert."""
+        return inert(sub_title)
+
+    async def action_switch_mode(self, mode: str) -> None:
+        """Show the traces list (``1``) or the stats (``2``) from any screen.
+
+        Unlike Textual's action, screens opened over the current mode's base screen (a trace,
+        a diff, the help) are closed first, so each mode always comes back as its base
+        screen: ``1`` on a trace shows the list, and ``2`` then ``1`` does too.
+        """
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        if mode != self.current_mode:
+            self.switch_mode(mode)
+
     @on(OpenTrace)
     def _open_trace(self, message: OpenTrace) -> None:
         """Show one trace's span tree (the trace screen is built once and reused)."""
@@ -97,7 +118,7 @@ class TracekitApp(App[None]):
         try:
             outline = self.store.get_trace_outline(message.trace_id)
         except TracekitError as error:
-            self.notify(str(error), severity="error", markup=False)
+            self.notify(inert(str(error)), severity="error", markup=False)
             return
         if self._trace_screen is None:
             self._trace_screen = TraceScreen(self.store)

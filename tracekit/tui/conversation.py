@@ -1,12 +1,16 @@
 """A span's details as Rich renderables: facts, error, events, the LLM conversation, tool
 payloads and attributes. Pure functions of the span and its content; everything from the
 trace is rendered literally (see :mod:`tracekit.display`).
+
+A long text (a message, a tool result, an attribute) is shown a page at a time
+(:class:`Paging`): laying out megabytes would freeze the screen.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -14,7 +18,15 @@ from rich.table import Table
 from rich.text import Text
 
 from tracekit import semconv as sc
-from tracekit.display import format_cost, format_duration, literal, pretty_json
+from tracekit.display import (
+    clip,
+    format_cost,
+    format_duration,
+    format_size,
+    highlight_json,
+    json_shown,
+    literal,
+)
 from tracekit.otlp.values import parse_json
 from tracekit.store.models import SpanEvent, SpanOutline, SpanRecord
 from tracekit.tui.widgets.waterfall import span_kind
@@ -38,30 +50,78 @@ _PAYLOADS = (
 )
 
 
+#: Characters of one long text shown at a time.
+PAGE_CHARS = 32_000
+_MORE_STYLE = "bold yellow"
+
+
+@dataclass
+class Paging:
+    """Which page of each long text to show: page ``page`` in pages of ``size`` characters
+    (``size`` None: everything). Rendering sets ``more`` when some text goes on after it."""
+
+    page: int = 0
+    size: int | None = PAGE_CHARS
+    more: bool = False
+
+
+def paged(
+    value: str,
+    paging: Paging,
+    style: str = "",
+    *,
+    as_json: bool = False,
+    multiline: bool = True,
+) -> Text:
+    """One page of ``value``, literal, with a line saying how much is before and after it and
+    which key shows it."""
+    page = clip(value, paging.page, paging.size)
+    text = Text()
+    if page.before:
+        text.append(f"… {format_size(page.before)} before · press M for the previous page\n")
+        text.stylize(_MORE_STYLE)
+    body = literal(page.text, style, multiline=multiline)
+    text.append_text(highlight_json(body) if as_json else body)
+    if page.after:
+        paging.more = True
+        text.append(f"\n… {format_size(page.after)} more · press m to show more", _MORE_STYLE)
+    return text
+
+
+def paged_json(value: Any, paging: Paging) -> Text:
+    """``value`` (or JSON text) pretty-printed and highlighted, one page of it."""
+    shown, is_json = json_shown(value)
+    return paged(shown, paging, as_json=is_json)
+
+
 def heading(title: str) -> Text:
     """A section heading."""
     return Text(f"\n{title}", style="bold underline")
 
 
-def span_details(span: SpanOutline | SpanRecord, content: dict[str, Any]) -> Group:
-    """Everything about one span, top to bottom."""
+def span_details(
+    span: SpanOutline | SpanRecord, content: dict[str, Any], paging: Paging | None = None
+) -> Group:
+    """Everything about one span, top to bottom; of each long text, the page ``paging`` says
+    (default: the first)."""
+    paging = paging or Paging()
     events, attributes = span.events, span.attributes  # an outline parses them per access
     parts: list[RenderableType] = [_title(span), _facts(span)]
     if span.status_code == "ERROR":
         reason = span.error_type or "error"
         if span.status_message:
             reason = f"{reason}: {span.status_message}"
-        parts += [heading("Error"), literal(f"✗ {reason}", "bold red", multiline=True)]
+        parts += [heading("Error"), paged(f"✗ {reason}", paging, "bold red")]
     if events:
-        parts += [heading("Events"), *_events(events)]
-    conversation = list(conversation_parts(content))
+        parts += [heading("Events"), *_events(events, paging)]
+    conversation = list(conversation_parts(content, paging))
     if conversation:
         parts += [heading("Conversation"), *conversation]
     for key, title in _PAYLOADS:
         if key in content:
-            parts += [heading(title), pretty_json(content[key])]
+            parts += [heading(title), paged_json(content[key], paging)]
     if attributes:
-        parts += [heading("Attributes"), _attributes(attributes)]
+        parts += [heading("Attributes"), _attributes(attributes, paging)]
     return Group(*parts)
 
 
@@ -102,53 +162,57 @@ def _facts(span: SpanOutline | SpanRecord) -> Table:
     return table
 
 
-def _events(events: list[SpanEvent]) -> Iterable[Text]:
+def _events(events: list[SpanEvent], paging: Paging) -> Iterable[Text]:
     for event in events:
         guard = event.name in sc.GUARDRAIL_EVENTS
         line = literal(f"{'⚠' if guard else '•'} {event.name}", "bold yellow" if guard else "")
         if event.attributes:
             shown = " ".join(f"{key}={value}" for key, value in event.attributes.items())
-            line.append_text(literal(f"  {shown}", "dim"))
+            line.append_text(paged(f"  {shown}", paging, "dim", multiline=False))
         yield line
 
 
-def _attributes(attributes: dict[str, Any]) -> Table:
+def _attributes(attributes: dict[str, Any], paging: Paging) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="dim", no_wrap=True)
     table.add_column()
     for key in sorted(attributes):
         value = attributes[key]
         shown = value if isinstance(value, str) else json.dumps(value, default=str)
-        table.add_row(literal(key), literal(shown, multiline=True))
+        table.add_row(literal(key), paged(shown, paging))
     return table
 
 
-def conversation_parts(content: dict[str, Any]) -> Iterable[RenderableType]:
-    """System instructions, input and output messages as a conversation, text in full."""
+def conversation_parts(
+    content: dict[str, Any], paging: Paging | None = None
+) -> Iterable[RenderableType]:
+    """System instructions, input and output messages as a conversation; of each long text,
+    the page ``paging`` says (default: the first)."""
+    paging = paging or Paging()
     system = parse_json(content.get(sc.GEN_AI_SYSTEM_INSTRUCTIONS))
     if system:
         yield _role("system")
         if isinstance(system, list):
             for part in system:
-                yield from _part(part)
+                yield from _part(part, paging)
         else:
-            yield literal(system, multiline=True)
+            yield paged(str(system), paging)
     for key, label in ((sc.GEN_AI_INPUT_MESSAGES, ""), (sc.GEN_AI_OUTPUT_MESSAGES, "output")):
         messages = parse_json(content.get(key))
         if not messages:
             continue
         if not isinstance(messages, list):
-            yield literal(messages, multiline=True)
+            yield paged(str(messages), paging)
             continue
         for message in messages:
             if not isinstance(message, dict):
-                yield literal(message, multiline=True)
+                yield paged(str(message), paging)
                 continue
             role = str(message.get("role", "?"))
             finish = message.get("finish_reason")
             yield _role(role, label, finish)
             for part in message.get("parts") or []:
-                yield from _part(part)
+                yield from _part(part, paging)
 
 
 def _role(role: str, label: str = "", finish: object = None) -> Text:
@@ -160,18 +224,18 @@ def _role(role: str, label: str = "", finish: object = None) -> Text:
     return text
 
 
-def _part(part: Any) -> Iterable[RenderableType]:
+def _part(part: Any, paging: Paging) -> Iterable[RenderableType]:
     if not isinstance(part, dict):
-        yield literal(part, multiline=True)
+        yield paged(str(part), paging)
         return
     kind = part.get("type")
     if kind == "text":
-        yield literal(part.get("content", ""), multiline=True)
+        yield paged(str(part.get("content", "")), paging)
     elif kind == "tool_call":
         yield literal(f"→ tool call {part.get('name', '?')} ({part.get('id', '')})", "bold cyan")
-        yield pretty_json(part.get("arguments", {}))
+        yield paged_json(part.get("arguments", {}), paging)
     elif kind == "tool_call_response":
         yield literal(f"← tool result ({part.get('id', '')})", "bold cyan")
-        yield pretty_json(part.get("response"))
+        yield paged_json(part.get("response"), paging)
     else:
-        yield pretty_json(part)
+        yield paged_json(part, paging)

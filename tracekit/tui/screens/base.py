@@ -3,11 +3,12 @@ screen."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from tracekit.display import inert
 from tracekit.store import TraceStore
 
 
@@ -29,6 +30,14 @@ class StoreScreen(Screen[None]):
     def __init__(self, store: TraceStore) -> None:
         super().__init__()
         self.store = store
+
+    def validate_title(self, title: Any) -> str | None:
+        """A screen's title is shown in the header (and may name a trace): made inert."""
+        return None if title is None else inert(title)
+
+    def validate_sub_title(self, sub_title: Any) -> str | None:
+        """A screen's sub-title (a workflow name, a file name) is made inert."""
+        return None if sub_title is None else inert(sub_title)
 
     def action_cursor_down(self) -> None:
         """Move the cursor of the focused widget down (``j``)."""

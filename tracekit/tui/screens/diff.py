@@ -20,7 +20,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
 from replay.trajectory import AlignedStep, Step, Trajectory, align, trajectory_from_spans
-from tracekit.display import format_cost, format_tokens, literal, pretty_json
+from tracekit.display import format_cost, format_tokens, inert, literal, pretty_json
 from tracekit.exceptions import TracekitError
 from tracekit.store import TraceStore
 from tracekit.tui.conversation import heading
@@ -83,13 +83,13 @@ class DiffScreen(StoreScreen):
             right = trajectory_from_spans(self.store.trace_spans(self.trace_b))
         except TracekitError as error:
             self.dismiss()
-            self.notify(str(error), severity="error", markup=False)
+            self.notify(inert(str(error)), severity="error", markup=False)
             return
         self.aligned = align(left.steps, right.steps)
         self.first_divergence = next(
             (i for i, pair in enumerate(self.aligned) if pair.status != "same"), None
         )
-        self.sub_title = f"diff {self.trace_a[:8]} ↔ {self.trace_b[:8]}"
+        self.sub_title = inert(f"diff {self.trace_a[:8]} ↔ {self.trace_b[:8]}")
         self.query_one("#diff-summary", Static).update(self._summary(left, right))
         table = self.query_one("#steps", DataTable)
         for index, pair in enumerate(self.aligned):

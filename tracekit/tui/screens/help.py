@@ -43,6 +43,9 @@ class HelpScreen(ModalScreen[None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "close", "Close"),
+        # A modal screen hides the app's keys; these two work from every screen.
+        Binding("1", "app.switch_mode('traces')", "Traces", show=False),
+        Binding("2", "app.switch_mode('stats')", "Stats", show=False),
     ]
 
     def __init__(self, target: Screen[object]) -> None:

@@ -12,11 +12,18 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.events import Resize
 from textual.widgets import Footer, Header, Static
 
-from tracekit.display import STATUS_STYLES, format_cost, format_duration, format_tokens, literal
+from tracekit.display import (
+    STATUS_STYLES,
+    format_cost,
+    format_duration,
+    format_tokens,
+    inert,
+    literal,
+)
 from tracekit.exceptions import TracekitError
 from tracekit.store import TraceStore
 from tracekit.store.models import SpanOutline, TraceOutline
-from tracekit.tui.conversation import span_details
+from tracekit.tui.conversation import Paging, span_details
 from tracekit.tui.screens.base import StoreScreen
 from tracekit.tui.widgets.waterfall import SpanWaterfall
 
@@ -38,6 +45,9 @@ class TraceScreen(StoreScreen):
         Binding("escape,backspace", "back", "Back"),
         Binding("enter", "fold", "Fold", show=False),
         Binding("tab", "focus_next", "Details", show=False),
+        # Long texts say these keys where they are cut; the footer stays as it is.
+        Binding("m", "page(1)", "More of long texts", show=False),
+        Binding("M", "page(-1)", "Back a page of long texts", show=False),
     ]
 
     def __init__(self, store: TraceStore) -> None:
@@ -45,6 +55,8 @@ class TraceScreen(StoreScreen):
         self.outline: TraceOutline | None = None
         self._content: dict[str, dict[str, Any]] = {}
         self._pending: SpanOutline | None = None
+        self._span: SpanOutline | None = None
+        self._paging = Paging()
 
     @property
     def trace_id(self) -> str | None:
@@ -71,13 +83,14 @@ class TraceScreen(StoreScreen):
         drawn. The app reuses one trace screen for every trace it opens."""
         self.outline = outline
         self._content = {}
+        self._span = None
         if self.is_mounted:
             self._show()
 
     def _show(self) -> None:
         assert self.outline is not None
         summary = self.outline.summary
-        self.sub_title = f"{summary.workflow} {summary.trace_id[:12]}"
+        self.sub_title = inert(f"{summary.workflow} {summary.trace_id[:12]}")
         self.set_class(self.app.size.width < NARROW_WIDTH, "narrow")
         self.query_one("#trace-summary", Static).update(self._summary_text())
         self.query_one("#detail-body", Static).update("")
@@ -121,8 +134,8 @@ class TraceScreen(StoreScreen):
         if span is not None and span.trace_id == self.trace_id:
             self.show_span(span)
 
-    def show_span(self, span: SpanOutline) -> None:
-        """Fill the detail pane with ``span``."""
+    def show_span(self, span: SpanOutline, page: int = 0) -> None:
+        """Fill the detail pane with ``span``: page ``page`` of its long texts."""
         content = self._content.get(span.span_id)
         if content is None:
             content = {}
@@ -130,10 +143,18 @@ class TraceScreen(StoreScreen):
                 try:
                     content = self.store.get_span_content(span.trace_id, span.span_id)
                 except TracekitError as error:
-                    self.notify(str(error), severity="error", markup=False)
+                    self.notify(inert(str(error)), severity="error", markup=False)
             self._content[span.span_id] = content
-        self.query_one("#detail-body", Static).update(span_details(span, content))
+        self._span, self._paging = span, Paging(page)
+        self.query_one("#detail-body", Static).update(span_details(span, content, self._paging))
         self.query_one("#detail", VerticalScroll).scroll_home(animate=False)
+
+    def action_page(self, step: int) -> None:
+        """The next (``m``) or previous (``M``) page of the selected span's long texts."""
+        span, page = self._span, self._paging.page + step
+        if span is None or page < 0 or (step > 0 and not self._paging.more):
+            return
+        self.show_span(span, page)
 
     def action_back(self) -> None:
         """Back to the traces."""

@@ -23,6 +23,7 @@ from tracekit.display import (
     format_duration,
     format_time,
     format_tokens,
+    inert,
     literal,
 )
 from tracekit.exceptions import TracekitError
@@ -125,7 +126,7 @@ class TracesScreen(StoreScreen):
 
     def on_mount(self) -> None:
         """Read the first page; start polling in live mode."""
-        self.sub_title = self.store.paths.db.name
+        self.sub_title = inert(self.store.paths.db.name)
         if self.live:
             # Read before the first page, so a change in between is reloaded, never missed.
             self._marker = self.initial_marker

@@ -1,0 +1,118 @@
+"""Hostile trace text (OSC 52, OSC 2, OSC 8, CSI 2J, an 8-bit CSI, U+202E in workflow, span,
+agent and tool names, messages, attribute keys and values) through ``traces``, ``show``,
+``stats`` and ``diff``: shown as visible escapes, never written to the terminal raw."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from replay import Recording
+from replay.diff import diff_recordings
+from tests.hostile import (
+    AGENT,
+    EVIL_SHOWN,
+    MESSAGE,
+    RAW_BYTES,
+    SHOWN,
+    WORKFLOW,
+    assert_inert,
+    emit_hostile_run,
+)
+from tests.recording import MS, emit_run, new_recorder, run_cli
+
+DAY = 86_400_000 * MS
+
+
+@dataclass
+class Session:
+    store: Path
+    hostile: str
+    other: str
+    runs: dict[str, subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
+    store = tmp_path_factory.mktemp("hostile") / "runs.duckdb"
+    t = 1_750_000_000_000 * MS
+    recorder = new_recorder(store)
+    hostile = emit_hostile_run(recorder.tracer, start_ns=t)
+    other = emit_hostile_run(recorder.tracer, start_ns=t + DAY, message=MESSAGE + " again")
+    emit_run(recorder.tracer, start_ns=t - DAY)
+    recorder.flush()
+    recorder.provider.shutdown()
+    s = ["--store", str(store)]
+    commands = {
+        "traces": ["traces", *s],
+        "traces-json": ["traces", *s, "--json"],
+        "show": ["show", *s, hostile],
+        "show-json": ["show", *s, hostile, "--json"],
+        "stats-agent": ["stats", *s, "--by", "agent"],
+        "stats-workflow": ["stats", *s, "--by", "workflow"],
+        "diff": ["diff", hostile, other, *s],
+        "diff-json": ["diff", hostile, other, *s, "--json"],
+    }
+    return Session(store, hostile, other, {name: run_cli(*a) for name, a in commands.items()})
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["traces", "traces-json", "show", "show-json", "stats-agent", "stats-workflow", "diff"],
+)
+def test_nothing_hostile_reaches_the_terminal_raw(session: Session, command: str) -> None:
+    result = session.runs[command]
+    assert result.returncode in (0, 1), result.stderr  # diff exits 1: the runs differ
+    for output in (result.stdout, result.stderr):
+        assert_inert(output)
+        for raw in RAW_BYTES:
+            assert raw not in output.encode("utf-8", "surrogatepass")
+
+
+def test_show_shows_every_hostile_name_message_and_attribute_as_escapes(session: Session) -> None:
+    out = session.runs["show"].stdout
+    for shown in SHOWN.values():
+        assert shown in out
+    assert f"wf{EVIL_SHOWN}" in out  # the workflow, whole
+    assert f"agent{EVIL_SHOWN}" in out  # an agent span's name
+    assert f"tool{EVIL_SHOWN}" in out  # a tool span's name
+
+
+def test_traces_and_stats_show_the_names_as_escapes(session: Session) -> None:
+    assert "wf\\x1b]52;c;" in session.runs["traces"].stdout
+    assert "agent\\x1b]52;c;" in session.runs["stats-agent"].stdout
+    assert "wf\\x1b]52;c;" in session.runs["stats-workflow"].stdout
+
+
+def test_json_output_is_safe_to_print_and_loses_nothing(session: Session) -> None:
+    traces = json.loads(session.runs["traces-json"].stdout)
+    assert WORKFLOW in [trace["workflow"] for trace in traces]
+    shown = json.loads(session.runs["show-json"].stdout)
+    assert shown["summary"]["workflow"] == WORKFLOW
+    assert "\\u202e" in session.runs["show-json"].stdout  # written as a JSON escape
+
+
+def test_diff_names_the_hostile_agent_and_message_as_escapes(session: Session) -> None:
+    out = session.runs["diff"].stdout
+    assert session.runs["diff"].returncode == 1
+    assert "agent\\x1b]52;c;" in out
+    assert "Please\\x1b]52;c;" in out
+    report = json.loads(session.runs["diff-json"].stdout)
+    assert report["workflow"] == WORKFLOW  # JSON keeps the text, escaped
+
+
+def test_the_replay_report_and_its_headline_are_inert(session: Session) -> None:
+    report = diff_recordings(
+        Recording.from_store(session.store, session.hostile),
+        Recording.from_store(session.store, session.other),
+    )
+    assert not report.matched
+    text = report.to_text(width=400, all_steps=True)
+    assert_inert(text)
+    assert_inert(report.headline)
+    assert f"workflow wf{EVIL_SHOWN}" in text
+    assert AGENT not in text and "agent\\x1b]52;c;" in text
