@@ -44,6 +44,8 @@ from tracekit.telemetry import SequentialIds, Telemetry
 
 #: Replay seeds Python's global random generator with this, and restores it afterwards.
 FROZEN_SEED = 0
+#: The default ``input`` of a session: the recorded one.
+RECORDED_INPUT: Any = object()
 
 
 def _deny(_: ApprovalRequest) -> bool:
@@ -75,6 +77,8 @@ class ReplaySession:
     Model and tool calls are answered from the recording by trajectory position. ``live``
     answers model calls with real models instead (re-recording: tools still replay), and
     ``processors`` receive the replayed run's spans too (e.g. a store, to keep the new run).
+    ``input`` runs the workflow on another input than the recorded one; a different input
+    is a divergence (``input changed``).
     """
 
     def __init__(
@@ -85,6 +89,7 @@ class ReplaySession:
         tool_args: ToolArgsMode = "exact",
         live: ModelRouter | None = None,
         processors: Sequence[SpanProcessor] = (),
+        input: Any = RECORDED_INPUT,
     ) -> None:
         if mode not in TRAJECTORY_MODES:
             raise ConfigError(f"unknown replay mode {mode!r}: choose {', '.join(TRAJECTORY_MODES)}")
@@ -97,6 +102,7 @@ class ReplaySession:
         self.tool_args: ToolArgsMode = tool_args
         self.live = live
         self.processors = list(processors)
+        self.input = input
         self.replayed: Trajectory | None = None
         self.output: Any = None
 
@@ -124,7 +130,7 @@ class ReplaySession:
         router = self.live or ModelRouter({}, default=answers.model)
         with _frozen_random():
             result = workflow.run(
-                recording.input,
+                recording.input if self.input is RECORDED_INPUT else self.input,
                 telemetry=telemetry,
                 models=router,
                 approver=_deny,
@@ -147,6 +153,7 @@ class ReplaySession:
             error=result.error,
             output_matches=_output_json(result.output) == normalize(self.recording.output),
             unmatched=answers.unmatched,
+            check_input=self.input is not RECORDED_INPUT,
         )
 
 

@@ -54,6 +54,8 @@ class Step:
     output_tokens: int = 0
     cost_usd: float = 0.0
     duration_ms: float = 0.0
+    span: OtlpSpan | None = field(default=None, compare=False, repr=False)
+    """The span the step was read from (the report reads its events: retries, fallbacks)."""
 
     @property
     def agent(self) -> str:
@@ -195,6 +197,7 @@ def _step(
     attrs = span.attributes
     common: dict[str, Any] = {
         "span_id": span.span_id,
+        "span": span,
         "status": span.status_code,
         "depth": depth,
         "duration_ms": max(0, span.end_ns - span.start_ns) / 1e6,

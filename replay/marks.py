@@ -1,0 +1,88 @@
+"""What the divergence report marks on a step: retries, failed calls, fallbacks, breaker decisions,
+cache hits, approvals and guardrail stops, read from the step's span.
+
+Marks are short words (``retry 1``, ``failed``, ``fallback → writer``, ``breaker open``) shown
+beside a step in the aligned table and carried in the JSON report. Span events tracekit does
+not know by name still show, by their name without the ``tracekit.`` prefix, so a new kind of
+recorded decision is marked without a change here.
+
+>>> from replay.marks import trajectory_marks
+>>> trajectory_marks([])
+{}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from replay.trajectory import Step
+from tracekit import semconv as sc
+
+#: Events that are shown elsewhere (state changes have their own comparison) or as a retry mark.
+_UNMARKED = frozenset({sc.EVENT_STATE_CHANGED, sc.EVENT_RETRY})
+#: Span attributes that record a circuit breaker's or a cache's decision, by name prefix.
+_DECISION_PREFIXES = ("tracekit.breaker.", "tracekit.circuit.", "tracekit.cache.")
+
+
+def trajectory_marks(steps: Sequence[Step]) -> dict[str, list[str]]:
+    """The marks of each step of a trajectory, by span id (steps without marks are left out)."""
+    marks: dict[str, list[str]] = {}
+    failed_attempts: dict[tuple[str, int], int] = {}
+    for step in steps:
+        found = _span_marks(step)
+        if step.kind == "llm":
+            call = (step.agent_path, step.sequence)
+            retries = failed_attempts.get(call, 0)
+            if retries:
+                found.insert(0, f"retry {retries}")
+            failed_attempts[call] = retries + 1 if step.status == "ERROR" else 0
+        if step.status == "ERROR":
+            found.append(_failure(step))
+        if found:
+            marks[step.span_id] = found
+    return marks
+
+
+def _failure(step: Step) -> str:
+    error_type = step.answer.get("error_type") or (
+        step.span.attributes.get(sc.ERROR_TYPE) if step.span is not None else None
+    )
+    short = str(error_type).rsplit(".", 1)[-1] if error_type else ""
+    return f"failed ({short})" if short else "failed"
+
+
+def _span_marks(step: Step) -> list[str]:
+    span = step.span
+    if span is None:
+        return []
+    found: list[str] = []
+    for event in span.events:
+        if event.name in _UNMARKED:
+            continue
+        found.append(_event_mark(event.name, event.attributes))
+    for key in sorted(span.attributes):
+        if key.startswith(_DECISION_PREFIXES):
+            found.append(_decision_mark(key, span.attributes[key]))
+    return found
+
+
+def _event_mark(name: str, attributes: dict[str, Any]) -> str:
+    if name == sc.EVENT_FALLBACK:
+        return f"fallback → {attributes.get(sc.EVENT_FALLBACK_TO, '?')}"
+    if name == sc.EVENT_CIRCUIT_OPEN:
+        return "breaker open"
+    if name == sc.EVENT_APPROVAL:
+        return str(attributes.get(sc.EVENT_APPROVAL_DECISION) or "approval")
+    if name == sc.EVENT_LIMIT_EXCEEDED:
+        return f"limit {attributes.get(sc.EVENT_LIMIT_NAME, '?')}"
+    if name == sc.EVENT_LOOP_DETECTED:
+        return "loop"
+    return name.removeprefix("tracekit.")
+
+
+def _decision_mark(key: str, value: Any) -> str:
+    name = key.removeprefix("tracekit.")
+    if key == sc.TRACEKIT_CACHE_HIT:
+        return "cache hit" if value else "cache miss"
+    return f"{name} {value}"
