@@ -227,7 +227,7 @@ class DivergenceReport(BaseModel):
         if self.budget_breaches:
             over = ", ".join(b.describe() for b in self.budget_breaches)
             if self.matched:
-                return f"replay over budget: {over} (the run matched its recording)"
+                return f"replay over budget: {over} (otherwise matched)"
             return f"{line}; over budget: {over}"
         return line
 
@@ -270,8 +270,8 @@ class DivergenceReport(BaseModel):
         parts.append(
             Text(
                 inert(
-                    f"workflow {self.workflow} · trace {self.trace_id} · {self.source} · "
-                    f"mode {self.mode}, tool args {self.tool_args}"
+                    f"mode {self.mode}, tool args {self.tool_args} · workflow {self.workflow} "
+                    f"· trace {self.trace_id} · {self.source}"
                 ),
                 style="dim",
             )
