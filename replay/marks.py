@@ -19,8 +19,9 @@ from typing import Any
 from replay.trajectory import Step
 from tracekit import semconv as sc
 
-#: Events that are shown elsewhere (state changes have their own comparison) or as a retry mark.
-_UNMARKED = frozenset({sc.EVENT_STATE_CHANGED, sc.EVENT_RETRY})
+#: Events shown another way: state changes are compared on their own, a retry marks the next
+#: model call, an OTel exception event is the step's failure.
+_UNMARKED = frozenset({sc.EVENT_STATE_CHANGED, sc.EVENT_RETRY, "exception"})
 #: Span attributes that record a circuit breaker's or a cache's decision, by name prefix.
 _DECISION_PREFIXES = ("tracekit.breaker.", "tracekit.circuit.", "tracekit.cache.")
 
