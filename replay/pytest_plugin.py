@@ -39,6 +39,7 @@ from replay.http.network import network_blocked
 from replay.recorder import record_workflow, rerecord
 from replay.report import DivergenceReport
 from replay.session import RECORDED_INPUT, ReplaySession
+from tracekit.display import inert
 from tracekit.exceptions import ConfigError, TracekitError
 
 TRACE_SUFFIX = ".trace.jsonl"
@@ -373,7 +374,7 @@ class ReplayRunner:
                 f" (if the workflow's input type changed on purpose, re-record: "
                 f"{self._rerun()} --replay-record=rewrite)"
             )
-        return f"could not replay {path}: {message}"
+        return inert(f"could not replay {path}: {message}")
 
 
 def _record(path: Path, workflow: Any, input: Any) -> None:
@@ -447,11 +448,13 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             steps = summary.replayed_steps - summary.recorded_steps
             cost = summary.replayed_cost_usd - summary.recorded_cost_usd
             write(
-                f"  {label} {summary.workflow} {summary.trace_id[:12]}: {summary.headline} "
-                f"(steps {steps:+d}, cost {cost:+.4f} USD)"
+                inert(
+                    f"  {label} {summary.workflow} {summary.trace_id[:12]}: {summary.headline} "
+                    f"(steps {steps:+d}, cost {cost:+.4f} USD)"
+                )
             )
     for path in sorted(outcomes.could_not_replay):
-        write(f"  COULD NOT REPLAY {path}")
+        write(inert(f"  COULD NOT REPLAY {path}"))
     if outcomes.replays:
         recorded_cost = sum(r.recorded_cost_usd for r in outcomes.replays)
         replayed_cost = sum(r.replayed_cost_usd for r in outcomes.replays)

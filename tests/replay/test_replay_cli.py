@@ -101,6 +101,11 @@ def test_could_not_replay_is_exit_2_with_one_line_saying_what_to_do(tmp_path: Pa
     moved = tmp_path / "moved.trace.jsonl"  # as if the module were renamed since recording
     moved.write_text(trace.read_text().replace(f"{mutant.name}:run", "tracekit_gone_mod:run"))
     not_on_path = run_cli("replay", str(moved))
+    hostile = tmp_path / "hostile.trace.jsonl"  # trace text in the message stays inert
+    hostile.write_text(trace.read_text().replace(f"{mutant.name}:run", "gone\\u001b[2J:run"))
+    escaped = run_cli("replay", str(hostile))
+    assert escaped.returncode == 2 and "\x1b" not in escaped.stderr
+    assert "gone\\x1b[2J:run" in escaped.stderr
     edit(mutant, original + "\nraise RuntimeError('half-finished edit')\n")
     raising = run_cli("replay", str(trace), extra_path=mutant.folder)
     edit(mutant, original.replace("ticket: Ticket", "ticket: int"))

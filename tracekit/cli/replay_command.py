@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 
 from tracekit.cli.arguments import add_store_argument, positive_int
+from tracekit.display import inert
 from tracekit.exceptions import (
     ConfigError,
     OtlpFormatError,
@@ -174,11 +175,9 @@ def _could_not_replay(
 ) -> int:
     message = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
     hint = hint or _hint(exc)
-    sys.stderr.write(
-        f"tracekit {verb}: could not {verb} {target}: {message}"
-        + (f" ({hint})" if hint else "")
-        + "\n"
-    )
+    # The message can quote the trace (its entrypoint, its file name): made inert.
+    line = f"tracekit {verb}: could not {verb} {target}: {message}" + (f" ({hint})" if hint else "")
+    sys.stderr.write(inert(line) + "\n")
     return EXIT_COULD_NOT_REPLAY
 
 
