@@ -49,8 +49,8 @@ _BUDGETS_KEY = pytest.StashKey[dict[str, Any]]()
 #: Where a worker leaves its outcomes for the controller (pytest-xdist's workeroutput).
 _WORKER_OUTPUT = "tracekit_replay"
 _BUDGET_INI = (("steps", int), ("tokens", int), ("cost_usd", float))
-#: The width of the report in a failure: pytest's output is captured or piped more often
-#: than not, and a fixed width keeps CI logs and xdist workers alike.
+#: The report's width in a failure when pytest does not write to a terminal (a CI log, a pipe,
+#: an xdist worker); on a terminal it takes the terminal's width.
 REPORT_WIDTH = 100
 
 
@@ -109,8 +109,8 @@ class ReplayDiverged(AssertionError):
     Its message is the whole report, once, and a last line saying how to re-record.
     """
 
-    def __init__(self, report: DivergenceReport, hint: str) -> None:
-        super().__init__(f"{report.to_text(width=REPORT_WIDTH).rstrip()}\n{hint}")
+    def __init__(self, report: DivergenceReport, hint: str, width: int = REPORT_WIDTH) -> None:
+        super().__init__(f"{report.to_text(width=width).rstrip()}\n{hint}")
         self.report = report
         self.hint = hint
 
@@ -346,7 +346,7 @@ class ReplayRunner:
         )
         outcomes.replays.append(ReplaySummary.of(report))
         if not report.passed:
-            raise ReplayDiverged(report, self._hint(report))
+            raise ReplayDiverged(report, self._hint(report), _report_width(self.config))
         return report
 
     def _rerun(self) -> str:
@@ -375,6 +375,12 @@ class ReplayRunner:
                 f"{self._rerun()} --replay-record=rewrite)"
             )
         return inert(f"could not replay {path}: {message}")
+
+
+def _report_width(config: pytest.Config) -> int:
+    writer = config.get_terminal_writer()
+    # pytest's E-prefix and indentation take a few columns of the terminal.
+    return max(60, writer.fullwidth - 8) if writer.hasmarkup else REPORT_WIDTH
 
 
 def _record(path: Path, workflow: Any, input: Any) -> None:

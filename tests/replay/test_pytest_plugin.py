@@ -171,6 +171,8 @@ def test_a_failure_shows_the_report_once_with_a_rerecord_hint(pytester: pytest.P
         # No frames of the plugin: neither its source nor its file.
         assert "pytest_plugin.py" not in out and "def run(" not in out
         assert "ReplaySession" not in out
+        borders = [line.lstrip("E ") for line in result.outlines if "┏━━" in line]
+        assert len(borders) == 1 and len(borders[0]) == 100  # not a terminal: 100 columns
         hint = [line for line in result.outlines if "--replay-record=rewrite" in line]
         assert len(hint) == 1 and nodeid in hint[0]
         assert "re-record" in hint[0]
