@@ -12,9 +12,10 @@ orchestrator, are recorded and replayed at the HTTP level by :mod:`replay.http`.
 >>> print(report.to_text())  # doctest: +SKIP
 """
 
+from replay.changes import FieldChange
 from replay.player import TOOL_ARGS_MODES, TRAJECTORY_MODES, ToolArgsMode, TrajectoryMode
 from replay.recording import Recording
-from replay.report import Divergence, DivergenceReport, FieldChange, StepView, Totals
+from replay.report import BudgetBreach, Divergence, DivergenceReport, RunOutcome, StepView, Totals
 from replay.session import ReplaySession
 from replay.trajectory import AlignedStep, Step, Trajectory, align, trajectory_from_spans
 from tracekit.lazy import lazy_exports
@@ -36,11 +37,13 @@ __all__ = [
     "AlignedStep",
     "AnthropicRecorder",
     "AnthropicReplayer",
+    "BudgetBreach",
     "Divergence",
     "DivergenceReport",
     "FieldChange",
     "Recording",
     "ReplaySession",
+    "RunOutcome",
     "Step",
     "StepView",
     "ToolArgsMode",

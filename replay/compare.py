@@ -141,6 +141,26 @@ def divergence_kind(aligned: AlignedStep) -> str:
     return "request" if "request" in kinds or not kinds else kinds[0]
 
 
+#: How the report names a divergence of each kind (its category); the alignment statuses
+#: (missing, extra, moved) name themselves.
+_CATEGORIES = {
+    "request": "changed",
+    "approval": "approval",
+    "state": "state",
+    "tool_result": "tool result changed",
+    "tool_arguments": "tool signature changed",
+    "stop": "stop reason changed",
+    "input": "input changed",
+    "output": "output changed",
+}
+
+
+def divergence_category(kind: str) -> str:
+    """The report's name for a divergence of ``kind`` (``tool_result``: ``tool result
+    changed``; ``request``: ``changed``)."""
+    return _CATEGORIES.get(kind, kind)
+
+
 def _decision(diff: FieldDiff) -> str:
     if diff.kind == "approval":
         if diff.recorded is None:

@@ -1,29 +1,39 @@
 """pytest plugin (entry point ``pytest11``): recorded traces as regression tests.
 
 - Every ``*.trace.jsonl`` file pytest is pointed at (``pytest fixtures/traces``) is collected
-  as one test, named after its workflow and trace id, that replays the recording.
+  as one test, named after its workflow and trace id, that replays the recording — unless a
+  test module already replays it (a ``replay`` marker, or the file's name as a string in a
+  ``replay(...)`` call): then it is not collected a second time.
 - The ``replay`` fixture replays a trace file from a hand-written test;
   ``@pytest.mark.replay("path.trace.jsonl", mode=..., max_cost_usd=...)`` sets its defaults.
+  ``replay(path, workflow=..., input=...)`` against an existing recording replays on that
+  input: an input other than the recorded one is a divergence (``input changed``).
 - ``--replay-record=none`` (default) replays only and blocks network access; ``once`` records
   a missing trace file by running the workflow live; ``rewrite`` re-records every trace
   through the live models (the workflow's own router, else Claude) and passes.
 - Budgets: ``max_steps``, ``max_tokens``, ``max_cost_usd`` on the marker or fixture call, or
-  the ini options ``replay_max_steps`` / ``replay_max_tokens`` / ``replay_max_cost_usd``.
+  the ini options ``replay_max_steps`` / ``replay_max_tokens`` / ``replay_max_cost_usd``
+  (a bad value is one usage error). A breach names every budget exceeded.
 - Masks: ``ignore=[regex, ...]`` on the marker or fixture call, plus the ini option
   ``replay_ignore`` (one regex a line) for every replay. Live tools: ``live_tools="all"`` or
   tool names on the marker or fixture call.
-- At the end, a summary: replays passed, diverged and re-recorded, with step and cost deltas.
+- A failure shows the divergence report once, without the plugin's frames, and ends with a
+  one-line hint on how to re-record.
+- At the end, a summary: replays matched, diverged, over budget and re-recorded, with step
+  and cost deltas — one summary under pytest-xdist too (workers send theirs to the controller).
 """
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
+from pydantic import BaseModel
 
+from replay.canonical import compile_masks
 from replay.http.anthropic_fixtures import (  # noqa: F401 (fixtures the plugin exposes)
     add_anthropic_marker,
     anthropic_replay,
@@ -32,30 +42,81 @@ from replay.http.anthropic_fixtures import (  # noqa: F401 (fixtures the plugin 
 from replay.http.network import network_blocked
 from replay.recorder import record_workflow, rerecord
 from replay.report import DivergenceReport
-from replay.session import ReplaySession
+from replay.session import RECORDED_INPUT, ReplaySession
 from tracekit.display import inert
+from tracekit.exceptions import ConfigError, TracekitError
 
 TRACE_SUFFIX = ".trace.jsonl"
 RECORD_MODES = ("none", "once", "rewrite")
 _OUTCOMES_KEY = pytest.StashKey["ReplayOutcomes"]()
+_BUDGETS_KEY = pytest.StashKey[dict[str, Any]]()
+#: Where a worker leaves its outcomes for the controller (pytest-xdist's workeroutput).
+_WORKER_OUTPUT = "tracekit_replay"
+_BUDGET_INI = (("steps", int), ("tokens", int), ("cost_usd", float))
+#: The report's width in a failure when pytest does not write to a terminal (a CI log, a pipe,
+#: an xdist worker); on a terminal it takes the terminal's width.
+REPORT_WIDTH = 100
 
 
-@dataclass
-class ReplayOutcomes:
+class ReplaySummary(BaseModel):
+    """One replay as the end-of-session summary shows it (sent from xdist workers as JSON)."""
+
+    outcome: Literal["matched", "diverged", "over budget"]
+    workflow: str
+    trace_id: str
+    headline: str
+    recorded_steps: int
+    replayed_steps: int
+    recorded_cost_usd: float
+    replayed_cost_usd: float
+
+    @classmethod
+    def of(cls, report: DivergenceReport) -> ReplaySummary:
+        """The summary of one report."""
+        outcome: Literal["matched", "diverged", "over budget"] = (
+            "diverged" if not report.matched else "over budget" if not report.passed else "matched"
+        )
+        return cls(
+            outcome=outcome,
+            workflow=report.workflow,
+            trace_id=report.trace_id,
+            headline=report.headline,
+            recorded_steps=report.recorded.steps,
+            replayed_steps=report.replayed.steps,
+            recorded_cost_usd=report.recorded.cost_usd,
+            replayed_cost_usd=report.replayed.cost_usd,
+        )
+
+
+class ReplayOutcomes(BaseModel):
     """What the session's replays did, for the terminal summary."""
 
-    passed: list[DivergenceReport] = field(default_factory=list)
-    diverged: list[DivergenceReport] = field(default_factory=list)
-    rewritten: list[str] = field(default_factory=list)
+    replays: list[ReplaySummary] = []
+    rewritten: list[str] = []
+    could_not_replay: list[str] = []
+
+    def of(self, outcome: str) -> list[ReplaySummary]:
+        """The replays with this outcome, in a stable order."""
+        found = [r for r in self.replays if r.outcome == outcome]
+        return sorted(found, key=lambda r: (r.workflow, r.trace_id))
+
+    def merge(self, other: ReplayOutcomes) -> None:
+        """Add another process's outcomes (an xdist worker's)."""
+        self.replays.extend(other.replays)
+        self.rewritten.extend(other.rewritten)
+        self.could_not_replay.extend(other.could_not_replay)
 
 
 class ReplayDiverged(AssertionError):
-    """A replay did not match its recording (or broke a budget); carries the report."""
+    """A replay did not match its recording (or broke a budget); carries the report.
 
-    def __init__(self, report: DivergenceReport, reason: str) -> None:
-        super().__init__(f"{reason}\n\n{report.to_text()}")
+    Its message is the whole report, once, and a last line saying how to re-record.
+    """
+
+    def __init__(self, report: DivergenceReport, hint: str, width: int = REPORT_WIDTH) -> None:
+        super().__init__(f"{report.to_text(width=width).rstrip()}\n{hint}")
         self.report = report
-        self.reason = reason
+        self.hint = hint
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -80,17 +141,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type="linelist",
         default=[],
     )
-    for name, kind in (("steps", "int"), ("tokens", "int"), ("cost_usd", "string")):
+    for name, kind in _BUDGET_INI:
         parser.addini(
             f"replay_max_{name}",
-            f"budget for every collected replay: at most this many {name.replace('_', ' ')}",
-            type=kind,  # type: ignore[arg-type]
+            f"budget for every collected replay: at most this many {name.replace('_', ' ')} "
+            f"({'a whole number' if kind is int else 'a number'})",
             default=None,
         )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the marker and the summary's bookkeeping."""
+    """Register the marker, check the ini budgets once, set up the summary's bookkeeping."""
     config.addinivalue_line(
         "markers",
         "replay(path, *, mode='strict', tool_args='exact', max_steps=None, max_tokens=None, "
@@ -98,7 +159,31 @@ def pytest_configure(config: pytest.Config) -> None:
         "defaults for the replay fixture",
     )
     add_anthropic_marker(config)
+    config.stash[_BUDGETS_KEY] = _ini_budgets(config)
+    try:
+        compile_masks(config.getini("replay_ignore"))
+    except ValueError as exc:
+        raise pytest.UsageError(f"ini option replay_ignore: {exc}") from None
     config.stash[_OUTCOMES_KEY] = ReplayOutcomes()
+
+
+def _ini_budgets(config: pytest.Config) -> dict[str, Any]:
+    budgets: dict[str, Any] = {}
+    for name, kind in _BUDGET_INI:
+        option = f"replay_max_{name}"
+        raw = config.getini(option)
+        if raw in (None, ""):
+            budgets[f"max_{name}"] = None
+            continue
+        try:
+            value = kind(str(raw).strip())
+        except ValueError:
+            value = None
+        if value is None or value < 0:
+            what = "a whole number" if kind is int else "a number"
+            raise pytest.UsageError(f"ini option {option}: expected {what} ≥ 0, got {raw!r}")
+        budgets[f"max_{name}"] = value
+    return budgets
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -106,6 +191,52 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     if file_path.name.endswith(TRACE_SUFFIX):
         return TraceFile.from_parent(parent, path=file_path)
     return None
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """Leave out trace files that a test module replays already (they would fail twice)."""
+    trace_items = [i for i in items if isinstance(i, TraceReplayItem | BrokenTraceItem)]
+    if not trace_items:
+        return
+    used = _traces_used_by_tests(config, [i for i in items if i not in trace_items])
+    dropped = [i for i in trace_items if i.path.resolve() in used]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [i for i in items if i not in dropped]
+
+
+def _traces_used_by_tests(config: pytest.Config, tests: list[pytest.Item]) -> set[Path]:
+    """Trace files a marker names, or a test module spells out as a string literal."""
+    used: set[Path] = set()
+    scanned: set[Path] = set()
+    bases = {config.invocation_params.dir, config.rootpath}
+    for item in tests:
+        folder = item.path.parent
+        for marker in item.iter_markers("replay"):
+            if marker.args:
+                used.add((folder / str(marker.args[0])).resolve())
+        if item.path in scanned or item.path.suffix != ".py":
+            continue
+        scanned.add(item.path)
+        for name in _trace_literals(item.path):
+            used.update((base / name).resolve() for base in {folder, *bases})
+    return used
+
+
+def _trace_literals(module: Path) -> list[str]:
+    try:
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return []
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and node.value.endswith(TRACE_SUFFIX)
+    ]
 
 
 class TraceFile(pytest.File):
@@ -146,17 +277,11 @@ class TraceReplayItem(pytest.Item):
     def runtest(self) -> None:
         """Replay (or re-record) the trace."""
         config = self.config
-        budgets = {
-            name: config.getini(f"replay_max_{name}") or None
-            for name in ("steps", "tokens", "cost_usd")
-        }
-        runner = ReplayRunner(config)
+        runner = ReplayRunner(config, node=self)
         runner.run(
             self.path,
             mode=config.getoption("--replay-mode") or "strict",
-            max_steps=_number(budgets["steps"], int),
-            max_tokens=_number(budgets["tokens"], int),
-            max_cost_usd=_number(budgets["cost_usd"], float),
+            **config.stash[_BUDGETS_KEY],
         )
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
@@ -170,10 +295,6 @@ class TraceReplayItem(pytest.Item):
         return self.path, 0, f"replay {self.name}"
 
 
-def _number(value: Any, kind: type[Any]) -> Any:
-    return None if value in (None, "") else kind(value)
-
-
 class ReplayRunner:
     """Replays a trace file under the session's record mode and records the outcome.
 
@@ -181,13 +302,21 @@ class ReplayRunner:
     ``replay`` marker's path); it raises :class:`ReplayDiverged` when the run does not match.
     """
 
-    def __init__(self, config: pytest.Config, defaults: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        config: pytest.Config,
+        defaults: dict[str, Any] | None = None,
+        *,
+        node: pytest.Item | None = None,
+    ) -> None:
         self.config = config
         self.defaults = defaults or {}
         self.record_mode: str = config.getoption("--replay-record")
+        self.nodeid = node.nodeid if node is not None else ""
 
     def __call__(self, path: str | Path | None = None, **options: Any) -> DivergenceReport:
         """Replay ``path`` (default: the marker's) and return the report when it matches."""
+        __tracebackhide__ = True
         merged = {**self.defaults, **options}
         target = path if path is not None else merged.pop("path", None)
         merged.pop("path", None)
@@ -205,57 +334,92 @@ class ReplayRunner:
         max_tokens: int | None = None,
         max_cost_usd: float | None = None,
         workflow: Any = None,
-        input: Any = None,
+        input: Any = RECORDED_INPUT,
         ignore: Sequence[str] = (),
         live_tools: Any = None,
     ) -> DivergenceReport:
         """Replay one trace file; see the class docstring."""
+        __tracebackhide__ = True
         outcomes: ReplayOutcomes = self.config.stash[_OUTCOMES_KEY]
         if isinstance(ignore, str):
             ignore = [ignore]
+        try:
+            compile_masks(ignore)
+        except ValueError as exc:
+            pytest.fail(inert(f"replay(): {exc}"), pytrace=False)
         options: dict[str, Any] = {
             "mode": mode,
             "tool_args": tool_args,
             "ignore": [*self.config.getini("replay_ignore"), *ignore],
             "live_tools": live_tools,
         }
-        if self.record_mode == "rewrite" or (self.record_mode == "once" and not path.exists()):
-            if path.exists():
-                rerecord(path)
-            elif workflow is not None:
-                record_workflow(workflow, input, path)
-            else:
-                raise pytest.UsageError(
-                    f"{path} does not exist: pass workflow= and input= to record it"
-                )
-            outcomes.rewritten.append(str(path))
-            if self.record_mode == "rewrite":
-                return ReplaySession.from_file(path, **options).run()
-        with network_blocked():
-            report = ReplaySession.from_file(path, **options).run()
-        reason = _budget_breach(report, max_steps, max_tokens, max_cost_usd)
-        if not report.matched or reason:
-            outcomes.diverged.append(report)
-            raise ReplayDiverged(report, reason or report.headline)
-        outcomes.passed.append(report)
+        can_record = workflow is not None and input is not RECORDED_INPUT
+        if not path.exists() and not (self.record_mode != "none" and can_record):
+            outcomes.could_not_replay.append(str(path))
+            pytest.fail(self._not_recorded(path, can_record), pytrace=False)
+        try:
+            if self.record_mode == "rewrite" or not path.exists():
+                _record(path, workflow, input)
+                outcomes.rewritten.append(str(path))
+                if self.record_mode == "rewrite":
+                    return ReplaySession.from_file(path, **options).run()
+            with network_blocked():
+                report = ReplaySession.from_file(path, input=input, **options).run()
+        except TracekitError as exc:
+            outcomes.could_not_replay.append(str(path))
+            pytest.fail(self._could_not_replay(path, exc), pytrace=False)
+        report = report.with_budgets(
+            max_steps=max_steps, max_tokens=max_tokens, max_cost_usd=max_cost_usd
+        )
+        outcomes.replays.append(ReplaySummary.of(report))
+        if not report.passed:
+            raise ReplayDiverged(report, self._hint(report), _report_width(self.config))
         return report
 
+    def _rerun(self) -> str:
+        return f"pytest {self.nodeid}" if self.nodeid else "pytest"
 
-def _budget_breach(
-    report: DivergenceReport,
-    max_steps: int | None,
-    max_tokens: int | None,
-    max_cost_usd: float | None,
-) -> str | None:
-    totals = report.replayed
-    tokens = totals.input_tokens + totals.output_tokens
-    if max_steps is not None and totals.steps > max_steps:
-        return f"budget exceeded: {totals.steps} steps > max_steps={max_steps}"
-    if max_tokens is not None and tokens > max_tokens:
-        return f"budget exceeded: {tokens} tokens > max_tokens={max_tokens}"
-    if max_cost_usd is not None and totals.cost_usd > max_cost_usd:
-        return f"budget exceeded: ${totals.cost_usd:.4f} > max_cost_usd={max_cost_usd}"
-    return None
+    def _hint(self, report: DivergenceReport) -> str:
+        if report.matched:
+            return (
+                "the run matched its recording but went over budget: raise the budget if "
+                "the growth is intended"
+            )
+        return f"if the change is intended, re-record: {self._rerun()} --replay-record=rewrite"
+
+    def _not_recorded(self, path: Path, can_record: bool) -> str:
+        needs = "" if can_record else " (the replay() call needs workflow= and input= for that)"
+        return (
+            f"{path} is not recorded yet: record it with {self._rerun()} "
+            f"--replay-record=once{needs}"
+        )
+
+    def _could_not_replay(self, path: Path, exc: TracekitError) -> str:
+        message = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+        if isinstance(exc, ConfigError):
+            message += (
+                f" (if the workflow's input type changed on purpose, re-record: "
+                f"{self._rerun()} --replay-record=rewrite)"
+            )
+        return inert(f"could not replay {path}: {message}")
+
+
+def _report_width(config: pytest.Config) -> int:
+    writer = config.get_terminal_writer()
+    # pytest's E-prefix and indentation take a few columns of the terminal.
+    return max(60, writer.fullwidth - 8) if writer.hasmarkup else REPORT_WIDTH
+
+
+def _record(path: Path, workflow: Any, input: Any) -> None:
+    """Record ``path`` live: on ``input`` when given, else on the recorded input."""
+    if input is RECORDED_INPUT:
+        rerecord(path)
+        return
+    if workflow is None:
+        from replay.recording import Recording
+
+        workflow = Recording.from_file(path).load_workflow()
+    record_workflow(workflow, input, path)
 
 
 @pytest.fixture
@@ -271,37 +435,68 @@ def replay(request: pytest.FixtureRequest) -> ReplayRunner:
         defaults.update(marker.kwargs)
         if marker.args:
             defaults["path"] = Path(request.path.parent, marker.args[0])
-    return ReplayRunner(request.config, defaults)
+    return ReplayRunner(request.config, defaults, node=request.node)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On an xdist worker: hand this worker's outcomes to the controller."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    outcomes = session.config.stash.get(_OUTCOMES_KEY, None)
+    if workeroutput is not None and outcomes is not None:
+        workeroutput[_WORKER_OUTPUT] = outcomes.model_dump_json()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """On the xdist controller: add a finished worker's outcomes to the summary."""
+    data = getattr(node, "workeroutput", {}).get(_WORKER_OUTPUT)
+    outcomes = node.config.stash.get(_OUTCOMES_KEY, None)
+    if data and outcomes is not None:
+        outcomes.merge(ReplayOutcomes.model_validate_json(data))
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    """Replays passed, diverged and re-recorded, with step and cost deltas."""
+    """Replays matched, diverged, over budget and re-recorded, with step and cost deltas."""
+    if hasattr(config, "workerinput"):
+        return  # an xdist worker: the controller prints the one summary
     outcomes: ReplayOutcomes | None = config.stash.get(_OUTCOMES_KEY, None)
-    if outcomes is None or not (outcomes.passed or outcomes.diverged or outcomes.rewritten):
+    if outcomes is None or not (
+        outcomes.replays or outcomes.rewritten or outcomes.could_not_replay
+    ):
         return
     write = terminalreporter.write_line
     terminalreporter.section("tracekit replay")
-    write(
-        f"{len(outcomes.passed)} matched, {len(outcomes.diverged)} diverged, "
-        f"{len(outcomes.rewritten)} recorded"
-    )
-    for report in outcomes.diverged:
-        steps = report.replayed.steps - report.recorded.steps
-        cost = report.replayed.cost_usd - report.recorded.cost_usd
-        write(
-            f"  DIVERGED {inert(report.workflow)} {inert(report.trace_id[:12])}: {report.headline} "
-            f"(steps {steps:+d}, cost {cost:+.4f} USD)"
-        )
-    all_reports = outcomes.passed + outcomes.diverged
-    if all_reports:
-        recorded_cost = sum(r.recorded.cost_usd for r in all_reports)
-        replayed_cost = sum(r.replayed.cost_usd for r in all_reports)
-        recorded_steps = sum(r.recorded.steps for r in all_reports)
-        replayed_steps = sum(r.replayed.steps for r in all_reports)
+    counts = [
+        f"{len(outcomes.of('matched'))} matched",
+        f"{len(outcomes.of('diverged'))} diverged",
+    ]
+    if outcomes.of("over budget"):
+        counts.append(f"{len(outcomes.of('over budget'))} over budget")
+    if outcomes.could_not_replay:
+        counts.append(f"{len(outcomes.could_not_replay)} could not replay")
+    counts.append(f"{len(outcomes.rewritten)} recorded")
+    write(", ".join(counts))
+    for label, outcome in (("DIVERGED", "diverged"), ("OVER BUDGET", "over budget")):
+        for summary in outcomes.of(outcome):
+            steps = summary.replayed_steps - summary.recorded_steps
+            cost = summary.replayed_cost_usd - summary.recorded_cost_usd
+            write(
+                inert(
+                    f"  {label} {summary.workflow} {summary.trace_id[:12]}: {summary.headline} "
+                    f"(steps {steps:+d}, cost {cost:+.4f} USD)"
+                )
+            )
+    for path in sorted(outcomes.could_not_replay):
+        write(inert(f"  COULD NOT REPLAY {path}"))
+    if outcomes.replays:
+        recorded_cost = sum(r.recorded_cost_usd for r in outcomes.replays)
+        replayed_cost = sum(r.replayed_cost_usd for r in outcomes.replays)
+        recorded_steps = sum(r.recorded_steps for r in outcomes.replays)
+        replayed_steps = sum(r.replayed_steps for r in outcomes.replays)
         write(
             f"  steps {recorded_steps} recorded → {replayed_steps} replayed "
             f"({replayed_steps - recorded_steps:+d}); cost ${recorded_cost:.4f} → "
             f"${replayed_cost:.4f} ({replayed_cost - recorded_cost:+.4f})"
         )
-    for path in outcomes.rewritten:
+    for path in sorted(outcomes.rewritten):
         write(f"  recorded {path}")

@@ -137,7 +137,15 @@ class Recording:
                 target = getattr(target, part)
         except (ImportError, AttributeError) as exc:
             raise RecordingError(
-                f"{self.source}: cannot import the entrypoint {entrypoint}: {exc}"
+                f"{self.source}: cannot import the entrypoint {entrypoint}: {exc} "
+                f"(run from the folder its module imports from, or add that folder to "
+                f"PYTHONPATH)"
+            ) from exc
+        except Exception as exc:
+            # The user's module itself fails while importing: say where, not a traceback.
+            raise RecordingError(
+                f"{self.source}: importing the entrypoint {entrypoint} raised "
+                f"{type(exc).__name__}: {exc} (fix the module, then replay again)"
             ) from exc
         workflow = workflow_of(target)
         if workflow is None:

@@ -1,23 +1,30 @@
-"""The divergence report: both trajectories aligned, the first divergence named and diffed.
+"""The divergence report: both trajectories aligned, every divergence named and diffed.
 
-One pydantic model, three renderings: :meth:`DivergenceReport.render` (Rich, for the
-terminal), :meth:`DivergenceReport.to_text` (plain text, for pytest's failure output) and
-:meth:`DivergenceReport.model_dump_json` (JSON). Text from the trace is untrusted and always
-rendered literally (``rich.text.Text``, never markup).
+One pydantic model, three renderings that carry the same facts: :meth:`DivergenceReport.render`
+(Rich, for the terminal), :meth:`DivergenceReport.to_text` (plain text, for pytest's failure
+output) and :meth:`DivergenceReport.model_dump_json` (JSON).
+
+A divergence is generic: a category (``changed``, ``missing``, ``input changed``, ``output
+changed``, ``approval``, ``state``, ``tool result changed``, ``stop reason changed``, …) with
+its machine-readable ``divergence_kind``, the step it happened at (or none, for the run as a
+whole) and a per-field diff. A new kind of divergence renders without a change here.
+
+Text from the trace is untrusted and always rendered literally (``rich.text.Text`` made inert
+with :func:`tracekit.display.inert`, never markup).
 """
 
 from __future__ import annotations
 
-import difflib
 import io
-import json
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from replay.changes import FieldChange
+from replay.textdiff import text_diff, value_pair
 from replay.trajectory import AlignedStep, Step, StepStatus
 from tracekit.display import inert
 
@@ -28,11 +35,15 @@ _STATUS_STYLE = {
     "extra": "red",
     "moved": "magenta",
 }
-_MAX_VALUE_CHARS = 400
+#: Report width when the output is not a terminal (a CI log, a pipe, pytest under xdist).
+DEFAULT_WIDTH = 100
+_MAX_CHANGES = 20
+_INDENT = "  "
+StepKind = Literal["agent", "llm", "tool", "run"]
 
 
 class StepView(BaseModel):
-    """One step as the report shows it."""
+    """One step as the report shows it: what it was, how deep it sits, what happened to it."""
 
     kind: Literal["agent", "llm", "tool"]
     key: str
@@ -45,14 +56,20 @@ class StepView(BaseModel):
     input_tokens: int
     output_tokens: int
     cost_usd: float
+    level: int = 0
+    """Nesting in the step table: an agent's level is its depth among agents, its calls one more."""
+    marks: list[str] = []
+    """Retries, failed calls, fallbacks, breaker and cache decisions, approvals, stops."""
     call_site: str | None = None
-    """Where the agent was called (file:line): a hint, never compared."""
+    """Where the agent was called (file:line): a hint, never part of the match."""
     handoff_from: str | None = None
-    """Who handed off to the agent: a hint, never compared."""
+    """Who handed off to the agent: a hint, never part of the match."""
 
     @classmethod
-    def of(cls, step: Step) -> StepView:
+    def of(cls, step: Step, marks: list[str] | None = None) -> StepView:
         """The view of a trajectory step."""
+        level = step.agent_path.count("/") + (0 if step.kind == "agent" else 1)
+        call_site, handoff_from = step.hints.get("call_site"), step.hints.get("handoff_from")
         return cls(
             kind=step.kind,
             key=step.key,
@@ -65,20 +82,11 @@ class StepView(BaseModel):
             input_tokens=step.input_tokens,
             output_tokens=step.output_tokens,
             cost_usd=step.cost_usd,
-            call_site=step.hints.get("call_site"),
-            handoff_from=step.hints.get("handoff_from"),
+            level=level,
+            marks=list(marks or ()),
+            call_site=call_site if isinstance(call_site, str) else None,
+            handoff_from=handoff_from if isinstance(handoff_from, str) else None,
         )
-
-
-class FieldChange(BaseModel):
-    """A request field that differs: its path, the recorded value and the replayed one."""
-
-    field: str
-    recorded: Any = None
-    replayed: Any = None
-    kind: str = "request"
-    """``request``, or the decision it is about: approval, state, tool_result,
-    tool_arguments, stop."""
 
 
 class ReportStep(BaseModel):
@@ -96,24 +104,36 @@ class ReportStep(BaseModel):
 
 
 class Divergence(BaseModel):
-    """The first step where the replay departs from the recording."""
+    """One way the replay departs from the recording: its kind, where, and a per-field diff.
+
+    A step divergence names the step (``position`` in the aligned table, agent, step kind,
+    key); a divergence of the run as a whole (its input, output, stop reason) has
+    ``position`` -1 and ``kind`` ``run``.
+    """
 
     position: int
-    status: StepStatus
-    agent: str
-    agent_path: str
-    kind: Literal["agent", "llm", "tool"]
-    sequence: int
-    index: int
-    summary: str
-    call_site: str | None = None
-    """Where the diverging agent call was made (file:line), when it is an agent call."""
+    status: StepStatus | None = None
+    """How the step aligned (changed, missing, extra, moved); None for the run as a whole."""
+    category: str = ""
+    """What the report calls it: ``changed``, ``missing``, ``extra``, ``moved``, ``approval``,
+    ``state``, ``tool result changed``, ``tool signature changed``, ``stop reason changed``,
+    ``input changed``, ``output changed``…"""
     divergence_kind: str = "request"
-    """missing, extra, moved, request, approval, state, tool_result, tool_arguments or stop."""
+    """The same for a program: missing, extra, moved, request, approval, state, tool_result,
+    tool_arguments, stop; for the run as a whole input, output, state or stop."""
+    agent: str = ""
+    agent_path: str = ""
+    kind: StepKind = "run"
+    key: str = ""
+    sequence: int = -1
+    index: int = -1
+    summary: str
     changes: list[FieldChange] = []
     nearest: StepView | None = None
-    """The recorded step most like the replayed one (for an extra or changed step)."""
+    """The recorded step most like the replayed one (for an extra or moved step)."""
     nearest_changes: list[FieldChange] = []
+    call_site: str | None = None
+    """Where the diverging agent call was made (file:line), when it is an agent call."""
 
 
 class Totals(BaseModel):
@@ -123,6 +143,34 @@ class Totals(BaseModel):
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
+
+
+class RunOutcome(BaseModel):
+    """How one run ended: status, stop reason, and the limits that fired (``max_steps 51 > 50``)."""
+
+    status: str = "ok"
+    stop_reason: str | None = None
+    limits: list[str] = []
+
+    def describe(self) -> str:
+        """``stopped (limit:max_steps; max_steps 51 > 50)`` or ``ok``."""
+        details = [d for d in (self.stop_reason, *self.limits) if d]
+        return f"{self.status} ({'; '.join(details)})" if details else self.status
+
+
+class BudgetBreach(BaseModel):
+    """A budget the replayed run went over."""
+
+    budget: str
+    limit: float
+    observed: float
+
+    def describe(self) -> str:
+        """``12 steps > max_steps=10``."""
+        if self.budget == "max_cost_usd":
+            return f"${self.observed:.4f} > max_cost_usd={self.limit:g}"
+        unit = self.budget.removeprefix("max_")
+        return f"{self.observed:g} {unit} > {self.budget}={self.limit:g}"
 
 
 class DivergenceReport(BaseModel):
@@ -137,8 +185,12 @@ class DivergenceReport(BaseModel):
     mode: str
     tool_args: str
     matched: bool
+    """The run behaved as recorded (budgets are separate: see :attr:`passed`)."""
     divergences: int
     first: Divergence | None = None
+    """The first divergent step."""
+    run_divergences: list[Divergence] = []
+    """Divergences of the run as a whole (input, output, stop reason) and any others."""
     steps: list[ReportStep] = []
     unmatched_calls: list[str] = []
     recorded: Totals = Totals()
@@ -147,28 +199,86 @@ class DivergenceReport(BaseModel):
     recorded_status: str = "ok"
     run_error: str | None = None
     output_matches: bool = True
+    recorded_outcome: RunOutcome = RunOutcome()
+    replayed_outcome: RunOutcome = RunOutcome()
+    budgets: dict[str, float] = {}
+    """The budgets checked (``max_steps``, ``max_tokens``, ``max_cost_usd``)."""
+    budget_breaches: list[BudgetBreach] = []
     ignore: list[str] = []
     """The ``ignore=`` masks: their matches compared (and shown) as ``‹ignored›``."""
     notes: list[str] = []
     """What replay had to take from the recording (an interactive approver's decisions)."""
-    state_changes: list[FieldChange] = []
-    """Differences in the shared-state changes the entrypoint itself made."""
-    stop_reason: str | None = None
-    recorded_stop_reason: str | None = None
+
+    @property
+    def stop_reason(self) -> str | None:
+        """Why the replayed run stopped (the guardrail), or None."""
+        return self.replayed_outcome.stop_reason
+
+    @property
+    def recorded_stop_reason(self) -> str | None:
+        """Why the recorded run stopped, or None."""
+        return self.recorded_outcome.stop_reason
+
+    @property
+    def state_changes(self) -> list[FieldChange]:
+        """Differences in the shared-state changes of the run as a whole (none when a step's
+        state divergence already names where they come from)."""
+        return [
+            change
+            for divergence in self.run_divergences
+            if divergence.divergence_kind == "state"
+            for change in divergence.changes
+        ]
+
+    @property
+    def passed(self) -> bool:
+        """Matched, and within every budget."""
+        return self.matched and not self.budget_breaches
+
+    def with_budgets(
+        self,
+        *,
+        max_steps: int | None = None,
+        max_tokens: int | None = None,
+        max_cost_usd: float | None = None,
+    ) -> DivergenceReport:
+        """This report with the replayed run checked against budgets (every breach named)."""
+        totals = self.replayed
+        checks = (
+            ("max_steps", max_steps, totals.steps),
+            ("max_tokens", max_tokens, totals.input_tokens + totals.output_tokens),
+            ("max_cost_usd", max_cost_usd, totals.cost_usd),
+        )
+        budgets = {name: float(limit) for name, limit, _ in checks if limit is not None}
+        breaches = [
+            BudgetBreach(budget=name, limit=limit, observed=observed)
+            for name, limit, observed in checks
+            if limit is not None and observed > limit
+        ]
+        return self.model_copy(update={"budgets": budgets, "budget_breaches": breaches})
 
     @property
     def headline(self) -> str:
-        """One line: matched, or where it diverged (inert: it names trace text, and pytest
-        prints it)."""
-        return inert(self._headline())
+        """One line: matched, or where it diverged (and any budget breached); inert, as it
+        names trace text and pytest prints it."""
+        line = self._divergence_headline()
+        if self.budget_breaches:
+            over = ", ".join(b.describe() for b in self.budget_breaches)
+            if self.matched:
+                return inert(f"replay over budget: {over} (otherwise matched)")
+            line = f"{line}; over budget: {over}"
+        return inert(line)
 
-    def _headline(self) -> str:
+    def _divergence_headline(self) -> str:
+        first_run = self.run_divergences[0] if self.run_divergences else None
         if self.kind == "diff":
             what = f"traces {self.trace_id[:12]} and {(self.other_trace_id or '')[:12]}"
             if self.matched:
                 return f"{what} match: {self.replayed.steps} steps, mode {self.mode}"
             if self.first is not None:
                 return f"{what} differ at step {self.first.position}: {self.first.summary}"
+            if first_run is not None:
+                return f"{what} differ: {first_run.summary}"
             return f"{what} differ in outcome: {self.recorded_status} vs {self.run_status}"
         if self.matched:
             return (
@@ -177,85 +287,80 @@ class DivergenceReport(BaseModel):
             )
         if self.first is not None:
             return f"replay diverged at step {self.first.position}: {self.first.summary}"
-        if self.state_changes:
-            return "replay diverged: the entrypoint's shared-state changes differ"
+        if first_run is not None:
+            return f"replay diverged: {first_run.summary}"
         if not self.output_matches:
             return "replay diverged: the workflow's output differs from the recorded one"
-        if self.stop_reason != self.recorded_stop_reason:
-            return (
-                f"replay diverged: stop reason {self.stop_reason}, "
-                f"recorded {self.recorded_stop_reason}"
-            )
+        if self.unmatched_calls:
+            return f"replay diverged: {self.unmatched_calls[0]}"
         return f"replay diverged: the run ended {self.run_status}, recorded {self.recorded_status}"
 
+    # --- rendering ----------------------------------------------------------------------------
+
     def render(self, *, all_steps: bool = False) -> RenderableType:
-        """The report for a Rich console: headline, first divergence, aligned steps, totals."""
+        """The report for a Rich console: headline, divergences, outcome, aligned steps, totals.
+
+        The step table takes the console's width.
+        """
         parts: list[RenderableType] = [
-            Text(self.headline, style="bold green" if self.matched else "bold red")
+            Text(inert(self.headline), style="bold green" if self.passed else "bold red")
         ]
         parts.append(
-            _line(
-                f"workflow {self.workflow} · trace {self.trace_id} · {self.source} · "
-                f"mode {self.mode}, tool args {self.tool_args}",
-                "dim",
+            Text(
+                inert(
+                    f"mode {self.mode}, tool args {self.tool_args} · workflow {self.workflow} "
+                    f"· trace {self.trace_id} · {self.source}"
+                ),
+                style="dim",
             )
         )
+        parts.append(self._render_outcome())
+        for breach in self.budget_breaches:
+            parts.append(Text(f"budget exceeded: {breach.describe()}", style="bold red"))
         if self.first is not None:
-            parts.append(self._render_first(self.first))
+            parts.append(_render_divergence(self.first, first=True))
+        for divergence in self.run_divergences:
+            parts.append(_render_divergence(divergence))
         if self.run_error:
-            parts.append(_line(f"run error: {self.run_error}", "red"))
+            parts.append(Text(f"run error: {inert(self.run_error)}", style="red"))
         for call in self.unmatched_calls:
-            parts.append(_line(f"unmatched call: {call}", "red"))
-        if self.state_changes:
-            parts.append(Text("entrypoint state changes differ:", style="bold"))
-            parts.extend(_render_changes(self.state_changes))
+            parts.append(Text(f"unmatched call: {inert(call)}", style="red"))
         for note in self.notes:
-            parts.append(_line(f"note: {note}", "dim"))
+            parts.append(Text(f"note: {inert(note)}", style="dim"))
         if self.ignore:
-            parts.append(_line(f"ignored: {', '.join(self.ignore)}", "dim"))
+            parts.append(Text(inert(f"ignored: {', '.join(self.ignore)}"), style="dim"))
         if all_steps or not self.matched:
             parts.append(self._render_steps(all_steps))
         parts.append(self._render_totals())
         return Group(*parts)
 
-    def to_text(self, *, width: int = 120, all_steps: bool = False) -> str:
+    def to_text(self, *, width: int = DEFAULT_WIDTH, all_steps: bool = False) -> str:
         """The report as plain text (no colour), as pytest prints it."""
         buffer = io.StringIO()
         console = Console(file=buffer, width=width, color_system=None, force_terminal=False)
         console.print(self.render(all_steps=all_steps), soft_wrap=False)
         return buffer.getvalue()
 
-    def _render_first(self, first: Divergence) -> RenderableType:
-        lines: list[RenderableType] = [
-            _line(
-                f"first divergence: agent {first.agent_path} (call #{first.sequence}), "
-                f"{_kind_name(first.kind)}"
-                + (f" {first.index}" if first.index >= 0 else "")
-                + f" — {first.status}",
-                "bold",
-            )
-        ]
-        if first.call_site:
-            lines.append(Text(f"  called at {literal(first.call_site)}", style="dim"))
-        lines.extend(_render_changes(first.changes))
-        if first.nearest is not None:
-            lines.append(
-                _line(
-                    f"nearest recorded candidate: {first.nearest.key} "
-                    f"({_kind_name(first.nearest.kind)} {first.nearest.name})",
-                    "cyan",
-                )
-            )
-            lines.extend(_render_changes(first.nearest_changes))
-        return Group(*lines)
+    def _render_outcome(self) -> RenderableType:
+        recorded, replayed = self.recorded_outcome, self.replayed_outcome
+        left, right = ("recorded", "replayed")
+        if self.kind == "diff":
+            left, right = self.trace_id[:12], (self.other_trace_id or "")[:12]
+        same = recorded == replayed
+        return Text(
+            inert(f"outcome: {left} {recorded.describe()} · {right} {replayed.describe()}"),
+            style="dim" if same else "bold yellow",
+        )
 
     def _render_steps(self, all_steps: bool) -> RenderableType:
-        table = Table(title="aligned trajectories", title_justify="left", expand=False)
+        table = Table(title="aligned trajectories", title_justify="left", expand=True)
         columns = ("recorded", "replayed")
         if self.kind == "diff":
             columns = (self.trace_id[:12], (self.other_trace_id or "")[:12])
-        for column in ("#", "status", *columns):
-            table.add_column(_line(column), overflow="fold")
+        table.add_column("#", justify="right", no_wrap=True)
+        table.add_column("status", no_wrap=True)
+        for column in columns:
+            table.add_column(column, overflow="fold", ratio=1)
         rows = self.steps
         if not all_steps and len(rows) > 40:
             focus = self.first.position if self.first else 0
@@ -264,9 +369,9 @@ class DivergenceReport(BaseModel):
             style = _STATUS_STYLE[row.status] if row.divergent else "green"
             table.add_row(
                 Text(str(row.position)),
-                _line(row.status, style),
-                Text(literal(_describe(row.recorded))),
-                Text(literal(_describe(row.replayed))),
+                Text(row.status, style=style),
+                _describe(row.recorded),
+                _describe(row.replayed),
             )
         return table
 
@@ -282,17 +387,33 @@ class DivergenceReport(BaseModel):
 
 
 def report_step(
-    position: int, aligned: AlignedStep, divergent: bool, kind: str | None = None
+    position: int,
+    aligned: AlignedStep,
+    divergent: bool,
+    marks: tuple[dict[str, list[str]], dict[str, list[str]]] = ({}, {}),
+    changes: list[FieldChange] | None = None,
+    kind: str | None = None,
 ) -> ReportStep:
-    """A report row for an aligned pair (``kind``: what a divergent row is about)."""
+    """A report row for an aligned pair.
+
+    ``marks`` are the recorded and the replayed side's step marks by span id; ``changes`` the
+    field diff (default: the alignment's own); ``kind`` what a divergent row is about.
+    """
+    recorded_marks, replayed_marks = marks
     return ReportStep(
         position=position,
         status=aligned.status,
         divergent=divergent,
         divergence_kind=kind if divergent else None,
-        recorded=StepView.of(aligned.recorded) if aligned.recorded else None,
-        replayed=StepView.of(aligned.replayed) if aligned.replayed else None,
-        changes=[
+        recorded=StepView.of(aligned.recorded, recorded_marks.get(aligned.recorded.span_id))
+        if aligned.recorded
+        else None,
+        replayed=StepView.of(aligned.replayed, replayed_marks.get(aligned.replayed.span_id))
+        if aligned.replayed
+        else None,
+        changes=changes
+        if changes is not None
+        else [
             FieldChange(field=d.field, recorded=d.recorded, replayed=d.replayed, kind=d.kind)
             for d in aligned.diffs
         ],
@@ -300,22 +421,24 @@ def report_step(
 
 
 def _kind_name(kind: str) -> str:
-    return {"agent": "agent call", "llm": "model call", "tool": "tool call"}[kind]
+    return {"agent": "agent call", "llm": "model call", "tool": "tool call"}.get(kind, kind)
 
 
-def _describe(view: StepView | None) -> str:
+def _describe(view: StepView | None) -> Text:
     if view is None:
-        return "—"
+        return Text("—")
+    indent = _INDENT * view.level
     if view.kind == "agent":
-        return f"agent {view.agent_path} #{view.sequence}"
-    if view.kind == "llm":
-        return f"  model call {view.index} ({view.name})"
-    return f"  tool {view.name} [{view.index}]"
-
-
-def _short(value: Any) -> str:
-    text = literal(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str))
-    return text if len(text) <= _MAX_VALUE_CHARS else text[:_MAX_VALUE_CHARS] + "…"
+        label = f"{indent}agent {view.agent_path} #{view.sequence}"
+    elif view.kind == "llm":
+        label = f"{indent}model call {view.index} ({view.name})"
+    else:
+        label = f"{indent}tool {view.name} [{view.index}]"
+    text = Text(inert(label))
+    if view.marks:
+        text.append(" ")
+        text.append(inert(" ".join(f"[{mark}]" for mark in view.marks)), style="bold magenta")
+    return text
 
 
 def literal(text: str) -> str:
@@ -323,34 +446,52 @@ def literal(text: str) -> str:
     return inert(text, multiline=True)
 
 
-def _line(text: str, style: str = "") -> Text:
-    """A report line that names trace text (a workflow, an agent, a field), made inert."""
-    return Text(literal(text), style=style)
+def _render_divergence(divergence: Divergence, *, first: bool = False) -> RenderableType:
+    if divergence.kind == "run":
+        title = f"{divergence.category or 'divergence'}: {divergence.summary}"
+    else:
+        title = (
+            f"{'first divergence' if first else divergence.category}: agent "
+            f"{divergence.agent_path} (call #{divergence.sequence}), {_kind_name(divergence.kind)}"
+            + (f" {divergence.index}" if divergence.index >= 0 else "")
+            + f" — {divergence.category or divergence.status}"
+        )
+    lines: list[RenderableType] = [Text(inert(title), style="bold")]
+    if divergence.call_site:
+        lines.append(Text(inert(f"  called at {divergence.call_site}"), style="dim"))
+    lines.extend(_render_changes(divergence.changes))
+    if divergence.nearest is not None:
+        lines.append(
+            Text(
+                inert(
+                    f"nearest recorded candidate: {divergence.nearest.key} "
+                    f"({_kind_name(divergence.nearest.kind)} {divergence.nearest.name})"
+                ),
+                style="cyan",
+            )
+        )
+        lines.extend(_render_changes(divergence.nearest_changes))
+    return Group(*lines)
 
 
 def _render_changes(changes: list[FieldChange]) -> list[RenderableType]:
     lines: list[RenderableType] = []
-    for change in changes[:20]:
-        lines.append(_line(f"  {change.field}:", "bold"))
+    for change in changes[:_MAX_CHANGES]:
         old, new = change.recorded, change.replayed
+        if change.change != "changed":
+            sign, style, value = (
+                ("+", "green", new) if change.change == "added" else ("-", "red", old)
+            )
+            lines.append(Text(inert(f"  {change.field}: {change.change}"), style="bold"))
+            lines.append(Text(f"    {sign} {value_pair(value, value)[0]}", style=style))
+            continue
+        lines.append(Text(inert(f"  {change.field}:"), style="bold"))
         if isinstance(old, str) and isinstance(new, str) and ("\n" in old + new or len(old) > 80):
-            lines.extend(_text_diff(old, new))
+            lines.extend(text_diff(old, new, indent="    "))
             continue
-        lines.append(Text(f"    - recorded: {_short(old)}", style="red"))
-        lines.append(Text(f"    + replayed: {_short(new)}", style="green"))
-    if len(changes) > 20:
-        lines.append(Text(f"  … and {len(changes) - 20} more fields"))
-    return lines
-
-
-def _text_diff(old: str, new: str) -> list[RenderableType]:
-    """Line diff of two long texts (a prompt, a message): only the changed lines."""
-    lines: list[RenderableType] = []
-    for line in difflib.unified_diff(
-        old.splitlines(), new.splitlines(), "recorded", "replayed", n=1, lineterm=""
-    ):
-        if line.startswith(("---", "+++")):
-            continue
-        style = {"-": "red", "+": "green", "@": "cyan"}.get(line[:1], "")
-        lines.append(Text(f"    {literal(line)}", style=style))
+        shown_old, shown_new = value_pair(old, new)
+        lines.append(Text(f"    - recorded: {shown_old}", style="red"))
+        lines.append(Text(f"    + replayed: {shown_new}", style="green"))
+    if len(changes) > _MAX_CHANGES:
+        lines.append(Text(f"  … and {len(changes) - _MAX_CHANGES} more fields (see --json)"))
     return lines

@@ -30,20 +30,17 @@ from replay.player import (
     TrajectoryMode,
 )
 from replay.recording import Recording
-from replay.report import (
-    DivergenceReport,
-)
+from replay.report import DivergenceReport
 from replay.spans import otlp_spans
-from replay.trajectory import (
-    Trajectory,
-    trajectory_from_spans,
-)
+from replay.trajectory import Trajectory, trajectory_from_spans
 from tracekit.exceptions import ConfigError
 from tracekit.models.routing import ModelRouter
 from tracekit.telemetry import SequentialIds, Telemetry
 
 #: The seed replay gives a recording made before runs recorded theirs.
 FROZEN_SEED = 0
+#: The default ``input`` of a session: the recorded one.
+RECORDED_INPUT: Any = object()
 
 
 def _no_sleep(_: float) -> None:
@@ -82,6 +79,8 @@ class ReplaySession:
     Model and tool calls are answered from the recording by trajectory position. ``live``
     answers model calls with real models instead (re-recording: tools still replay), and
     ``processors`` receive the replayed run's spans too (e.g. a store, to keep the new run).
+    ``input`` runs the workflow on another input than the recorded one; a different input
+    is a divergence (``input changed``).
 
     ``ignore`` is a list of regexes whose matches are masked (``‹ignored›``) in both the
     recorded and the replayed requests before they are compared: ids nothing can reproduce.
@@ -101,6 +100,7 @@ class ReplaySession:
         processors: Sequence[SpanProcessor] = (),
         ignore: Sequence[str] = (),
         live_tools: str | Iterable[str] | None = None,
+        input: Any = RECORDED_INPUT,
     ) -> None:
         if mode not in TRAJECTORY_MODES:
             raise ConfigError(f"unknown replay mode {mode!r}: choose {', '.join(TRAJECTORY_MODES)}")
@@ -122,6 +122,7 @@ class ReplaySession:
         self.tool_args: ToolArgsMode = tool_args
         self.live = live
         self.processors = list(processors)
+        self.input = input
         self.replayed: Trajectory | None = None
         self.output: Any = None
 
@@ -151,7 +152,7 @@ class ReplaySession:
         with _recorded_world(seed, recording.started_at):
             # The workflow's own approver is asked (an interactive one defers to the recording).
             result = workflow.run(
-                recording.input,
+                recording.input if self.input is RECORDED_INPUT else self.input,
                 telemetry=telemetry,
                 models=router,
                 sleep=_no_sleep,
@@ -180,6 +181,7 @@ class ReplaySession:
             unmatched=answers.unmatched,
             ignore=self.ignore,
             stop_reason=result.stop_reason,
+            check_input=self.input is not RECORDED_INPUT,
         )
 
 

@@ -64,6 +64,8 @@ class Step:
     duration_ms: float = 0.0
     hints: dict[str, Any] = field(default_factory=dict)
     """Shown in reports, never compared: the call site and who handed off."""
+    span: OtlpSpan | None = field(default=None, compare=False, repr=False)
+    """The span the step was read from (the report reads its events: retries, fallbacks)."""
 
     @property
     def call_key(self) -> str:
@@ -165,17 +167,20 @@ def trajectory_from_spans(
     roots.sort(key=lambda s: s.start_ns)
     trajectory = Trajectory(root=roots[0] if roots else None, structural=structural)
     counters: Counter[str] = Counter()
+    # The agent path of each agent call by key: a structural key is not a path plus a number.
+    paths: dict[str, str] = {}
     stack: list[tuple[OtlpSpan, str, int, int]] = [
         (root, "", -1, 0) for root in reversed(_ordered(roots, structural))
     ]
     # Iterative depth-first walk: deep traces must not hit the recursion limit.
     while stack:
         span, invocation, sequence, depth = stack.pop()
-        step = _step(span, invocation, sequence, depth, counters, children, structural)
+        step = _step(span, invocation, sequence, depth, counters, children, structural, paths)
         if step is not None:
             trajectory.steps.append(step)
             if step.kind == "agent":
                 invocation, sequence = step.key, step.sequence
+                paths[step.key] = step.agent_path
         for child in reversed(_ordered(children.get(span.span_id, []), structural)):
             stack.append((child, invocation, sequence, depth + 1))
     return trajectory
@@ -237,11 +242,14 @@ def _step(
     counters: Counter[str],
     children: dict[str | None, list[OtlpSpan]],
     structural: bool = False,
+    paths: dict[str, str] | None = None,
 ) -> Step | None:
     operation = _operation(span)
+    caller_path = (paths or {}).get(invocation) or invocation.split("#", 1)[0]
     attrs = span.attributes
     common: dict[str, Any] = {
         "span_id": span.span_id,
+        "span": span,
         "status": span.status_code,
         "depth": depth,
         "duration_ms": max(0, span.end_ns - span.start_ns) / 1e6,
@@ -280,7 +288,7 @@ def _step(
         )
     if operation in sc.LLM_OPERATIONS:
         index = _next(counters, f"{invocation}/llm")
-        path = invocation.split("#", 1)[0]
+        path = caller_path
         request = {
             "model": attrs.get(sc.GEN_AI_REQUEST_MODEL),
             "system": normalize(parse_json(attrs.get(sc.GEN_AI_SYSTEM_INSTRUCTIONS))),
@@ -331,7 +339,7 @@ def _step(
         return Step(
             kind="tool",
             key=f"{invocation}/tool[{index}]",
-            agent_path=invocation.split("#", 1)[0],
+            agent_path=caller_path,
             sequence=sequence,
             index=index,
             name=name,

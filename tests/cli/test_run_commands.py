@@ -101,6 +101,8 @@ def test_bench_reports_the_figures_as_json(tmp_path: Path) -> None:
         "ingest_spans_per_s",
         "bytes_per_span",
         "anthropic_replay_calls_per_s",
+        "replay_steps_per_s",
+        "replay_parse_ms_per_run",
     ):
         assert figures[key] > 0, key
     assert list(tmp_path.iterdir()) == []  # leaves nothing behind

@@ -143,5 +143,5 @@ def test_changed_output_schema_names_the_agents_model_call(
     first = report.first
     assert first is not None and not report.matched
     assert (first.agent, first.kind, first.index) == ("writer", "llm", 0)
-    assert [c.field for c in first.changes] == ["tools[0].parameters.properties.score"]
+    assert [c.field for c in first.changes] == ["tools[final_result].parameters.properties.score"]
     assert "tool definitions changed" in report.headline

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -184,3 +185,167 @@ def test_masks_and_live_tools_on_marker_fixture_and_ini(pytester: pytest.Pyteste
     pytester.makeini(f"[pytest]\nreplay_ignore =\n    {UUID}\n")
     run(pytester, "uuid.trace.jsonl", "-k", "not hand").assert_outcomes(passed=1)
     run(pytester, "test_hand_written.py", "-k", "unmasked").assert_outcomes(passed=1)
+
+
+def diverging_copy(folder: Path, name: str = "doc-pipeline-seed0-ok") -> Path:
+    """A recorded demo trace whose planner prompt was since edited: its replay diverges."""
+    text = (TRACES / f"{name}.trace.jsonl").read_text()
+    assert "into 2-5 sections" in text
+    target = folder / f"{name}-edited.trace.jsonl"
+    target.write_text(text.replace("into 2-5 sections", "into 2-6 sections"))
+    return target
+
+
+def test_a_failure_shows_the_report_once_with_a_rerecord_hint(pytester: pytest.Pytester) -> None:
+    diverging_copy(pytester.path)
+    pytester.makepyfile(
+        test_by_hand="""
+        def test_edited(replay):
+            replay("doc-pipeline-seed0-ok-edited.trace.jsonl")
+        """
+    )
+    collected = run(pytester, "doc-pipeline-seed0-ok-edited.trace.jsonl")
+    by_hand = run(pytester, "test_by_hand.py")
+    for result, nodeid in (
+        (collected, "doc-pipeline-seed0-ok-edited.trace.jsonl::doc-pipeline["),
+        (by_hand, "test_by_hand.py::test_edited"),
+    ):
+        result.assert_outcomes(failed=1)
+        out, _, summary = result.stdout.str().partition("= tracekit replay =")
+        assert "DIVERGED doc-pipeline" in summary
+        assert out.count("replay diverged at step 1: model call 0 of agent planner #0") == 1
+        assert out.count("first divergence: agent planner") == 1
+        # No frames of the plugin: neither its source nor its file.
+        assert "pytest_plugin.py" not in out and "def run(" not in out
+        assert "ReplaySession" not in out
+        borders = [line.lstrip("E ") for line in result.outlines if "┏━━" in line]
+        assert len(borders) == 1 and len(borders[0]) == 100  # not a terminal: 100 columns
+        hint = [line for line in result.outlines if "--replay-record=rewrite" in line]
+        assert len(hint) == 1 and nodeid in hint[0]
+        assert "re-record" in hint[0]
+
+
+def test_a_trace_file_a_test_replays_is_not_collected_again(pytester: pytest.Pytester) -> None:
+    tests = pytester.path / "tests"
+    tests.mkdir()
+    diverging_copy(tests)
+    shutil.copy(TRACES / "support-router-seed0-ok.trace.jsonl", tests)
+    shutil.copy(TRACES / "doc-pipeline-seed1-ok.trace.jsonl", tests)
+    (tests / "test_flows.py").write_text(
+        "import pytest\n\n"
+        "def test_edited(replay):\n"
+        "    replay('tests/doc-pipeline-seed0-ok-edited.trace.jsonl')\n\n"
+        "@pytest.mark.replay('support-router-seed0-ok.trace.jsonl')\n"
+        "def test_router(replay):\n"
+        "    replay()\n"
+    )
+    result = run(pytester, "tests")
+    # Two hand-written tests and the one trace file no test names; two files deselected.
+    result.assert_outcomes(passed=2, failed=1, deselected=2)
+    out = result.stdout.str()
+    assert out.count("first divergence: agent planner") == 1
+    assert "doc-pipeline-seed1-ok.trace.jsonl::doc-pipeline[" in "\n".join(
+        run(pytester, "tests", "--collect-only", "-q").outlines
+    )
+
+
+def test_a_changed_input_is_a_divergence(pytester: pytest.Pytester) -> None:
+    mutant = MutantModule(pytester.path / "code")
+    mutant.write()
+    test = """
+        from {name} import workflow
+
+        def test_flow(replay):
+            replay("flow.trace.jsonl", workflow=workflow, input={input!r})
+        """
+    pytester.makepyfile(test_flow=test.format(name=mutant.name, input={"text": "refund"}))
+    run(pytester, "test_flow.py", "--replay-record=once").assert_outcomes(passed=1)
+    run(pytester, "test_flow.py").assert_outcomes(passed=1)
+
+    pytester.makepyfile(test_flow=test.format(name=mutant.name, input={"text": "refund now"}))
+    result = run(pytester, "test_flow.py")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*input changed: the workflow's input differs from the recorded one*",
+            "*input.text:*",
+            '*- recorded: "refund"*',
+            '*+ replayed: "refund now"*',
+            "*--replay-record=rewrite*",
+        ]
+    )
+    run(pytester, "test_flow.py", "--replay-record=rewrite").assert_outcomes(passed=1)
+    run(pytester, "test_flow.py").assert_outcomes(passed=1)
+
+
+def test_a_missing_trace_file_is_a_hint_not_a_traceback(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_missing="""
+        def test_not_recorded(replay):
+            replay("nowhere/flow.trace.jsonl")
+        """
+    )
+    result = run(pytester, "test_missing.py")
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    assert "Traceback" not in out and "pytest_plugin.py" not in out
+    result.stdout.fnmatch_lines(
+        [
+            "*nowhere/flow.trace.jsonl is not recorded yet: record it with "
+            "pytest test_missing.py::test_not_recorded --replay-record=once "
+            "(the replay() call needs workflow= and input= for that)*"
+        ]
+    )
+
+
+def test_a_bad_ini_budget_is_one_usage_error(suite: pytest.Pytester) -> None:
+    result = run(suite, "traces", "-o", "replay_max_steps=abc")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    errors = [line for line in result.errlines if "replay_max_steps" in line]
+    assert errors == ["ERROR: ini option replay_max_steps: expected a whole number ≥ 0, got 'abc'"]
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+    run(suite, "traces", "-o", "replay_max_cost_usd=1.5").assert_outcomes(passed=2)
+
+
+def test_a_budget_breach_is_named_as_a_breach(pytester: pytest.Pytester) -> None:
+    shutil.copy(TRACES / "doc-pipeline-seed0-ok.trace.jsonl", pytester.path / "run.trace.jsonl")
+    pytester.makepyfile(
+        test_budget="""
+        import pytest
+
+        @pytest.mark.replay("run.trace.jsonl", max_steps=2, max_tokens=10, max_cost_usd=100)
+        def test_over(replay):
+            replay()
+        """
+    )
+    result = run(pytester, "test_budget.py")
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    assert "replay matched" not in out and "DIVERGED" not in out
+    result.stdout.fnmatch_lines(
+        [
+            "*budget exceeded: * steps > max_steps=2",
+            "*budget exceeded: * tokens > max_tokens=10",
+            "*raise the budget*",
+            "0 matched, 0 diverged, 1 over budget, 0 recorded",
+            "*OVER BUDGET doc-pipeline *: replay over budget: * steps > max_steps=2, "
+            "* tokens > max_tokens=10 (otherwise matched)*",
+        ]
+    )
+    assert "max_cost_usd=100" not in out.split("tracekit replay")[-1]
+
+
+def test_the_summary_works_under_xdist(suite: pytest.Pytester) -> None:
+    diverging_copy(suite.path / "traces")
+    result = suite.runpytest_subprocess(*INNER, "-p", "xdist", "-n", "2", "traces")
+    result.assert_outcomes(passed=2, failed=1)
+    out = result.stdout.str()
+    assert out.count("tracekit replay") == 1
+    result.stdout.fnmatch_lines(
+        [
+            "*tracekit replay*",
+            "2 matched, 1 diverged, 0 recorded",
+            "*DIVERGED doc-pipeline *: replay diverged at step 1*",
+            "*steps * recorded → * replayed*",
+        ]
+    )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import shutil
+import sys
 from pathlib import Path
 
 from replay.recorder import record_workflow
@@ -53,8 +56,9 @@ def test_bad_input_is_one_line_and_non_zero(tmp_path: Path) -> None:
     broken = tmp_path / "broken.trace.jsonl"
     broken.write_text(FIXTURE.read_text()[:100])
     cases = [
-        (("replay", str(broken)), 1, "line 1"),
-        (("replay", "abc123", "--store", str(tmp_path / "none.duckdb")), 3, "no store"),
+        (("replay", str(broken)), 2, "line 1"),
+        (("replay", "abc123", "--store", str(tmp_path / "none.duckdb")), 2, "no store"),
+        (("replay", str(tmp_path / "gone.trace.jsonl")), 2, "no such trace file"),
         (("replay", str(FIXTURE), "--mode", "fuzzy"), 2, "invalid choice"),
     ]
     for args, code, message in cases:
@@ -109,3 +113,77 @@ def test_ignore_and_live_tools_are_flags(tmp_path: Path) -> None:
     assert bad.returncode != 0 and bad.stdout == ""
     assert len(bad.stderr.strip().splitlines()) == 1
     assert "not a regular expression" in bad.stderr
+
+
+def edit(mutant: MutantModule, source: str) -> None:
+    """Rewrite the module's source as a user would; the next import reads it afresh."""
+    (mutant.folder / f"{mutant.name}.py").write_text(source)
+    sys.modules.pop(mutant.name, None)
+    shutil.rmtree(mutant.folder / "__pycache__", ignore_errors=True)
+    importlib.invalidate_caches()
+
+
+def test_could_not_replay_is_exit_2_with_one_line_saying_what_to_do(tmp_path: Path) -> None:
+    mutant = MutantModule(tmp_path / "code")
+    trace = tmp_path / "run.trace.jsonl"
+    record_workflow(mutant.write().workflow, {"text": "hello"}, trace)
+    source = mutant.folder / f"{mutant.name}.py"
+    original = source.read_text()
+
+    moved = tmp_path / "moved.trace.jsonl"  # as if the module were renamed since recording
+    moved.write_text(trace.read_text().replace(f"{mutant.name}:run", "tracekit_gone_mod:run"))
+    not_on_path = run_cli("replay", str(moved))
+    hostile = tmp_path / "hostile.trace.jsonl"  # trace text in the message stays inert
+    hostile.write_text(trace.read_text().replace(f"{mutant.name}:run", "gone\\u001b[2J:run"))
+    escaped = run_cli("replay", str(hostile))
+    assert escaped.returncode == 2 and "\x1b" not in escaped.stderr
+    assert "gone\\x1b[2J:run" in escaped.stderr
+    edit(mutant, original + "\nraise RuntimeError('half-finished edit')\n")
+    raising = run_cli("replay", str(trace), extra_path=mutant.folder)
+    edit(mutant, original.replace("ticket: Ticket", "ticket: int"))
+    new_input_type = run_cli("replay", str(trace), extra_path=mutant.folder)
+
+    for result, says in [
+        (not_on_path, "PYTHONPATH"),
+        (raising, "RuntimeError: half-finished edit"),
+        (new_input_type, "no longer accepts the recorded input"),
+    ]:
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert result.stdout == ""
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert "Traceback" not in result.stderr and says in result.stderr
+        assert result.stderr.startswith("tracekit replay: could not replay ")
+
+
+def test_a_budget_breach_exits_1_naming_every_budget() -> None:
+    result = run_cli("replay", str(FIXTURE), "--max-steps", "3", "--max-cost-usd", "0.001")
+    assert result.returncode == 1
+    first_line = result.stdout.splitlines()[0]
+    assert first_line.startswith("replay over budget: 23 steps > max_steps=3, $0.0301 > max_c")
+    lines = result.stdout.splitlines()
+    assert "budget exceeded: 23 steps > max_steps=3" in lines
+    assert "budget exceeded: $0.0301 > max_cost_usd=0.001" in lines
+    within = run_cli("replay", str(FIXTURE), "--max-steps", "23", "--json")
+    assert within.returncode == 0
+    assert json.loads(within.stdout)["budget_breaches"] == []
+
+
+def test_exit_status_is_documented_in_help() -> None:
+    result = run_cli("replay", "--help")
+    assert result.returncode == 0
+    assert "exit status:" in result.stdout
+    for line in ("0  the replay matched", "1  it diverged", "2  it could not replay"):
+        assert line in result.stdout
+
+
+def test_the_report_is_100_columns_in_a_pipe_or_as_wide_as_asked(tmp_path: Path) -> None:
+    mutant = MutantModule(tmp_path / "code")
+    trace = tmp_path / "run.trace.jsonl"
+    record_workflow(mutant.write().workflow, {"text": "hello"}, trace)
+    mutant.write(planner_prompt="Plan it.")
+    piped = run_cli("replay", str(trace), extra_path=mutant.folder)
+    wide = run_cli("replay", str(trace), "--width", "140", extra_path=mutant.folder)
+    for result, width in ((piped, 100), (wide, 140)):
+        table = [line for line in result.stdout.splitlines() if line.startswith(("┏", "└"))]
+        assert table and all(len(line) == width for line in table), result.stdout
+        assert max(len(line) for line in result.stdout.splitlines()) <= width
