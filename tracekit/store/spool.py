@@ -84,17 +84,8 @@ def sync_segments(paths: StorePaths, segments: list[Path]) -> None:
     """fsync segments written with ``fsync=False`` (those already folded and gone are
     skipped), then the spool folder."""
     for segment in segments:
-        try:
-            fd = os.open(segment, os.O_RDONLY)
-        except OSError:
-            continue
-        try:
-            os.fsync(fd)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
-    _fsync_dir(paths.spool)
+        _fsync_path(segment)
+    _fsync_path(paths.spool)
 
 
 class SegmentError(ValueError):
@@ -132,8 +123,13 @@ def read_segment(segment: Path) -> pa.Table:
 
 def _fsync_dir(directory: Path) -> None:
     # The rename is durable only once the directory entry is: fsync the folder too.
+    _fsync_path(directory)
+
+
+def _fsync_path(path: Path) -> None:
+    # A file or folder gone (folded meanwhile) or refusing fsync is nothing to wait for.
     try:
-        fd = os.open(directory, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY)
     except OSError:
         return
     try:
