@@ -438,6 +438,20 @@ def replay(request: pytest.FixtureRequest) -> ReplayRunner:
     return ReplayRunner(request.config, defaults, node=request.node)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A test that failed on a divergence shows the report as its whole failure text.
+
+    The report is the failure; a traceback through the user's test adds nothing. As plain
+    text it also keeps pytest's short summary to the test's id: on CI pytest would otherwise
+    print the exception's whole message there, so the report would show twice.
+    """
+    outcome = yield
+    report = outcome.get_result()
+    if call.excinfo is not None and isinstance(call.excinfo.value, ReplayDiverged):
+        report.longrepr = str(call.excinfo.value)
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """On an xdist worker: hand this worker's outcomes to the controller."""
     workeroutput = getattr(session.config, "workeroutput", None)
