@@ -283,6 +283,7 @@ OUTPUT_MIME_TYPE: Final = "output.mime_type"
 LLM_COST_TOTAL: Final = "llm.cost.total"
 TOOL_PARAMETERS: Final = "tool.parameters"
 TOOL_CALL_ID: Final = "tool_call.id"
+LLM_FINISH_REASON: Final = "llm.finish_reason"
 GRAPH_NODE_ID: Final = "graph.node.id"
 GRAPH_NODE_PARENT_ID: Final = "graph.node.parent_id"
 #: The older GenAI semconv's content: attributes (or the only attribute of the events

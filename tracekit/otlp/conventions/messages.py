@@ -93,11 +93,10 @@ def message(
     """One message from its pieces: a role, content in any shape, tool calls already read,
     the id of the call a tool message answers."""
     role_name = role_of(role)
-    parts = parts_of(content)
     if role_name == "tool" and tool_call_id is not None:
-        text = "".join(p.content or "" for p in parts if p.type == "text")
-        others = [p for p in parts if p.type != "text"]
-        parts = [tool_result_part(tool_call_id, text), *others]
+        parts = [tool_result_part(tool_call_id, content)]
+    else:
+        parts = parts_of(content)
     parts += list(tool_calls)
     if role_name == "user" and parts and all(p.type == "tool_call_response" for p in parts):
         role_name = "tool"

@@ -63,6 +63,10 @@ def normalise_span(span: SpanInput) -> NormalisedSpan:
             found = True
         if found:
             conventions.append(name)
+    if merged.get("role") == "workflow":
+        # A framework's root span names the run, not an agent (OpenInference's
+        # "Agent workflow" is kind AGENT).
+        merged.pop("agent", None)
     return NormalisedSpan(conventions=conventions, **merged)
 
 

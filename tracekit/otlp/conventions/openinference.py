@@ -102,10 +102,14 @@ def conversation(attrs: Any) -> list[Message]:
     messages = [
         _message(item, output=False) for item in unflatten(attrs, sc.LLM_INPUT_MESSAGES_PREFIX)
     ]
-    messages += [
+    outputs = [
         _message(item, output=True) for item in unflatten(attrs, sc.LLM_OUTPUT_MESSAGES_PREFIX)
     ]
-    return [m for m in messages if m.parts]
+    finish = text_value(attrs.get(sc.LLM_FINISH_REASON))
+    if finish:
+        outputs = [m if m.finish_reason else m.model_copy(update={"finish_reason": finish})
+                   for m in outputs]
+    return [m for m in [*messages, *outputs] if m.parts]
 
 
 def _message(item: Any, *, output: bool) -> Message:
@@ -115,19 +119,26 @@ def _message(item: Any, *, output: bool) -> Message:
     content: Any = body.get("content")
     contents = body.get("contents")
     parts: list[Part] = []
-    if content is None and isinstance(contents, list):
-        for entry in contents:
-            block = entry.get("message_content") if isinstance(entry, dict) else None
-            if isinstance(block, dict) and block.get("type", "text") == "text":
-                parts += parts_of(str(block.get("text", "")))
-            elif isinstance(block, dict):
-                parts.append(Part(type=str(block.get("type")), content=str(block)))
     calls = body.get("tool_calls")
     tool_calls = [
         tool_call_part(call.get("id"), *_function(call))
         for call in (calls if isinstance(calls, list) else [])
         for call in [call.get("tool_call", call) if isinstance(call, dict) else {}]
     ]
+    if content is None and isinstance(contents, list):
+        for entry in contents:
+            entry = entry if isinstance(entry, dict) else {}
+            block = entry.get("message_content")
+            call = entry.get("tool_call")
+            if isinstance(block, dict) and block.get("type", "text") == "text":
+                parts += parts_of(str(block.get("text", "")))
+            elif isinstance(call, dict):
+                # The Anthropic instrumentation lists a tool_use block among the contents
+                # and again under tool_calls: shown once.
+                if not tool_calls:
+                    parts.append(tool_call_part(call.get("id"), *_function(call)))
+            elif isinstance(block, dict):
+                parts.append(Part(type=str(block.get("type")), content=str(block)))
     result = message(
         body.get("role") or ("assistant" if output else "user"),
         content,
