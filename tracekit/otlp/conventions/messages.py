@@ -183,10 +183,14 @@ def _part(item: dict[str, Any]) -> Part:
 
 def _unwrap(value: Any) -> Any:
     value = json_value(value)
-    if isinstance(value, list) and value and all(
-        isinstance(block, dict) and block.get("type") == "text" for block in value
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(block, dict) and block.get("type") == "text" for block in value)
     ):
-        return "".join(str(block.get("text", block.get("content", ""))) for block in value)
+        return json_value(
+            "".join(str(block.get("text", block.get("content", ""))) for block in value)
+        )
     return value
 
 

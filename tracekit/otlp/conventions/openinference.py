@@ -107,8 +107,10 @@ def conversation(attrs: Any) -> list[Message]:
     ]
     finish = text_value(attrs.get(sc.LLM_FINISH_REASON))
     if finish:
-        outputs = [m if m.finish_reason else m.model_copy(update={"finish_reason": finish})
-                   for m in outputs]
+        outputs = [
+            m if m.finish_reason else m.model_copy(update={"finish_reason": finish})
+            for m in outputs
+        ]
     return [m for m in [*messages, *outputs] if m.parts]
 
 
