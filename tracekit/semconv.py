@@ -277,6 +277,30 @@ AGENT_NAME: Final = "agent.name"
 INPUT_VALUE: Final = "input.value"
 OUTPUT_VALUE: Final = "output.value"
 OP_EMBEDDINGS: Final = "embeddings"
+# Read by the per-convention normalisers (tracekit.otlp.conventions).
+INPUT_MIME_TYPE: Final = "input.mime_type"
+OUTPUT_MIME_TYPE: Final = "output.mime_type"
+LLM_COST_TOTAL: Final = "llm.cost.total"
+TOOL_PARAMETERS: Final = "tool.parameters"
+TOOL_CALL_ID: Final = "tool_call.id"
+LLM_FINISH_REASON: Final = "llm.finish_reason"
+GRAPH_NODE_ID: Final = "graph.node.id"
+GRAPH_NODE_PARENT_ID: Final = "graph.node.parent_id"
+#: The older GenAI semconv's content: attributes (or the only attribute of the events
+#: ``gen_ai.content.prompt`` / ``gen_ai.content.completion``), then one event per message.
+GEN_AI_PROMPT: Final = "gen_ai.prompt"
+GEN_AI_COMPLETION: Final = "gen_ai.completion"
+GEN_AI_CONTENT_PROMPT_EVENT: Final = "gen_ai.content.prompt"
+GEN_AI_CONTENT_COMPLETION_EVENT: Final = "gen_ai.content.completion"
+GEN_AI_SYSTEM_MESSAGE_EVENT: Final = "gen_ai.system.message"
+GEN_AI_USER_MESSAGE_EVENT: Final = "gen_ai.user.message"
+GEN_AI_ASSISTANT_MESSAGE_EVENT: Final = "gen_ai.assistant.message"
+GEN_AI_TOOL_MESSAGE_EVENT: Final = "gen_ai.tool.message"
+GEN_AI_CHOICE_EVENT: Final = "gen_ai.choice"
+#: OpenLLMetry's OpenAI Agents instrumentation: handoff spans (operation ``handoff``).
+GEN_AI_HANDOFF_FROM_AGENT: Final = "gen_ai.handoff.from_agent"
+GEN_AI_HANDOFF_TO_AGENT: Final = "gen_ai.handoff.to_agent"
+OP_HANDOFF: Final = "handoff"
 OP_TEXT_COMPLETION: Final = "text_completion"
 
 #: Keys whose presence marks a span as written to a foreign convention (checked at ingest

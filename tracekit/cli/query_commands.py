@@ -61,6 +61,12 @@ def register(subparsers: Any) -> None:
         "guardrail events. A unique prefix of the trace id is enough.",
     )
     show.add_argument("trace_id", metavar="TRACE_ID", help="trace id or a unique prefix of it")
+    show.add_argument(
+        "--messages",
+        action="store_true",
+        help="print every model call's conversation (system, user, assistant, tool calls and "
+        "results) under its span, whichever convention recorded it",
+    )
     _common_arguments(show)
     show.set_defaults(handler=run_show)
 
@@ -121,10 +127,28 @@ def run_traces(args: argparse.Namespace) -> int:
 
 def run_show(args: argparse.Namespace) -> int:
     """Show one trace as a tree."""
-    detail = TraceStore(args.store).get_trace(args.trace_id)
-    if args.json:
-        return _print_json(detail)
+    store = TraceStore(args.store)
+    detail = store.get_trace(args.trace_id)
+    if args.json or args.messages:
+        return _show_with_messages(store, detail, as_json=args.json)
     _console().print(trace_tree(detail))
+    return 0
+
+
+def _show_with_messages(store: TraceStore, detail: TraceDetail, *, as_json: bool) -> int:
+    """``show --json`` (with each model call's messages) and ``show --messages``."""
+    from tracekit.cli.conversation_view import (
+        conversation_tree,
+        normalised_spans,
+        trace_document,
+    )
+
+    normal = normalised_spans(store, detail)
+    if as_json:
+        document = trace_document(detail, normal)
+        sys.stdout.write(inert_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n")
+        return 0
+    _console().print(conversation_tree(detail, normal, _span_label))
     return 0
 
 

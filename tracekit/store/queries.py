@@ -205,6 +205,18 @@ class TraceStore:
             content.update(json.loads(attributes))
         return content
 
+    def get_trace_content(self, trace_id: str) -> dict[str, dict[str, Any]]:
+        """The content attributes of every span of one trace that has any, by span id: one
+        read round instead of one per span."""
+        with self._connection() as con:
+            rows = con.execute(
+                "SELECT span_id, attributes FROM span_content WHERE trace_id = ?", [trace_id]
+            ).fetchall()
+        content: dict[str, dict[str, Any]] = {}
+        for span_id, attributes in rows:
+            content.setdefault(span_id, {}).update(json.loads(attributes))
+        return content
+
     # --- whole spans (trace files, OTLP export, replay) -----------------------------------------
 
     def trace_spans(self, id_or_prefix: str, *, with_content: bool = True) -> list[OtlpSpan]:
