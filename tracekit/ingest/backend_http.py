@@ -8,13 +8,15 @@ layer does not take a dependency on it for this.
 
 Credentials: the headers given (``Authorization``, ``X-Scope-OrgID``, ...) go on each request
 and nowhere else. They are not logged, not stored and never part of a message; URLs in
-messages are scrubbed (a ``user:password@`` or ``?api_key=`` in them is redacted). A redirect
+messages are scrubbed (a ``user:password@`` or ``?api_key=`` in them is redacted); a
+``user:password@`` in the URL is sent as basic auth, as curl does. A redirect
 is followed only within the same scheme, host and port, so the headers never reach another
 host.
 """
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import socket
@@ -99,9 +101,12 @@ class BackendHttp:
         timeout_s: float = 30.0,
         max_bytes: int = MAX_ANSWER_BYTES,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.label = f"{backend} at {scrub_text(self.base_url)}"
+        self.base_url, basic = _without_userinfo(base_url.rstrip("/"))
+        self.label = f"{backend} at {scrub_text(base_url.rstrip('/'))}"
         self._headers = {"User-Agent": _USER_AGENT, **(headers or {})}
+        if basic and not any(name.lower() == "authorization" for name in self._headers):
+            # ``https://user:password@host`` means HTTP basic auth, as curl reads it.
+            self._headers["Authorization"] = basic
         self._timeout_s = timeout_s
         self._max_bytes = max_bytes
         self._opener = urllib.request.build_opener(_SameOriginRedirects(self.label))
@@ -169,6 +174,23 @@ class BackendHttp:
             )
         text = getattr(reason, "strerror", None) or str(reason) or type(reason).__name__
         return BackendError("unreachable", f"cannot reach {self.label}: {text}")
+
+
+def _without_userinfo(url: str) -> tuple[str, str | None]:
+    """``url`` without a ``user:password@`` part, and that part as a basic ``Authorization``
+    value (None when there is none).
+
+    >>> _without_userinfo("http://ann:pw@tempo:3200/x")
+    ('http://tempo:3200/x', 'Basic YW5uOnB3')
+    """
+    parts = urllib.parse.urlsplit(url)
+    if parts.username is None:
+        return url, None
+    host = parts.netloc.rsplit("@", 1)[1]
+    user = urllib.parse.unquote(parts.username)
+    password = urllib.parse.unquote(parts.password or "")
+    token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    return urllib.parse.urlunsplit(parts._replace(netloc=host)), f"Basic {token}"
 
 
 def _error_detail(body: bytes) -> str:

@@ -114,7 +114,9 @@ def _json_documents(body: bytes, label: str) -> Iterator[Any]:
                 "malformed", f"{label} answered with a body that is not JSON: {error.msg}"
             ) from None
         except RecursionError:
-            raise BackendError("malformed", f"{label} answered with JSON nested too deeply") from None
+            raise BackendError(
+                "malformed", f"{label} answered with JSON nested too deeply"
+            ) from None
         found = True
         yield document
     if not found:

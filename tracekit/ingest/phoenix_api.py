@@ -168,9 +168,7 @@ class PhoenixBackend:
             return PhoenixPage.model_validate(json.loads(body.decode("utf-8", "replace")))
         except ValueError as error:
             # json's and pydantic's errors alike (ValidationError is a ValueError).
-            detail = (
-                _first_error(error) if isinstance(error, ValidationError) else "not JSON"
-            )
+            detail = _first_error(error) if isinstance(error, ValidationError) else "not JSON"
             raise BackendError(
                 "malformed", f"{self.http.label} answered with no Phoenix spans: {detail}"
             ) from None

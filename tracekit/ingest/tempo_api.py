@@ -151,7 +151,9 @@ class TempoBackend:
             raise self._malformed("a body that is neither protobuf nor JSON") from None
 
     def _malformed(self, detail: str) -> BackendError:
-        return BackendError("malformed", f"{self.http.label} answered with no Tempo trace: {detail}")
+        return BackendError(
+            "malformed", f"{self.http.label} answered with no Tempo trace: {detail}"
+        )
 
 
 def _as_otlp_json(trace: dict[str, Any]) -> dict[str, Any]:
@@ -184,7 +186,9 @@ def _objects(parent: Any, key: str) -> Iterator[dict[str, Any]]:
             yield item
 
 
-def _ids_to_hex(obj: dict[str, Any], keys: tuple[str, ...], size: int, hex_id: re.Pattern[str]) -> None:
+def _ids_to_hex(
+    obj: dict[str, Any], keys: tuple[str, ...], size: int, hex_id: re.Pattern[str]
+) -> None:
     for key in keys:
         value = obj.get(key)
         if not isinstance(value, str) or not value or hex_id.match(value):
