@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import http.client
 import json
-import socket
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -139,7 +138,7 @@ class BackendHttp:
             raise self._status_error(error, what) from None
         except urllib.error.URLError as error:
             raise self._unreachable(error.reason) from None
-        except (TimeoutError, socket.timeout, OSError, http.client.HTTPException) as error:
+        except (OSError, http.client.HTTPException) as error:  # TimeoutError is an OSError
             raise self._unreachable(error) from None
         if len(body) > self._max_bytes:
             raise BackendError(
@@ -168,7 +167,7 @@ class BackendHttp:
         return BackendError("error", f"{self.label} answered HTTP {status} for {what}{said}")
 
     def _unreachable(self, reason: object) -> BackendError:
-        if isinstance(reason, TimeoutError | socket.timeout):
+        if isinstance(reason, TimeoutError):
             return BackendError(
                 "unreachable", f"{self.label} did not answer within {self._timeout_s:g} s"
             )

@@ -77,7 +77,7 @@ class BackendSource:
             raise ConfigError(f"--from {backend}: the port is not a number") from None
         if parts.query or parts.fragment:
             raise ConfigError(f"--from {backend}: give the base URL, without ?query or #fragment")
-        return cls(backend=backend, base_url=base_url.rstrip("/"))  # type: ignore[arg-type]
+        return cls(backend=backend, base_url=base_url.rstrip("/"))
 
 
 def normalise_trace_id(value: str) -> str:

@@ -81,8 +81,10 @@ class JaegerBackend:
             if isinstance(error, dict):
                 message = str(error.get("message") or "an error")
                 code = error.get("httpCode")
-                reason = "not_found" if code == 404 else "error"
-                raise BackendError(reason, f"{self.http.label} answered: {message} ({code})")
+                raise BackendError(
+                    "not_found" if code == 404 else "error",
+                    f"{self.http.label} answered: {message} ({code})",
+                )
             data = document.get("result", document)
             try:
                 traces_data = traces_data_from_document(data)
