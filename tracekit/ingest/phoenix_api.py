@@ -134,7 +134,7 @@ class PhoenixBackend:
         ]
         hits: dict[str, SearchHit] = {}
         for span in self._pages(query, what="root spans", enough=lambda: len(hits) >= limit):
-            if span.parent_id is None and since <= span.start_time < until:
+            if span.parent_id is None and since_ns <= _ns(span.start_time) < until_ns:
                 trace_id = span.context.trace_id.lower()
                 hits.setdefault(trace_id, SearchHit(trace_id))
         return list(hits.values())[:limit]
