@@ -13,6 +13,7 @@
     │   └── TraceNotFoundError  no trace matches an id or id prefix (or the prefix is ambiguous)
     ├── OtlpRequestError        the OTLP receiver refuses a request (carries the HTTP status)
     ├── ExportError             spans could not be delivered to an OTLP endpoint
+    ├── BackendError            a trace backend (Jaeger, Tempo, Phoenix) did not give a trace
     ├── ModelError              a model call failed
     │   └── TransientModelError a model call failed in a way worth retrying (overload, 5xx)
     ├── ToolError               a tool raised; wraps the original exception
@@ -31,6 +32,8 @@ they are logged once (see :func:`tracekit.telemetry.handle_internal_errors`).
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 
 class TracekitError(Exception):
@@ -85,6 +88,24 @@ class OtlpRequestError(TracekitError):
 class ExportError(TracekitError):
     """Raised when ``tracekit export --otlp-endpoint`` cannot deliver spans: the endpoint is
     unreachable, refuses the connection or answers with an error."""
+
+
+class BackendError(TracekitError):
+    """Raised when ``tracekit import --from URL`` cannot pull a trace from a backend.
+
+    ``reason`` says which way it failed, for callers that act on it: ``"not_found"`` (no such
+    trace), ``"auth"`` (401/403: missing or refused credentials), ``"unreachable"`` (no
+    connection, no answer within the timeout), ``"malformed"`` (an answer that is not the
+    backend's trace format) or ``"error"`` (any other error status). The message never holds
+    a header value, and URLs in it are scrubbed of credentials."""
+
+    def __init__(
+        self,
+        reason: Literal["not_found", "auth", "unreachable", "malformed", "error"],
+        message: str,
+    ) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class ModelError(TracekitError):

@@ -15,6 +15,12 @@ from datetime import datetime
 from typing import Any
 
 from tracekit.cli.arguments import add_store_argument, positive_int
+from tracekit.cli.import_from import (
+    add_backend_arguments,
+    misplaced_backend_options,
+    run_backend_import,
+    usage_error,
+)
 from tracekit.display import inert
 from tracekit.exceptions import ConfigError
 from tracekit.otlp.model import OtlpSpan
@@ -54,13 +60,30 @@ def register(subparsers: Any) -> None:
     """Add ``import`` and ``export``."""
     imp = subparsers.add_parser(
         "import",
-        help="import a trace file (OTLP JSON lines) into the store",
+        help="import a trace file, or pull traces from Jaeger, Tempo or Phoenix",
         description="Import OTLP JSON lines (the OpenTelemetry Collector file exporter's "
         "format, or a file written by `tracekit export`) into the store. The whole file is "
         "checked first: a malformed or truncated line is reported with its number and nothing "
-        "is imported. Spans already in the store are not added twice.",
+        "is imported. Spans already in the store are not added twice. "
+        "With --from URL, pull traces from a backend instead, named in the URL's scheme: "
+        "jaeger+http://HOST:16686 (Jaeger API v3), tempo+http://HOST:3200 (Grafana Tempo), "
+        "phoenix+http://HOST:6006 (Arize Phoenix); by id (--trace) or by time (--since). "
+        "A trace exported with its content replays offline: tracekit replay TRACE_ID.",
     )
-    imp.add_argument("file", metavar="FILE", help="OTLP JSON lines file")
+    imp.add_argument("file", metavar="FILE", nargs="?", help="OTLP JSON lines file")
+    imp.add_argument(
+        "--from",
+        dest="source",
+        metavar="FILE|URL",
+        help="a trace file, or a backend URL: jaeger+http://…, tempo+http://…, phoenix+http://…",
+    )
+    add_backend_arguments(imp)
+    imp.add_argument(
+        "--since",
+        metavar="TIME",
+        type=since_time,
+        help="with --from URL: traces started since TIME (15m, 2h, 7d, or an ISO date/time)",
+    )
     imp.add_argument(
         "--max-line-bytes",
         metavar="N",
@@ -123,11 +146,28 @@ def register(subparsers: Any) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    """Import a trace file; one summary line."""
+    """Import a trace file, or pull traces from a backend (``--from URL``); one summary
+    line."""
+    from tracekit.ingest.backend_source import looks_like_url
     from tracekit.ingest.file_import import import_trace_file
     from tracekit.otlp.files import MAX_LINE_BYTES
     from tracekit.store import resolve_store_path
 
+    if args.file is not None and args.source is not None:
+        return usage_error("give the file once: FILE or --from FILE")
+    source = args.source if args.source is not None else args.file
+    if source is None:
+        return usage_error("import what? give a trace file, or --from URL (see --help)")
+    if looks_like_url(source):
+        if args.max_line_bytes is not None:
+            return usage_error("--max-line-bytes is for trace files, not --from URL")
+        return run_backend_import(args, source)
+    misplaced = misplaced_backend_options(args)
+    if misplaced:
+        return usage_error(
+            f"{', '.join(misplaced)} apply to --from URL; a trace file is imported whole"
+        )
+    args.file = source
     result = import_trace_file(
         args.file, args.store, max_line_bytes=args.max_line_bytes or MAX_LINE_BYTES
     )
