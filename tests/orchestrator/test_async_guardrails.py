@@ -76,7 +76,9 @@ def test_a_limit_hit_in_a_fan_out_cancels_the_calls_in_flight(captured: Captured
     runaway = Agent("runaway", tools=[search], output=Answer, max_turns=50)
     flow = fan_out(runaway, Limits(max_steps=6))
 
-    result = asyncio.run(flow.arun("go", telemetry=captured.telemetry, models=models(keep_searching)))
+    result = asyncio.run(
+        flow.arun("go", telemetry=captured.telemetry, models=models(keep_searching))
+    )
 
     assert result.status == "stopped"
     assert result.stop_reason == "limit:max_steps"
@@ -105,7 +107,9 @@ def test_a_stop_in_a_gathered_call_cancels_its_siblings(captured: Captured) -> N
         # The user's own gather: it does not cancel the others when one fails; the run does.
         return await asyncio.gather(*(ctx.acall(runaway, f"{text} {i}") for i in range(3)))
 
-    result = asyncio.run(flow.arun("go", telemetry=captured.telemetry, models=models(keep_searching)))
+    result = asyncio.run(
+        flow.arun("go", telemetry=captured.telemetry, models=models(keep_searching))
+    )
 
     assert result.stop_reason == "limit:max_steps"
     assert len(captured.events(sc.EVENT_LIMIT_EXCEEDED)) == 1
@@ -115,13 +119,17 @@ def test_a_stop_in_a_gathered_call_cancels_its_siblings(captured: Captured) -> N
 def test_cost_and_token_budget_stop_async_runs(captured: Captured) -> None:
     spender = Agent("spender", model="claude-opus-4", tools=[search], output=Answer, max_turns=50)
     flow = one_agent(spender, Limits(max_cost_usd=0.02, max_steps=None))
-    result = asyncio.run(flow.arun("go", telemetry=captured.telemetry, models=models(keep_searching)))
+    result = asyncio.run(
+        flow.arun("go", telemetry=captured.telemetry, models=models(keep_searching))
+    )
     assert result.stop_reason == "limit:max_cost_usd"
     assert result.cost_usd > 0.02
 
     budgeted = Agent("budgeted", tools=[search], output=Answer, max_turns=50, token_budget=2000)
     flow = one_agent(budgeted, Limits(max_steps=None))
-    result = asyncio.run(flow.arun("go", telemetry=captured.telemetry, models=models(keep_searching)))
+    result = asyncio.run(
+        flow.arun("go", telemetry=captured.telemetry, models=models(keep_searching))
+    )
     assert result.stop_reason == "limit:token_budget:budgeted"
 
 
@@ -258,7 +266,9 @@ def test_a_timeout_the_caller_owns_returns_the_partial_result(captured: Captured
     async def main() -> Any:
         flow = staged_flow(asyncio.Event())
         return await asyncio.wait_for(
-            flow.arun("go", telemetry=captured.telemetry, models=models(waiting), raise_errors=False),
+            flow.arun(
+                "go", telemetry=captured.telemetry, models=models(waiting), raise_errors=False
+            ),
             timeout=0.2,
         )
 
