@@ -37,7 +37,10 @@ async def _alookup(term: str) -> str:
 
 def _async_workflows() -> tuple[Workflow, Workflow]:
     agent = Agent(
-        "classifier", instructions="Classify the term.", tools=[Tool(_alookup, name="lookup")], output=_Verdict
+        "classifier",
+        instructions="Classify the term.",
+        tools=[Tool(_alookup, name="lookup")],
+        output=_Verdict,
     )
     models = ModelRouter({}, default=_AsyncPrerecordedModel())
     single = Workflow("bench-async", models=models)
