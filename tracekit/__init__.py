@@ -27,6 +27,7 @@ from tracekit.pricing import ModelPrice, PriceTable
 from tracekit.telemetry import Telemetry, configure
 
 if TYPE_CHECKING:
+    from tracekit.models.anthropic_async import AsyncAnthropicModel
     from tracekit.models.anthropic_model import AnthropicModel
     from tracekit.store import TraceStore
 
@@ -34,6 +35,7 @@ __all__ = [
     "Agent",
     "AnthropicModel",
     "ApprovalRequest",
+    "AsyncAnthropicModel",
     "CircuitBreaker",
     "Context",
     "Limits",
@@ -63,5 +65,9 @@ __version__ = "0.1.0"
 # the store's reader brings DuckDB and Arrow (~150 ms: loaded when a program reads).
 __getattr__ = _lazy_exports(
     __name__,
-    {"AnthropicModel": "tracekit.models.anthropic_model", "TraceStore": "tracekit.store"},
+    {
+        "AnthropicModel": "tracekit.models.anthropic_model",
+        "AsyncAnthropicModel": "tracekit.models.anthropic_async",
+        "TraceStore": "tracekit.store",
+    },
 )

@@ -40,7 +40,13 @@ def test_demo_records_forty_varied_traces_and_says_what_to_run_next(tmp_path: Pa
 
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
-    for workflow in ("doc-pipeline", "plan-critique-revise", "support-router", "guarded-research"):
+    for workflow in (
+        "doc-pipeline",
+        "plan-critique-revise",
+        "support-router",
+        "guarded-research",
+        "async-research",
+    ):
         assert workflow in result.stdout
     next_steps = result.stdout.split("Next, try:", 1)[1].split()
     assert next_steps[:2] == [next_steps[0], "ui"] and next_steps[0].endswith("tracekit")
@@ -58,7 +64,7 @@ def test_demo_records_forty_varied_traces_and_says_what_to_run_next(tmp_path: Pa
             ).fetchall()
         }
     assert traces >= 40
-    assert workflows == 4
+    assert workflows == 5
     assert set(statuses) == {"ok", "stopped", "error"}
     assert step_counts >= 8 and costs >= 30
     assert {

@@ -131,6 +131,7 @@ def run_demo(args: argparse.Namespace) -> int:
 def run_bench(args: argparse.Namespace) -> int:
     """Measure and print the figures."""
     from tracekit.benchmarks.anthropic_replay_bench import measure_anthropic_replay
+    from tracekit.benchmarks.async_bench import measure_async
     from tracekit.benchmarks.instrumentation import measure_instrumentation
     from tracekit.benchmarks.otlp_bench import measure_otlp_ingest
     from tracekit.benchmarks.replay_bench import measure_replay
@@ -140,6 +141,7 @@ def run_bench(args: argparse.Namespace) -> int:
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="tracekit-bench-") as tmp:
         figures.update(measure_instrumentation(Path(tmp), runs=100 if args.quick else 400))
+        figures.update(measure_async(Path(tmp), runs=100 if args.quick else 400))
         figures.update(measure_ingest(50_000 if args.quick else 200_000, Path(tmp)))
         figures.update(measure_otlp_ingest(20_480 if args.quick else 102_400, Path(tmp)))
         figures.update(measure_replay(20 if args.quick else 100))
@@ -154,6 +156,8 @@ def run_bench(args: argparse.Namespace) -> int:
     table.add_column("target", justify="right")
     targets = {
         "instrumentation_overhead_ratio": "≤ 1.5×",
+        "async_recorded_step_us": "≈ recorded_step_us",
+        "async_amap_steps_per_s": "",
         "ingest_spans_per_s": "≥ 200,000",
         "otlp_receiver_spans_per_s": "≥ 50,000",
         "replay_steps_per_s": "≥ 2,000",

@@ -9,6 +9,7 @@ and different seeds give different runs.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import random
@@ -29,6 +30,7 @@ from tracekit.telemetry import current_agent_path, tracer_for
 
 FINAL_RESULT_TOOL = "final_result"
 SCRIPTED_PROVIDER = "tracekit.scripted"
+SCRIPTED_SCOPE = "tracekit.scripted"
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,10 @@ class ScriptContext:
     agent: str | None = None
     """Name of the agent asking (the last element of its agent path)."""
     tool_results: list[Any] = field(default_factory=list)
+    key: str = ""
+    """The request's cache key (what the answer is a function of)."""
+    latency_s: float = 0.0
+    """The simulated latency of this answer."""
 
     @property
     def turn(self) -> int:
@@ -163,13 +169,36 @@ class ScriptedModel:
         self, request: ModelRequest, tracer_provider: TracerProvider | None
     ) -> ModelResponse:
         """Answer ``request``, emitting a ``chat {model}`` span like the Anthropic SDK's."""
-        tracer = tracer_for(tracer_provider, "tracekit.scripted")
+        tracer = tracer_for(tracer_provider, SCRIPTED_SCOPE)
         with chat_span(tracer, request, self.provider) as span:
-            response = self._answer(request)
+            ctx = self._context(request)
+            if ctx.latency_s > 0:
+                time.sleep(ctx.latency_s)
+            response = self._answer(request, ctx)
             set_response_attributes(span, response)
             return response
 
-    def _answer(self, request: ModelRequest) -> ModelResponse:
+    async def acomplete(
+        self, request: ModelRequest, tracer_provider: TracerProvider | None
+    ) -> ModelResponse:
+        """The async face of :meth:`complete`: the same answer and span, and the simulated
+        latency is an ``asyncio.sleep`` (other tasks run meanwhile).
+
+        >>> import asyncio
+        >>> request = ModelRequest(model="claude-haiku-4-5", messages=[ChatMessage.user("hi")])
+        >>> asyncio.run(ScriptedModel(seed=7).acomplete(request, None)).message.text()[:4]
+        'Done'
+        """
+        tracer = tracer_for(tracer_provider, SCRIPTED_SCOPE)
+        with chat_span(tracer, request, self.provider) as span:
+            ctx = self._context(request)
+            if ctx.latency_s > 0:
+                await asyncio.sleep(ctx.latency_s)
+            response = self._answer(request, ctx)
+            set_response_attributes(span, response)
+            return response
+
+    def _context(self, request: ModelRequest) -> ScriptContext:
         key = request.cache_key()
         with self._lock:
             attempt = self._seen.get(key, 0)
@@ -187,10 +216,15 @@ class ScriptedModel:
                 for p in m.parts
                 if isinstance(p, ToolCallResponsePart)
             ],
+            key=key,
         )
         low, high = self.latency_s
         if high > 0:
-            time.sleep(rng.uniform(low, high))
+            ctx.latency_s = rng.uniform(low, high)
+        return ctx
+
+    def _answer(self, request: ModelRequest, ctx: ScriptContext) -> ModelResponse:
+        key, rng = ctx.key, ctx.rng
         turn = self.script(ctx)
         if turn.error is not None:
             raise (TransientModelError if turn.transient else ModelError)(turn.error)
