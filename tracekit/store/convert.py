@@ -422,25 +422,38 @@ class SegmentBuilder:
             )
         )
 
+    def keep_first(self, count: int) -> None:
+        """Forget every row after the first ``count``."""
+        del self._rows[count:]
+
+    def rows_since(self, start: int) -> list[Row]:
+        """The rows added after the first ``start`` (each a tuple in segment column order)."""
+        return self._rows[start:]
+
     def to_table(self) -> pa.Table:
         """The collected spans as an Arrow table with the segment schema."""
-        names = SEGMENT_SCHEMA.names
-        if not self._rows:
-            return SEGMENT_SCHEMA.empty_table()
-        try:
-            columns = zip(*self._rows, strict=True)
-            return pa.Table.from_pydict(
-                dict(zip(names, columns, strict=True)), schema=SEGMENT_SCHEMA
-            )
-        except UnicodeEncodeError:
-            # A lone surrogate (``"caf\udce9"``, from a bytes value decoded with
-            # surrogateescape or a JSON ``\udce9`` escape) has no UTF-8 form. Only then is
-            # every text value scanned: the common batch pays nothing for it.
-            self._rows = [_valid_row(row) for row in self._rows]
-            columns = zip(*self._rows, strict=True)
-            return pa.Table.from_pydict(
-                dict(zip(names, columns, strict=True)), schema=SEGMENT_SCHEMA
-            )
+        return rows_to_table(self._rows)
+
+
+#: One span as a segment row: its values in :data:`SEGMENT_SCHEMA` column order.
+Row = tuple[Any, ...]
+
+
+def rows_to_table(rows: Sequence[Row]) -> pa.Table:
+    """Rows made by :class:`SegmentBuilder` (or read back from a journal) as one Arrow table
+    with the segment schema."""
+    names = SEGMENT_SCHEMA.names
+    if not rows:
+        return SEGMENT_SCHEMA.empty_table()
+    try:
+        columns = zip(*rows, strict=True)
+        return pa.Table.from_pydict(dict(zip(names, columns, strict=True)), schema=SEGMENT_SCHEMA)
+    except UnicodeEncodeError:
+        # A lone surrogate (``"caf\udce9"``, from a bytes value decoded with
+        # surrogateescape or a JSON ``\udce9`` escape) has no UTF-8 form. Only then is
+        # every text value scanned: the common batch pays nothing for it.
+        columns = zip(*[_valid_row(row) for row in rows], strict=True)
+        return pa.Table.from_pydict(dict(zip(names, columns, strict=True)), schema=SEGMENT_SCHEMA)
 
 
 def valid_text(text: str) -> str:

@@ -54,6 +54,7 @@ from tracekit.store.models import (
 from tracekit.store.outline import read_outline as _read_outline
 from tracekit.store.paths import StorePaths, store_lock
 from tracekit.store.schema import SCHEMA_VERSION, check_readable, read_schema_version
+from tracekit.store.journal import has_orphaned_journals
 from tracekit.store.spool import pending_segments
 from tracekit.store.stats import check_dimension, read_stats, read_stats_series
 from tracekit.store.stored_spans import load_otlp_spans as _load_otlp_spans
@@ -371,14 +372,16 @@ class TraceStore:
     @contextmanager
     def _connection(self) -> Iterator[Any]:
         deadline = time.monotonic() + self._wait_s
+        # A recorder killed before its writer's round left its last runs in a journal.
         segments = pending_segments(self.paths)
-        if not segments and not self.paths.db.exists():
+        pending = bool(segments) or has_orphaned_journals(self.paths)
+        if not pending and not self.paths.db.exists():
             raise StoreNotFoundError(
                 f"no store at {self.paths.db} (run `tracekit demo` or record a workflow first)"
             )
         if self.paths.db.exists() and not self.paths.db.is_file():
             raise StoreError(f"the store path {self.paths.db} is not a file")
-        if segments and self._fold(segments) is None:
+        if pending and self._fold(segments) is None:
             raise StoreLockedError(f"the store {self.paths.db} stayed busy for {self._wait_s:g} s")
         for attempt in range(2):
             remaining = max(0.0, deadline - time.monotonic())
