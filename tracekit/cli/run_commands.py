@@ -134,12 +134,14 @@ def run_bench(args: argparse.Namespace) -> int:
     from tracekit.benchmarks.instrumentation import measure_instrumentation
     from tracekit.benchmarks.otlp_bench import measure_otlp_ingest
     from tracekit.benchmarks.replay_bench import measure_replay
+    from tracekit.benchmarks.scripted_bench import measure_scripted_model
     from tracekit.benchmarks.store_bench import measure_ingest
     from tracekit.benchmarks.tui_bench import measure_tui
 
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="tracekit-bench-") as tmp:
         figures.update(measure_instrumentation(Path(tmp), runs=100 if args.quick else 400))
+        figures.update(measure_scripted_model(500 if args.quick else 2000))
         figures.update(measure_ingest(50_000 if args.quick else 200_000, Path(tmp)))
         figures.update(measure_otlp_ingest(20_480 if args.quick else 102_400, Path(tmp)))
         figures.update(measure_replay(20 if args.quick else 100))
