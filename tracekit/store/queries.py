@@ -41,6 +41,7 @@ from tracekit.store.filters import (
     parse_filter,
 )
 from tracekit.store.fold import FoldResult, fold_pending, migrate_store
+from tracekit.store.journal import has_orphaned_journals
 from tracekit.store.models import (
     SpanRecord,
     StatsDimension,
@@ -54,7 +55,6 @@ from tracekit.store.models import (
 from tracekit.store.outline import read_outline as _read_outline
 from tracekit.store.paths import StorePaths, store_lock
 from tracekit.store.schema import SCHEMA_VERSION, check_readable, read_schema_version
-from tracekit.store.journal import has_orphaned_journals
 from tracekit.store.spool import pending_segments
 from tracekit.store.stats import check_dimension, read_stats, read_stats_series
 from tracekit.store.stored_spans import load_otlp_spans as _load_otlp_spans
