@@ -101,7 +101,9 @@ def test_bench_reports_the_figures_as_json(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
     for key in (
-        "instrumentation_overhead_ratio",
+        "recording_overhead_ratio",
+        "orchestrated_step_vs_bare_otel_ratio",
+        "scripted_model_call_us",
         "recorded_step_us",
         "bare_sdk_span_us",
         "ingest_spans_per_s",

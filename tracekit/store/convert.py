@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.sdk.trace import ReadableSpan
 
 from tracekit import semconv as sc
@@ -73,6 +74,19 @@ Event = tuple[str, int, Mapping[str, Any]]
 Link = tuple[str, str, Mapping[str, Any]]
 
 
+def _plain_attributes(span: ReadableSpan) -> Mapping[str, Any]:
+    """The span's attributes as the SDK holds them. ``ReadableSpan.attributes`` wraps them in
+    a read-only proxy over ``BoundedAttributes``, whose iteration is a Python call per key
+    (~3 µs of a span's conversion); an ended span's attributes no longer change, so its plain
+    dict is read directly where the SDK has one."""
+    raw = getattr(span, "_attributes", None)
+    if type(raw) is BoundedAttributes:
+        return raw._dict
+    if type(raw) is dict:
+        return raw
+    return span.attributes or {}
+
+
 def hex_trace_id(trace_id: int) -> str:
     """An OTel trace id as the store spells it: 32 lower-case hex digits."""
     return format(trace_id, "032x")
@@ -117,6 +131,7 @@ class SegmentBuilder:
         scope = span.instrumentation_scope
         status = span.status
         parent = span.parent
+        attributes = _plain_attributes(span)
         self._add(
             hex_trace_id(context.trace_id),
             hex_span_id(context.span_id),
@@ -127,7 +142,7 @@ class SegmentBuilder:
             span.end_time or start_ns,
             status.status_code.name,
             status.description,
-            span.attributes or {},
+            attributes or {},
             self._resource(span.resource.attributes),
             scope.name if scope is not None else None,
             scope.version if scope is not None else None,
@@ -422,25 +437,38 @@ class SegmentBuilder:
             )
         )
 
+    def keep_first(self, count: int) -> None:
+        """Forget every row after the first ``count``."""
+        del self._rows[count:]
+
+    def rows_since(self, start: int) -> list[Row]:
+        """The rows added after the first ``start`` (each a tuple in segment column order)."""
+        return self._rows[start:]
+
     def to_table(self) -> pa.Table:
         """The collected spans as an Arrow table with the segment schema."""
-        names = SEGMENT_SCHEMA.names
-        if not self._rows:
-            return SEGMENT_SCHEMA.empty_table()
-        try:
-            columns = zip(*self._rows, strict=True)
-            return pa.Table.from_pydict(
-                dict(zip(names, columns, strict=True)), schema=SEGMENT_SCHEMA
-            )
-        except UnicodeEncodeError:
-            # A lone surrogate (``"caf\udce9"``, from a bytes value decoded with
-            # surrogateescape or a JSON ``\udce9`` escape) has no UTF-8 form. Only then is
-            # every text value scanned: the common batch pays nothing for it.
-            self._rows = [_valid_row(row) for row in self._rows]
-            columns = zip(*self._rows, strict=True)
-            return pa.Table.from_pydict(
-                dict(zip(names, columns, strict=True)), schema=SEGMENT_SCHEMA
-            )
+        return rows_to_table(self._rows)
+
+
+#: One span as a segment row: its values in :data:`SEGMENT_SCHEMA` column order.
+Row = tuple[Any, ...]
+
+
+def rows_to_table(rows: Sequence[Row]) -> pa.Table:
+    """Rows made by :class:`SegmentBuilder` (or read back from a journal) as one Arrow table
+    with the segment schema."""
+    names = SEGMENT_SCHEMA.names
+    if not rows:
+        return SEGMENT_SCHEMA.empty_table()
+    try:
+        columns = zip(*rows, strict=True)
+        return pa.Table.from_pydict(dict(zip(names, columns, strict=True)), schema=SEGMENT_SCHEMA)
+    except UnicodeEncodeError:
+        # A lone surrogate (``"caf\udce9"``, from a bytes value decoded with
+        # surrogateescape or a JSON ``\udce9`` escape) has no UTF-8 form. Only then is
+        # every text value scanned: the common batch pays nothing for it.
+        columns = zip(*[_valid_row(row) for row in rows], strict=True)
+        return pa.Table.from_pydict(dict(zip(names, columns, strict=True)), schema=SEGMENT_SCHEMA)
 
 
 def valid_text(text: str) -> str:

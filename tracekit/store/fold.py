@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 from tracekit.display import inert
 from tracekit.exceptions import StoreLockedError
 from tracekit.store.db import connect
+from tracekit.store.journal import recover_orphaned_journals
 from tracekit.store.paths import StorePaths, store_lock
 from tracekit.store.schema import SPAN_COLUMN_NAMES, ensure_schema
 from tracekit.store.spool import pending_segments, read_segment, remove_stale_temp_files
@@ -91,6 +92,8 @@ def fold_pending(
     with store_lock(paths, exclusive=True, timeout_s=wait_s) as held:
         if not held:
             return None
+        for journal, error in recover_orphaned_journals(paths):
+            _reject(paths, journal, error)
         segments = pending_segments(paths)
         remove_stale_temp_files(paths)
         if not segments:

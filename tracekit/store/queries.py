@@ -41,6 +41,7 @@ from tracekit.store.filters import (
     parse_filter,
 )
 from tracekit.store.fold import FoldResult, fold_pending, migrate_store
+from tracekit.store.journal import has_orphaned_journals
 from tracekit.store.models import (
     SpanRecord,
     StatsDimension,
@@ -383,14 +384,16 @@ class TraceStore:
     @contextmanager
     def _connection(self) -> Iterator[Any]:
         deadline = time.monotonic() + self._wait_s
+        # A recorder killed before its writer's round left its last runs in a journal.
         segments = pending_segments(self.paths)
-        if not segments and not self.paths.db.exists():
+        pending = bool(segments) or has_orphaned_journals(self.paths)
+        if not pending and not self.paths.db.exists():
             raise StoreNotFoundError(
                 f"no store at {self.paths.db} (run `tracekit demo` or record a workflow first)"
             )
         if self.paths.db.exists() and not self.paths.db.is_file():
             raise StoreError(f"the store path {self.paths.db} is not a file")
-        if segments and self._fold(segments) is None:
+        if pending and self._fold(segments) is None:
             raise StoreLockedError(f"the store {self.paths.db} stayed busy for {self._wait_s:g} s")
         for attempt in range(2):
             remaining = max(0.0, deadline - time.monotonic())
