@@ -33,6 +33,7 @@ from tracekit.exceptions import (
     TraceNotFoundError,
 )
 from tracekit.otlp.model import OtlpSpan
+from tracekit.store.analytics import read_figures
 from tracekit.store.db import connect, damaged_store_error, is_damage
 from tracekit.store.filters import (
     TraceFilter,
@@ -40,6 +41,7 @@ from tracekit.store.filters import (
     order_clause,
     parse_filter,
 )
+from tracekit.store.figures import FigureQuery, GroupFigures
 from tracekit.store.fold import FoldResult, fold_pending, migrate_store
 from tracekit.store.models import (
     SpanRecord,
@@ -282,6 +284,17 @@ class TraceStore:
         check_dimension(by)
         with self._connection() as con:
             return read_stats(con, by)
+
+    def figures(self, query: FigureQuery) -> list[GroupFigures]:
+        """The operations figures per agent, model, workflow, tool or service, whole or per
+        time bucket: success, error, stop, retry and fallback rates, latency percentiles,
+        tokens, cost per run and the top failure modes (see
+        :mod:`tracekit.store.analytics`). One read round.
+
+        Raises ConfigError for a bad dimension or too many buckets.
+        """
+        with self._connection() as con:
+            return read_figures(con, query)
 
     # --- browsing (the TUI) --------------------------------------------------------------------
 
