@@ -206,7 +206,9 @@ def _scope(query: FigureQuery, *, table: str = "spans") -> tuple[str, list[Any]]
         if table == "traces":
             conditions.append(f"({query.matching.where})")
         else:
-            conditions.append(f"trace_id IN (SELECT trace_id FROM traces WHERE {query.matching.where})")
+            conditions.append(
+                f"trace_id IN (SELECT trace_id FROM traces WHERE {query.matching.where})"
+            )
         params.extend(query.matching.params)
     return (" AND ".join(conditions) or "true"), params
 
@@ -256,9 +258,7 @@ def _assemble(
     totals: dict[str | None, int] = {}
     for group in built:
         totals[group.key] = totals.get(group.key, 0) + group.count
-    built.sort(
-        key=lambda g: (-totals[g.key], g.key is None, g.key or "", g.bucket_start_ns or 0)
-    )
+    built.sort(key=lambda g: (-totals[g.key], g.key is None, g.key or "", g.bucket_start_ns or 0))
     return [group for group in built if group.count or group.bucket_start_ns is None]
 
 
@@ -274,9 +274,19 @@ def _group(
     top_failures: int,
 ) -> GroupFigures:
     figures = parts.get("figures") or [0, 0, 0, 0, 0, 0, None, None, None, None, 0]
-    count, runs, ok, errors, stops, interrupted, quantiles, tokens_in, tokens_out, cost, unpriced = (
-        figures
-    )
+    (
+        count,
+        runs,
+        ok,
+        errors,
+        stops,
+        interrupted,
+        quantiles,
+        tokens_in,
+        tokens_out,
+        cost,
+        unpriced,
+    ) = figures
     retried, retries, fallbacks = parts.get("guardrails", (0, 0, 0))
     p50, p95, p99 = (q / 1e6 if q is not None else None for q in (quantiles or [None] * 3))
     failed = sum(n for _, _, n in modes)

@@ -82,8 +82,9 @@ END"""
 def _event_count(event: str) -> str:
     return (
         f"CASE WHEN events IS NULL OR NOT contains(events::VARCHAR, {sql_literal(event)}) THEN 0 "
-        f"ELSE len(list_filter(json_extract_string(events, '$[*].name'), "
-        f"lambda n: n = {sql_literal(event)})) END"
+        # unnest rather than a lambda: DuckDB changed its lambda syntax in 1.3.
+        "ELSE (SELECT count(*) FROM unnest(json_extract_string(events, '$[*].name')) AS e(n) "
+        f"WHERE e.n = {sql_literal(event)}) END"
     )
 
 
