@@ -91,11 +91,11 @@ class TimeWindow:
             raise ConfigError("the time window is empty: --until must be later than --since")
 
     def check_buckets(self, every_ns: int, *, first_ns: int, last_ns: int) -> None:
-        """ConfigError when cutting this window (bounded by the data's first and last start
-        where it is open) into buckets of ``every_ns`` gives more than :data:`MAX_BUCKETS`."""
-        low = self.since_ns if self.since_ns is not None else first_ns
-        high = self.until_ns if self.until_ns is not None else last_ns
-        if (high - low) // every_ns + 1 > MAX_BUCKETS:
+        """ConfigError when the part of this window that holds data (from the first to the
+        last start) cut into buckets of ``every_ns`` gives more than :data:`MAX_BUCKETS`."""
+        low = max(first_ns, self.since_ns if self.since_ns is not None else first_ns)
+        high = min(last_ns, self.until_ns if self.until_ns is not None else last_ns)
+        if high >= low and (high - low) // every_ns + 1 > MAX_BUCKETS:
             raise ConfigError(
                 f"that is more than {MAX_BUCKETS:,} buckets: choose a larger --every "
                 "or a shorter --since"
