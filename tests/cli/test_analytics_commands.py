@@ -56,7 +56,15 @@ def test_stats_table_shows_every_figure(store: str) -> None:
     header, *lines = result.stdout.splitlines()
     for column in ("count", "errors", "stops", "ok%", "error%", "stop%", "retry%"):
         assert column in header
-    for column in ("retries/call", "fallback%", "p50", "p95", "p99", "tokens in/out", "cost/run"):
+    for column in (
+        "retries/call",
+        "fallback%",
+        "p50",
+        "p95",
+        "p99",
+        "tokens in/out",
+        "cost/request",
+    ):
         assert column in header
     writer = next(line.split() for line in lines if line.startswith("writer "))
     assert writer[1:4] == ["6", "1", "1"]  # count, errors, stops
@@ -87,7 +95,7 @@ def test_stats_json_has_rates_and_failure_modes(store: str) -> None:
     assert writer["error_rate"] == pytest.approx(1 / 6)
     assert writer["stop_rate"] == pytest.approx(1 / 6)
     assert writer["retry_rate"] == pytest.approx(1 / 6)
-    assert writer["cost_per_run_usd"] == pytest.approx(0.001)
+    assert writer["cost_per_request_usd"] == pytest.approx(0.001)
     assert {(m["kind"], m["mode"]) for m in writer["failure_modes"]} == {  # type: ignore[union-attr]
         ("stopped", "limit:max_steps"),
         ("error", "tracekit.exceptions.ModelError"),
@@ -136,7 +144,9 @@ def test_chart_over_time(store: str, metric: str) -> None:
 
 def test_untrusted_names_stay_inert(store: str) -> None:
     table = run_cli("stats", "--store", store, "--by", "workflow")
-    chart = run_cli("stats", "--store", store, "--by", "workflow", "--every", "1h", "--chart", "cost")
+    chart = run_cli(
+        "stats", "--store", store, "--by", "workflow", "--every", "1h", "--chart", "cost"
+    )
     as_csv = run_cli("stats", "--store", store, "--by", "workflow", "--csv")
 
     for result in (table, chart, as_csv):

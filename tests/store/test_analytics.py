@@ -48,7 +48,7 @@ def _by(store: TraceStore, **query: object) -> dict[str | None, GroupFigures]:
 def test_agent_rates_keep_errors_stops_and_interruptions_apart(store: TraceStore) -> None:
     writer = _by(store, by="agent")["writer"]
 
-    assert (writer.count, writer.runs, writer.ok_count) == (10, 10, 6)
+    assert (writer.count, writer.ok_count) == (10, 6)
     assert (writer.error_count, writer.stop_count, writer.interrupted_count) == (1, 2, 1)
     assert writer.success_rate == pytest.approx(0.6)
     assert writer.error_rate == pytest.approx(0.1)
@@ -65,7 +65,7 @@ def test_retries_and_fallbacks_come_from_span_events(store: TraceStore) -> None:
     assert _by(store, by="agent")["planner"].retry_rate == 0.0
 
 
-def test_latency_percentiles_tokens_and_cost_per_run(store: TraceStore) -> None:
+def test_latency_percentiles_tokens_and_cost_per_request(store: TraceStore) -> None:
     groups = _by(store, by="agent")
     writer, planner = groups["writer"], groups["planner"]
 
@@ -74,7 +74,7 @@ def test_latency_percentiles_tokens_and_cost_per_run(store: TraceStore) -> None:
     assert (writer.input_tokens, writer.output_tokens) == (3000, 500)
     assert (writer.input_tokens_per_call, writer.output_tokens_per_call) == (300, 50)
     assert writer.cost_usd == pytest.approx(0.1)
-    assert writer.cost_per_run_usd == pytest.approx(0.01)
+    assert writer.cost_per_request_usd == pytest.approx(0.01)
     assert planner.cost_usd == pytest.approx(0.01) and planner.p50_ms == pytest.approx(100)
 
 
@@ -84,7 +84,7 @@ def test_unknown_cost_is_none_never_zero(store: TraceStore) -> None:
     tool = _by(store, by="tool")["search"]
 
     assert summariser.input_tokens == 40
-    assert summariser.cost_usd is None and summariser.cost_per_run_usd is None
+    assert summariser.cost_usd is None and summariser.cost_per_request_usd is None
     assert summariser.unpriced_count == 1
     assert model.cost_usd is None and model.unpriced_count == 1
     assert tool.cost_usd is None and tool.input_tokens is None
@@ -115,7 +115,7 @@ def test_workflows_and_services_count_runs(store: TraceStore) -> None:
     )
     assert billing.interrupted_count == 1
     assert (billing.retried_count, billing.retries, billing.fallback_count) == (2, 3, 1)
-    assert billing.cost_per_run_usd == pytest.approx(0.011)
+    assert billing.cost_per_request_usd == pytest.approx(0.011)
     assert {(m.kind, m.mode) for m in billing.failure_modes} == {
         ("error", "tracekit.exceptions.ModelError"),
         ("stopped", "limit:max_steps"),
@@ -206,3 +206,20 @@ def test_spans_still_in_the_spool_are_counted(tmp_path: Path) -> None:
     (planner,) = TraceStore(path).figures(FigureQuery(by="agent"))
 
     assert planner.count == 2
+
+
+@pytest.mark.parametrize("width", [HOUR, 15 * MINUTE, 24 * HOUR, 7 * 24 * HOUR, 90 * MINUTE])
+def test_buckets_start_where_duckdb_time_bucket_starts_them(width: int) -> None:
+    import duckdb
+
+    from tracekit.store.analytics import BUCKET_ORIGIN_NS
+
+    starts = [T0 + 12_345 * MINUTE + i * 7_777 * MINUTE for i in range(50)]
+    rows = duckdb.sql(
+        "SELECT s - (s - $origin) % $width = epoch_us(time_bucket("
+        "to_microseconds($width // 1000), make_timestamp(s // 1000))) * 1000 "
+        "FROM unnest($starts) AS t(s)",
+        params={"origin": BUCKET_ORIGIN_NS, "width": width, "starts": starts},
+    ).fetchall()
+
+    assert all(equal for (equal,) in rows)

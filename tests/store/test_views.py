@@ -135,7 +135,9 @@ def test_agent_calls_view(store: TraceStore) -> None:
 
 
 def test_llm_and_tool_calls_views(store: TraceStore) -> None:
-    llm = _rows(store, "SELECT agent, model, input_tokens, cost_usd FROM llm_calls ORDER BY start_ns")
+    llm = _rows(
+        store, "SELECT agent, model, input_tokens, cost_usd FROM llm_calls ORDER BY start_ns"
+    )
     tools = _rows(store, "SELECT agent, tool, status FROM tool_calls")
 
     assert [r["agent"] for r in llm] == ["planner", "writer", "writer", "router"]

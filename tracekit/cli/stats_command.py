@@ -200,7 +200,7 @@ def figures_table(by: str, groups: Sequence[GroupFigures], *, bucketed: bool) ->
         "tokens in/out",
         "per call",
         "cost",
-        "cost/run",
+        "cost/request",
     )
     for column in columns:
         table.add_column(column, justify="right", no_wrap=True)
@@ -222,7 +222,7 @@ def figures_table(by: str, groups: Sequence[GroupFigures], *, bucketed: bool) ->
                 f"{_per_call(group.output_tokens_per_call, 0)}"
             ),
             literal(_cost(group.cost_usd, group.unpriced_count)),
-            literal(_cost(group.cost_per_run_usd, group.unpriced_count)),
+            literal(_cost(group.cost_per_request_usd, group.unpriced_count)),
         ]
         lead = [literal(_bucket_text(group.bucket_start_ns))] if bucketed else []
         table.add_row(*lead, _key(group), *cells)

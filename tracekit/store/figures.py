@@ -58,10 +58,8 @@ class GroupFigures(BaseModel):
     key: str | None
     #: Start of the time bucket (ns since the epoch, UTC), or ``None`` for the whole window.
     bucket_start_ns: int | None = None
-    #: Calls (agent, LLM or tool calls) or runs (workflow, service).
+    #: Calls (agent, LLM or tool calls) or runs (workflow, service): the requests.
     count: int
-    #: Distinct traces the calls belong to.
-    runs: int
     ok_count: int
     success_rate: float | None
     error_count: int
@@ -89,6 +87,7 @@ class GroupFigures(BaseModel):
     cost_usd: float | None
     #: LLM calls with tokens but no price (their cost is unknown, not in ``cost_usd``).
     unpriced_count: int
-    #: ``cost_usd`` per run: the cost of a request.
-    cost_per_run_usd: float | None
+    #: ``cost_usd`` per request: per run of a workflow or service, per call of an agent (one
+    #: invocation, with the LLM calls under it), a model or a tool.
+    cost_per_request_usd: float | None
     failure_modes: list[FailureMode]

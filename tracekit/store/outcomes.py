@@ -44,7 +44,7 @@ def _qualified(cls: type[BaseException]) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def _family(cls: type[BaseException]) -> list[type[BaseException]]:
+def _family(cls: type[WorkflowStopped]) -> list[type[WorkflowStopped]]:
     found = [cls]
     for direct in cls.__subclasses__():
         found += _family(direct)
@@ -61,6 +61,14 @@ OUTCOME_SQL = f"""CASE
     WHEN list_contains({_INTERRUPTS}, error_type) THEN 'interrupted'
     ELSE 'error'
 END"""
+
+#: The outcome of a span that failed: ``'error'``, ``'stopped'`` or ``'interrupted'``; NULL
+#: when it did not (cheaper to aggregate over a store than a string for every span).
+FAILED_OUTCOME_SQL = f"""CASE WHEN status_code = 'ERROR' THEN CASE
+    WHEN list_contains({_STOPS}, error_type) THEN 'stopped'
+    WHEN list_contains({_INTERRUPTS}, error_type) THEN 'interrupted'
+    ELSE 'error'
+END END"""
 
 _STOP_REASONS = "\n    ".join(
     f"WHEN error_type = {sql_literal(_qualified(cls))} THEN {sql_literal(cls.reason)}"
