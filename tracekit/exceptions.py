@@ -4,7 +4,8 @@
 
     TracekitError               base of every error tracekit raises on purpose
     ├── ConfigError             a bad option, flag value, price table or environment setting
-    │   └── FilterError         a trace filter expression that cannot be parsed
+    │   ├── FilterError         a trace filter expression that cannot be parsed
+    │   └── QueryError          a user's SQL statement is refused, bad, fails or runs too long
     ├── OtlpFormatError         an OTLP payload (protobuf or JSON) or trace file line is malformed
     ├── TraceFileError          a trace file cannot be read or is not valid (names the line)
     ├── StoreError              the store cannot be opened, read or written
@@ -47,6 +48,11 @@ class ConfigError(TracekitError):
 class FilterError(ConfigError):
     """Raised when a trace filter expression (``agent:planner cost>0.05``) cannot be parsed;
     the message names the bad term and says what is accepted."""
+
+
+class QueryError(ConfigError):
+    """Raised when a user's SQL statement (``tracekit sql``) is not one SELECT, cannot be
+    parsed, fails (an unknown table or column), or runs past its time limit."""
 
 
 class OtlpFormatError(TracekitError):

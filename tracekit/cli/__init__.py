@@ -18,6 +18,8 @@ from tracekit.cli import (
     replay_command,
     run_commands,
     serve_command,
+    sql_command,
+    stats_command,
     ui_command,
 )
 from tracekit.cli.arguments import EXIT_USAGE
@@ -46,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     query_commands.register(sub)
+    stats_command.register(sub)
+    sql_command.register(sub)
     run_commands.register(sub)
     serve_command.register(sub)
     replay_command.register(sub)

@@ -1,4 +1,5 @@
-"""``tracekit traces``, ``show`` and ``stats``: read-only views of the store.
+"""``tracekit traces`` and ``show``: read-only views of the store (``stats`` is in
+:mod:`tracekit.cli.stats_command`).
 
 Everything shown comes from traces, which are untrusted text (a model's output can contain
 Rich markup or terminal escape sequences): every value is wrapped in ``rich.text.Text`` after
@@ -23,13 +24,13 @@ from rich.tree import Tree
 from tracekit import semconv as sc
 from tracekit.cli.arguments import add_store_argument, positive_int, trace_filter, trace_order
 from tracekit.display import STATUS_STYLES, format_cost, format_duration, inert_json, literal
-from tracekit.store import SORT_COLUMNS, SpanRecord, StatsRow, TraceDetail, TraceStore, TraceSummary
+from tracekit.store import SORT_COLUMNS, SpanRecord, TraceDetail, TraceStore, TraceSummary
 
 _SHORT_ID = 12
 
 
 def register(subparsers: Any) -> None:
-    """Add ``traces``, ``show`` and ``stats``."""
+    """Add ``traces`` and ``show``."""
     traces = subparsers.add_parser(
         "traces",
         help="list recorded traces, newest first",
@@ -69,18 +70,6 @@ def register(subparsers: Any) -> None:
     )
     _common_arguments(show)
     show.set_defaults(handler=run_show)
-
-    stats = subparsers.add_parser(
-        "stats",
-        help="latency, errors, tokens and cost per agent, model or workflow",
-        description="Aggregate the store: call count, error rate, p50/p95/p99 latency, tokens "
-        "and cost, grouped by agent, model or workflow.",
-    )
-    stats.add_argument(
-        "--by", choices=("agent", "model", "workflow"), default="agent", help="grouping"
-    )
-    _common_arguments(stats)
-    stats.set_defaults(handler=run_stats)
 
 
 def _common_arguments(parser: argparse.ArgumentParser) -> None:
@@ -152,19 +141,6 @@ def _show_with_messages(store: TraceStore, detail: TraceDetail, *, as_json: bool
     return 0
 
 
-def run_stats(args: argparse.Namespace) -> int:
-    """Print aggregates."""
-    rows = TraceStore(args.store).stats(args.by)
-    if args.json:
-        return _print_json(rows)
-    console = _console()
-    if not rows:
-        console.print(Text(f"nothing to group by {args.by} yet"))
-        return 0
-    console.print(stats_table(args.by, rows))
-    return 0
-
-
 # --- rendering ------------------------------------------------------------------------------------
 
 
@@ -227,32 +203,6 @@ def _span_label(span: SpanRecord) -> Text:
 def _event_label(name: str, attributes: dict[str, Any]) -> Text:
     shown = " ".join(f"{key}={value}" for key, value in attributes.items())
     return Text.assemble(literal(f"⚠ {name}", "yellow"), literal(f"  {shown}" if shown else ""))
-
-
-def stats_table(by: str, rows: Sequence[StatsRow]) -> Table:
-    """The stats rows as a Rich table."""
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column(by)
-    columns = ("count", "errors", "error rate", "stops", "stop rate", "p50", "p95", "p99")
-    for column in (*columns, "tokens in/out", "cost"):
-        table.add_column(column, justify="right", no_wrap=True)
-    for row in rows:
-        table.add_row(
-            literal(row.key if row.key is not None else "-"),
-            literal(f"{row.count:,}"),
-            literal(f"{row.error_count:,}", "red" if row.error_count else ""),
-            literal(f"{row.error_rate:.1%}"),
-            literal(f"{row.stop_count:,}", "yellow" if row.stop_count else ""),
-            literal(f"{row.stop_rate:.1%}"),
-            *(literal(_ms(value)) for value in (row.p50_ms, row.p95_ms, row.p99_ms)),
-            literal(f"{row.input_tokens:,}/{row.output_tokens:,}"),
-            literal(format_cost(row.cost_usd)),
-        )
-    return table
-
-
-def _ms(value: float | None) -> str:
-    return "-" if value is None else format_duration(int(value * 1e6))
 
 
 # --- output ---------------------------------------------------------------------------------------

@@ -8,7 +8,9 @@ use :class:`TraceStore`, which folds what is pending and then reads one short ro
 >>> TraceStore("runs.duckdb").list_traces(limit=10)  # doctest: +SKIP
 """
 
+from tracekit.store.buckets import TimeWindow
 from tracekit.store.convert import SegmentBuilder, spans_to_table
+from tracekit.store.figures import FailureMode, FigureQuery, GroupFigures
 from tracekit.store.filters import SORT_COLUMNS
 from tracekit.store.fold import FoldResult, fold_pending
 from tracekit.store.models import (
@@ -30,13 +32,18 @@ from tracekit.store.processor import StoreSpanProcessor
 from tracekit.store.queries import TraceStore
 from tracekit.store.schema import SCHEMA_VERSION, SEGMENT_SCHEMA
 from tracekit.store.spool import pending_segments, write_segment
+from tracekit.store.views import VIEWS_VERSION
 
 __all__ = [
     "SCHEMA_VERSION",
     "SEGMENT_SCHEMA",
     "SORT_COLUMNS",
     "STORE_ENV",
+    "VIEWS_VERSION",
+    "FailureMode",
+    "FigureQuery",
     "FoldResult",
+    "GroupFigures",
     "SegmentBuilder",
     "SeriesPoint",
     "SpanEvent",
@@ -47,6 +54,7 @@ __all__ = [
     "StatsSeries",
     "StorePaths",
     "StoreSpanProcessor",
+    "TimeWindow",
     "TraceDetail",
     "TraceOutline",
     "TracePage",

@@ -17,12 +17,13 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
+import pyarrow as pa
 from pydantic import TypeAdapter
 
 from tracekit.exceptions import (
@@ -33,7 +34,9 @@ from tracekit.exceptions import (
     TraceNotFoundError,
 )
 from tracekit.otlp.model import OtlpSpan
+from tracekit.store.analytics import read_figures
 from tracekit.store.db import connect, damaged_store_error, is_damage
+from tracekit.store.figures import FigureQuery, GroupFigures
 from tracekit.store.filters import (
     TraceFilter,
     equality_filter,
@@ -56,6 +59,7 @@ from tracekit.store.outline import read_outline as _read_outline
 from tracekit.store.paths import StorePaths, store_lock
 from tracekit.store.schema import SCHEMA_VERSION, check_readable, read_schema_version
 from tracekit.store.spool import pending_segments
+from tracekit.store.sql import DEFAULT_TIMEOUT_S, run_read_only
 from tracekit.store.stats import check_dimension, read_stats, read_stats_series
 from tracekit.store.stored_spans import load_otlp_spans as _load_otlp_spans
 from tracekit.store.stored_spans import trace_page as _trace_page
@@ -63,6 +67,7 @@ from tracekit.store.trace_ids import resolve_trace_id as _resolve
 from tracekit.store.tree import tree_order
 
 logger = logging.getLogger("tracekit")
+_T = TypeVar("_T")
 
 #: How long a reader waits for a busy store before StoreLockedError.
 DEFAULT_WAIT_S = 10.0
@@ -295,6 +300,34 @@ class TraceStore:
         check_dimension(by)
         with self._connection() as con:
             return read_stats(con, by)
+
+    def figures(self, query: FigureQuery) -> list[GroupFigures]:
+        """The operations figures per agent, model, workflow, tool or service, whole or per
+        time bucket: success, error, stop, retry and fallback rates, latency percentiles,
+        tokens, cost per run and the top failure modes (see
+        :mod:`tracekit.store.analytics`). One read round.
+
+        Raises ConfigError for a bad dimension or too many buckets.
+        """
+        with self._connection() as con:
+            return read_figures(con, query)
+
+    def sql(
+        self,
+        text: str,
+        consume: Callable[[pa.RecordBatchReader], _T],
+        *,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+    ) -> _T:
+        """Run a user's SELECT (one statement, read-only, no file access, at most
+        ``timeout_s`` seconds) against the store with pending segments folded and the named
+        views (``runs``, ``agent_calls``, ``llm_calls``, ``tool_calls``) in place; its result
+        goes to ``consume`` as a stream of Arrow batches, within the read round.
+
+        Raises QueryError for a refused, bad, failing or too slow statement.
+        """
+        with self._connection() as con:
+            return run_read_only(con, text, consume, timeout_s=timeout_s)
 
     # --- browsing (the TUI) --------------------------------------------------------------------
 
