@@ -8,13 +8,13 @@ import os
 import sys
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from opentelemetry import trace
 from pydantic import BaseModel
 
 from tracekit import semconv as sc
+from tracekit.orchestrator.fanout import run_parallel
 from tracekit.orchestrator.run_state import RunState, canonical_json
 
 if TYPE_CHECKING:
@@ -132,17 +132,13 @@ class Context(Generic[StateT]):
                 record_state=False,
             )
 
-        workers = max(1, min(max_concurrency, len(payloads)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tracekit-map") as pool:
-            # Each task runs in a copy of this context, so its spans nest under the current span.
-            futures = [
-                pool.submit(contextvars.copy_context().run, one, payload, sequence, call)
-                for payload, sequence, call in zip(payloads, sequences, calls, strict=True)
-            ]
-            outcomes: list[tuple[Any, BaseException | None]] = []
-            for future in futures:
-                error = future.exception()
-                outcomes.append((None if error else future.result(), error))
+        # Each call runs in a copy of this context (taken here, in the caller's thread), so
+        # its spans nest under the current span.
+        tasks = [
+            functools.partial(contextvars.copy_context().run, one, payload, sequence, call)
+            for payload, sequence, call in zip(payloads, sequences, calls, strict=True)
+        ]
+        outcomes = run_parallel(tasks, max_concurrency)
         changes = self.state_changes(before)
         if changes:
             trace.get_current_span().add_event(
