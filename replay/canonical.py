@@ -39,9 +39,7 @@ def _strip_volatile(value: Any) -> Any:
             if not (volatile and key in VOLATILE_PART_KEYS)
         }
     if isinstance(value, list | tuple):
-        return [
-            _strip_volatile(item) if isinstance(item, _CONTAINERS) else item for item in value
-        ]
+        return [_strip_volatile(item) if isinstance(item, _CONTAINERS) else item for item in value]
     return value
 
 

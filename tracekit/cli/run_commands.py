@@ -133,6 +133,7 @@ def run_bench(args: argparse.Namespace) -> int:
     from tracekit.benchmarks.anthropic_replay_bench import measure_anthropic_replay
     from tracekit.benchmarks.instrumentation import measure_instrumentation
     from tracekit.benchmarks.otlp_bench import measure_otlp_ingest
+    from tracekit.benchmarks.pytest_plugin_bench import measure_pytest_plugin
     from tracekit.benchmarks.replay_bench import measure_replay
     from tracekit.benchmarks.store_bench import measure_ingest
     from tracekit.benchmarks.tui_bench import measure_tui
@@ -143,6 +144,7 @@ def run_bench(args: argparse.Namespace) -> int:
         figures.update(measure_ingest(50_000 if args.quick else 200_000, Path(tmp)))
         figures.update(measure_otlp_ingest(20_480 if args.quick else 102_400, Path(tmp)))
         figures.update(measure_replay(20 if args.quick else 100))
+        figures.update(measure_pytest_plugin(2 if args.quick else 3))
         figures.update(measure_anthropic_replay(100 if args.quick else 400))
         figures.update(measure_tui(100_000 if args.quick else 1_000_000, Path(tmp)))
     if args.json:
@@ -156,7 +158,8 @@ def run_bench(args: argparse.Namespace) -> int:
         "instrumentation_overhead_ratio": "≤ 1.5×",
         "ingest_spans_per_s": "≥ 200,000",
         "otlp_receiver_spans_per_s": "≥ 50,000",
-        "replay_steps_per_s": "≥ 2,000",
+        "replay_steps_per_s": "≥ 5,000",
+        "pytest_plugin_overhead_ms_per_trace": "≤ 2",
         "anthropic_replay_calls_per_s": "",
         "tui_first_screen_s": "≤ 1.5 s",
         "tui_first_screen_rss_mb": "< 300",
