@@ -9,7 +9,6 @@ import os
 import sys
 import threading
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -18,6 +17,7 @@ from pydantic import BaseModel
 
 from tracekit import semconv as sc
 from tracekit.exceptions import WorkflowStopped
+from tracekit.orchestrator.fanout import run_parallel
 from tracekit.orchestrator.run_state import RunState, canonical_json
 
 if TYPE_CHECKING:
@@ -133,18 +133,13 @@ class Context(Generic[StateT]):
         def one(payload: Any, sequence: int, call: tuple[str, int]) -> Any:
             return run_agent(self, agent, payload, **fan_out.options(sequence, call))
 
-        workers = max(1, min(max_concurrency, len(payloads)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tracekit-map") as pool:
-            # Each task runs in a copy of this context, so its spans nest under the current span.
-            futures = [
-                pool.submit(contextvars.copy_context().run, one, payload, sequence, call)
-                for payload, sequence, call in fan_out.items(payloads)
-            ]
-            outcomes: list[tuple[Any, BaseException | None]] = []
-            for future in futures:
-                error = future.exception()
-                outcomes.append((None if error else future.result(), error))
-        return fan_out.finish(self, outcomes)
+        # Each call runs in a copy of this context (taken here, in the caller's thread), so
+        # its spans nest under the current span.
+        tasks = [
+            functools.partial(contextvars.copy_context().run, one, payload, sequence, call)
+            for payload, sequence, call in fan_out.items(payloads)
+        ]
+        return fan_out.finish(self, run_parallel(tasks, max_concurrency))
 
     async def amap(
         self,

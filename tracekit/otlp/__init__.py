@@ -5,6 +5,8 @@ trace-file import and export, and replay's recordings.
 
 - :mod:`tracekit.otlp.decode`: protobuf ``ResourceSpans`` → :class:`OtlpSpan`; OTLP/JSON →
   protobuf ``TracesData``.
+- :mod:`tracekit.otlp.json_decode`: OTLP/JSON → :class:`OtlpSpan` directly (orjson; the
+  protobuf path decides what it leaves).
 - :mod:`tracekit.otlp.encode`: :class:`OtlpSpan` → protobuf / OTLP/JSON / SDK ``ReadableSpan``.
 - :mod:`tracekit.otlp.endpoints`: OTLP endpoint URLs as senders spell them.
 - :mod:`tracekit.otlp.files`: trace files (OTLP JSON lines) read and written.
@@ -26,6 +28,7 @@ from tracekit.otlp.encode import (
 )
 from tracekit.otlp.endpoints import TRACES_PATH, http_url, traces_url
 from tracekit.otlp.files import iter_trace_file, read_trace_file, write_trace_file
+from tracekit.otlp.json_decode import spans_from_json
 from tracekit.otlp.model import OtlpEvent, OtlpLink, OtlpSpan
 from tracekit.otlp.suppress import suppress_instrumentation
 
@@ -39,6 +42,7 @@ __all__ = [
     "iter_trace_file",
     "read_trace_file",
     "resource_spans_from_spans",
+    "spans_from_json",
     "spans_from_resource_spans",
     "spans_to_json_line",
     "suppress_instrumentation",
