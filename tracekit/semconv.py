@@ -276,6 +276,9 @@ TOOL_CALL_FUNCTION_ARGUMENTS: Final = "tool_call.function.arguments"
 AGENT_NAME: Final = "agent.name"
 INPUT_VALUE: Final = "input.value"
 OUTPUT_VALUE: Final = "output.value"
+INPUT_MIME_TYPE: Final = "input.mime_type"
+OUTPUT_MIME_TYPE: Final = "output.mime_type"
+MIME_JSON: Final = "application/json"
 OP_EMBEDDINGS: Final = "embeddings"
 OP_TEXT_COMPLETION: Final = "text_completion"
 
@@ -305,6 +308,9 @@ FOREIGN_CONTENT_ATTRIBUTES: Final = frozenset(
         TRACELOOP_ENTITY_INPUT,
         TRACELOOP_ENTITY_OUTPUT,
         TOOL_CALL_FUNCTION_ARGUMENTS,
+        # Without its value a mime type says nothing; it goes (and stays) with the value.
+        INPUT_MIME_TYPE,
+        OUTPUT_MIME_TYPE,
     }
 )
 #: Prefixes of flattened foreign message attributes (content too).

@@ -22,7 +22,16 @@ from rich.tree import Tree
 
 from tracekit import semconv as sc
 from tracekit.cli.arguments import add_store_argument, positive_int, trace_filter, trace_order
-from tracekit.display import STATUS_STYLES, format_cost, format_duration, inert_json, literal
+from tracekit.display import (
+    STATUS_STYLES,
+    UNKNOWN,
+    format_cost,
+    format_duration,
+    format_partial_cost,
+    inert_json,
+    literal,
+    unpriced_note,
+)
 from tracekit.store import SORT_COLUMNS, SpanRecord, StatsRow, TraceDetail, TraceStore, TraceSummary
 
 _SHORT_ID = 12
@@ -106,8 +115,8 @@ def run_traces(args: argparse.Namespace) -> int:
             _status_text(summary),
             literal(format_duration(summary.duration_ns)),
             literal(str(summary.steps)),
-            literal(f"{summary.input_tokens:,}/{summary.output_tokens:,}"),
-            literal(format_cost(summary.cost_usd)),
+            literal(_token_pair(summary.input_tokens, summary.output_tokens)),
+            literal(format_partial_cost(summary.cost_usd, summary.unpriced_spans)),
         )
     console = _console()
     if not summaries:
@@ -116,6 +125,7 @@ def run_traces(args: argparse.Namespace) -> int:
         )
         return 0
     console.print(table)
+    _print_note(console, sum(summary.unpriced_spans for summary in summaries))
     return 0
 
 
@@ -124,7 +134,9 @@ def run_show(args: argparse.Namespace) -> int:
     detail = TraceStore(args.store).get_trace(args.trace_id)
     if args.json:
         return _print_json(detail)
-    _console().print(trace_tree(detail))
+    console = _console()
+    console.print(trace_tree(detail))
+    _print_note(console, detail.summary.unpriced_spans)
     return 0
 
 
@@ -138,6 +150,7 @@ def run_stats(args: argparse.Namespace) -> int:
         console.print(Text(f"nothing to group by {args.by} yet"))
         return 0
     console.print(stats_table(args.by, rows))
+    _print_note(console, sum(row.unpriced_spans for row in rows))
     return 0
 
 
@@ -166,8 +179,9 @@ def trace_tree(detail: TraceDetail) -> Tree:
         _status_text(summary),
         literal(
             f"  {format_duration(summary.duration_ns)} · {summary.span_count} spans · "
-            f"{summary.steps} steps · {summary.input_tokens:,}/{summary.output_tokens:,} tokens · "
-            f"{format_cost(summary.cost_usd)}"
+            f"{summary.steps} steps · "
+            f"{_token_pair(summary.input_tokens, summary.output_tokens)} tokens · "
+            f"{format_partial_cost(summary.cost_usd, summary.unpriced_spans)}"
         ),
     )
     tree = Tree(header)
@@ -188,9 +202,11 @@ def _span_label(span: SpanRecord) -> Text:
     parts: list[Text | str] = [literal(span.name, "bold red" if is_error else "bold")]
     details = [format_duration(span.duration_ns)]
     if span.input_tokens is not None or span.output_tokens is not None:
-        details.append(f"{span.input_tokens or 0:,}/{span.output_tokens or 0:,} tokens")
+        details.append(f"{_token_pair(span.input_tokens, span.output_tokens)} tokens")
     if span.cost_usd is not None:
         details.append(format_cost(span.cost_usd))
+    elif span.operation in sc.LLM_OPERATIONS:
+        details.append(f"{UNKNOWN} unpriced")
     parts.append(literal("  " + " · ".join(details), "dim"))
     if is_error:
         reason = span.error_type or "error"
@@ -209,10 +225,19 @@ def stats_table(by: str, rows: Sequence[StatsRow]) -> Table:
     """The stats rows as a Rich table."""
     table = Table(box=None, header_style="bold", pad_edge=False)
     table.add_column(by)
-    columns = ("count", "errors", "error rate", "stops", "stop rate", "p50", "p95", "p99")
+    columns: tuple[str, ...] = ("count", "errors", "error rate", "stops", "stop rate")
+    columns += ("p50", "p95", "p99")
+    calls = by == "agent"
+    if calls:
+        columns += ("model calls", "tool calls")
     for column in (*columns, "tokens in/out", "cost"):
         table.add_column(column, justify="right", no_wrap=True)
     for row in rows:
+        call_cells = (
+            [literal(f"{row.model_calls or 0:,}"), literal(f"{row.tool_calls or 0:,}")]
+            if calls
+            else []
+        )
         table.add_row(
             literal(row.key if row.key is not None else "-"),
             literal(f"{row.count:,}"),
@@ -221,10 +246,24 @@ def stats_table(by: str, rows: Sequence[StatsRow]) -> Table:
             literal(f"{row.stop_count:,}", "yellow" if row.stop_count else ""),
             literal(f"{row.stop_rate:.1%}"),
             *(literal(_ms(value)) for value in (row.p50_ms, row.p95_ms, row.p99_ms)),
-            literal(f"{row.input_tokens:,}/{row.output_tokens:,}"),
-            literal(format_cost(row.cost_usd)),
+            *call_cells,
+            literal(_token_pair(row.input_tokens, row.output_tokens)),
+            literal(format_partial_cost(row.cost_usd, row.unpriced_spans)),
         )
     return table
+
+
+def _token_pair(tokens_in: int | None, tokens_out: int | None) -> str:
+    def shown(count: int | None) -> str:
+        return UNKNOWN if count is None else f"{count:,}"
+
+    return f"{shown(tokens_in)}/{shown(tokens_out)}"
+
+
+def _print_note(console: Console, unpriced_spans: int) -> None:
+    note = unpriced_note(unpriced_spans)
+    if note:
+        console.print(literal(note, "dim"))
 
 
 def _ms(value: float | None) -> str:

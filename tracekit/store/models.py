@@ -165,6 +165,10 @@ class StatsRow(BaseModel):
     output_tokens: int | None
     cost_usd: float | None
     unpriced_spans: int = 0
+    #: Per agent: the model and tool calls that ran under it (its own or, for spans that name
+    #: no agent, its nearest agent ancestor's); per model: its calls; None per workflow.
+    model_calls: int | None = None
+    tool_calls: int | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -196,10 +200,11 @@ class SeriesPoint(BaseModel):
     error_count: int
     p50_ms: float | None
     p95_ms: float | None
-    input_tokens: int | None
-    output_tokens: int | None
-    cost_usd: float | None
-    unpriced_spans: int = 0
+    #: Tokens and cost as charts plot them: the reported and priced part (see StatsRow for
+    #: the figures that tell unknown from zero).
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
 
 
 class StatsSeries(BaseModel):
