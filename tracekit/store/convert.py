@@ -341,7 +341,7 @@ class SegmentBuilder:
         if not sc.FOREIGN_MARKERS.isdisjoint(clean) and (
             operation is None or not _OWN_MARKERS_ONLY.issuperset(sc.FOREIGN_MARKERS & clean.keys())
         ):
-            promoted = promote_foreign(clean, name, promoted, content)
+            promoted = promote_foreign(clean, name, promoted, content, parent_span_id is None)
             (
                 operation,
                 workflow,
