@@ -13,14 +13,14 @@ from tracekit.display import (
     LINE_LIMIT,
     clip,
     format_cost,
-    format_partial_cost,
     format_duration,
+    format_partial_cost,
     format_size,
     format_tokens,
-    unpriced_note,
     inert,
     literal,
     pretty_json,
+    unpriced_note,
 )
 
 

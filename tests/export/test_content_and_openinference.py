@@ -91,12 +91,15 @@ def test_with_content_to_a_file_is_what_a_file_does_anyway_and_says_so(
     assert explicit.read_text() == plain.read_text()
 
 
-def test_with_and_without_content_together_is_refused(
-    demo_store: Path, tmp_path: Path
-) -> None:
+def test_with_and_without_content_together_is_refused(demo_store: Path, tmp_path: Path) -> None:
     out = tmp_path / "never.jsonl"
     result = run_cli(
-        "export", "--out", str(out), "--store", str(demo_store), "--with-content",
+        "export",
+        "--out",
+        str(out),
+        "--store",
+        str(demo_store),
+        "--with-content",
         "--without-content",
     )
 

@@ -33,8 +33,6 @@ from tracekit.exceptions import ConfigError, StoreLockedError
 from tracekit.pricing import PriceTable
 from tracekit.store.db import connect
 from tracekit.store.paths import StorePaths, store_lock
-from tracekit.store.schema import SPAN_COLUMN_NAMES, ensure_schema
-from tracekit.store.spool import pending_segments, read_segment, remove_stale_temp_files
 from tracekit.store.reprice import (
     canonical_prices,
     record_prices,
@@ -42,6 +40,8 @@ from tracekit.store.reprice import (
     reprice,
     table_from_canonical,
 )
+from tracekit.store.schema import SPAN_COLUMN_NAMES, ensure_schema
+from tracekit.store.spool import pending_segments, read_segment, remove_stale_temp_files
 from tracekit.store.summary import merge_into_traces
 
 logger = logging.getLogger("tracekit")
@@ -200,9 +200,7 @@ def _fold_chunk_or_isolate(
     done: list[Path] = []
     folded, spans = 0, 0
     for segment in chunk:
-        one_done, one_segments, one_spans = _fold_chunk_or_isolate(
-            con, paths, [segment], prices
-        )
+        one_done, one_segments, one_spans = _fold_chunk_or_isolate(con, paths, [segment], prices)
         done.extend(one_done)
         folded += one_segments
         spans += one_spans

@@ -53,14 +53,14 @@ from tracekit.store.models import (
     TraceSummary,
 )
 from tracekit.store.outline import read_outline as _read_outline
-from tracekit.store.reprice import RepriceResult, canonical_prices, recorded_prices, reprice_store
 from tracekit.store.paths import StorePaths, store_lock
+from tracekit.store.reprice import RepriceResult, canonical_prices, recorded_prices, reprice_store
 from tracekit.store.schema import SCHEMA_VERSION, check_readable, read_schema_version
 from tracekit.store.spool import pending_segments
 from tracekit.store.stats import check_dimension, read_stats, read_stats_series
-from tracekit.store.summary import TRACE_FIGURES
 from tracekit.store.stored_spans import load_otlp_spans as _load_otlp_spans
 from tracekit.store.stored_spans import trace_page as _trace_page
+from tracekit.store.summary import TRACE_FIGURES
 from tracekit.store.trace_ids import resolve_trace_id as _resolve
 from tracekit.store.tree import tree_order
 
@@ -458,7 +458,9 @@ class TraceStore:
             # A store this process may read but not write: show the costs as stored.
             if not self._unwritable_said:
                 self._unwritable_said = True
-                logger.warning("tracekit: cannot re-price the store with this price table: %s", error)
+                logger.warning(
+                    "tracekit: cannot re-price the store with this price table: %s", error
+                )
         self._prices_checked = canonical_prices(table)
 
     def reprice(self, table: PriceTable | None = None) -> RepriceResult:

@@ -14,13 +14,12 @@ from textual.widgets import Footer, Header, Static
 
 from tracekit.display import (
     STATUS_STYLES,
-    format_cost,
-    format_partial_cost,
     format_duration,
+    format_partial_cost,
     format_tokens,
-    unpriced_note,
     inert,
     literal,
+    unpriced_note,
 )
 from tracekit.exceptions import TracekitError
 from tracekit.store import TraceStore

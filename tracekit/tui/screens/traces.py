@@ -19,8 +19,8 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from tracekit.display import (
     STATUS_STYLES,
-    format_partial_cost,
     format_duration,
+    format_partial_cost,
     format_time,
     format_tokens,
     inert,
