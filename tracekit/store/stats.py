@@ -56,7 +56,7 @@ def read_stats(con: Any, by: StatsDimension) -> list[StatsRow]:
     if by != "workflow":
         params["stop_types"] = STOP_ERROR_TYPES
     if by == "agent":
-        sql = _AGENT_STATS
+        sql = _AGENT_STATS.format(owned=_ATTRIBUTION_CTES if _has_orphans(con) else _OWN_AGENT_CTES)
         params.update(
             agent_op=sc.OP_INVOKE_AGENT,
             llm_ops=_LLM_OPERATIONS,
@@ -69,7 +69,18 @@ def read_stats(con: Any, by: StatsDimension) -> list[StatsRow]:
         params.update(llm_ops=_LLM_OPERATIONS)
     else:
         sql = _WORKFLOW_STATS
-    return [_stats_row(row) for row in con.execute(sql, params).fetchall()]
+    # DuckDB refuses named parameters a statement does not use.
+    used = {name: value for name, value in params.items() if f"${name}" in sql}
+    return [_stats_row(row) for row in con.execute(sql, used).fetchall()]
+
+
+def _has_orphans(con: Any) -> bool:
+    """Whether some model or tool span names no agent (so the ancestry walk is needed)."""
+    row = con.execute(
+        "SELECT EXISTS (SELECT 1 FROM spans WHERE agent IS NULL AND list_contains(?, operation))",
+        [sorted(sc.STEP_OPERATIONS)],
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def read_stats_series(
@@ -160,8 +171,7 @@ def _known(total: Any, unpriced: int, kind: type[Any]) -> Any:
 # on an ancestor span) count for their nearest ancestor that names one. The walk starts only
 # from such spans and joins only the spans of their traces, so a store of spans that all
 # name their agent (tracekit's own) pays one filtered scan for it.
-_AGENT_STATS = """
-WITH RECURSIVE
+_ATTRIBUTION_CTES = """
 orphans AS (
     SELECT trace_id, span_id, parent_span_id, operation, input_tokens, output_tokens, cost_usd
     FROM spans
@@ -188,12 +198,26 @@ attributed AS (
       USING (trace_id, span_id)
 ),
 owned AS (
-    SELECT agent, operation, input_tokens, output_tokens, cost_usd
+    SELECT agent, operation = $tool_op AS is_tool, input_tokens, output_tokens, cost_usd
     FROM spans
     WHERE list_contains($rollup_ops, operation) AND agent IS NOT NULL
     UNION ALL
-    SELECT agent, operation, input_tokens, output_tokens, cost_usd FROM attributed
+    SELECT agent, operation = $tool_op, input_tokens, output_tokens, cost_usd FROM attributed
 ),
+"""
+
+# Every model and tool span names its agent (tracekit's own spans): no walk needed.
+_OWN_AGENT_CTES = """
+owned AS (
+    SELECT agent, operation = $tool_op AS is_tool, input_tokens, output_tokens, cost_usd
+    FROM spans
+    WHERE list_contains($rollup_ops, operation) AND agent IS NOT NULL
+),
+"""
+
+_AGENT_STATS = """
+WITH RECURSIVE
+{owned}
 calls AS (
     SELECT agent AS key,
            count(*) AS count,
@@ -208,15 +232,14 @@ calls AS (
     GROUP BY agent
 ),
 usage AS (
+    -- The model operations are the step operations but the tool's (see _LLM_OPERATIONS).
     SELECT agent AS key,
-           sum(input_tokens) FILTER (WHERE list_contains($llm_ops, operation)) AS input_tokens,
-           sum(output_tokens) FILTER (WHERE list_contains($llm_ops, operation)) AS output_tokens,
-           sum(cost_usd) FILTER (WHERE list_contains($llm_ops, operation)) AS cost_usd,
-           count(*) FILTER (
-               WHERE list_contains($llm_ops, operation) AND cost_usd IS NULL
-           ) AS unpriced,
-           count(*) FILTER (WHERE list_contains($llm_ops, operation)) AS model_calls,
-           count(*) FILTER (WHERE operation = $tool_op) AS tool_calls
+           sum(input_tokens) FILTER (WHERE NOT is_tool) AS input_tokens,
+           sum(output_tokens) FILTER (WHERE NOT is_tool) AS output_tokens,
+           sum(cost_usd) FILTER (WHERE NOT is_tool) AS cost_usd,
+           count(*) FILTER (WHERE NOT is_tool AND cost_usd IS NULL) AS unpriced,
+           count(*) FILTER (WHERE NOT is_tool) AS model_calls,
+           count(*) FILTER (WHERE is_tool) AS tool_calls
     FROM owned
     GROUP BY agent
 )
