@@ -274,17 +274,18 @@ LLM_OUTPUT_MESSAGES_PREFIX: Final = "llm.output_messages."
 TOOL_NAME: Final = "tool.name"
 TOOL_CALL_FUNCTION_ARGUMENTS: Final = "tool_call.function.arguments"
 AGENT_NAME: Final = "agent.name"
+GRAPH_NODE_ID: Final = "graph.node.id"
 INPUT_VALUE: Final = "input.value"
 OUTPUT_VALUE: Final = "output.value"
-OP_EMBEDDINGS: Final = "embeddings"
-# Read by the per-convention normalisers (tracekit.otlp.conventions).
 INPUT_MIME_TYPE: Final = "input.mime_type"
 OUTPUT_MIME_TYPE: Final = "output.mime_type"
+MIME_JSON: Final = "application/json"
+OP_EMBEDDINGS: Final = "embeddings"
+# Read by the per-convention normalisers (tracekit.otlp.conventions).
 LLM_COST_TOTAL: Final = "llm.cost.total"
 TOOL_PARAMETERS: Final = "tool.parameters"
 TOOL_CALL_ID: Final = "tool_call.id"
 LLM_FINISH_REASON: Final = "llm.finish_reason"
-GRAPH_NODE_ID: Final = "graph.node.id"
 GRAPH_NODE_PARENT_ID: Final = "graph.node.parent_id"
 #: The older GenAI semconv's content: attributes (or the only attribute of the events
 #: ``gen_ai.content.prompt`` / ``gen_ai.content.completion``), then one event per message.
@@ -329,6 +330,9 @@ FOREIGN_CONTENT_ATTRIBUTES: Final = frozenset(
         TRACELOOP_ENTITY_INPUT,
         TRACELOOP_ENTITY_OUTPUT,
         TOOL_CALL_FUNCTION_ARGUMENTS,
+        # Without its value a mime type says nothing; it goes (and stays) with the value.
+        INPUT_MIME_TYPE,
+        OUTPUT_MIME_TYPE,
     }
 )
 #: Prefixes of flattened foreign message attributes (content too).

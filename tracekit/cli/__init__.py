@@ -16,6 +16,7 @@ from tracekit.cli import (
     file_commands,
     query_commands,
     replay_command,
+    reprice_command,
     run_commands,
     serve_command,
     sql_command,
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     ui_command.register(sub)
     file_commands.register(sub)
     doctor_command.register(sub)
+    reprice_command.register(sub)
     return parser
 
 

@@ -121,7 +121,8 @@ def register(subparsers: Any) -> None:
     exp.add_argument(
         "--without-content",
         action="store_true",
-        help="leave out messages, tool arguments and results (the file cannot be replayed)",
+        help="leave out messages, tool arguments and results (a trace file keeps them by "
+        "default so it can be replayed; an OTLP endpoint never gets them without --with-content)",
     )
     exp.add_argument(
         "--otlp-endpoint",
@@ -138,8 +139,8 @@ def register(subparsers: Any) -> None:
     exp.add_argument(
         "--with-content",
         action="store_true",
-        help="with --otlp-endpoint: send messages, tool arguments and results too (left out "
-        "by default)",
+        help="keep messages, tool arguments and results: what a trace file (--out) always does, "
+        "and what --otlp-endpoint leaves out by default (Jaeger and Tempo are shared backends)",
     )
     add_store_argument(exp)
     exp.set_defaults(handler=run_export)
@@ -202,7 +203,9 @@ def export_stream(args: argparse.Namespace, *, with_content: bool) -> Iterator[O
 
 
 def run_export(args: argparse.Namespace) -> int:
-    """Export to the chosen destination; one summary line."""
+    """Export to the chosen destination; one summary line that says whether content went."""
+    if args.with_content and args.without_content:
+        raise ConfigError("choose one: --with-content or --without-content")
     if args.out is not None and args.otlp_endpoint is not None:
         raise ConfigError("choose one destination: --out FILE or --otlp-endpoint URL")
     if args.otlp_endpoint is not None:
@@ -238,8 +241,13 @@ def _export_to_file(args: argparse.Namespace) -> int:
             traces.add(span.trace_id)
             yield span
 
-    spans = export_stream(args, with_content=not args.without_content)
+    # A trace file is the replay artefact: it keeps content unless told not to.
+    with_content = not args.without_content
+    spans = export_stream(args, with_content=with_content)
     written = write_trace_file(args.out, counted(spans))
     plural = "trace" if len(traces) == 1 else "traces"
-    sys.stdout.write(f"Exported {written} spans ({len(traces)} {plural}) to {inert(args.out)}.\n")
+    content = "with content" if with_content else "without content"
+    sys.stdout.write(
+        f"Exported {written} spans ({len(traces)} {plural}) to {inert(args.out)}, {content}.\n"
+    )
     return 0

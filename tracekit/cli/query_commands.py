@@ -23,7 +23,16 @@ from rich.tree import Tree
 
 from tracekit import semconv as sc
 from tracekit.cli.arguments import add_store_argument, positive_int, trace_filter, trace_order
-from tracekit.display import STATUS_STYLES, format_cost, format_duration, inert_json, literal
+from tracekit.display import (
+    STATUS_STYLES,
+    UNKNOWN,
+    format_cost,
+    format_duration,
+    format_partial_cost,
+    inert_json,
+    literal,
+    unpriced_note,
+)
 from tracekit.store import SORT_COLUMNS, SpanRecord, TraceDetail, TraceStore, TraceSummary
 
 _SHORT_ID = 12
@@ -101,8 +110,8 @@ def run_traces(args: argparse.Namespace) -> int:
             _status_text(summary),
             literal(format_duration(summary.duration_ns)),
             literal(str(summary.steps)),
-            literal(f"{summary.input_tokens:,}/{summary.output_tokens:,}"),
-            literal(format_cost(summary.cost_usd)),
+            literal(_token_pair(summary.input_tokens, summary.output_tokens)),
+            literal(format_partial_cost(summary.cost_usd, summary.unpriced_spans)),
         )
     console = _console()
     if not summaries:
@@ -111,6 +120,7 @@ def run_traces(args: argparse.Namespace) -> int:
         )
         return 0
     console.print(table)
+    _print_note(console, sum(summary.unpriced_spans for summary in summaries))
     return 0
 
 
@@ -120,7 +130,9 @@ def run_show(args: argparse.Namespace) -> int:
     detail = store.get_trace(args.trace_id)
     if args.json or args.messages:
         return _show_with_messages(store, detail, as_json=args.json)
-    _console().print(trace_tree(detail))
+    console = _console()
+    console.print(trace_tree(detail))
+    _print_note(console, detail.summary.unpriced_spans)
     return 0
 
 
@@ -166,8 +178,9 @@ def trace_tree(detail: TraceDetail) -> Tree:
         _status_text(summary),
         literal(
             f"  {format_duration(summary.duration_ns)} · {summary.span_count} spans · "
-            f"{summary.steps} steps · {summary.input_tokens:,}/{summary.output_tokens:,} tokens · "
-            f"{format_cost(summary.cost_usd)}"
+            f"{summary.steps} steps · "
+            f"{_token_pair(summary.input_tokens, summary.output_tokens)} tokens · "
+            f"{format_partial_cost(summary.cost_usd, summary.unpriced_spans)}"
         ),
     )
     tree = Tree(header)
@@ -188,9 +201,11 @@ def _span_label(span: SpanRecord) -> Text:
     parts: list[Text | str] = [literal(span.name, "bold red" if is_error else "bold")]
     details = [format_duration(span.duration_ns)]
     if span.input_tokens is not None or span.output_tokens is not None:
-        details.append(f"{span.input_tokens or 0:,}/{span.output_tokens or 0:,} tokens")
+        details.append(f"{_token_pair(span.input_tokens, span.output_tokens)} tokens")
     if span.cost_usd is not None:
         details.append(format_cost(span.cost_usd))
+    elif span.operation in sc.LLM_OPERATIONS:
+        details.append(f"{UNKNOWN} unpriced")
     parts.append(literal("  " + " · ".join(details), "dim"))
     if is_error:
         reason = span.error_type or "error"
@@ -203,6 +218,19 @@ def _span_label(span: SpanRecord) -> Text:
 def _event_label(name: str, attributes: dict[str, Any]) -> Text:
     shown = " ".join(f"{key}={value}" for key, value in attributes.items())
     return Text.assemble(literal(f"⚠ {name}", "yellow"), literal(f"  {shown}" if shown else ""))
+
+
+def _token_pair(tokens_in: int | None, tokens_out: int | None) -> str:
+    def shown(count: int | None) -> str:
+        return UNKNOWN if count is None else f"{count:,}"
+
+    return f"{shown(tokens_in)}/{shown(tokens_out)}"
+
+
+def _print_note(console: Console, unpriced_spans: int) -> None:
+    note = unpriced_note(unpriced_spans)
+    if note:
+        console.print(literal(note, "dim"))
 
 
 # --- output ---------------------------------------------------------------------------------------

@@ -129,6 +129,10 @@ def agent_call(
         sc.TRACEKIT_AGENT_INPUT: payload_json(payload),
         sc.OPENINFERENCE_SPAN_KIND: sc.OI_AGENT,
     }
+    # The same payload under OpenInference's names, so Arize Phoenix fills its Input panel;
+    # content like ours, so export leaves it out unless asked for.
+    attributes[sc.INPUT_VALUE] = attributes[sc.TRACEKIT_AGENT_INPUT]
+    attributes[sc.INPUT_MIME_TYPE] = sc.MIME_JSON
     if agent.description:
         attributes[sc.GEN_AI_AGENT_DESCRIPTION] = agent.description
     failure: BaseException | None = None
@@ -165,7 +169,14 @@ def agent_call(
                 output = yield from _agent_loop(child, agent, model, payload, span)
             if replaying is None:
                 agent.circuit_breaker.record_success()
-            span.set_attribute(sc.TRACEKIT_AGENT_OUTPUT, payload_json(output))
+            output_json = payload_json(output)
+            span.set_attributes(
+                {
+                    sc.TRACEKIT_AGENT_OUTPUT: output_json,
+                    sc.OUTPUT_VALUE: output_json,
+                    sc.OUTPUT_MIME_TYPE: sc.MIME_JSON,
+                }
+            )
             state.record_completion(path, output)
             return output
         except RECOVERABLE as exc:  # CircuitOpen first: it is a WorkflowStopped, but recoverable

@@ -294,6 +294,7 @@ class Workflow:
         output: Any = None
         stop_reason: str | None = None
         error: str | None = None
+        input_json = payload_json(value)
         with telemetry.tracer.start_as_current_span(
             sc.workflow_span_name(self.name),
             kind=SpanKind.INTERNAL,
@@ -302,9 +303,12 @@ class Workflow:
                 sc.GEN_AI_WORKFLOW_NAME: self.name,
                 sc.GEN_AI_CONVERSATION_ID: conversation_id,
                 sc.TRACEKIT_WORKFLOW_ENTRYPOINT: self.entrypoint_path,
-                sc.TRACEKIT_WORKFLOW_INPUT: payload_json(value),
+                sc.TRACEKIT_WORKFLOW_INPUT: input_json,
                 sc.TRACEKIT_RUN_SEED: seed,
                 sc.OPENINFERENCE_SPAN_KIND: sc.OI_CHAIN,
+                # The same payload under OpenInference's names, for Arize Phoenix's panels.
+                sc.INPUT_VALUE: input_json,
+                sc.INPUT_MIME_TYPE: sc.MIME_JSON,
             },
             record_exception=False,
             set_status_on_exception=False,
@@ -315,7 +319,14 @@ class Workflow:
             random.seed(seed)
             try:
                 output = yield Entrypoint(self._entrypoint, ctx, value)
-                span.set_attribute(sc.TRACEKIT_WORKFLOW_OUTPUT, payload_json(output))
+                output_json = payload_json(output)
+                span.set_attributes(
+                    {
+                        sc.TRACEKIT_WORKFLOW_OUTPUT: output_json,
+                        sc.OUTPUT_VALUE: output_json,
+                        sc.OUTPUT_MIME_TYPE: sc.MIME_JSON,
+                    }
+                )
                 span.set_status(Status(StatusCode.OK))
             except WorkflowStopped as exc:
                 # The guardrail's event is on the span where it fired; the root says why it ended.

@@ -30,6 +30,7 @@ from tracekit.store.models import (
 from tracekit.store.paths import STORE_ENV, StorePaths, resolve_store_path
 from tracekit.store.processor import StoreSpanProcessor
 from tracekit.store.queries import TraceStore
+from tracekit.store.reprice import RepriceResult
 from tracekit.store.schema import SCHEMA_VERSION, SEGMENT_SCHEMA
 from tracekit.store.spool import pending_segments, write_segment
 from tracekit.store.views import VIEWS_VERSION
@@ -44,6 +45,7 @@ __all__ = [
     "FigureQuery",
     "FoldResult",
     "GroupFigures",
+    "RepriceResult",
     "SegmentBuilder",
     "SeriesPoint",
     "SpanEvent",

@@ -382,7 +382,7 @@ class SegmentBuilder:
         if not sc.FOREIGN_MARKERS.isdisjoint(clean) and (
             operation is None or not _OWN_MARKERS_ONLY.issuperset(sc.FOREIGN_MARKERS & clean.keys())
         ):
-            promoted = promote_foreign(clean, name, promoted, content)
+            promoted = promote_foreign(clean, name, promoted, content, parent_span_id is None)
             (
                 operation,
                 workflow,
@@ -511,9 +511,9 @@ def _valid_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(valid_text(value) if isinstance(value, str) else value for value in row)
 
 
-#: The one foreign marker our own spans carry (for Arize Phoenix); with an operation set it
-#: is no reason to look further.
-_OWN_MARKERS_ONLY = frozenset({sc.OPENINFERENCE_SPAN_KIND})
+#: The foreign markers our own spans carry (for Arize Phoenix); with an operation set they
+#: are no reason to look further.
+_OWN_MARKERS_ONLY = frozenset({sc.OPENINFERENCE_SPAN_KIND, sc.INPUT_VALUE, sc.OUTPUT_VALUE})
 
 
 _default_prices: PriceTable | None = None
@@ -541,7 +541,14 @@ def _cost(recorded: Any, promoted: Promoted) -> float | None:
     )
 
 
-_CONTENT_ATTRIBUTES = sc.CONTENT_ATTRIBUTES
+# Our agent and workflow spans repeat their payload under OpenInference's names (for
+# Phoenix): content too, kept beside the rest.
+_CONTENT_ATTRIBUTES = sc.CONTENT_ATTRIBUTES | {
+    sc.INPUT_VALUE,
+    sc.OUTPUT_VALUE,
+    sc.INPUT_MIME_TYPE,
+    sc.OUTPUT_MIME_TYPE,
+}
 
 # Our own attributes read into columns, by slot in what _own_columns returns: text ones, then
 # counts. Looking up only the keys a span has is half the cost of a get per column.

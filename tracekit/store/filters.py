@@ -27,13 +27,21 @@ from typing import Any
 
 from tracekit.exceptions import ConfigError, FilterError
 
+# A trace's cost and tokens as shown (see tracekit.store.summary.TRACE_FIGURES): NULL only
+# when unknown, so a filter never matches an unknown figure and sorting puts them last.
+_COST = "(CASE WHEN cost_usd IS NULL AND unpriced_spans = 0 THEN 0.0 ELSE cost_usd END)"
+_TOKENS = (
+    "(CASE WHEN input_tokens IS NULL AND output_tokens IS NULL AND unpriced_spans > 0 "
+    "THEN NULL ELSE coalesce(input_tokens, 0) + coalesce(output_tokens, 0) END)"
+)
+
 #: ``order`` values trace listings accept (``"cost desc"``), by the column they sort on.
 SORT_COLUMNS: dict[str, str] = {
     "start": "start_ns",
     "time": "start_ns",
     "duration": "duration_ns",
-    "cost": "cost_usd",
-    "tokens": "input_tokens + output_tokens",
+    "cost": _COST,
+    "tokens": _TOKENS,
     "spans": "span_count",
     "steps": "steps",
     "errors": "error_count",
@@ -148,9 +156,9 @@ def _count(term: str, value: str) -> int:
 
 _NUMERIC_FIELDS.update(
     {
-        "cost": ("cost_usd", _cost),
+        "cost": (_COST, _cost),
         "duration": ("duration_ns", _duration),
-        "tokens": ("(input_tokens + output_tokens)", _count),
+        "tokens": (_TOKENS, _count),
         "steps": ("steps", _count),
         "spans": ("span_count", _count),
         "errors": ("error_count", _count),

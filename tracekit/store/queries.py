@@ -34,6 +34,7 @@ from tracekit.exceptions import (
     TraceNotFoundError,
 )
 from tracekit.otlp.model import OtlpSpan
+from tracekit.pricing import PriceTable
 from tracekit.store.analytics import read_figures
 from tracekit.store.db import connect, damaged_store_error, is_damage
 from tracekit.store.figures import FigureQuery, GroupFigures
@@ -57,12 +58,14 @@ from tracekit.store.models import (
 )
 from tracekit.store.outline import read_outline as _read_outline
 from tracekit.store.paths import StorePaths, store_lock
+from tracekit.store.reprice import RepriceResult, canonical_prices, recorded_prices, reprice_store
 from tracekit.store.schema import SCHEMA_VERSION, check_readable, read_schema_version
 from tracekit.store.spool import pending_segments
 from tracekit.store.sql import DEFAULT_TIMEOUT_S, run_read_only
 from tracekit.store.stats import check_dimension, read_stats, read_stats_series
 from tracekit.store.stored_spans import load_otlp_spans as _load_otlp_spans
 from tracekit.store.stored_spans import trace_page as _trace_page
+from tracekit.store.summary import TRACE_FIGURES
 from tracekit.store.trace_ids import resolve_trace_id as _resolve
 from tracekit.store.tree import tree_order
 
@@ -74,9 +77,27 @@ DEFAULT_WAIT_S = 10.0
 
 _TRACE_COLUMNS = (
     "trace_id, start_ns, end_ns, duration_ns, root_name, workflow, status, stop_reason, "
-    "span_count, steps, input_tokens, output_tokens, cost_usd, error_count, agents, service_name"
+    f"span_count, steps, {TRACE_FIGURES}, unpriced_spans, error_count, agents, service_name"
 )
-_TRACE_FIELDS = tuple(name.strip() for name in _TRACE_COLUMNS.split(","))
+_TRACE_FIELDS = (
+    "trace_id",
+    "start_ns",
+    "end_ns",
+    "duration_ns",
+    "root_name",
+    "workflow",
+    "status",
+    "stop_reason",
+    "span_count",
+    "steps",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "unpriced_spans",
+    "error_count",
+    "agents",
+    "service_name",
+)
 
 _SPAN_FIELDS = (
     "trace_id",
@@ -127,6 +148,9 @@ class TraceStore:
         self.paths = StorePaths.for_store(path)
         self._wait_s = wait_s
         self._unwritable_said = False
+        # The canonical price table last found to match the store's, so a live view that
+        # reads every second compares two strings instead of querying meta each time.
+        self._prices_checked: str | None = None
 
     # --- traces -------------------------------------------------------------------------------
 
@@ -428,7 +452,8 @@ class TraceStore:
             raise StoreError(f"the store path {self.paths.db} is not a file")
         if pending and self._fold(segments) is None:
             raise StoreLockedError(f"the store {self.paths.db} stayed busy for {self._wait_s:g} s")
-        for attempt in range(2):
+        priced = False
+        for attempt in range(3):
             remaining = max(0.0, deadline - time.monotonic())
             with store_lock(self.paths, exclusive=False, timeout_s=remaining) as held:
                 if not held:
@@ -439,19 +464,63 @@ class TraceStore:
                 try:
                     version = self._version(con)
                     if version >= SCHEMA_VERSION:
-                        try:
-                            yield con
-                        except duckdb.Error as error:
-                            if is_damage(error):
-                                raise damaged_store_error(self.paths.db, error) from None
-                            raise
-                        return
-                    if attempt == 1:
+                        prices = None if priced else self._changed_prices(con)
+                        if prices is None:
+                            try:
+                                yield con
+                            except duckdb.Error as error:
+                                if is_damage(error):
+                                    raise damaged_store_error(self.paths.db, error) from None
+                                raise
+                            return
+                    elif attempt == 2:
                         raise StoreError(f"{self.paths.db}: migrating the store failed")
                 finally:
                     con.close()
-            # An older store: migrate it once (read-write, exclusive), then read again.
-            migrate_store(self.paths, wait_s=max(0.0, deadline - time.monotonic()))
+            remaining = max(0.0, deadline - time.monotonic())
+            if version < SCHEMA_VERSION:
+                # An older store: migrate it once (read-write, exclusive), then read again.
+                migrate_store(self.paths, wait_s=remaining)
+            else:
+                # Prices apply at read time: this process's table differs from the one the
+                # stored costs were priced with, so re-price once, then read.
+                priced = True
+                self._reprice(prices, remaining)
+
+    def _changed_prices(self, con: Any) -> PriceTable | None:
+        """This process's price table when the store's costs were priced with another."""
+        table = PriceTable.default()
+        own = canonical_prices(table)
+        if own == self._prices_checked:
+            return None
+        if recorded_prices(con) == own:
+            self._prices_checked = own
+            return None
+        return table
+
+    def _reprice(self, table: PriceTable | None, wait_s: float) -> None:
+        assert table is not None
+        try:
+            reprice_store(self.paths, table, wait_s=wait_s)
+        except StoreError as error:
+            # A store this process may read but not write: show the costs as stored.
+            if not self._unwritable_said:
+                self._unwritable_said = True
+                logger.warning(
+                    "tracekit: cannot re-price the store with this price table: %s", error
+                )
+        self._prices_checked = canonical_prices(table)
+
+    def reprice(self, table: PriceTable | None = None) -> RepriceResult:
+        """Re-price every stored model call whose cost did not come from its source with
+        ``table`` (default: this process's table, ``TRACEKIT_PRICES`` over the built-in one)
+        and record it as the store's table (see :mod:`tracekit.store.reprice`)."""
+        with self._connection():
+            pass  # folds pending segments and migrates an older store first
+        table = table if table is not None else PriceTable.default()
+        result = reprice_store(self.paths, table, wait_s=self._wait_s)
+        self._prices_checked = canonical_prices(table)
+        return result
 
     def _fold(self, segments: Sequence[Path]) -> FoldResult | None:
         try:

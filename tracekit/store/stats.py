@@ -27,6 +27,9 @@ STOP_ERROR_TYPES = sorted(
 _LLM_OPERATIONS = sorted(sc.STEP_OPERATIONS - {sc.OP_EXECUTE_TOOL})
 _QUANTILES = [0.5, 0.95, 0.99]
 _DIMENSIONS = ("agent", "model", "workflow")
+#: How far up a span's ancestry the agent is looked for (a parent cycle in malformed foreign
+#: data must end the walk).
+_MAX_HOPS = 64
 
 
 def check_dimension(by: str) -> None:
@@ -53,14 +56,31 @@ def read_stats(con: Any, by: StatsDimension) -> list[StatsRow]:
     if by != "workflow":
         params["stop_types"] = STOP_ERROR_TYPES
     if by == "agent":
-        sql = _AGENT_STATS
-        params.update(agent_op=sc.OP_INVOKE_AGENT, llm_ops=_LLM_OPERATIONS)
+        sql = _AGENT_STATS.format(owned=_ATTRIBUTION_CTES if _has_orphans(con) else _OWN_AGENT_CTES)
+        params.update(
+            agent_op=sc.OP_INVOKE_AGENT,
+            llm_ops=_LLM_OPERATIONS,
+            tool_op=sc.OP_EXECUTE_TOOL,
+            rollup_ops=sorted(sc.STEP_OPERATIONS),
+            max_hops=_MAX_HOPS,
+        )
     elif by == "model":
         sql = _MODEL_STATS
         params.update(llm_ops=_LLM_OPERATIONS)
     else:
         sql = _WORKFLOW_STATS
-    return [_stats_row(row) for row in con.execute(sql, params).fetchall()]
+    # DuckDB refuses named parameters a statement does not use.
+    used = {name: value for name, value in params.items() if f"${name}" in sql}
+    return [_stats_row(row) for row in con.execute(sql, used).fetchall()]
+
+
+def _has_orphans(con: Any) -> bool:
+    """Whether some model or tool span names no agent (so the ancestry walk is needed)."""
+    row = con.execute(
+        "SELECT EXISTS (SELECT 1 FROM spans WHERE agent IS NULL AND list_contains(?, operation))",
+        [sorted(sc.STEP_OPERATIONS)],
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def read_stats_series(
@@ -105,8 +125,21 @@ def read_stats_series(
 
 
 def _stats_row(row: tuple[Any, ...]) -> StatsRow:
-    key, count, errors, stops, quantiles, input_tokens, output_tokens, cost = row
+    (
+        key,
+        count,
+        errors,
+        stops,
+        quantiles,
+        input_tokens,
+        output_tokens,
+        cost,
+        unpriced,
+        model_calls,
+        tool_calls,
+    ) = row
     p50, p95, p99 = (q / 1e6 if q is not None else None for q in (quantiles or [None] * 3))
+    unpriced = int(unpriced or 0)
     return StatsRow(
         key=key,
         count=int(count or 0),
@@ -117,14 +150,75 @@ def _stats_row(row: tuple[Any, ...]) -> StatsRow:
         p50_ms=p50,
         p95_ms=p95,
         p99_ms=p99,
-        input_tokens=int(input_tokens or 0),
-        output_tokens=int(output_tokens or 0),
-        cost_usd=float(cost or 0.0),
+        input_tokens=_known(input_tokens, unpriced, int),
+        output_tokens=_known(output_tokens, unpriced, int),
+        cost_usd=_known(cost, unpriced, float),
+        unpriced_spans=unpriced,
+        model_calls=None if model_calls is None else int(model_calls),
+        tool_calls=None if tool_calls is None else int(tool_calls),
     )
 
 
+def _known(total: Any, unpriced: int, kind: type[Any]) -> Any:
+    """A sum as shown: unknown (None) when nothing reported it and some model calls were
+    left out; 0 when there was nothing to count."""
+    if total is None:
+        return None if unpriced else kind(0)
+    return kind(total)
+
+
+# Model and tool spans that name no agent of their own (foreign instrumentations put the agent
+# on an ancestor span) count for their nearest ancestor that names one. The walk starts only
+# from such spans and joins only the spans of their traces, so a store of spans that all
+# name their agent (tracekit's own) pays one filtered scan for it.
+_ATTRIBUTION_CTES = """
+orphans AS (
+    SELECT trace_id, span_id, parent_span_id, operation, input_tokens, output_tokens, cost_usd
+    FROM spans
+    WHERE agent IS NULL AND list_contains($rollup_ops, operation)
+),
+family AS (
+    SELECT trace_id, span_id, parent_span_id, agent
+    FROM spans
+    WHERE trace_id IN (SELECT trace_id FROM orphans)
+),
+walk(trace_id, span_id, up, agent, hops) AS (
+    SELECT trace_id, span_id, parent_span_id, NULL::VARCHAR, 0 FROM orphans
+    UNION ALL
+    SELECT w.trace_id, w.span_id, f.parent_span_id, f.agent, w.hops + 1
+    FROM walk AS w
+    JOIN family AS f ON f.trace_id = w.trace_id AND f.span_id = w.up
+    WHERE w.agent IS NULL AND w.hops < $max_hops
+),
+attributed AS (
+    SELECT o.*, a.agent
+    FROM orphans AS o
+    JOIN (SELECT trace_id, span_id, any_value(agent) AS agent FROM walk
+          WHERE agent IS NOT NULL GROUP BY trace_id, span_id) AS a
+      USING (trace_id, span_id)
+),
+owned AS (
+    SELECT agent, operation = $tool_op AS is_tool, input_tokens, output_tokens, cost_usd
+    FROM spans
+    WHERE list_contains($rollup_ops, operation) AND agent IS NOT NULL
+    UNION ALL
+    SELECT agent, operation = $tool_op, input_tokens, output_tokens, cost_usd FROM attributed
+),
+"""
+
+# Every model and tool span names its agent (tracekit's own spans): no walk needed.
+_OWN_AGENT_CTES = """
+owned AS (
+    SELECT agent, operation = $tool_op AS is_tool, input_tokens, output_tokens, cost_usd
+    FROM spans
+    WHERE list_contains($rollup_ops, operation) AND agent IS NOT NULL
+),
+"""
+
 _AGENT_STATS = """
-WITH calls AS (
+WITH RECURSIVE
+{owned}
+calls AS (
     SELECT agent AS key,
            count(*) AS count,
            count(*) FILTER (
@@ -138,16 +232,20 @@ WITH calls AS (
     GROUP BY agent
 ),
 usage AS (
+    -- The model operations are the step operations but the tool's (see _LLM_OPERATIONS).
     SELECT agent AS key,
-           sum(input_tokens) AS input_tokens,
-           sum(output_tokens) AS output_tokens,
-           sum(cost_usd) AS cost_usd
-    FROM spans
-    WHERE list_contains($llm_ops, operation) AND agent IS NOT NULL
+           sum(input_tokens) FILTER (WHERE NOT is_tool) AS input_tokens,
+           sum(output_tokens) FILTER (WHERE NOT is_tool) AS output_tokens,
+           sum(cost_usd) FILTER (WHERE NOT is_tool) AS cost_usd,
+           count(*) FILTER (WHERE NOT is_tool AND cost_usd IS NULL) AS unpriced,
+           count(*) FILTER (WHERE NOT is_tool) AS model_calls,
+           count(*) FILTER (WHERE is_tool) AS tool_calls
+    FROM owned
     GROUP BY agent
 )
 SELECT key, coalesce(count, 0), coalesce(errors, 0), coalesce(stops, 0), quantiles,
-       input_tokens, output_tokens, cost_usd
+       input_tokens, output_tokens, cost_usd, coalesce(unpriced, 0),
+       coalesce(model_calls, 0), coalesce(tool_calls, 0)
 FROM calls FULL OUTER JOIN usage USING (key)
 ORDER BY coalesce(count, 0) DESC, key
 """
@@ -163,7 +261,10 @@ SELECT model AS key,
        quantile_cont(duration_ns, $quantiles),
        sum(input_tokens),
        sum(output_tokens),
-       sum(cost_usd)
+       sum(cost_usd),
+       count(*) FILTER (WHERE cost_usd IS NULL),
+       count(*),
+       0
 FROM spans
 WHERE list_contains($llm_ops, operation)
 GROUP BY model
@@ -178,7 +279,10 @@ SELECT workflow AS key,
        quantile_cont(duration_ns, $quantiles),
        sum(input_tokens),
        sum(output_tokens),
-       sum(cost_usd)
+       sum(cost_usd),
+       sum(unpriced_spans),
+       NULL,
+       NULL
 FROM traces
 GROUP BY workflow
 ORDER BY count(*) DESC, workflow

@@ -193,10 +193,16 @@ def _events(events: list[SpanEvent], paging: Paging) -> Iterable[Text]:
         yield line
 
 
+#: The attribute table's columns: a key longer than its share folds onto more lines, and the
+#: value always keeps room to be read (a 56-character key once left it none).
+ATTRIBUTE_KEY_MAX_WIDTH = 32
+ATTRIBUTE_VALUE_MIN_WIDTH = 24
+
+
 def _attributes(attributes: dict[str, Any], paging: Paging) -> Table:
     table = Table.grid(padding=(0, 2))
-    table.add_column(style="dim", no_wrap=True)
-    table.add_column()
+    table.add_column(style="dim", max_width=ATTRIBUTE_KEY_MAX_WIDTH, overflow="fold")
+    table.add_column(min_width=ATTRIBUTE_VALUE_MIN_WIDTH, ratio=1, overflow="fold")
     for key in sorted(attributes):
         value = attributes[key]
         shown = value if isinstance(value, str) else json.dumps(value, default=str)
