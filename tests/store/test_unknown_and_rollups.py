@@ -87,7 +87,8 @@ def test_the_cli_shows_unknown_as_a_dash_and_footnotes_partial_totals(store: Pat
     assert "$0.000026*" in traces.stdout
     assert "* partial: 1 model span unpriced" in traces.stdout
     billing = next(line for line in stats.stdout.splitlines() if "billing_agent" in line)
-    assert billing.split()[-2:] == ["120/40", "—"]
+    # tokens in/out, per call, cost, cost per request
+    assert billing.split()[-4:] == ["120/40", "120/40", "—", "—"]
     (document,) = json.loads(listed.stdout)
     assert (document["cost_partial"], document["unpriced_spans"]) == (True, 1)
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from tracekit import semconv as sc
 from tracekit.exceptions import ConfigError
+from tracekit.store.ancestry import has_agentless_steps, nearest_agent_sql
 from tracekit.store.figures import (
     FIGURE_DIMENSIONS,
     FailureMode,
@@ -52,6 +53,21 @@ _UNPRICED = "(cost_usd IS NULL AND (input_tokens IS NOT NULL OR output_tokens IS
 # (only in the failures query), tokens_in, tokens_out, cost, unpriced. ``{scope}`` narrows
 # to the window and the filter; ``{failed}`` is ``true``, or the failed rows only.
 _SPAN_FAILED = "status_code = 'ERROR'"
+_NEAREST = nearest_agent_sql(
+    f"SELECT trace_id, span_id, parent_span_id FROM spans WHERE agent IS NULL AND {_IS_LLM}"
+)
+# Model calls that name no agent count for their nearest named ancestor (foreign traces).
+_AGENTLESS_LLM = f"""
+        UNION ALL
+        SELECT a.agent AS key, o.start_ns, false AS is_call, o.duration_ns,
+               NULL AS outcome, NULL AS failure,
+               o.input_tokens AS tokens_in, o.output_tokens AS tokens_out, o.cost_usd AS cost,
+               o.unpriced
+        FROM (
+            SELECT *, {_UNPRICED} AS unpriced FROM spans
+            WHERE agent IS NULL AND {_IS_LLM} AND {{scope}}
+        ) AS o
+        JOIN ({_NEAREST}) AS a USING (trace_id, span_id)"""
 _SPAN_SOURCES: dict[str, str] = {
     "agent": f"""
         SELECT agent AS key, start_ns, operation = {_AGENT_OP} AS is_call,
@@ -180,6 +196,7 @@ def read_figures(con: Any, query: FigureQuery) -> list[GroupFigures]:
     """The figures of every group (per bucket when ``query.every_ns`` is set), busiest group
     first, a group's buckets oldest first. Buckets without calls are left out."""
     by = check_figure_dimension(query.by)
+    ancestry = by == "agent" and has_agentless_steps(con)
     if query.every_ns is not None:
         first, last = con.execute("SELECT min(start_ns), max(start_ns) FROM traces").fetchone()
         if first is not None:
@@ -187,7 +204,7 @@ def read_figures(con: Any, query: FigureQuery) -> list[GroupFigures]:
     bucket = _BUCKET if query.every_ns is not None else _WHOLE
     # The bucket width is the last parameter: the bucket comes after the source in the text.
     width = [query.every_ns] if query.every_ns is not None else []
-    source, source_params = _source(by, query, failed_only=False)
+    source, source_params = _source(by, query, failed_only=False, ancestry=ancestry)
     rows = con.execute(
         _FIGURES_SQL.format(source=source, bucket=bucket), source_params + width
     ).fetchall()
@@ -223,7 +240,9 @@ def _scope(query: FigureQuery, *, table: str = "spans") -> tuple[str, list[Any]]
     return (" AND ".join(conditions) or "true"), params
 
 
-def _source(by: FigureDimension, query: FigureQuery, *, failed_only: bool) -> tuple[str, list[Any]]:
+def _source(
+    by: FigureDimension, query: FigureQuery, *, failed_only: bool, ancestry: bool = False
+) -> tuple[str, list[Any]]:
     if by in _RUN_KEYS:
         scope, params = _scope(query, table="traces")
         sql = _RUN_SOURCE.format(
@@ -240,6 +259,10 @@ def _source(by: FigureDimension, query: FigureQuery, *, failed_only: bool) -> tu
         failed=_SPAN_FAILED if failed_only else "true",
         failure=FAILURE_SQL if failed_only else "NULL",
     )
+    # Agent-less rows only add tokens and cost, never calls or failures.
+    if ancestry and not failed_only:
+        sql += _AGENTLESS_LLM.format(scope=scope)
+        params = params + params
     return sql, params
 
 

@@ -45,6 +45,8 @@ from tracekit.store.spool import write_segment
 logger = logging.getLogger("tracekit")
 
 _OPERATION = sc.GEN_AI_OPERATION_NAME
+# This process's live processors: a reader here makes their journaled runs segments first.
+_live: weakref.WeakSet[StoreSpanProcessor] = weakref.WeakSet()
 _END_OF_RUN = sc.OP_INVOKE_WORKFLOW
 
 #: How long ``shutdown`` waits for another process's fold or read before leaving the spool.
@@ -94,6 +96,7 @@ class StoreSpanProcessor(SpanProcessor):
         self._stopping = False
         self._needs_fold = False
         self._last_problem: str | None = None
+        _live.add(self)
         self_ref = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: _reset_after_fork(self_ref))
 
@@ -149,6 +152,14 @@ class StoreSpanProcessor(SpanProcessor):
         # fsynced segment, which stores them; the journaled rows stay buffered.
         builder.keep_first(self._journaled)
         self._write_rows(rows, fsync=True)
+
+    def write_journaled(self) -> None:
+        """Write the buffer as segments if it holds journaled (finished) runs."""
+        with self._rows_lock:
+            if self._closed or not self._journaled:
+                return
+        with self._segment_lock:
+            self._write_buffered()
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         """Write every buffered span to the spool, then try to fold. True when all were
@@ -276,6 +287,20 @@ class StoreSpanProcessor(SpanProcessor):
                 result.spans,
                 time.monotonic() - started,
             )
+
+
+def write_journaled_runs(paths: StorePaths) -> None:
+    """Turn the finished runs this process journaled for ``paths`` into segments.
+
+    A run is durable once journaled, but only segments are read: a reader in the recording
+    process (a test, a notebook, an eval reading its own runs) calls this so that a run it
+    just finished is in what it reads. Readers in other processes see it after the writer's
+    next round (``flush_interval_s``).
+    """
+    target = paths.db.resolve()
+    for processor in list(_live):
+        if processor.paths.db.resolve() == target:
+            processor.write_journaled()
 
 
 def _reset_after_fork(ref: weakref.ReferenceType[StoreSpanProcessor]) -> None:

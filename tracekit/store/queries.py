@@ -58,6 +58,7 @@ from tracekit.store.models import (
 )
 from tracekit.store.outline import read_outline as _read_outline
 from tracekit.store.paths import StorePaths, store_lock
+from tracekit.store.processor import write_journaled_runs
 from tracekit.store.reprice import RepriceResult, canonical_prices, recorded_prices, reprice_store
 from tracekit.store.schema import SCHEMA_VERSION, check_readable, read_schema_version
 from tracekit.store.spool import pending_segments
@@ -441,6 +442,7 @@ class TraceStore:
     @contextmanager
     def _connection(self) -> Iterator[Any]:
         deadline = time.monotonic() + self._wait_s
+        write_journaled_runs(self.paths)
         # A recorder killed before its writer's round left its last runs in a journal.
         segments = pending_segments(self.paths)
         pending = bool(segments) or has_orphaned_journals(self.paths)

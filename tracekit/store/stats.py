@@ -9,6 +9,7 @@ from typing import Any
 
 from tracekit import semconv as sc
 from tracekit.exceptions import ConfigError, WorkflowStopped
+from tracekit.store.ancestry import has_agentless_steps, nearest_agent_sql
 from tracekit.store.models import SeriesPoint, StatsDimension, StatsRow, StatsSeries
 
 
@@ -27,9 +28,6 @@ STOP_ERROR_TYPES = sorted(
 _LLM_OPERATIONS = sorted(sc.STEP_OPERATIONS - {sc.OP_EXECUTE_TOOL})
 _QUANTILES = [0.5, 0.95, 0.99]
 _DIMENSIONS = ("agent", "model", "workflow")
-#: How far up a span's ancestry the agent is looked for (a parent cycle in malformed foreign
-#: data must end the walk).
-_MAX_HOPS = 64
 
 
 def check_dimension(by: str) -> None:
@@ -56,13 +54,17 @@ def read_stats(con: Any, by: StatsDimension) -> list[StatsRow]:
     if by != "workflow":
         params["stop_types"] = STOP_ERROR_TYPES
     if by == "agent":
-        sql = _AGENT_STATS.format(owned=_ATTRIBUTION_CTES if _has_orphans(con) else _OWN_AGENT_CTES)
+        owned = (
+            _ATTRIBUTION_CTES.format(nearest=_NEAREST)
+            if has_agentless_steps(con)
+            else _OWN_AGENT_CTES
+        )
+        sql = _AGENT_STATS.format(owned=owned)
         params.update(
             agent_op=sc.OP_INVOKE_AGENT,
             llm_ops=_LLM_OPERATIONS,
             tool_op=sc.OP_EXECUTE_TOOL,
             rollup_ops=sorted(sc.STEP_OPERATIONS),
-            max_hops=_MAX_HOPS,
         )
     elif by == "model":
         sql = _MODEL_STATS
@@ -72,15 +74,6 @@ def read_stats(con: Any, by: StatsDimension) -> list[StatsRow]:
     # DuckDB refuses named parameters a statement does not use.
     used = {name: value for name, value in params.items() if f"${name}" in sql}
     return [_stats_row(row) for row in con.execute(sql, used).fetchall()]
-
-
-def _has_orphans(con: Any) -> bool:
-    """Whether some model or tool span names no agent (so the ancestry walk is needed)."""
-    row = con.execute(
-        "SELECT EXISTS (SELECT 1 FROM spans WHERE agent IS NULL AND list_contains(?, operation))",
-        [sorted(sc.STEP_OPERATIONS)],
-    ).fetchone()
-    return bool(row and row[0])
 
 
 def read_stats_series(
@@ -177,25 +170,10 @@ orphans AS (
     FROM spans
     WHERE agent IS NULL AND list_contains($rollup_ops, operation)
 ),
-family AS (
-    SELECT trace_id, span_id, parent_span_id, agent
-    FROM spans
-    WHERE trace_id IN (SELECT trace_id FROM orphans)
-),
-walk(trace_id, span_id, up, agent, hops) AS (
-    SELECT trace_id, span_id, parent_span_id, NULL::VARCHAR, 0 FROM orphans
-    UNION ALL
-    SELECT w.trace_id, w.span_id, f.parent_span_id, f.agent, w.hops + 1
-    FROM walk AS w
-    JOIN family AS f ON f.trace_id = w.trace_id AND f.span_id = w.up
-    WHERE w.agent IS NULL AND w.hops < $max_hops
-),
 attributed AS (
     SELECT o.*, a.agent
     FROM orphans AS o
-    JOIN (SELECT trace_id, span_id, any_value(agent) AS agent FROM walk
-          WHERE agent IS NOT NULL GROUP BY trace_id, span_id) AS a
-      USING (trace_id, span_id)
+    JOIN ({nearest}) AS a USING (trace_id, span_id)
 ),
 owned AS (
     SELECT agent, operation = $tool_op AS is_tool, input_tokens, output_tokens, cost_usd
@@ -205,6 +183,8 @@ owned AS (
     SELECT agent, operation = $tool_op, input_tokens, output_tokens, cost_usd FROM attributed
 ),
 """
+
+_NEAREST = nearest_agent_sql("SELECT trace_id, span_id, parent_span_id FROM orphans")
 
 # Every model and tool span names its agent (tracekit's own spans): no walk needed.
 _OWN_AGENT_CTES = """
