@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from tracekit.cli import (
     doctor_command,
     file_commands,
+    fork_command,
     query_commands,
     replay_command,
     run_commands,
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     ui_command.register(sub)
     file_commands.register(sub)
     doctor_command.register(sub)
+    fork_command.register(sub)
     return parser
 
 
