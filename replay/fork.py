@@ -44,6 +44,7 @@ from tracekit.exceptions import ForkError
 from tracekit.models.routing import ModelRouter
 from tracekit.orchestrator.approval import Approver
 from tracekit.orchestrator.workflow import RunResult, Workflow
+from tracekit.store.lineage import FORK_SERVICE_PREFIX
 from tracekit.telemetry import Telemetry
 
 #: What ``fork`` takes as the run to fork: a recording, a trace file, or a trace id (with
@@ -135,8 +136,9 @@ class ForkSession:
         self.processors = list(processors)
         self.approver = approver
 
-    def run(self) -> ForkRun:
-        """Run the fork; its spans go to ``processors`` (a store) and into the returned run."""
+    def run(self, processors: Sequence[SpanProcessor] = ()) -> ForkRun:
+        """Run the fork; its spans go to the session's ``processors``, to ``processors`` (this
+        run's own: they are shut down when it ends, as a store's is) and into the result."""
         recording, workflow = self.recording, self.workflow
         answers = ForkAnswers(
             recording.trajectory,
@@ -154,8 +156,8 @@ class ForkSession:
             overrides_json=self.overrides.attribute_json(),
         )
         telemetry = Telemetry(
-            processors=[lineage, SimpleSpanProcessor(exporter), *self.processors],
-            service_name=f"tracekit-fork:{recording.workflow_name}",
+            processors=[lineage, SimpleSpanProcessor(exporter), *self.processors, *processors],
+            service_name=f"{FORK_SERVICE_PREFIX}{recording.workflow_name}",
         )
 
         def sleep(seconds: float) -> None:
@@ -211,21 +213,23 @@ def fork_runs(
     if repeat < 1:
         raise ForkError(f"--repeat must be at least 1, got {repeat}")
     recording = load_recording(trace_or_path, store)
-    extra = list(processors)
-    if record:
-        from tracekit.store import StoreSpanProcessor, resolve_store_path
-
-        extra.append(StoreSpanProcessor(resolve_store_path(store)))
     session = ForkSession(
         recording,
         at=at,
         models=models,
         overrides=overrides,
         recorded_tools=recorded_tools,
-        processors=extra,
+        processors=processors,
         approver=approver,
     )
-    return [session.run() for _ in range(repeat)]
+    return [session.run(store_processors(store) if record else ()) for _ in range(repeat)]
+
+
+def store_processors(store: str | Path | None) -> list[SpanProcessor]:
+    """A processor recording one fork into ``store`` (default store rules apply)."""
+    from tracekit.store import StoreSpanProcessor, resolve_store_path
+
+    return [StoreSpanProcessor(resolve_store_path(store))]
 
 
 def fork(

@@ -101,11 +101,11 @@ def _could_not_fork(exc: TracekitError, target: str) -> int:
 
 def run_fork(args: argparse.Namespace) -> int:
     """Run the fork(s) and print how the outcome moved (exit 0, or 2 when it cannot run)."""
-    from replay.fork import ForkSession, load_recording
+    from replay.fork import ForkSession, load_recording, store_processors
     from replay.fork_diff import ForkComparison
     from replay.fork_spread import ForkSpread
     from tracekit.cli.fork_options import load_router, read_overrides
-    from tracekit.store import StoreSpanProcessor, resolve_store_path
+    from tracekit.store import resolve_store_path
 
     store = resolve_store_path(args.store)
     try:
@@ -123,9 +123,8 @@ def run_fork(args: argparse.Namespace) -> int:
             models=models,
             overrides=overrides,
             recorded_tools=args.recorded_tools,
-            processors=[StoreSpanProcessor(store)],
         )
-        runs = [session.run() for _ in range(args.repeat)]
+        runs = [session.run(store_processors(store)) for _ in range(args.repeat)]
     except TracekitError as exc:
         return _could_not_fork(exc, args.target)
     if args.out:
