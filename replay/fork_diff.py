@@ -64,6 +64,9 @@ class ForkComparison(BaseModel):
     """Leading aligned steps that are the same in both runs."""
     first_divergence: Divergence | None
     first_divergence_key: str | None
+    """The first step that differs: its request, or (same request) its answer."""
+    first_change: str | None
+    """What changed there, in one line."""
     diverged_at_fork_point: bool
     steps: Figure
     tokens: Figure
@@ -90,13 +93,8 @@ class ForkComparison(BaseModel):
         fork_at = (
             lineage.at if lineage is not None and lineage.parent_trace_id == parent.trace_id else None
         )
-        prefix = 0
-        for row in report.steps:
-            if row.divergent:
-                break
-            prefix += 1
         first = report.first
-        first_key = first.key if first is not None else None
+        prefix, first_key, first_summary = _first_change(report, parent, other)
         at_fork = fork_at is not None and first_key is not None and _at_or_under(first_key, fork_at)
         outputs = value_changes(
             "output", normalize(parent.output), normalize(other.output), "output"
@@ -109,6 +107,7 @@ class ForkComparison(BaseModel):
             prefix_steps=prefix,
             first_divergence=first,
             first_divergence_key=first_key,
+            first_change=first_summary,
             diverged_at_fork_point=at_fork,
             steps=Figure(parent=rec.steps, fork=rep.steps),
             tokens=Figure(
@@ -187,15 +186,15 @@ class ForkComparison(BaseModel):
         return out
 
     def _point_line(self) -> str:
-        first = self.first_divergence
-        if first is None:
+        if self.first_divergence_key is None:
             return "no step differs"
-        where = f"step {first.position} ({first.key})"
+        where = f"step {self.prefix_steps} ({self.first_divergence_key})"
+        what = self.first_change or "changed"
         if self.fork_at is None:
-            return f"first changed step: {where}: {first.summary}"
+            return f"first changed step: {where}: {what}"
         if self.diverged_at_fork_point:
-            return f"first changed step: {where}, the fork point: {first.summary}"
-        return f"first changed step: {where}, not the fork point {self.fork_at}: {first.summary}"
+            return f"first changed step: {where}, the fork point: {what}"
+        return f"first changed step: {where}, not the fork point {self.fork_at}: {what}"
 
     def render(self) -> RenderableType:
         """The comparison for a Rich console (trace text made inert)."""
@@ -246,6 +245,30 @@ class ForkComparison(BaseModel):
         else:
             out += "\nOutput: same.\n"
         return out
+
+
+def _first_change(
+    report: DivergenceReport, parent: Recording, other: Recording
+) -> tuple[int, str | None, str | None]:
+    """Where the runs first differ: the report's first divergent row, or an earlier step
+    whose request is the same but whose answer (model output, tool result) is not."""
+    first = report.first
+    limit = first.position if first is not None else len(report.steps)
+    parent_steps = {s.key: s for s in parent.trajectory.steps}
+    other_steps = {s.key: s for s in other.trajectory.steps}
+    for row in report.steps[:limit]:
+        view = row.recorded
+        if view is None or view.kind == "agent":
+            continue
+        a, b = parent_steps.get(view.key), other_steps.get(view.key)
+        if a is None or b is None:
+            continue
+        field = "output" if a.kind == "llm" else "result"
+        if normalize(a.answer.get(field)) != normalize(b.answer.get(field)):
+            return row.position, a.key, f"{a.label}: same request, its answer changed"
+    if first is None:
+        return len(report.steps), None, None
+    return first.position, first.key, first.summary
 
 
 def _at_or_under(key: str, fork_at: str) -> bool:
