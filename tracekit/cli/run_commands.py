@@ -131,6 +131,7 @@ def run_demo(args: argparse.Namespace) -> int:
 def run_bench(args: argparse.Namespace) -> int:
     """Measure and print the figures."""
     from tracekit.benchmarks.anthropic_replay_bench import measure_anthropic_replay
+    from tracekit.benchmarks.fork_bench import measure_fork
     from tracekit.benchmarks.instrumentation import measure_instrumentation
     from tracekit.benchmarks.otlp_bench import measure_otlp_ingest
     from tracekit.benchmarks.replay_bench import measure_replay
@@ -143,6 +144,10 @@ def run_bench(args: argparse.Namespace) -> int:
         figures.update(measure_ingest(50_000 if args.quick else 200_000, Path(tmp)))
         figures.update(measure_otlp_ingest(20_480 if args.quick else 102_400, Path(tmp)))
         figures.update(measure_replay(20 if args.quick else 100))
+        figures.update(measure_fork(20 if args.quick else 100))
+        figures["fork_prefix_vs_replay_ratio"] = (
+            figures["replay_steps_per_s"] / figures["fork_prefix_steps_per_s"]
+        )
         figures.update(measure_anthropic_replay(100 if args.quick else 400))
         figures.update(measure_tui(100_000 if args.quick else 1_000_000, Path(tmp)))
     if args.json:
@@ -157,6 +162,8 @@ def run_bench(args: argparse.Namespace) -> int:
         "ingest_spans_per_s": "≥ 200,000",
         "otlp_receiver_spans_per_s": "≥ 50,000",
         "replay_steps_per_s": "≥ 2,000",
+        "fork_prefix_steps_per_s": "≥ replay ÷ 2",
+        "fork_prefix_vs_replay_ratio": "≤ 2×",
         "anthropic_replay_calls_per_s": "",
         "tui_first_screen_s": "≤ 1.5 s",
         "tui_first_screen_rss_mb": "< 300",
