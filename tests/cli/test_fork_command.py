@@ -12,7 +12,7 @@ from tests.recording import REPO_ROOT, run_cli
 
 TRACES = REPO_ROOT / "fixtures" / "traces"
 PIPELINE = TRACES / "doc-pipeline-seed1-ok.trace.jsonl"
-MODELS = ("--models", "tracekit.examples.offline:router")
+MODELS = ("--models", "tracekit.examples:offline_router")
 GOLDENS = Path(__file__).parent / "goldens"
 REWRITE = os.environ.get("TRACEKIT_REWRITE_GOLDENS") == "1"
 

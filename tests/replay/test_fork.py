@@ -15,7 +15,7 @@ from replay.fork_spread import ForkSpread
 from replay.recording import Recording
 from tests.recording import REPO_ROOT
 from tracekit import semconv as sc
-from tracekit.examples import offline
+from tracekit.examples import offline_router
 from tracekit.examples.support_router import small_refunds_only
 from tracekit.exceptions import ForkError
 from tracekit.models.base import ModelRequest, ModelResponse
@@ -30,7 +30,7 @@ class CountingModel:
     """The live model of a fork: a scripted model of another seed that notes each call's key."""
 
     def __init__(self) -> None:
-        self.inner = offline.router(seed=4242).client_for("any")
+        self.inner = offline_router(seed=4242).client_for("any")
         self.provider = self.inner.provider
         self.calls: list[str] = []
 
@@ -159,7 +159,7 @@ def parent_input(name: str) -> Any:
 
 def test_five_forks_summarised() -> None:
     parent = Recording.from_file(TRACES / "doc-pipeline-seed1-ok.trace.jsonl")
-    runs = fork_runs(parent, at="writer#2", models=offline.router(), repeat=5)
+    runs = fork_runs(parent, at="writer#2", models=offline_router(), repeat=5)
     spread = ForkSpread.of(runs)
     assert spread.runs == 5 and sum(spread.statuses.values()) == 5
     assert spread.distinct_outputs == len(spread.outputs) >= 1
@@ -172,7 +172,7 @@ def test_fork_records_into_a_store_and_returns_the_result(tmp_path: Path) -> Non
     result = fork(
         TRACES / "doc-pipeline-seed1-ok.trace.jsonl",
         at="writer#2",
-        models=offline.router(),
+        models=offline_router(),
         store=store,
     )
     assert result.status == "ok"
@@ -197,6 +197,6 @@ def test_bad_forks_are_one_error_before_anything_runs(
         fork_runs(
             TRACES / "doc-pipeline-seed1-ok.trace.jsonl",
             at=at,
-            models=offline.router(),
+            models=offline_router(),
             overrides=overrides,
         )

@@ -2,6 +2,7 @@
 
 from tracekit.examples import doc_pipeline, guarded_research, plan_critique_revise, support_router
 from tracekit.examples._runtime import DemoFn, DemoOutcome, DemoRuntime
+from tracekit.examples.offline import offline_router
 
 #: Example name → (demo function, runs in the default demo).
 DEMOS: dict[str, tuple[DemoFn, int]] = {
@@ -11,4 +12,4 @@ DEMOS: dict[str, tuple[DemoFn, int]] = {
     "guarded-research": (guarded_research.demo, 12),
 }
 
-__all__ = ["DEMOS", "DemoFn", "DemoOutcome", "DemoRuntime"]
+__all__ = ["DEMOS", "DemoFn", "DemoOutcome", "DemoRuntime", "offline_router"]

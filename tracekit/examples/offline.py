@@ -1,5 +1,5 @@
 """Offline models for forking the demo's runs: ``tracekit fork ... --models
-tracekit.examples.offline:router``.
+tracekit.examples:offline_router``.
 
 The demo workflows carry no ``models=`` (the demo picks a seeded scripted model per run), so
 a fork of a demo run needs models to go live with. This router answers every demo agent with
@@ -17,7 +17,7 @@ from tracekit.models.scripted import by_agent
 FORK_SEED = 1000
 
 
-def router(seed: int = FORK_SEED) -> ModelRouter:
+def offline_router(seed: int = FORK_SEED) -> ModelRouter:
     """Scripted models for every demo agent, seeded with ``seed``."""
     script = by_agent(
         {
