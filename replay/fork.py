@@ -127,7 +127,9 @@ class ForkSession:
         if self.overrides.has_input and at not in (None, 0, "0"):
             raise ForkError("an --input override forks at step 0: leave out --at or give --at 0")
         if at is None and not self.overrides.has_input:
-            raise ForkError("say where to fork: --at STEP (a position, writer#2 or writer#2/llm[1])")
+            raise ForkError(
+                "say where to fork: --at STEP (a position, writer#2 or writer#2/llm[1])"
+            )
         self.at = resolve_step(recording.trajectory, 0 if at is None else at)
         self.overrides.check_agents(agents_of(recording.trajectory))
         self.workflow = recording.load_workflow()
@@ -169,7 +171,7 @@ class ForkSession:
             result = workflow.run(
                 self.overrides.input if self.overrides.has_input else recording.input,
                 telemetry=telemetry,
-                models=ModelRouter({}, default=answers.model),  # type: ignore[arg-type]
+                models=ModelRouter({}, default=answers.model),
                 approver=self.approver,
                 sleep=sleep,
                 raise_errors=False,

@@ -107,8 +107,7 @@ class ForkAnswers(RecordedAnswers):
     def _agent_went_live(self, call_key: str) -> bool:
         with self._count_lock:
             return any(
-                call_key == live or call_key.startswith(live + "/")
-                for live in self._live_calls_of
+                call_key == live or call_key.startswith(live + "/") for live in self._live_calls_of
             )
 
     def _count(self, *, recorded: bool, key: str) -> None:

@@ -91,7 +91,9 @@ class ForkComparison(BaseModel):
         """The comparison, from the two recordings' divergence report."""
         lineage = lineage_of(other.root_attributes)
         fork_at = (
-            lineage.at if lineage is not None and lineage.parent_trace_id == parent.trace_id else None
+            lineage.at
+            if lineage is not None and lineage.parent_trace_id == parent.trace_id
+            else None
         )
         first = report.first
         prefix, first_key, first_summary = _first_change(report, parent, other)
@@ -209,8 +211,8 @@ class ForkComparison(BaseModel):
         lines.append(Text(inert(f"  tools    {', '.join(tools) if tools else 'same choices'}")))
         if self.output_changes:
             lines.append(Text("  output:", style="bold"))
-            for change in self.output_changes[:_MAX_FIELDS]:
-                lines.append(Text(inert(f"    {change.field}: {_short(change)}")))
+            for field in self.output_changes[:_MAX_FIELDS]:
+                lines.append(Text(inert(f"    {field.field}: {_short(field)}")))
             if len(self.output_changes) > _MAX_FIELDS:
                 lines.append(Text(f"    … and {len(self.output_changes) - _MAX_FIELDS} more"))
         else:
@@ -235,10 +237,10 @@ class ForkComparison(BaseModel):
         out = head + table
         if self.output_changes:
             out += "\n| output field | parent | fork |\n|---|---|---|\n"
-            for change in self.output_changes[:_MAX_FIELDS]:
+            for field in self.output_changes[:_MAX_FIELDS]:
                 out += (
-                    f"| `{_code(change.field)}` | {_md(_value(change.recorded))} "
-                    f"| {_md(_value(change.replayed))} |\n"
+                    f"| `{_code(field.field)}` | {_md(_value(field.recorded))} "
+                    f"| {_md(_value(field.replayed))} |\n"
                 )
             if len(self.output_changes) > _MAX_FIELDS:
                 out += f"\n… and {len(self.output_changes) - _MAX_FIELDS} more output fields\n"

@@ -81,7 +81,10 @@ class ForkSpread(BaseModel):
             output = json.dumps(normalize(run.recording.output), sort_keys=True, default=str)
             keyed.setdefault(output, []).append(run.trace_id)
         outputs = sorted(
-            (DistinctOutput(count=len(ids), output=text, trace_id=ids[0]) for text, ids in keyed.items()),
+            (
+                DistinctOutput(count=len(ids), output=text, trace_id=ids[0])
+                for text, ids in keyed.items()
+            ),
             key=lambda o: -o.count,
         )
         return cls(
@@ -99,8 +102,13 @@ class ForkSpread(BaseModel):
         """The spread for a Rich console."""
         statuses = ", ".join(f"{status} {n}" for status, n in self.statuses.items())
         lines: list[RenderableType] = [
-            Text(inert(f"{self.runs} forks: {statuses}; {self.distinct_outputs} distinct "
-                       f"output{'s' if self.distinct_outputs != 1 else ''}"), style="bold"),
+            Text(
+                inert(
+                    f"{self.runs} forks: {statuses}; {self.distinct_outputs} distinct "
+                    f"output{'s' if self.distinct_outputs != 1 else ''}"
+                ),
+                style="bold",
+            ),
             Text(inert(f"  steps   {self.steps.describe('{:.0f}')}")),
             Text(inert(f"  tokens  {self.tokens.describe('{:,.0f}')}")),
             Text(inert(f"  cost    {self.cost_usd.describe('${:.4f}')}")),

@@ -43,7 +43,7 @@ class ForkOverrides(BaseModel):
 
     @classmethod
     def of(cls, value: ForkOverrides | Mapping[str, Any] | None) -> ForkOverrides:
-        """Overrides from a ForkOverrides or a plain mapping (``{"models": {...}, "input": ...}``)."""
+        """Overrides from a ForkOverrides or a mapping (``{"models": {...}, "input": ...}``)."""
         if value is None:
             return cls()
         if isinstance(value, ForkOverrides):
@@ -103,4 +103,6 @@ class ForkOverrides(BaseModel):
 
     def attribute_json(self) -> str:
         """The overrides as the fork's ``tracekit.fork.overrides`` attribute (JSON)."""
-        return self.model_dump_json(exclude={"has_input"} if self.has_input else {"input", "has_input"})
+        return self.model_dump_json(
+            exclude={"has_input"} if self.has_input else {"input", "has_input"}
+        )

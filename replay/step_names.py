@@ -44,9 +44,7 @@ def resolve_step(trajectory: Trajectory, at: str | int) -> StepRef:
     if isinstance(at, int) or text.isdigit():
         position = int(text)
         if position >= len(steps):
-            raise ForkError(
-                f"no step {position} in the trace: it has steps 0 to {len(steps) - 1}"
-            )
+            raise ForkError(f"no step {position} in the trace: it has steps 0 to {len(steps) - 1}")
         return StepRef(position, steps[position])
     exact = [i for i, s in enumerate(steps) if s.key == text]
     if not exact:

@@ -22,8 +22,17 @@ def test_fork_records_a_linked_trace_and_shows_how_it_moved(tmp_path: Path) -> N
     instructions = tmp_path / "writer.txt"
     instructions.write_text("Write one short paragraph.")
     result = run_cli(
-        "fork", str(PIPELINE), "--at", "writer#2", *MODELS, "--store", store,
-        "--instructions", f"writer=@{instructions}", "--temperature", "writer=0.2",
+        "fork",
+        str(PIPELINE),
+        "--at",
+        "writer#2",
+        *MODELS,
+        "--store",
+        store,
+        "--instructions",
+        f"writer=@{instructions}",
+        "--temperature",
+        "writer=0.2",
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -48,7 +57,15 @@ def test_fork_records_a_linked_trace_and_shows_how_it_moved(tmp_path: Path) -> N
 def test_repeat_five_summarises_the_spread(tmp_path: Path) -> None:
     store = str(tmp_path / "runs.duckdb")
     result = run_cli(
-        "fork", str(PIPELINE), "--at", "writer#2", *MODELS, "--store", store, "--repeat", "5",
+        "fork",
+        str(PIPELINE),
+        "--at",
+        "writer#2",
+        *MODELS,
+        "--store",
+        store,
+        "--repeat",
+        "5",
         "--json",
     )
     assert result.returncode == 0, result.stderr
@@ -58,8 +75,9 @@ def test_repeat_five_summarises_the_spread(tmp_path: Path) -> None:
     assert spread["runs"] == 5 and sum(spread["statuses"].values()) == 5
     assert sum(o["count"] for o in spread["outputs"]) == 5
     assert all(f["prefix_live_calls"] == 0 for f in document["forks"])
-    text = run_cli("fork", str(PIPELINE), "--at", "writer#2", *MODELS, "--store", store,
-                   "--repeat", "5")
+    text = run_cli(
+        "fork", str(PIPELINE), "--at", "writer#2", *MODELS, "--store", store, "--repeat", "5"
+    )
     assert "5 forks: ok 5;" in text.stdout and "distinct output" in text.stdout
 
 

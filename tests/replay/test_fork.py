@@ -138,13 +138,14 @@ def test_a_supervisor_with_approval_forked_after_the_routing() -> None:
     # The approval gate after the fork point asked the given approver.
     gate = next(s for s in run.recording.trajectory.steps if s.name == "issue_refund")
     assert gate.answer["approval_source"] == "policy"
-    assert run.recording.trajectory.steps[1].answer["output"] == (
-        parent.trajectory.steps[1].answer["output"]
+    assert (
+        run.recording.trajectory.steps[1].answer["output"]
+        == (parent.trajectory.steps[1].answer["output"])
     )
 
 
 def test_an_input_override_forks_at_step_0() -> None:
-    run, live, parent = _fork(
+    run, _live, _parent = _fork(
         "guarded-research-seed0-ok.trace.jsonl",
         "0",
         overrides={"input": {**parent_input("guarded-research-seed0-ok"), "topic": "tides"}},

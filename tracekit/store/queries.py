@@ -498,7 +498,9 @@ def _with_lineage(con: Any, traces: list[TraceSummary]) -> list[TraceSummary]:
         return traces
     lineage = fork_lineage(con, forks)
     return [
-        t.model_copy(update={"parent_trace_id": lineage[t.trace_id][0], "fork_at": lineage[t.trace_id][1]})
+        t.model_copy(
+            update={"parent_trace_id": lineage[t.trace_id][0], "fork_at": lineage[t.trace_id][1]}
+        )
         if t.trace_id in lineage
         else t
         for t in traces
