@@ -13,6 +13,9 @@ orchestrator, are recorded and replayed at the HTTP level by :mod:`replay.http`.
 """
 
 from replay.changes import FieldChange
+from replay.fork import ForkRun, ForkSession, fork
+from replay.fork_diff import ForkComparison
+from replay.overrides import ForkOverrides
 from replay.player import TOOL_ARGS_MODES, TRAJECTORY_MODES, ToolArgsMode, TrajectoryMode
 from replay.recording import Recording
 from replay.report import BudgetBreach, Divergence, DivergenceReport, RunOutcome, StepView, Totals
@@ -41,6 +44,10 @@ __all__ = [
     "Divergence",
     "DivergenceReport",
     "FieldChange",
+    "ForkComparison",
+    "ForkOverrides",
+    "ForkRun",
+    "ForkSession",
     "Recording",
     "ReplaySession",
     "RunOutcome",
@@ -52,5 +59,6 @@ __all__ = [
     "TrajectoryMode",
     "UnmatchedAnthropicRequest",
     "align",
+    "fork",
     "trajectory_from_spans",
 ]

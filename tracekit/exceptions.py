@@ -26,7 +26,8 @@
     └── ReplayError             a recorded run cannot be replayed
         ├── RecordingError      a recording is unusable (no entrypoint, not importable, no spans)
         ├── UnmatchedCallError  during replay, a call the recording has no answer for
-        └── NetworkBlockedError during replay, a connection to an address that is not loopback
+        ├── NetworkBlockedError during replay, a connection to an address that is not loopback
+        └── ForkError           a fork cannot be made: no such step, an unknown agent, no models
 
 Every class says when it is raised. Telemetry failures are never raised to the user's program:
 they are logged once (see :func:`tracekit.telemetry.handle_internal_errors`).
@@ -191,3 +192,8 @@ class NetworkBlockedError(ReplayError):
     """Raised when code under replay (the replay plugin's tests, the ``anthropic_replay``
     fixture, any :func:`replay.http.network_blocked` block) opens a connection to an address
     that is not loopback: a replay that reaches out is a bug, not a flake."""
+
+
+class ForkError(ReplayError):
+    """Raised when a recorded run cannot be forked: the step does not exist, an override names
+    an agent the trace does not have, or no live models are available after the fork point."""

@@ -96,6 +96,19 @@ TRACEKIT_RUN_SEED: Final = "tracekit.run.seed"
 TRACEKIT_TOOL_LIVE: Final = "tracekit.tool.live"
 TRACEKIT_VALIDATION_ERROR: Final = "tracekit.validation.error"
 
+# --- forks (a recorded run replayed up to a step, then run live with overrides) ---------------
+#: On a fork's workflow span: the trace it was forked from (its root also links to it).
+TRACEKIT_FORK_PARENT_TRACE_ID: Final = "tracekit.fork.parent_trace_id"
+#: On a fork's workflow span: the step it went live at (``writer#2``, ``writer#2/llm[1]``).
+TRACEKIT_FORK_AT: Final = "tracekit.fork.at"
+#: On a fork's workflow span: the overrides it ran with, as JSON (models, instructions, ...).
+TRACEKIT_FORK_OVERRIDES: Final = "tracekit.fork.overrides"
+#: On a fork's LLM and tool spans: answered from the parent's recording (the prefix).
+TRACEKIT_FORK_RECORDED: Final = "tracekit.fork.recorded"
+#: On the span link from a fork's root to its parent's root: what the link means.
+TRACEKIT_LINK_TYPE: Final = "tracekit.link.type"
+LINK_TYPE_FORKED_FROM: Final = "forked_from"
+
 # --- recorded HTTP exchanges (apps that call the Anthropic SDK directly; replay) -----------------
 HTTP_REQUEST_METHOD: Final = "http.request.method"
 HTTP_RESPONSE_STATUS_CODE: Final = "http.response.status_code"

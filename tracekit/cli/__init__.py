@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from tracekit.cli import (
     doctor_command,
     file_commands,
+    fork_command,
     query_commands,
     replay_command,
     reprice_command,
@@ -58,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     file_commands.register(sub)
     doctor_command.register(sub)
     reprice_command.register(sub)
+    fork_command.register(sub)
     return parser
 
 

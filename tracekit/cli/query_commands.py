@@ -106,7 +106,7 @@ def run_traces(args: argparse.Namespace) -> int:
         table.add_row(
             literal(_local_time(summary.start_ns)),
             literal(summary.trace_id[:_SHORT_ID]),
-            literal(summary.workflow),
+            _workflow_text(summary),
             _status_text(summary),
             literal(format_duration(summary.duration_ns)),
             literal(str(summary.steps)),
@@ -160,6 +160,13 @@ def _local_time(start_ns: int) -> str:
     return datetime.fromtimestamp(start_ns / 1e9).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _workflow_text(summary: TraceSummary) -> Text:
+    if summary.parent_trace_id is None:
+        return literal(summary.workflow)
+    fork = f" ⑂ fork of {summary.parent_trace_id[:_SHORT_ID]} at {summary.fork_at or '?'}"
+    return Text.assemble(literal(summary.workflow), literal(fork, "magenta"))
+
+
 def _status_text(summary: TraceSummary) -> Text:
     label: str = summary.status
     if summary.stop_reason:
@@ -183,6 +190,13 @@ def trace_tree(detail: TraceDetail) -> Tree:
             f"{format_partial_cost(summary.cost_usd, summary.unpriced_spans)}"
         ),
     )
+    if summary.parent_trace_id is not None:
+        header.append("\n")
+        header.append_text(
+            literal(
+                f"⑂ fork of {summary.parent_trace_id} at step {summary.fork_at or '?'}", "magenta"
+            )
+        )
     tree = Tree(header)
     parents: list[Tree] = [tree]
     for span in detail.spans:

@@ -133,6 +133,7 @@ def run_bench(args: argparse.Namespace) -> int:
     from tracekit.benchmarks.analytics_bench import measure_analytics
     from tracekit.benchmarks.anthropic_replay_bench import measure_anthropic_replay
     from tracekit.benchmarks.async_bench import measure_async
+    from tracekit.benchmarks.fork_bench import measure_fork
     from tracekit.benchmarks.instrumentation import measure_instrumentation
     from tracekit.benchmarks.otlp_bench import measure_otlp_ingest
     from tracekit.benchmarks.pytest_plugin_bench import measure_pytest_plugin
@@ -150,6 +151,10 @@ def run_bench(args: argparse.Namespace) -> int:
         figures.update(measure_otlp_ingest(20_480 if args.quick else 102_400, Path(tmp)))
         figures.update(measure_replay(20 if args.quick else 100))
         figures.update(measure_pytest_plugin(2 if args.quick else 3))
+        figures.update(measure_fork(20 if args.quick else 100))
+        figures["fork_prefix_vs_replay_ratio"] = (
+            figures["replay_steps_per_s"] / figures["fork_prefix_steps_per_s"]
+        )
         figures.update(measure_anthropic_replay(100 if args.quick else 400))
         figures.update(measure_tui(100_000 if args.quick else 1_000_000, Path(tmp)))
         figures.update(measure_analytics(100_000 if args.quick else 1_000_000, Path(tmp)))
@@ -170,6 +175,8 @@ def run_bench(args: argparse.Namespace) -> int:
         "otlp_receiver_spans_per_s": "≥ 100,000",
         "replay_steps_per_s": "≥ 5,000",
         "pytest_plugin_overhead_ms_per_trace": "≤ 2",
+        "fork_prefix_steps_per_s": "≥ replay ÷ 2",
+        "fork_prefix_vs_replay_ratio": "≤ 2×",
         "anthropic_replay_calls_per_s": "",
         "tui_first_screen_s": "≤ 1.5 s",
         "tui_first_screen_rss_mb": "< 300",

@@ -8,6 +8,7 @@ from tracekit.examples import (
     support_router,
 )
 from tracekit.examples._runtime import DemoFn, DemoOutcome, DemoRuntime
+from tracekit.examples.offline import offline_router
 
 #: Example name → (demo function, runs in the default demo).
 DEMOS: dict[str, tuple[DemoFn, int]] = {
@@ -18,4 +19,4 @@ DEMOS: dict[str, tuple[DemoFn, int]] = {
     "async-research": (async_research.demo, 8),
 }
 
-__all__ = ["DEMOS", "DemoFn", "DemoOutcome", "DemoRuntime"]
+__all__ = ["DEMOS", "DemoFn", "DemoOutcome", "DemoRuntime", "offline_router"]

@@ -53,6 +53,10 @@ class TraceSummary(BaseModel):
     error_count: int
     agents: list[str]
     service_name: str | None = None
+    parent_trace_id: str | None = None
+    """For a fork (``tracekit fork``): the trace it was forked from."""
+    fork_at: str | None = None
+    """For a fork: the step it went live at (``writer#2``)."""
     unpriced_spans: int = 0
 
     @computed_field  # type: ignore[prop-decorator]

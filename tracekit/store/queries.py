@@ -46,6 +46,7 @@ from tracekit.store.filters import (
 )
 from tracekit.store.fold import FoldResult, fold_pending, migrate_store
 from tracekit.store.journal import has_orphaned_journals
+from tracekit.store.lineage import fork_lineage, forks_of, is_fork_service
 from tracekit.store.models import (
     SpanRecord,
     StatsDimension,
@@ -204,7 +205,8 @@ class TraceStore:
             if summary_row is None:
                 raise TraceNotFoundError(f"no trace matches {id_or_prefix!r}")
             spans = _tree_order(span_rows, with_content)
-        return TraceDetail(summary=_trace_summary(summary_row), spans=spans)
+            (summary,) = _with_lineage(con, [_trace_summary(summary_row)])
+        return TraceDetail(summary=summary, spans=spans)
 
     def get_trace_outline(self, id_or_prefix: str) -> TraceOutline:
         """A trace's summary and its spans in tree order (the order of :meth:`get_trace`) as
@@ -221,7 +223,8 @@ class TraceStore:
             if summary_row is None:
                 raise TraceNotFoundError(f"no trace matches {id_or_prefix!r}")
             spans = _read_outline(con, trace_id)
-        return TraceOutline(summary=_trace_summary(summary_row), spans=spans)
+            (summary,) = _with_lineage(con, [_trace_summary(summary_row)])
+        return TraceOutline(summary=summary, spans=spans)
 
     def get_span_content(self, trace_id: str, span_id: str) -> dict[str, Any]:
         """The content attributes of a span (messages, tool arguments and results), as
@@ -401,7 +404,7 @@ class TraceStore:
                 if with_total
                 else None
             )
-        traces = [_trace_summary(row) for row in rows]
+            traces = _with_lineage(con, [_trace_summary(row) for row in rows])
         return TracePage(
             traces=traces,
             offset=offset,
@@ -409,6 +412,18 @@ class TraceStore:
             order=order,
             query=matching.text,
         )
+
+    def forks_of(self, id_or_prefix: str) -> list[TraceSummary]:
+        """The traces forked from a trace (``tracekit fork``), oldest first."""
+        with self._connection() as con:
+            trace_id = _resolve(con, id_or_prefix)
+            ids = forks_of(con, trace_id)
+            rows = con.execute(
+                f"SELECT {_TRACE_COLUMNS} FROM traces WHERE list_contains($ids, trace_id) "
+                "ORDER BY start_ns, trace_id",
+                {"ids": ids},
+            ).fetchall()
+            return _with_lineage(con, [_trace_summary(row) for row in rows])
 
     def change_marker(self) -> tuple[int, int]:
         """A value that changes whenever spans are folded into the store: (time of the last
@@ -581,6 +596,22 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def _with_lineage(con: Any, traces: list[TraceSummary]) -> list[TraceSummary]:
+    """The summaries with their fork lineage (looked up for forks only)."""
+    forks = [t.trace_id for t in traces if is_fork_service(t.service_name)]
+    if not forks:
+        return traces
+    lineage = fork_lineage(con, forks)
+    return [
+        t.model_copy(
+            update={"parent_trace_id": lineage[t.trace_id][0], "fork_at": lineage[t.trace_id][1]}
+        )
+        if t.trace_id in lineage
+        else t
+        for t in traces
+    ]
 
 
 def _trace_summary(row: tuple[Any, ...]) -> TraceSummary:
