@@ -201,3 +201,20 @@ def test_bad_forks_are_one_error_before_anything_runs(
             models=offline_router(),
             overrides=overrides,
         )
+
+
+def test_an_async_fan_out_item_forks_like_a_sync_one(tmp_path: Path) -> None:
+    from replay.recorder import record_workflow
+    from tracekit.examples import async_research
+
+    trace = tmp_path / "async.trace.jsonl"
+    subject = async_research.Subject(name="Tool use", angle="how models pick the right tool")
+    record_workflow(async_research.workflow, subject, trace, models=offline_router(seed=3))
+    live = CountingModel()
+    parent = Recording.from_file(trace)
+    (run,) = fork_runs(parent, at="paper-researcher#1", models=ModelRouter({}, default=live))
+
+    _check_fork(run, live, parent)
+    # Only that item and the synthesis that reads its answer went live, whatever the tasks'
+    # timing: the other items kept their recorded answers.
+    assert {key.split("/")[0] for key in live.calls} == {"paper-researcher#1", "synthesiser#0"}
