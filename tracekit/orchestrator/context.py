@@ -69,12 +69,16 @@ class Context(Generic[StateT]):
         """Which agent call this is (``path#sequence``; empty for the entrypoint)."""
         self.call_key = call_key
         """The agent call's structural key (``parent#0/agent#1``; empty for the entrypoint)."""
+        self.in_fan_out = False
+        """Whether this call runs beside siblings (a fan-out item, or a call nested in one):
+        a state diff taken around it would hold their writes too, so the fan-out records the
+        state changes as a whole instead."""
 
     def child(
         self, agent_path: str, agent: Agent, sequence: int, call_key: str = ""
     ) -> Context[StateT]:
         """The context one call of the agent at ``agent_path`` (and its tools) sees."""
-        return Context(
+        child: Context[StateT] = Context(
             self.run,
             state=self.state,
             default_model=self.default_model,
@@ -83,6 +87,8 @@ class Context(Generic[StateT]):
             invocation=f"{agent_path}#{sequence}",
             call_key=call_key,
         )
+        child.in_fan_out = self.in_fan_out
+        return child
 
     def call(self, agent: Agent, payload: Any) -> Any:
         """Hand ``payload`` to ``agent`` and return its validated output."""

@@ -145,6 +145,9 @@ def agent_call(
         record_exception=False,
         set_status_on_exception=False,
     ) as span:
+        # Beside siblings, a diff around this call would hold their writes (timing): the
+        # fan-out records the state changes as a whole.
+        record_state = record_state and not ctx.in_fan_out
         before = ctx.state_snapshot() if record_state else None
         try:
             state.check_depth(span, path.count("/") + 1)
@@ -165,6 +168,7 @@ def agent_call(
                 span.add_event(sc.EVENT_CIRCUIT_OPEN, {sc.EVENT_REASON: reason})
                 raise CircuitOpen(f"circuit breaker open for agent {agent.name!r}")
             child = ctx.child(path, agent, sequence, call_key)
+            child.in_fan_out = child.in_fan_out or not record_state
             with agent_scope(path, child.invocation, call_key):
                 output = yield from _agent_loop(child, agent, model, payload, span)
             if replaying is None:

@@ -122,8 +122,8 @@ def order_clause(order: str) -> str:
     """``"<column> [asc|desc]"`` (a key of :data:`SORT_COLUMNS`) as SQL for ``ORDER BY``;
     ConfigError with the choices otherwise.
 
-    >>> order_clause("cost desc")
-    'cost_usd DESC'
+    >>> order_clause("duration desc")
+    'duration_ns DESC'
     """
     match = _ORDER.match(order)
     column = SORT_COLUMNS.get(match.group(1).lower()) if match else None
