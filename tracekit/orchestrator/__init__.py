@@ -8,24 +8,36 @@ from tracekit.orchestrator.approval import (
     deny_all,
     interactive_approver,
 )
+from tracekit.models.streaming import TextDelta, ToolCallEvent
+from tracekit.orchestrator.checks import Check, Verdict, reflect
 from tracekit.orchestrator.context import Context
 from tracekit.orchestrator.limits import CircuitBreaker, Limits, RetryPolicy
+from tracekit.orchestrator.streaming import AgentStream, CheckEvent, FinalOutput, StreamEvent
 from tracekit.orchestrator.tools import Tool, tool
 from tracekit.orchestrator.workflow import RunResult, Workflow
 
 __all__ = [
     "Agent",
+    "AgentStream",
     "ApprovalRequest",
     "Approver",
+    "Check",
+    "CheckEvent",
     "CircuitBreaker",
     "Context",
+    "FinalOutput",
     "Limits",
     "RetryPolicy",
     "RunResult",
+    "StreamEvent",
+    "TextDelta",
     "Tool",
+    "ToolCallEvent",
+    "Verdict",
     "Workflow",
     "approve_all",
     "deny_all",
     "interactive_approver",
+    "reflect",
     "tool",
 ]
