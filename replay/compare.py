@@ -134,7 +134,7 @@ def summarize(aligned: AlignedStep) -> str:
 def divergence_kind(aligned: AlignedStep) -> str:
     """What a divergent step is about: ``missing``/``extra``/``moved``, ``request``, or the
     decision that differs (``approval``, ``state``, ``tool_result``, ``tool_arguments``,
-    ``stop``)."""
+    ``stop``, ``check``)."""
     if aligned.status != "changed":
         return aligned.status
     kinds = [d.kind for d in aligned.diffs]
@@ -150,6 +150,7 @@ _CATEGORIES = {
     "tool_result": "tool result changed",
     "tool_arguments": "tool signature changed",
     "stop": "stop reason changed",
+    "check": "check outcome changed",
     "input": "input changed",
     "output": "output changed",
 }
@@ -174,7 +175,20 @@ def _decision(diff: FieldDiff) -> str:
         "tool_result": "tool result changed",
         "tool_arguments": "the recorded arguments no longer fit the tool's signature",
         "stop": "stop reason changed",
+        "check": _check_change(diff),
     }[diff.kind]
+
+
+def _check_change(diff: FieldDiff) -> str:
+    """``check long_enough now fails (recorded: passed)`` and the like."""
+    if isinstance(diff.replayed, list) and isinstance(diff.recorded, list):
+        now = {c[0] for c in diff.replayed if isinstance(c, list) and c}
+        was = {c[0] for c in diff.recorded if isinstance(c, list) and c}
+        if now - was:
+            return f"check {', '.join(sorted(map(str, now - was)))} now fails (recorded: passed)"
+        if was - now:
+            return f"check {', '.join(sorted(map(str, was - now)))} now passes (recorded: failed)"
+    return "check outcomes differ"
 
 
 def _verdict(approved: Any) -> str:
