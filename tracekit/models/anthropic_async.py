@@ -84,4 +84,5 @@ class AsyncAnthropicModel:
                     if item is not None:
                         yield item
                 message = await stream.get_final_message()
-        yield from_anthropic_message(message)
+                response = decoder.final(message)
+        yield response

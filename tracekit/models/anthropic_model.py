@@ -134,10 +134,19 @@ class StreamDecoder:
     def __init__(self) -> None:
         self.usage = Usage()
         self.delivered: list[StreamDelta] = []
+        self.stopped = False
+        """Whether ``message_stop`` arrived (a stream cut short has a partial message)."""
 
     def span_attributes(self) -> dict[str, Any]:
         """The attributes the SDK's span gets when it ends."""
         return {sc.TRACEKIT_STREAM_DELTAS: deltas_json(self.delivered)}
+
+    def final(self, message: Any) -> ModelResponse:
+        """The response of a stream read to its end; a stream cut short is a failed call
+        (worth a retry: the SDK hands back the partial message without an error)."""
+        if not self.stopped:
+            raise TransientModelError("anthropic: the stream ended before its message_stop event")
+        return from_anthropic_message(message)
 
     def decode(self, event: Any) -> StreamDelta | None:
         """The delta of one event (``None``: the event brings none), remembered as delivered."""
@@ -153,6 +162,8 @@ class StreamDecoder:
             item = ToolCallEvent(
                 ToolCallPart(id=block.id, name=block.name, arguments=dict(block.input))
             )
+        elif kind == "message_stop":
+            self.stopped = True
         elif kind == "message_delta":
             self.usage = self.usage.model_copy(
                 update={"output_tokens": event.usage.output_tokens or 0}
@@ -293,4 +304,5 @@ class AnthropicModel:
                 if item is not None:
                     yield item
             message = stream.get_final_message()
-        yield from_anthropic_message(message)
+            response = decoder.final(message)
+        yield response
