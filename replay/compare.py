@@ -13,6 +13,7 @@ recorded ones (every argument the replay passes has the recorded value).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -180,15 +181,21 @@ def _decision(diff: FieldDiff) -> str:
 
 
 def _check_change(diff: FieldDiff) -> str:
-    """``check long_enough now fails (recorded: passed)`` and the like."""
-    if isinstance(diff.replayed, list) and isinstance(diff.recorded, list):
-        now = {c[0] for c in diff.replayed if isinstance(c, list) and c}
-        was = {c[0] for c in diff.recorded if isinstance(c, list) and c}
-        if now - was:
-            return f"check {', '.join(sorted(map(str, now - was)))} now fails (recorded: passed)"
-        if was - now:
-            return f"check {', '.join(sorted(map(str, was - now)))} now passes (recorded: failed)"
-    return "check outcomes differ"
+    """``check long_enough failed 2 times (recorded: 1)``: per check, its failures then and now."""
+    was = Counter(_check_names(diff.recorded))
+    now = Counter(_check_names(diff.replayed))
+    changed = [
+        f"check {name} failed {now[name]} times (recorded: {was[name]})"
+        for name in sorted(set(was) | set(now))
+        if was[name] != now[name]
+    ]
+    return "; ".join(changed) or "check reasons differ"
+
+
+def _check_names(checks: Any) -> list[str]:
+    if not isinstance(checks, list):
+        return []
+    return [str(c[0]) for c in checks if isinstance(c, list) and c]
 
 
 def _verdict(approved: Any) -> str:

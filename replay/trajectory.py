@@ -558,7 +558,9 @@ def diff_steps(recorded: Step, replayed: Step) -> tuple[FieldDiff, ...]:
             diffs.append(FieldDiff("error", error_a, error_b, "tool_result"))
     elif recorded.kind == "agent":
         diff_value("state", a.get("state"), b.get("state"), diffs, "state")
-        diff_value("checks", a.get("checks") or [], b.get("checks") or [], diffs, "check")
+        checks_a, checks_b = a.get("checks") or [], b.get("checks") or []
+        if checks_a != checks_b:  # compared whole: which check failed how often, and why
+            diffs.append(FieldDiff("checks", checks_a, checks_b, "check"))
         diff_value("stop", a.get("stop") or [], b.get("stop") or [], diffs, "stop")
     return tuple(diffs)
 
