@@ -200,7 +200,9 @@ class ReplayModel:
                     span.set_attribute(sc.TRACEKIT_STREAM_DELTAS, deltas_json(delivered))
         yield response
 
-    async def astream(self, request: ModelRequest, tracer_provider: Any) -> AsyncIterator[StreamItem]:
+    async def astream(
+        self, request: ModelRequest, tracer_provider: Any
+    ) -> AsyncIterator[StreamItem]:
         """:meth:`stream` for async runs (a stop thrown in reaches the span as in a sync run)."""
         items = self.stream(request, tracer_provider)
         try:

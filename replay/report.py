@@ -7,7 +7,8 @@ output) and :meth:`DivergenceReport.model_dump_json` (JSON).
 A divergence is generic: a category (``changed``, ``missing``, ``input changed``, ``output
 changed``, ``approval``, ``state``, ``tool result changed``, ``stop reason changed``, ``check
 outcome changed``, …) with its machine-readable ``divergence_kind``, the step it happened at
-(or none, for the run as a whole) and a per-field diff. A new kind of divergence renders without a change here.
+(or none, for the run as a whole) and a per-field diff. A new kind of divergence renders
+without a change here.
 
 Text from the trace is untrusted and always rendered literally (``rich.text.Text`` made inert
 with :func:`tracekit.display.inert`, never markup).

@@ -91,9 +91,7 @@ class Step:
 
 
 #: What a difference is about: the request, or a decision the step made.
-DiffKind = Literal[
-    "request", "approval", "state", "tool_result", "tool_arguments", "stop", "check"
-]
+DiffKind = Literal["request", "approval", "state", "tool_result", "tool_arguments", "stop", "check"]
 
 
 @dataclass(frozen=True)

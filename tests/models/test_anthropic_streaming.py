@@ -159,8 +159,11 @@ def test_a_stream_on_claude_yields_deltas_tool_calls_and_the_output(captured: Ca
     delivered = parse_deltas(answer.attributes[sc.TRACEKIT_STREAM_DELTAS])
     assert [d.text for d in delivered if isinstance(d, TextDelta)] == WORDS
     assert [d.usage.output_tokens for d in delivered if isinstance(d, UsageUpdate)] == [1, 12]
-    [call] = [d for d in parse_deltas(chats[0].attributes[sc.TRACEKIT_STREAM_DELTAS])
-              if isinstance(d, ToolCallEvent)]
+    [call] = [
+        d
+        for d in parse_deltas(chats[0].attributes[sc.TRACEKIT_STREAM_DELTAS])
+        if isinstance(d, ToolCallEvent)
+    ]
     assert (call.call.name, call.call.arguments) == ("lookup", {"term": "spans"})
     assert result.input_tokens == 50 and result.output_tokens == 21
     assert API_KEY not in str([dict(s.attributes or {}) for s in captured.spans])
@@ -229,5 +232,8 @@ def test_a_stream_cut_short_is_a_failed_call_worth_a_retry(captured: Captured) -
     # The reader saw the deltas that came, then the failure (no output).
     assert seen == [TextDelta(w) for w in WORDS[:2]]
     [chat] = captured.named(sc.ANTHROPIC_SPAN_NAME)
-    assert [d.text for d in parse_deltas(chat.attributes[sc.TRACEKIT_STREAM_DELTAS])
-            if isinstance(d, TextDelta)] == WORDS[:2]
+    assert [
+        d.text
+        for d in parse_deltas(chat.attributes[sc.TRACEKIT_STREAM_DELTAS])
+        if isinstance(d, TextDelta)
+    ] == WORDS[:2]

@@ -60,7 +60,9 @@ along_enough.__name__ = "long_enough"  # the twins record the same check name
 def told_to_fix(ctx: ScriptContext) -> int:
     """How many times the conversation says an answer failed a check."""
     return sum(
-        "failed the check" in str(part) for message in ctx.request.messages for part in message.parts
+        "failed the check" in str(part)
+        for message in ctx.request.messages
+        for part in message.parts
     )
 
 

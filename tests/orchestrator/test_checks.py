@@ -68,7 +68,7 @@ def test_a_failed_check_is_retried_with_its_reason_in_the_conversation(captured:
         sc.EVENT_CHECK_ACTION: "retry",
         sc.EVENT_CHECK_ATTEMPT: 1,
     }
-    first, second = captured.named("chat ")
+    _, second = captured.named("chat ")
     asked_again = json_attr(second, sc.GEN_AI_INPUT_MESSAGES)
     # The failed final_result call gets the check's reason as its result.
     assert "failed the check 'at_least_20': 6 characters" in str(asked_again[-1])
@@ -102,7 +102,9 @@ def test_on_check_fail_fail_fails_at_once_even_with_a_fallback(captured: Capture
     )
 
     assert result.status == "error"
-    assert result.error == "CheckFailedError: agent 'writer' failed check 'at_least_20': 6 characters"
+    assert (
+        result.error == "CheckFailedError: agent 'writer' failed check 'at_least_20': 6 characters"
+    )
     assert [e[sc.EVENT_CHECK_ACTION] for _, e in captured.events(sc.EVENT_CHECK)] == ["fail"]
     assert not captured.named("invoke_agent backup")
 

@@ -112,7 +112,7 @@ def test_a_token_budget_stops_the_stream_as_usage_arrives(captured: Captured) ->
     assert result.status == "stopped"
     assert result.stop_reason == "limit:token_budget:teller"
     deltas = [e.text for e in seen if isinstance(e, TextDelta)]
-    assert 0 < len(deltas) and "".join(deltas) != STORY  # stopped part-way
+    assert len(deltas) > 0 and "".join(deltas) != STORY  # stopped part-way
     assert not any(isinstance(e, FinalOutput) for e in seen)
     [(span, limit)] = captured.events(sc.EVENT_LIMIT_EXCEEDED)
     assert span.name == "invoke_agent teller"

@@ -296,9 +296,7 @@ class AnthropicModel:
         decoder = StreamDecoder()
         with offered_tools(request), ExitStack() as stack:
             with attributes_at_span_end(decoder):
-                stream = stack.enter_context(
-                    client.messages.stream(**to_anthropic_params(request))
-                )
+                stream = stack.enter_context(client.messages.stream(**to_anthropic_params(request)))
             for event in stream:
                 item = decoder.decode(event)
                 if item is not None:

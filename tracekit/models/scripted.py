@@ -272,7 +272,8 @@ class ScriptedModel:
         grows), then the response. One ``chat {model}`` span, with what was delivered.
 
         >>> request = ModelRequest(model="claude-haiku-4-5", messages=[ChatMessage.user("hi")])
-        >>> [i.text for i in ScriptedModel(seed=7).stream(request, None) if isinstance(i, TextDelta)]
+        >>> items = ScriptedModel(seed=7).stream(request, None)
+        >>> [i.text for i in items if isinstance(i, TextDelta)]
         ['Done:', ' hi']
         """
         tracer = tracer_for(tracer_provider, SCRIPTED_SCOPE)

@@ -27,8 +27,8 @@ from tracekit.models.streaming import StreamDelta, StreamItem, UsageUpdate, resp
 
 if TYPE_CHECKING:
     from tracekit.models.base import ModelRequest, Usage
-    from tracekit.orchestrator.checks import FunctionCheck
     from tracekit.orchestrator.approval import ApprovalRequest, Approver
+    from tracekit.orchestrator.checks import FunctionCheck
     from tracekit.orchestrator.run_state import RunState
     from tracekit.orchestrator.tools import Tool
 
@@ -149,7 +149,9 @@ class ModelStream(Effect):
         if astream is None:
             if getattr(self.client, "stream", None) is not None:
                 return await asyncio.to_thread(self.run)  # the sink is thread-safe
-            return self._whole(await ModelCall(self.client, self.request, self.tracer_provider).arun())
+            return self._whole(
+                await ModelCall(self.client, self.request, self.tracer_provider).arun()
+            )
         items: AsyncIterator[StreamItem] = astream(self.request, self.tracer_provider)
         try:
             async for item in items:
@@ -199,7 +201,9 @@ class CheckInvoke(Effect):
         return value
 
 
-def threadsafe(put: Callable[[Any], None], loop: asyncio.AbstractEventLoop) -> Callable[[Any], None]:
+def threadsafe(
+    put: Callable[[Any], None], loop: asyncio.AbstractEventLoop
+) -> Callable[[Any], None]:
     """``put`` callable from any thread: direct on ``loop``'s own, scheduled from others (in
     order: a worker thread's calls land before the result it hands back)."""
     home = threading.get_ident()

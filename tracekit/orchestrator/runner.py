@@ -47,6 +47,7 @@ from tracekit.orchestrator.effects import (
 )
 from tracekit.orchestrator.limits import BreakerState
 from tracekit.orchestrator.run_state import canonical_json
+from tracekit.orchestrator.stream_events import CheckEvent
 from tracekit.orchestrator.tool_answers import RecordedToolCall
 from tracekit.telemetry import agent_scope, error_type, tracer_for
 
@@ -287,8 +288,6 @@ def _agent_loop(
             },
         )
         if sink is not None:
-            from tracekit.orchestrator.streaming import CheckEvent
-
             sink(CheckEvent(name, reason, action))  # type: ignore[arg-type]
         if action != "retry":
             raise CheckFailedError(agent.name, name, reason, action=action)
@@ -370,7 +369,11 @@ def _call_model(
                 response: ModelResponse = yield ModelCall(client, request, state.tracer_provider)
             else:
                 response = yield ModelStream(
-                    client, request, state.tracer_provider, meter.report, sink  # type: ignore[arg-type]
+                    client,
+                    request,
+                    state.tracer_provider,
+                    meter.report,
+                    sink,  # type: ignore[arg-type]
                 )
             break
         except TransientModelError as exc:

@@ -23,32 +23,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tracekit.models.scripted import FINAL_RESULT_TOOL
-from tracekit.models.streaming import TextDelta, ToolCallEvent
+from tracekit.models.streaming import ToolCallEvent
 from tracekit.orchestrator.effects import threadsafe
+from tracekit.orchestrator.stream_events import FinalOutput, StreamEvent
 
 if TYPE_CHECKING:
     from tracekit.orchestrator.agent import Agent
     from tracekit.orchestrator.context import Context
-
-
-@dataclass(frozen=True, slots=True)
-class CheckEvent:
-    """A check on the output failed; ``action`` is what comes next (retry, fallback, fail)."""
-
-    check: str
-    reason: str
-    action: str
-
-
-@dataclass(frozen=True, slots=True)
-class FinalOutput:
-    """The last event: the agent's validated output."""
-
-    output: Any
-
-
-#: What iterating a stream yields.
-StreamEvent = TextDelta | ToolCallEvent | CheckEvent | FinalOutput
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +86,9 @@ class AgentStream:
 
         def produce() -> None:
             try:
-                output = run_agent(self._ctx, self._agent, self._payload, sink=sink, **self._options)
+                output = run_agent(
+                    self._ctx, self._agent, self._payload, sink=sink, **self._options
+                )
                 events.put(FinalOutput(output))
             except BaseException as exc:  # handed to the reader, who raises it
                 events.put(_Failed(exc))
