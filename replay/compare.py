@@ -13,6 +13,7 @@ recorded ones (every argument the replay passes has the recorded value).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -134,7 +135,7 @@ def summarize(aligned: AlignedStep) -> str:
 def divergence_kind(aligned: AlignedStep) -> str:
     """What a divergent step is about: ``missing``/``extra``/``moved``, ``request``, or the
     decision that differs (``approval``, ``state``, ``tool_result``, ``tool_arguments``,
-    ``stop``)."""
+    ``stop``, ``check``)."""
     if aligned.status != "changed":
         return aligned.status
     kinds = [d.kind for d in aligned.diffs]
@@ -150,6 +151,7 @@ _CATEGORIES = {
     "tool_result": "tool result changed",
     "tool_arguments": "tool signature changed",
     "stop": "stop reason changed",
+    "check": "check outcome changed",
     "input": "input changed",
     "output": "output changed",
 }
@@ -174,7 +176,26 @@ def _decision(diff: FieldDiff) -> str:
         "tool_result": "tool result changed",
         "tool_arguments": "the recorded arguments no longer fit the tool's signature",
         "stop": "stop reason changed",
+        "check": _check_change(diff),
     }[diff.kind]
+
+
+def _check_change(diff: FieldDiff) -> str:
+    """``check long_enough failed 2 times (recorded: 1)``: per check, its failures then and now."""
+    was = Counter(_check_names(diff.recorded))
+    now = Counter(_check_names(diff.replayed))
+    changed = [
+        f"check {name} failed {now[name]} times (recorded: {was[name]})"
+        for name in sorted(set(was) | set(now))
+        if was[name] != now[name]
+    ]
+    return "; ".join(changed) or "check reasons differ"
+
+
+def _check_names(checks: Any) -> list[str]:
+    if not isinstance(checks, list):
+        return []
+    return [str(c[0]) for c in checks if isinstance(c, list) and c]
 
 
 def _verdict(approved: Any) -> str:

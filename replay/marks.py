@@ -1,5 +1,5 @@
 """What the divergence report marks on a step: retries, failed calls, fallbacks, breaker decisions,
-cache hits, approvals, live tools and guardrail stops, read from the step's span.
+cache hits, approvals, live tools, failed checks and guardrail stops, read from the step's span.
 
 Marks are short words (``retry 1``, ``failed``, ``fallback → writer``, ``breaker open``,
 ``cache hit``, ``denied``) shown beside a step in the aligned table and carried in the JSON
@@ -91,4 +91,7 @@ def _event_mark(name: str, attributes: dict[str, Any]) -> str:
         return f"limit {attributes.get(sc.EVENT_LIMIT_NAME, '?')}"
     if name == sc.EVENT_LOOP_DETECTED:
         return "loop"
+    if name == sc.EVENT_CHECK:
+        check = attributes.get(sc.EVENT_CHECK_NAME, "?")
+        return f"check {check} failed → {attributes.get(sc.EVENT_CHECK_ACTION, '?')}"
     return name.removeprefix("tracekit.")

@@ -12,14 +12,22 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Generator, Iterable
 from typing import Any, Literal
 
 from replay.trajectory import Step, Trajectory
+from tracekit import semconv as sc
 from tracekit.exceptions import ModelError, TransientModelError, UnmatchedCallError
 from tracekit.models.base import ModelRequest, ModelResponse, Usage
 from tracekit.models.llm_span import chat_span, set_response_attributes
 from tracekit.models.messages import ChatMessage, TextPart, ToolCallPart
+from tracekit.models.streaming import (
+    StreamDelta,
+    StreamItem,
+    deltas_json,
+    parse_deltas,
+    response_deltas,
+)
 from tracekit.orchestrator.limits import BreakerState
 from tracekit.orchestrator.tool_answers import RecordedToolCall
 from tracekit.telemetry import current_call_key, current_invocation, tracer_for
@@ -157,15 +165,68 @@ class ReplayModel:
         with chat_span(tracer, request, provider) as span:
             if step is None:
                 raise self._answers._miss(key, f"model call ({request.model})")
-            answer = step.answer
-            if answer["error"] is not None:
-                error_type = str(answer.get("error_type") or "")
-                if error_type.endswith("TransientModelError"):
-                    raise TransientModelError(answer["error"])
-                raise ModelError(answer["error"])
+            _raise_recorded_error(step)
             response = recorded_response(step, request.model)
             set_response_attributes(span, response)
             return response
+
+    def stream(
+        self, request: ModelRequest, tracer_provider: Any
+    ) -> Generator[StreamItem, None, None]:
+        """The recorded model call at this position, streamed: its recorded deltas in the
+        recorded order (a call recorded whole is delivered in one piece), then its response
+        or its recorded failure."""
+        key, step = self._answers._take("llm", request.model)
+        tracer = tracer_for(tracer_provider, REPLAY_SCOPE)
+        provider = str(step.answer.get("provider") or self.provider) if step else self.provider
+        delivered: list[StreamDelta] = []
+        with chat_span(tracer, request, provider) as span:
+            try:
+                if step is None:
+                    raise self._answers._miss(key, f"model call ({request.model})")
+                recorded = parse_deltas(step.answer.get("deltas"))
+                failed = step.answer["error"] is not None
+                response = None if failed else recorded_response(step, request.model)
+                if not recorded and response is not None:
+                    recorded = response_deltas(response)
+                for item in recorded:
+                    delivered.append(item)
+                    yield item
+                _raise_recorded_error(step)
+                assert response is not None
+                set_response_attributes(span, response)
+            finally:
+                if step is not None:
+                    span.set_attribute(sc.TRACEKIT_STREAM_DELTAS, deltas_json(delivered))
+        yield response
+
+    async def astream(
+        self, request: ModelRequest, tracer_provider: Any
+    ) -> AsyncIterator[StreamItem]:
+        """:meth:`stream` for async runs (a stop thrown in reaches the span as in a sync run)."""
+        items = self.stream(request, tracer_provider)
+        try:
+            item = next(items)
+            while True:
+                try:
+                    yield item
+                except BaseException as exc:
+                    item = items.throw(exc)
+                    continue
+                item = next(items)
+        except StopIteration:
+            return
+        finally:
+            items.close()
+
+
+def _raise_recorded_error(step: Step) -> None:
+    answer = step.answer
+    if answer["error"] is not None:
+        error_type = str(answer.get("error_type") or "")
+        if error_type.endswith("TransientModelError"):
+            raise TransientModelError(answer["error"])
+        raise ModelError(answer["error"])
 
 
 def recorded_response(step: Step, model: str) -> ModelResponse:

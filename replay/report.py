@@ -5,9 +5,10 @@ One pydantic model, three renderings that carry the same facts: :meth:`Divergenc
 output) and :meth:`DivergenceReport.model_dump_json` (JSON).
 
 A divergence is generic: a category (``changed``, ``missing``, ``input changed``, ``output
-changed``, ``approval``, ``state``, ``tool result changed``, ``stop reason changed``, …) with
-its machine-readable ``divergence_kind``, the step it happened at (or none, for the run as a
-whole) and a per-field diff. A new kind of divergence renders without a change here.
+changed``, ``approval``, ``state``, ``tool result changed``, ``stop reason changed``, ``check
+outcome changed``, …) with its machine-readable ``divergence_kind``, the step it happened at
+(or none, for the run as a whole) and a per-field diff. A new kind of divergence renders
+without a change here.
 
 Text from the trace is untrusted and always rendered literally (``rich.text.Text`` made inert
 with :func:`tracekit.display.inert`, never markup).
@@ -100,7 +101,7 @@ class ReportStep(BaseModel):
     changes: list[FieldChange] = []
     divergence_kind: str | None = None
     """For a divergent row: missing, extra, moved, request, approval, state, tool_result,
-    tool_arguments or stop."""
+    tool_arguments, stop or check."""
 
 
 class Divergence(BaseModel):
@@ -120,7 +121,7 @@ class Divergence(BaseModel):
     ``input changed``, ``output changed``…"""
     divergence_kind: str = "request"
     """The same for a program: missing, extra, moved, request, approval, state, tool_result,
-    tool_arguments, stop; for the run as a whole input, output, state or stop."""
+    tool_arguments, stop, check; for the run as a whole input, output, state or stop."""
     agent: str = ""
     agent_path: str = ""
     kind: StepKind = "run"

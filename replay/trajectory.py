@@ -91,7 +91,7 @@ class Step:
 
 
 #: What a difference is about: the request, or a decision the step made.
-DiffKind = Literal["request", "approval", "state", "tool_result", "tool_arguments", "stop"]
+DiffKind = Literal["request", "approval", "state", "tool_result", "tool_arguments", "stop", "check"]
 
 
 @dataclass(frozen=True)
@@ -295,6 +295,7 @@ def _step(
                 "breaker": _breaker(span),
                 "state": _state_changes(span),
                 "stop": _stops(span),
+                "checks": _checks(span),
             },
             hints={
                 "call_site": attrs.get(sc.TRACEKIT_CALL_SITE),
@@ -349,6 +350,7 @@ def _step(
                 "error": _error(span),
                 "error_type": attrs.get(sc.ERROR_TYPE),
                 "cache_hit": attrs.get(sc.TRACEKIT_CACHE_HIT) is True,
+                "deltas": attrs.get(sc.TRACEKIT_STREAM_DELTAS),
             },
             input_tokens=int_value(attrs.get(sc.GEN_AI_USAGE_INPUT_TOKENS)) or 0,
             output_tokens=int_value(attrs.get(sc.GEN_AI_USAGE_OUTPUT_TOKENS)) or 0,
@@ -448,6 +450,19 @@ def _stops(span: OtlpSpan) -> list[str]:
     return stops
 
 
+def _checks(span: OtlpSpan) -> list[list[Any]]:
+    """The checks that failed on this agent call, in order: ``[name, reason, action]``."""
+    return [
+        [
+            event.attributes.get(sc.EVENT_CHECK_NAME),
+            event.attributes.get(sc.EVENT_REASON),
+            event.attributes.get(sc.EVENT_CHECK_ACTION),
+        ]
+        for event in span.events
+        if event.name == sc.EVENT_CHECK
+    ]
+
+
 def root_state_changes(root: OtlpSpan | None) -> Any:
     """The shared-state changes the entrypoint itself made (and its fan-outs)."""
     return _state_changes(root) if root is not None else None
@@ -521,7 +536,8 @@ def diff_steps(recorded: Step, replayed: Step) -> tuple[FieldDiff, ...]:
 
     Decisions compared: a tool call's approval (asked again of the workflow's approver), its
     error (a recorded answer still has to fit the tool's signature), its result when the tool
-    ran live; an agent call's shared-state changes and the guardrails that stopped it.
+    ran live; an agent call's shared-state changes, the checks that failed on its output
+    and the guardrails that stopped it.
     """
     diffs = list(diff_requests(recorded, replayed))
     a, b = recorded.answer, replayed.answer
@@ -540,6 +556,9 @@ def diff_steps(recorded: Step, replayed: Step) -> tuple[FieldDiff, ...]:
             diffs.append(FieldDiff("error", error_a, error_b, "tool_result"))
     elif recorded.kind == "agent":
         diff_value("state", a.get("state"), b.get("state"), diffs, "state")
+        checks_a, checks_b = a.get("checks") or [], b.get("checks") or []
+        if checks_a != checks_b:  # compared whole: which check failed how often, and why
+            diffs.append(FieldDiff("checks", checks_a, checks_b, "check"))
         diff_value("stop", a.get("stop") or [], b.get("stop") or [], diffs, "stop")
     return tuple(diffs)
 

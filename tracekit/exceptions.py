@@ -19,6 +19,7 @@
     │   └── TransientModelError a model call failed in a way worth retrying (overload, 5xx)
     ├── ToolError               a tool raised; wraps the original exception
     ├── OutputValidationError   an agent's output did not validate against its output type
+    ├── CheckFailedError        an agent's output failed one of its checks (and was not fixed)
     ├── WorkflowStopped         a guardrail ended the run (carries the reason)
     │   ├── LimitExceeded       max steps / cost / seconds / tokens, or recursion depth
     │   ├── LoopDetected        the same action with the same arguments repeated too often
@@ -138,6 +139,21 @@ class OutputValidationError(TracekitError):
         super().__init__(f"agent {agent!r} returned an invalid output: {details}")
         self.agent = agent
         self.details = details
+
+
+class CheckFailedError(TracekitError):
+    """Raised when an agent's output fails one of its ``checks``: at once with
+    ``on_check_fail="fail"``, or once ``max_check_retries`` re-asks did not fix it (an agent
+    with a fallback hands over to it instead). ``check`` names the check, ``reason`` is what
+    it said."""
+
+    def __init__(self, agent: str, check: str, reason: str, *, action: str = "fail") -> None:
+        super().__init__(f"agent {agent!r} failed check {check!r}: {reason}")
+        self.agent = agent
+        self.check = check
+        self.reason = reason
+        self.action = action
+        """``fail``, or ``fallback`` when the agent's fallback takes over."""
 
 
 class WorkflowStopped(TracekitError):

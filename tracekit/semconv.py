@@ -95,6 +95,10 @@ TRACEKIT_RUN_SEED: Final = "tracekit.run.seed"
 #: True on a tool span whose tool ran for real during a replay (its result is compared).
 TRACEKIT_TOOL_LIVE: Final = "tracekit.tool.live"
 TRACEKIT_VALIDATION_ERROR: Final = "tracekit.validation.error"
+#: On a streamed LLM span: what the stream delivered, in order, as compact JSON (a string per
+#: text delta, ``{"tool_call": …}`` per tool call, ``{"usage": [in, out, cache read, write]}``
+#: per usage report), so a replay re-emits the same deltas.
+TRACEKIT_STREAM_DELTAS: Final = "tracekit.stream.deltas"
 
 # --- forks (a recorded run replayed up to a step, then run live with overrides) ---------------
 #: On a fork's workflow span: the trace it was forked from (its root also links to it).
@@ -152,6 +156,7 @@ CONTENT_ATTRIBUTES: Final = frozenset(
         TRACEKIT_WORKFLOW_INPUT,
         TRACEKIT_WORKFLOW_OUTPUT,
         TRACEKIT_STATE_CHANGES,
+        TRACEKIT_STREAM_DELTAS,
     }
 )
 
@@ -163,8 +168,12 @@ EVENT_RETRY: Final = "tracekit.retry"
 EVENT_FALLBACK: Final = "tracekit.fallback"
 EVENT_CIRCUIT_OPEN: Final = "tracekit.circuit.open"
 EVENT_STATE_CHANGED: Final = "tracekit.state.changed"
+#: A check on an agent's output failed (``tracekit.reason`` says why; what came next is
+#: ``tracekit.check.action``: retry, fallback or fail).
+EVENT_CHECK: Final = "tracekit.check"
 GUARDRAIL_EVENTS: Final = frozenset(
     {
+        EVENT_CHECK,
         EVENT_LIMIT_EXCEEDED,
         EVENT_LOOP_DETECTED,
         EVENT_APPROVAL,
@@ -186,6 +195,10 @@ EVENT_RETRY_ATTEMPT: Final = "tracekit.retry.attempt"
 EVENT_RETRY_DELAY_S: Final = "tracekit.retry.delay_s"
 EVENT_FALLBACK_TO: Final = "tracekit.fallback.to"
 EVENT_REASON: Final = "tracekit.reason"
+EVENT_CHECK_NAME: Final = "tracekit.check.name"
+EVENT_CHECK_ACTION: Final = "tracekit.check.action"
+#: Which answer of the agent call failed the check (1 for the first).
+EVENT_CHECK_ATTEMPT: Final = "tracekit.check.attempt"
 
 # --- metrics ------------------------------------------------------------------------------------
 METRIC_TOKEN_USAGE: Final = "gen_ai.client.token.usage"

@@ -73,6 +73,7 @@ def test_demo_records_forty_varied_traces_and_says_what_to_run_next(tmp_path: Pa
         "tracekit.retry",
         "tracekit.fallback",
         "tracekit.approval",
+        "tracekit.check",
     } <= guardrails
 
 

@@ -1,4 +1,9 @@
-"""Plan–critique–revise: draft, let a critic judge, revise until approved or out of rounds."""
+"""Plan–critique–revise: draft, let a critic judge, revise until approved or out of rounds.
+
+The first draft is checked before the critic sees it (``checks=[substantive]``): a draft too
+thin to critique is sent back to the drafter with the reason, and the retry shows in the TUI
+as a ``tracekit.check`` mark on the drafter's span.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from pydantic import BaseModel, Field
 from tracekit.examples._runtime import DemoOutcome, DemoRuntime
 from tracekit.models import ScriptContext, Turn
 from tracekit.models.scripted import by_agent
-from tracekit.orchestrator import Agent, Context, Limits, Workflow
+from tracekit.orchestrator import Agent, Check, Context, Limits, Workflow
 
 
 class Task(BaseModel):
@@ -49,7 +54,26 @@ def check_facts(claim: str) -> dict[str, bool]:
     return {"supported": len(claim) % 3 != 0}
 
 
-drafter = Agent("drafter", instructions="Write a first proposal for the goal.", output=Proposal)
+#: Fewer words than this is no proposal yet.
+MIN_WORDS = 8
+
+
+def substantive(proposal: Proposal, ctx: Context[EditorState]) -> Check:
+    """A check on the draft: enough words for the critic to judge."""
+    words = len(proposal.text.split())
+    if words >= MIN_WORDS:
+        return Check.ok()
+    return Check.fail(f"only {words} words: write at least {MIN_WORDS}, covering the whole goal")
+
+
+drafter = Agent(
+    "drafter",
+    instructions="Write a first proposal for the goal.",
+    output=Proposal,
+    checks=[substantive],
+    on_check_fail="retry",
+    max_check_retries=2,
+)
 critic = Agent(
     "critic",
     model="claude-sonnet-4-5",
@@ -80,6 +104,15 @@ def refine(ctx: Context[EditorState], task: Task) -> Proposal:
     return proposal
 
 
+def _drafter_script(ctx: ScriptContext) -> Turn:
+    # Most first drafts are a stub that fails the check; told why, the drafter writes it out.
+    told = any("failed the check" in str(p) for m in ctx.request.messages for p in m.parts)
+    if not told and ctx.seed % 3 != 2:
+        return ctx.final(text="Draft: to be written.")
+    goal = ctx.prompt[:60]
+    return ctx.final(text=f"Proposal for {goal}: the scope, the plan, the risks and the owners.")
+
+
 def _critic_script(ctx: ScriptContext) -> Turn:
     # A strict critic: most proposals need a revision or two, so runs differ in length.
     if ctx.turn == 0 and ctx.rng.random() < 0.5:
@@ -99,7 +132,7 @@ GOALS = [
 
 def demo(runtime: DemoRuntime, runs: int) -> list[DemoOutcome]:
     """Run the loop ``runs`` times; the critic's verdicts vary by seed."""
-    script = by_agent({"critic": _critic_script})
+    script = by_agent({"critic": _critic_script, "drafter": _drafter_script})
     return [
         runtime.run(
             workflow,

@@ -14,6 +14,13 @@ from tracekit.models.base import (
 from tracekit.models.messages import ChatMessage, TextPart, ToolCallPart, ToolCallResponsePart
 from tracekit.models.routing import ModelRouter, ResponseCache
 from tracekit.models.scripted import FINAL_RESULT_TOOL, ScriptContext, ScriptedModel, Turn
+from tracekit.models.streaming import (
+    AsyncStreamingModelClient,
+    StreamingModelClient,
+    TextDelta,
+    ToolCallEvent,
+    UsageUpdate,
+)
 
 if TYPE_CHECKING:
     from tracekit.models.anthropic_async import AsyncAnthropicModel
@@ -24,6 +31,7 @@ __all__ = [
     "AnthropicModel",
     "AsyncAnthropicModel",
     "AsyncModelClient",
+    "AsyncStreamingModelClient",
     "ChatMessage",
     "ModelClient",
     "ModelRequest",
@@ -32,12 +40,16 @@ __all__ = [
     "ResponseCache",
     "ScriptContext",
     "ScriptedModel",
+    "StreamingModelClient",
+    "TextDelta",
     "TextPart",
+    "ToolCallEvent",
     "ToolCallPart",
     "ToolCallResponsePart",
     "ToolSpec",
     "Turn",
     "Usage",
+    "UsageUpdate",
 ]
 
 

@@ -8,6 +8,9 @@ inject an ``httpx2.AsyncClient`` with a mock transport; nothing is monkeypatched
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+
 import anthropic
 import httpx2
 from opentelemetry.trace import TracerProvider
@@ -15,12 +18,15 @@ from opentelemetry.trace import TracerProvider
 from tracekit.models.anthropic_model import (
     ANTHROPIC_PROVIDER,
     SdkClients,
+    StreamDecoder,
+    attributes_at_span_end,
     from_anthropic_message,
     offered_tools,
     telemetry_option,
     to_anthropic_params,
 )
 from tracekit.models.base import ModelRequest, ModelResponse
+from tracekit.models.streaming import StreamItem
 
 
 class AsyncAnthropicModel:
@@ -59,3 +65,24 @@ class AsyncAnthropicModel:
         with offered_tools(request):
             message = await client.messages.create(**to_anthropic_params(request))
         return from_anthropic_message(message)
+
+    async def astream(
+        self, request: ModelRequest, tracer_provider: TracerProvider | None
+    ) -> AsyncIterator[StreamItem]:
+        """Stream through the async ``messages.stream``: deltas as the events arrive, then
+        the response (the SDK's span is the LLM span)."""
+        client = self._clients.get(tracer_provider)
+        decoder = StreamDecoder()
+        with offered_tools(request):
+            async with AsyncExitStack() as stack:
+                with attributes_at_span_end(decoder):
+                    stream = await stack.enter_async_context(
+                        client.messages.stream(**to_anthropic_params(request))
+                    )
+                async for event in stream:
+                    item = decoder.decode(event)
+                    if item is not None:
+                        yield item
+                message = await stream.get_final_message()
+                response = decoder.final(message)
+        yield response

@@ -12,13 +12,14 @@ import json
 import threading
 import weakref
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any, Generic, TypeVar
 
 import anthropic
 import httpx2
 from opentelemetry.trace import TracerProvider
 
+from tracekit import semconv as sc
 from tracekit.exceptions import ModelError, TransientModelError
 from tracekit.models.base import ModelRequest, ModelResponse, Usage
 from tracekit.models.llm_span import tool_definitions_json
@@ -28,7 +29,15 @@ from tracekit.models.messages import (
     ToolCallPart,
     ToolCallResponsePart,
 )
-from tracekit.telemetry import pending_tool_definitions
+from tracekit.models.streaming import (
+    StreamDelta,
+    StreamItem,
+    TextDelta,
+    ToolCallEvent,
+    UsageUpdate,
+    deltas_json,
+)
+from tracekit.telemetry import pending_span_attributes, pending_tool_definitions
 
 ANTHROPIC_PROVIDER = "anthropic"
 
@@ -91,23 +100,89 @@ def from_anthropic_message(message: Any) -> ModelResponse:
             parts.append(TextPart(content=block.text))
         elif block.type == "tool_use":
             parts.append(ToolCallPart(id=block.id, name=block.name, arguments=dict(block.input)))
-    usage = message.usage
-    cache_read = usage.cache_read_input_tokens or 0
-    cache_creation = usage.cache_creation_input_tokens or 0
     finish = message.stop_reason or "end_turn"
     return ModelResponse(
         id=message.id,
         model=message.model,
         message=ChatMessage(role="assistant", parts=parts, finish_reason=finish),
         finish_reason=finish,
-        usage=Usage(
-            # GenAI semconv: input tokens include cache reads and writes; the API's do not.
-            input_tokens=usage.input_tokens + cache_read + cache_creation,
-            output_tokens=usage.output_tokens,
-            cache_read_tokens=cache_read,
-            cache_creation_tokens=cache_creation,
-        ),
+        usage=usage_of(message.usage),
     )
+
+
+def usage_of(usage: Any) -> Usage:
+    """Our :class:`Usage` of the SDK's."""
+    cache_read = usage.cache_read_input_tokens or 0
+    cache_creation = usage.cache_creation_input_tokens or 0
+    return Usage(
+        # GenAI semconv: input tokens include cache reads and writes; the API's do not.
+        input_tokens=(usage.input_tokens or 0) + cache_read + cache_creation,
+        output_tokens=usage.output_tokens or 0,
+        cache_read_tokens=cache_read,
+        cache_creation_tokens=cache_creation,
+    )
+
+
+class StreamDecoder:
+    """Turns the SDK's ``MessageStream`` events into stream deltas, and keeps what it
+    delivered for the span (``tracekit.stream.deltas``, added when the SDK's span ends).
+
+    ``message_start`` brings the input usage, ``message_delta`` the output so far; text
+    arrives as ``text`` events, a tool call once its ``content_block_stop`` has its input.
+    """
+
+    def __init__(self) -> None:
+        self.usage = Usage()
+        self.delivered: list[StreamDelta] = []
+        self.stopped = False
+        """Whether ``message_stop`` arrived (a stream cut short has a partial message)."""
+
+    def span_attributes(self) -> dict[str, Any]:
+        """The attributes the SDK's span gets when it ends."""
+        return {sc.TRACEKIT_STREAM_DELTAS: deltas_json(self.delivered)}
+
+    def final(self, message: Any) -> ModelResponse:
+        """The response of a stream read to its end; a stream cut short is a failed call
+        (worth a retry: the SDK hands back the partial message without an error)."""
+        if not self.stopped:
+            raise TransientModelError("anthropic: the stream ended before its message_stop event")
+        return from_anthropic_message(message)
+
+    def decode(self, event: Any) -> StreamDelta | None:
+        """The delta of one event (``None``: the event brings none), remembered as delivered."""
+        item: StreamDelta | None = None
+        kind = getattr(event, "type", None)
+        if kind == "message_start":
+            self.usage = usage_of(event.message.usage)
+            item = UsageUpdate(self.usage)
+        elif kind == "text" and event.text:
+            item = TextDelta(event.text)
+        elif kind == "content_block_stop" and event.content_block.type == "tool_use":
+            block = event.content_block
+            item = ToolCallEvent(
+                ToolCallPart(id=block.id, name=block.name, arguments=dict(block.input))
+            )
+        elif kind == "message_stop":
+            self.stopped = True
+        elif kind == "message_delta":
+            self.usage = self.usage.model_copy(
+                update={"output_tokens": event.usage.output_tokens or 0}
+            )
+            item = UsageUpdate(self.usage)
+        if item is not None:
+            self.delivered.append(item)
+        return item
+
+
+@contextmanager
+def attributes_at_span_end(decoder: StreamDecoder) -> Iterator[None]:
+    """Around the start of the SDK's call: its span gets the decoder's attributes when it
+    ends (the enricher adds them)."""
+    token = pending_span_attributes.set(decoder.span_attributes)
+    try:
+        yield
+    finally:
+        pending_span_attributes.reset(token)
 
 
 def model_error(exc: anthropic.AnthropicError) -> ModelError:
@@ -210,3 +285,22 @@ class AnthropicModel:
         with offered_tools(request):
             message = client.messages.create(**to_anthropic_params(request))
         return from_anthropic_message(message)
+
+    def stream(
+        self, request: ModelRequest, tracer_provider: TracerProvider | None
+    ) -> Iterator[StreamItem]:
+        """Stream through ``messages.stream``: deltas as the events arrive, then the
+        response. The SDK's span is the LLM span; it ends when the stream does (a stop
+        thrown in here closes the stream)."""
+        client = self._clients.get(tracer_provider)
+        decoder = StreamDecoder()
+        with offered_tools(request), ExitStack() as stack:
+            with attributes_at_span_end(decoder):
+                stream = stack.enter_context(client.messages.stream(**to_anthropic_params(request)))
+            for event in stream:
+                item = decoder.decode(event)
+                if item is not None:
+                    yield item
+            message = stream.get_final_message()
+            response = decoder.final(message)
+        yield response

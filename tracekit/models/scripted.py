@@ -13,19 +13,29 @@ import asyncio
 import hashlib
 import json
 import random
+import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from opentelemetry.trace import TracerProvider
 
+from tracekit import semconv as sc
 from tracekit.exceptions import ModelError, TransientModelError
 from tracekit.models.base import ModelRequest, ModelResponse, ToolSpec, Usage
 from tracekit.models.fake_values import fake_value
 from tracekit.models.llm_span import chat_span, set_response_attributes
 from tracekit.models.messages import ChatMessage, TextPart, ToolCallPart, ToolCallResponsePart
+from tracekit.models.streaming import (
+    StreamDelta,
+    StreamItem,
+    TextDelta,
+    ToolCallEvent,
+    UsageUpdate,
+    deltas_json,
+)
 from tracekit.telemetry import current_agent_path, tracer_for
 
 FINAL_RESULT_TOOL = "final_result"
@@ -254,6 +264,54 @@ class ScriptedModel:
             set_response_attributes(span, response)
             return response
 
+    def stream(
+        self, request: ModelRequest, tracer_provider: TracerProvider | None
+    ) -> Iterator[StreamItem]:
+        """Stream the answer :meth:`complete` gives: its text word by word, then its tool
+        calls, with usage updates as a real stream has them (input first, output as it
+        grows), then the response. One ``chat {model}`` span, with what was delivered.
+
+        >>> request = ModelRequest(model="claude-haiku-4-5", messages=[ChatMessage.user("hi")])
+        >>> items = ScriptedModel(seed=7).stream(request, None)
+        >>> [i.text for i in items if isinstance(i, TextDelta)]
+        ['Done:', ' hi']
+        """
+        tracer = tracer_for(tracer_provider, SCRIPTED_SCOPE)
+        delivered: list[StreamDelta] = []
+        with chat_span(tracer, request, self.provider) as span:
+            try:
+                ctx = self._context(request)
+                if ctx.latency_s > 0:
+                    time.sleep(ctx.latency_s)  # the time to the first token
+                response = self._answer(request, ctx)
+                for item in stream_items(response):
+                    delivered.append(item)  # before the yield: a stop thrown there keeps it
+                    yield item
+                set_response_attributes(span, response)
+            finally:
+                span.set_attribute(sc.TRACEKIT_STREAM_DELTAS, deltas_json(delivered))
+        yield response
+
+    async def astream(
+        self, request: ModelRequest, tracer_provider: TracerProvider | None
+    ) -> AsyncIterator[StreamItem]:
+        """The async face of :meth:`stream` (the latency is an ``asyncio.sleep``)."""
+        tracer = tracer_for(tracer_provider, SCRIPTED_SCOPE)
+        delivered: list[StreamDelta] = []
+        with chat_span(tracer, request, self.provider) as span:
+            try:
+                ctx = self._context(request)
+                if ctx.latency_s > 0:
+                    await asyncio.sleep(ctx.latency_s)
+                response = self._answer(request, ctx)
+                for item in stream_items(response):
+                    delivered.append(item)
+                    yield item
+                set_response_attributes(span, response)
+            finally:
+                span.set_attribute(sc.TRACEKIT_STREAM_DELTAS, deltas_json(delivered))
+        yield response
+
     def _context(self, request: ModelRequest) -> ScriptContext:
         key = request.cache_key()
         with self._lock:
@@ -323,3 +381,25 @@ class ScriptedModel:
             finish_reason=finish,
             usage=usage,
         )
+
+
+_WORDS = re.compile(r"\s*\S+|\s+$")
+
+
+def stream_items(response: ModelResponse) -> list[StreamDelta]:
+    """How the scripted model streams ``response``: a usage update with the input tokens,
+    then each word of the text and each tool call, each followed by the output tokens so far
+    (the last update is the response's usage)."""
+    usage = response.usage
+    pieces: list[TextDelta | ToolCallEvent] = [
+        TextDelta(word) for word in _WORDS.findall(response.message.text())
+    ]
+    pieces.extend(ToolCallEvent(call) for call in response.message.tool_calls())
+    items: list[StreamDelta] = [UsageUpdate(usage.model_copy(update={"output_tokens": 0}))]
+    for done, piece in enumerate(pieces, start=1):
+        items.append(piece)
+        output = usage.output_tokens * done // len(pieces)
+        items.append(UsageUpdate(usage.model_copy(update={"output_tokens": output})))
+    if not pieces:
+        items.append(UsageUpdate(usage))
+    return items

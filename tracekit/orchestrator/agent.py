@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from tracekit.exceptions import ConfigError, OutputValidationError
 from tracekit.models.base import ToolSpec
 from tracekit.models.scripted import FINAL_RESULT_TOOL
+from tracekit.orchestrator.checks import ON_CHECK_FAIL, OnCheckFail, agent_checks
 from tracekit.orchestrator.limits import CircuitBreaker, RetryPolicy
 from tracekit.orchestrator.tools import Tool
 
@@ -24,6 +25,13 @@ class Agent:
     fails (model error after retries, invalid output, tool error, open circuit).
     ``token_budget`` caps the tokens this agent may use in one run; ``model=None`` uses the
     workflow's default model (cheap by default, a bigger one per agent where it matters).
+
+    ``checks`` validate the output beyond its type before anything uses it (see
+    :mod:`tracekit.orchestrator.checks`: functions ``fn(output, ctx)`` and
+    :func:`~tracekit.orchestrator.checks.reflect` checkpoints); a failed one is retried with
+    its reason (``on_check_fail="retry"``, at most ``max_check_retries`` times, then the
+    fallback if there is one), handed to the fallback (``"fallback"``) or fails the call
+    (``"fail"``: CheckFailedError).
 
     >>> from pydantic import BaseModel
     >>> class Plan(BaseModel):
@@ -49,9 +57,21 @@ class Agent:
         circuit_breaker: CircuitBreaker | None = None,
         max_tokens: int = 1024,
         temperature: float | None = None,
+        checks: Sequence[Any] = (),
+        on_check_fail: OnCheckFail = "retry",
+        max_check_retries: int = 2,
     ) -> None:
         if not name or "/" in name:
             raise ConfigError(f"agent name {name!r}: must be non-empty and contain no '/'")
+        if on_check_fail not in ON_CHECK_FAIL:
+            raise ConfigError(
+                f"agent {name!r}: on_check_fail={on_check_fail!r}: choose "
+                + ", ".join(ON_CHECK_FAIL)
+            )
+        if on_check_fail == "fallback" and fallback is None:
+            raise ConfigError(f"agent {name!r}: on_check_fail='fallback' needs a fallback agent")
+        if max_check_retries < 0:
+            raise ConfigError(f"agent {name!r}: max_check_retries must be 0 or more")
         self.name = name
         self.model = model
         self.instructions = instructions
@@ -67,6 +87,9 @@ class Agent:
         self.circuit_breaker = circuit_breaker or CircuitBreaker()
         self.max_tokens = max_tokens
         self.temperature = temperature
+        self.checks = agent_checks(checks)
+        self.on_check_fail: OnCheckFail = on_check_fail
+        self.max_check_retries = max_check_retries
         self.id = "agent_" + hashlib.sha1(name.encode()).hexdigest()[:12]
         self._tool_specs: list[ToolSpec] | None = None
 

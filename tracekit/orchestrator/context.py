@@ -23,6 +23,7 @@ from tracekit.orchestrator.run_state import RunState, canonical_json
 if TYPE_CHECKING:
     # For typing only: agent imports tools, whose Context parameters need this module.
     from tracekit.orchestrator.agent import Agent
+    from tracekit.orchestrator.streaming import AgentStream
 
 StateT = TypeVar("StateT", bound=BaseModel | None)
 T = TypeVar("T")
@@ -114,6 +115,22 @@ class Context(Generic[StateT]):
             handoff_from=self.agent.name if self.agent else self.run.workflow,
             call_site=_call_site(1),
         )
+
+    def stream(self, agent: Agent, payload: Any) -> AgentStream:
+        """Hand ``payload`` to ``agent`` and stream the call: iterate the result (``for`` in
+        sync code, ``async for`` in async code) for text deltas and tool calls as the model
+        produces them, then :class:`~tracekit.orchestrator.streaming.FinalOutput` with the
+        validated output. Budgets are enforced as usage arrives: a stream over budget stops,
+        and the iteration raises the limit's error (the run ends ``stopped``)."""
+        from tracekit.orchestrator.streaming import AgentStream
+
+        return AgentStream(self, agent, payload, _call_site(1))
+
+    def astream(self, agent: Agent, payload: Any) -> AgentStream:
+        """:meth:`stream`, named for ``async for event in ctx.astream(agent, payload)``."""
+        from tracekit.orchestrator.streaming import AgentStream
+
+        return AgentStream(self, agent, payload, _call_site(1))
 
     def map(
         self,

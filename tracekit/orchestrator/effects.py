@@ -16,15 +16,19 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Awaitable, Callable, Generator
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from tracekit.exceptions import ConfigError
+from tracekit.exceptions import ConfigError, ModelError
+from tracekit.models.base import ModelResponse
+from tracekit.models.streaming import StreamDelta, StreamItem, UsageUpdate, response_deltas
 
 if TYPE_CHECKING:
-    from tracekit.models.base import ModelRequest
+    from tracekit.models.base import ModelRequest, Usage
     from tracekit.orchestrator.approval import ApprovalRequest, Approver
+    from tracekit.orchestrator.checks import FunctionCheck
     from tracekit.orchestrator.run_state import RunState
     from tracekit.orchestrator.tools import Tool
 
@@ -94,6 +98,123 @@ class ModelCall(Effect):
             return await acomplete(self.request, self.tracer_provider)
         # A sync client must not block the loop; to_thread copies the context (the span).
         return await asyncio.to_thread(self.client.complete, self.request, self.tracer_provider)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelStream(Effect):
+    """Ask a model client for a streamed answer: each usage update goes to ``on_usage`` (the
+    step's budget guard: what it raises stops the stream, thrown into the client's generator
+    so its span ends with it), every other delta to ``sink``. Returns the response.
+
+    A client that cannot stream answers whole; its answer is delivered as one delta.
+    """
+
+    client: Any
+    request: ModelRequest
+    tracer_provider: Any
+    on_usage: Callable[[Usage], None]
+    sink: Callable[[StreamDelta], None]
+
+    def deliver(self, item: StreamDelta) -> None:
+        """Hand one delta on (usage to the guard, the rest to the sink)."""
+        if isinstance(item, UsageUpdate):
+            self.on_usage(item.usage)
+        else:
+            self.sink(item)
+
+    def run(self) -> Any:
+        stream = getattr(self.client, "stream", None)
+        if stream is None:
+            return self._whole(ModelCall(self.client, self.request, self.tracer_provider).run())
+        items: Iterator[StreamItem] = stream(self.request, self.tracer_provider)
+        try:
+            for item in items:
+                if isinstance(item, ModelResponse):
+                    return item
+                try:
+                    self.deliver(item)
+                except BaseException as exc:
+                    throw = getattr(items, "throw", None)
+                    if throw is not None:
+                        throw(exc)  # the client ends its span with the error, and re-raises
+                    raise
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+        raise ModelError(f"{type(self.client).__name__}: the stream ended without a response")
+
+    async def arun(self) -> Any:
+        astream = getattr(self.client, "astream", None)
+        if astream is None:
+            if getattr(self.client, "stream", None) is not None:
+                return await asyncio.to_thread(self.run)  # the sink is thread-safe
+            return self._whole(
+                await ModelCall(self.client, self.request, self.tracer_provider).arun()
+            )
+        items: AsyncIterator[StreamItem] = astream(self.request, self.tracer_provider)
+        try:
+            async for item in items:
+                if isinstance(item, ModelResponse):
+                    return item
+                try:
+                    self.deliver(item)
+                except BaseException as exc:
+                    athrow = getattr(items, "athrow", None)
+                    if athrow is not None:
+                        await athrow(exc)
+                    raise
+        finally:
+            aclose = getattr(items, "aclose", None)
+            if aclose is not None:
+                await aclose()
+        raise ModelError(f"{type(self.client).__name__}: the stream ended without a response")
+
+    def _whole(self, response: Any) -> Any:
+        for item in response_deltas(response):
+            self.deliver(item)
+        return response
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInvoke(Effect):
+    """Run a check function on an agent's output (an ``async def`` one is awaited, a sync
+    one runs in a worker thread in async runs, as tools do)."""
+
+    check: FunctionCheck
+    output: Any
+    context: Any
+
+    def run(self) -> Any:
+        value = self.check.fn(*self.check.arguments(self.output, self.context))
+        if inspect.isawaitable(value):
+            value = run_awaitable(value, f"check {self.check.name!r}")
+        return value
+
+    async def arun(self) -> Any:
+        arguments = self.check.arguments(self.output, self.context)
+        if inspect.iscoroutinefunction(self.check.fn):
+            return await self.check.fn(*arguments)
+        value = await asyncio.to_thread(self.check.fn, *arguments)
+        if inspect.isawaitable(value):
+            value = await value
+        return value
+
+
+def threadsafe(
+    put: Callable[[Any], None], loop: asyncio.AbstractEventLoop
+) -> Callable[[Any], None]:
+    """``put`` callable from any thread: direct on ``loop``'s own, scheduled from others (in
+    order: a worker thread's calls land before the result it hands back)."""
+    home = threading.get_ident()
+
+    def call(item: Any) -> None:
+        if threading.get_ident() == home:
+            put(item)
+        else:
+            loop.call_soon_threadsafe(put, item)
+
+    return call
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 class Limits(BaseModel):
     """Per-run guardrails. Hitting one ends the run with a partial result and a recorded reason.
 
-    ``max_steps`` counts model calls and tool calls; ``loop_threshold`` is how many times the
-    same action with the same arguments may happen before it is a loop; ``max_depth`` is how
-    deep agents may nest (1: agents do not spawn agents).
+    ``max_steps`` counts model calls, tool calls and checks; ``loop_threshold`` is how many
+    times the same action with the same arguments may happen before it is a loop;
+    ``max_depth`` is how deep agents may nest (1: agents do not spawn agents).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")

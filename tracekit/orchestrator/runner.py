@@ -2,13 +2,16 @@
 
 Span layout: ``invoke_agent {name}`` (INTERNAL) holds one LLM span per model call (the Anthropic
 SDK's own, or the scripted model's ``chat {model}``) and one ``execute_tool {tool}`` per tool
-call. A fallback runs as a sibling ``invoke_agent`` handed off from the failed agent.
+call. A fallback runs as a sibling ``invoke_agent`` handed off from the failed agent; a
+:func:`~tracekit.orchestrator.checks.reflect` checkpoint's critic as a nested one, handed off
+from the agent it checks. A failed check is a ``tracekit.check`` event on the agent span.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
@@ -16,6 +19,7 @@ from pydantic import BaseModel
 
 from tracekit import semconv as sc
 from tracekit.exceptions import (
+    CheckFailedError,
     CircuitOpen,
     ModelError,
     OutputValidationError,
@@ -23,14 +27,18 @@ from tracekit.exceptions import (
     TransientModelError,
     WorkflowStopped,
 )
-from tracekit.models.base import ModelRequest, ModelResponse
+from tracekit.models.base import ModelRequest, ModelResponse, Usage
 from tracekit.models.llm_span import chat_span, set_response_attributes
 from tracekit.models.messages import ChatMessage, ToolCallPart, ToolCallResponsePart
 from tracekit.models.scripted import FINAL_RESULT_TOOL
+from tracekit.models.streaming import StreamDelta, response_deltas
 from tracekit.orchestrator.approval import ApprovalRequest, is_interactive, policy_name
+from tracekit.orchestrator.checks import Check, Reflect, feedback, verdict
 from tracekit.orchestrator.effects import (
     Approve,
+    CheckInvoke,
     ModelCall,
+    ModelStream,
     Sleep,
     Steps,
     ToolInvoke,
@@ -39,6 +47,7 @@ from tracekit.orchestrator.effects import (
 )
 from tracekit.orchestrator.limits import BreakerState
 from tracekit.orchestrator.run_state import canonical_json
+from tracekit.orchestrator.stream_events import CheckEvent
 from tracekit.orchestrator.tool_answers import RecordedToolCall
 from tracekit.telemetry import agent_scope, error_type, tracer_for
 
@@ -49,8 +58,11 @@ if TYPE_CHECKING:
 
 CACHE_SCOPE = "tracekit.cache"
 
-#: Failures that send an agent to its fallback.
-RECOVERABLE = (ModelError, ToolError, OutputValidationError, CircuitOpen)
+#: Failures that send an agent to its fallback (a failed check: when its action says so).
+RECOVERABLE = (ModelError, ToolError, OutputValidationError, CheckFailedError, CircuitOpen)
+
+#: Where a streamed call's deltas go (None: the call is not streamed).
+Sink = Callable[[StreamDelta], None] | None
 
 
 def payload_json(value: Any) -> str:
@@ -97,6 +109,8 @@ def agent_call(
     sequence: int | None = None,
     call: tuple[str, int] | None = None,
     record_state: bool = True,
+    sink: Sink = None,
+    reflection: bool = False,
 ) -> Steps[Any]:
     """Run ``agent`` on ``payload`` under a new ``invoke_agent`` span; fall back on failure.
 
@@ -105,7 +119,9 @@ def agent_call(
     structural key and order (reserved up front by a fan-out; a fallback's hangs under the
     call that failed). ``record_state=False``
     leaves state changes to the caller: in a fan-out, siblings share the state, so a diff
-    taken around one of them would include the others' writes.
+    taken around one of them would include the others' writes. ``sink`` streams the call's
+    model answers (``ctx.stream``); ``reflection`` marks a critic checking its parent's
+    output, which is no deeper nesting (agents do not spawn it: the orchestrator does).
     """
     state = ctx.run
     path = agent_path_of(ctx, agent)
@@ -150,7 +166,7 @@ def agent_call(
         record_state = record_state and not ctx.in_fan_out
         before = ctx.state_snapshot() if record_state else None
         try:
-            state.check_depth(span, path.count("/") + 1)
+            state.check_depth(span, path.count("/") + (0 if reflection else 1))
             if ctx.invocation:
                 # An agent handing off (through a tool) can loop; the entrypoint is the
                 # user's own code, where repeating a call is a decision, not a loop.
@@ -170,7 +186,7 @@ def agent_call(
             child = ctx.child(path, agent, sequence, call_key)
             child.in_fan_out = child.in_fan_out or not record_state
             with agent_scope(path, child.invocation, call_key):
-                output = yield from _agent_loop(child, agent, model, payload, span)
+                output = yield from _agent_loop(child, agent, model, payload, span, sink)
             if replaying is None:
                 agent.circuit_breaker.record_success()
             output_json = payload_json(output)
@@ -193,7 +209,9 @@ def agent_call(
                 and agent.circuit_breaker.record_failure()
             ):
                 span.add_event(sc.EVENT_CIRCUIT_OPEN, {sc.EVENT_REASON: str(exc)})
-            if agent.fallback is None:
+            if agent.fallback is None or (
+                isinstance(exc, CheckFailedError) and exc.action != "fallback"
+            ):
                 raise
             span.add_event(
                 sc.EVENT_FALLBACK,
@@ -221,6 +239,7 @@ def agent_call(
             # Keyed under the call that failed, whenever (and in whichever task) it failed.
             call=(f"{call_key}/fallback:{agent.fallback.name}#0", order),
             record_state=record_state,
+            sink=sink,
         )
     )
 
@@ -233,12 +252,15 @@ def _enter_breaker(ctx: Context[Any], agent: Agent, call_key: str, invocation: s
 
 
 def _agent_loop(
-    ctx: Context[Any], agent: Agent, model: str, payload: Any, span: Span
+    ctx: Context[Any], agent: Agent, model: str, payload: Any, span: Span, sink: Sink
 ) -> Steps[Any]:
     state = ctx.run
     messages: list[ChatMessage] = [ChatMessage.user(_render_input(payload))]
     tools = agent.tool_specs()
-    for _turn in range(agent.max_turns):
+    turns = 0
+    check_retries = 0  # re-asks after a failed check: they do not use up the agent's turns
+    while turns < agent.max_turns + check_retries:
+        turns += 1
         request = ModelRequest(
             model=model,
             system=agent.system_prompt() or None,
@@ -247,24 +269,93 @@ def _agent_loop(
             max_tokens=agent.max_tokens,
             temperature=agent.temperature,
         )
-        response = yield from _call_model(ctx, agent, request, span)
+        response = yield from _call_model(ctx, agent, request, span, sink)
         messages.append(response.message)
         calls = response.message.tool_calls()
-        if not calls:
-            return agent.parse_output(response.message.text())
         results: list[ToolCallResponsePart] = []
-        for call in calls:
-            if call.name == FINAL_RESULT_TOOL:
-                return agent.parse_output(call.arguments)
-            results.append((yield from _execute_tool(ctx, agent, call, span)))
-        messages.append(ChatMessage(role="tool", parts=list(results)))
+        final: ToolCallPart | None = None
+        if not calls:
+            output = agent.parse_output(response.message.text())
+        else:
+            for call in calls:
+                if call.name == FINAL_RESULT_TOOL:
+                    final = call
+                    break
+                results.append((yield from _execute_tool(ctx, agent, call, span)))
+            if final is None:
+                messages.append(ChatMessage(role="tool", parts=list(results)))
+                continue
+            output = agent.parse_output(final.arguments)
+        if not agent.checks:
+            return output
+        failed = yield from _run_checks(ctx, agent, payload, output, span)
+        if failed is None:
+            return output
+        name, reason = failed
+        action = _check_action(agent, check_retries)
+        span.add_event(
+            sc.EVENT_CHECK,
+            {
+                sc.EVENT_CHECK_NAME: name,
+                sc.EVENT_REASON: reason,
+                sc.EVENT_CHECK_ACTION: action,
+                sc.EVENT_CHECK_ATTEMPT: check_retries + 1,
+            },
+        )
+        if sink is not None:
+            sink(CheckEvent(name, reason, action))  # type: ignore[arg-type]
+        if action != "retry":
+            raise CheckFailedError(agent.name, name, reason, action=action)
+        check_retries += 1
+        told = feedback(name, reason)
+        if final is None:
+            messages.append(ChatMessage.user(told))
+        else:
+            # The final_result call needs its result: the check's reason is it.
+            results.append(ToolCallResponsePart(id=final.id, response=told))
+            messages.append(ChatMessage(role="tool", parts=list(results)))
     raise state.limit_exceeded(
         span, f"max_turns:{agent.name}", agent.max_turns, agent.max_turns + 1
     )
 
 
+def _check_action(agent: Agent, retries: int) -> str:
+    """What a failed check leads to: a retry while any are left, then the fallback (when the
+    agent has one and may use it), else the call fails."""
+    if agent.on_check_fail == "retry" and retries < agent.max_check_retries:
+        return "retry"
+    if agent.on_check_fail != "fail" and agent.fallback is not None:
+        return "fallback"
+    return "fail"
+
+
+def _run_checks(
+    ctx: Context[Any], agent: Agent, payload: Any, output: Any, span: Span
+) -> Steps[tuple[str, str] | None]:
+    """Run the agent's checks in order (each one a step); the first failure's name and reason."""
+    state = ctx.run
+    for check in agent.checks:
+        state.begin_step(span)
+        outcome: Check
+        if isinstance(check, Reflect):
+            answer = yield from agent_call(
+                ctx,
+                check.agent,
+                check.review(agent.name, payload, output),
+                handoff_from=agent.name,
+                call_site=check.call_site,
+                reflection=True,
+            )
+            outcome = check.judge(answer)
+        else:
+            outcome = verdict((yield CheckInvoke(check, output, ctx)), check.name)
+        if not outcome.passed:
+            return check.name, outcome.reason
+    return None
+
+
 def _call_model(
-    ctx: Context[Any], agent: Agent, request: ModelRequest, agent_span: Span
+    ctx: Context[Any], agent: Agent, request: ModelRequest, agent_span: Span, sink: Sink = None
 ) -> Steps[ModelResponse]:
     state = ctx.run
     client = state.router.client_for(request.model)
@@ -273,6 +364,7 @@ def _call_model(
         # Replay: what the cache decided is recorded; the process's cache is never touched.
         if answers.cache_hit():
             hit: ModelResponse = yield ModelCall(client, request, state.tracer_provider)
+            _deliver_whole(sink, hit)
             return hit
     elif state.cache is not None:
         cached = state.cache.get(request)
@@ -281,12 +373,23 @@ def _call_model(
             tracer = tracer_for(state.tracer_provider, CACHE_SCOPE)
             with chat_span(tracer, request, client.provider) as span:
                 set_response_attributes(span, cached)
+            _deliver_whole(sink, cached)
             return cached
     attempt = 1
     while True:
         state.begin_step(agent_span)
+        meter = None if sink is None else UsageMeter(ctx, agent, agent_span, request.model)
         try:
-            response: ModelResponse = yield ModelCall(client, request, state.tracer_provider)
+            if meter is None:
+                response: ModelResponse = yield ModelCall(client, request, state.tracer_provider)
+            else:
+                response = yield ModelStream(
+                    client,
+                    request,
+                    state.tracer_provider,
+                    meter.report,
+                    sink,  # type: ignore[arg-type]
+                )
             break
         except TransientModelError as exc:
             if attempt >= agent.retry.max_attempts:
@@ -304,8 +407,51 @@ def _call_model(
             attempt += 1
     if state.cache is not None and answers is None:
         state.cache.put(request, response)
-    state.record_usage(agent_span, agent.name, agent.token_budget, response.model, response.usage)
+    if meter is None:
+        state.record_usage(
+            agent_span, agent.name, agent.token_budget, response.model, response.usage
+        )
+    else:
+        meter.report(response.usage, response.model)  # what the stream did not report yet
     return response
+
+
+def _deliver_whole(sink: Sink, response: ModelResponse) -> None:
+    if sink is not None:
+        for item in response_deltas(response)[:-1]:  # the usage is recorded as for any call
+            sink(item)
+
+
+class UsageMeter:
+    """Adds a model call's usage to the run as it arrives (cumulative reports: each adds what
+    is new), so budgets and cost limits are enforced mid-stream; raises when one is over."""
+
+    __slots__ = ("_agent", "_ctx", "_model", "_reported", "_span")
+
+    def __init__(self, ctx: Context[Any], agent: Agent, span: Span, model: str) -> None:
+        self._ctx = ctx
+        self._agent = agent
+        self._span = span
+        self._model = model
+        self._reported = Usage()
+
+    def report(self, usage: Usage, model: str | None = None) -> None:
+        """The call's usage so far (or in all, with the response's ``model``)."""
+        before = self._reported
+        self._reported = usage
+        new = Usage(
+            input_tokens=max(0, usage.input_tokens - before.input_tokens),
+            output_tokens=max(0, usage.output_tokens - before.output_tokens),
+            cache_read_tokens=max(0, usage.cache_read_tokens - before.cache_read_tokens),
+            cache_creation_tokens=max(
+                0, usage.cache_creation_tokens - before.cache_creation_tokens
+            ),
+        )
+        if model is not None or new.total or new.cache_read_tokens or new.cache_creation_tokens:
+            agent = self._agent
+            self._ctx.run.record_usage(
+                self._span, agent.name, agent.token_budget, model or self._model, new
+            )
 
 
 def _execute_tool(

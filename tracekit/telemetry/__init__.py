@@ -32,6 +32,7 @@ from tracekit.telemetry.scope import (
     current_agent_path,
     current_call_key,
     current_invocation,
+    pending_span_attributes,
     pending_tool_definitions,
 )
 
@@ -50,6 +51,7 @@ __all__ = [
     "default_telemetry",
     "error_type",
     "handle_internal_errors",
+    "pending_span_attributes",
     "pending_tool_definitions",
     "tracer_for",
 ]

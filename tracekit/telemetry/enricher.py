@@ -11,7 +11,7 @@ SDK's own ``anthropic.messages.create`` span becomes a complete LLM span without
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from opentelemetry import context as otel_context
@@ -21,7 +21,11 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from tracekit import semconv as sc
 from tracekit.pricing import PriceTable
 from tracekit.telemetry.guards import handle_internal_errors
-from tracekit.telemetry.scope import current_agent_path, pending_tool_definitions
+from tracekit.telemetry.scope import (
+    current_agent_path,
+    pending_span_attributes,
+    pending_tool_definitions,
+)
 
 #: The instrumentation scope of tracekit's own tracer and meter.
 INSTRUMENTATION_SCOPE = "tracekit"
@@ -113,6 +117,8 @@ class GenAISpanEnricher(SpanProcessor):
         self._downstream = list(downstream)
         self._prices = prices
         self._metrics = metrics
+        # Spans started with attributes still to come (a stream's deltas), by span id.
+        self._pending: dict[int, Callable[[], dict[str, Any]]] = {}
 
     def add_downstream(self, processor: SpanProcessor) -> None:
         """Send enriched spans to one more processor (an exporter's, say)."""
@@ -135,6 +141,9 @@ class GenAISpanEnricher(SpanProcessor):
         tools = pending_tool_definitions.get()
         if tools is not None and span.name == sc.ANTHROPIC_SPAN_NAME:
             span.set_attribute(sc.GEN_AI_TOOL_DEFINITIONS, tools)
+        later = pending_span_attributes.get()
+        if later is not None and span.name == sc.ANTHROPIC_SPAN_NAME:
+            self._pending[span.context.span_id] = later
         if sc.OPENINFERENCE_SPAN_KIND not in attrs:
             operation = attrs.get(sc.GEN_AI_OPERATION_NAME)
             if span.name == sc.ANTHROPIC_SPAN_NAME:
@@ -151,11 +160,12 @@ class GenAISpanEnricher(SpanProcessor):
     @handle_internal_errors
     def _enrich(self, span: ReadableSpan) -> ReadableSpan | None:
         attrs = span.attributes or {}
+        later = self._pending.pop(span.context.span_id, None) if self._pending else None
         if attrs.get(sc.GEN_AI_OPERATION_NAME) not in sc.LLM_OPERATIONS:
             return None
         if self._metrics is not None:
             self._metrics.record(span)
-        extra: dict[str, Any] = {}
+        extra: dict[str, Any] = later() if later is not None else {}
         if sc.TRACEKIT_COST_USD not in attrs and sc.GEN_AI_USAGE_INPUT_TOKENS in attrs:
             model = attrs.get(sc.GEN_AI_RESPONSE_MODEL) or attrs.get(sc.GEN_AI_REQUEST_MODEL)
             cost = self._prices.cost(

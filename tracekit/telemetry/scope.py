@@ -8,8 +8,9 @@ each model call by the invocation it runs under.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from tracekit.pricing import PriceTable
 
@@ -36,6 +37,12 @@ current_call_key: contextvars.ContextVar[str] = contextvars.ContextVar(
 #: them, so the enricher stamps them on).
 pending_tool_definitions: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "tracekit_tool_definitions", default=None
+)
+
+#: Attributes to add to the client span a library starts now, when it ends (a streamed call's
+#: deltas, known only once the stream is read): the enricher calls it at the span's end.
+pending_span_attributes: contextvars.ContextVar[Callable[[], dict[str, Any]] | None] = (
+    contextvars.ContextVar("tracekit_span_attributes", default=None)
 )
 
 #: The price table of the run in progress; model clients price their LLM spans with it, so the
