@@ -10,11 +10,13 @@ from tracekit.orchestrator.approval import (
 )
 from tracekit.orchestrator.context import Context
 from tracekit.orchestrator.limits import CircuitBreaker, Limits, RetryPolicy
+from tracekit.orchestrator.overrides import AgentOverrides
 from tracekit.orchestrator.tools import Tool, tool
 from tracekit.orchestrator.workflow import RunResult, Workflow
 
 __all__ = [
     "Agent",
+    "AgentOverrides",
     "ApprovalRequest",
     "Approver",
     "CircuitBreaker",

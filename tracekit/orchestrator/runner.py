@@ -28,6 +28,7 @@ from tracekit.models.messages import ChatMessage, ToolCallPart, ToolCallResponse
 from tracekit.models.scripted import FINAL_RESULT_TOOL
 from tracekit.orchestrator.approval import ApprovalRequest, is_interactive, policy_name
 from tracekit.orchestrator.limits import BreakerState
+from tracekit.orchestrator.overrides import instructions_for, model_for
 from tracekit.orchestrator.run_state import canonical_json
 from tracekit.orchestrator.tool_answers import RecordedToolCall
 from tracekit.telemetry import agent_scope, error_type, tracer_for
@@ -92,7 +93,7 @@ def run_agent(
     if sequence is None:
         sequence = state.next_sequence(path)
     call_key, order = call if call is not None else state.reserve_call(ctx.call_key, agent.name)
-    model = agent.model or ctx.default_model
+    model = model_for(agent.name, agent.model, ctx.default_model)
     attributes: dict[str, Any] = {
         sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_AGENT,
         sc.GEN_AI_AGENT_NAME: agent.name,
@@ -201,7 +202,7 @@ def _agent_loop(ctx: Context[Any], agent: Agent, model: str, payload: Any, span:
     for _turn in range(agent.max_turns):
         request = ModelRequest(
             model=model,
-            system=agent.system_prompt() or None,
+            system=agent.system_prompt(instructions_for(agent.name, agent.instructions)) or None,
             messages=messages,
             tools=tools,
             max_tokens=agent.max_tokens,

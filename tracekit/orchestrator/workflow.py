@@ -35,6 +35,7 @@ from tracekit.models.routing import ModelRouter, ResponseCache
 from tracekit.orchestrator.approval import Approver, interactive_approver
 from tracekit.orchestrator.context import Context
 from tracekit.orchestrator.limits import Limits
+from tracekit.orchestrator.overrides import AgentOverrides, applied
 from tracekit.orchestrator.run_state import RunState
 from tracekit.orchestrator.runner import mark_error, payload_json
 from tracekit.orchestrator.tool_answers import ToolAnswers
@@ -149,6 +150,8 @@ class Workflow:
         clock: Callable[[], float] = time.monotonic,
         tool_answers: ToolAnswers | None = None,
         seed: int | None = None,
+        limits: Limits | None = None,
+        overrides: AgentOverrides | None = None,
     ) -> RunResult[Any]:
         """Run the workflow on ``input`` and record it.
 
@@ -158,7 +161,9 @@ class Workflow:
 
         Replay passes the recorded ``conversation_id``, a frozen ``clock`` (read for the
         wall-clock limit), ``tool_answers`` (tool calls answered from the recording) and the
-        recorded ``seed``.
+        recorded ``seed``. ``limits`` replaces the workflow's own for this run (an eval
+        case's tighter budget); ``overrides`` gives agents other models or instructions (a
+        candidate: see :mod:`tracekit.orchestrator.overrides`).
 
         Each run seeds Python's global ``random`` with ``seed`` (a fresh one when not given;
         it is recorded as ``tracekit.run.seed``) and puts the generator's state back when it
@@ -181,7 +186,7 @@ class Workflow:
             conversation_id=conversation_id,
             tracer=telemetry.tracer,
             tracer_provider=telemetry.tracer_provider,
-            limits=self.limits,
+            limits=limits or self.limits,
             router=router,
             prices=telemetry.prices,
             approver=approver or self.approver,
@@ -220,7 +225,8 @@ class Workflow:
             random_state = random.getstate()
             random.seed(seed)
             try:
-                output = self._entrypoint(ctx, value)
+                with applied(overrides):
+                    output = self._entrypoint(ctx, value)
                 span.set_attribute(sc.TRACEKIT_WORKFLOW_OUTPUT, payload_json(output))
                 span.set_status(Status(StatusCode.OK))
             except WorkflowStopped as exc:
