@@ -4,7 +4,8 @@
 
     TracekitError               base of every error tracekit raises on purpose
     ├── ConfigError             a bad option, flag value, price table or environment setting
-    │   └── FilterError         a trace filter expression that cannot be parsed
+    │   ├── FilterError         a trace filter expression that cannot be parsed
+    │   └── SuiteError          an eval suite does not import, has no cases, or a grader always fails
     ├── OtlpFormatError         an OTLP payload (protobuf or JSON) or trace file line is malformed
     ├── TraceFileError          a trace file cannot be read or is not valid (names the line)
     ├── StoreError              the store cannot be opened, read or written
@@ -47,6 +48,12 @@ class ConfigError(TracekitError):
 class FilterError(ConfigError):
     """Raised when a trace filter expression (``agent:planner cost>0.05``) cannot be parsed;
     the message names the bad term and says what is accepted."""
+
+
+class SuiteError(ConfigError):
+    """Raised when an eval suite cannot be run: its module does not import, it names no
+    workflow or no cases, or one grader raised on every case (the grader and its error are
+    named)."""
 
 
 class OtlpFormatError(TracekitError):

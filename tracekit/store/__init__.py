@@ -9,6 +9,7 @@ use :class:`TraceStore`, which folds what is pending and then reads one short ro
 """
 
 from tracekit.store.convert import SegmentBuilder, spans_to_table
+from tracekit.store.experiments import ExperimentCaseRow, ExperimentRow, write_experiment
 from tracekit.store.filters import SORT_COLUMNS
 from tracekit.store.fold import FoldResult, fold_pending
 from tracekit.store.models import (
@@ -36,6 +37,8 @@ __all__ = [
     "SEGMENT_SCHEMA",
     "SORT_COLUMNS",
     "STORE_ENV",
+    "ExperimentCaseRow",
+    "ExperimentRow",
     "FoldResult",
     "SegmentBuilder",
     "SeriesPoint",
@@ -57,5 +60,6 @@ __all__ = [
     "pending_segments",
     "resolve_store_path",
     "spans_to_table",
+    "write_experiment",
     "write_segment",
 ]
