@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from tracekit.cli import (
     doctor_command,
+    eval_command,
     file_commands,
     query_commands,
     replay_command,
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     ui_command.register(sub)
     file_commands.register(sub)
     doctor_command.register(sub)
+    eval_command.register(sub)
     return parser
 
 

@@ -113,14 +113,17 @@ def write_experiment(
         con = connect(paths.db, read_only=False, wait_s=wait_s)
         try:
             ensure_schema(con)
-            con.register("_experiment_batch", experiments)
-            con.register("_experiment_case_batch", case_rows)
             con.execute("BEGIN TRANSACTION")
             try:
-                con.execute("INSERT INTO experiments BY NAME SELECT * FROM _experiment_batch")
+                con.register("_experiment_batch", experiments)
+                con.register("_experiment_case_batch", case_rows)
+                # DuckDB 2.0 wants each INSERT's result fetched before the next statement.
+                con.execute(
+                    "INSERT INTO experiments BY NAME SELECT * FROM _experiment_batch"
+                ).fetchall()
                 con.execute(
                     "INSERT INTO experiment_cases BY NAME SELECT * FROM _experiment_case_batch"
-                )
+                ).fetchall()
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
