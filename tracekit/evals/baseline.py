@@ -80,7 +80,11 @@ def from_experiment(store: Path, reference: str, suite: Suite) -> Baseline:
     """
     reader = TraceStore(store)
     if reference == "latest":
-        complete = [e for e in reader.list_experiments(suite=suite.name, limit=20) if not e.partial]
+        try:
+            listed = reader.list_experiments(suite=suite.name, limit=20)
+        except TracekitError as exc:
+            raise ConfigError(f"--baseline latest: {exc}") from None
+        complete = [e for e in listed if not e.partial]
         if not complete:
             raise ConfigError(
                 f"--baseline latest: the store {store} has no complete experiment of suite "
