@@ -5,7 +5,7 @@
     TracekitError               base of every error tracekit raises on purpose
     ├── ConfigError             a bad option, flag value, price table or environment setting
     │   ├── FilterError         a trace filter expression that cannot be parsed
-    │   └── SuiteError          an eval suite does not import, has no cases, or a grader always fails
+    │   └── SuiteError          an eval suite does not import, has no cases, or a grader breaks
     ├── OtlpFormatError         an OTLP payload (protobuf or JSON) or trace file line is malformed
     ├── TraceFileError          a trace file cannot be read or is not valid (names the line)
     ├── StoreError              the store cannot be opened, read or written

@@ -6,7 +6,7 @@ from pathlib import Path
 
 SUPPORT = "from tracekit.examples.support_router_eval import *  # noqa: F403\n"
 
-FAILING_CASES = '''
+FAILING_CASES = """
 from tracekit.evals import Case, expected_tools, json_fields
 from tracekit.examples.support_router import Ticket, workflow
 from tracekit.examples.support_router_eval import approver, models
@@ -30,9 +30,9 @@ cases = [
     Case("boom-grader", Ticket(customer="c", text="API returns 500.", order_id="A-1004")),
 ]
 graders = [json_fields(), expected_tools(), explode]
-'''
+"""
 
-BROKEN_GRADER = '''
+BROKEN_GRADER = """
 from tracekit.evals import Case
 from tracekit.examples.support_router import Ticket, workflow
 from tracekit.examples.support_router_eval import approver, models
@@ -46,7 +46,7 @@ def always_broken(case, result):
 
 
 graders = [always_broken]
-'''
+"""
 
 NO_CASES = "from tracekit.examples.support_router import workflow\ncases = []\n"
 DOES_NOT_IMPORT = "import not_a_module_anywhere\n"
@@ -57,6 +57,7 @@ def write(folder: Path, text: str, name: str = "suite.py") -> Path:
     path = folder / name
     path.write_text(text)
     return path
+
 
 SLOW_AND_INTERRUPTING = '''
 import _thread
@@ -83,7 +84,8 @@ def press_ctrl_c(reason: str) -> str:
 def script(ctx):
     if ctx.turn == 0:
         tool = "press_ctrl_c" if "ctrl-c" in ctx.prompt else "nap"
-        args = {"reason": "x"} if tool == "press_ctrl_c" else {"seconds": 1.5 if "slow" in ctx.prompt else 0.0}
+        seconds = 1.5 if "slow" in ctx.prompt else 0.0
+        args = {"reason": "x"} if tool == "press_ctrl_c" else {"seconds": seconds}
         return Turn(tool_calls=((tool, args),))
     return Turn(text="done")
 

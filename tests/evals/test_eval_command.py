@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -44,8 +43,12 @@ def test_a_baseline_run_passes_and_is_stored_with_a_row_per_case(suite: Path, st
     assert "[4/4]" in stderr  # plain progress lines off a terminal
     experiment, rows = TraceStore(store).get_experiment(report["experiment_id"])
     assert (experiment.suite, experiment.partial, experiment.runs) == ("support-router", False, 4)
-    assert [r.case_name for r in rows] == ["double-charge", "export-button", "refund-last-month",
-                                           "api-500"]
+    assert [r.case_name for r in rows] == [
+        "double-charge",
+        "export-button",
+        "refund-last-month",
+        "api-500",
+    ]
     # Each row links to its trace, which is in the store like any run.
     assert TraceStore(store).get_trace(rows[0].trace_id).summary.workflow == "support-router"
     assert rows[0].tool_recall == 1.0 and rows[0].detail["tools_called"] == [
@@ -59,8 +62,15 @@ def test_a_changed_prompt_regresses_against_the_latest_experiment(
 ) -> None:
     assert eval_json(str(suite), "--store", str(store))[0] == 0
     code, report, _ = eval_json(
-        str(suite), "--store", str(store), "--baseline", "latest",
-        "--instructions", f"billing=@{prompt}", "--max-regressions", "0",
+        str(suite),
+        "--store",
+        str(store),
+        "--baseline",
+        "latest",
+        "--instructions",
+        f"billing=@{prompt}",
+        "--max-regressions",
+        "0",
     )
     assert code == 1  # the regression gate fails
     verdicts = {c["case"]: c for c in report["cases"]}
@@ -80,8 +90,13 @@ def test_a_changed_prompt_regresses_against_the_latest_experiment(
 def test_the_diff_link_opens_the_step_aligned_diff(suite: Path, store: Path, prompt: Path) -> None:
     first = eval_json(str(suite), "--store", str(store))[1]
     _, report, _ = eval_json(
-        str(suite), "--store", str(store), "--baseline", first["experiment_id"][:20],
-        "--instructions", f"billing=@{prompt}",
+        str(suite),
+        "--store",
+        str(store),
+        "--baseline",
+        first["experiment_id"][:20],
+        "--instructions",
+        f"billing=@{prompt}",
     )
     command = report["cases"][0]["diff_command"].split()
     diff = run_cli(*command[1:], "--store", str(store))
@@ -90,8 +105,14 @@ def test_the_diff_link_opens_the_step_aligned_diff(suite: Path, store: Path, pro
 
 def test_each_gate_sets_the_exit_status(suite: Path, store: Path, prompt: Path) -> None:
     assert eval_json(str(suite), "--store", str(store))[0] == 0
-    candidate = ["--store", str(store), "--baseline", "latest", "--instructions",
-                 f"billing=@{prompt}"]
+    candidate = [
+        "--store",
+        str(store),
+        "--baseline",
+        "latest",
+        "--instructions",
+        f"billing=@{prompt}",
+    ]
     assert eval_json(str(suite), *candidate, "--fail-under", "0.9")[0] == 1
     assert eval_json(str(suite), *candidate, "--fail-under", "50%")[0] == 0
     assert eval_json(str(suite), *candidate, "--max-regressions", "2")[0] == 0
@@ -106,8 +127,9 @@ def test_each_gate_sets_the_exit_status(suite: Path, store: Path, prompt: Path) 
 
 
 def test_repeats_give_a_wilson_interval(suite: Path, store: Path) -> None:
-    code, report, _ = eval_json(str(suite), "--store", str(store), "--repeat", "3",
-                                "--concurrency", "2")
+    code, report, _ = eval_json(
+        str(suite), "--store", str(store), "--repeat", "3", "--concurrency", "2"
+    )
     assert code == 0
     summary = report["summary"]
     assert summary["runs"] == 12 and summary["cases"] == 4
@@ -122,11 +144,13 @@ def test_a_recorded_folder_is_a_baseline(suite: Path, store: Path, tmp_path: Pat
     folder.mkdir()
     for case in first["cases"][:2]:
         out = folder / f"{case['case']}.trace.jsonl"
-        done = run_cli("export", "--store", str(store), "--trace", case["trace_id"],
-                       "--out", str(out))
+        done = run_cli(
+            "export", "--store", str(store), "--trace", case["trace_id"], "--out", str(out)
+        )
         assert done.returncode == 0, done.stderr
-    code, report, stderr = eval_json(str(suite), "--store", str(store), "--baseline",
-                                     f"recorded:{folder}")
+    code, report, stderr = eval_json(
+        str(suite), "--store", str(store), "--baseline", f"recorded:{folder}"
+    )
     assert code == 0, stderr
     verdicts = [c["verdict"] for c in report["cases"]]
     assert verdicts == ["same", "same", "new", "new"]
@@ -150,8 +174,9 @@ def test_a_run_past_the_timeout_fails_without_stopping_the_suite(
     tmp_path: Path, store: Path
 ) -> None:
     path = suites.write(tmp_path, suites.SLOW_AND_INTERRUPTING)
-    code, report, _ = eval_json(str(path), "--store", str(store), "--timeout", "0.5",
-                                "--concurrency", "3")
+    code, report, _ = eval_json(
+        str(path), "--store", str(store), "--timeout", "0.5", "--concurrency", "3"
+    )
     runs = {r["case"]: r for r in report["runs"]}
     assert runs["slow"]["status"] == "timeout" and "timed out after 0.5 s" in runs["slow"]["reason"]
     assert runs["fast"]["passed"] and runs["after"]["passed"]
@@ -205,8 +230,9 @@ def test_bad_flags_are_one_line_and_exit_2(suite: Path, store: Path) -> None:
 
 def test_experiments_compare_shows_the_regression(suite: Path, store: Path, prompt: Path) -> None:
     a = eval_json(str(suite), "--store", str(store))[1]["experiment_id"]
-    b = eval_json(str(suite), "--store", str(store), "--instructions",
-                  f"billing=@{prompt}")[1]["experiment_id"]
+    b = eval_json(str(suite), "--store", str(store), "--instructions", f"billing=@{prompt}")[1][
+        "experiment_id"
+    ]
     done = run_cli("experiments", "compare", a, b, "--store", str(store), "--json")
     assert done.returncode == 0, done.stderr
     compared = json.loads(done.stdout)

@@ -161,7 +161,9 @@ def run_eval(args: argparse.Namespace) -> int:
         console.print(report.render())
         store_flag = f" --store {args.store}" if args.store else ""
         console.print(
-            Text(f"Stored experiment {report.experiment_id}; list: tracekit experiments{store_flag}")
+            Text(
+                f"Stored experiment {report.experiment_id}; list: tracekit experiments{store_flag}"
+            )
         )
     if outcome.interrupted:
         sys.stderr.write(

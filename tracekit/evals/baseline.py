@@ -10,6 +10,7 @@ so the runs never wait on the store.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,10 +101,9 @@ def from_experiment(store: Path, reference: str, suite: Suite) -> Baseline:
     for row in rows:
         runs.setdefault(row.case_name, []).append(_case_run(row))
         if row.case_name not in recordings and row.trace_id:
-            try:
+            # A trace that is gone: figures still compare, there is no trajectory diff.
+            with contextlib.suppress(TracekitError):
                 recordings[row.case_name] = Recording.from_store(store, row.trace_id)
-            except TracekitError:
-                pass  # the trace is gone: figures still compare, no trajectory diff
     return Baseline(experiment.experiment_id, runs, recordings, experiment.experiment_id)
 
 

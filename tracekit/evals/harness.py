@@ -254,7 +254,7 @@ class SuiteRunner:
         ]
         started_ns = time.time_ns()
         done: list[CaseRun] = []
-        interrupted = False
+        interrupted = abandoned = False
         pool = ThreadPoolExecutor(
             max_workers=max(1, self.options.concurrency), thread_name_prefix="tracekit-eval"
         )
@@ -288,24 +288,26 @@ class SuiteRunner:
                 for future in list(pending):
                     job = futures[future]
                     limit = self.options.timeout_s
-                    if limit is not None and job.started >= 0:
-                        if time.monotonic() - job.started > limit:
-                            pending.discard(future)
-                            finish(
-                                self._failed(
-                                    job.case,
-                                    job.position,
-                                    job.repeat,
-                                    "timeout",
-                                    f"timed out after {limit:g} s",
-                                )
+                    started = job.started
+                    if limit is not None and started >= 0 and time.monotonic() - started > limit:
+                        abandoned = True
+                        pending.discard(future)
+                        finish(
+                            self._failed(
+                                job.case,
+                                job.position,
+                                job.repeat,
+                                "timeout",
+                                f"timed out after {limit:g} s",
                             )
+                        )
         except KeyboardInterrupt:
             interrupted = True
             for future in futures:
                 future.cancel()
         finally:
-            pool.shutdown(wait=not interrupted, cancel_futures=True)
+            # A timed-out run cannot be killed: it is left to finish in the background.
+            pool.shutdown(wait=not (interrupted or abandoned), cancel_futures=True)
         done.sort(key=lambda r: (r.position, r.repeat))
         return EvalRun(done, interrupted, started_ns, time.time_ns(), len(jobs))
 

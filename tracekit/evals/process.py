@@ -93,7 +93,7 @@ def cost_known(trajectory: Trajectory | None) -> bool:
     if trajectory is None:
         return True
     for step in trajectory.steps:
-        if step.kind == "llm" and step.span is not None:
-            if sc.TRACEKIT_COST_USD not in step.span.attributes:
-                return False
+        span = step.span
+        if step.kind == "llm" and span is not None and sc.TRACEKIT_COST_USD not in span.attributes:
+            return False
     return True

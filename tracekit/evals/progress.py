@@ -8,7 +8,14 @@ from types import TracebackType
 from typing import IO
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from tracekit.display import inert
 from tracekit.evals.results import CaseRun
@@ -27,7 +34,7 @@ class SuiteProgress:
         self._cost_known = True
         self._lock = threading.Lock()
         self._bar: Progress | None = None
-        self._task = None
+        self._task: TaskID | None = None
         if self._console.is_terminal:
             self._bar = Progress(
                 TextColumn("eval {task.description}"),

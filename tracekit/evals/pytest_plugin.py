@@ -43,8 +43,7 @@ class EvalCaseItem(pytest.Item):
         state = self.config.stash[_KEY]
         runner: SuiteRunner = state["runner"]
         runs = [
-            runner.run_case(self.case, self.position, repeat)
-            for repeat in range(state["repeat"])
+            runner.run_case(self.case, self.position, repeat) for repeat in range(state["repeat"])
         ]
         state["runs"].extend(runs)
         failed = [r for r in runs if not r.passed]

@@ -63,27 +63,47 @@ class EvalReport(BaseModel):
         if s.interval is not None:
             rate += f" (95% CI {_pct(s.interval[0])}–{_pct(s.interval[1])})"
         rows = [
-            ("success rate", rate, _delta_points(s.success_rate, b.success_rate if b else None)),
-            ("mean score", _num(s.mean_score), _delta_abs(s.mean_score, b and b.mean_score)),
-            ("mean cost", _usd(s.mean_cost_usd), _delta_rel(s.mean_cost_usd, b and b.mean_cost_usd)),
-            ("p95 cost", _usd(s.p95_cost_usd), _delta_rel(s.p95_cost_usd, b and b.p95_cost_usd)),
+            ("success rate", rate, _delta_points(s.success_rate, _of(b, "success_rate"))),
+            (
+                "mean score",
+                _num(s.mean_score),
+                _delta_abs(s.mean_score, _of(b, "mean_score")),
+            ),
+            (
+                "mean cost",
+                _usd(s.mean_cost_usd),
+                _delta_rel(s.mean_cost_usd, _of(b, "mean_cost_usd")),
+            ),
+            (
+                "p95 cost",
+                _usd(s.p95_cost_usd),
+                _delta_rel(s.p95_cost_usd, _of(b, "p95_cost_usd")),
+            ),
             (
                 "mean latency",
                 _secs(s.mean_latency_s),
-                _delta_rel(s.mean_latency_s, b and b.mean_latency_s),
+                _delta_rel(s.mean_latency_s, _of(b, "mean_latency_s")),
             ),
             (
                 "p95 latency",
                 _secs(s.p95_latency_s),
-                _delta_rel(s.p95_latency_s, b and b.p95_latency_s),
+                _delta_rel(s.p95_latency_s, _of(b, "p95_latency_s")),
             ),
-            ("mean steps", _num(s.mean_steps), _delta_abs(s.mean_steps, b and b.mean_steps)),
+            (
+                "mean steps",
+                _num(s.mean_steps),
+                _delta_abs(s.mean_steps, _of(b, "mean_steps")),
+            ),
             (
                 "tool precision",
                 _num(s.tool_precision),
-                _delta_abs(s.tool_precision, b and b.tool_precision),
+                _delta_abs(s.tool_precision, _of(b, "tool_precision")),
             ),
-            ("tool recall", _num(s.tool_recall), _delta_abs(s.tool_recall, b and b.tool_recall)),
+            (
+                "tool recall",
+                _num(s.tool_recall),
+                _delta_abs(s.tool_recall, _of(b, "tool_recall")),
+            ),
             ("wrong turns", "—" if s.wrong_turns is None else str(s.wrong_turns), ""),
             ("judge cost", _usd(s.judge_cost_usd), ""),
         ]
@@ -103,12 +123,26 @@ class EvalReport(BaseModel):
         figures = Table(title=inert(title), title_justify="left")
         figures.add_column("figure")
         figures.add_column("value", justify="right")
-        figures.add_column(f"Δ vs {inert(self.baseline)}" if self.baseline else "Δ", justify="right")
+        figures.add_column(
+            f"Δ vs {inert(self.baseline)}" if self.baseline else "Δ", justify="right"
+        )
         for name, value, delta in self.figure_rows():
             figures.add_row(name, value, delta)
         cases = Table(title="cases", title_justify="left")
-        for column in ("case", "verdict", "pass", "score", "cost", "Δ cost", "steps", "turns", "why"):
-            cases.add_column(column, justify="left" if column in ("case", "verdict", "why") else "right")
+        for column in (
+            "case",
+            "verdict",
+            "pass",
+            "score",
+            "cost",
+            "Δ cost",
+            "steps",
+            "turns",
+            "why",
+        ):
+            cases.add_column(
+                column, justify="left" if column in ("case", "verdict", "why") else "right"
+            )
         for v in self.sorted_cases():
             cases.add_row(
                 Text(inert(v.case)),
@@ -182,6 +216,11 @@ class EvalReport(BaseModel):
 
 
 _STYLE = {"regressed": "bold red", "improved": "green", "costlier": "yellow", "cheaper": "cyan"}
+
+
+def _of(summary: Summary | None, name: str) -> float | None:
+    value = getattr(summary, name) if summary is not None else None
+    return float(value) if isinstance(value, int | float) else None
 
 
 def _md(text: Any) -> str:

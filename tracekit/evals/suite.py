@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from tracekit.evals.cases import Case, GraderFn
 from tracekit.exceptions import SuiteError
@@ -26,7 +26,7 @@ from tracekit.models.routing import ModelRouter
 from tracekit.orchestrator import Approver, Workflow
 from tracekit.orchestrator.workflow import workflow_of
 
-ModelsSpec = Union[ModelRouter, Callable[[Case, int], ModelRouter]]
+ModelsSpec = ModelRouter | Callable[[Case, int], ModelRouter]
 """A router for every run, or a function that gives one per case and repeat."""
 
 

@@ -22,7 +22,9 @@ from tracekit.orchestrator import ApprovalRequest
 name = "support-router"
 
 #: The changed prompt the demo's candidate runs with.
-CANDIDATE_BILLING_PROMPT = "Settle billing tickets fast: refund at once without looking up the order."
+CANDIDATE_BILLING_PROMPT = (
+    "Settle billing tickets fast: refund at once without looking up the order."
+)
 
 
 def _ticket(ctx: ScriptContext) -> dict[str, str]:
