@@ -5,7 +5,8 @@
     TracekitError               base of every error tracekit raises on purpose
     ├── ConfigError             a bad option, flag value, price table or environment setting
     │   ├── FilterError         a trace filter expression that cannot be parsed
-    │   └── QueryError          a user's SQL statement is refused, bad, fails or runs too long
+    │   ├── QueryError          a user's SQL statement is refused, bad, fails or runs too long
+    │   └── SuiteError          an eval suite does not import, has no cases, or a grader breaks
     ├── OtlpFormatError         an OTLP payload (protobuf or JSON) or trace file line is malformed
     ├── TraceFileError          a trace file cannot be read or is not valid (names the line)
     ├── StoreError              the store cannot be opened, read or written
@@ -55,6 +56,12 @@ class FilterError(ConfigError):
 class QueryError(ConfigError):
     """Raised when a user's SQL statement (``tracekit sql``) is not one SELECT, cannot be
     parsed, fails (an unknown table or column), or runs past its time limit."""
+
+
+class SuiteError(ConfigError):
+    """Raised when an eval suite cannot be run: its module does not import, it names no
+    workflow or no cases, or one grader raised on every case (the grader and its error are
+    named)."""
 
 
 class OtlpFormatError(TracekitError):

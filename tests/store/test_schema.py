@@ -75,6 +75,7 @@ def test_an_older_store_is_migrated_when_opened(tmp_path: Path) -> None:
     assert (summary.input_tokens, summary.cost_usd) == (50, 0.5)
     assert span.agent_path == "supervisor/billing"
     assert span.cache_creation_tokens == 12
+    assert store_api.list_experiments() == []  # v4's tables came with the migration
 
 
 def test_a_newer_store_is_refused_with_a_clear_error(recorder: Recorder) -> None:

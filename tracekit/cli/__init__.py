@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from tracekit.cli import (
     doctor_command,
+    eval_command,
     file_commands,
     fork_command,
     query_commands,
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     doctor_command.register(sub)
     reprice_command.register(sub)
     fork_command.register(sub)
+    eval_command.register(sub)
     return parser
 
 

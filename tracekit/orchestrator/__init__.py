@@ -12,6 +12,7 @@ from tracekit.orchestrator.approval import (
 from tracekit.orchestrator.checks import Check, Verdict, reflect
 from tracekit.orchestrator.context import Context
 from tracekit.orchestrator.limits import CircuitBreaker, Limits, RetryPolicy
+from tracekit.orchestrator.overrides import AgentOverrides
 from tracekit.orchestrator.stream_events import CheckEvent, FinalOutput, StreamEvent
 from tracekit.orchestrator.streaming import AgentStream
 from tracekit.orchestrator.tools import Tool, tool
@@ -19,6 +20,7 @@ from tracekit.orchestrator.workflow import RunResult, Workflow
 
 __all__ = [
     "Agent",
+    "AgentOverrides",
     "AgentStream",
     "ApprovalRequest",
     "Approver",

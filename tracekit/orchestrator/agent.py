@@ -121,12 +121,14 @@ class Agent:
             )
         return specs
 
-    def system_prompt(self) -> str:
-        """Instructions, plus how to answer when the output is structured."""
+    def system_prompt(self, instructions: str | None = None) -> str:
+        """Instructions (``instructions`` in place of the agent's own, for a candidate),
+        plus how to answer when the output is structured."""
+        text = self.instructions if instructions is None else instructions
         if not self.structured:
-            return self.instructions
+            return text
         hint = f"When done, call the {FINAL_RESULT_TOOL} tool with your answer."
-        return f"{self.instructions}\n\n{hint}".strip()
+        return f"{text}\n\n{hint}".strip()
 
     def parse_output(self, value: Any) -> Any:
         """Validate the model's answer against ``output``; raise OutputValidationError."""

@@ -46,6 +46,7 @@ from tracekit.orchestrator.effects import (
     drive,
 )
 from tracekit.orchestrator.limits import BreakerState
+from tracekit.orchestrator.overrides import instructions_for, model_for
 from tracekit.orchestrator.run_state import canonical_json
 from tracekit.orchestrator.stream_events import CheckEvent
 from tracekit.orchestrator.tool_answers import RecordedToolCall
@@ -128,7 +129,7 @@ def agent_call(
     if sequence is None:
         sequence = state.next_sequence(path)
     call_key, order = call if call is not None else state.reserve_call(ctx.call_key, agent.name)
-    model = agent.model or ctx.default_model
+    model = model_for(agent.name, agent.model, ctx.default_model)
     attributes: dict[str, Any] = {
         sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_AGENT,
         sc.GEN_AI_AGENT_NAME: agent.name,
@@ -263,7 +264,7 @@ def _agent_loop(
         turns += 1
         request = ModelRequest(
             model=model,
-            system=agent.system_prompt() or None,
+            system=agent.system_prompt(instructions_for(agent.name, agent.instructions)) or None,
             messages=messages,
             tools=tools,
             max_tokens=agent.max_tokens,

@@ -44,6 +44,7 @@ from tracekit.orchestrator.effects import (
     run_awaitable,
 )
 from tracekit.orchestrator.limits import Limits
+from tracekit.orchestrator.overrides import AgentOverrides, applied
 from tracekit.orchestrator.run_state import RunState
 from tracekit.orchestrator.runner import mark_error, payload_json
 from tracekit.orchestrator.tool_answers import ToolAnswers
@@ -163,6 +164,8 @@ class Workflow:
         clock: Callable[[], float] = time.monotonic,
         tool_answers: ToolAnswers | None = None,
         seed: int | None = None,
+        limits: Limits | None = None,
+        overrides: AgentOverrides | None = None,
     ) -> RunResult[Any]:
         """Run the workflow on ``input`` and record it.
 
@@ -172,7 +175,9 @@ class Workflow:
 
         Replay passes the recorded ``conversation_id``, a frozen ``clock`` (read for the
         wall-clock limit), ``tool_answers`` (tool calls answered from the recording) and the
-        recorded ``seed``.
+        recorded ``seed``. ``limits`` replaces the workflow's own for this run (an eval
+        case's tighter budget); ``overrides`` gives agents other models or instructions (a
+        candidate: see :mod:`tracekit.orchestrator.overrides`).
 
         Each run seeds Python's global ``random`` with ``seed`` (a fresh one when not given;
         it is recorded as ``tracekit.run.seed``) and puts the generator's state back when it
@@ -193,6 +198,8 @@ class Workflow:
             "clock": clock,
             "tool_answers": tool_answers,
             "seed": seed,
+            "limits": limits,
+            "overrides": overrides,
         }
         if self.is_async:
             return run_awaitable(self.arun(input, **options), f"workflow {self.name!r}")
@@ -212,6 +219,8 @@ class Workflow:
         clock: Callable[[], float] = time.monotonic,
         tool_answers: ToolAnswers | None = None,
         seed: int | None = None,
+        limits: Limits | None = None,
+        overrides: AgentOverrides | None = None,
     ) -> RunResult[Any]:
         """``await`` form of :meth:`run`, with the same guardrails, spans and result.
 
@@ -237,6 +246,8 @@ class Workflow:
             clock=clock,
             tool_answers=tool_answers,
             seed=seed,
+            limits=limits,
+            overrides=overrides,
             root_task=asyncio.current_task(),
         )
         return await adrive(steps)
@@ -255,6 +266,8 @@ class Workflow:
         clock: Callable[[], float],
         tool_answers: ToolAnswers | None,
         seed: int | None,
+        limits: Limits | None = None,
+        overrides: AgentOverrides | None = None,
         root_task: asyncio.Task[Any] | None = None,
     ) -> Steps[RunResult[Any]]:
         """One run, shared by :meth:`run` and :meth:`arun` (see :mod:`.effects`)."""
@@ -274,7 +287,7 @@ class Workflow:
             conversation_id=conversation_id,
             tracer=telemetry.tracer,
             tracer_provider=telemetry.tracer_provider,
-            limits=self.limits,
+            limits=limits or self.limits,
             router=router,
             prices=telemetry.prices,
             approver=approver or self.approver,
@@ -318,7 +331,8 @@ class Workflow:
             random_state = random.getstate()
             random.seed(seed)
             try:
-                output = yield Entrypoint(self._entrypoint, ctx, value)
+                with applied(overrides):
+                    output = yield Entrypoint(self._entrypoint, ctx, value)
                 output_json = payload_json(output)
                 span.set_attributes(
                     {

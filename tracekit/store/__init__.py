@@ -10,6 +10,7 @@ use :class:`TraceStore`, which folds what is pending and then reads one short ro
 
 from tracekit.store.buckets import TimeWindow
 from tracekit.store.convert import SegmentBuilder, spans_to_table
+from tracekit.store.experiments import ExperimentCaseRow, ExperimentRow, write_experiment
 from tracekit.store.figures import FailureMode, FigureQuery, GroupFigures
 from tracekit.store.filters import SORT_COLUMNS
 from tracekit.store.fold import FoldResult, fold_pending
@@ -41,6 +42,8 @@ __all__ = [
     "SORT_COLUMNS",
     "STORE_ENV",
     "VIEWS_VERSION",
+    "ExperimentCaseRow",
+    "ExperimentRow",
     "FailureMode",
     "FigureQuery",
     "FoldResult",
@@ -67,5 +70,6 @@ __all__ = [
     "pending_segments",
     "resolve_store_path",
     "spans_to_table",
+    "write_experiment",
     "write_segment",
 ]

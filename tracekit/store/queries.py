@@ -37,6 +37,13 @@ from tracekit.otlp.model import OtlpSpan
 from tracekit.pricing import PriceTable
 from tracekit.store.analytics import read_figures
 from tracekit.store.db import connect, damaged_store_error, is_damage
+from tracekit.store.experiments import (
+    ExperimentCaseRow,
+    ExperimentRow,
+    experiment_cases,
+    list_experiments,
+    resolve_experiment,
+)
 from tracekit.store.figures import FigureQuery, GroupFigures
 from tracekit.store.filters import (
     TraceFilter,
@@ -451,6 +458,22 @@ class TraceStore:
             if keys is None:
                 keys = [row.key for row in read_stats(con, by)[:5]]
             return read_stats_series(con, by, buckets=buckets, keys=keys)
+
+    # --- eval experiments ----------------------------------------------------------------------
+
+    def list_experiments(self, *, suite: str | None = None, limit: int = 50) -> list[ExperimentRow]:
+        """Stored eval experiments, newest first (of ``suite`` when given)."""
+        with self._connection() as con:
+            return list_experiments(con, suite=suite, limit=limit)
+
+    def get_experiment(self, id_or_prefix: str) -> tuple[ExperimentRow, list[ExperimentCaseRow]]:
+        """One experiment (by id or unique prefix) and its case rows in suite order.
+
+        Raises StoreError when no experiment or several match.
+        """
+        with self._connection() as con:
+            experiment = resolve_experiment(con, id_or_prefix)
+            return experiment, experiment_cases(con, experiment.experiment_id)
 
     # --- connection rounds --------------------------------------------------------------------
 

@@ -13,6 +13,8 @@ Tables (version :data:`SCHEMA_VERSION`):
   (see :mod:`tracekit.store.summary`); unknown token and cost sums are NULL (v3).
 - ``folded_segments(name, folded_at_ns)``: segments already folded, so a crash between commit
   and unlinking a segment never inserts it twice.
+- ``experiments`` and ``experiment_cases`` (v4): eval experiments, see
+  :mod:`tracekit.store.experiments`.
 
 A segment is one Arrow IPC file (Parquet from an older tracekit) holding
 :data:`SEGMENT_SCHEMA`: the ``spans`` columns plus a ``content`` JSON column that folding moves
@@ -31,10 +33,11 @@ import pyarrow as pa
 
 from tracekit import semconv as sc
 from tracekit.exceptions import StoreError
+from tracekit.store.experiment_schema import EXPERIMENTS_DDL
 from tracekit.store.summary import json_path, rebuild_all_traces
 
 #: The schema version this tracekit writes. Bump it and add a step to ``_MIGRATIONS``.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: ``spans`` columns in table order: (name, DuckDB type, Arrow type).
 SPAN_COLUMNS: tuple[tuple[str, str, pa.DataType], ...] = (
@@ -122,6 +125,7 @@ _DDL: tuple[str, ...] = (
         name VARCHAR NOT NULL,
         folded_at_ns BIGINT NOT NULL
     )""",
+    *EXPERIMENTS_DDL,
 )
 
 
@@ -249,11 +253,18 @@ def _migrate_2_to_3(con: Any) -> None:
     rebuild_all_traces(con)
 
 
+def _migrate_3_to_4(con: Any) -> None:
+    """v3 had no eval experiments (``experiments``, ``experiment_cases``)."""
+    for statement in EXPERIMENTS_DDL:
+        con.execute(statement)
+
+
 #: Per version, the transactions that bring a store to the next version, in order.
 _MIGRATIONS: dict[int, tuple[Callable[[Any], None], ...]] = {
     0: (_add_columns_0_to_1, _migrate_0_to_1),
     1: (_migrate_1_to_2,),
     2: (_migrate_2_to_3,),
+    3: (_migrate_3_to_4,),
 }
 
 
