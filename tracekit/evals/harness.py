@@ -259,6 +259,7 @@ class SuiteRunner:
             max_workers=max(1, self.options.concurrency), thread_name_prefix="tracekit-eval"
         )
         futures: dict[Future[CaseRun], _Job] = {}
+        harvested: set[Future[CaseRun]] = set()
 
         def work(job: _Job) -> CaseRun:
             job.started = time.monotonic()
@@ -278,6 +279,7 @@ class SuiteRunner:
                     error = future.exception()
                     if isinstance(error, KeyboardInterrupt):
                         raise error
+                    harvested.add(future)
                     job = futures[future]
                     if error is not None:
                         finish(
@@ -305,6 +307,12 @@ class SuiteRunner:
             interrupted = True
             for future in futures:
                 future.cancel()
+            # Runs that finished while Ctrl-C arrived (not yet collected) are kept too.
+            for future in futures:
+                if future in harvested or not future.done() or future.cancelled():
+                    continue
+                if future.exception() is None:
+                    finish(future.result())
         finally:
             # A timed-out run cannot be killed: it is left to finish in the background.
             pool.shutdown(wait=not (interrupted or abandoned), cancel_futures=True)
