@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from replay.player import ToolArgsMode, TrajectoryMode
+from replay.modes import ToolArgsMode, TrajectoryMode
 from replay.trajectory import AlignedStep, FieldDiff, Step, align
 
 _ARGUMENTS = "arguments"

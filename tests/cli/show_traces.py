@@ -74,16 +74,25 @@ class _Trace:
 def _workflow(trace: _Trace, name: str, duration_ms: float, **kwargs: Any) -> str:
     attributes = {sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_WORKFLOW, sc.GEN_AI_WORKFLOW_NAME: name}
     attributes.update(kwargs.pop("attributes", {}))
-    return trace.span(sc.workflow_span_name(name), None, 0, duration_ms, attributes=attributes, **kwargs)
+    return trace.span(
+        sc.workflow_span_name(name), None, 0, duration_ms, attributes=attributes, **kwargs
+    )
 
 
 def _agent(trace: _Trace, name: str, parent: str, start_ms: float, duration_ms: float) -> str:
     attributes = {sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_AGENT, sc.GEN_AI_AGENT_NAME: name}
-    return trace.span(sc.agent_span_name(name), parent, start_ms, duration_ms, attributes=attributes)
+    return trace.span(
+        sc.agent_span_name(name), parent, start_ms, duration_ms, attributes=attributes
+    )
 
 
 def _chat(
-    trace: _Trace, parent: str, start_ms: float, duration_ms: float, tokens: tuple[int, int], **kw: Any
+    trace: _Trace,
+    parent: str,
+    start_ms: float,
+    duration_ms: float,
+    tokens: tuple[int, int],
+    **kw: Any,
 ) -> str:
     attributes = {
         sc.GEN_AI_OPERATION_NAME: sc.OP_CHAT,
@@ -94,25 +103,40 @@ def _chat(
     }
     attributes.update(kw.pop("attributes", {}))
     return trace.span(
-        sc.chat_span_name("claude-haiku-4-5"), parent, start_ms, duration_ms,
-        attributes=attributes, kind="CLIENT", **kw,
+        sc.chat_span_name("claude-haiku-4-5"),
+        parent,
+        start_ms,
+        duration_ms,
+        attributes=attributes,
+        kind="CLIENT",
+        **kw,
     )
 
 
-def _tool(trace: _Trace, name: str, parent: str, start_ms: float, duration_ms: float, **kw: Any) -> str:
+def _tool(
+    trace: _Trace, name: str, parent: str, start_ms: float, duration_ms: float, **kw: Any
+) -> str:
     attributes = {sc.GEN_AI_OPERATION_NAME: sc.OP_EXECUTE_TOOL, sc.GEN_AI_TOOL_NAME: name}
-    return trace.span(sc.tool_span_name(name), parent, start_ms, duration_ms, attributes=attributes, **kw)
+    return trace.span(
+        sc.tool_span_name(name), parent, start_ms, duration_ms, attributes=attributes, **kw
+    )
 
 
 def _everything(builder: SegmentBuilder) -> None:
     trace = _Trace(builder, TRACES["everything"])
     root = _workflow(
-        trace, "doc-pipeline", 2_500.5,
+        trace,
+        "doc-pipeline",
+        2_500.5,
         attributes={"tracekit.seed": 7, "ratio": 1e-06, "big": 1.5e300, "nested": [1, 2.5, "x"]},
     )
     planner = _agent(trace, "planner", root, 1, 400)
     _chat(
-        trace, planner, 2, 300, (1234, 56),
+        trace,
+        planner,
+        2,
+        300,
+        (1234, 56),
         attributes={sc.TRACEKIT_COST_USD: 3.5e-05, "gen_ai.request.temperature": 0.7},
         events=(
             (sc.EVENT_RETRY, T0 + 5 * MS, {"attempt": 2, "error": "overloaded", "delay_s": 0.25}),
@@ -125,8 +149,13 @@ def _everything(builder: SegmentBuilder) -> None:
     deeper = _agent(trace, "summariser", deep, 520, 800)
     _chat(trace, deeper, 530, 700, (999_999, 12_345), attributes={sc.TRACEKIT_COST_USD: 1234.5})
     _chat(
-        trace, writer, 1500, 850, (10, 0),
-        status="ERROR", message="upstream overloaded: 529",
+        trace,
+        writer,
+        1500,
+        850,
+        (10, 0),
+        status="ERROR",
+        message="upstream overloaded: 529",
         attributes={sc.ERROR_TYPE: "TransientModelError"},
     )
     _tool(trace, "fail_silently", writer, 2400, 1, status="ERROR")
@@ -134,9 +163,14 @@ def _everything(builder: SegmentBuilder) -> None:
     _tool(trace, "long-" + "x" * 220, writer, 2402, 1)
     _agent(trace, "critic", root, 2450, 125_000)
     trace.span(
-        "limits", root, 2460, 2,
-        events=((sc.EVENT_LIMIT_EXCEEDED, T0 + 2461 * MS, {"limit": "max_steps", "value": 15}),
-                (sc.EVENT_LOOP_DETECTED, T0 + 2462 * MS, {})),
+        "limits",
+        root,
+        2460,
+        2,
+        events=(
+            (sc.EVENT_LIMIT_EXCEEDED, T0 + 2461 * MS, {"limit": "max_steps", "value": 15}),
+            (sc.EVENT_LOOP_DETECTED, T0 + 2462 * MS, {}),
+        ),
     )
     trace.span("orphan: parent never recorded", _span_id(999), 2470, 3)
 
@@ -145,9 +179,17 @@ def _hostile(builder: SegmentBuilder) -> None:
     trace = _Trace(builder, TRACES["hostile"])
     root = _workflow(trace, f"wf{EVIL}", 20, attributes={f"key{EVIL}": f"value{EVIL}"})
     agent = _agent(trace, f"agent{EVIL}", root, 1, 15)
-    _chat(trace, agent, 2, 10, (100, 20), status="ERROR", message=f"boom{EVIL}",
-          attributes={sc.ERROR_TYPE: f"Err{EVIL}"},
-          events=((sc.EVENT_FALLBACK, T0 + 3 * MS, {f"to{EVIL}": f"[bold]x[/bold]{EVIL}"}),))
+    _chat(
+        trace,
+        agent,
+        2,
+        10,
+        (100, 20),
+        status="ERROR",
+        message=f"boom{EVIL}",
+        attributes={sc.ERROR_TYPE: f"Err{EVIL}"},
+        events=((sc.EVENT_FALLBACK, T0 + 3 * MS, {f"to{EVIL}": f"[bold]x[/bold]{EVIL}"}),),
+    )
     _tool(trace, f"tool[red]{EVIL}[/red]", agent, 13, 2)
     _tool(trace, "tab\there\nnewline", agent, 14, 1)
 
@@ -167,7 +209,13 @@ def _wide(builder: SegmentBuilder) -> None:
 def _stopped(builder: SegmentBuilder) -> None:
     trace = _Trace(builder, TRACES["stopped"])
     root = _workflow(
-        trace, "triage", 30, attributes={sc.TRACEKIT_WORKFLOW_STOP_REASON: "limit:max_steps", sc.TRACEKIT_WORKFLOW_STATUS: "stopped"}
+        trace,
+        "triage",
+        30,
+        attributes={
+            sc.TRACEKIT_WORKFLOW_STOP_REASON: "limit:max_steps",
+            sc.TRACEKIT_WORKFLOW_STATUS: "stopped",
+        },
     )
     _agent(trace, "router", root, 1, 20)
 

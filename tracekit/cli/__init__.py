@@ -21,7 +21,6 @@ from tracekit.cli import (
     ui_command,
 )
 from tracekit.cli.arguments import EXIT_USAGE
-from tracekit.display import inert
 from tracekit.exceptions import StoreNotFoundError, TracekitError, TraceNotFoundError
 
 __all__ = ["EXIT_ERROR", "EXIT_NOT_FOUND", "EXIT_USAGE", "build_parser", "main"]
@@ -74,10 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.handler(args)
     except (StoreNotFoundError, TraceNotFoundError) as exc:
-        sys.stderr.write(f"tracekit: error: {inert(exc)}\n")
+        _say_error(exc)
         return EXIT_NOT_FOUND
     except TracekitError as exc:
-        sys.stderr.write(f"tracekit: error: {inert(exc)}\n")
+        _say_error(exc)
         return EXIT_ERROR
     except KeyboardInterrupt:
         sys.stderr.write("tracekit: interrupted\n")
@@ -86,6 +85,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `tracekit traces | head` closes the pipe early; that is not an error.
         return 0
     return code
+
+
+def _say_error(exc: Exception) -> None:
+    from tracekit.display import inert  # Rich: loaded only when there is an error to show
+
+    sys.stderr.write(f"tracekit: error: {inert(exc)}\n")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -26,22 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tracekit.exceptions import ConfigError, FilterError
+from tracekit.store.sorting import SORT_COLUMNS as SORT_COLUMNS
 
-#: ``order`` values trace listings accept (``"cost desc"``), by the column they sort on.
-SORT_COLUMNS: dict[str, str] = {
-    "start": "start_ns",
-    "time": "start_ns",
-    "duration": "duration_ns",
-    "cost": "cost_usd",
-    "tokens": "input_tokens + output_tokens",
-    "spans": "span_count",
-    "steps": "steps",
-    "errors": "error_count",
-    "workflow": "workflow",
-    "status": "status",
-    "id": "trace_id",
-    "agents": "agents",
-}
 _ORDER = re.compile(r"^\s*(\w+)(?:\s+(asc|desc))?\s*$", re.IGNORECASE)
 _EQUALITY_COLUMNS = ("workflow", "status")
 

@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 from pydantic import TypeAdapter
@@ -40,7 +40,6 @@ from tracekit.store.filters import (
     order_clause,
     parse_filter,
 )
-from tracekit.store.fold import FoldResult, fold_pending, migrate_store
 from tracekit.store.models import (
     SpanRecord,
     StatsDimension,
@@ -53,13 +52,16 @@ from tracekit.store.models import (
 )
 from tracekit.store.outline import read_outline as _read_outline
 from tracekit.store.paths import StorePaths, store_lock
-from tracekit.store.schema import SCHEMA_VERSION, check_readable, read_schema_version
-from tracekit.store.spool import pending_segments
+from tracekit.store.pending import pending_segments
 from tracekit.store.stats import check_dimension, read_stats, read_stats_series
 from tracekit.store.stored_spans import load_otlp_spans as _load_otlp_spans
 from tracekit.store.stored_spans import trace_page as _trace_page
 from tracekit.store.trace_ids import resolve_trace_id as _resolve
 from tracekit.store.tree import tree_order
+from tracekit.store.versions import SCHEMA_VERSION, check_readable, read_schema_version
+
+if TYPE_CHECKING:
+    from tracekit.store.fold import FoldResult
 
 logger = logging.getLogger("tracekit")
 
@@ -403,9 +405,15 @@ class TraceStore:
                 finally:
                     con.close()
             # An older store: migrate it once (read-write, exclusive), then read again.
+            from tracekit.store.fold import migrate_store
+
             migrate_store(self.paths, wait_s=max(0.0, deadline - time.monotonic()))
 
     def _fold(self, segments: Sequence[Path]) -> FoldResult | None:
+        # Arrow (and the fold) load only when there is something to fold: a read of a
+        # quiet store (`tracekit traces`) needs neither.
+        from tracekit.store.fold import FoldResult, fold_pending
+
         try:
             return fold_pending(self.paths, wait_s=self._wait_s, db_wait_s=self._wait_s)
         except StoreLockedError:

@@ -1,0 +1,193 @@
+"""What ``tracekit traces``, ``show`` and ``stats`` run (their arguments are in
+:mod:`tracekit.cli.query_commands`): read-only views of the store.
+
+Everything shown comes from traces, which are untrusted text (a model's output can contain
+Rich markup or terminal escape sequences): every value is wrapped in ``rich.text.Text`` after
+control characters are made visible, so nothing in a trace can style or drive the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from tracekit import semconv as sc
+from tracekit.display import STATUS_STYLES, format_cost, format_duration, inert_json, literal
+from tracekit.store import SpanRecord, StatsRow, TraceDetail, TraceStore, TraceSummary
+
+_SHORT_ID = 12
+
+
+# --- handlers -------------------------------------------------------------------------------------
+
+
+def run_traces(args: argparse.Namespace) -> int:
+    """List traces."""
+    page = TraceStore(args.store).page_traces(args.filter, order=args.sort, limit=args.limit)
+    summaries = page.traces
+    if args.json:
+        return _print_json(summaries)
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column in ("time", "trace", "workflow", "status"):
+        table.add_column(column, no_wrap=column != "workflow")
+    for column in ("duration", "steps", "tokens in/out", "cost"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for summary in summaries:
+        table.add_row(
+            literal(_local_time(summary.start_ns)),
+            literal(summary.trace_id[:_SHORT_ID]),
+            literal(summary.workflow),
+            _status_text(summary),
+            literal(format_duration(summary.duration_ns)),
+            literal(str(summary.steps)),
+            literal(f"{summary.input_tokens:,}/{summary.output_tokens:,}"),
+            literal(format_cost(summary.cost_usd)),
+        )
+    console = _console()
+    if not summaries:
+        console.print(
+            Text("no traces match the filter" if page.query else "no traces in the store yet")
+        )
+        return 0
+    console.print(table)
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    """Show one trace as a tree."""
+    detail = TraceStore(args.store).get_trace(args.trace_id)
+    if args.json:
+        return _print_json(detail)
+    _console().print(trace_tree(detail))
+    return 0
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    """Print aggregates."""
+    rows = TraceStore(args.store).stats(args.by)
+    if args.json:
+        return _print_json(rows)
+    console = _console()
+    if not rows:
+        console.print(Text(f"nothing to group by {args.by} yet"))
+        return 0
+    console.print(stats_table(args.by, rows))
+    return 0
+
+
+# --- rendering ------------------------------------------------------------------------------------
+
+
+def _local_time(start_ns: int) -> str:
+    return datetime.fromtimestamp(start_ns / 1e9).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _status_text(summary: TraceSummary) -> Text:
+    label: str = summary.status
+    if summary.stop_reason:
+        label = f"{label} ({summary.stop_reason})"
+    return literal(label, STATUS_STYLES.get(summary.status, ""))
+
+
+def trace_tree(detail: TraceDetail) -> Tree:
+    """The trace as a Rich tree: one node per span, guardrail events under their span."""
+    summary = detail.summary
+    header = Text.assemble(
+        literal(summary.workflow, "bold"),
+        "  ",
+        literal(summary.trace_id),
+        "  ",
+        _status_text(summary),
+        literal(
+            f"  {format_duration(summary.duration_ns)} · {summary.span_count} spans · "
+            f"{summary.steps} steps · {summary.input_tokens:,}/{summary.output_tokens:,} tokens · "
+            f"{format_cost(summary.cost_usd)}"
+        ),
+    )
+    tree = Tree(header)
+    parents: list[Tree] = [tree]
+    for span in detail.spans:
+        depth = min(span.depth, len(parents) - 1)
+        node = parents[depth].add(_span_label(span))
+        del parents[depth + 1 :]
+        parents.append(node)
+        for event in span.events:
+            if event.name in sc.GUARDRAIL_EVENTS:
+                node.add(_event_label(event.name, event.attributes))
+    return tree
+
+
+def _span_label(span: SpanRecord) -> Text:
+    is_error = span.status_code == "ERROR"
+    parts: list[Text | str] = [literal(span.name, "bold red" if is_error else "bold")]
+    details = [format_duration(span.duration_ns)]
+    if span.input_tokens is not None or span.output_tokens is not None:
+        details.append(f"{span.input_tokens or 0:,}/{span.output_tokens or 0:,} tokens")
+    if span.cost_usd is not None:
+        details.append(format_cost(span.cost_usd))
+    parts.append(literal("  " + " · ".join(details), "dim"))
+    if is_error:
+        reason = span.error_type or "error"
+        if span.status_message:
+            reason = f"{reason}: {span.status_message}"
+        parts.append(literal(f"  ✗ {reason}", "bold red"))
+    return Text.assemble(*parts)
+
+
+def _event_label(name: str, attributes: dict[str, Any]) -> Text:
+    shown = " ".join(f"{key}={value}" for key, value in attributes.items())
+    return Text.assemble(literal(f"⚠ {name}", "yellow"), literal(f"  {shown}" if shown else ""))
+
+
+def stats_table(by: str, rows: Sequence[StatsRow]) -> Table:
+    """The stats rows as a Rich table."""
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column(by)
+    columns = ("count", "errors", "error rate", "stops", "stop rate", "p50", "p95", "p99")
+    for column in (*columns, "tokens in/out", "cost"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for row in rows:
+        table.add_row(
+            literal(row.key if row.key is not None else "-"),
+            literal(f"{row.count:,}"),
+            literal(f"{row.error_count:,}", "red" if row.error_count else ""),
+            literal(f"{row.error_rate:.1%}"),
+            literal(f"{row.stop_count:,}", "yellow" if row.stop_count else ""),
+            literal(f"{row.stop_rate:.1%}"),
+            *(literal(_ms(value)) for value in (row.p50_ms, row.p95_ms, row.p99_ms)),
+            literal(f"{row.input_tokens:,}/{row.output_tokens:,}"),
+            literal(format_cost(row.cost_usd)),
+        )
+    return table
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else format_duration(int(value * 1e6))
+
+
+# --- output ---------------------------------------------------------------------------------------
+
+
+def _console() -> Console:
+    # Piped output gets a fixed, generous width so columns are not squeezed to 80.
+    width = None if sys.stdout.isatty() else 160
+    return Console(file=sys.stdout, highlight=False, width=width)
+
+
+def _print_json(value: BaseModel | Sequence[BaseModel]) -> int:
+    if isinstance(value, BaseModel):
+        document: Any = value.model_dump(mode="json")
+    else:
+        document = [item.model_dump(mode="json") for item in value]
+    sys.stdout.write(inert_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n")
+    return 0
