@@ -220,10 +220,23 @@ def _stopped(builder: SegmentBuilder) -> None:
     _agent(trace, "router", root, 1, 20)
 
 
+#: A chain of agents deeper than a terminal is wide (not in the golden files: its tree is
+#: compared with Rich's own Tree, which draws what does not fit).
+DEEP = "e5" * 16
+
+
+def _deep(builder: SegmentBuilder) -> None:
+    trace = _Trace(builder, DEEP)
+    parent = _workflow(trace, "deep", 100)
+    for level in range(45):
+        parent = _agent(trace, f"level{level}", parent, level + 1, 50 - level)
+    _tool(trace, "bottom " + "y" * 30, parent, 60, 1)
+
+
 def build_show_store(path: Path) -> dict[str, str]:
     """A store at ``path`` holding the traces of :data:`TRACES`; returns :data:`TRACES`."""
     builder = SegmentBuilder()
-    for add in (_everything, _hostile, _wide, _stopped):
+    for add in (_everything, _hostile, _wide, _stopped, _deep):
         add(builder)
     paths = StorePaths.for_store(path)
     write_segment(paths, builder.to_table())

@@ -55,7 +55,7 @@ def register(subparsers: Any) -> None:
     )
     show.add_argument("trace_id", metavar="TRACE_ID", help="trace id or a unique prefix of it")
     _common_arguments(show)
-    show.set_defaults(handler=lazy_handler(f"{_VIEWS}:run_show"))
+    show.set_defaults(handler=lazy_handler("tracekit.cli.show_view:run_show"))
 
     stats = subparsers.add_parser(
         "stats",

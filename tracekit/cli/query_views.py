@@ -23,7 +23,15 @@ from rich.tree import Tree
 
 from tracekit import semconv as sc
 from tracekit.display import STATUS_STYLES, format_cost, format_duration, inert_json, literal
-from tracekit.store import SpanRecord, StatsRow, TraceDetail, TraceStore, TraceSummary
+from tracekit.store import (
+    SpanOutline,
+    SpanRecord,
+    StatsRow,
+    TraceDetail,
+    TraceOutline,
+    TraceStore,
+    TraceSummary,
+)
 
 _SHORT_ID = 12
 
@@ -63,15 +71,6 @@ def run_traces(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_show(args: argparse.Namespace) -> int:
-    """Show one trace as a tree."""
-    detail = TraceStore(args.store).get_trace(args.trace_id)
-    if args.json:
-        return _print_json(detail)
-    _console().print(trace_tree(detail))
-    return 0
-
-
 def run_stats(args: argparse.Namespace) -> int:
     """Print aggregates."""
     rows = TraceStore(args.store).stats(args.by)
@@ -99,7 +98,7 @@ def _status_text(summary: TraceSummary) -> Text:
     return literal(label, STATUS_STYLES.get(summary.status, ""))
 
 
-def trace_tree(detail: TraceDetail) -> Tree:
+def trace_tree(detail: TraceDetail | TraceOutline) -> Tree:
     """The trace as a Rich tree: one node per span, guardrail events under their span."""
     summary = detail.summary
     header = Text.assemble(
@@ -127,7 +126,7 @@ def trace_tree(detail: TraceDetail) -> Tree:
     return tree
 
 
-def _span_label(span: SpanRecord) -> Text:
+def _span_label(span: SpanRecord | SpanOutline) -> Text:
     is_error = span.status_code == "ERROR"
     parts: list[Text | str] = [literal(span.name, "bold red" if is_error else "bold")]
     details = [format_duration(span.duration_ns)]

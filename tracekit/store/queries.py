@@ -56,6 +56,7 @@ from tracekit.store.pending import pending_segments
 from tracekit.store.stats import check_dimension, read_stats, read_stats_series
 from tracekit.store.stored_spans import load_otlp_spans as _load_otlp_spans
 from tracekit.store.stored_spans import trace_page as _trace_page
+from tracekit.store.trace_document import SPAN_FIELDS, span_documents
 from tracekit.store.trace_ids import resolve_trace_id as _resolve
 from tracekit.store.tree import tree_order
 from tracekit.store.versions import SCHEMA_VERSION, check_readable, read_schema_version
@@ -74,36 +75,7 @@ _TRACE_COLUMNS = (
 )
 _TRACE_FIELDS = tuple(name.strip() for name in _TRACE_COLUMNS.split(","))
 
-_SPAN_FIELDS = (
-    "trace_id",
-    "span_id",
-    "parent_span_id",
-    "name",
-    "kind",
-    "start_ns",
-    "end_ns",
-    "duration_ns",
-    "status_code",
-    "status_message",
-    "service_name",
-    "scope_name",
-    "operation",
-    "workflow",
-    "agent",
-    "agent_path",
-    "model",
-    "provider",
-    "tool",
-    "input_tokens",
-    "output_tokens",
-    "cache_read_tokens",
-    "cache_creation_tokens",
-    "cost_usd",
-    "error_type",
-    "attributes",
-    "resource",
-    "events",
-)
+_SPAN_FIELDS = SPAN_FIELDS
 
 _SPAN_LIST = TypeAdapter(list[SpanRecord])
 
@@ -176,6 +148,32 @@ class TraceStore:
                 raise TraceNotFoundError(f"no trace matches {id_or_prefix!r}")
             spans = _tree_order(span_rows, with_content)
         return TraceDetail(summary=_trace_summary(summary_row), spans=spans)
+
+    def get_trace_document(self, id_or_prefix: str) -> dict[str, Any]:
+        """:meth:`get_trace` as the JSON-ready document ``TraceDetail.model_dump(mode="json")``
+        gives, built without a model per span (see :mod:`tracekit.store.trace_document`):
+        what ``tracekit show --json`` prints. One short read round.
+
+        Raises TraceNotFoundError when no trace or several traces match.
+        """
+        with _gc_paused(), self._connection() as con:
+            trace_id = _resolve(con, id_or_prefix)
+            summary_row = con.execute(
+                f"SELECT {_TRACE_COLUMNS} FROM traces WHERE trace_id = ?", [trace_id]
+            ).fetchone()
+            if summary_row is None:
+                raise TraceNotFoundError(f"no trace matches {id_or_prefix!r}")
+            span_rows = con.execute(
+                f"SELECT {', '.join(_SPAN_FIELDS)} FROM spans WHERE trace_id = ?", [trace_id]
+            ).fetchall()
+            with_content = {
+                row[0]
+                for row in con.execute(
+                    "SELECT span_id FROM span_content WHERE trace_id = ?", [trace_id]
+                ).fetchall()
+            }
+            summary = _trace_summary(summary_row).model_dump(mode="json")
+            return {"summary": summary, "spans": span_documents(span_rows, with_content)}
 
     def get_trace_outline(self, id_or_prefix: str) -> TraceOutline:
         """A trace's summary and its spans in tree order (the order of :meth:`get_trace`) as
