@@ -3,6 +3,22 @@
 Each command lives in a module of this package that exposes ``register(subparsers)``; every
 command's handler takes the parsed namespace and returns an exit code. ``main`` turns tracekit's
 own errors into one line on stderr and a non-zero exit, never a traceback.
+
+Start-up is part of every command, so building the parser loads none of the implementations
+(``tracekit --help`` in tens of milliseconds). A command module holds only argparse: its
+module-level imports are the standard library, :mod:`tracekit.cli.arguments`, and modules of
+constants (defaults, choices); ``register`` adds the arguments and names the handler lazily,
+with the implementation in a module of its own that is imported when the command runs::
+
+    def register(subparsers: Any) -> None:
+        sql = subparsers.add_parser("sql", help="...")
+        add_store_argument(sql)
+        sql.set_defaults(handler=lazy_handler("tracekit.cli.sql_view:run_sql"))
+
+(``tracekit.cli.query_commands`` and ``query_views`` are the model.) A handler in the
+command module itself is fine too, as long as its heavy imports (DuckDB, Arrow, Rich, the
+OTel SDK, pydantic models, Textual, the Anthropic SDK) are inside the function.
+``tests/cli/test_start_up_imports.py`` fails when a command's import set grows.
 """
 
 from __future__ import annotations
