@@ -19,11 +19,14 @@ from tracekit.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from replay.changes import FieldChange
+    from replay.fork import ForkRun, ForkSession, fork
+    from replay.fork_diff import ForkComparison
     from replay.http.anthropic_sdk import (
         AnthropicRecorder,
         AnthropicReplayer,
         UnmatchedAnthropicRequest,
     )
+    from replay.overrides import ForkOverrides
     from replay.recording import Recording
     from replay.report import (
         BudgetBreach,
@@ -38,6 +41,7 @@ if TYPE_CHECKING:
 
 # Each name loads its module on first use: `tracekit replay --help` and the pytest plugin's
 # start-up need none of the engine, and the Anthropic SDK takes about a second to import.
+_FORK = "replay.fork"
 _HTTP = "replay.http.anthropic_sdk"
 _REPORT = "replay.report"
 _TRAJECTORY = "replay.trajectory"
@@ -51,6 +55,10 @@ __getattr__ = lazy_exports(
         "Divergence": _REPORT,
         "DivergenceReport": _REPORT,
         "FieldChange": "replay.changes",
+        "ForkComparison": "replay.fork_diff",
+        "ForkOverrides": "replay.overrides",
+        "ForkRun": _FORK,
+        "ForkSession": _FORK,
         "Recording": "replay.recording",
         "ReplaySession": "replay.session",
         "RunOutcome": _REPORT,
@@ -60,6 +68,7 @@ __getattr__ = lazy_exports(
         "Trajectory": _TRAJECTORY,
         "UnmatchedAnthropicRequest": _HTTP,
         "align": _TRAJECTORY,
+        "fork": _FORK,
         "trajectory_from_spans": _TRAJECTORY,
     },
 )
@@ -75,6 +84,10 @@ __all__ = [
     "Divergence",
     "DivergenceReport",
     "FieldChange",
+    "ForkComparison",
+    "ForkOverrides",
+    "ForkRun",
+    "ForkSession",
     "Recording",
     "ReplaySession",
     "RunOutcome",
@@ -86,5 +99,6 @@ __all__ = [
     "TrajectoryMode",
     "UnmatchedAnthropicRequest",
     "align",
+    "fork",
     "trajectory_from_spans",
 ]

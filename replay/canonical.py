@@ -25,16 +25,21 @@ def normalize(value: Any) -> Any:
     return _strip_volatile(scrub_value(value))
 
 
+_CONTAINERS = (dict, list, tuple)
+
+
 def _strip_volatile(value: Any) -> Any:
     if isinstance(value, dict):
         volatile = value.get("type") in _PART_TYPES
+        # Leaves are taken as they are without a call each: this walks every message of
+        # every recorded and replayed request.
         return {
-            key: _strip_volatile(item)
+            key: _strip_volatile(item) if isinstance(item, _CONTAINERS) else item
             for key, item in value.items()
             if not (volatile and key in VOLATILE_PART_KEYS)
         }
     if isinstance(value, list | tuple):
-        return [_strip_volatile(item) for item in value]
+        return [_strip_volatile(item) if isinstance(item, _CONTAINERS) else item for item in value]
     return value
 
 

@@ -141,6 +141,10 @@ class ReplayModel:
         self._answers = answers
         self.provider = "tracekit.replay"
 
+    async def acomplete(self, request: ModelRequest, tracer_provider: Any) -> ModelResponse:
+        """:meth:`complete` for async runs (it never waits: the answer is recorded)."""
+        return self.complete(request, tracer_provider)
+
     def complete(self, request: ModelRequest, tracer_provider: Any) -> ModelResponse:
         """The recorded response of the model call at this position."""
         key, step = self._answers._take("llm", request.model)

@@ -8,9 +8,11 @@ True
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ from replay.spans import otlp_spans
 from replay.trajectory import Trajectory, trajectory_from_spans
 from tracekit.exceptions import ConfigError
 from tracekit.models.routing import ModelRouter
+from tracekit.orchestrator.workflow import RunResult, Workflow
 from tracekit.telemetry import SequentialIds, Telemetry
 
 #: The seed replay gives a recording made before runs recorded theirs.
@@ -131,7 +134,27 @@ class ReplaySession:
         return cls(Recording.from_store(store, trace_id), **options)
 
     def run(self) -> DivergenceReport:
-        """Run the workflow again and return the divergence report."""
+        """Run the workflow again and return the divergence report.
+
+        An ``async def`` entrypoint is driven through ``Workflow.arun`` on a fresh event
+        loop (inside a running loop, ``await`` :meth:`arun`).
+        """
+        replay = self._start()
+        with _recorded_world(replay.seed, self.recording.started_at):
+            if replay.workflow.is_async:
+                result = asyncio.run(replay.workflow.arun(**replay.options))
+            else:
+                result = replay.workflow.run(**replay.options)
+        return self._finish(replay, result)
+
+    async def arun(self) -> DivergenceReport:
+        """``await`` form of :meth:`run` (a sync entrypoint runs in a worker thread)."""
+        replay = self._start()
+        with _recorded_world(replay.seed, self.recording.started_at):
+            result = await replay.workflow.arun(**replay.options)
+        return self._finish(replay, result)
+
+    def _start(self) -> _Replay:
         recording = self.recording
         workflow = recording.load_workflow()
         answers = RecordedAnswers(recording.trajectory, mode=self.mode, live_tools=self.live_tools)
@@ -143,26 +166,28 @@ class ReplaySession:
         )
         router = self.live or ModelRouter({}, default=answers.model)
         seed = recording.seed if recording.seed is not None else FROZEN_SEED
-        with _recorded_world(seed, recording.started_at):
-            # The workflow's own approver is asked (an interactive one defers to the recording).
-            result = workflow.run(
-                recording.input if self.input is RECORDED_INPUT else self.input,
-                telemetry=telemetry,
-                models=router,
-                sleep=_no_sleep,
-                raise_errors=False,
-                conversation_id=recording.conversation_id,
-                clock=_frozen_clock,
-                tool_answers=answers,
-                seed=seed,
-            )
-        telemetry.flush()
+        # The workflow's own approver is asked (an interactive one defers to the recording).
+        options: dict[str, Any] = {
+            "input": recording.input if self.input is RECORDED_INPUT else self.input,
+            "telemetry": telemetry,
+            "models": router,
+            "sleep": _no_sleep,
+            "raise_errors": False,
+            "conversation_id": recording.conversation_id,
+            "clock": _frozen_clock,
+            "tool_answers": answers,
+            "seed": seed,
+        }
+        return _Replay(workflow, answers, exporter, telemetry, seed, options)
+
+    def _finish(self, replay: _Replay, result: RunResult[Any]) -> DivergenceReport:
+        replay.telemetry.flush()
         self.replayed = trajectory_from_spans(
-            otlp_spans(exporter.get_finished_spans()),
-            structural=recording.trajectory.structural,
+            otlp_spans(replay.exporter.get_finished_spans()),
+            structural=self.recording.trajectory.structural,
         )
         self.output = result.output
-        telemetry.shutdown()
+        replay.telemetry.shutdown()
         return build_report(
             self.recording,
             self.replayed,
@@ -172,11 +197,23 @@ class ReplaySession:
             error=result.error,
             output_matches=mask(_output_json(result.output), self.ignore)
             == mask(normalize(self.recording.output), self.ignore),
-            unmatched=answers.unmatched,
+            unmatched=replay.answers.unmatched,
             ignore=self.ignore,
             stop_reason=result.stop_reason,
             check_input=self.input is not RECORDED_INPUT,
         )
+
+
+@dataclass(frozen=True)
+class _Replay:
+    """One replay under way: the workflow, its answers, where its spans go, its options."""
+
+    workflow: Workflow
+    answers: RecordedAnswers
+    exporter: InMemorySpanExporter
+    telemetry: Telemetry
+    seed: int
+    options: dict[str, Any]
 
 
 _ANY: TypeAdapter[Any] = TypeAdapter(Any)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from opentelemetry.sdk.trace import ReadableSpan
 
-from tracekit.otlp import OtlpEvent, OtlpSpan
+from tracekit.otlp import OtlpEvent, OtlpLink, OtlpSpan
 
 
 def otlp_span(span: ReadableSpan) -> OtlpSpan:
@@ -31,6 +31,14 @@ def otlp_span(span: ReadableSpan) -> OtlpSpan:
         events=tuple(
             OtlpEvent(event.name, event.timestamp, dict(event.attributes or {}))
             for event in span.events
+        ),
+        links=tuple(
+            OtlpLink(
+                format(link.context.trace_id, "032x"),
+                format(link.context.span_id, "016x"),
+                dict(link.attributes or {}),
+            )
+            for link in span.links
         ),
     )
 

@@ -30,6 +30,7 @@ from typing import Any, Literal
 from replay.canonical import canonical_json, canonical_messages, normalize
 from tracekit import semconv as sc
 from tracekit.otlp import OtlpSpan
+from tracekit.otlp.conventions import Message, normalise_otlp
 from tracekit.otlp.values import float_value, int_value, parse_json
 
 StepKind = Literal["agent", "llm", "tool"]
@@ -231,7 +232,22 @@ def _operation(span: OtlpSpan) -> str | None:
     operation = span.attributes.get(sc.GEN_AI_OPERATION_NAME)
     if span.name == sc.ANTHROPIC_SPAN_NAME:
         return sc.OP_CHAT
-    return operation if isinstance(operation, str) else None
+    if isinstance(operation, str):
+        return operation
+    # A span of another convention (OpenInference, OpenLLMetry, the older semconv): model
+    # and tool calls are steps too, so two foreign traces diff like two of ours.
+    return _FOREIGN_OPERATIONS.get(normalise_otlp(span).role or "")
+
+
+_FOREIGN_OPERATIONS = {"llm": sc.OP_CHAT, "tool": sc.OP_EXECUTE_TOOL}
+
+
+def _semconv_messages(messages: list[Message]) -> list[dict[str, Any]]:
+    """Normalised messages in the semconv JSON schema, as tracekit's own spans record them."""
+    return [
+        message.model_dump(mode="json", exclude_none=True, exclude={"output"})
+        for message in messages
+    ]
 
 
 def _step(
@@ -296,6 +312,14 @@ def _step(
             "max_tokens": attrs.get(sc.GEN_AI_REQUEST_MAX_TOKENS),
             "temperature": attrs.get(sc.GEN_AI_REQUEST_TEMPERATURE),
         }
+        foreign = None
+        if sc.GEN_AI_INPUT_MESSAGES not in attrs:
+            # Another convention's conversation, read by its normaliser into the same shape.
+            foreign = normalise_otlp(span)
+            request["model"] = request["model"] or foreign.model
+            request["messages"] = canonical_messages(
+                _semconv_messages([m for m in foreign.messages if not m.output])
+            )
         if sc.GEN_AI_TOOL_DEFINITIONS in attrs:
             request["tools"] = normalize(parse_json(attrs[sc.GEN_AI_TOOL_DEFINITIONS]))
         finish = attrs.get(sc.GEN_AI_RESPONSE_FINISH_REASONS)
@@ -312,7 +336,9 @@ def _step(
                 "response_model": attrs.get(sc.GEN_AI_RESPONSE_MODEL),
                 "response_id": attrs.get(sc.GEN_AI_RESPONSE_ID),
                 "finish_reasons": list(finish) if isinstance(finish, list | tuple) else [],
-                "output": parse_json(attrs.get(sc.GEN_AI_OUTPUT_MESSAGES)),
+                "output": parse_json(attrs.get(sc.GEN_AI_OUTPUT_MESSAGES))
+                if foreign is None
+                else _semconv_messages([m for m in foreign.messages if m.output]),
                 "cache_read_tokens": int_value(attrs.get(sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS))
                 or 0,
                 "cache_creation_tokens": int_value(

@@ -14,11 +14,13 @@ from tracekit.display import (
     clip,
     format_cost,
     format_duration,
+    format_partial_cost,
     format_size,
     format_tokens,
     inert,
     literal,
     pretty_json,
+    unpriced_note,
 )
 
 
@@ -44,10 +46,26 @@ def test_format_duration(duration_ns: int, shown: str) -> None:
     assert format_duration(int(duration_ns)) == shown
 
 
+def test_a_tiny_cost_keeps_its_significant_digits_so_cheap_never_reads_as_free() -> None:
+    assert [format_cost(c) for c in (2.6e-05, 0.00031, 0.0, 0.5)] == [
+        "$0.000026",
+        "$0.00031",
+        "$0.0000",
+        "$0.5000",
+    ]
+
+
+def test_a_partial_total_is_marked_and_footnoted() -> None:
+    assert format_partial_cost(0.25, 3) == "$0.2500*"
+    assert format_partial_cost(None, 3) == "—"
+    assert "3 model spans unpriced" in unpriced_note(3)
+    assert unpriced_note(0) == ""
+
+
 def test_format_cost_and_tokens() -> None:
-    assert [format_cost(c) for c in (None, 0.0123, 1234.5)] == ["-", "$0.0123", "$1,234.50"]
+    assert [format_cost(c) for c in (None, 0.0123, 1234.5)] == ["—", "$0.0123", "$1,234.50"]
     assert [format_tokens(n) for n in (None, 950, 12_345, 4_500_000)] == [
-        "-",
+        "—",
         "950",
         "12.3k",
         "4.5M",

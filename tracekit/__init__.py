@@ -11,6 +11,7 @@ from tracekit.lazy import lazy_exports as _lazy_exports
 
 if TYPE_CHECKING:
     from tracekit.models import ModelRouter, ResponseCache, ScriptedModel
+    from tracekit.models.anthropic_async import AsyncAnthropicModel
     from tracekit.models.anthropic_model import AnthropicModel
     from tracekit.orchestrator import (
         Agent,
@@ -34,6 +35,7 @@ __all__ = [
     "Agent",
     "AnthropicModel",
     "ApprovalRequest",
+    "AsyncAnthropicModel",
     "CircuitBreaker",
     "Context",
     "Limits",
@@ -69,6 +71,7 @@ __getattr__ = _lazy_exports(
         "Agent": _ORCHESTRATOR,
         "AnthropicModel": "tracekit.models.anthropic_model",
         "ApprovalRequest": _ORCHESTRATOR,
+        "AsyncAnthropicModel": "tracekit.models.anthropic_async",
         "CircuitBreaker": _ORCHESTRATOR,
         "Context": _ORCHESTRATOR,
         "Limits": _ORCHESTRATOR,

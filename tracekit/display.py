@@ -14,6 +14,7 @@ report all import it.
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -38,10 +39,12 @@ __all__ = [
     "ESCAPE_STYLE",
     "LINE_LIMIT",
     "STATUS_STYLES",
+    "UNKNOWN",
     "Clipped",
     "clip",
     "format_cost",
     "format_duration",
+    "format_partial_cost",
     "format_size",
     "format_time",
     "format_tokens",
@@ -51,8 +54,11 @@ __all__ = [
     "json_shown",
     "literal",
     "pretty_json",
+    "unpriced_note",
 ]
 
+#: How an unknown figure (an unpriced model's cost, tokens nobody reported) is shown: never 0.
+UNKNOWN = "—"
 #: How escapes are styled in :func:`literal`, so they read as markers, not as text.
 ESCAPE_STYLE = "reverse"
 _JSON = JSONHighlighter()
@@ -161,14 +167,47 @@ def format_duration(duration_ns: int) -> str:
 
 
 def format_cost(cost_usd: float | None) -> str:
-    """``$0.0123``; ``-`` when unknown.
+    """``$0.0123``, ``$1,234.50``; a small cost keeps two significant digits (``$0.000026``,
+    so a cheap call never reads as free); ``—`` when unknown (an unpriced model).
 
-    >>> format_cost(0.0123), format_cost(1234.5), format_cost(None)
-    ('$0.0123', '$1,234.50', '-')
+    >>> format_cost(0.0123), format_cost(1234.5), format_cost(2.6e-05), format_cost(None)
+    ('$0.0123', '$1,234.50', '$0.000026', '—')
     """
     if cost_usd is None:
-        return "-"
-    return f"${cost_usd:.4f}" if cost_usd < 1 else f"${cost_usd:,.2f}"
+        return UNKNOWN
+    if cost_usd >= 1:
+        return f"${cost_usd:,.2f}"
+    if cost_usd <= 0:
+        return "$0.0000"
+    # Two significant digits, at least four decimals, never scientific notation.
+    decimals = max(4, 1 - math.floor(math.log10(cost_usd)))
+    return f"${cost_usd:.{decimals}f}"
+
+
+def format_partial_cost(cost_usd: float | None, unpriced_spans: int) -> str:
+    """A cost summed over spans some of which have no price: the known part with a ``*``
+    (see :func:`unpriced_note`), ``—`` when nothing was priced.
+
+    >>> format_partial_cost(0.5, 0), format_partial_cost(0.5, 2), format_partial_cost(None, 3)
+    ('$0.5000', '$0.5000*', '—')
+    """
+    shown = format_cost(cost_usd)
+    return f"{shown}*" if unpriced_spans and cost_usd is not None else shown
+
+
+def unpriced_note(unpriced_spans: int) -> str:
+    """The footnote under a total that leaves spans out; empty when none were left out.
+
+    >>> unpriced_note(3)
+    '* partial: 3 model spans unpriced (no price for their model; see TRACEKIT_PRICES)'
+    """
+    if not unpriced_spans:
+        return ""
+    noun = "span" if unpriced_spans == 1 else "spans"
+    return (
+        f"* partial: {unpriced_spans:,} model {noun} unpriced "
+        "(no price for their model; see TRACEKIT_PRICES)"
+    )
 
 
 def format_time(start_ns: int) -> str:
@@ -177,13 +216,13 @@ def format_time(start_ns: int) -> str:
 
 
 def format_tokens(count: int | None) -> str:
-    """``950``, ``12.3k``, ``4.5M``; ``-`` when unknown.
+    """``950``, ``12.3k``, ``4.5M``; ``—`` when unknown.
 
     >>> format_tokens(950), format_tokens(12_345), format_tokens(4_500_000)
     ('950', '12.3k', '4.5M')
     """
     if count is None:
-        return "-"
+        return UNKNOWN
     if count < 10_000:
         return f"{count:,}"
     if count < 1_000_000:

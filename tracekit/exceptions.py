@@ -4,7 +4,8 @@
 
     TracekitError               base of every error tracekit raises on purpose
     ├── ConfigError             a bad option, flag value, price table or environment setting
-    │   └── FilterError         a trace filter expression that cannot be parsed
+    │   ├── FilterError         a trace filter expression that cannot be parsed
+    │   └── QueryError          a user's SQL statement is refused, bad, fails or runs too long
     ├── OtlpFormatError         an OTLP payload (protobuf or JSON) or trace file line is malformed
     ├── TraceFileError          a trace file cannot be read or is not valid (names the line)
     ├── StoreError              the store cannot be opened, read or written
@@ -13,6 +14,7 @@
     │   └── TraceNotFoundError  no trace matches an id or id prefix (or the prefix is ambiguous)
     ├── OtlpRequestError        the OTLP receiver refuses a request (carries the HTTP status)
     ├── ExportError             spans could not be delivered to an OTLP endpoint
+    ├── BackendError            a trace backend (Jaeger, Tempo, Phoenix) did not give a trace
     ├── ModelError              a model call failed
     │   └── TransientModelError a model call failed in a way worth retrying (overload, 5xx)
     ├── ToolError               a tool raised; wraps the original exception
@@ -24,13 +26,16 @@
     └── ReplayError             a recorded run cannot be replayed
         ├── RecordingError      a recording is unusable (no entrypoint, not importable, no spans)
         ├── UnmatchedCallError  during replay, a call the recording has no answer for
-        └── NetworkBlockedError during replay, a connection to an address that is not loopback
+        ├── NetworkBlockedError during replay, a connection to an address that is not loopback
+        └── ForkError           a fork cannot be made: no such step, an unknown agent, no models
 
 Every class says when it is raised. Telemetry failures are never raised to the user's program:
 they are logged once (see :func:`tracekit.telemetry.handle_internal_errors`).
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 
 class TracekitError(Exception):
@@ -44,6 +49,11 @@ class ConfigError(TracekitError):
 class FilterError(ConfigError):
     """Raised when a trace filter expression (``agent:planner cost>0.05``) cannot be parsed;
     the message names the bad term and says what is accepted."""
+
+
+class QueryError(ConfigError):
+    """Raised when a user's SQL statement (``tracekit sql``) is not one SELECT, cannot be
+    parsed, fails (an unknown table or column), or runs past its time limit."""
 
 
 class OtlpFormatError(TracekitError):
@@ -85,6 +95,24 @@ class OtlpRequestError(TracekitError):
 class ExportError(TracekitError):
     """Raised when ``tracekit export --otlp-endpoint`` cannot deliver spans: the endpoint is
     unreachable, refuses the connection or answers with an error."""
+
+
+class BackendError(TracekitError):
+    """Raised when ``tracekit import --from URL`` cannot pull a trace from a backend.
+
+    ``reason`` says which way it failed, for callers that act on it: ``"not_found"`` (no such
+    trace), ``"auth"`` (401/403: missing or refused credentials), ``"unreachable"`` (no
+    connection, no answer within the timeout), ``"malformed"`` (an answer that is not the
+    backend's trace format) or ``"error"`` (any other error status). The message never holds
+    a header value, and URLs in it are scrubbed of credentials."""
+
+    def __init__(
+        self,
+        reason: Literal["not_found", "auth", "unreachable", "malformed", "error"],
+        message: str,
+    ) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class ModelError(TracekitError):
@@ -164,3 +192,8 @@ class NetworkBlockedError(ReplayError):
     """Raised when code under replay (the replay plugin's tests, the ``anthropic_replay``
     fixture, any :func:`replay.http.network_blocked` block) opens a connection to an address
     that is not loopback: a replay that reaches out is a bug, not a flake."""
+
+
+class ForkError(ReplayError):
+    """Raised when a recorded run cannot be forked: the step does not exist, an override names
+    an agent the trace does not have, or no live models are available after the fork point."""

@@ -211,13 +211,32 @@ def _replace(match: re.Match[str]) -> str:
 _MEMO_MAX_LEN = 256
 
 
+#: Longer strings are memoised too, fewer of them: the texts a run repeats on every model
+#: call (tool definitions, system instructions, a conversation's first messages) are scanned
+#: once. Hashing a string is one C pass and cached on the string object, far below a scan.
+_LONG_MEMO_MAX_LEN = 64 * 1024
+_LONG_MEMO_SIZE = 1024
+_long_memo: dict[str, str] = {}
+
+
 def scrub_text(text: str) -> str:
     """``text`` with every secret-looking substring replaced by :data:`REDACTED`."""
-    if len(text) < _SHORTEST_SECRET:
+    size = len(text)
+    if size < _SHORTEST_SECRET:
         return text
-    if len(text) <= _MEMO_MAX_LEN:
+    if size <= _MEMO_MAX_LEN:
         return _scrub_short(text)
-    return _scrub(text)
+    if size > _LONG_MEMO_MAX_LEN:
+        return _scrub(text)
+    clean = _long_memo.get(text)
+    if clean is None:
+        clean = _scrub(text)
+        if len(_long_memo) >= _LONG_MEMO_SIZE:
+            # Dropping everything at once is cheaper than tracking recency, and the texts
+            # that matter come back on the next call.
+            _long_memo.clear()
+        _long_memo[text] = clean
+    return clean
 
 
 def _scrub(text: str) -> str:

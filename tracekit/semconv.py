@@ -96,6 +96,19 @@ TRACEKIT_RUN_SEED: Final = "tracekit.run.seed"
 TRACEKIT_TOOL_LIVE: Final = "tracekit.tool.live"
 TRACEKIT_VALIDATION_ERROR: Final = "tracekit.validation.error"
 
+# --- forks (a recorded run replayed up to a step, then run live with overrides) ---------------
+#: On a fork's workflow span: the trace it was forked from (its root also links to it).
+TRACEKIT_FORK_PARENT_TRACE_ID: Final = "tracekit.fork.parent_trace_id"
+#: On a fork's workflow span: the step it went live at (``writer#2``, ``writer#2/llm[1]``).
+TRACEKIT_FORK_AT: Final = "tracekit.fork.at"
+#: On a fork's workflow span: the overrides it ran with, as JSON (models, instructions, ...).
+TRACEKIT_FORK_OVERRIDES: Final = "tracekit.fork.overrides"
+#: On a fork's LLM and tool spans: answered from the parent's recording (the prefix).
+TRACEKIT_FORK_RECORDED: Final = "tracekit.fork.recorded"
+#: On the span link from a fork's root to its parent's root: what the link means.
+TRACEKIT_LINK_TYPE: Final = "tracekit.link.type"
+LINK_TYPE_FORKED_FROM: Final = "forked_from"
+
 # --- recorded HTTP exchanges (apps that call the Anthropic SDK directly; replay) -----------------
 HTTP_REQUEST_METHOD: Final = "http.request.method"
 HTTP_RESPONSE_STATUS_CODE: Final = "http.response.status_code"
@@ -274,9 +287,34 @@ LLM_OUTPUT_MESSAGES_PREFIX: Final = "llm.output_messages."
 TOOL_NAME: Final = "tool.name"
 TOOL_CALL_FUNCTION_ARGUMENTS: Final = "tool_call.function.arguments"
 AGENT_NAME: Final = "agent.name"
+GRAPH_NODE_ID: Final = "graph.node.id"
 INPUT_VALUE: Final = "input.value"
 OUTPUT_VALUE: Final = "output.value"
+INPUT_MIME_TYPE: Final = "input.mime_type"
+OUTPUT_MIME_TYPE: Final = "output.mime_type"
+MIME_JSON: Final = "application/json"
 OP_EMBEDDINGS: Final = "embeddings"
+# Read by the per-convention normalisers (tracekit.otlp.conventions).
+LLM_COST_TOTAL: Final = "llm.cost.total"
+TOOL_PARAMETERS: Final = "tool.parameters"
+TOOL_CALL_ID: Final = "tool_call.id"
+LLM_FINISH_REASON: Final = "llm.finish_reason"
+GRAPH_NODE_PARENT_ID: Final = "graph.node.parent_id"
+#: The older GenAI semconv's content: attributes (or the only attribute of the events
+#: ``gen_ai.content.prompt`` / ``gen_ai.content.completion``), then one event per message.
+GEN_AI_PROMPT: Final = "gen_ai.prompt"
+GEN_AI_COMPLETION: Final = "gen_ai.completion"
+GEN_AI_CONTENT_PROMPT_EVENT: Final = "gen_ai.content.prompt"
+GEN_AI_CONTENT_COMPLETION_EVENT: Final = "gen_ai.content.completion"
+GEN_AI_SYSTEM_MESSAGE_EVENT: Final = "gen_ai.system.message"
+GEN_AI_USER_MESSAGE_EVENT: Final = "gen_ai.user.message"
+GEN_AI_ASSISTANT_MESSAGE_EVENT: Final = "gen_ai.assistant.message"
+GEN_AI_TOOL_MESSAGE_EVENT: Final = "gen_ai.tool.message"
+GEN_AI_CHOICE_EVENT: Final = "gen_ai.choice"
+#: OpenLLMetry's OpenAI Agents instrumentation: handoff spans (operation ``handoff``).
+GEN_AI_HANDOFF_FROM_AGENT: Final = "gen_ai.handoff.from_agent"
+GEN_AI_HANDOFF_TO_AGENT: Final = "gen_ai.handoff.to_agent"
+OP_HANDOFF: Final = "handoff"
 OP_TEXT_COMPLETION: Final = "text_completion"
 
 #: Keys whose presence marks a span as written to a foreign convention (checked at ingest
@@ -305,6 +343,9 @@ FOREIGN_CONTENT_ATTRIBUTES: Final = frozenset(
         TRACELOOP_ENTITY_INPUT,
         TRACELOOP_ENTITY_OUTPUT,
         TOOL_CALL_FUNCTION_ARGUMENTS,
+        # Without its value a mime type says nothing; it goes (and stays) with the value.
+        INPUT_MIME_TYPE,
+        OUTPUT_MIME_TYPE,
     }
 )
 #: Prefixes of flattened foreign message attributes (content too).

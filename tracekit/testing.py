@@ -49,7 +49,7 @@ no:tracekit_testing`` turns it off.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -75,6 +75,7 @@ __all__ = [
     "frozen_clock",
     "json_attr",
     "sequential_ids",
+    "span_tree",
 ]
 
 #: Where ``frozen_clock`` stops the wall clock.
@@ -127,6 +128,53 @@ def json_attr(span: ReadableSpan, key: str) -> Any:
     value = (span.attributes or {})[key]
     assert isinstance(value, str)
     return json.loads(value)
+
+
+def span_tree(spans: Iterable[ReadableSpan], *, ignore: Iterable[str] = ()) -> list[Any]:
+    """The spans as a tree with no timings and no ids: what to compare two runs on.
+
+    Each node is ``{"name", "kind", "status", "attributes", "events", "children"}``;
+    ``ignore`` names attributes to leave out (a call site, a conversation id). Siblings are
+    sorted by their content, so parallel calls compare equal whichever finished first. Two
+    runs with equal trees made the same calls, with the same parentage, attributes and events:
+
+    >>> span_tree([])
+    []
+    """
+    dropped = set(ignore)
+    spans = list(spans)
+    children: dict[int | None, list[ReadableSpan]] = {}
+    for span in spans:
+        children.setdefault(span.parent.span_id if span.parent else None, []).append(span)
+
+    def node(span: ReadableSpan) -> dict[str, Any]:
+        kids = [node(child) for child in children.get(span.context.span_id, [])]
+        return {
+            "name": span.name,
+            "kind": span.kind.name,
+            "status": [span.status.status_code.name, span.status.description],
+            "attributes": {
+                k: list(v) if isinstance(v, tuple) else v
+                for k, v in sorted((span.attributes or {}).items())
+                if k not in dropped
+            },
+            "events": [
+                [
+                    e.name,
+                    {k: v for k, v in sorted((e.attributes or {}).items()) if k not in dropped},
+                ]
+                for e in span.events
+            ],
+            "children": sorted(kids, key=_canonical),
+        }
+
+    known = {span.context.span_id for span in spans}
+    roots = [s for s in spans if s.parent is None or s.parent.span_id not in known]
+    return sorted((node(root) for root in roots), key=_canonical)
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 @contextmanager

@@ -44,7 +44,7 @@ def test_export_one_trace_by_prefix(tmp_path: Path, recorder: Recorder) -> None:
     )
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"Exported 6 spans (1 trace) to {out}."
+    assert result.stdout.strip() == f"Exported 6 spans (1 trace) to {out}, with content."
     lines = out.read_text().splitlines()
     assert len(lines) == 1  # one TracesData line per trace
     assert {span.trace_id for span in read_trace_file(out)} == {wanted}

@@ -53,3 +53,18 @@ def test_show_json_prints_exactly_as_before(store: Path, trace: str) -> None:
     assert_inert(result.stdout)
     assert json.loads(result.stdout)["summary"]["trace_id"] == TRACES[trace]
     _check(f"show-{trace}.json", result.stdout)
+
+
+@pytest.mark.parametrize("trace", sorted(TRACES))
+def test_show_json_is_the_trace_with_each_model_calls_messages(store: Path, trace: str) -> None:
+    # The fast document is what the models and the conversation view give, key for key.
+    from tracekit.cli.conversation_view import normalised_spans, trace_document
+    from tracekit.store import TraceStore
+
+    reader = TraceStore(store)
+    detail = reader.get_trace(TRACES[trace])
+    expected = trace_document(detail, normalised_spans(reader, detail))
+
+    result = run_cli("show", TRACES[trace], "--json", "--store", str(store))
+
+    assert json.loads(result.stdout) == expected

@@ -74,7 +74,19 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize(
-    "args", [["--help"], ["traces", "--help"], ["show", "--help"], ["replay", "--help"]]
+    "args",
+    [
+        ["--help"],
+        ["traces", "--help"],
+        ["show", "--help"],
+        ["replay", "--help"],
+        ["stats", "--help"],
+        ["sql", "--help"],
+        ["reprice", "--help"],
+        ["fork", "--help"],
+        ["import", "--help"],
+        ["diff", "--help"],
+    ],
 )
 def test_help_loads_none_of_the_implementations(args: list[str]) -> None:
     assert _loaded(*args) == set()
@@ -98,6 +110,14 @@ def test_stats_loads_no_arrow_or_telemetry(store: Path) -> None:
         "pydantic",
         "rich",
     }
+
+
+def test_stats_chart_choices_are_the_charts_metrics() -> None:
+    # `stats --help` names the --chart choices without loading the chart code.
+    from tracekit.cli.stats_chart import CHART_METRICS
+    from tracekit.cli.stats_command import CHART_METRIC_NAMES
+
+    assert tuple(CHART_METRICS) == CHART_METRIC_NAMES
 
 
 def test_importing_tracekit_loads_nothing_heavy() -> None:

@@ -65,3 +65,33 @@ def test_in_colour_it_prints_what_it_printed_before(
 
     golden = (GOLDEN / f"show-{name}-90-colour.ansi").read_bytes().decode("utf-8")
     assert console.file.getvalue() == golden  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("colour", [True, False], ids=["terminal", "pipe"])
+@pytest.mark.parametrize("width", [30, 90, 160])
+def test_a_fork_with_unpriced_calls_is_what_rich_draws(
+    outlines: dict[str, TraceOutline], width: int, colour: bool
+) -> None:
+    # The fork line under the header, unknown tokens and `— unpriced` model calls.
+    outline = outlines["everything"]
+    summary = outline.summary.model_copy(
+        update={
+            "parent_trace_id": "ab" * 16,
+            "fork_at": "writer#2/llm[1]",
+            "cost_usd": None,
+            "input_tokens": None,
+            "unpriced_spans": 3,
+        }
+    )
+    spans = [span._replace(cost_usd=None, input_tokens=None) for span in outline.spans]
+    forked = TraceOutline(summary=summary, spans=spans)
+    fast, rich = _console(width, colour), _console(width, colour)
+
+    print_span_tree(summary, spans, fast, lambda: trace_tree(forked))
+    rich.print(trace_tree(forked))
+
+    shown = fast.file.getvalue()  # type: ignore[attr-defined]
+    assert shown == rich.file.getvalue()  # type: ignore[attr-defined]
+    if width == 160:
+        assert f"⑂ fork of {'ab' * 16} at step writer#2/llm[1]" in shown
+        assert "— unpriced" in shown

@@ -31,7 +31,7 @@ def _everything(store: Path) -> dict[str, list[OtlpSpan]]:
 def _summaries(store: Path) -> list[dict[str, object]]:
     # Costs are float sums: a different fold order may change the last bits.
     return [
-        {**s.model_dump(), "cost_usd": round(s.cost_usd, 12)}
+        {**s.model_dump(), "cost_usd": None if s.cost_usd is None else round(s.cost_usd, 12)}
         for s in TraceStore(store).list_traces(limit=1000)
     ]
 

@@ -37,7 +37,7 @@ def record_demos(runs: int) -> dict[str, list[OtlpSpan]]:
 
 def test_every_demo_run_replays_as_recorded() -> None:
     traces = record_demos(runs=3)
-    assert len(traces) == 12
+    assert len(traces) == 3 * len(DEMOS)
     for spans in traces.values():
         report = ReplaySession(Recording.from_spans(spans)).run()
         assert report.matched, report.to_text()

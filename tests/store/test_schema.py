@@ -51,6 +51,7 @@ def test_an_older_store_is_migrated_when_opened(tmp_path: Path) -> None:
         sc.GEN_AI_OPERATION_NAME: sc.OP_CHAT,
         sc.TRACEKIT_AGENT_PATH: "supervisor/billing",
         sc.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS: 12,
+        sc.TRACEKIT_COST_USD: 0.5,  # priced at the source: no price table re-prices it
     }
     with duckdb.connect(str(store)) as con:
         for statement in V0_DDL:

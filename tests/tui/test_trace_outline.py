@@ -148,3 +148,20 @@ async def test_one_trace_screen_shows_each_trace_opened(
         text = screen_text(app)
         assert "guarded-research" in text and "⚠ tracekit.limit.exceeded" in text
         assert "doc-pipeline" not in text  # nothing left over from the first trace
+
+
+def test_a_long_attribute_key_leaves_the_value_room_to_be_read() -> None:
+    from rich.console import Console
+
+    from tracekit.tui.conversation import ATTRIBUTE_VALUE_MIN_WIDTH, Paging
+    from tracekit.tui.conversation import _attributes as attribute_table
+
+    key = "llm.output_messages.0.message.tool_calls.0.function.name"  # 56 characters
+    console = Console(width=64, record=True, color_system=None)
+    console.print(attribute_table({key: "lookup_invoice_for_customer"}, Paging()))
+    lines = console.export_text().splitlines()
+
+    assert len(key) == 56
+    assert any("lookup_invoice_for_customer" in line for line in lines)
+    assert "".join(line[:32].strip() for line in lines) == key  # folded, never cut
+    assert ATTRIBUTE_VALUE_MIN_WIDTH >= 24

@@ -2,20 +2,24 @@
 
 A real receiver on a free 127.0.0.1 port; OTLP/HTTP protobuf requests of realistic GenAI spans
 (workflow, agent, LLM calls with models, tokens, cost and message content, tool calls), 512
-spans each like the SDK batch processor sends, posted over keep-alive connections by a few
-client threads. The clock runs from the first request until every span is folded into the
-database (the receiver's graceful stop folds what is left). Requests are encoded beforehand:
-the figure is the receiver's, not the client's.
+spans each like the SDK batch processor sends, posted over keep-alive connections by two client
+processes (two threads each), as two exporting services would: clients in the receiver's own
+process would compete with it for one interpreter lock and measure themselves. The clock runs
+from the first request until every span is folded into the database (the receiver's graceful
+stop folds what is left). Requests are encoded beforehand, in the clients, before the clock
+starts: the figure is the receiver's, not the client's.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
+import multiprocessing
 import random
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
@@ -26,7 +30,8 @@ from tracekit.otlp.encode import traces_data_from_spans
 from tracekit.otlp.model import OtlpSpan
 
 SPANS_PER_REQUEST = 512
-CLIENT_THREADS = 4
+CLIENT_PROCESSES = 2
+CLIENT_THREADS = 2  # per client process
 _AGENTS = ("planner", "researcher", "writer", "critic")
 _MODELS = ("claude-haiku-4-5", "claude-sonnet-4-5")
 
@@ -131,25 +136,59 @@ def _post_all(host: str, port: int, bodies: list[bytes], errors: list[str]) -> N
         connection.close()
 
 
-def measure_otlp_ingest(n_spans: int, tmp: Path, *, workers: int | None = None) -> dict[str, float]:
-    """``otlp_receiver_spans_per_s``: spans posted and folded per second, with ``workers``
-    conversion processes (default: one per core, as ``tracekit serve --workers`` advises)."""
-    workers = default_workers() if workers is None else workers
-    bodies = otlp_requests(n_spans)
-    receiver = OtlpReceiver(tmp / "otlp-bench.duckdb", port=0, workers=workers).start()
+def _client_process(
+    host: str, port: int, n_spans: int, index: int, ready: Any, go: Any, failures: Any
+) -> None:
+    """One client process: encode its share of the requests, wait for the start, post them."""
+    bodies = otlp_requests(n_spans)[index::CLIENT_PROCESSES]
     errors: list[str] = []
     shares = [bodies[i::CLIENT_THREADS] for i in range(CLIENT_THREADS)]
-    clients = [
-        threading.Thread(target=_post_all, args=(receiver.host, receiver.port, share, errors))
-        for share in shares
+    threads = [
+        threading.Thread(target=_post_all, args=(host, port, share, errors)) for share in shares
     ]
-    started = time.perf_counter()
-    for client in clients:
-        client.start()
-    for client in clients:
-        client.join()
-    receiver.stop(fold_wait_s=60)
-    elapsed = time.perf_counter() - started
+    ready.release()
+    go.wait()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    failures.put(errors[:3])
+
+
+def measure_otlp_ingest(n_spans: int, tmp: Path, *, workers: int | None = None) -> dict[str, float]:
+    """``otlp_receiver_spans_per_s``: spans posted by two client processes and folded, per
+    second, with ``workers`` conversion processes (default: one per core, as ``tracekit serve
+    --workers`` advises)."""
+    workers = default_workers() if workers is None else workers
+    receiver = OtlpReceiver(tmp / "otlp-bench.duckdb", port=0, workers=workers).start()
+    context = multiprocessing.get_context("spawn")
+    ready, go, failures = context.Semaphore(0), context.Event(), context.Queue()
+    clients = [
+        context.Process(
+            target=_client_process,
+            args=(receiver.host, receiver.port, n_spans, index, ready, go, failures),
+            daemon=True,
+        )
+        for index in range(CLIENT_PROCESSES)
+    ]
+    try:
+        for client in clients:
+            client.start()
+        for _ in clients:
+            if not ready.acquire(timeout=300):
+                raise RuntimeError("OTLP bench: a client process did not start")
+        started = time.perf_counter()
+        go.set()
+        errors = [error for _ in clients for error in failures.get(timeout=600)]
+        for client in clients:
+            client.join(timeout=60)
+        receiver.stop(fold_wait_s=60)
+        elapsed = time.perf_counter() - started
+    finally:
+        for client in clients:
+            if client.is_alive():
+                client.kill()
+        receiver.stop(fold_wait_s=60)
     if errors or receiver.accepted_spans != n_spans:
         lost = f"{receiver.accepted_spans}/{n_spans} {errors[:3]}"
         raise RuntimeError(f"OTLP bench lost spans: {lost}")

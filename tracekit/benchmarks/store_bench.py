@@ -35,9 +35,15 @@ _TOOLS = ("search", "fetch_page", "calculator")
 
 
 def synthetic_batches(
-    n_spans: int, *, batch_size: int = SEGMENT_SPANS, seed: int = 7
+    n_spans: int,
+    *,
+    batch_size: int = SEGMENT_SPANS,
+    seed: int = 7,
+    max_gap_ns: int = 5_000_000,
 ) -> Iterator[pa.Table]:
-    """Arrow tables (segment schema) of realistic GenAI spans, ``n_spans`` in all."""
+    """Arrow tables (segment schema) of realistic GenAI spans, ``n_spans`` in all; each span
+    starts up to ``max_gap_ns`` after the one before (spread them wider for a store that
+    covers weeks)."""
     rnd = random.Random(seed)
     columns: dict[str, list[Any]] = {name: [] for name in SEGMENT_SCHEMA.names}
     resource = json.dumps({sc.SERVICE_NAME: "bench", "telemetry.sdk.language": "python"})
@@ -48,7 +54,7 @@ def synthetic_batches(
         root_id = f"{rnd.getrandbits(64):016x}"
         spans_in_trace = min(rnd.randint(8, 24), n_spans - produced)
         for index in range(spans_in_trace):
-            clock += rnd.randint(10_000, 5_000_000)
+            clock += rnd.randint(10_000, max_gap_ns)
             _append_span(columns, rnd, trace_id, root_id, index, clock, resource)
             produced += 1
             if len(columns["trace_id"]) >= batch_size:

@@ -30,10 +30,14 @@ from collections.abc import Sequence
 from tracekit.cli import (
     doctor_command,
     file_commands,
+    fork_command,
     query_commands,
     replay_command,
+    reprice_command,
     run_commands,
     serve_command,
+    sql_command,
+    stats_command,
     ui_command,
 )
 from tracekit.cli.arguments import EXIT_USAGE
@@ -61,12 +65,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     query_commands.register(sub)
+    stats_command.register(sub)
+    sql_command.register(sub)
     run_commands.register(sub)
     serve_command.register(sub)
     replay_command.register(sub)
     ui_command.register(sub)
     file_commands.register(sub)
     doctor_command.register(sub)
+    reprice_command.register(sub)
+    fork_command.register(sub)
     return parser
 
 

@@ -15,6 +15,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tracekit.cli.arguments import add_store_argument, positive_int
+from tracekit.cli.import_from import (
+    add_backend_arguments,
+    misplaced_backend_options,
+    run_backend_import,
+    usage_error,
+)
 from tracekit.exceptions import ConfigError
 
 if TYPE_CHECKING:
@@ -55,13 +61,30 @@ def register(subparsers: Any) -> None:
     """Add ``import`` and ``export``."""
     imp = subparsers.add_parser(
         "import",
-        help="import a trace file (OTLP JSON lines) into the store",
+        help="import a trace file, or pull traces from Jaeger, Tempo or Phoenix",
         description="Import OTLP JSON lines (the OpenTelemetry Collector file exporter's "
         "format, or a file written by `tracekit export`) into the store. The whole file is "
         "checked first: a malformed or truncated line is reported with its number and nothing "
-        "is imported. Spans already in the store are not added twice.",
+        "is imported. Spans already in the store are not added twice. "
+        "With --from URL, pull traces from a backend instead, named in the URL's scheme: "
+        "jaeger+http://HOST:16686 (Jaeger API v3), tempo+http://HOST:3200 (Grafana Tempo), "
+        "phoenix+http://HOST:6006 (Arize Phoenix); by id (--trace) or by time (--since). "
+        "A trace exported with its content replays offline: tracekit replay TRACE_ID.",
     )
-    imp.add_argument("file", metavar="FILE", help="OTLP JSON lines file")
+    imp.add_argument("file", metavar="FILE", nargs="?", help="OTLP JSON lines file")
+    imp.add_argument(
+        "--from",
+        dest="source",
+        metavar="FILE|URL",
+        help="a trace file, or a backend URL: jaeger+http://…, tempo+http://…, phoenix+http://…",
+    )
+    add_backend_arguments(imp)
+    imp.add_argument(
+        "--since",
+        metavar="TIME",
+        type=since_time,
+        help="with --from URL: traces started since TIME (15m, 2h, 7d, or an ISO date/time)",
+    )
     imp.add_argument(
         "--max-line-bytes",
         metavar="N",
@@ -99,7 +122,8 @@ def register(subparsers: Any) -> None:
     exp.add_argument(
         "--without-content",
         action="store_true",
-        help="leave out messages, tool arguments and results (the file cannot be replayed)",
+        help="leave out messages, tool arguments and results (a trace file keeps them by "
+        "default so it can be replayed; an OTLP endpoint never gets them without --with-content)",
     )
     exp.add_argument(
         "--otlp-endpoint",
@@ -116,20 +140,37 @@ def register(subparsers: Any) -> None:
     exp.add_argument(
         "--with-content",
         action="store_true",
-        help="with --otlp-endpoint: send messages, tool arguments and results too (left out "
-        "by default)",
+        help="keep messages, tool arguments and results: what a trace file (--out) always does, "
+        "and what --otlp-endpoint leaves out by default (Jaeger and Tempo are shared backends)",
     )
     add_store_argument(exp)
     exp.set_defaults(handler=run_export)
 
 
 def run_import(args: argparse.Namespace) -> int:
-    """Import a trace file; one summary line."""
+    """Import a trace file, or pull traces from a backend (``--from URL``); one summary
+    line."""
     from tracekit.display import inert
+    from tracekit.ingest.backend_source import looks_like_url
     from tracekit.ingest.file_import import import_trace_file
     from tracekit.otlp.files import MAX_LINE_BYTES
     from tracekit.store import resolve_store_path
 
+    if args.file is not None and args.source is not None:
+        return usage_error("give the file once: FILE or --from FILE")
+    source = args.source if args.source is not None else args.file
+    if source is None:
+        return usage_error("import what? give a trace file, or --from URL (see --help)")
+    if looks_like_url(source):
+        if args.max_line_bytes is not None:
+            return usage_error("--max-line-bytes is for trace files, not --from URL")
+        return run_backend_import(args, source)
+    misplaced = misplaced_backend_options(args)
+    if misplaced:
+        return usage_error(
+            f"{', '.join(misplaced)} apply to --from URL; a trace file is imported whole"
+        )
+    args.file = source
     result = import_trace_file(
         args.file, args.store, max_line_bytes=args.max_line_bytes or MAX_LINE_BYTES
     )
@@ -164,7 +205,9 @@ def export_stream(args: argparse.Namespace, *, with_content: bool) -> Iterator[O
 
 
 def run_export(args: argparse.Namespace) -> int:
-    """Export to the chosen destination; one summary line."""
+    """Export to the chosen destination; one summary line that says whether content went."""
+    if args.with_content and args.without_content:
+        raise ConfigError("choose one: --with-content or --without-content")
     if args.out is not None and args.otlp_endpoint is not None:
         raise ConfigError("choose one destination: --out FILE or --otlp-endpoint URL")
     if args.otlp_endpoint is not None:
@@ -202,8 +245,13 @@ def _export_to_file(args: argparse.Namespace) -> int:
             traces.add(span.trace_id)
             yield span
 
-    spans = export_stream(args, with_content=not args.without_content)
+    # A trace file is the replay artefact: it keeps content unless told not to.
+    with_content = not args.without_content
+    spans = export_stream(args, with_content=with_content)
     written = write_trace_file(args.out, counted(spans))
     plural = "trace" if len(traces) == 1 else "traces"
-    sys.stdout.write(f"Exported {written} spans ({len(traces)} {plural}) to {inert(args.out)}.\n")
+    content = "with content" if with_content else "without content"
+    sys.stdout.write(
+        f"Exported {written} spans ({len(traces)} {plural}) to {inert(args.out)}, {content}.\n"
+    )
     return 0

@@ -1,4 +1,5 @@
-"""``tracekit traces``, ``show`` and ``stats``: read-only views of the store.
+"""``tracekit traces`` and ``show``: read-only views of the store (``stats`` is in
+:mod:`tracekit.cli.stats_command`).
 
 This module only declares their arguments; what they run is in
 :mod:`tracekit.cli.query_views`, imported when one of them runs.
@@ -22,7 +23,7 @@ _VIEWS = "tracekit.cli.query_views"
 
 
 def register(subparsers: Any) -> None:
-    """Add ``traces``, ``show`` and ``stats``."""
+    """Add ``traces`` and ``show``."""
     traces = subparsers.add_parser(
         "traces",
         help="list recorded traces, newest first",
@@ -54,20 +55,14 @@ def register(subparsers: Any) -> None:
         "guardrail events. A unique prefix of the trace id is enough.",
     )
     show.add_argument("trace_id", metavar="TRACE_ID", help="trace id or a unique prefix of it")
+    show.add_argument(
+        "--messages",
+        action="store_true",
+        help="print every model call's conversation (system, user, assistant, tool calls and "
+        "results) under its span, whichever convention recorded it",
+    )
     _common_arguments(show)
     show.set_defaults(handler=lazy_handler("tracekit.cli.show_view:run_show"))
-
-    stats = subparsers.add_parser(
-        "stats",
-        help="latency, errors, tokens and cost per agent, model or workflow",
-        description="Aggregate the store: call count, error rate, p50/p95/p99 latency, tokens "
-        "and cost, grouped by agent, model or workflow.",
-    )
-    stats.add_argument(
-        "--by", choices=("agent", "model", "workflow"), default="agent", help="grouping"
-    )
-    _common_arguments(stats)
-    stats.set_defaults(handler=lazy_handler(f"{_VIEWS}:run_stats"))
 
 
 def _common_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,4 +1,4 @@
-"""What ``tracekit traces``, ``show`` and ``stats`` run (their arguments are in
+"""What ``tracekit traces`` and ``show`` run (their arguments are in
 :mod:`tracekit.cli.query_commands`): read-only views of the store.
 
 Everything shown comes from traces, which are untrusted text (a model's output can contain
@@ -22,11 +22,19 @@ from rich.text import Text
 from rich.tree import Tree
 
 from tracekit import semconv as sc
-from tracekit.display import STATUS_STYLES, format_cost, format_duration, inert_json, literal
+from tracekit.display import (
+    STATUS_STYLES,
+    UNKNOWN,
+    format_cost,
+    format_duration,
+    format_partial_cost,
+    inert_json,
+    literal,
+    unpriced_note,
+)
 from tracekit.store import (
     SpanOutline,
     SpanRecord,
-    StatsRow,
     TraceDetail,
     TraceOutline,
     TraceStore,
@@ -54,12 +62,12 @@ def run_traces(args: argparse.Namespace) -> int:
         table.add_row(
             literal(_local_time(summary.start_ns)),
             literal(summary.trace_id[:_SHORT_ID]),
-            literal(summary.workflow),
+            _workflow_text(summary),
             _status_text(summary),
             literal(format_duration(summary.duration_ns)),
             literal(str(summary.steps)),
-            literal(f"{summary.input_tokens:,}/{summary.output_tokens:,}"),
-            literal(format_cost(summary.cost_usd)),
+            literal(_token_pair(summary.input_tokens, summary.output_tokens)),
+            literal(format_partial_cost(summary.cost_usd, summary.unpriced_spans)),
         )
     console = _console()
     if not summaries:
@@ -68,19 +76,7 @@ def run_traces(args: argparse.Namespace) -> int:
         )
         return 0
     console.print(table)
-    return 0
-
-
-def run_stats(args: argparse.Namespace) -> int:
-    """Print aggregates."""
-    rows = TraceStore(args.store).stats(args.by)
-    if args.json:
-        return _print_json(rows)
-    console = _console()
-    if not rows:
-        console.print(Text(f"nothing to group by {args.by} yet"))
-        return 0
-    console.print(stats_table(args.by, rows))
+    print_note(console, sum(summary.unpriced_spans for summary in summaries))
     return 0
 
 
@@ -89,6 +85,13 @@ def run_stats(args: argparse.Namespace) -> int:
 
 def _local_time(start_ns: int) -> str:
     return datetime.fromtimestamp(start_ns / 1e9).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _workflow_text(summary: TraceSummary) -> Text:
+    if summary.parent_trace_id is None:
+        return literal(summary.workflow)
+    fork = f" ⑂ fork of {summary.parent_trace_id[:_SHORT_ID]} at {summary.fork_at or '?'}"
+    return Text.assemble(literal(summary.workflow), literal(fork, "magenta"))
 
 
 def _status_text(summary: TraceSummary) -> Text:
@@ -109,15 +112,23 @@ def trace_tree(detail: TraceDetail | TraceOutline) -> Tree:
         _status_text(summary),
         literal(
             f"  {format_duration(summary.duration_ns)} · {summary.span_count} spans · "
-            f"{summary.steps} steps · {summary.input_tokens:,}/{summary.output_tokens:,} tokens · "
-            f"{format_cost(summary.cost_usd)}"
+            f"{summary.steps} steps · "
+            f"{_token_pair(summary.input_tokens, summary.output_tokens)} tokens · "
+            f"{format_partial_cost(summary.cost_usd, summary.unpriced_spans)}"
         ),
     )
+    if summary.parent_trace_id is not None:
+        header.append("\n")
+        header.append_text(
+            literal(
+                f"⑂ fork of {summary.parent_trace_id} at step {summary.fork_at or '?'}", "magenta"
+            )
+        )
     tree = Tree(header)
     parents: list[Tree] = [tree]
     for span in detail.spans:
         depth = min(span.depth, len(parents) - 1)
-        node = parents[depth].add(_span_label(span))
+        node = parents[depth].add(span_label(span))
         del parents[depth + 1 :]
         parents.append(node)
         for event in span.events:
@@ -126,14 +137,18 @@ def trace_tree(detail: TraceDetail | TraceOutline) -> Tree:
     return tree
 
 
-def _span_label(span: SpanRecord | SpanOutline) -> Text:
+def span_label(span: SpanRecord | SpanOutline) -> Text:
+    """One span's line: name, duration, tokens, cost (``— unpriced`` for a model call
+    without a price) and, for an error, why."""
     is_error = span.status_code == "ERROR"
     parts: list[Text | str] = [literal(span.name, "bold red" if is_error else "bold")]
     details = [format_duration(span.duration_ns)]
     if span.input_tokens is not None or span.output_tokens is not None:
-        details.append(f"{span.input_tokens or 0:,}/{span.output_tokens or 0:,} tokens")
+        details.append(f"{_token_pair(span.input_tokens, span.output_tokens)} tokens")
     if span.cost_usd is not None:
         details.append(format_cost(span.cost_usd))
+    elif span.operation in sc.LLM_OPERATIONS:
+        details.append(f"{UNKNOWN} unpriced")
     parts.append(literal("  " + " · ".join(details), "dim"))
     if is_error:
         reason = span.error_type or "error"
@@ -148,30 +163,18 @@ def _event_label(name: str, attributes: dict[str, Any]) -> Text:
     return Text.assemble(literal(f"⚠ {name}", "yellow"), literal(f"  {shown}" if shown else ""))
 
 
-def stats_table(by: str, rows: Sequence[StatsRow]) -> Table:
-    """The stats rows as a Rich table."""
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column(by)
-    columns = ("count", "errors", "error rate", "stops", "stop rate", "p50", "p95", "p99")
-    for column in (*columns, "tokens in/out", "cost"):
-        table.add_column(column, justify="right", no_wrap=True)
-    for row in rows:
-        table.add_row(
-            literal(row.key if row.key is not None else "-"),
-            literal(f"{row.count:,}"),
-            literal(f"{row.error_count:,}", "red" if row.error_count else ""),
-            literal(f"{row.error_rate:.1%}"),
-            literal(f"{row.stop_count:,}", "yellow" if row.stop_count else ""),
-            literal(f"{row.stop_rate:.1%}"),
-            *(literal(_ms(value)) for value in (row.p50_ms, row.p95_ms, row.p99_ms)),
-            literal(f"{row.input_tokens:,}/{row.output_tokens:,}"),
-            literal(format_cost(row.cost_usd)),
-        )
-    return table
+def _token_pair(tokens_in: int | None, tokens_out: int | None) -> str:
+    def shown(count: int | None) -> str:
+        return UNKNOWN if count is None else f"{count:,}"
+
+    return f"{shown(tokens_in)}/{shown(tokens_out)}"
 
 
-def _ms(value: float | None) -> str:
-    return "-" if value is None else format_duration(int(value * 1e6))
+def print_note(console: Console, unpriced_spans: int) -> None:
+    """The footnote under a total that leaves unpriced model calls out (nothing if none)."""
+    note = unpriced_note(unpriced_spans)
+    if note:
+        console.print(literal(note, "dim"))
 
 
 # --- output ---------------------------------------------------------------------------------------

@@ -126,6 +126,11 @@ def register(subparsers: Any) -> None:
     diff.add_argument("--tool-args", choices=TOOL_ARGS_MODES, default="exact", help="as for replay")
     diff.add_argument("--json", action="store_true", help="print the report as JSON")
     diff.add_argument("--all-steps", action="store_true", help="list every aligned step")
+    diff.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print how the second run moved from the first as Markdown (for a pull request)",
+    )
     add_store_argument(diff)
     diff.set_defaults(handler=run_diff)
 
@@ -183,7 +188,9 @@ def run_diff(args: argparse.Namespace) -> int:
     except TracekitError as exc:
         return _could_not_replay(exc, args.first, verb="compare")
     report = diff_recordings(first, second, mode=args.mode, tool_args=args.tool_args)
-    return _print(report, args)
+    from tracekit.cli.fork_view import print_comparison
+
+    return print_comparison(report, first, second, args, _print)
 
 
 def _could_not_replay(

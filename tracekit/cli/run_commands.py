@@ -160,12 +160,17 @@ def run_bench(args: argparse.Namespace) -> int:
     import json
     import tempfile
 
+    from tracekit.benchmarks.analytics_bench import build_month_store, measure_stats_queries
     from tracekit.benchmarks.anthropic_replay_bench import measure_anthropic_replay
+    from tracekit.benchmarks.async_bench import measure_async
     from tracekit.benchmarks.cli_bench import measure_cli
     from tracekit.benchmarks.figures import BenchReport, load_average, repeat, summarise
+    from tracekit.benchmarks.fork_bench import measure_fork
     from tracekit.benchmarks.instrumentation import measure_instrumentation
     from tracekit.benchmarks.otlp_bench import measure_otlp_ingest
+    from tracekit.benchmarks.pytest_plugin_bench import measure_pytest_plugin
     from tracekit.benchmarks.replay_bench import measure_replay
+    from tracekit.benchmarks.scripted_bench import measure_scripted_model
     from tracekit.benchmarks.store_bench import measure_ingest
     from tracekit.benchmarks.tui_bench import build_store, measure_tui_app
 
@@ -179,12 +184,24 @@ def run_bench(args: argparse.Namespace) -> int:
         def measured(name: str) -> Path:  # a fresh folder per run: no run reuses a store
             return Path(tempfile.mkdtemp(prefix=f"{name}-", dir=base))
 
+        def replay_and_fork() -> dict[str, float]:
+            # The fork's prefix against a plain replay of the same recording, side by side.
+            figures = measure_replay(20 if quick else 100)
+            figures.update(measure_fork(20 if quick else 100))
+            figures["fork_prefix_vs_replay_ratio"] = (
+                figures["replay_steps_per_s"] / figures["fork_prefix_steps_per_s"]
+            )
+            return figures
+
         # Each measure does one run (its ratios from a baseline measured in that same run).
         measures = [
             lambda: measure_instrumentation(measured("rec"), runs=100 if quick else 400),
+            lambda: measure_async(measured("async"), runs=100 if quick else 400),
+            lambda: measure_scripted_model(500 if quick else 2000),
             lambda: measure_ingest(50_000 if quick else 200_000, measured("ingest")),
             lambda: measure_otlp_ingest(20_480 if quick else 102_400, measured("otlp")),
-            lambda: measure_replay(20 if quick else 100),
+            replay_and_fork,
+            lambda: measure_pytest_plugin(2 if quick else 3, rounds=1),
             lambda: measure_anthropic_replay(100 if quick else 400),
         ]
         for measure in measures:
@@ -197,16 +214,31 @@ def run_bench(args: argparse.Namespace) -> int:
         samples.update(repeat(lambda: {"store_bytes_per_span": size / store_spans}, runs))
         samples.update(repeat(lambda: measure_tui_app(store), runs))
         samples.update(repeat(lambda: measure_cli(store, big_trace), runs))
+        # Another (built once): the same kind of runs spread over 30 days, for stats buckets.
+        month_spans = 100_000 if quick else 1_000_000
+        month = measured("month") / "month.duckdb"
+        build_month_store(month, month_spans)
+        samples.update(repeat(lambda: measure_stats_queries(month), runs))
         if store_spans != 1_000_000:
             why = "--quick" if quick else f"--scale {args.scale}"
             for name in samples:
                 if name.startswith(("cli_", "tui_", "store_")) and name != "cli_help_ms":
                     notes[name] = f"on {store_spans:,} spans ({why})"
+        if month_spans != 1_000_000:
+            for name in ("stats_by_agent_ms", "stats_every_1h_30d_ms"):
+                notes[name] = f"on {month_spans:,} spans over 30 days (--quick)"
     targets = {
-        "instrumentation_overhead_ratio": "≤ 1.5×",
-        "ingest_spans_per_s": "≥ 200,000",
-        "otlp_receiver_spans_per_s": "≥ 50,000",
-        "replay_steps_per_s": "≥ 2,000",
+        "async_recorded_step_us": "≈ recorded_step_us",
+        "async_amap_steps_per_s": "",
+        "recording_overhead_ratio": "≤ 1.30×",
+        "orchestrated_step_vs_bare_otel_ratio": "≤ 2.5×",
+        "scripted_model_call_us": "≤ 10",
+        "ingest_spans_per_s": "≥ 250,000",
+        "otlp_receiver_spans_per_s": "≥ 100,000",
+        "replay_steps_per_s": "≥ 5,000",
+        "pytest_plugin_overhead_ms_per_trace": "≤ 2",
+        "fork_prefix_steps_per_s": "≥ replay ÷ 2",
+        "fork_prefix_vs_replay_ratio": "≤ 2×",
         "anthropic_replay_calls_per_s": "",
         "tui_first_screen_s": "≤ 1.5 s",
         "tui_first_screen_rss_mb": "< 300",
@@ -216,6 +248,8 @@ def run_bench(args: argparse.Namespace) -> int:
         "cli_stats_by_agent_1m_ms": "≤ 200",
         "cli_show_10k_ms": "≤ 250",
         "cli_show_10k_json_ms": "≤ 250",
+        "stats_by_agent_ms": "≤ 200",
+        "stats_every_1h_30d_ms": "≤ 300",
     }
     report = BenchReport.of(summarise(samples, targets, notes), start_load, quick=quick, runs=runs)
     if args.json:

@@ -22,13 +22,23 @@ from rich.text import Text
 from rich.tree import Tree
 
 from tracekit import semconv as sc
-from tracekit.display import STATUS_STYLES, format_cost, format_duration, inert, literal
+from tracekit.display import (
+    STATUS_STYLES,
+    UNKNOWN,
+    format_cost,
+    format_duration,
+    format_partial_cost,
+    inert,
+    literal,
+)
 from tracekit.store.models import SpanOutline, TraceSummary
 
 __all__ = ["SpanTree", "header_label", "print_span_tree"]
 
 #: A label as (untrusted text, style) parts: made inert either way, as text or as Rich Text.
 Parts = list[tuple[str, str]]
+#: The one part that is not text: a line break inside a label (the fork line of the header).
+LINE_BREAK = ("\n", "")
 _SPACE, _CONTINUE, _FORK, _END = range(4)
 _GUIDE_WIDTH = 4
 # What Tree puts after its guides so a bold guide style does not leak into the label.
@@ -51,8 +61,9 @@ def _status_parts(summary: TraceSummary) -> Parts:
 
 
 def header_label(summary: TraceSummary) -> Parts:
-    """The first line: workflow, trace id, status and the trace's totals."""
-    return [
+    """The first line: workflow, trace id, status and the trace's totals; for a fork, a
+    second line says what it was forked from."""
+    parts: Parts = [
         (summary.workflow, "bold"),
         ("  ", ""),
         (summary.trace_id, ""),
@@ -60,20 +71,36 @@ def header_label(summary: TraceSummary) -> Parts:
         *_status_parts(summary),
         (
             f"  {format_duration(summary.duration_ns)} · {summary.span_count} spans · "
-            f"{summary.steps} steps · {summary.input_tokens:,}/{summary.output_tokens:,} tokens"
-            f" · {format_cost(summary.cost_usd)}",
+            f"{summary.steps} steps · "
+            f"{_token_pair(summary.input_tokens, summary.output_tokens)} tokens"
+            f" · {format_partial_cost(summary.cost_usd, summary.unpriced_spans)}",
             "",
         ),
     ]
+    if summary.parent_trace_id is not None:
+        parts.append(LINE_BREAK)
+        parts.append(
+            (f"⑂ fork of {summary.parent_trace_id} at step {summary.fork_at or '?'}", "magenta")
+        )
+    return parts
+
+
+def _token_pair(tokens_in: int | None, tokens_out: int | None) -> str:
+    def shown(count: int | None) -> str:
+        return UNKNOWN if count is None else f"{count:,}"
+
+    return f"{shown(tokens_in)}/{shown(tokens_out)}"
 
 
 def _span_parts(span: SpanOutline) -> Parts:
     is_error = span.status_code == "ERROR"
     details = [format_duration(span.duration_ns)]
     if span.input_tokens is not None or span.output_tokens is not None:
-        details.append(f"{span.input_tokens or 0:,}/{span.output_tokens or 0:,} tokens")
+        details.append(f"{_token_pair(span.input_tokens, span.output_tokens)} tokens")
     if span.cost_usd is not None:
         details.append(format_cost(span.cost_usd))
+    elif span.operation in sc.LLM_OPERATIONS:
+        details.append(f"{UNKNOWN} unpriced")
     parts: Parts = [
         (span.name, "bold red" if is_error else "bold"),
         ("  " + " · ".join(details), "dim"),
@@ -110,7 +137,7 @@ def _tree(summary: TraceSummary, spans: Sequence[SpanOutline]) -> _Node:
 
 
 def _text(parts: Parts) -> Text:
-    return Text.assemble(*(literal(raw, style) for raw, style in parts))
+    return Text.assemble(*("\n" if part is LINE_BREAK else literal(*part) for part in parts))
 
 
 def _walk(root: _Node) -> Iterator[tuple[list[int], bool, _Node]]:
@@ -166,8 +193,8 @@ def _plain_lines(root: _Node, console: Console) -> list[str]:
     for prefix, last, node in _walk(root):
         width = max_width - _GUIDE_WIDTH * len(prefix)
         lead = "".join([guides[level] for level in prefix])
-        plain = "".join([inert(raw) for raw, _ in node.parts])
-        if cell_len(plain) <= width:
+        plain = "".join(["\n" if part is LINE_BREAK else inert(part[0]) for part in node.parts])
+        if "\n" not in plain and cell_len(plain) <= width:
             append(lead + plain)
             continue
         for index, line in enumerate(_laid_out(console, options, node.parts, width)):

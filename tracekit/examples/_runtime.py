@@ -8,7 +8,7 @@ from typing import Any
 
 from tracekit.models import ModelRouter, ScriptedModel
 from tracekit.models.scripted import Script
-from tracekit.orchestrator import Approver, Workflow
+from tracekit.orchestrator import Approver, RunResult, Workflow
 from tracekit.telemetry import Telemetry
 
 #: Simulated model latency for the offline demo, so durations and percentiles look like a run.
@@ -23,8 +23,15 @@ class DemoRuntime:
     live: bool = False
     latency_s: tuple[float, float] = DEMO_LATENCY_S
 
-    def router(self, seed: int, script: Script | None = None) -> ModelRouter:
-        """The models for one run: a seeded scripted model, or Claude when live."""
+    def router(
+        self, seed: int, script: Script | None = None, *, asynchronous: bool = False
+    ) -> ModelRouter:
+        """The models for one run: a seeded scripted model (it answers sync and async
+        runs), or Claude when live (``AsyncAnthropic`` for async runs)."""
+        if self.live and asynchronous:
+            from tracekit.models.anthropic_async import AsyncAnthropicModel
+
+            return ModelRouter({}, default=AsyncAnthropicModel())
         if self.live:
             from tracekit.models.anthropic_model import AnthropicModel
 
@@ -50,15 +57,26 @@ class DemoRuntime:
             approver=approver,
             raise_errors=False,
         )
-        return DemoOutcome(
-            workflow.name,
-            seed,
-            result.status,
-            result.trace_id,
-            result.steps,
-            result.cost_usd,
-            result.stop_reason or result.error or "",
+        return DemoOutcome.of(workflow, seed, result)
+
+    async def arun(
+        self,
+        workflow: Workflow,
+        seed: int,
+        input: Any,
+        *,
+        script: Script | None = None,
+        approver: Approver | None = None,
+    ) -> DemoOutcome:
+        """``await`` form of :meth:`run`, for async workflows."""
+        result = await workflow.arun(
+            input,
+            telemetry=self.telemetry,
+            models=self.router(seed, script, asynchronous=True),
+            approver=approver,
+            raise_errors=False,
         )
+        return DemoOutcome.of(workflow, seed, result)
 
 
 @dataclass(frozen=True)
@@ -72,6 +90,19 @@ class DemoOutcome:
     steps: int
     cost_usd: float
     note: str = ""
+
+    @classmethod
+    def of(cls, workflow: Workflow, seed: int, result: RunResult[Any]) -> DemoOutcome:
+        """The outcome of one run of ``workflow``."""
+        return cls(
+            workflow.name,
+            seed,
+            result.status,
+            result.trace_id,
+            result.steps,
+            result.cost_usd,
+            result.stop_reason or result.error or "",
+        )
 
 
 DemoFn = Callable[[DemoRuntime, int], list[DemoOutcome]]

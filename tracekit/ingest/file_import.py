@@ -28,11 +28,15 @@ IMPORT_WAIT_S = 30.0
 class ImportResult:
     """What an import did: spans read from the file, traces among them, and spans the fold
     added to the store (0 when the file was imported already; spans other processes left in
-    the spool meanwhile are counted too)."""
+    the spool meanwhile are counted too); ``notes`` are what the source said of traces it
+    gave only in part (a backend's partial answer), one line each; ``trace_ids`` the traces
+    pulled from a backend (a file import leaves it empty)."""
 
     spans: int
     traces: int
     new_spans: int
+    notes: tuple[str, ...] = ()
+    trace_ids: tuple[str, ...] = ()
 
 
 def import_trace_file(
@@ -48,10 +52,7 @@ def import_trace_file(
     (unwritable, damaged: nothing is written either),
     StoreLockedError when the store stays busy (the spans then wait, safe, in the spool and
     the next reader folds them)."""
-    paths = StorePaths.for_store(store)
-    if not paths.db.parent.is_dir():
-        raise ConfigError(f"cannot import into {paths.db}: {paths.db.parent} is not a folder")
-    paths.check_writable()
+    paths = import_target(store)
     builder = SegmentBuilder()
     traces: set[str] = set()
     for line_number, spans in iter_trace_file(path, max_line_bytes=max_line_bytes):
@@ -65,6 +66,25 @@ def import_trace_file(
                 ) from None
     if not len(builder):
         raise TraceFileError(f"{path} holds no spans (expected OTLP JSON lines)")
+    return store_segment(paths, builder, len(traces), wait_s=wait_s)
+
+
+def import_target(store: str | os.PathLike[str] | None) -> StorePaths:
+    """The paths of the store an import writes to, checked before anything is read or
+    fetched: its folder exists and can be written. Raises ConfigError or StoreError."""
+    paths = StorePaths.for_store(store)
+    if not paths.db.parent.is_dir():
+        raise ConfigError(f"cannot import into {paths.db}: {paths.db.parent} is not a folder")
+    paths.check_writable()
+    return paths
+
+
+def store_segment(
+    paths: StorePaths, builder: SegmentBuilder, traces: int, *, wait_s: float = IMPORT_WAIT_S
+) -> ImportResult:
+    """Write the spans of ``builder`` (``traces`` traces among them) as ONE spool segment and
+    fold it into the store: the write half of every import (files and backends alike).
+    Raises StoreError (nothing is written) or StoreLockedError as :func:`import_trace_file`."""
     table = builder.to_table()
     try:
         segment = write_segment(paths, table)
@@ -89,4 +109,4 @@ def import_trace_file(
             f"the store {paths.db} stayed busy for {wait_s:g} s; the import waits in "
             f"{paths.spool} and is folded by the next command that reads the store"
         )
-    return ImportResult(spans=table.num_rows, traces=len(traces), new_spans=result.spans)
+    return ImportResult(spans=table.num_rows, traces=traces, new_spans=result.spans)

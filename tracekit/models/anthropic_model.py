@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import threading
 import weakref
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, Generic, TypeVar
 
 import anthropic
 import httpx2
@@ -108,6 +110,71 @@ def from_anthropic_message(message: Any) -> ModelResponse:
     )
 
 
+def model_error(exc: anthropic.AnthropicError) -> ModelError:
+    """The tracekit error for an SDK error: transient (worth a retry) or not."""
+    if isinstance(exc, _TRANSIENT):
+        return TransientModelError(f"anthropic: {exc}")
+    if isinstance(exc, anthropic.APIStatusError) and (
+        exc.status_code in (408, 409, 429) or exc.status_code >= 500
+    ):
+        return TransientModelError(f"anthropic: {exc}")
+    return ModelError(f"anthropic: {exc}")
+
+
+def telemetry_option(tracer_provider: TracerProvider | None) -> Any:
+    """The SDK's ``open_telemetry=``: our provider with content on, or tracing off."""
+    if tracer_provider is None:
+        return False
+    return {"tracer_provider": tracer_provider, "traces": {"content_mode": "content"}}
+
+
+ClientT = TypeVar("ClientT")
+
+
+class SdkClients(Generic[ClientT]):
+    """One SDK client per tracer provider (its spans go there).
+
+    Weak keys, so a provider that is gone never hands its client to a new one.
+    """
+
+    def __init__(self, make: Callable[[TracerProvider | None], ClientT]) -> None:
+        self._make = make
+        self._clients: weakref.WeakKeyDictionary[Any, ClientT] = weakref.WeakKeyDictionary()
+        self._untraced: ClientT | None = None
+        self._lock = threading.Lock()
+
+    def get(self, tracer_provider: TracerProvider | None) -> ClientT:
+        """The client whose spans go to ``tracer_provider`` (made on first use)."""
+        with self._lock:
+            client = (
+                self._untraced if tracer_provider is None else self._clients.get(tracer_provider)
+            )
+            if client is None:
+                try:
+                    client = self._make(tracer_provider)
+                except anthropic.AnthropicError as exc:
+                    raise ModelError(f"anthropic client: {exc}") from exc
+                if tracer_provider is None:
+                    self._untraced = client
+                else:
+                    self._clients[tracer_provider] = client
+            return client
+
+
+@contextmanager
+def offered_tools(request: ModelRequest) -> Iterator[None]:
+    """Hand the request's tool definitions to the enricher, which puts them on the SDK's span
+    (the SDK does not record them); SDK errors become tracekit's."""
+    tools = tool_definitions_json(request.tools) if request.tools else None
+    token = pending_tool_definitions.set(tools)
+    try:
+        yield
+    except anthropic.AnthropicError as exc:
+        raise model_error(exc) from exc
+    finally:
+        pending_tool_definitions.reset(token)
+
+
 class AnthropicModel:
     """Model client for Claude.
 
@@ -125,62 +192,21 @@ class AnthropicModel:
         max_retries: int = 0,
         timeout_s: float = 120.0,
     ) -> None:
-        self._api_key = api_key
-        self._http_client = http_client
-        self._max_retries = max_retries
-        self._timeout_s = timeout_s
-        # One SDK client per tracer provider (its spans go there); weak keys, so a provider
-        # that is gone never hands its client to a new one.
-        self._clients: weakref.WeakKeyDictionary[Any, anthropic.Anthropic] = (
-            weakref.WeakKeyDictionary()
-        )
-        self._untraced: anthropic.Anthropic | None = None
-        self._lock = threading.Lock()
-
-    def _client(self, tracer_provider: TracerProvider | None) -> anthropic.Anthropic:
-        with self._lock:
-            client = (
-                self._untraced if tracer_provider is None else self._clients.get(tracer_provider)
+        self._clients = SdkClients(
+            lambda tracer_provider: anthropic.Anthropic(
+                api_key=api_key,
+                http_client=http_client,
+                max_retries=max_retries,
+                timeout=timeout_s,
+                open_telemetry=telemetry_option(tracer_provider),
             )
-            if client is None:
-                telemetry: Any = (
-                    {"tracer_provider": tracer_provider, "traces": {"content_mode": "content"}}
-                    if tracer_provider is not None
-                    else False
-                )
-                try:
-                    client = anthropic.Anthropic(
-                        api_key=self._api_key,
-                        http_client=self._http_client,
-                        max_retries=self._max_retries,
-                        timeout=self._timeout_s,
-                        open_telemetry=telemetry,
-                    )
-                except anthropic.AnthropicError as exc:
-                    raise ModelError(f"anthropic client: {exc}") from exc
-                if tracer_provider is None:
-                    self._untraced = client
-                else:
-                    self._clients[tracer_provider] = client
-            return client
+        )
 
     def complete(
         self, request: ModelRequest, tracer_provider: TracerProvider | None
     ) -> ModelResponse:
         """Call ``messages.create``; the SDK emits the LLM span."""
-        client = self._client(tracer_provider)
-        tools = tool_definitions_json(request.tools) if request.tools else None
-        token = pending_tool_definitions.set(tools)
-        try:
+        client = self._clients.get(tracer_provider)
+        with offered_tools(request):
             message = client.messages.create(**to_anthropic_params(request))
-        except _TRANSIENT as exc:
-            raise TransientModelError(f"anthropic: {exc}") from exc
-        except anthropic.APIStatusError as exc:
-            if exc.status_code in (408, 409, 429) or exc.status_code >= 500:
-                raise TransientModelError(f"anthropic: {exc}") from exc
-            raise ModelError(f"anthropic: {exc}") from exc
-        except anthropic.AnthropicError as exc:
-            raise ModelError(f"anthropic: {exc}") from exc
-        finally:
-            pending_tool_definitions.reset(token)
         return from_anthropic_message(message)

@@ -76,3 +76,23 @@ class ModelClient(Protocol):
     def complete(self, request: ModelRequest, tracer_provider: Any) -> ModelResponse:
         """Answer ``request``; raise TransientModelError for errors worth retrying."""
         ...
+
+
+@runtime_checkable
+class AsyncModelClient(Protocol):
+    """The async face of a model client, for ``await workflow.arun(...)``.
+
+    Same contract as :class:`ModelClient` (one LLM span per call, under the current span).
+    A client may have both faces (the scripted model does); an async run awaits
+    ``acomplete`` and runs a sync-only client's ``complete`` in a worker thread.
+    """
+
+    provider: str
+
+    async def acomplete(self, request: ModelRequest, tracer_provider: Any) -> ModelResponse:
+        """Answer ``request``; raise TransientModelError for errors worth retrying."""
+        ...
+
+
+#: A client a router may hold: sync, async, or both.
+AnyModelClient = ModelClient | AsyncModelClient

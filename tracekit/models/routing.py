@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from tracekit.exceptions import ConfigError
-from tracekit.models.base import ModelClient, ModelRequest, ModelResponse
+from tracekit.models.base import AnyModelClient, ModelRequest, ModelResponse
 
 
 class ModelRouter:
@@ -21,12 +21,12 @@ class ModelRouter:
     """
 
     def __init__(
-        self, routes: Mapping[str, ModelClient], default: ModelClient | None = None
+        self, routes: Mapping[str, AnyModelClient], default: AnyModelClient | None = None
     ) -> None:
         self.routes = dict(routes)
         self.default = default
 
-    def client_for(self, model: str) -> ModelClient:
+    def client_for(self, model: str) -> AnyModelClient:
         """The client that answers ``model``."""
         for pattern, client in self.routes.items():
             if fnmatch.fnmatchcase(model, pattern):

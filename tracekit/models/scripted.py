@@ -9,6 +9,7 @@ and different seeds give different runs.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import random
@@ -29,6 +30,7 @@ from tracekit.telemetry import current_agent_path, tracer_for
 
 FINAL_RESULT_TOOL = "final_result"
 SCRIPTED_PROVIDER = "tracekit.scripted"
+SCRIPTED_SCOPE = "tracekit.scripted"
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,10 @@ class ScriptContext:
     agent: str | None = None
     """Name of the agent asking (the last element of its agent path)."""
     tool_results: list[Any] = field(default_factory=list)
+    key: str = ""
+    """The request's cache key (what the answer is a function of)."""
+    latency_s: float = 0.0
+    """The simulated latency of this answer."""
 
     @property
     def turn(self) -> int:
@@ -119,19 +125,75 @@ def by_agent(scripts: dict[str, Script], default: Script | None = None) -> Scrip
     return dispatch
 
 
+#: (seed, prompt, tool count) -> (tools wanted, first tool's index): a conversation's plan is
+#: drawn once, not on every turn (seeding a generator from a string costs more than a turn).
+_plans: dict[tuple[int, str, int], tuple[int, int]] = {}
+_PLANS_MAX = 4096
+
+
+def _plan(seed: int, prompt: str, tool_count: int) -> tuple[int, int]:
+    key = (seed, prompt, tool_count)
+    plan = _plans.get(key)
+    if plan is None:
+        rng = random.Random(f"{seed}:{prompt}")
+        wanted = rng.randint(0, 2) if tool_count else 0
+        first = rng.randrange(tool_count) if tool_count else 0  # what ``rng.choice`` draws
+        plan = (wanted, first)
+        if len(_plans) >= _PLANS_MAX:
+            _plans.clear()
+        _plans[key] = plan
+    return plan
+
+
 def default_script(ctx: ScriptContext) -> Turn:
     """Call zero to two of the offered tools, then finish."""
     tools = ctx.user_tools()
-    plan = random.Random(f"{ctx.seed}:{ctx.prompt}")
-    wanted = plan.randint(0, 2) if tools else 0
-    if ctx.turn < wanted:
-        tool = plan.choice(tools) if ctx.turn == 0 else ctx.rng.choice(tools)
+    wanted, first = _plan(ctx.seed, ctx.prompt, len(tools))
+    turn = ctx.turn
+    if turn < wanted:
+        tool = tools[first] if turn == 0 else ctx.rng.choice(tools)
         return Turn(tool_calls=((tool.name, ctx.fake_arguments(tool.name)),))
     return ctx.final()
 
 
 def _estimate_tokens(text: str) -> int:
-    return max(1, len(text) // 4)
+    return _estimate_len(len(text))
+
+
+def _estimate_len(chars: int) -> int:
+    return max(1, chars // 4)
+
+
+# Lengths of JSON texts by the identity of what they encode; the object is kept with its
+# length, so its id cannot be reused while the entry lives.
+_message_lengths: dict[int, tuple[ChatMessage, int]] = {}
+_tools_lengths: dict[tuple[int, ...], tuple[tuple[ToolSpec, ...], int]] = {}
+_LENGTHS_MAX = 4096
+
+
+def _message_json_len(message: ChatMessage) -> int:
+    """``len(json.dumps(message.model_dump(mode="json"), separators=(",", ":")))``."""
+    entry = _message_lengths.get(id(message))
+    if entry is not None and entry[0] is message:
+        return entry[1]
+    length = len(json.dumps(message.model_dump(mode="json"), separators=(",", ":")))
+    if len(_message_lengths) >= _LENGTHS_MAX:
+        _message_lengths.clear()
+    _message_lengths[id(message)] = (message, length)
+    return length
+
+
+def _tools_json_len(tools: list[ToolSpec]) -> int:
+    """``len("".join(t.model_dump_json() for t in tools))``."""
+    key = tuple(id(t) for t in tools)
+    entry = _tools_lengths.get(key)
+    if entry is not None:
+        return entry[1]
+    length = sum(len(t.model_dump_json()) for t in tools)
+    if len(_tools_lengths) >= _LENGTHS_MAX:
+        _tools_lengths.clear()
+    _tools_lengths[key] = (tuple(tools), length)
+    return length
 
 
 class ScriptedModel:
@@ -163,13 +225,36 @@ class ScriptedModel:
         self, request: ModelRequest, tracer_provider: TracerProvider | None
     ) -> ModelResponse:
         """Answer ``request``, emitting a ``chat {model}`` span like the Anthropic SDK's."""
-        tracer = tracer_for(tracer_provider, "tracekit.scripted")
+        tracer = tracer_for(tracer_provider, SCRIPTED_SCOPE)
         with chat_span(tracer, request, self.provider) as span:
-            response = self._answer(request)
+            ctx = self._context(request)
+            if ctx.latency_s > 0:
+                time.sleep(ctx.latency_s)
+            response = self._answer(request, ctx)
             set_response_attributes(span, response)
             return response
 
-    def _answer(self, request: ModelRequest) -> ModelResponse:
+    async def acomplete(
+        self, request: ModelRequest, tracer_provider: TracerProvider | None
+    ) -> ModelResponse:
+        """The async face of :meth:`complete`: the same answer and span, and the simulated
+        latency is an ``asyncio.sleep`` (other tasks run meanwhile).
+
+        >>> import asyncio
+        >>> request = ModelRequest(model="claude-haiku-4-5", messages=[ChatMessage.user("hi")])
+        >>> asyncio.run(ScriptedModel(seed=7).acomplete(request, None)).message.text()[:4]
+        'Done'
+        """
+        tracer = tracer_for(tracer_provider, SCRIPTED_SCOPE)
+        with chat_span(tracer, request, self.provider) as span:
+            ctx = self._context(request)
+            if ctx.latency_s > 0:
+                await asyncio.sleep(ctx.latency_s)
+            response = self._answer(request, ctx)
+            set_response_attributes(span, response)
+            return response
+
+    def _context(self, request: ModelRequest) -> ScriptContext:
         key = request.cache_key()
         with self._lock:
             attempt = self._seen.get(key, 0)
@@ -187,10 +272,15 @@ class ScriptedModel:
                 for p in m.parts
                 if isinstance(p, ToolCallResponsePart)
             ],
+            key=key,
         )
         low, high = self.latency_s
         if high > 0:
-            time.sleep(rng.uniform(low, high))
+            ctx.latency_s = rng.uniform(low, high)
+        return ctx
+
+    def _answer(self, request: ModelRequest, ctx: ScriptContext) -> ModelResponse:
+        key, rng = ctx.key, ctx.rng
         turn = self.script(ctx)
         if turn.error is not None:
             raise (TransientModelError if turn.transient else ModelError)(turn.error)
@@ -208,15 +298,21 @@ class ScriptedModel:
             parts = [TextPart(content=turn.text or "")]
             finish = "end_turn"
         message = ChatMessage(role="assistant", parts=list(parts), finish_reason=finish)
-        prompt_text = json.dumps(
-            [request.system, request.model_dump(mode="json")["messages"]], separators=(",", ":")
+        # Token estimates need only lengths: of the JSON of [system, messages] and of the
+        # tools' JSON, each message's and tool list's measured once (they repeat every turn).
+        messages = request.messages
+        prompt_chars = (
+            len(json.dumps(request.system))
+            + sum(_message_json_len(m) for m in messages)
+            + max(0, len(messages) - 1)
+            + 5  # the brackets and the comma of [system,[messages]]
         )
-        tools_text = "".join(t.model_dump_json() for t in request.tools)
+        tools_chars = _tools_json_len(request.tools)
         # Like prompt caching: after the first turn, the system prompt and tool list are read
         # from the cache.
-        cached = _estimate_tokens((request.system or "") + tools_text) if ctx.turn > 0 else 0
+        cached = _estimate_len(len(request.system or "") + tools_chars) if ctx.turn > 0 else 0
         usage = Usage(
-            input_tokens=_estimate_tokens(prompt_text + tools_text) + 12,
+            input_tokens=_estimate_len(prompt_chars + tools_chars) + 12,
             output_tokens=_estimate_tokens(message.model_dump_json()) + rng.randint(5, 40),
             cache_read_tokens=cached,
         )

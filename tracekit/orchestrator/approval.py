@@ -1,6 +1,7 @@
 """Human approval gate for consequential tools: propose → confirm → execute.
 
-An approver is a callback that gets the proposal and returns True to approve. The default asks
+An approver is a callback that gets the proposal and returns True to approve; an ``async def``
+approver is awaited (in async runs; a sync run gives it a short-lived loop). The default asks
 on the terminal when there is one and denies otherwise, so an unattended run never executes a
 consequential action on its own.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -25,7 +26,7 @@ class ApprovalRequest(BaseModel):
     arguments: dict[str, Any]
 
 
-Approver = Callable[[ApprovalRequest], bool]
+Approver = Callable[[ApprovalRequest], bool | Awaitable[bool]]
 
 
 def deny_all(request: ApprovalRequest) -> bool:

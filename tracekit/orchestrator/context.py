@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import functools
 import os
 import sys
 import threading
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from opentelemetry import trace
 from pydantic import BaseModel
 
 from tracekit import semconv as sc
+from tracekit.exceptions import WorkflowStopped
+from tracekit.orchestrator.fanout import run_parallel
 from tracekit.orchestrator.run_state import RunState, canonical_json
 
 if TYPE_CHECKING:
@@ -93,6 +96,19 @@ class Context(Generic[StateT]):
             call_site=_call_site(1),
         )
 
+    async def acall(self, agent: Agent, payload: Any) -> Any:
+        """``await`` form of :meth:`call`, for ``async def`` entrypoints and tools."""
+        from tracekit.orchestrator.runner import arun_agent
+
+        self.run.track_task()
+        return await arun_agent(
+            self,
+            agent,
+            payload,
+            handoff_from=self.agent.name if self.agent else self.run.workflow,
+            call_site=_call_site(1),
+        )
+
     def map(
         self,
         agent: Agent,
@@ -108,51 +124,68 @@ class Context(Generic[StateT]):
         calls share ``state``: guard read-modify-write updates with ``state_lock``; what they
         changed together is recorded as one ``tracekit.state.changed`` event on the caller's span.
         """
-        from tracekit.orchestrator.runner import agent_path_of, run_agent
+        from tracekit.orchestrator.runner import run_agent
 
         if not payloads:
             return []
-        site = _call_site(1)
-        handoff_from = self.agent.name if self.agent else self.run.workflow
-        path = agent_path_of(self, agent)
-        sequences = [self.run.next_sequence(path) for _ in payloads]
-        # Structural keys by payload position, reserved before any thread starts.
-        calls = [self.run.reserve_call(self.call_key, agent.name) for _ in payloads]
-        before = self.state_snapshot()
+        fan_out = self._fan_out(agent, payloads, _call_site(1))
 
         def one(payload: Any, sequence: int, call: tuple[str, int]) -> Any:
-            return run_agent(
-                self,
-                agent,
-                payload,
-                handoff_from=handoff_from,
-                call_site=site,
-                sequence=sequence,
-                call=call,
-                record_state=False,
-            )
+            return run_agent(self, agent, payload, **fan_out.options(sequence, call))
 
-        workers = max(1, min(max_concurrency, len(payloads)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tracekit-map") as pool:
-            # Each task runs in a copy of this context, so its spans nest under the current span.
-            futures = [
-                pool.submit(contextvars.copy_context().run, one, payload, sequence, call)
-                for payload, sequence, call in zip(payloads, sequences, calls, strict=True)
-            ]
-            outcomes: list[tuple[Any, BaseException | None]] = []
-            for future in futures:
-                error = future.exception()
-                outcomes.append((None if error else future.result(), error))
-        changes = self.state_changes(before)
-        if changes:
-            trace.get_current_span().add_event(
-                sc.EVENT_STATE_CHANGED,
-                {sc.TRACEKIT_STATE_CHANGES: changes, sc.TRACEKIT_AGENT_PATH: path},
-            )
-        for _, error in outcomes:
-            if error is not None:
-                raise error
-        return [value for value, _ in outcomes]
+        # Each call runs in a copy of this context (taken here, in the caller's thread), so
+        # its spans nest under the current span.
+        tasks = [
+            functools.partial(contextvars.copy_context().run, one, payload, sequence, call)
+            for payload, sequence, call in fan_out.items(payloads)
+        ]
+        return fan_out.finish(self, run_parallel(tasks, max_concurrency))
+
+    async def amap(
+        self,
+        agent: Agent,
+        payloads: Sequence[Any],
+        *,
+        max_concurrency: int = 4,
+    ) -> list[Any]:
+        """``await`` form of :meth:`map`: one asyncio task per payload, at most
+        ``max_concurrency`` running at once (a semaphore).
+
+        Same keys, order and state recording as :meth:`map`: results in the order of
+        ``payloads``, sequence numbers by payload position, whatever the tasks' timing. A
+        failed call lets the others finish, then the first failure is raised; a guardrail
+        stop (a limit, a loop) cancels the calls still in flight first, and a cancellation of
+        the caller cancels them all. Either way every call's span has ended when this returns.
+        """
+        from tracekit.orchestrator.runner import arun_agent
+
+        if not payloads:
+            return []
+        fan_out = self._fan_out(agent, payloads, _call_site(1))
+        gate = asyncio.Semaphore(max(1, max_concurrency))
+
+        async def one(payload: Any, sequence: int, call: tuple[str, int]) -> Any:
+            async with gate:
+                return await arun_agent(self, agent, payload, **fan_out.options(sequence, call))
+
+        # create_task copies this context: each call's spans nest under the current span.
+        tasks = [asyncio.create_task(one(*item)) for item in fan_out.items(payloads)]
+        return fan_out.finish(self, await settle(tasks))
+
+    def _fan_out(self, agent: Agent, payloads: Sequence[Any], site: str) -> FanOut:
+        from tracekit.orchestrator.runner import agent_path_of
+
+        path = agent_path_of(self, agent)
+        return FanOut(
+            path=path,
+            # Sequences and structural keys by payload position, reserved before any call
+            # starts: never by thread or task timing.
+            sequences=[self.run.next_sequence(path) for _ in payloads],
+            calls=[self.run.reserve_call(self.call_key, agent.name) for _ in payloads],
+            before=self.state_snapshot(),
+            handoff_from=self.agent.name if self.agent else self.run.workflow,
+            site=site,
+        )
 
     def state_snapshot(self) -> dict[str, Any] | None:
         """The state as JSON-ready data, to diff against later."""
@@ -171,3 +204,91 @@ class Context(Generic[StateT]):
             return None
         changed = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
         return canonical_json(changed) if changed else None
+
+
+@dataclass(frozen=True)
+class FanOut:
+    """One ``map``/``amap``: the calls' reserved numbers and keys, and how it ends."""
+
+    path: str
+    sequences: list[int]
+    calls: list[tuple[str, int]]
+    before: dict[str, Any] | None
+    handoff_from: str
+    site: str
+
+    def items(self, payloads: Sequence[Any]) -> Iterator[tuple[Any, int, tuple[str, int]]]:
+        """``(payload, sequence, call)`` per payload, in payload order."""
+        return iter(zip(payloads, self.sequences, self.calls, strict=True))
+
+    def options(self, sequence: int, call: tuple[str, int]) -> dict[str, Any]:
+        """The agent call's options: state changes are recorded once, for the whole fan-out
+        (siblings share the state, so a diff around one of them would hold the others')."""
+        return {
+            "handoff_from": self.handoff_from,
+            "call_site": self.site,
+            "sequence": sequence,
+            "call": call,
+            "record_state": False,
+        }
+
+    def finish(
+        self, ctx: Context[Any], outcomes: list[tuple[Any, BaseException | None]]
+    ) -> list[Any]:
+        """Record what the calls changed together; raise the first failure (a cancellation
+        only when nothing else failed), else return the outputs in payload order."""
+        changes = ctx.state_changes(self.before)
+        if changes:
+            trace.get_current_span().add_event(
+                sc.EVENT_STATE_CHANGED,
+                {sc.TRACEKIT_STATE_CHANGES: changes, sc.TRACEKIT_AGENT_PATH: self.path},
+            )
+        errors = [error for _, error in outcomes if error is not None]
+        first = next((e for e in errors if not isinstance(e, asyncio.CancelledError)), None)
+        if first is not None or errors:
+            raise first or errors[0]
+        return [value for value, _ in outcomes]
+
+
+async def settle(tasks: list[asyncio.Task[Any]]) -> list[tuple[Any, BaseException | None]]:
+    """Wait for every task: ``(result, None)`` or ``(None, error)`` per task, in order.
+
+    A guardrail stop in one task cancels the others still running; a cancellation of the
+    caller cancels all of them. Either way this returns (or raises) only once all have ended,
+    so no agent span outlives the call that started it.
+    """
+    pending = set(tasks)
+    try:
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_EXCEPTION)
+            stop = next(
+                (
+                    t.exception()
+                    for t in done
+                    if not t.cancelled() and isinstance(t.exception(), WorkflowStopped)
+                ),
+                None,
+            )
+            if stop is not None and pending:
+                assert isinstance(stop, WorkflowStopped)
+                for task in pending:
+                    task.cancel(f"cancelled: the run stopped ({stop.reason})")
+                await asyncio.wait(pending)
+                pending = set()
+    except asyncio.CancelledError:
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks)
+        raise
+    return [_outcome(task) for task in tasks]
+
+
+def _outcome(task: asyncio.Task[Any]) -> tuple[Any, BaseException | None]:
+    if task.cancelled():
+        try:
+            task.result()
+        except asyncio.CancelledError as exc:
+            return None, exc
+        return None, asyncio.CancelledError()
+    error = task.exception()
+    return (None, error) if error is not None else (task.result(), None)

@@ -6,6 +6,7 @@ never silent.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import threading
@@ -61,6 +62,11 @@ class RunState:
     actions: Counter[str] = field(default_factory=Counter)
     completed: list[tuple[str, Any]] = field(default_factory=list)
     state_lock: threading.Lock = field(default_factory=threading.Lock)
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    """asyncio tasks that made agent calls in this run (an async run cancels the ones still
+    running when it stops, so no call outlives its workflow span)."""
+    root_task: asyncio.Task[Any] | None = None
+    """The task ``arun`` was awaited in: the caller's, never cancelled by the run."""
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -162,6 +168,26 @@ class RunState:
         """Raise when agents nest deeper than ``max_depth``."""
         if depth > self.limits.max_depth:
             raise self.limit_exceeded(span, "max_depth", self.limits.max_depth, depth)
+
+    def track_task(self) -> None:
+        """Remember the current asyncio task as one making agent calls in this run."""
+        task = asyncio.current_task()
+        if task is not None and task is not self.root_task:
+            with self._lock:
+                self.tasks.add(task)
+
+    async def cancel_in_flight(self, reason: str) -> None:
+        """Cancel this run's tasks (on this loop) still running, and wait until they end."""
+        current = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            pending = [
+                t for t in self.tasks if not t.done() and t is not current and t.get_loop() is loop
+            ]
+        for task in pending:
+            task.cancel(reason)
+        if pending:
+            await asyncio.wait(pending)
 
     def record_completion(self, agent_path: str, output: Any) -> None:
         """Keep a finished agent's output for the partial result of a stopped run."""

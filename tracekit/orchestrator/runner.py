@@ -7,6 +7,7 @@ call. A fallback runs as a sibling ``invoke_agent`` handed off from the failed a
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,15 @@ from tracekit.models.llm_span import chat_span, set_response_attributes
 from tracekit.models.messages import ChatMessage, ToolCallPart, ToolCallResponsePart
 from tracekit.models.scripted import FINAL_RESULT_TOOL
 from tracekit.orchestrator.approval import ApprovalRequest, is_interactive, policy_name
+from tracekit.orchestrator.effects import (
+    Approve,
+    ModelCall,
+    Sleep,
+    Steps,
+    ToolInvoke,
+    adrive,
+    drive,
+)
 from tracekit.orchestrator.limits import BreakerState
 from tracekit.orchestrator.run_state import canonical_json
 from tracekit.orchestrator.tool_answers import RecordedToolCall
@@ -67,7 +77,17 @@ def agent_path_of(ctx: Context[Any], agent: Agent) -> str:
     return f"{ctx.agent_path}/{agent.name}" if ctx.agent_path else agent.name
 
 
-def run_agent(
+def run_agent(ctx: Context[Any], agent: Agent, payload: Any, **options: Any) -> Any:
+    """Run one agent call in this thread (see :func:`agent_call`)."""
+    return drive(agent_call(ctx, agent, payload, **options))
+
+
+async def arun_agent(ctx: Context[Any], agent: Agent, payload: Any, **options: Any) -> Any:
+    """Run one agent call in this task (see :func:`agent_call`)."""
+    return await adrive(agent_call(ctx, agent, payload, **options))
+
+
+def agent_call(
     ctx: Context[Any],
     agent: Agent,
     payload: Any,
@@ -77,7 +97,7 @@ def run_agent(
     sequence: int | None = None,
     call: tuple[str, int] | None = None,
     record_state: bool = True,
-) -> Any:
+) -> Steps[Any]:
     """Run ``agent`` on ``payload`` under a new ``invoke_agent`` span; fall back on failure.
 
     ``sequence`` is the call's number among this agent's calls (reserved up front by a
@@ -109,6 +129,10 @@ def run_agent(
         sc.TRACEKIT_AGENT_INPUT: payload_json(payload),
         sc.OPENINFERENCE_SPAN_KIND: sc.OI_AGENT,
     }
+    # The same payload under OpenInference's names, so Arize Phoenix fills its Input panel;
+    # content like ours, so export leaves it out unless asked for.
+    attributes[sc.INPUT_VALUE] = attributes[sc.TRACEKIT_AGENT_INPUT]
+    attributes[sc.INPUT_MIME_TYPE] = sc.MIME_JSON
     if agent.description:
         attributes[sc.GEN_AI_AGENT_DESCRIPTION] = agent.description
     failure: BaseException | None = None
@@ -142,10 +166,17 @@ def run_agent(
                 raise CircuitOpen(f"circuit breaker open for agent {agent.name!r}")
             child = ctx.child(path, agent, sequence, call_key)
             with agent_scope(path, child.invocation, call_key):
-                output = _agent_loop(child, agent, model, payload, span)
+                output = yield from _agent_loop(child, agent, model, payload, span)
             if replaying is None:
                 agent.circuit_breaker.record_success()
-            span.set_attribute(sc.TRACEKIT_AGENT_OUTPUT, payload_json(output))
+            output_json = payload_json(output)
+            span.set_attributes(
+                {
+                    sc.TRACEKIT_AGENT_OUTPUT: output_json,
+                    sc.OUTPUT_VALUE: output_json,
+                    sc.OUTPUT_MIME_TYPE: sc.MIME_JSON,
+                }
+            )
             state.record_completion(path, output)
             return output
         except RECOVERABLE as exc:  # CircuitOpen first: it is a WorkflowStopped, but recoverable
@@ -165,7 +196,8 @@ def run_agent(
                 {sc.EVENT_FALLBACK_TO: agent.fallback.name, sc.EVENT_REASON: str(exc)},
             )
             failure = exc
-        except WorkflowStopped as exc:
+        except (WorkflowStopped, asyncio.CancelledError) as exc:
+            # Stopped (or cancelled: a sibling's stop, the caller): no verdict on the agent.
             if replaying is None:
                 agent.circuit_breaker.release_trial()
             mark_error(span, exc)
@@ -175,15 +207,17 @@ def run_agent(
             if changes:
                 span.set_attribute(sc.TRACEKIT_STATE_CHANGES, changes)
     assert agent.fallback is not None and failure is not None
-    return run_agent(
-        ctx,
-        agent.fallback,
-        payload,
-        handoff_from=agent.name,
-        call_site=call_site,
-        # Keyed under the call that failed, whenever (and in whichever thread) it failed.
-        call=(f"{call_key}/fallback:{agent.fallback.name}#0", order),
-        record_state=record_state,
+    return (
+        yield from agent_call(
+            ctx,
+            agent.fallback,
+            payload,
+            handoff_from=agent.name,
+            call_site=call_site,
+            # Keyed under the call that failed, whenever (and in whichever task) it failed.
+            call=(f"{call_key}/fallback:{agent.fallback.name}#0", order),
+            record_state=record_state,
+        )
     )
 
 
@@ -194,7 +228,9 @@ def _enter_breaker(ctx: Context[Any], agent: Agent, call_key: str, invocation: s
     return answers.breaker_state(call_key, invocation) or "closed"
 
 
-def _agent_loop(ctx: Context[Any], agent: Agent, model: str, payload: Any, span: Span) -> Any:
+def _agent_loop(
+    ctx: Context[Any], agent: Agent, model: str, payload: Any, span: Span
+) -> Steps[Any]:
     state = ctx.run
     messages: list[ChatMessage] = [ChatMessage.user(_render_input(payload))]
     tools = agent.tool_specs()
@@ -207,7 +243,7 @@ def _agent_loop(ctx: Context[Any], agent: Agent, model: str, payload: Any, span:
             max_tokens=agent.max_tokens,
             temperature=agent.temperature,
         )
-        response = _call_model(ctx, agent, request, span)
+        response = yield from _call_model(ctx, agent, request, span)
         messages.append(response.message)
         calls = response.message.tool_calls()
         if not calls:
@@ -216,7 +252,7 @@ def _agent_loop(ctx: Context[Any], agent: Agent, model: str, payload: Any, span:
         for call in calls:
             if call.name == FINAL_RESULT_TOOL:
                 return agent.parse_output(call.arguments)
-            results.append(_execute_tool(ctx, agent, call, span))
+            results.append((yield from _execute_tool(ctx, agent, call, span)))
         messages.append(ChatMessage(role="tool", parts=list(results)))
     raise state.limit_exceeded(
         span, f"max_turns:{agent.name}", agent.max_turns, agent.max_turns + 1
@@ -225,14 +261,15 @@ def _agent_loop(ctx: Context[Any], agent: Agent, model: str, payload: Any, span:
 
 def _call_model(
     ctx: Context[Any], agent: Agent, request: ModelRequest, agent_span: Span
-) -> ModelResponse:
+) -> Steps[ModelResponse]:
     state = ctx.run
     client = state.router.client_for(request.model)
     answers = state.tool_answers
     if answers is not None:
         # Replay: what the cache decided is recorded; the process's cache is never touched.
         if answers.cache_hit():
-            return client.complete(request, state.tracer_provider)
+            hit: ModelResponse = yield ModelCall(client, request, state.tracer_provider)
+            return hit
     elif state.cache is not None:
         cached = state.cache.get(request)
         if cached is not None:
@@ -245,7 +282,7 @@ def _call_model(
     while True:
         state.begin_step(agent_span)
         try:
-            response = client.complete(request, state.tracer_provider)
+            response: ModelResponse = yield ModelCall(client, request, state.tracer_provider)
             break
         except TransientModelError as exc:
             if attempt >= agent.retry.max_attempts:
@@ -259,7 +296,7 @@ def _call_model(
                     sc.EVENT_REASON: str(exc),
                 },
             )
-            state.sleep(delay)
+            yield Sleep(state.sleep, delay)
             attempt += 1
     if state.cache is not None and answers is None:
         state.cache.put(request, response)
@@ -269,7 +306,7 @@ def _call_model(
 
 def _execute_tool(
     ctx: Context[Any], agent: Agent, call: ToolCallPart, agent_span: Span
-) -> ToolCallResponsePart:
+) -> Steps[ToolCallResponsePart]:
     state = ctx.run
     tool = agent.tools.get(call.name)
     state.check_action(agent_span, ctx.invocation, f"tool:{call.name}", call.arguments)
@@ -309,7 +346,7 @@ def _execute_tool(
                 request = ApprovalRequest(
                     agent=agent.name, tool=call.name, arguments=call.arguments
                 )
-                approved, source = _decide(ctx, request, recorded)
+                approved, source = yield from _decide(ctx, request, recorded)
                 span.add_event(
                     sc.EVENT_APPROVAL,
                     {
@@ -324,17 +361,18 @@ def _execute_tool(
                     return ToolCallResponsePart(id=call.id, response=result)
             if live:
                 span.set_attribute(sc.TRACEKIT_TOOL_LIVE, True)
-                result = tool.invoke(call.arguments, ctx)
+                result = yield ToolInvoke(tool, call.arguments, ctx)
             elif recorded is not None and not recorded.runs_code and not tool.context_parameter:
                 result = recorded.replay()
             else:
-                result = tool.invoke(call.arguments, ctx)
+                result = yield ToolInvoke(tool, call.arguments, ctx)
         except ToolError as exc:
             mark_error(span, exc)
             if tool is None or tool.errors == "raise":
                 raise
             result = {"error": str(exc)}
-        except WorkflowStopped as exc:  # a guardrail fired in an agent this tool called
+        except (WorkflowStopped, asyncio.CancelledError) as exc:
+            # A guardrail fired in an agent this tool called, or the run is being cancelled.
             mark_error(span, exc)
             raise
         if isinstance(result, BaseModel):
@@ -345,7 +383,7 @@ def _execute_tool(
 
 def _decide(
     ctx: Context[Any], request: ApprovalRequest, recorded: RecordedToolCall | None
-) -> tuple[bool, str]:
+) -> Steps[tuple[bool, str]]:
     """The approval decision and who made it (``policy``, ``recording`` or ``replay``).
 
     A replay asks the workflow's approver policy, so a changed policy shows; an interactive
@@ -357,4 +395,5 @@ def _decide(
         if recorded is not None and recorded.approved is not None:
             return recorded.approved, "recording"
         return False, "replay"
-    return state.approver(request), "policy"
+    approved: bool = yield Approve(state.approver, request)
+    return approved, "policy"

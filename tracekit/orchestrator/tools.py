@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Callable
 from typing import Any, Literal, get_args, get_origin, get_type_hints, overload
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from tracekit.exceptions import ConfigError, ToolError, WorkflowStopped
 from tracekit.models.base import ToolSpec
+from tracekit.orchestrator.effects import run_awaitable
 
 ToolErrors = Literal["raise", "report"]
 #: How replay treats the tool: answer from the recording, or run it (pure tools) and compare.
@@ -102,18 +104,44 @@ class Tool:
             ) from exc
 
     def invoke(self, arguments: dict[str, Any], context: Any = None) -> Any:
-        """Validate ``arguments`` against the signature and call the function."""
-        parsed = self.validate(arguments)
-        kwargs = {field: getattr(parsed, field) for field in type(parsed).model_fields}
-        if self.context_parameter is not None:
-            kwargs[self.context_parameter] = context
+        """Validate ``arguments`` against the signature and call the function (an
+        ``async def`` tool is run to completion on a short-lived event loop)."""
+        kwargs = self._kwargs(arguments, context)
         try:
-            return self.fn(**kwargs)
+            result = self.fn(**kwargs)
+            if self.is_async:
+                result = run_awaitable(result, f"tool {self.name!r}")
+            return result
         except (ToolError, WorkflowStopped):
             # A guardrail that fired inside the tool (a nested agent call) ends the run.
             raise
         except Exception as exc:
             raise ToolError(self.name, f"{type(exc).__name__}: {exc}") from exc
+
+    async def ainvoke(self, arguments: dict[str, Any], context: Any = None) -> Any:
+        """Like :meth:`invoke`, awaited: an ``async def`` tool is awaited, a sync one runs in
+        a worker thread (with this context, so its spans and nested calls nest)."""
+        kwargs = self._kwargs(arguments, context)
+        try:
+            if self.is_async:
+                return await self.fn(**kwargs)
+            return await asyncio.to_thread(self.fn, **kwargs)
+        except (ToolError, WorkflowStopped):
+            raise
+        except Exception as exc:
+            raise ToolError(self.name, f"{type(exc).__name__}: {exc}") from exc
+
+    @property
+    def is_async(self) -> bool:
+        """Whether the function is an ``async def``."""
+        return inspect.iscoroutinefunction(self.fn)
+
+    def _kwargs(self, arguments: dict[str, Any], context: Any) -> dict[str, Any]:
+        parsed = self.validate(arguments)
+        kwargs = {field: getattr(parsed, field) for field in type(parsed).model_fields}
+        if self.context_parameter is not None:
+            kwargs[self.context_parameter] = context
+        return kwargs
 
 
 @overload

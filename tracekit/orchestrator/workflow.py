@@ -16,6 +16,7 @@ The workflow is code; the orchestrator records everything it does.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 import random
@@ -34,6 +35,14 @@ from tracekit.exceptions import ConfigError, WorkflowStopped
 from tracekit.models.routing import ModelRouter, ResponseCache
 from tracekit.orchestrator.approval import Approver, interactive_approver
 from tracekit.orchestrator.context import Context
+from tracekit.orchestrator.effects import (
+    CancelInFlight,
+    Entrypoint,
+    Steps,
+    adrive,
+    drive,
+    run_awaitable,
+)
 from tracekit.orchestrator.limits import Limits
 from tracekit.orchestrator.run_state import RunState
 from tracekit.orchestrator.runner import mark_error, payload_json
@@ -135,6 +144,11 @@ class Workflow:
             raise ConfigError(f"workflow {self.name!r} has no entrypoint")
         return f"{self._entrypoint.__module__}:{self._entrypoint.__qualname__}"
 
+    @property
+    def is_async(self) -> bool:
+        """Whether the entrypoint is an ``async def`` (run it with :meth:`arun`)."""
+        return inspect.iscoroutinefunction(self._entrypoint)
+
     def run(
         self,
         input: Any,
@@ -164,7 +178,86 @@ class Workflow:
         it is recorded as ``tracekit.run.seed``) and puts the generator's state back when it
         returns, so values drawn in the run can be drawn again by a replay. Runs in parallel
         threads of one process share that generator: their draws are not reproducible.
+
+        An ``async def`` entrypoint runs on a fresh event loop here; inside a running loop,
+        ``await`` :meth:`arun` instead.
         """
+        options: dict[str, Any] = {
+            "telemetry": telemetry,
+            "models": models,
+            "approver": approver,
+            "state": state,
+            "sleep": sleep,
+            "raise_errors": raise_errors,
+            "conversation_id": conversation_id,
+            "clock": clock,
+            "tool_answers": tool_answers,
+            "seed": seed,
+        }
+        if self.is_async:
+            return run_awaitable(self.arun(input, **options), f"workflow {self.name!r}")
+        return drive(self._steps(input, **options))
+
+    async def arun(
+        self,
+        input: Any,
+        *,
+        telemetry: Telemetry | None = None,
+        models: ModelRouter | None = None,
+        approver: Approver | None = None,
+        state: BaseModel | None = None,
+        sleep: Callable[[float], Any] = asyncio.sleep,
+        raise_errors: bool = True,
+        conversation_id: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        tool_answers: ToolAnswers | None = None,
+        seed: int | None = None,
+    ) -> RunResult[Any]:
+        """``await`` form of :meth:`run`, with the same guardrails, spans and result.
+
+        The entrypoint may be an ``async def`` (its ``ctx.acall``/``ctx.amap`` run on this
+        loop) or a sync function (it runs in a worker thread). ``sleep`` (retry back-off) may
+        be sync or async. A guardrail stop cancels the run's agent calls still in flight and
+        returns ``status="stopped"``. A cancellation from outside (``task.cancel()``, a
+        timeout) ends the run as ``interrupted``: its spans are ended and written, with the
+        outputs of the agents that finished, and the ``CancelledError`` propagates — or,
+        with ``raise_errors=False``, is consumed and the result returned with
+        ``status="interrupted"`` and ``partial`` (for a caller that owns the cancellation,
+        such as a timeout around one run).
+        """
+        steps = self._steps(
+            input,
+            telemetry=telemetry,
+            models=models,
+            approver=approver,
+            state=state,
+            sleep=sleep,
+            raise_errors=raise_errors,
+            conversation_id=conversation_id,
+            clock=clock,
+            tool_answers=tool_answers,
+            seed=seed,
+            root_task=asyncio.current_task(),
+        )
+        return await adrive(steps)
+
+    def _steps(
+        self,
+        input: Any,
+        *,
+        telemetry: Telemetry | None,
+        models: ModelRouter | None,
+        approver: Approver | None,
+        state: BaseModel | None,
+        sleep: Callable[[float], Any],
+        raise_errors: bool,
+        conversation_id: str | None,
+        clock: Callable[[], float],
+        tool_answers: ToolAnswers | None,
+        seed: int | None,
+        root_task: asyncio.Task[Any] | None = None,
+    ) -> Steps[RunResult[Any]]:
+        """One run, shared by :meth:`run` and :meth:`arun` (see :mod:`.effects`)."""
         if self._entrypoint is None or self._input_adapter is None:
             raise ConfigError(f"workflow {self.name!r} has no entrypoint")
         try:
@@ -190,6 +283,7 @@ class Workflow:
             rng=random.Random(seed),
             clock=clock,
             tool_answers=tool_answers,
+            root_task=root_task,
         )
         if state is None and self.state_type is not None:
             state = self.state_type()
@@ -200,6 +294,7 @@ class Workflow:
         output: Any = None
         stop_reason: str | None = None
         error: str | None = None
+        input_json = payload_json(value)
         with telemetry.tracer.start_as_current_span(
             sc.workflow_span_name(self.name),
             kind=SpanKind.INTERNAL,
@@ -208,9 +303,12 @@ class Workflow:
                 sc.GEN_AI_WORKFLOW_NAME: self.name,
                 sc.GEN_AI_CONVERSATION_ID: conversation_id,
                 sc.TRACEKIT_WORKFLOW_ENTRYPOINT: self.entrypoint_path,
-                sc.TRACEKIT_WORKFLOW_INPUT: payload_json(value),
+                sc.TRACEKIT_WORKFLOW_INPUT: input_json,
                 sc.TRACEKIT_RUN_SEED: seed,
                 sc.OPENINFERENCE_SPAN_KIND: sc.OI_CHAIN,
+                # The same payload under OpenInference's names, for Arize Phoenix's panels.
+                sc.INPUT_VALUE: input_json,
+                sc.INPUT_MIME_TYPE: sc.MIME_JSON,
             },
             record_exception=False,
             set_status_on_exception=False,
@@ -220,23 +318,34 @@ class Workflow:
             random_state = random.getstate()
             random.seed(seed)
             try:
-                output = self._entrypoint(ctx, value)
-                span.set_attribute(sc.TRACEKIT_WORKFLOW_OUTPUT, payload_json(output))
+                output = yield Entrypoint(self._entrypoint, ctx, value)
+                output_json = payload_json(output)
+                span.set_attributes(
+                    {
+                        sc.TRACEKIT_WORKFLOW_OUTPUT: output_json,
+                        sc.OUTPUT_VALUE: output_json,
+                        sc.OUTPUT_MIME_TYPE: sc.MIME_JSON,
+                    }
+                )
                 span.set_status(Status(StatusCode.OK))
             except WorkflowStopped as exc:
                 # The guardrail's event is on the span where it fired; the root says why it ended.
                 status, stop_reason, error = "stopped", exc.reason, str(exc)
+                yield CancelInFlight(run_state, f"cancelled: the run stopped ({exc.reason})")
                 mark_error(span, exc)
                 span.set_attribute(sc.TRACEKIT_WORKFLOW_STOP_REASON, exc.reason)
             except Exception as exc:
                 status, error = "error", f"{type(exc).__name__}: {exc}"
+                yield CancelInFlight(run_state, "cancelled: the run failed")
                 mark_error(span, exc)
                 if raise_errors:
                     raise
             except BaseException as exc:  # Ctrl-C, task cancellation: record, never swallow
                 status, error = "interrupted", f"{type(exc).__name__}: {exc}".rstrip(": ")
                 mark_error(span, exc)
-                raise
+                if not (isinstance(exc, asyncio.CancelledError) and not raise_errors):
+                    raise
+                # An async caller asked for a result whatever happens: the cancel is consumed.
             finally:
                 random.setstate(random_state)
                 changes = ctx.state_changes(before)

@@ -5,6 +5,8 @@ trace-file import and export, and replay's recordings.
 
 - :mod:`tracekit.otlp.decode`: protobuf ``ResourceSpans`` → :class:`OtlpSpan`; OTLP/JSON →
   protobuf ``TracesData``.
+- :mod:`tracekit.otlp.json_decode`: OTLP/JSON → :class:`OtlpSpan` directly (orjson; the
+  protobuf path decides what it leaves).
 - :mod:`tracekit.otlp.encode`: :class:`OtlpSpan` → protobuf / OTLP/JSON / SDK ``ReadableSpan``.
 - :mod:`tracekit.otlp.endpoints`: OTLP endpoint URLs as senders spell them.
 - :mod:`tracekit.otlp.files`: trace files (OTLP JSON lines) read and written.
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
     )
     from tracekit.otlp.endpoints import TRACES_PATH, http_url, traces_url
     from tracekit.otlp.files import iter_trace_file, read_trace_file, write_trace_file
+    from tracekit.otlp.json_decode import spans_from_json
     from tracekit.otlp.model import OtlpEvent, OtlpLink, OtlpSpan
     from tracekit.otlp.suppress import suppress_instrumentation
 
@@ -45,6 +48,7 @@ __all__ = [
     "iter_trace_file",
     "read_trace_file",
     "resource_spans_from_spans",
+    "spans_from_json",
     "spans_from_resource_spans",
     "spans_to_json_line",
     "suppress_instrumentation",
@@ -71,6 +75,7 @@ __getattr__ = _lazy_exports(
         "iter_trace_file": "tracekit.otlp.files",
         "read_trace_file": "tracekit.otlp.files",
         "resource_spans_from_spans": "tracekit.otlp.encode",
+        "spans_from_json": "tracekit.otlp.json_decode",
         "spans_from_resource_spans": "tracekit.otlp.decode",
         "spans_to_json_line": "tracekit.otlp.encode",
         "suppress_instrumentation": "tracekit.otlp.suppress",

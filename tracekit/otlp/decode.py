@@ -337,6 +337,13 @@ def traces_data_from_json(line: str | bytes) -> TracesData:
         raise OtlpFormatError(f"not JSON: {error.msg} at column {error.colno}") from None
     except RecursionError:
         raise OtlpFormatError("not an OTLP TracesData object: nested too deeply") from None
+    return traces_data_from_document(document)
+
+
+def traces_data_from_document(document: Any) -> TracesData:
+    """:func:`traces_data_from_json` for a document already parsed from JSON (a backend's
+    answer that wraps a ``TracesData`` in an envelope of its own). The document's id fields
+    are rewritten in place. Raises OtlpFormatError like :func:`traces_data_from_json`."""
     if not isinstance(document, dict):
         raise OtlpFormatError("not an OTLP TracesData object (expected a JSON object)")
     for resource_span in _objects(document, "resourceSpans", "resource_spans"):
@@ -430,6 +437,7 @@ __all__ = [
     "attributes_from_proto",
     "span_fields_from_resource_spans",
     "spans_from_resource_spans",
+    "traces_data_from_document",
     "traces_data_from_json",
     "traces_data_from_protobuf",
     "value_from_proto",

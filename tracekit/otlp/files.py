@@ -18,8 +18,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from tracekit.exceptions import OtlpFormatError, TraceFileError
-from tracekit.otlp.decode import spans_from_resource_spans, traces_data_from_json
 from tracekit.otlp.encode import spans_to_json_line
+from tracekit.otlp.json_decode import spans_from_json
 from tracekit.otlp.model import OtlpSpan
 
 #: Spans per line at most: a very large trace is written as several ``TracesData`` lines.
@@ -59,8 +59,7 @@ def iter_trace_file(
                 if not raw.strip():
                     continue
                 try:
-                    data = traces_data_from_json(raw)
-                    spans = list(spans_from_resource_spans(data.resource_spans))
+                    spans = spans_from_json(raw)
                 except (OtlpFormatError, RecursionError) as error:
                     detail = (
                         str(error)

@@ -9,7 +9,13 @@ not at all, and a bool is an int in Python. These functions never raise.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+
+import orjson
+
+#: A number orjson would read as a float (it keeps integers to 64 bits); json keeps it exact.
+_LONG_NUMBER = re.compile(r"\d{19}")
 
 
 def text_value(value: Any) -> str | None:
@@ -50,6 +56,13 @@ def parse_json(value: Any) -> Any:
     ({'role': 'user'}, 'plain text')
     """
     if isinstance(value, str):
+        # orjson for speed (replay parses every message of every step); json for what only
+        # it reads as the json module does: NaN, lone surrogates, integers past 64 bits.
+        if _LONG_NUMBER.search(value) is None:
+            try:
+                return orjson.loads(value)
+            except orjson.JSONDecodeError:
+                pass
         try:
             return json.loads(value)
         except ValueError:

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 from tracekit.lazy import lazy_exports as _lazy_exports
 
 if TYPE_CHECKING:
+    from tracekit.store.buckets import TimeWindow
     from tracekit.store.convert import SegmentBuilder, spans_to_table
+    from tracekit.store.figures import FailureMode, FigureQuery, GroupFigures
     from tracekit.store.fold import FoldResult, fold_pending
     from tracekit.store.models import (
         SeriesPoint,
@@ -32,9 +34,11 @@ if TYPE_CHECKING:
     from tracekit.store.paths import STORE_ENV, StorePaths, resolve_store_path
     from tracekit.store.processor import StoreSpanProcessor
     from tracekit.store.queries import TraceStore
+    from tracekit.store.reprice import RepriceResult
     from tracekit.store.schema import SCHEMA_VERSION, SEGMENT_SCHEMA
     from tracekit.store.sorting import SORT_COLUMNS
     from tracekit.store.spool import pending_segments, write_segment
+    from tracekit.store.views import VIEWS_VERSION
 
 
 __all__ = [
@@ -42,7 +46,12 @@ __all__ = [
     "SEGMENT_SCHEMA",
     "SORT_COLUMNS",
     "STORE_ENV",
+    "VIEWS_VERSION",
+    "FailureMode",
+    "FigureQuery",
     "FoldResult",
+    "GroupFigures",
+    "RepriceResult",
     "SegmentBuilder",
     "SeriesPoint",
     "SpanEvent",
@@ -53,6 +62,7 @@ __all__ = [
     "StatsSeries",
     "StorePaths",
     "StoreSpanProcessor",
+    "TimeWindow",
     "TraceDetail",
     "TraceOutline",
     "TracePage",
@@ -71,8 +81,12 @@ __all__ = [
 __getattr__ = _lazy_exports(
     __name__,
     {
+        "FailureMode": "tracekit.store.figures",
+        "FigureQuery": "tracekit.store.figures",
         "FoldResult": "tracekit.store.fold",
-        "SCHEMA_VERSION": "tracekit.store.schema",
+        "GroupFigures": "tracekit.store.figures",
+        "RepriceResult": "tracekit.store.reprice",
+        "SCHEMA_VERSION": "tracekit.store.versions",
         "SEGMENT_SCHEMA": "tracekit.store.schema",
         "SORT_COLUMNS": "tracekit.store.sorting",
         "STORE_ENV": "tracekit.store.paths",
@@ -86,14 +100,16 @@ __getattr__ = _lazy_exports(
         "StatsSeries": "tracekit.store.models",
         "StorePaths": "tracekit.store.paths",
         "StoreSpanProcessor": "tracekit.store.processor",
+        "TimeWindow": "tracekit.store.buckets",
         "TraceDetail": "tracekit.store.models",
         "TraceOutline": "tracekit.store.models",
         "TracePage": "tracekit.store.models",
         "TraceStatus": "tracekit.store.models",
         "TraceStore": "tracekit.store.queries",
         "TraceSummary": "tracekit.store.models",
+        "VIEWS_VERSION": "tracekit.store.views",
         "fold_pending": "tracekit.store.fold",
-        "pending_segments": "tracekit.store.spool",
+        "pending_segments": "tracekit.store.pending",
         "resolve_store_path": "tracekit.store.paths",
         "spans_to_table": "tracekit.store.convert",
         "write_segment": "tracekit.store.spool",

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tracekit.exceptions import ConfigError, FilterError
+from tracekit.store.sorting import COST_SHOWN, TOKENS_SHOWN
 from tracekit.store.sorting import SORT_COLUMNS as SORT_COLUMNS
 
 _ORDER = re.compile(r"^\s*(\w+)(?:\s+(asc|desc))?\s*$", re.IGNORECASE)
@@ -134,9 +135,9 @@ def _count(term: str, value: str) -> int:
 
 _NUMERIC_FIELDS.update(
     {
-        "cost": ("cost_usd", _cost),
+        "cost": (COST_SHOWN, _cost),
         "duration": ("duration_ns", _duration),
-        "tokens": ("(input_tokens + output_tokens)", _count),
+        "tokens": (TOKENS_SHOWN, _count),
         "steps": ("steps", _count),
         "spans": ("span_count", _count),
         "errors": ("error_count", _count),

@@ -29,9 +29,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tracekit.display import inert
-from tracekit.exceptions import StoreLockedError
+from tracekit.exceptions import ConfigError, StoreLockedError
+from tracekit.pricing import PriceTable
 from tracekit.store.db import connect
+from tracekit.store.journal import recover_orphaned_journals
 from tracekit.store.paths import StorePaths, store_lock
+from tracekit.store.reprice import (
+    canonical_prices,
+    record_prices,
+    recorded_prices,
+    reprice,
+    table_from_canonical,
+)
 from tracekit.store.schema import SPAN_COLUMN_NAMES, ensure_schema
 from tracekit.store.spool import pending_segments, read_segment, remove_stale_temp_files
 from tracekit.store.summary import merge_into_traces
@@ -91,6 +100,8 @@ def fold_pending(
     with store_lock(paths, exclusive=True, timeout_s=wait_s) as held:
         if not held:
             return None
+        for journal, error in recover_orphaned_journals(paths):
+            _reject(paths, journal, error)
         segments = pending_segments(paths)
         remove_stale_temp_files(paths)
         if not segments:
@@ -101,10 +112,13 @@ def fold_pending(
             # parallel without preserving it is measurably faster on large folds.
             con.execute("SET preserve_insertion_order = false")
             ensure_schema(con)
+            store_prices = _store_prices(con)
             folded, spans = 0, 0
             done: list[Path] = []
             for chunk in _chunks(segments):
-                chunk_done, chunk_segments, chunk_spans = _fold_chunk_or_isolate(con, paths, chunk)
+                chunk_done, chunk_segments, chunk_spans = _fold_chunk_or_isolate(
+                    con, paths, chunk, store_prices
+                )
                 done.extend(chunk_done)
                 folded += chunk_segments
                 spans += chunk_spans
@@ -151,13 +165,28 @@ def migrate_store(paths: StorePaths, *, wait_s: float) -> None:
             con.close()
 
 
+def _store_prices(con: Any) -> PriceTable | None:
+    """The store's price table when it differs from this process's (the spans this fold
+    brings were priced with this process's table at ingest and must be priced again with the
+    store's); ``None`` when they agree. A store without a recorded table adopts ours."""
+    try:
+        own = canonical_prices(PriceTable.default())
+    except ConfigError:
+        return None  # a broken TRACEKIT_PRICES: ingest already said so; fold as priced
+    stored = recorded_prices(con)
+    if stored is None:
+        record_prices(con, own)
+        return None
+    return None if stored == own else table_from_canonical(stored)
+
+
 def _fold_chunk_or_isolate(
-    con: Any, paths: StorePaths, chunk: Sequence[Path]
+    con: Any, paths: StorePaths, chunk: Sequence[Path], prices: PriceTable | None
 ) -> tuple[list[Path], int, int]:
     """Fold ``chunk`` in one transaction, or, when that fails, each segment alone; return the
     segments now recorded as folded, how many were new, and the spans inserted."""
     try:
-        folded, spans = _fold_chunk(con, paths, chunk)
+        folded, spans = _fold_chunk(con, paths, chunk, prices)
         return list(chunk), folded, spans
     except _STORE_FAULTS:
         # The database or the machine failed, not the segments: they stay in the spool.
@@ -174,14 +203,16 @@ def _fold_chunk_or_isolate(
     done: list[Path] = []
     folded, spans = 0, 0
     for segment in chunk:
-        one_done, one_segments, one_spans = _fold_chunk_or_isolate(con, paths, [segment])
+        one_done, one_segments, one_spans = _fold_chunk_or_isolate(con, paths, [segment], prices)
         done.extend(one_done)
         folded += one_segments
         spans += one_spans
     return done, folded, spans
 
 
-def _fold_chunk(con: Any, paths: StorePaths, chunk: Sequence[Path]) -> tuple[int, int]:
+def _fold_chunk(
+    con: Any, paths: StorePaths, chunk: Sequence[Path], prices: PriceTable | None
+) -> tuple[int, int]:
     names = [segment.name for segment in chunk]
     con.execute("BEGIN TRANSACTION")
     done = {
@@ -205,6 +236,8 @@ def _fold_chunk(con: Any, paths: StorePaths, chunk: Sequence[Path]) -> tuple[int
         "WHERE content IS NOT NULL"
     )
     merge_into_traces(con, source)
+    if prices is not None:
+        reprice(con, prices, scope=source)
     if source != _ARROW_SOURCE:
         con.execute(f"DROP TABLE {source}")
     now = time.time_ns()

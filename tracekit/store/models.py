@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Annotated, Any, Literal, NamedTuple
 
 import pydantic_core
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, computed_field
 
 TraceStatus = Literal["ok", "error", "stopped", "interrupted"]
 StatsDimension = Literal["agent", "model", "workflow"]
@@ -26,7 +26,14 @@ JsonObject = Annotated[dict[str, Any], BeforeValidator(_from_json)]
 
 
 class TraceSummary(BaseModel):
-    """One row of the ``traces`` table: a run at a glance."""
+    """One row of the ``traces`` table: a run at a glance.
+
+    Unknown is not zero: ``cost_usd`` is ``None`` when the trace has model calls and none of
+    them could be priced, and ``input_tokens``/``output_tokens`` are ``None`` when it has
+    model calls and none reported usage. ``unpriced_spans`` counts the model calls without a
+    cost; when some are priced and some not, ``cost_usd`` is the priced part and
+    ``cost_partial`` is true.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -40,12 +47,23 @@ class TraceSummary(BaseModel):
     stop_reason: str | None = None
     span_count: int
     steps: int
-    input_tokens: int
-    output_tokens: int
-    cost_usd: float
+    input_tokens: int | None
+    output_tokens: int | None
+    cost_usd: float | None
     error_count: int
     agents: list[str]
     service_name: str | None = None
+    parent_trace_id: str | None = None
+    """For a fork (``tracekit fork``): the trace it was forked from."""
+    fork_at: str | None = None
+    """For a fork: the step it went live at (``writer#2``)."""
+    unpriced_spans: int = 0
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def cost_partial(self) -> bool:
+        """Whether ``cost_usd`` leaves out model calls that have no price."""
+        return self.unpriced_spans > 0 and self.cost_usd is not None
 
     @property
     def start_time(self) -> datetime:
@@ -129,7 +147,11 @@ class TraceDetail(BaseModel):
 
 
 class StatsRow(BaseModel):
-    """Aggregates for one agent, model or workflow. Latencies are milliseconds."""
+    """Aggregates for one agent, model or workflow. Latencies are milliseconds.
+
+    Tokens and cost are ``None`` when unknown (model calls that reported no usage, or no
+    price); ``unpriced_spans`` model calls are left out of ``cost_usd`` (``cost_partial``).
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -143,9 +165,20 @@ class StatsRow(BaseModel):
     p50_ms: float | None
     p95_ms: float | None
     p99_ms: float | None
-    input_tokens: int
-    output_tokens: int
-    cost_usd: float
+    input_tokens: int | None
+    output_tokens: int | None
+    cost_usd: float | None
+    unpriced_spans: int = 0
+    #: Per agent: the model and tool calls that ran under it (its own or, for spans that name
+    #: no agent, its nearest agent ancestor's); per model: its calls; None per workflow.
+    model_calls: int | None = None
+    tool_calls: int | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def cost_partial(self) -> bool:
+        """Whether ``cost_usd`` leaves out model calls that have no price."""
+        return self.unpriced_spans > 0 and self.cost_usd is not None
 
 
 class TracePage(BaseModel):
@@ -171,6 +204,8 @@ class SeriesPoint(BaseModel):
     error_count: int
     p50_ms: float | None
     p95_ms: float | None
+    #: Tokens and cost as charts plot them: the reported and priced part (see StatsRow for
+    #: the figures that tell unknown from zero).
     input_tokens: int
     output_tokens: int
     cost_usd: float

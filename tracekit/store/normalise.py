@@ -61,11 +61,15 @@ _TRACELOOP_OPERATIONS = {
 
 
 def promote_foreign(
-    attributes: dict[str, Any], name: str, promoted: Promoted, content: dict[str, Any]
+    attributes: dict[str, Any],
+    name: str,
+    promoted: Promoted,
+    content: dict[str, Any],
+    is_root: bool = False,
 ) -> Promoted:
     """The promoted columns of a span with foreign attributes, ``promoted`` (from our own
     names) filled in where empty. Moves foreign content keys from ``attributes`` to
-    ``content``."""
+    ``content``. ``is_root``: the span has no parent (a framework's run wrapper)."""
     for key in [key for key in attributes if sc.is_content_attribute(key)]:
         content[key] = attributes.pop(key)
     get = attributes.get
@@ -112,10 +116,27 @@ def promote_foreign(
 
     if tool is None and operation == sc.OP_EXECUTE_TOOL:
         tool = _text(get(sc.TOOL_NAME)) or entity or _name_after(name, sc.OP_EXECUTE_TOOL)
+    if (
+        operation == sc.OP_INVOKE_AGENT
+        and is_root
+        and oi_kind is not None
+        and name == OPENAI_AGENTS_TRACE_NAME
+        and get(sc.AGENT_NAME) is None
+    ):
+        # OpenInference's OpenAI Agents SDK processor opens each run with an AGENT span named
+        # after the SDK's trace ("Agent workflow"): the run, not an agent.
+        operation = sc.OP_INVOKE_WORKFLOW
+        workflow = workflow or name
     if agent is None:
         agent = _text(get(sc.AGENT_NAME))
         if agent is None and operation == sc.OP_INVOKE_AGENT:
-            agent = entity or _name_after(name, sc.OP_INVOKE_AGENT)
+            # CrewAI (OpenInference) names agent spans after a method
+            # ("weather researcher._execute_core"); graph.node.id has the agent's name.
+            agent = (
+                _text(get(sc.GRAPH_NODE_ID))
+                or entity
+                or _without_method(_name_after(name, sc.OP_INVOKE_AGENT))
+            )
     if workflow is None:
         workflow = _text(get(sc.TRACELOOP_WORKFLOW_NAME))
         if workflow is None and operation == sc.OP_INVOKE_WORKFLOW:
@@ -132,6 +153,18 @@ def promote_foreign(
         cached,
         written,
     )
+
+
+#: The name the OpenAI Agents SDK gives a run's trace unless told otherwise.
+OPENAI_AGENTS_TRACE_NAME = "Agent workflow"
+
+
+def _without_method(name: str | None) -> str | None:
+    """``name`` without a trailing private-method suffix (``researcher._execute_core``)."""
+    if name is None:
+        return None
+    head, dot, tail = name.rpartition(".")
+    return head if dot and head and tail.startswith("_") else name
 
 
 def _first_int(attributes: dict[str, Any], *keys: str) -> int | None:

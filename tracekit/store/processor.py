@@ -1,18 +1,18 @@
 """The OpenTelemetry span processor that records finished spans into a tracekit store.
 
-``on_end`` only appends the span to a buffer: the recording program's hot path pays for a
-deque append and nothing else, except at the end of a workflow run. The span that ends a run
-(``invoke_workflow``) is written to the spool, with everything buffered before it, before
-``on_end`` returns: when ``Workflow.run()`` returns, its spans are in a segment file, and a
-``kill -9`` loses only the runs still in flight. That is one segment per run, never per span,
-written without waiting for the disk (the kernel keeps a killed process's writes); the writer
-thread fsyncs it on its next round, so a power cut costs at most that round, as before.
-Folding is left to the writer thread too. That daemon thread wakes every ``flush_interval_s``
-seconds (or as soon as ``max_batch`` spans wait), converts the buffered spans to one Arrow
-table, writes it as an immutable segment into the spool, and then tries to fold the spool
-into the database. It
-never waits for the database: when another process is folding or reading, the segments stay
-in the spool for the next fold, whoever runs it.
+``on_end`` turns the span into its segment row at once (scrubbed, promoted columns, content
+split off: see :class:`~tracekit.store.convert.SegmentBuilder`) and drops the span object, so
+no span waits in memory for the garbage collector or for a thread hand-off. The span that
+ends a workflow run (``invoke_workflow``) appends every row buffered so far to the process's
+run journal (:mod:`tracekit.store.journal`) in one ``write`` before ``on_end`` returns: when
+``Workflow.run()`` returns, its spans are on disk, and a ``kill -9`` loses only the runs
+still in flight. A row that has no JSON form is written as a segment at once instead.
+
+A daemon writer thread wakes every ``flush_interval_s`` seconds (or as soon as ``max_batch``
+rows wait), writes the buffered rows as one immutable, fsynced segment into the spool, retires
+the journal that held them, and then tries to fold the spool into the database. It never
+waits for the database: when another process is folding or reading, the segments stay in the
+spool for the next fold, whoever runs it. A run that ends meanwhile never waits for the disk.
 
 Telemetry never breaks the program it observes: every failure is logged on the ``tracekit``
 logger and swallowed.
@@ -24,14 +24,11 @@ logger and swallowed.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import threading
 import time
 import weakref
-from collections import deque
-from pathlib import Path
 from typing import Any
 
 from opentelemetry.context import Context
@@ -39,14 +36,17 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
 from tracekit import semconv as sc
 from tracekit.exceptions import StoreLockedError, TracekitError
-from tracekit.store.convert import SegmentBuilder
+from tracekit.store.convert import Row, SegmentBuilder, rows_to_table
 from tracekit.store.fold import fold_pending
+from tracekit.store.journal import JournalEncodingError, RunJournal, encode_rows
 from tracekit.store.paths import StorePaths
-from tracekit.store.spool import sync_segments, write_segment
+from tracekit.store.spool import write_segment
 
 logger = logging.getLogger("tracekit")
 
 _OPERATION = sc.GEN_AI_OPERATION_NAME
+# This process's live processors: a reader here makes their journaled runs segments first.
+_live: weakref.WeakSet[StoreSpanProcessor] = weakref.WeakSet()
 _END_OF_RUN = sc.OP_INVOKE_WORKFLOW
 
 #: How long ``shutdown`` waits for another process's fold or read before leaving the spool.
@@ -78,11 +78,17 @@ class StoreSpanProcessor(SpanProcessor):
         self._max_batch = max(1, max_batch)
         self._flush_interval_s = max(0.01, flush_interval_s)
         self._fold = fold
-        self._buffer: deque[ReadableSpan] = deque()
+        # Rows of ended spans not in a segment yet; the first ``_journaled`` of them are in
+        # the journal already.
+        self._builder = SegmentBuilder()
+        self._journaled = 0
+        self._journal = RunJournal(self.paths)
         self._wake = threading.Event()
-        # Writing the buffer and folding have locks of their own: a run that ends while the
-        # writer thread folds (which can wait on the database) writes its segment at once.
-        self._io_lock = threading.Lock()
+        # ``_rows_lock`` guards the buffer and the journal (held for a conversion or one
+        # append); ``_segment_lock`` is held while a batch becomes a segment, so a run that
+        # ends then never waits for the disk, and a flush waits for the writer thread's write.
+        self._rows_lock = threading.Lock()
+        self._segment_lock = threading.Lock()
         self._fold_lock = threading.Lock()
         self._start_lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -90,7 +96,7 @@ class StoreSpanProcessor(SpanProcessor):
         self._stopping = False
         self._needs_fold = False
         self._last_problem: str | None = None
-        self._unsynced: list[Path] = []
+        _live.add(self)
         self_ref = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: _reset_after_fork(self_ref))
 
@@ -100,35 +106,71 @@ class StoreSpanProcessor(SpanProcessor):
         """Nothing to do when a span starts."""
 
     def on_end(self, span: ReadableSpan) -> None:
-        """Buffer a finished span; the writer thread does the rest."""
+        """Turn a finished span into its row; at the end of a run, journal the rows."""
         if self._closed or not span.context.trace_flags.sampled:
             return
-        self._buffer.append(span)
         if self._thread is None:
             self._start_worker()
-        if span.attributes and span.attributes.get(_OPERATION) == _END_OF_RUN:
-            self._write_run()
-        elif len(self._buffer) >= self._max_batch:
+        attributes = span.attributes
+        end_of_run = attributes is not None and attributes.get(_OPERATION) == _END_OF_RUN
+        with self._rows_lock:
+            builder = self._builder
+            try:
+                builder.add_span(span)
+            except Exception:
+                logger.exception("tracekit: a span could not be converted and was dropped")
+                return
+            if end_of_run:
+                self._journal_rows(builder)
+                return
+            full = len(builder) >= self._max_batch
+        if full:
             self._wake.set()
 
-    def _write_run(self) -> None:
-        # The run's spans ended before its workflow span: all are in the buffer now. The
-        # fold waits for the writer thread's next round (readers fold what they need): a
-        # fold per run would cost more than the run.
-        with self._io_lock:
-            self._write_buffered(fsync=False)
+    def _journal_rows(self, builder: SegmentBuilder) -> None:
+        """Append the rows not journaled yet to the journal (under ``_rows_lock``)."""
+        rows = builder.rows_since(self._journaled)
+        if not rows:
+            return
+        try:
+            line = encode_rows(rows)
+        except JournalEncodingError:
+            self._write_now(builder, rows)
+            return
+        try:
+            self._journal.append(line)
+        except OSError as error:
+            # The spool cannot take the journal: the writer thread tries a segment (and
+            # says why it cannot either).
+            self._problem(f"{len(rows)} spans could not be written to {self.paths.spool}", error)
+            self._wake.set()
+            return
+        self._journaled = len(builder)
+
+    def _write_now(self, builder: SegmentBuilder, rows: list[Row]) -> None:
+        # Rows with no JSON form (rare: a lone surrogate, a huge integer) go straight to a
+        # fsynced segment, which stores them; the journaled rows stay buffered.
+        builder.keep_first(self._journaled)
+        self._write_rows(rows, fsync=True)
+
+    def write_journaled(self) -> None:
+        """Write the buffer as segments if it holds journaled (finished) runs."""
+        with self._rows_lock:
+            if self._closed or not self._journaled:
+                return
+        with self._segment_lock:
+            self._write_buffered()
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         """Write every buffered span to the spool, then try to fold. True when all were
         written within the timeout (a fold that must wait for another process does not
         count against it: the spans are safe in the spool either way)."""
-        if not self._io_lock.acquire(timeout=max(0.0, timeout_millis / 1000)):
+        if not self._segment_lock.acquire(timeout=max(0.0, timeout_millis / 1000)):
             return False
         try:
             written = self._write_buffered()
         finally:
-            self._io_lock.release()
-        self._sync_run_segments()
+            self._segment_lock.release()
         self._try_fold(wait_s=None)
         return written
 
@@ -142,9 +184,8 @@ class StoreSpanProcessor(SpanProcessor):
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=30)
-        with self._io_lock:
+        with self._segment_lock:
             self._write_buffered()
-        self._sync_run_segments()
         self._try_fold(wait_s=SHUTDOWN_FOLD_WAIT_S)
 
     # --- writer thread ------------------------------------------------------------------------
@@ -164,46 +205,37 @@ class StoreSpanProcessor(SpanProcessor):
             self._wake.clear()
             if self._stopping:
                 return
-            with self._io_lock:
+            with self._segment_lock:
                 self._write_buffered()
-            self._sync_run_segments()
             self._try_fold(wait_s=None)
 
-    def _write_buffered(self, *, fsync: bool = True) -> bool:
-        """Write the buffer as segments; False when some spans could not be written."""
+    def _write_buffered(self) -> bool:
+        """Write the buffer as fsynced segments, then retire the journal that held its
+        rows (under ``_segment_lock``); False when some spans could not be written."""
+        with self._rows_lock:
+            builder, self._builder = self._builder, SegmentBuilder()
+            self._journaled = 0
+            retired = self._journal.detach()
+        rows = builder.rows_since(0)
         ok = True
-        while self._buffer:
-            batch: list[ReadableSpan] = []
-            with contextlib.suppress(IndexError):
-                while len(batch) < self._max_batch:
-                    batch.append(self._buffer.popleft())
-            ok = self._write_batch(batch, fsync=fsync) and ok
+        for start in range(0, len(rows), self._max_batch):
+            ok = self._write_rows(rows[start : start + self._max_batch], fsync=True) and ok
+        if retired is not None:
+            if ok:
+                retired.discard()
+            else:
+                # The journal keeps what the segments could not: a later fold recovers it.
+                retired.release()
         return ok
 
-    def _sync_run_segments(self) -> None:
-        """fsync the segments runs wrote as they ended (outside the write lock, so a run that
-        ends meanwhile does not wait for the disk)."""
-        with self._io_lock:
-            unsynced, self._unsynced = self._unsynced, []
-        if unsynced:
-            sync_segments(self.paths, unsynced)
-
-    def _write_batch(self, batch: list[ReadableSpan], *, fsync: bool = True) -> bool:
-        builder = SegmentBuilder()
-        for span in batch:
-            try:
-                builder.add_span(span)
-            except Exception:
-                logger.exception("tracekit: a span could not be converted and was dropped")
-        if not len(builder):
+    def _write_rows(self, rows: list[Row], *, fsync: bool) -> bool:
+        if not rows:
             return True
         try:
-            segment = write_segment(self.paths, builder.to_table(), fsync=fsync)
+            write_segment(self.paths, rows_to_table(rows), fsync=fsync)
         except Exception as error:
-            self._problem(f"{len(builder)} spans could not be written to {self.paths.spool}", error)
+            self._problem(f"{len(rows)} spans could not be written to {self.paths.spool}", error)
             return False
-        if not fsync:
-            self._unsynced.append(segment)
         self._needs_fold = True
         return True
 
@@ -257,15 +289,31 @@ class StoreSpanProcessor(SpanProcessor):
             )
 
 
+def write_journaled_runs(paths: StorePaths) -> None:
+    """Turn the finished runs this process journaled for ``paths`` into segments.
+
+    A run is durable once journaled, but only segments are read: a reader in the recording
+    process (a test, a notebook, an eval reading its own runs) calls this so that a run it
+    just finished is in what it reads. Readers in other processes see it after the writer's
+    next round (``flush_interval_s``).
+    """
+    target = paths.db.resolve()
+    for processor in list(_live):
+        if processor.paths.db.resolve() == target:
+            processor.write_journaled()
+
+
 def _reset_after_fork(ref: weakref.ReferenceType[StoreSpanProcessor]) -> None:
     # A forked child has the parent's buffer and lock state but not its thread: it records its
     # own spans with a fresh writer, and must not write the parent's spans a second time.
     processor: Any = ref()
     if processor is None:
         return
-    processor._buffer = deque()
-    processor._unsynced = []
-    processor._io_lock = threading.Lock()
+    processor._builder = SegmentBuilder()
+    processor._journaled = 0
+    processor._journal.forget_after_fork()
+    processor._rows_lock = threading.Lock()
+    processor._segment_lock = threading.Lock()
     processor._fold_lock = threading.Lock()
     processor._start_lock = threading.Lock()
     processor._wake = threading.Event()

@@ -16,11 +16,12 @@ import gc
 import json
 import logging
 import os
+import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
 from pydantic import TypeAdapter
@@ -33,13 +34,17 @@ from tracekit.exceptions import (
     TraceNotFoundError,
 )
 from tracekit.otlp.model import OtlpSpan
+from tracekit.pricing import PriceTable
+from tracekit.store.analytics import read_figures
 from tracekit.store.db import connect, damaged_store_error, is_damage
+from tracekit.store.figures import FigureQuery, GroupFigures
 from tracekit.store.filters import (
     TraceFilter,
     equality_filter,
     order_clause,
     parse_filter,
 )
+from tracekit.store.lineage import fork_lineage, forks_of, is_fork_service
 from tracekit.store.models import (
     SpanRecord,
     StatsDimension,
@@ -52,28 +57,54 @@ from tracekit.store.models import (
 )
 from tracekit.store.outline import read_outline as _read_outline
 from tracekit.store.paths import StorePaths, store_lock
-from tracekit.store.pending import pending_segments
+from tracekit.store.pending import journal_files, pending_segments
+from tracekit.store.price_digest import canonical_prices, recorded_prices
+from tracekit.store.sql_limits import DEFAULT_TIMEOUT_S
 from tracekit.store.stats import check_dimension, read_stats, read_stats_series
 from tracekit.store.stored_spans import load_otlp_spans as _load_otlp_spans
 from tracekit.store.stored_spans import trace_page as _trace_page
+from tracekit.store.summary import TRACE_FIGURES
 from tracekit.store.trace_document import SPAN_FIELDS, span_documents
 from tracekit.store.trace_ids import resolve_trace_id as _resolve
 from tracekit.store.tree import tree_order
 from tracekit.store.versions import SCHEMA_VERSION, check_readable, read_schema_version
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from tracekit.store.fold import FoldResult
+    from tracekit.store.reprice import RepriceResult
+
 
 logger = logging.getLogger("tracekit")
+_T = TypeVar("_T")
 
 #: How long a reader waits for a busy store before StoreLockedError.
 DEFAULT_WAIT_S = 10.0
 
 _TRACE_COLUMNS = (
     "trace_id, start_ns, end_ns, duration_ns, root_name, workflow, status, stop_reason, "
-    "span_count, steps, input_tokens, output_tokens, cost_usd, error_count, agents, service_name"
+    f"span_count, steps, {TRACE_FIGURES}, unpriced_spans, error_count, agents, service_name"
 )
-_TRACE_FIELDS = tuple(name.strip() for name in _TRACE_COLUMNS.split(","))
+_TRACE_FIELDS = (
+    "trace_id",
+    "start_ns",
+    "end_ns",
+    "duration_ns",
+    "root_name",
+    "workflow",
+    "status",
+    "stop_reason",
+    "span_count",
+    "steps",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "unpriced_spans",
+    "error_count",
+    "agents",
+    "service_name",
+)
 
 _SPAN_FIELDS = SPAN_FIELDS
 
@@ -95,6 +126,9 @@ class TraceStore:
         self.paths = StorePaths.for_store(path)
         self._wait_s = wait_s
         self._unwritable_said = False
+        # The canonical price table last found to match the store's, so a live view that
+        # reads every second compares two strings instead of querying meta each time.
+        self._prices_checked: str | None = None
 
     # --- traces -------------------------------------------------------------------------------
 
@@ -147,7 +181,8 @@ class TraceStore:
             if summary_row is None:
                 raise TraceNotFoundError(f"no trace matches {id_or_prefix!r}")
             spans = _tree_order(span_rows, with_content)
-        return TraceDetail(summary=_trace_summary(summary_row), spans=spans)
+            (summary,) = _with_lineage(con, [_trace_summary(summary_row)])
+        return TraceDetail(summary=summary, spans=spans)
 
     def get_trace_document(self, id_or_prefix: str) -> dict[str, Any]:
         """:meth:`get_trace` as the JSON-ready document ``TraceDetail.model_dump(mode="json")``
@@ -172,8 +207,11 @@ class TraceStore:
                     "SELECT span_id FROM span_content WHERE trace_id = ?", [trace_id]
                 ).fetchall()
             }
-            summary = _trace_summary(summary_row).model_dump(mode="json")
-            return {"summary": summary, "spans": span_documents(span_rows, with_content)}
+            (summary,) = _with_lineage(con, [_trace_summary(summary_row)])
+            return {
+                "summary": summary.model_dump(mode="json"),
+                "spans": span_documents(span_rows, with_content),
+            }
 
     def get_trace_outline(self, id_or_prefix: str) -> TraceOutline:
         """A trace's summary and its spans in tree order (the order of :meth:`get_trace`) as
@@ -190,7 +228,8 @@ class TraceStore:
             if summary_row is None:
                 raise TraceNotFoundError(f"no trace matches {id_or_prefix!r}")
             spans = _read_outline(con, trace_id)
-        return TraceOutline(summary=_trace_summary(summary_row), spans=spans)
+            (summary,) = _with_lineage(con, [_trace_summary(summary_row)])
+        return TraceOutline(summary=summary, spans=spans)
 
     def get_span_content(self, trace_id: str, span_id: str) -> dict[str, Any]:
         """The content attributes of a span (messages, tool arguments and results), as
@@ -203,6 +242,18 @@ class TraceStore:
         content: dict[str, Any] = {}
         for (attributes,) in rows:
             content.update(json.loads(attributes))
+        return content
+
+    def get_trace_content(self, trace_id: str) -> dict[str, dict[str, Any]]:
+        """The content attributes of every span of one trace that has any, by span id: one
+        read round instead of one per span."""
+        with self._connection() as con:
+            rows = con.execute(
+                "SELECT span_id, attributes FROM span_content WHERE trace_id = ?", [trace_id]
+            ).fetchall()
+        content: dict[str, dict[str, Any]] = {}
+        for span_id, attributes in rows:
+            content.setdefault(span_id, {}).update(json.loads(attributes))
         return content
 
     # --- whole spans (trace files, OTLP export, replay) -----------------------------------------
@@ -283,6 +334,36 @@ class TraceStore:
         with self._connection() as con:
             return read_stats(con, by)
 
+    def figures(self, query: FigureQuery) -> list[GroupFigures]:
+        """The operations figures per agent, model, workflow, tool or service, whole or per
+        time bucket: success, error, stop, retry and fallback rates, latency percentiles,
+        tokens, cost per run and the top failure modes (see
+        :mod:`tracekit.store.analytics`). One read round.
+
+        Raises ConfigError for a bad dimension or too many buckets.
+        """
+        with self._connection() as con:
+            return read_figures(con, query)
+
+    def sql(
+        self,
+        text: str,
+        consume: Callable[[pa.RecordBatchReader], _T],
+        *,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+    ) -> _T:
+        """Run a user's SELECT (one statement, read-only, no file access, at most
+        ``timeout_s`` seconds) against the store with pending segments folded and the named
+        views (``runs``, ``agent_calls``, ``llm_calls``, ``tool_calls``) in place; its result
+        goes to ``consume`` as a stream of Arrow batches, within the read round.
+
+        Raises QueryError for a refused, bad, failing or too slow statement.
+        """
+        from tracekit.store.sql import run_read_only
+
+        with self._connection() as con:
+            return run_read_only(con, text, consume, timeout_s=timeout_s)
+
     # --- browsing (the TUI) --------------------------------------------------------------------
 
     def page_traces(
@@ -330,7 +411,7 @@ class TraceStore:
                 if with_total
                 else None
             )
-        traces = [_trace_summary(row) for row in rows]
+            traces = _with_lineage(con, [_trace_summary(row) for row in rows])
         return TracePage(
             traces=traces,
             offset=offset,
@@ -338,6 +419,18 @@ class TraceStore:
             order=order,
             query=matching.text,
         )
+
+    def forks_of(self, id_or_prefix: str) -> list[TraceSummary]:
+        """The traces forked from a trace (``tracekit fork``), oldest first."""
+        with self._connection() as con:
+            trace_id = _resolve(con, id_or_prefix)
+            ids = forks_of(con, trace_id)
+            rows = con.execute(
+                f"SELECT {_TRACE_COLUMNS} FROM traces WHERE list_contains($ids, trace_id) "
+                "ORDER BY start_ns, trace_id",
+                {"ids": ids},
+            ).fetchall()
+            return _with_lineage(con, [_trace_summary(row) for row in rows])
 
     def change_marker(self) -> tuple[int, int]:
         """A value that changes whenever spans are folded into the store: (time of the last
@@ -371,16 +464,20 @@ class TraceStore:
     @contextmanager
     def _connection(self) -> Iterator[Any]:
         deadline = time.monotonic() + self._wait_s
+        _write_journaled_runs(self.paths)
+        # A recorder killed before its writer's round left its last runs in a journal.
         segments = pending_segments(self.paths)
-        if not segments and not self.paths.db.exists():
+        pending = bool(segments) or _has_orphaned_journals(self.paths)
+        if not pending and not self.paths.db.exists():
             raise StoreNotFoundError(
                 f"no store at {self.paths.db} (run `tracekit demo` or record a workflow first)"
             )
         if self.paths.db.exists() and not self.paths.db.is_file():
             raise StoreError(f"the store path {self.paths.db} is not a file")
-        if segments and self._fold(segments) is None:
+        if pending and self._fold(segments) is None:
             raise StoreLockedError(f"the store {self.paths.db} stayed busy for {self._wait_s:g} s")
-        for attempt in range(2):
+        priced = False
+        for attempt in range(3):
             remaining = max(0.0, deadline - time.monotonic())
             with store_lock(self.paths, exclusive=False, timeout_s=remaining) as held:
                 if not held:
@@ -391,21 +488,69 @@ class TraceStore:
                 try:
                     version = self._version(con)
                     if version >= SCHEMA_VERSION:
-                        try:
-                            yield con
-                        except duckdb.Error as error:
-                            if is_damage(error):
-                                raise damaged_store_error(self.paths.db, error) from None
-                            raise
-                        return
-                    if attempt == 1:
+                        prices = None if priced else self._changed_prices(con)
+                        if prices is None:
+                            try:
+                                yield con
+                            except duckdb.Error as error:
+                                if is_damage(error):
+                                    raise damaged_store_error(self.paths.db, error) from None
+                                raise
+                            return
+                    elif attempt == 2:
                         raise StoreError(f"{self.paths.db}: migrating the store failed")
                 finally:
                     con.close()
-            # An older store: migrate it once (read-write, exclusive), then read again.
-            from tracekit.store.fold import migrate_store
+            remaining = max(0.0, deadline - time.monotonic())
+            if version < SCHEMA_VERSION:
+                # An older store: migrate it once (read-write, exclusive), then read again.
+                from tracekit.store.fold import migrate_store
 
-            migrate_store(self.paths, wait_s=max(0.0, deadline - time.monotonic()))
+                migrate_store(self.paths, wait_s=remaining)
+            else:
+                # Prices apply at read time: this process's table differs from the one the
+                # stored costs were priced with, so re-price once, then read.
+                priced = True
+                self._reprice(prices, remaining)
+
+    def _changed_prices(self, con: Any) -> PriceTable | None:
+        """This process's price table when the store's costs were priced with another."""
+        table = PriceTable.default()
+        own = canonical_prices(table)
+        if own == self._prices_checked:
+            return None
+        if recorded_prices(con) == own:
+            self._prices_checked = own
+            return None
+        return table
+
+    def _reprice(self, table: PriceTable | None, wait_s: float) -> None:
+        assert table is not None
+        from tracekit.store.reprice import reprice_store
+
+        try:
+            reprice_store(self.paths, table, wait_s=wait_s)
+        except StoreError as error:
+            # A store this process may read but not write: show the costs as stored.
+            if not self._unwritable_said:
+                self._unwritable_said = True
+                logger.warning(
+                    "tracekit: cannot re-price the store with this price table: %s", error
+                )
+        self._prices_checked = canonical_prices(table)
+
+    def reprice(self, table: PriceTable | None = None) -> RepriceResult:
+        """Re-price every stored model call whose cost did not come from its source with
+        ``table`` (default: this process's table, ``TRACEKIT_PRICES`` over the built-in one)
+        and record it as the store's table (see :mod:`tracekit.store.reprice`)."""
+        with self._connection():
+            pass  # folds pending segments and migrates an older store first
+        from tracekit.store.reprice import reprice_store
+
+        table = table if table is not None else PriceTable.default()
+        result = reprice_store(self.paths, table, wait_s=self._wait_s)
+        self._prices_checked = canonical_prices(table)
+        return result
 
     def _fold(self, segments: Sequence[Path]) -> FoldResult | None:
         # Arrow (and the fold) load only when there is something to fold: a read of a
@@ -457,6 +602,23 @@ class TraceStore:
         return version
 
 
+def _write_journaled_runs(paths: StorePaths) -> None:
+    # Only a process that records has journaled runs, and it has loaded the processor: a
+    # process that only reads (`tracekit traces`) need not load it and the OTel SDK.
+    processor = sys.modules.get("tracekit.store.processor")
+    if processor is not None:
+        processor.write_journaled_runs(paths)
+
+
+def _has_orphaned_journals(paths: StorePaths) -> bool:
+    # Listing the spool is cheap; the journal reader (and Arrow) loads only if there are any.
+    if not journal_files(paths):
+        return False
+    from tracekit.store.journal import has_orphaned_journals
+
+    return has_orphaned_journals(paths)
+
+
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     # Building tens of thousands of acyclic objects triggers a cascade of cyclic-GC passes
@@ -468,6 +630,22 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def _with_lineage(con: Any, traces: list[TraceSummary]) -> list[TraceSummary]:
+    """The summaries with their fork lineage (looked up for forks only)."""
+    forks = [t.trace_id for t in traces if is_fork_service(t.service_name)]
+    if not forks:
+        return traces
+    lineage = fork_lineage(con, forks)
+    return [
+        t.model_copy(
+            update={"parent_trace_id": lineage[t.trace_id][0], "fork_at": lineage[t.trace_id][1]}
+        )
+        if t.trace_id in lineage
+        else t
+        for t in traces
+    ]
 
 
 def _trace_summary(row: tuple[Any, ...]) -> TraceSummary:

@@ -2,13 +2,15 @@
 
 Tables (version :data:`SCHEMA_VERSION`):
 
-- ``meta(key, value)``: ``schema_version`` and the tool that created the store.
+- ``meta(key, value)``: ``schema_version``, the tool that created the store, and
+  ``prices_digest``, the price table the stored costs were last priced with
+  (:mod:`tracekit.store.reprice`).
 - ``spans``: one row per span, OTel core fields plus promoted GenAI columns for fast grouping;
   ``attributes``/``resource``/``events`` as JSON. Content attributes are not in ``attributes``.
 - ``span_content(trace_id, span_id, attributes)``: the content attributes of a span (messages,
   tool arguments and results), kept out of ``spans`` so scans of it stay cheap.
 - ``traces``: one summary row per trace, updated at fold time for the traces a fold touched
-  (see :mod:`tracekit.store.summary`).
+  (see :mod:`tracekit.store.summary`); unknown token and cost sums are NULL (v3).
 - ``folded_segments(name, folded_at_ns)``: segments already folded, so a crash between commit
   and unlinking a segment never inserts it twice.
 
@@ -93,9 +95,10 @@ CREATE TABLE IF NOT EXISTS traces (
     stop_reason VARCHAR,
     span_count BIGINT NOT NULL,
     steps BIGINT NOT NULL,
-    input_tokens BIGINT NOT NULL,
-    output_tokens BIGINT NOT NULL,
-    cost_usd DOUBLE NOT NULL,
+    input_tokens BIGINT,
+    output_tokens BIGINT,
+    cost_usd DOUBLE,
+    unpriced_spans BIGINT NOT NULL DEFAULT 0,
     error_count BIGINT NOT NULL,
     agents VARCHAR[] NOT NULL,
     service_name VARCHAR
@@ -199,10 +202,19 @@ def _migrate_1_to_2(con: Any) -> None:
     con.execute("ALTER TABLE spans ADD COLUMN IF NOT EXISTS links JSON")
 
 
+def _migrate_2_to_3(con: Any) -> None:
+    """v2 summed unknown costs and tokens as 0 and did not count unpriced model calls: the
+    summaries are rebuilt from the spans, which always kept NULL for unknown."""
+    con.execute("DROP TABLE IF EXISTS traces")
+    con.execute(TRACES_DDL)
+    rebuild_all_traces(con)
+
+
 #: Per version, the transactions that bring a store to the next version, in order.
 _MIGRATIONS: dict[int, tuple[Callable[[Any], None], ...]] = {
     0: (_add_columns_0_to_1, _migrate_0_to_1),
     1: (_migrate_1_to_2,),
+    2: (_migrate_2_to_3,),
 }
 
 

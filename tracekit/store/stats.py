@@ -9,6 +9,7 @@ from typing import Any
 
 from tracekit import semconv as sc
 from tracekit.exceptions import ConfigError, WorkflowStopped
+from tracekit.store.ancestry import has_agentless_steps, nearest_agent_sql
 from tracekit.store.models import SeriesPoint, StatsDimension, StatsRow, StatsSeries
 
 
@@ -53,14 +54,26 @@ def read_stats(con: Any, by: StatsDimension) -> list[StatsRow]:
     if by != "workflow":
         params["stop_types"] = STOP_ERROR_TYPES
     if by == "agent":
-        sql = _AGENT_STATS
-        params.update(agent_op=sc.OP_INVOKE_AGENT, llm_ops=_LLM_OPERATIONS)
+        owned = (
+            _ATTRIBUTION_CTES.format(nearest=_NEAREST)
+            if has_agentless_steps(con)
+            else _OWN_AGENT_CTES
+        )
+        sql = _AGENT_STATS.format(owned=owned)
+        params.update(
+            agent_op=sc.OP_INVOKE_AGENT,
+            llm_ops=_LLM_OPERATIONS,
+            tool_op=sc.OP_EXECUTE_TOOL,
+            rollup_ops=sorted(sc.STEP_OPERATIONS),
+        )
     elif by == "model":
         sql = _MODEL_STATS
         params.update(llm_ops=_LLM_OPERATIONS)
     else:
         sql = _WORKFLOW_STATS
-    return [_stats_row(row) for row in con.execute(sql, params).fetchall()]
+    # DuckDB refuses named parameters a statement does not use.
+    used = {name: value for name, value in params.items() if f"${name}" in sql}
+    return [_stats_row(row) for row in con.execute(sql, used).fetchall()]
 
 
 def read_stats_series(
@@ -105,8 +118,21 @@ def read_stats_series(
 
 
 def _stats_row(row: tuple[Any, ...]) -> StatsRow:
-    key, count, errors, stops, quantiles, input_tokens, output_tokens, cost = row
+    (
+        key,
+        count,
+        errors,
+        stops,
+        quantiles,
+        input_tokens,
+        output_tokens,
+        cost,
+        unpriced,
+        model_calls,
+        tool_calls,
+    ) = row
     p50, p95, p99 = (q / 1e6 if q is not None else None for q in (quantiles or [None] * 3))
+    unpriced = int(unpriced or 0)
     return StatsRow(
         key=key,
         count=int(count or 0),
@@ -117,14 +143,62 @@ def _stats_row(row: tuple[Any, ...]) -> StatsRow:
         p50_ms=p50,
         p95_ms=p95,
         p99_ms=p99,
-        input_tokens=int(input_tokens or 0),
-        output_tokens=int(output_tokens or 0),
-        cost_usd=float(cost or 0.0),
+        input_tokens=_known(input_tokens, unpriced, int),
+        output_tokens=_known(output_tokens, unpriced, int),
+        cost_usd=_known(cost, unpriced, float),
+        unpriced_spans=unpriced,
+        model_calls=None if model_calls is None else int(model_calls),
+        tool_calls=None if tool_calls is None else int(tool_calls),
     )
 
 
+def _known(total: Any, unpriced: int, kind: type[Any]) -> Any:
+    """A sum as shown: unknown (None) when nothing reported it and some model calls were
+    left out; 0 when there was nothing to count."""
+    if total is None:
+        return None if unpriced else kind(0)
+    return kind(total)
+
+
+# Model and tool spans that name no agent of their own (foreign instrumentations put the agent
+# on an ancestor span) count for their nearest ancestor that names one. The walk starts only
+# from such spans and joins only the spans of their traces, so a store of spans that all
+# name their agent (tracekit's own) pays one filtered scan for it.
+_ATTRIBUTION_CTES = """
+orphans AS (
+    SELECT trace_id, span_id, parent_span_id, operation, input_tokens, output_tokens, cost_usd
+    FROM spans
+    WHERE agent IS NULL AND list_contains($rollup_ops, operation)
+),
+attributed AS (
+    SELECT o.*, a.agent
+    FROM orphans AS o
+    JOIN ({nearest}) AS a USING (trace_id, span_id)
+),
+owned AS (
+    SELECT agent, operation = $tool_op AS is_tool, input_tokens, output_tokens, cost_usd
+    FROM spans
+    WHERE list_contains($rollup_ops, operation) AND agent IS NOT NULL
+    UNION ALL
+    SELECT agent, operation = $tool_op, input_tokens, output_tokens, cost_usd FROM attributed
+),
+"""
+
+_NEAREST = nearest_agent_sql("SELECT trace_id, span_id, parent_span_id FROM orphans")
+
+# Every model and tool span names its agent (tracekit's own spans): no walk needed.
+_OWN_AGENT_CTES = """
+owned AS (
+    SELECT agent, operation = $tool_op AS is_tool, input_tokens, output_tokens, cost_usd
+    FROM spans
+    WHERE list_contains($rollup_ops, operation) AND agent IS NOT NULL
+),
+"""
+
 _AGENT_STATS = """
-WITH calls AS (
+WITH RECURSIVE
+{owned}
+calls AS (
     SELECT agent AS key,
            count(*) AS count,
            count(*) FILTER (
@@ -138,16 +212,20 @@ WITH calls AS (
     GROUP BY agent
 ),
 usage AS (
+    -- The model operations are the step operations but the tool's (see _LLM_OPERATIONS).
     SELECT agent AS key,
-           sum(input_tokens) AS input_tokens,
-           sum(output_tokens) AS output_tokens,
-           sum(cost_usd) AS cost_usd
-    FROM spans
-    WHERE list_contains($llm_ops, operation) AND agent IS NOT NULL
+           sum(input_tokens) FILTER (WHERE NOT is_tool) AS input_tokens,
+           sum(output_tokens) FILTER (WHERE NOT is_tool) AS output_tokens,
+           sum(cost_usd) FILTER (WHERE NOT is_tool) AS cost_usd,
+           count(*) FILTER (WHERE NOT is_tool AND cost_usd IS NULL) AS unpriced,
+           count(*) FILTER (WHERE NOT is_tool) AS model_calls,
+           count(*) FILTER (WHERE is_tool) AS tool_calls
+    FROM owned
     GROUP BY agent
 )
 SELECT key, coalesce(count, 0), coalesce(errors, 0), coalesce(stops, 0), quantiles,
-       input_tokens, output_tokens, cost_usd
+       input_tokens, output_tokens, cost_usd, coalesce(unpriced, 0),
+       coalesce(model_calls, 0), coalesce(tool_calls, 0)
 FROM calls FULL OUTER JOIN usage USING (key)
 ORDER BY coalesce(count, 0) DESC, key
 """
@@ -163,7 +241,10 @@ SELECT model AS key,
        quantile_cont(duration_ns, $quantiles),
        sum(input_tokens),
        sum(output_tokens),
-       sum(cost_usd)
+       sum(cost_usd),
+       count(*) FILTER (WHERE cost_usd IS NULL),
+       count(*),
+       0
 FROM spans
 WHERE list_contains($llm_ops, operation)
 GROUP BY model
@@ -178,7 +259,10 @@ SELECT workflow AS key,
        quantile_cont(duration_ns, $quantiles),
        sum(input_tokens),
        sum(output_tokens),
-       sum(cost_usd)
+       sum(cost_usd),
+       sum(unpriced_spans),
+       NULL,
+       NULL
 FROM traces
 GROUP BY workflow
 ORDER BY count(*) DESC, workflow

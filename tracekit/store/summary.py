@@ -13,6 +13,11 @@ it the root, and with it the workflow name and the declared workflow status.
 Tokens and cost are summed over spans whose operation is neither ``invoke_agent`` nor
 ``invoke_workflow``: those spans may carry aggregates of their children, which would be
 counted twice.
+
+Unknown is not zero. ``cost_usd`` and the token sums are NULL while no span has brought one
+(an unknown plus a known figure is the known figure, marked partial), and ``unpriced_spans``
+counts the model calls without a cost. Readers turn a NULL into 0 only when the trace has no
+unpriced model call (see :data:`TRACE_FIGURES`): a run without model calls cost nothing.
 """
 
 from __future__ import annotations
@@ -36,9 +41,12 @@ _PARTIAL_SQL = """
         max(end_ns) AS end_ns,
         count(*) AS span_count,
         count(*) FILTER (WHERE list_contains($step_ops, operation)) AS steps,
-        coalesce(sum(input_tokens) FILTER (WHERE NOT is_parent), 0) AS input_tokens,
-        coalesce(sum(output_tokens) FILTER (WHERE NOT is_parent), 0) AS output_tokens,
-        coalesce(sum(cost_usd) FILTER (WHERE NOT is_parent), 0.0) AS cost_usd,
+        sum(input_tokens) FILTER (WHERE NOT is_parent) AS input_tokens,
+        sum(output_tokens) FILTER (WHERE NOT is_parent) AS output_tokens,
+        sum(cost_usd) FILTER (WHERE NOT is_parent) AS cost_usd,
+        count(*) FILTER (
+            WHERE cost_usd IS NULL AND list_contains($llm_ops, operation)
+        ) AS unpriced_spans,
         count(*) FILTER (WHERE status_code = 'ERROR') AS error_count,
         coalesce(list_sort(list_distinct(list(agent))), []::VARCHAR[]) AS agents,
         arg_min(
@@ -88,7 +96,8 @@ pair AS (
         t.trace_id IS NOT NULL AS stored,
         t.start_ns AS t_start_ns, t.end_ns AS t_end_ns, t.span_count AS t_span_count,
         t.steps AS t_steps, t.input_tokens AS t_input_tokens, t.output_tokens AS t_output_tokens,
-        t.cost_usd AS t_cost_usd, t.error_count AS t_error_count, t.agents AS t_agents,
+        t.cost_usd AS t_cost_usd, t.unpriced_spans AS t_unpriced_spans,
+        t.error_count AS t_error_count, t.agents AS t_agents,
         t.root_span_id AS t_root_span_id, t.has_root AS t_has_root,
         t.root_name AS t_root_name, t.workflow AS t_workflow,
         t.workflow_status AS t_declared_status, t.stop_reason AS t_stop_reason,
@@ -113,9 +122,13 @@ merged AS (
         CASE WHEN p_root THEN stop_reason ELSE t_stop_reason END AS stop_reason,
         span_count + coalesce(t_span_count, 0) AS span_count,
         steps + coalesce(t_steps, 0) AS steps,
-        input_tokens + coalesce(t_input_tokens, 0) AS input_tokens,
-        output_tokens + coalesce(t_output_tokens, 0) AS output_tokens,
-        cost_usd + coalesce(t_cost_usd, 0.0) AS cost_usd,
+        CASE WHEN input_tokens IS NULL THEN t_input_tokens
+             ELSE input_tokens + coalesce(t_input_tokens, 0) END AS input_tokens,
+        CASE WHEN output_tokens IS NULL THEN t_output_tokens
+             ELSE output_tokens + coalesce(t_output_tokens, 0) END AS output_tokens,
+        CASE WHEN cost_usd IS NULL THEN t_cost_usd
+             ELSE cost_usd + coalesce(t_cost_usd, 0.0) END AS cost_usd,
+        unpriced_spans + coalesce(t_unpriced_spans, 0) AS unpriced_spans,
         error_count + coalesce(t_error_count, 0) AS error_count,
         list_sort(list_distinct(list_concat(agents, coalesce(t_agents, []::VARCHAR[])))) AS agents,
         CASE WHEN p_root THEN service_name ELSE t_service_name END AS service_name
@@ -130,9 +143,20 @@ SELECT
         ELSE 'ok'
     END AS status,
     workflow_status, stop_reason, span_count, steps, input_tokens, output_tokens, cost_usd,
-    error_count, agents, service_name
+    unpriced_spans, error_count, agents, service_name
 FROM merged
 """
+
+
+#: The ``traces`` figures as readers select them: a NULL sum is unknown only when the trace
+#: has unpriced model calls; otherwise nothing was there to count, which is 0.
+TRACE_FIGURES = (
+    "CASE WHEN input_tokens IS NULL AND unpriced_spans = 0 THEN 0 ELSE input_tokens END "
+    "AS input_tokens, "
+    "CASE WHEN output_tokens IS NULL AND unpriced_spans = 0 THEN 0 ELSE output_tokens END "
+    "AS output_tokens, "
+    "CASE WHEN cost_usd IS NULL AND unpriced_spans = 0 THEN 0.0 ELSE cost_usd END AS cost_usd"
+)
 
 
 def json_path(key: str) -> str:
@@ -152,6 +176,7 @@ def merge_into_traces(con: Any, source: str) -> None:
             "status_path": json_path(sc.TRACEKIT_WORKFLOW_STATUS),
             "stop_path": json_path(sc.TRACEKIT_WORKFLOW_STOP_REASON),
             "statuses": _STATUSES,
+            "llm_ops": sorted(sc.LLM_OPERATIONS),
         },
     )
     con.execute(f"DELETE FROM traces WHERE trace_id IN (SELECT trace_id FROM {_MERGED_TABLE})")
@@ -163,3 +188,15 @@ def rebuild_all_traces(con: Any) -> None:
     """Recompute the summary of every trace from ``spans`` (used by migrations)."""
     con.execute("DELETE FROM traces")
     merge_into_traces(con, "spans")
+
+
+def rebuild_traces(con: Any, source: str) -> None:
+    """Recompute the summaries of the traces named in ``source`` (a table or view with a
+    ``trace_id`` column) from their stored spans, in ``con``'s current transaction."""
+    con.execute(f"DELETE FROM traces WHERE trace_id IN (SELECT trace_id FROM {source})")
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW _rebuilt_spans AS "
+        f"SELECT * FROM spans WHERE trace_id IN (SELECT trace_id FROM {source})"
+    )
+    merge_into_traces(con, "_rebuilt_spans")
+    con.execute("DROP VIEW _rebuilt_spans")

@@ -13,7 +13,7 @@ __all__ = ["SCHEMA_VERSION", "check_readable", "read_schema_version"]
 
 #: The schema version this tracekit writes. Bump it and add a migration step in
 #: :mod:`tracekit.store.schema`.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def read_schema_version(con: Any) -> int | None:

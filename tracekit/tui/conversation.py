@@ -27,7 +27,7 @@ from tracekit.display import (
     json_shown,
     literal,
 )
-from tracekit.otlp.values import parse_json
+from tracekit.otlp.conventions import NormalisedSpan, Part, normalise_attributes
 from tracekit.store.models import SpanEvent, SpanOutline, SpanRecord
 from tracekit.tui.widgets.waterfall import span_kind
 
@@ -114,15 +114,36 @@ def span_details(
         parts += [heading("Error"), paged(f"✗ {reason}", paging, "bold red")]
     if events:
         parts += [heading("Events"), *_events(events, paging)]
-    conversation = list(conversation_parts(content, paging))
+    normal = normalise_attributes(span.name, attributes, content, events, span.scope_name)
+    conversation = list(conversation_parts(content, paging, normal=normal))
     if conversation:
         parts += [heading("Conversation"), *conversation]
+    shown = False
     for key, title in _PAYLOADS:
         if key in content:
             parts += [heading(title), paged_json(content[key], paging)]
+            shown = True
+    if not shown:
+        parts += list(_foreign_payloads(normal, paging))
     if attributes:
         parts += [heading("Attributes"), _attributes(attributes, paging)]
     return Group(*parts)
+
+
+def _foreign_payloads(normal: NormalisedSpan, paging: Paging) -> Iterable[RenderableType]:
+    """Tool arguments and result, or a span's input and output, as other conventions spell
+    them (OpenInference ``input.value``, Traceloop entity input, ...)."""
+    tool = normal.tool
+    if tool is not None and (tool.arguments is not None or tool.result is not None):
+        if tool.arguments is not None:
+            yield from (heading("Tool arguments"), paged_json(tool.arguments, paging))
+        if tool.result is not None:
+            yield from (heading("Tool result"), paged_json(tool.result, paging))
+    elif not normal.messages:
+        if normal.input is not None:
+            yield from (heading("Input"), paged_json(normal.input, paging))
+        if normal.output is not None:
+            yield from (heading("Output"), paged_json(normal.output, paging))
 
 
 def _title(span: SpanOutline | SpanRecord) -> Text:
@@ -172,10 +193,16 @@ def _events(events: list[SpanEvent], paging: Paging) -> Iterable[Text]:
         yield line
 
 
+#: The attribute table's columns: a key longer than its share folds onto more lines, and the
+#: value always keeps room to be read (a 56-character key once left it none).
+ATTRIBUTE_KEY_MAX_WIDTH = 32
+ATTRIBUTE_VALUE_MIN_WIDTH = 24
+
+
 def _attributes(attributes: dict[str, Any], paging: Paging) -> Table:
     table = Table.grid(padding=(0, 2))
-    table.add_column(style="dim", no_wrap=True)
-    table.add_column()
+    table.add_column(style="dim", max_width=ATTRIBUTE_KEY_MAX_WIDTH, overflow="fold")
+    table.add_column(min_width=ATTRIBUTE_VALUE_MIN_WIDTH, ratio=1, overflow="fold")
     for key in sorted(attributes):
         value = attributes[key]
         shown = value if isinstance(value, str) else json.dumps(value, default=str)
@@ -184,35 +211,22 @@ def _attributes(attributes: dict[str, Any], paging: Paging) -> Table:
 
 
 def conversation_parts(
-    content: dict[str, Any], paging: Paging | None = None
+    content: dict[str, Any],
+    paging: Paging | None = None,
+    *,
+    normal: NormalisedSpan | None = None,
 ) -> Iterable[RenderableType]:
-    """System instructions, input and output messages as a conversation; of each long text,
-    the page ``paging`` says (default: the first)."""
+    """The span's conversation (system, user, assistant, tool calls and results) in any
+    convention, as :mod:`tracekit.otlp.conventions` reads it; of each long text, the page
+    ``paging`` says (default: the first). ``normal`` is the span already normalised (else
+    ``content`` alone is read)."""
     paging = paging or Paging()
-    system = parse_json(content.get(sc.GEN_AI_SYSTEM_INSTRUCTIONS))
-    if system:
-        yield _role("system")
-        if isinstance(system, list):
-            for part in system:
-                yield from _part(part, paging)
-        else:
-            yield paged(str(system), paging)
-    for key, label in ((sc.GEN_AI_INPUT_MESSAGES, ""), (sc.GEN_AI_OUTPUT_MESSAGES, "output")):
-        messages = parse_json(content.get(key))
-        if not messages:
-            continue
-        if not isinstance(messages, list):
-            yield paged(str(messages), paging)
-            continue
-        for message in messages:
-            if not isinstance(message, dict):
-                yield paged(str(message), paging)
-                continue
-            role = str(message.get("role", "?"))
-            finish = message.get("finish_reason")
-            yield _role(role, label, finish)
-            for part in message.get("parts") or []:
-                yield from _part(part, paging)
+    if normal is None:
+        normal = normalise_attributes("", content)
+    for message in normal.messages:
+        yield _role(message.role, "output" if message.output else "", message.finish_reason)
+        for part in message.parts:
+            yield from _part(part, paging)
 
 
 def _role(role: str, label: str = "", finish: object = None) -> Text:
@@ -224,18 +238,14 @@ def _role(role: str, label: str = "", finish: object = None) -> Text:
     return text
 
 
-def _part(part: Any, paging: Paging) -> Iterable[RenderableType]:
-    if not isinstance(part, dict):
-        yield paged(str(part), paging)
-        return
-    kind = part.get("type")
-    if kind == "text":
-        yield paged(str(part.get("content", "")), paging)
-    elif kind == "tool_call":
-        yield literal(f"→ tool call {part.get('name', '?')} ({part.get('id', '')})", "bold cyan")
-        yield paged_json(part.get("arguments", {}), paging)
-    elif kind == "tool_call_response":
-        yield literal(f"← tool result ({part.get('id', '')})", "bold cyan")
-        yield paged_json(part.get("response"), paging)
+def _part(part: Part, paging: Paging) -> Iterable[RenderableType]:
+    if part.type == "text":
+        yield paged(part.content or "", paging)
+    elif part.type == "tool_call":
+        yield literal(f"→ tool call {part.name or '?'} ({part.id or ''})", "bold cyan")
+        yield paged_json(part.arguments if part.arguments is not None else {}, paging)
+    elif part.type == "tool_call_response":
+        yield literal(f"← tool result ({part.id or ''})", "bold cyan")
+        yield paged_json(part.response, paging)
     else:
-        yield paged_json(part, paging)
+        yield paged(part.content or part.type, paging)

@@ -16,7 +16,13 @@ from textual.widgets import DataTable, Footer, Header, Static, Tab, Tabs
 from textual.widgets.data_table import ColumnKey
 from textual_plotext import PlotextPlot
 
-from tracekit.display import format_cost, format_duration, format_tokens, inert, literal
+from tracekit.display import (
+    format_duration,
+    format_partial_cost,
+    format_tokens,
+    inert,
+    literal,
+)
 from tracekit.exceptions import TracekitError
 from tracekit.store import TraceStore
 from tracekit.store.models import SeriesPoint, StatsDimension, StatsRow, StatsSeries
@@ -132,7 +138,7 @@ class StatsScreen(StoreScreen):
                 *(_ms(value) for value in (row.p50_ms, row.p95_ms, row.p99_ms)),
                 format_tokens(row.input_tokens),
                 format_tokens(row.output_tokens),
-                format_cost(row.cost_usd),
+                format_partial_cost(row.cost_usd, row.unpriced_spans),
             ]
             styled = [literal(cell, right=True) for cell in cells]
             if row.error_count:

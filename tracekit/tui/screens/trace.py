@@ -14,11 +14,12 @@ from textual.widgets import Footer, Header, Static
 
 from tracekit.display import (
     STATUS_STYLES,
-    format_cost,
     format_duration,
+    format_partial_cost,
     format_tokens,
     inert,
     literal,
+    unpriced_note,
 )
 from tracekit.exceptions import TracekitError
 from tracekit.store import TraceStore
@@ -112,9 +113,12 @@ class TraceScreen(StoreScreen):
             literal(
                 f"  {format_duration(s.duration_ns)} · {s.span_count} spans · {s.steps} steps"
                 f" · {format_tokens(s.input_tokens)}/{format_tokens(s.output_tokens)} tokens"
-                f" · {format_cost(s.cost_usd)}"
+                f" · {format_partial_cost(s.cost_usd, s.unpriced_spans)}"
             )
         )
+        note = unpriced_note(s.unpriced_spans)
+        if note:
+            text.append_text(literal(f"  {note}", "dim"))
         return text
 
     def on_resize(self, event: Resize) -> None:

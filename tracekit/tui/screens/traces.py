@@ -19,8 +19,8 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from tracekit.display import (
     STATUS_STYLES,
-    format_cost,
     format_duration,
+    format_partial_cost,
     format_time,
     format_tokens,
     inert,
@@ -202,8 +202,8 @@ class TracesScreen(StoreScreen):
             literal(trace.status, STATUS_STYLES.get(trace.status, "")),
             literal(format_duration(trace.duration_ns), right=True),
             literal(trace.steps, right=True),
-            literal(format_tokens(trace.input_tokens + trace.output_tokens), right=True),
-            literal(format_cost(trace.cost_usd), right=True),
+            literal(format_tokens(_total_tokens(trace)), right=True),
+            literal(format_partial_cost(trace.cost_usd, trace.unpriced_spans), right=True),
             literal(", ".join(trace.agents), "cyan"),
             literal(trace.trace_id[:12], "dim"),
         ]
@@ -382,3 +382,10 @@ class TracesScreen(StoreScreen):
         if self.reload(at_least=len(self._loaded)) and self.total > before:
             new = self.total - before
             self.notify(f"{new} new trace{'s' if new != 1 else ''}", timeout=2)
+
+
+def _total_tokens(trace: TraceSummary) -> int | None:
+    """Input plus output tokens; unknown when neither was reported."""
+    if trace.input_tokens is None and trace.output_tokens is None:
+        return None
+    return (trace.input_tokens or 0) + (trace.output_tokens or 0)

@@ -1,0 +1,199 @@
+"""The run journal: how a recording process makes a finished run durable in one ``write``.
+
+When ``Workflow.run()`` returns, its spans must be on disk (a ``kill -9`` right after loses
+nothing). A segment per run costs a file creation, an Arrow table, an IPC writer and a rename
+(~2.4 ms, more than the run). Instead the processor keeps one journal file open per process,
+``<spool>/.<time>-<pid>-<uuid>.journal``, and appends each finished run's rows (already
+converted and scrubbed) to it as one JSON line in one ``os.write``: the kernel keeps a killed
+process's writes. The writer thread turns the rows into a real, fsynced segment on its next
+round, then retires the journal (a power cut costs at most that round, as it did before).
+
+The journal's owner holds an exclusive ``flock`` on it for as long as it writes there. A fold
+that finds a journal it can lock has found one whose writer died before its round: it turns
+the complete lines into a segment (a torn last line is a run in flight, which a crash may
+lose) and removes the journal. Spans that reach both a segment and a journal (a crash between
+the two steps) are stored once: folds leave out spans the store already has.
+
+Journal files start with a dot, so listings of segments never see them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import itertools
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from tracekit.store.convert import Row, rows_to_table
+from tracekit.store.paths import StorePaths
+from tracekit.store.pending import JOURNAL_PREFIX as _PREFIX
+from tracekit.store.pending import JOURNAL_SUFFIX as JOURNAL_SUFFIX
+from tracekit.store.pending import journal_files as journal_files
+from tracekit.store.spool import write_segment
+
+logger = logging.getLogger("tracekit")
+
+_sequence = itertools.count()
+_sequence_lock = threading.Lock()
+
+
+class JournalEncodingError(ValueError):
+    """Rows that have no JSON form (a lone surrogate, an integer past 64 bits): the caller
+    writes them as a segment instead."""
+
+
+def encode_rows(rows: Sequence[Row]) -> bytes:
+    """One journal line: ``rows`` as a JSON array of arrays, newline-terminated."""
+    try:
+        return orjson.dumps(rows, option=orjson.OPT_APPEND_NEWLINE)
+    except (TypeError, orjson.JSONEncodeError) as error:
+        raise JournalEncodingError(str(error)) from None
+
+
+class RunJournal:
+    """The append-only journal of one recording process (opened on the first append)."""
+
+    def __init__(self, paths: StorePaths) -> None:
+        self.paths = paths
+        self._fd: int | None = None
+        self._path: Path | None = None
+
+    def append(self, line: bytes) -> None:
+        """Append one encoded line (see :func:`encode_rows`); raises OSError."""
+        if self._fd is None:
+            self._open()
+        assert self._fd is not None
+        view = memoryview(line)
+        while view:
+            written = os.write(self._fd, view)
+            view = view[written:]
+
+    def _open(self) -> None:
+        self.paths.spool.mkdir(parents=True, exist_ok=True)
+        with _sequence_lock:
+            seq = next(_sequence)
+        name = f"{_PREFIX}{time.time_ns():020d}-{os.getpid()}-{seq:08d}-{uuid.uuid4().hex[:8]}"
+        path = self.paths.spool / f"{name}{JOURNAL_SUFFIX}"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+        try:
+            # Never contended: the file is new. Held until retired, so folds leave it alone.
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                path.unlink()
+            raise
+        self._fd, self._path = fd, path
+
+    def detach(self) -> RetiredJournal | None:
+        """Stop appending here: the next append opens a new journal. The returned handle
+        removes the old one once its rows are in a segment."""
+        if self._fd is None or self._path is None:
+            return None
+        retired = RetiredJournal(self._fd, self._path)
+        self._fd, self._path = None, None
+        return retired
+
+    def forget_after_fork(self) -> None:
+        """In a forked child: drop the parent's journal without touching it (closing the
+        inherited descriptor keeps the parent's lock, which the parent still holds)."""
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+        self._fd, self._path = None, None
+
+
+class RetiredJournal:
+    """A journal no longer appended to, still locked until its rows are safe elsewhere."""
+
+    def __init__(self, fd: int, path: Path) -> None:
+        self._fd = fd
+        self.path = path
+
+    def discard(self) -> None:
+        """Its rows are in a segment: remove the file, then let go of the lock."""
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+        self.release()
+
+    def release(self) -> None:
+        """Its rows could not be written elsewhere: keep the file for a fold to recover."""
+        with contextlib.suppress(OSError):
+            os.close(self._fd)
+
+
+def has_orphaned_journals(paths: StorePaths) -> bool:
+    """Whether some journal's writer died before its rows reached a segment."""
+    for path in journal_files(paths):
+        fd = _lock_orphan(path)
+        if fd is not None:
+            os.close(fd)
+            return True
+    return False
+
+
+def recover_orphaned_journals(paths: StorePaths) -> list[tuple[Path, Exception]]:
+    """Turn the journals of dead writers into segments and remove them. Returns the
+    journals that could not be read as rows, with why (the caller sets them aside)."""
+    failed: list[tuple[Path, Exception]] = []
+    for path in journal_files(paths):
+        fd = _lock_orphan(path)
+        if fd is None:
+            continue
+        try:
+            rows = _read_rows(fd, path)
+            if rows:
+                write_segment(paths, rows_to_table(rows))
+            path.unlink()
+        except (ValueError, TypeError) as error:
+            failed.append((path, error))
+        except OSError as error:
+            logger.error("tracekit: journal %s could not be recovered: %s", path.name, error)
+        finally:
+            os.close(fd)
+    return failed
+
+
+def _lock_orphan(path: Path) -> int | None:
+    """A descriptor holding the lock of ``path`` when its writer is gone, else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        # Retired and removed between our open and our lock: nothing left to recover.
+        if os.fstat(fd).st_ino != os.stat(path).st_ino:
+            raise FileNotFoundError(path)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _read_rows(fd: int, path: Path) -> list[Any]:
+    with os.fdopen(os.dup(fd), "rb") as handle:
+        data = handle.read()
+    rows: list[Any] = []
+    lines = data.split(b"\n")
+    # Everything after the last newline is a line torn by the crash: a run in flight.
+    for number, line in enumerate(lines[:-1], start=1):
+        if not line:
+            continue
+        try:
+            batch = orjson.loads(line)
+        except orjson.JSONDecodeError as error:
+            raise ValueError(f"{path.name} line {number}: {error}") from None
+        if not isinstance(batch, list):
+            raise ValueError(f"{path.name} line {number}: not a list of rows")
+        rows.extend(tuple(row) for row in batch)
+    return rows
