@@ -12,26 +12,66 @@ orchestrator, are recorded and replayed at the HTTP level by :mod:`replay.http`.
 >>> print(report.to_text())  # doctest: +SKIP
 """
 
-from replay.changes import FieldChange
-from replay.fork import ForkRun, ForkSession, fork
-from replay.fork_diff import ForkComparison
-from replay.overrides import ForkOverrides
-from replay.player import TOOL_ARGS_MODES, TRAJECTORY_MODES, ToolArgsMode, TrajectoryMode
-from replay.recording import Recording
-from replay.report import BudgetBreach, Divergence, DivergenceReport, RunOutcome, StepView, Totals
-from replay.session import ReplaySession
-from replay.trajectory import AlignedStep, Step, Trajectory, align, trajectory_from_spans
+from typing import TYPE_CHECKING
+
+from replay.modes import TOOL_ARGS_MODES, TRAJECTORY_MODES, ToolArgsMode, TrajectoryMode
 from tracekit.lazy import lazy_exports
 
-# The Anthropic SDK takes about a second to import: its replay API loads on first use.
-_LAZY = {
-    "AnthropicRecorder": "replay.http.anthropic_sdk",
-    "AnthropicReplayer": "replay.http.anthropic_sdk",
-    "UnmatchedAnthropicRequest": "replay.http.anthropic_sdk",
-}
+if TYPE_CHECKING:
+    from replay.changes import FieldChange
+    from replay.fork import ForkRun, ForkSession, fork
+    from replay.fork_diff import ForkComparison
+    from replay.http.anthropic_sdk import (
+        AnthropicRecorder,
+        AnthropicReplayer,
+        UnmatchedAnthropicRequest,
+    )
+    from replay.overrides import ForkOverrides
+    from replay.recording import Recording
+    from replay.report import (
+        BudgetBreach,
+        Divergence,
+        DivergenceReport,
+        RunOutcome,
+        StepView,
+        Totals,
+    )
+    from replay.session import ReplaySession
+    from replay.trajectory import AlignedStep, Step, Trajectory, align, trajectory_from_spans
 
-
-__getattr__ = lazy_exports(__name__, _LAZY)
+# Each name loads its module on first use: `tracekit replay --help` and the pytest plugin's
+# start-up need none of the engine, and the Anthropic SDK takes about a second to import.
+_FORK = "replay.fork"
+_HTTP = "replay.http.anthropic_sdk"
+_REPORT = "replay.report"
+_TRAJECTORY = "replay.trajectory"
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "AlignedStep": _TRAJECTORY,
+        "AnthropicRecorder": _HTTP,
+        "AnthropicReplayer": _HTTP,
+        "BudgetBreach": _REPORT,
+        "Divergence": _REPORT,
+        "DivergenceReport": _REPORT,
+        "FieldChange": "replay.changes",
+        "ForkComparison": "replay.fork_diff",
+        "ForkOverrides": "replay.overrides",
+        "ForkRun": _FORK,
+        "ForkSession": _FORK,
+        "Recording": "replay.recording",
+        "ReplaySession": "replay.session",
+        "RunOutcome": _REPORT,
+        "Step": _TRAJECTORY,
+        "StepView": _REPORT,
+        "Totals": _REPORT,
+        "Trajectory": _TRAJECTORY,
+        "UnmatchedAnthropicRequest": _HTTP,
+        "align": _TRAJECTORY,
+        "fork": _FORK,
+        "trajectory_from_spans": _TRAJECTORY,
+    },
+)
 
 
 __all__ = [

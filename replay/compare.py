@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from replay.player import ToolArgsMode, TrajectoryMode
+from replay.modes import ToolArgsMode, TrajectoryMode
 from replay.trajectory import AlignedStep, FieldDiff, Step, align
 
 _ARGUMENTS = "arguments"

@@ -17,7 +17,7 @@ from replay.canonical import mask, normalize
 from replay.changes import FieldChange, named_items, value_changes
 from replay.compare import compare, divergence_category, divergence_kind, summarize
 from replay.marks import trajectory_marks
-from replay.player import ToolArgsMode, TrajectoryMode
+from replay.modes import ToolArgsMode, TrajectoryMode
 from replay.recording import Recording
 from replay.report import (
     Divergence,

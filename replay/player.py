@@ -13,8 +13,9 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import AsyncIterator, Generator, Iterable
-from typing import Any, Literal
+from typing import Any
 
+from replay.modes import TrajectoryMode
 from replay.trajectory import Step, Trajectory
 from tracekit import semconv as sc
 from tracekit.exceptions import ModelError, TransientModelError, UnmatchedCallError
@@ -31,11 +32,6 @@ from tracekit.models.streaming import (
 from tracekit.orchestrator.limits import BreakerState
 from tracekit.orchestrator.tool_answers import RecordedToolCall
 from tracekit.telemetry import current_call_key, current_invocation, tracer_for
-
-TrajectoryMode = Literal["strict", "unordered", "subset", "superset"]
-ToolArgsMode = Literal["exact", "ignore", "subset"]
-TRAJECTORY_MODES: tuple[TrajectoryMode, ...] = ("strict", "unordered", "subset", "superset")
-TOOL_ARGS_MODES: tuple[ToolArgsMode, ...] = ("exact", "ignore", "subset")
 
 REPLAY_SCOPE = "tracekit.replay"
 #: ``live_tools="all"``: every tool runs for real.

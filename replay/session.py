@@ -23,14 +23,8 @@ from pydantic import TypeAdapter
 
 from replay.canonical import compile_masks, mask, normalize
 from replay.diff import build_report
-from replay.player import (
-    ALL_TOOLS,
-    TOOL_ARGS_MODES,
-    TRAJECTORY_MODES,
-    RecordedAnswers,
-    ToolArgsMode,
-    TrajectoryMode,
-)
+from replay.modes import TOOL_ARGS_MODES, TRAJECTORY_MODES, ToolArgsMode, TrajectoryMode
+from replay.player import ALL_TOOLS, RecordedAnswers
 from replay.recording import Recording
 from replay.report import DivergenceReport
 from replay.spans import otlp_spans

@@ -100,7 +100,10 @@ def test_bench_reports_the_figures_as_json(tmp_path: Path) -> None:
     result = tracekit_process("bench", "--quick", "--json", cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr
-    figures = json.loads(result.stdout)
+    report = json.loads(result.stdout)
+    assert report["quick"] is True and report["runs"] == 5
+    assert len(report["load_average"]["start"]) == len(report["load_average"]["end"]) == 3
+    figures = report["figures"]
     for key in (
         "recording_overhead_ratio",
         "orchestrated_step_vs_bare_otel_ratio",
@@ -112,9 +115,36 @@ def test_bench_reports_the_figures_as_json(tmp_path: Path) -> None:
         "anthropic_replay_calls_per_s",
         "replay_steps_per_s",
         "replay_parse_ms_per_run",
+        "tui_first_screen_s",
+        "cli_help_ms",
+        "cli_traces_1m_ms",
+        "cli_stats_by_agent_1m_ms",
+        "cli_show_10k_ms",
+        "cli_show_10k_json_ms",
+        "async_recorded_step_us",
+        "async_amap_steps_per_s",
+        "fork_prefix_steps_per_s",
+        "fork_prefix_vs_replay_ratio",
+        "stats_by_agent_ms",
+        "stats_every_1h_30d_ms",
     ):
-        assert figures[key] > 0, key
+        figure = figures[key]
+        assert 0 < figure["min"] <= figure["median"] <= figure["max"], key
+        assert figure["runs"] == 5, key
+    assert figures["cli_help_ms"]["unit"] == "ms" and figures["cli_help_ms"]["target"] == "≤ 60"
+    # A slope less a replay: near zero, so it may come out below it on a noisy machine.
+    assert figures["pytest_plugin_overhead_ms_per_trace"]["runs"] == 5
+    assert figures["fork_prefix_vs_replay_ratio"]["target"] == "≤ 2×"
+    # A figure measured on the small --quick store says so.
+    assert "--quick" in figures["cli_traces_1m_ms"]["note"]
+    assert "--quick" in figures["stats_by_agent_ms"]["note"]
     assert list(tmp_path.iterdir()) == []  # leaves nothing behind
+
+
+def test_bench_refuses_fewer_than_five_runs() -> None:
+    result = tracekit("bench", "--runs", "3")
+    assert result.returncode == 2
+    assert "at least 5 runs" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
 def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:

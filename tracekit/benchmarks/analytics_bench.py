@@ -66,3 +66,25 @@ def measure_analytics(n_spans: int = 1_000_000, tmp_dir: Path | None = None) -> 
             "stats_by_agent_ms": _median_ms(lambda: store.figures(by_agent)),
             "stats_every_1h_30d_ms": _median_ms(lambda: store.figures(hourly)),
         }
+
+
+def measure_stats_queries(path: Path) -> dict[str, float]:
+    """One run of both figures on the month store at ``path`` (built by
+    :func:`build_month_store`), each one call after a warm-up call: ``tracekit bench``
+    repeats it for the median."""
+
+    def once_ms(call: Callable[[], object]) -> float:
+        call()
+        start = time.perf_counter()
+        call()
+        return (time.perf_counter() - start) * 1000
+
+    store = TraceStore(path)
+    last = store.list_traces(limit=1)[0].start_ns
+    hourly = FigureQuery(
+        by="agent", window=TimeWindow(since_ns=last - _DAYS_NS + 1), every_ns=_HOUR_NS
+    )
+    return {
+        "stats_by_agent_ms": once_ms(lambda: store.figures(FigureQuery(by="agent"))),
+        "stats_every_1h_30d_ms": once_ms(lambda: store.figures(hourly)),
+    }

@@ -23,9 +23,10 @@ ROUNDS = 5
 _FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "traces"
 
 
-def measure_pytest_plugin(copies: int = 3) -> dict[str, float]:
+def measure_pytest_plugin(copies: int = 3, *, rounds: int = ROUNDS) -> dict[str, float]:
     """``pytest_plugin_overhead_ms_per_trace``: the plugin's (and pytest's) milliseconds per
-    collected trace file beyond replaying it. Empty when the fixtures are not installed."""
+    collected trace file beyond replaying it, the median of ``rounds`` rounds. Empty when the
+    fixtures are not installed."""
     import pytest
 
     from replay import ReplaySession
@@ -64,7 +65,7 @@ def measure_pytest_plugin(copies: int = 3) -> dict[str, float]:
         run_pytest(small)  # warm imports and caches
         extra = len(traces) * (copies - 1)
         overheads: list[float] = []
-        for _ in range(ROUNDS):
+        for _ in range(rounds):
             slope = (run_pytest(large) - run_pytest(small)) / extra
             replay = (replay_all(large) - replay_all(small)) / extra
             overheads.append((slope - replay) * 1000)

@@ -3,6 +3,22 @@
 Each command lives in a module of this package that exposes ``register(subparsers)``; every
 command's handler takes the parsed namespace and returns an exit code. ``main`` turns tracekit's
 own errors into one line on stderr and a non-zero exit, never a traceback.
+
+Start-up is part of every command, so building the parser loads none of the implementations
+(``tracekit --help`` in tens of milliseconds). A command module holds only argparse: its
+module-level imports are the standard library, :mod:`tracekit.cli.arguments`, and modules of
+constants (defaults, choices); ``register`` adds the arguments and names the handler lazily,
+with the implementation in a module of its own that is imported when the command runs::
+
+    def register(subparsers: Any) -> None:
+        sql = subparsers.add_parser("sql", help="...")
+        add_store_argument(sql)
+        sql.set_defaults(handler=lazy_handler("tracekit.cli.sql_view:run_sql"))
+
+(``tracekit.cli.query_commands`` and ``query_views`` are the model.) A handler in the
+command module itself is fine too, as long as its heavy imports (DuckDB, Arrow, Rich, the
+OTel SDK, pydantic models, Textual, the Anthropic SDK) are inside the function.
+``tests/cli/test_start_up_imports.py`` fails when a command's import set grows.
 """
 
 from __future__ import annotations
@@ -26,7 +42,6 @@ from tracekit.cli import (
     ui_command,
 )
 from tracekit.cli.arguments import EXIT_USAGE
-from tracekit.display import inert
 from tracekit.exceptions import StoreNotFoundError, TracekitError, TraceNotFoundError
 
 __all__ = ["EXIT_ERROR", "EXIT_NOT_FOUND", "EXIT_USAGE", "build_parser", "main"]
@@ -84,10 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.handler(args)
     except (StoreNotFoundError, TraceNotFoundError) as exc:
-        sys.stderr.write(f"tracekit: error: {inert(exc)}\n")
+        _say_error(exc)
         return EXIT_NOT_FOUND
     except TracekitError as exc:
-        sys.stderr.write(f"tracekit: error: {inert(exc)}\n")
+        _say_error(exc)
         return EXIT_ERROR
     except KeyboardInterrupt:
         sys.stderr.write("tracekit: interrupted\n")
@@ -96,6 +111,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `tracekit traces | head` closes the pipe early; that is not an error.
         return 0
     return code
+
+
+def _say_error(exc: Exception) -> None:
+    from tracekit.display import inert  # Rich: loaded only when there is an error to show
+
+    sys.stderr.write(f"tracekit: error: {inert(exc)}\n")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,14 +1,43 @@
-"""Argument types shared by the commands."""
+"""Argument types shared by the commands, and :func:`lazy_handler`."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
+from collections.abc import Callable
 
 from tracekit.exceptions import ConfigError, FilterError
-from tracekit.store.filters import order_clause, parse_filter
 
 #: Exit status of a usage error, or of a command that could not run (pytest's convention).
 EXIT_USAGE = 2
+
+#: What a command runs: the parsed arguments in, an exit code out.
+Handler = Callable[[argparse.Namespace], int]
+
+
+class lazy_handler:
+    """A command's handler that imports its module only when the command runs.
+
+    ``target`` is ``"module:function"``. Building the parser then costs nothing of the
+    command's implementation: ``tracekit --help`` and every other command skip it.
+
+    >>> lazy_handler("tracekit.cli.query_views:run_traces")
+    lazy_handler('tracekit.cli.query_views:run_traces')
+    """
+
+    def __init__(self, target: str) -> None:
+        module, _, function = target.partition(":")
+        if not module or not function:
+            raise ValueError(f"a handler is 'module:function', not {target!r}")
+        self.target = target
+
+    def __call__(self, args: argparse.Namespace) -> int:
+        module, _, function = self.target.partition(":")
+        handler: Handler = getattr(importlib.import_module(module), function)
+        return handler(args)
+
+    def __repr__(self) -> str:
+        return f"lazy_handler({self.target!r})"
 
 
 def positive_int(value: str) -> int:
@@ -31,6 +60,8 @@ def add_store_argument(parser: argparse.ArgumentParser) -> None:
 
 def trace_filter(value: str) -> str:
     """An argparse type: a filter expression that parses (a usage error otherwise)."""
+    from tracekit.store.filters import parse_filter
+
     try:
         parse_filter(value)
     except FilterError as error:
@@ -40,6 +71,8 @@ def trace_filter(value: str) -> str:
 
 def trace_order(value: str) -> str:
     """An argparse type: ``column [asc|desc]`` that trace listings can sort by."""
+    from tracekit.store.filters import order_clause
+
     try:
         order_clause(value)
     except ConfigError as error:

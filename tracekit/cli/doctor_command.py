@@ -10,7 +10,6 @@ import sys
 from typing import Any
 
 from tracekit.cli.arguments import add_store_argument
-from tracekit.display import inert
 from tracekit.exceptions import StoreError
 
 EXIT_HEALTHY = 0
@@ -49,6 +48,8 @@ def run_doctor(args: argparse.Namespace) -> int:
 
 
 def _report(diagnosis: Any) -> str:
+    from tracekit.display import inert
+
     lines = [f"store      {inert(diagnosis.store)} ({_size(diagnosis.bytes)})"]
     if diagnosis.schema_version is not None:
         lines.append(

@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracekit.cli.arguments import add_store_argument, positive_int
 from tracekit.cli.import_from import (
@@ -21,9 +21,10 @@ from tracekit.cli.import_from import (
     run_backend_import,
     usage_error,
 )
-from tracekit.display import inert
 from tracekit.exceptions import ConfigError
-from tracekit.otlp.model import OtlpSpan
+
+if TYPE_CHECKING:
+    from tracekit.otlp.model import OtlpSpan
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -149,6 +150,7 @@ def register(subparsers: Any) -> None:
 def run_import(args: argparse.Namespace) -> int:
     """Import a trace file, or pull traces from a backend (``--from URL``); one summary
     line."""
+    from tracekit.display import inert
     from tracekit.ingest.backend_source import looks_like_url
     from tracekit.ingest.file_import import import_trace_file
     from tracekit.otlp.files import MAX_LINE_BYTES
@@ -216,6 +218,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _export_to_endpoint(args: argparse.Namespace) -> int:
+    from tracekit.display import inert
     from tracekit.export.otlp_endpoint import send_spans
 
     spans = export_stream(args, with_content=args.with_content)
@@ -232,6 +235,7 @@ def _export_to_endpoint(args: argparse.Namespace) -> int:
 
 
 def _export_to_file(args: argparse.Namespace) -> int:
+    from tracekit.display import inert
     from tracekit.otlp.files import write_trace_file
 
     traces: set[str] = set()

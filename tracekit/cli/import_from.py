@@ -11,7 +11,6 @@ import re
 import sys
 
 from tracekit.cli.arguments import EXIT_USAGE, positive_int
-from tracekit.display import inert
 from tracekit.exceptions import ConfigError
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
@@ -109,6 +108,8 @@ def add_backend_arguments(imp: argparse.ArgumentParser) -> None:
 
 def usage_error(message: str) -> int:
     """One line on stderr, as argparse says a usage error; the exit status of one."""
+    from tracekit.display import inert
+
     sys.stderr.write(f"tracekit import: error: {inert(message)}\n")
     return EXIT_USAGE
 
@@ -116,6 +117,7 @@ def usage_error(message: str) -> int:
 def run_backend_import(args: argparse.Namespace, url: str) -> int:
     """Pull the traces ``args`` name from the backend at ``url``; one summary line, then
     each trace id (what ``tracekit replay`` takes)."""
+    from tracekit.display import inert
     from tracekit.ingest.backend_import import (
         DEFAULT_SEARCH_LIMIT,
         DEFAULT_TIMEOUT_S,

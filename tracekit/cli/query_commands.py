@@ -1,41 +1,25 @@
 """``tracekit traces`` and ``show``: read-only views of the store (``stats`` is in
 :mod:`tracekit.cli.stats_command`).
 
-Everything shown comes from traces, which are untrusted text (a model's output can contain
-Rich markup or terminal escape sequences): every value is wrapped in ``rich.text.Text`` after
-control characters are made visible, so nothing in a trace can style or drive the terminal.
+This module only declares their arguments; what they run is in
+:mod:`tracekit.cli.query_views`, imported when one of them runs.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import sys
-from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-from rich.tree import Tree
-
-from tracekit import semconv as sc
-from tracekit.cli.arguments import add_store_argument, positive_int, trace_filter, trace_order
-from tracekit.display import (
-    STATUS_STYLES,
-    UNKNOWN,
-    format_cost,
-    format_duration,
-    format_partial_cost,
-    inert_json,
-    literal,
-    unpriced_note,
+from tracekit.cli.arguments import (
+    add_store_argument,
+    lazy_handler,
+    positive_int,
+    trace_filter,
+    trace_order,
 )
-from tracekit.store import SORT_COLUMNS, SpanRecord, TraceDetail, TraceStore, TraceSummary
+from tracekit.store.sorting import SORT_COLUMNS
 
-_SHORT_ID = 12
+_VIEWS = "tracekit.cli.query_views"
 
 
 def register(subparsers: Any) -> None:
@@ -62,7 +46,7 @@ def register(subparsers: Any) -> None:
         help=f"column [asc|desc], a column of: {', '.join(SORT_COLUMNS)} (default: time desc)",
     )
     _common_arguments(traces)
-    traces.set_defaults(handler=run_traces)
+    traces.set_defaults(handler=lazy_handler(f"{_VIEWS}:run_traces"))
 
     show = subparsers.add_parser(
         "show",
@@ -78,7 +62,7 @@ def register(subparsers: Any) -> None:
         "results) under its span, whichever convention recorded it",
     )
     _common_arguments(show)
-    show.set_defaults(handler=run_show)
+    show.set_defaults(handler=lazy_handler("tracekit.cli.show_view:run_show"))
 
 
 def _common_arguments(parser: argparse.ArgumentParser) -> None:
@@ -86,180 +70,3 @@ def _common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print JSON (for jq) instead of a table"
     )
-
-
-# --- handlers -------------------------------------------------------------------------------------
-
-
-def run_traces(args: argparse.Namespace) -> int:
-    """List traces."""
-    page = TraceStore(args.store).page_traces(args.filter, order=args.sort, limit=args.limit)
-    summaries = page.traces
-    if args.json:
-        return _print_json(summaries)
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    for column in ("time", "trace", "workflow", "status"):
-        table.add_column(column, no_wrap=column != "workflow")
-    for column in ("duration", "steps", "tokens in/out", "cost"):
-        table.add_column(column, justify="right", no_wrap=True)
-    for summary in summaries:
-        table.add_row(
-            literal(_local_time(summary.start_ns)),
-            literal(summary.trace_id[:_SHORT_ID]),
-            _workflow_text(summary),
-            _status_text(summary),
-            literal(format_duration(summary.duration_ns)),
-            literal(str(summary.steps)),
-            literal(_token_pair(summary.input_tokens, summary.output_tokens)),
-            literal(format_partial_cost(summary.cost_usd, summary.unpriced_spans)),
-        )
-    console = _console()
-    if not summaries:
-        console.print(
-            Text("no traces match the filter" if page.query else "no traces in the store yet")
-        )
-        return 0
-    console.print(table)
-    _print_note(console, sum(summary.unpriced_spans for summary in summaries))
-    return 0
-
-
-def run_show(args: argparse.Namespace) -> int:
-    """Show one trace as a tree."""
-    store = TraceStore(args.store)
-    detail = store.get_trace(args.trace_id)
-    if args.json or args.messages:
-        return _show_with_messages(store, detail, as_json=args.json)
-    console = _console()
-    console.print(trace_tree(detail))
-    _print_note(console, detail.summary.unpriced_spans)
-    return 0
-
-
-def _show_with_messages(store: TraceStore, detail: TraceDetail, *, as_json: bool) -> int:
-    """``show --json`` (with each model call's messages) and ``show --messages``."""
-    from tracekit.cli.conversation_view import (
-        conversation_tree,
-        normalised_spans,
-        trace_document,
-    )
-
-    normal = normalised_spans(store, detail)
-    if as_json:
-        document = trace_document(detail, normal)
-        sys.stdout.write(inert_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n")
-        return 0
-    _console().print(conversation_tree(detail, normal, _span_label))
-    return 0
-
-
-# --- rendering ------------------------------------------------------------------------------------
-
-
-def _local_time(start_ns: int) -> str:
-    return datetime.fromtimestamp(start_ns / 1e9).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _workflow_text(summary: TraceSummary) -> Text:
-    if summary.parent_trace_id is None:
-        return literal(summary.workflow)
-    fork = f" ⑂ fork of {summary.parent_trace_id[:_SHORT_ID]} at {summary.fork_at or '?'}"
-    return Text.assemble(literal(summary.workflow), literal(fork, "magenta"))
-
-
-def _status_text(summary: TraceSummary) -> Text:
-    label: str = summary.status
-    if summary.stop_reason:
-        label = f"{label} ({summary.stop_reason})"
-    return literal(label, STATUS_STYLES.get(summary.status, ""))
-
-
-def trace_tree(detail: TraceDetail) -> Tree:
-    """The trace as a Rich tree: one node per span, guardrail events under their span."""
-    summary = detail.summary
-    header = Text.assemble(
-        literal(summary.workflow, "bold"),
-        "  ",
-        literal(summary.trace_id),
-        "  ",
-        _status_text(summary),
-        literal(
-            f"  {format_duration(summary.duration_ns)} · {summary.span_count} spans · "
-            f"{summary.steps} steps · "
-            f"{_token_pair(summary.input_tokens, summary.output_tokens)} tokens · "
-            f"{format_partial_cost(summary.cost_usd, summary.unpriced_spans)}"
-        ),
-    )
-    if summary.parent_trace_id is not None:
-        header.append("\n")
-        header.append_text(
-            literal(
-                f"⑂ fork of {summary.parent_trace_id} at step {summary.fork_at or '?'}", "magenta"
-            )
-        )
-    tree = Tree(header)
-    parents: list[Tree] = [tree]
-    for span in detail.spans:
-        depth = min(span.depth, len(parents) - 1)
-        node = parents[depth].add(_span_label(span))
-        del parents[depth + 1 :]
-        parents.append(node)
-        for event in span.events:
-            if event.name in sc.GUARDRAIL_EVENTS:
-                node.add(_event_label(event.name, event.attributes))
-    return tree
-
-
-def _span_label(span: SpanRecord) -> Text:
-    is_error = span.status_code == "ERROR"
-    parts: list[Text | str] = [literal(span.name, "bold red" if is_error else "bold")]
-    details = [format_duration(span.duration_ns)]
-    if span.input_tokens is not None or span.output_tokens is not None:
-        details.append(f"{_token_pair(span.input_tokens, span.output_tokens)} tokens")
-    if span.cost_usd is not None:
-        details.append(format_cost(span.cost_usd))
-    elif span.operation in sc.LLM_OPERATIONS:
-        details.append(f"{UNKNOWN} unpriced")
-    parts.append(literal("  " + " · ".join(details), "dim"))
-    if is_error:
-        reason = span.error_type or "error"
-        if span.status_message:
-            reason = f"{reason}: {span.status_message}"
-        parts.append(literal(f"  ✗ {reason}", "bold red"))
-    return Text.assemble(*parts)
-
-
-def _event_label(name: str, attributes: dict[str, Any]) -> Text:
-    shown = " ".join(f"{key}={value}" for key, value in attributes.items())
-    return Text.assemble(literal(f"⚠ {name}", "yellow"), literal(f"  {shown}" if shown else ""))
-
-
-def _token_pair(tokens_in: int | None, tokens_out: int | None) -> str:
-    def shown(count: int | None) -> str:
-        return UNKNOWN if count is None else f"{count:,}"
-
-    return f"{shown(tokens_in)}/{shown(tokens_out)}"
-
-
-def _print_note(console: Console, unpriced_spans: int) -> None:
-    note = unpriced_note(unpriced_spans)
-    if note:
-        console.print(literal(note, "dim"))
-
-
-# --- output ---------------------------------------------------------------------------------------
-
-
-def _console() -> Console:
-    # Piped output gets a fixed, generous width so columns are not squeezed to 80.
-    width = None if sys.stdout.isatty() else 160
-    return Console(file=sys.stdout, highlight=False, width=width)
-
-
-def _print_json(value: BaseModel | Sequence[BaseModel]) -> int:
-    if isinstance(value, BaseModel):
-        document: Any = value.model_dump(mode="json")
-    else:
-        document = [item.model_dump(mode="json") for item in value]
-    sys.stdout.write(inert_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n")
-    return 0

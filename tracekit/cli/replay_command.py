@@ -14,10 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-
 from tracekit.cli.arguments import add_store_argument, positive_int
-from tracekit.display import inert, inert_json
 from tracekit.exceptions import (
     ConfigError,
     OtlpFormatError,
@@ -47,7 +44,7 @@ exit status:
 
 def register(subparsers: Any) -> None:
     """Add ``replay``."""
-    from replay.player import TOOL_ARGS_MODES, TRAJECTORY_MODES
+    from replay.modes import TOOL_ARGS_MODES, TRAJECTORY_MODES
 
     replay = subparsers.add_parser(
         "replay",
@@ -191,7 +188,7 @@ def run_diff(args: argparse.Namespace) -> int:
     except TracekitError as exc:
         return _could_not_replay(exc, args.first, verb="compare")
     report = diff_recordings(first, second, mode=args.mode, tool_args=args.tool_args)
-    from tracekit.cli.fork_command import print_comparison
+    from tracekit.cli.fork_view import print_comparison
 
     return print_comparison(report, first, second, args, _print)
 
@@ -199,6 +196,8 @@ def run_diff(args: argparse.Namespace) -> int:
 def _could_not_replay(
     exc: TracekitError, target: str, *, hint: str | None = None, verb: str = "replay"
 ) -> int:
+    from tracekit.display import inert
+
     message = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
     hint = hint or _hint(exc)
     # The message can quote the trace (its entrypoint, its file name): made inert.
@@ -229,6 +228,10 @@ def _recording(target: str, store: str | None) -> Recording:
 
 
 def _print(report: DivergenceReport, args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from tracekit.display import inert_json
+
     if args.json:
         sys.stdout.write(inert_json(report.model_dump_json(indent=2)) + "\n")
     else:

@@ -11,7 +11,6 @@ import sys
 from typing import Any
 
 from tracekit.cli.arguments import add_store_argument
-from tracekit.display import inert
 
 
 def register(subparsers: Any) -> None:
@@ -30,6 +29,7 @@ def register(subparsers: Any) -> None:
 
 def run_reprice(args: argparse.Namespace) -> int:
     """Re-price the store; one summary line."""
+    from tracekit.display import inert
     from tracekit.store import TraceStore
 
     result = TraceStore(args.store).reprice()

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import shutil
 import sys
-import tempfile
-from collections import defaultdict
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from tracekit import settings
 from tracekit.cli.arguments import add_store_argument, positive_int
 from tracekit.exceptions import ConfigError, StoreError
+
+if TYPE_CHECKING:
+    from tracekit.benchmarks.figures import BenchReport
 
 
 def register(subparsers: Any) -> None:
@@ -38,16 +33,42 @@ def register(subparsers: Any) -> None:
     bench = subparsers.add_parser(
         "bench",
         help="measure instrumentation overhead and store ingest",
-        description="Measure tracekit on this machine; each figure is a ratio against a "
-        "baseline measured in the same run, or a throughput.",
+        description="Measure tracekit on this machine. Each figure is the median of several "
+        "runs, shown with its min and max; a ratio is against a baseline measured in the same "
+        "run; wall times are of the command a user types. The load average is printed beside "
+        "them. --json prints {figures: {name: {median, min, max, runs, unit, target, note}}, "
+        "load_average: {start, end}, python, platform, cpus, quick, runs}.",
     )
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
     bench.add_argument("--quick", action="store_true", help="smaller workloads (noisier figures)")
+    bench.add_argument(
+        "--runs", type=_at_least_five, default=5, help="runs per figure (at least 5; default 5)"
+    )
+    bench.add_argument(
+        "--scale",
+        choices=tuple(_STORE_SPANS),
+        default="1m",
+        help="spans in the store the TUI and the commands are timed on (default 1m; "
+        "--quick uses 100,000)",
+    )
     bench.set_defaults(handler=run_bench)
+
+
+#: ``bench --scale``: spans in the store that the TUI and the typed commands are timed on.
+_STORE_SPANS = {"1m": 1_000_000, "5m": 5_000_000}
+
+
+def _at_least_five(value: str) -> int:
+    runs = positive_int(value)
+    if runs < 5:
+        raise argparse.ArgumentTypeError(f"a median needs at least 5 runs, not {runs}")
+    return runs
 
 
 def _command_prefix() -> str:
     """How the user should type tracekit again: the same executable they ran."""
+    import shutil
+
     argv0 = sys.argv[0]
     if os.path.basename(argv0) == "tracekit" and shutil.which("tracekit") != os.path.abspath(argv0):
         return os.path.relpath(argv0)
@@ -75,6 +96,12 @@ def _check_stored(store: Path) -> None:
 
 def run_demo(args: argparse.Namespace) -> int:
     """Run every example workflow and print what was recorded."""
+    from collections import defaultdict
+
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
     from tracekit.examples import DEMOS, DemoRuntime
     from tracekit.store import resolve_store_path
     from tracekit.telemetry import Telemetry
@@ -129,10 +156,15 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def run_bench(args: argparse.Namespace) -> int:
-    """Measure and print the figures."""
-    from tracekit.benchmarks.analytics_bench import measure_analytics
+    """Measure and print the figures: each the median of ``--runs`` runs, with min and max."""
+    import json
+    import tempfile
+
+    from tracekit.benchmarks.analytics_bench import build_month_store, measure_stats_queries
     from tracekit.benchmarks.anthropic_replay_bench import measure_anthropic_replay
     from tracekit.benchmarks.async_bench import measure_async
+    from tracekit.benchmarks.cli_bench import measure_cli
+    from tracekit.benchmarks.figures import BenchReport, load_average, repeat, summarise
     from tracekit.benchmarks.fork_bench import measure_fork
     from tracekit.benchmarks.instrumentation import measure_instrumentation
     from tracekit.benchmarks.otlp_bench import measure_otlp_ingest
@@ -140,31 +172,61 @@ def run_bench(args: argparse.Namespace) -> int:
     from tracekit.benchmarks.replay_bench import measure_replay
     from tracekit.benchmarks.scripted_bench import measure_scripted_model
     from tracekit.benchmarks.store_bench import measure_ingest
-    from tracekit.benchmarks.tui_bench import measure_tui
+    from tracekit.benchmarks.tui_bench import build_store, measure_tui_app
 
-    figures: dict[str, float] = {}
+    quick, runs = args.quick, args.runs
+    start_load = load_average()
+    samples: dict[str, list[float]] = {}
+    notes: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="tracekit-bench-") as tmp:
-        figures.update(measure_instrumentation(Path(tmp), runs=100 if args.quick else 400))
-        figures.update(measure_async(Path(tmp), runs=100 if args.quick else 400))
-        figures.update(measure_scripted_model(500 if args.quick else 2000))
-        figures.update(measure_ingest(50_000 if args.quick else 200_000, Path(tmp)))
-        figures.update(measure_otlp_ingest(20_480 if args.quick else 102_400, Path(tmp)))
-        figures.update(measure_replay(20 if args.quick else 100))
-        figures.update(measure_pytest_plugin(2 if args.quick else 3))
-        figures.update(measure_fork(20 if args.quick else 100))
-        figures["fork_prefix_vs_replay_ratio"] = (
-            figures["replay_steps_per_s"] / figures["fork_prefix_steps_per_s"]
-        )
-        figures.update(measure_anthropic_replay(100 if args.quick else 400))
-        figures.update(measure_tui(100_000 if args.quick else 1_000_000, Path(tmp)))
-        figures.update(measure_analytics(100_000 if args.quick else 1_000_000, Path(tmp)))
-    if args.json:
-        sys.stdout.write(json.dumps(figures, indent=2, sort_keys=True) + "\n")
-        return 0
-    table = Table(title="tracekit bench")
-    table.add_column("figure")
-    table.add_column("value", justify="right")
-    table.add_column("target", justify="right")
+        base = Path(tmp)
+
+        def measured(name: str) -> Path:  # a fresh folder per run: no run reuses a store
+            return Path(tempfile.mkdtemp(prefix=f"{name}-", dir=base))
+
+        def replay_and_fork() -> dict[str, float]:
+            # The fork's prefix against a plain replay of the same recording, side by side.
+            figures = measure_replay(20 if quick else 100)
+            figures.update(measure_fork(20 if quick else 100))
+            figures["fork_prefix_vs_replay_ratio"] = (
+                figures["replay_steps_per_s"] / figures["fork_prefix_steps_per_s"]
+            )
+            return figures
+
+        # Each measure does one run (its ratios from a baseline measured in that same run).
+        measures = [
+            lambda: measure_instrumentation(measured("rec"), runs=100 if quick else 400),
+            lambda: measure_async(measured("async"), runs=100 if quick else 400),
+            lambda: measure_scripted_model(500 if quick else 2000),
+            lambda: measure_ingest(50_000 if quick else 200_000, measured("ingest")),
+            lambda: measure_otlp_ingest(20_480 if quick else 102_400, measured("otlp")),
+            replay_and_fork,
+            lambda: measure_pytest_plugin(2 if quick else 3, rounds=1),
+            lambda: measure_anthropic_replay(100 if quick else 400),
+        ]
+        for measure in measures:
+            samples.update(repeat(measure, runs))
+        # One big store (built once, not a figure) for the app and the commands a user types.
+        store_spans = 100_000 if quick else _STORE_SPANS[args.scale]
+        store = measured("store") / "bench.duckdb"
+        big_trace = build_store(store, store_spans)
+        size = store.stat().st_size
+        samples.update(repeat(lambda: {"store_bytes_per_span": size / store_spans}, runs))
+        samples.update(repeat(lambda: measure_tui_app(store), runs))
+        samples.update(repeat(lambda: measure_cli(store, big_trace), runs))
+        # Another (built once): the same kind of runs spread over 30 days, for stats buckets.
+        month_spans = 100_000 if quick else 1_000_000
+        month = measured("month") / "month.duckdb"
+        build_month_store(month, month_spans)
+        samples.update(repeat(lambda: measure_stats_queries(month), runs))
+        if store_spans != 1_000_000:
+            why = "--quick" if quick else f"--scale {args.scale}"
+            for name in samples:
+                if name.startswith(("cli_", "tui_", "store_")) and name != "cli_help_ms":
+                    notes[name] = f"on {store_spans:,} spans ({why})"
+        if month_spans != 1_000_000:
+            for name in ("stats_by_agent_ms", "stats_every_1h_30d_ms"):
+                notes[name] = f"on {month_spans:,} spans over 30 days (--quick)"
     targets = {
         "async_recorded_step_us": "≈ recorded_step_us",
         "async_amap_steps_per_s": "",
@@ -181,11 +243,38 @@ def run_bench(args: argparse.Namespace) -> int:
         "tui_first_screen_s": "≤ 1.5 s",
         "tui_first_screen_rss_mb": "< 300",
         "tui_open_trace_ms": "≤ 200",
+        "cli_help_ms": "≤ 60",
+        "cli_traces_1m_ms": "≤ 120",
+        "cli_stats_by_agent_1m_ms": "≤ 200",
+        "cli_show_10k_ms": "≤ 250",
+        "cli_show_10k_json_ms": "≤ 250",
         "stats_by_agent_ms": "≤ 200",
         "stats_every_1h_30d_ms": "≤ 300",
     }
-    for key, value in sorted(figures.items()):
-        shown = f"{value:,.2f}" if value < 100 else f"{value:,.0f}"
-        table.add_row(key, shown, targets.get(key, ""))
-    Console().print(table)
+    report = BenchReport.of(summarise(samples, targets, notes), start_load, quick=quick, runs=runs)
+    if args.json:
+        sys.stdout.write(json.dumps(report.model_dump(mode="json"), indent=2) + "\n")
+        return 0
+    _print_bench(report)
     return 0
+
+
+def _print_bench(report: BenchReport) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from tracekit.benchmarks.figures import report_rows
+
+    loads = report.load_average
+    table = Table(
+        title="tracekit bench",
+        caption=f"median of {report.runs} runs each · load average {loads.start} at the "
+        f"start, {loads.end} at the end · Python {report.python} · {report.cpus} CPUs"
+        + (" · --quick: smaller workloads" if report.quick else ""),
+    )
+    for column in ("figure", "median", "min", "max", "unit", "target", "note"):
+        table.add_column(column, justify="right" if column in ("median", "min", "max") else "left")
+    for row in report_rows(report):
+        table.add_row(*(Text(cell) for cell in row))
+    Console().print(table)

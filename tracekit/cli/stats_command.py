@@ -1,35 +1,24 @@
 """``tracekit stats``: success, errors, stops, retries, fallbacks, latency, tokens, cost and
 failure modes per agent, model, workflow, tool or service; whole, or in time buckets
-(``--every 1h``), as a table, JSON, CSV or a terminal chart."""
+(``--every 1h``), as a table, JSON, CSV or a terminal chart.
+
+This module only declares the arguments; what the command runs is in
+:mod:`tracekit.cli.stats_view`, imported when it runs.
+"""
 
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Sequence
-from datetime import datetime, timezone
 from typing import Any
 
-from rich.table import Table
-from rich.text import Text
-
-from tracekit.cli.arguments import add_store_argument, trace_filter
-from tracekit.cli.output_formats import console, write_csv, write_json
-from tracekit.cli.stats_chart import CHART_METRICS, render_chart
-from tracekit.display import format_cost, format_duration, literal
+from tracekit.cli.arguments import add_store_argument, lazy_handler, trace_filter
 from tracekit.exceptions import ConfigError
-from tracekit.store import FigureQuery, GroupFigures, TimeWindow, TraceStore
 from tracekit.store.buckets import parse_bucket, parse_instant
-from tracekit.store.figures import FIGURE_DIMENSIONS
-from tracekit.store.filters import parse_filter
+from tracekit.store.dimensions import FIGURE_DIMENSIONS
 
-_UNKNOWN = "—"
-#: Columns of ``--csv``, in order (``failure_modes`` flattened to one cell).
-CSV_COLUMNS: tuple[str, ...] = (
-    "bucket_start",
-    *(name for name in GroupFigures.model_fields if name not in {"failure_modes"}),
-    "failure_modes",
-)
+#: What ``--chart`` draws: the keys of :data:`tracekit.cli.stats_chart.CHART_METRICS`
+#: (a test checks they agree), named here so ``--help`` need not load the chart code.
+CHART_METRIC_NAMES: tuple[str, ...] = ("latency", "cost", "tokens", "errors")
 
 
 def register(subparsers: Any) -> None:
@@ -72,7 +61,7 @@ def register(subparsers: Any) -> None:
     )
     stats.add_argument(
         "--chart",
-        choices=tuple(CHART_METRICS),
+        choices=CHART_METRIC_NAMES,
         help="draw the busiest groups' p95 latency, cost, tokens or error rate over time "
         "(needs --every)",
     )
@@ -80,7 +69,7 @@ def register(subparsers: Any) -> None:
     output = stats.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print JSON (for jq)")
     output.add_argument("--csv", action="store_true", help="print CSV")
-    stats.set_defaults(handler=run_stats)
+    stats.set_defaults(handler=lazy_handler("tracekit.cli.stats_view:run_stats"))
 
 
 def _instant(value: str) -> int:
@@ -95,180 +84,3 @@ def _bucket(value: str) -> int:
         return parse_bucket(value)
     except ConfigError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
-
-
-def run_stats(args: argparse.Namespace) -> int:
-    """Print the figures."""
-    if args.chart and args.every is None:
-        sys.stderr.write("tracekit stats: error: --chart needs --every (e.g. --every 1h)\n")
-        return 2
-    try:
-        query = FigureQuery(
-            by=args.by,
-            window=TimeWindow(since_ns=args.since, until_ns=args.until),
-            matching=parse_filter(args.filter),
-            every_ns=args.every,
-        )
-        groups = TraceStore(args.store).figures(query)
-    except ConfigError as error:
-        sys.stderr.write(f"tracekit stats: error: {error}\n")
-        return 2
-    if args.json:
-        write_json([_json_row(group) for group in groups])
-        return 0
-    if args.csv:
-        write_csv(CSV_COLUMNS, (_csv_row(group) for group in groups))
-        return 0
-    out = console()
-    if not groups:
-        out.print(Text(f"nothing to group by {args.by} in that window"))
-        return 0
-    if args.chart:
-        chart = render_chart(
-            args.chart,
-            groups,
-            by=args.by,
-            every_ns=args.every,
-            width=min(out.width, 160),
-            colour=sys.stdout.isatty(),
-        )
-        sys.stdout.write(chart + "\n")
-        return 0
-    out.print(figures_table(args.by, groups, bucketed=args.every is not None))
-    modes = failure_table(args.by, groups, bucketed=args.every is not None)
-    if modes.row_count:
-        out.print()
-        out.print(modes)
-    return 0
-
-
-# --- rendering ------------------------------------------------------------------------------------
-
-
-def _bucket_text(start_ns: int | None) -> str:
-    if start_ns is None:
-        return ""
-    return datetime.fromtimestamp(start_ns / 1e9, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
-
-
-def _percent(value: float | None) -> str:
-    return _UNKNOWN if value is None else f"{value:.1%}"
-
-
-def _ms(value: float | None) -> str:
-    return _UNKNOWN if value is None else format_duration(int(value * 1e6))
-
-
-def _count(value: int | None) -> str:
-    return _UNKNOWN if value is None else f"{value:,}"
-
-
-def _per_call(value: float | None, digits: int = 1) -> str:
-    return _UNKNOWN if value is None else f"{value:,.{digits}f}"
-
-
-def _cost(value: float | None, unpriced: int = 0) -> str:
-    if value is None:
-        return _UNKNOWN
-    # A partial sum says so: some calls of the group have no price.
-    return format_cost(value) + ("+?" if unpriced else "")
-
-
-def _key(group: GroupFigures) -> Text:
-    return literal(group.key if group.key is not None else "-")
-
-
-def figures_table(by: str, groups: Sequence[GroupFigures], *, bucketed: bool) -> Table:
-    """The figures as a Rich table, one row per group (and bucket)."""
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    if bucketed:
-        table.add_column("bucket (UTC)", no_wrap=True)
-    table.add_column(by, no_wrap=True)
-    columns = (
-        "count",
-        "errors",
-        "stops",
-        "ok%",
-        "error%",
-        "stop%",
-        "retry%",
-        "retries/call",
-        "fallback%",
-        "p50",
-        "p95",
-        "p99",
-        "tokens in/out",
-        "per call",
-        "cost",
-        "cost/request",
-    )
-    for column in columns:
-        table.add_column(column, justify="right", no_wrap=True)
-    for group in groups:
-        cells = [
-            literal(f"{group.count:,}"),
-            literal(f"{group.error_count:,}", "red" if group.error_count else ""),
-            literal(f"{group.stop_count:,}", "yellow" if group.stop_count else ""),
-            literal(_percent(group.success_rate)),
-            literal(_percent(group.error_rate)),
-            literal(_percent(group.stop_rate)),
-            literal(_percent(group.retry_rate)),
-            literal(_per_call(group.retries_per_call)),
-            literal(_percent(group.fallback_rate)),
-            *(literal(_ms(value)) for value in (group.p50_ms, group.p95_ms, group.p99_ms)),
-            literal(f"{_count(group.input_tokens)}/{_count(group.output_tokens)}"),
-            literal(
-                f"{_per_call(group.input_tokens_per_call, 0)}/"
-                f"{_per_call(group.output_tokens_per_call, 0)}"
-            ),
-            literal(_cost(group.cost_usd, group.unpriced_count)),
-            literal(_cost(group.cost_per_request_usd, group.unpriced_count)),
-        ]
-        lead = [literal(_bucket_text(group.bucket_start_ns))] if bucketed else []
-        table.add_row(*lead, _key(group), *cells)
-    return table
-
-
-def failure_table(by: str, groups: Sequence[GroupFigures], *, bucketed: bool) -> Table:
-    """The top failure modes of each group: kind, error.type or stop reason, count, share."""
-    table = Table(title="top failure modes", box=None, header_style="bold", pad_edge=False)
-    if bucketed:
-        table.add_column("bucket (UTC)", no_wrap=True)
-    table.add_column(by)
-    table.add_column("kind")
-    table.add_column("failure")
-    table.add_column("count", justify="right")
-    table.add_column("share", justify="right")
-    for group in groups:
-        for mode in group.failure_modes:
-            lead = [literal(_bucket_text(group.bucket_start_ns))] if bucketed else []
-            style = "yellow" if mode.kind == "stopped" else "red"
-            table.add_row(
-                *lead,
-                _key(group),
-                literal(mode.kind, style),
-                literal(mode.mode),
-                literal(f"{mode.count:,}"),
-                literal(f"{mode.share:.0%}"),
-            )
-    return table
-
-
-def _json_row(group: GroupFigures) -> dict[str, Any]:
-    row = group.model_dump(mode="json")
-    if group.bucket_start_ns is not None:
-        row["bucket_start"] = _iso(group.bucket_start_ns)
-    return row
-
-
-def _iso(start_ns: int) -> str:
-    return datetime.fromtimestamp(start_ns // 10**9, tz=timezone.utc).isoformat()
-
-
-def _csv_row(group: GroupFigures) -> list[Any]:
-    values = group.model_dump()
-    modes = ";".join(
-        f"{mode.kind}:{mode.mode}={mode.count} ({mode.share:.0%})" for mode in group.failure_modes
-    )
-    bucket = _iso(group.bucket_start_ns) if group.bucket_start_ns is not None else None
-    return [bucket, *(values[name] for name in CSV_COLUMNS[1:-1]), modes]

@@ -30,7 +30,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 
 from tracekit.exceptions import TracekitError
-from tracekit.ingest.payload import DEFAULT_MAX_BODY_BYTES, BodyEncoding, decode_request
+from tracekit.ingest.defaults import DEFAULT_MAX_BODY_BYTES
+from tracekit.ingest.payload import BodyEncoding, decode_request
 from tracekit.otlp.decode import attributes_from_proto
 from tracekit.otlp.encode import attributes_to_proto
 from tracekit.otlp.endpoints import traces_url

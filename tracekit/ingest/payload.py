@@ -26,10 +26,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 
 from tracekit.exceptions import OtlpRequestError, TracekitError
+from tracekit.ingest.defaults import DEFAULT_MAX_BODY_BYTES
 
-#: The default request size limit, compressed and decompressed alike (the Collector's
-#: OTLP receiver defaults to 20 MiB too).
-DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024
 _ENCODINGS = ("", "identity", "gzip")
 _INFLATE_CHUNK = 1 << 20
 

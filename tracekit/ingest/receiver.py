@@ -42,9 +42,9 @@ from tracekit.ingest.admission import (
     Admission,
     Ticket,
 )
+from tracekit.ingest.defaults import DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT
 from tracekit.ingest.forward import OtlpForwarder
 from tracekit.ingest.payload import (
-    DEFAULT_MAX_BODY_BYTES,
     BodyEncoding,
     decompress,
     error_reply,
@@ -56,8 +56,6 @@ from tracekit.store.fold import FoldResult
 
 logger = logging.getLogger("tracekit")
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 4318
 #: A connection that sends nothing for this long is closed (slow clients cannot pin threads).
 IDLE_TIMEOUT_S = 30.0
 #: Bodies over the limit are still read (and thrown away) up to this many times the limit, so

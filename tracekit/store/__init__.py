@@ -8,33 +8,39 @@ use :class:`TraceStore`, which folds what is pending and then reads one short ro
 >>> TraceStore("runs.duckdb").list_traces(limit=10)  # doctest: +SKIP
 """
 
-from tracekit.store.buckets import TimeWindow
-from tracekit.store.convert import SegmentBuilder, spans_to_table
-from tracekit.store.experiments import ExperimentCaseRow, ExperimentRow, write_experiment
-from tracekit.store.figures import FailureMode, FigureQuery, GroupFigures
-from tracekit.store.filters import SORT_COLUMNS
-from tracekit.store.fold import FoldResult, fold_pending
-from tracekit.store.models import (
-    SeriesPoint,
-    SpanEvent,
-    SpanOutline,
-    SpanRecord,
-    StatsDimension,
-    StatsRow,
-    StatsSeries,
-    TraceDetail,
-    TraceOutline,
-    TracePage,
-    TraceStatus,
-    TraceSummary,
-)
-from tracekit.store.paths import STORE_ENV, StorePaths, resolve_store_path
-from tracekit.store.processor import StoreSpanProcessor
-from tracekit.store.queries import TraceStore
-from tracekit.store.reprice import RepriceResult
-from tracekit.store.schema import SCHEMA_VERSION, SEGMENT_SCHEMA
-from tracekit.store.spool import pending_segments, write_segment
-from tracekit.store.views import VIEWS_VERSION
+from typing import TYPE_CHECKING
+
+from tracekit.lazy import lazy_exports as _lazy_exports
+
+if TYPE_CHECKING:
+    from tracekit.store.buckets import TimeWindow
+    from tracekit.store.convert import SegmentBuilder, spans_to_table
+    from tracekit.store.experiments import ExperimentCaseRow, ExperimentRow, write_experiment
+    from tracekit.store.figures import FailureMode, FigureQuery, GroupFigures
+    from tracekit.store.fold import FoldResult, fold_pending
+    from tracekit.store.models import (
+        SeriesPoint,
+        SpanEvent,
+        SpanOutline,
+        SpanRecord,
+        StatsDimension,
+        StatsRow,
+        StatsSeries,
+        TraceDetail,
+        TraceOutline,
+        TracePage,
+        TraceStatus,
+        TraceSummary,
+    )
+    from tracekit.store.paths import STORE_ENV, StorePaths, resolve_store_path
+    from tracekit.store.processor import StoreSpanProcessor
+    from tracekit.store.queries import TraceStore
+    from tracekit.store.reprice import RepriceResult
+    from tracekit.store.schema import SCHEMA_VERSION, SEGMENT_SCHEMA
+    from tracekit.store.sorting import SORT_COLUMNS
+    from tracekit.store.spool import pending_segments, write_segment
+    from tracekit.store.views import VIEWS_VERSION
+
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -73,3 +79,46 @@ __all__ = [
     "write_experiment",
     "write_segment",
 ]
+
+# Each name's module is imported on first use: `import tracekit.store` stays cheap, so a
+# command that needs one name does not pay for DuckDB, Arrow, OTel and pydantic at once.
+__getattr__ = _lazy_exports(
+    __name__,
+    {
+        "ExperimentCaseRow": "tracekit.store.experiments",
+        "ExperimentRow": "tracekit.store.experiments",
+        "FailureMode": "tracekit.store.figures",
+        "FigureQuery": "tracekit.store.figures",
+        "FoldResult": "tracekit.store.fold",
+        "GroupFigures": "tracekit.store.figures",
+        "RepriceResult": "tracekit.store.reprice",
+        "SCHEMA_VERSION": "tracekit.store.versions",
+        "SEGMENT_SCHEMA": "tracekit.store.schema",
+        "SORT_COLUMNS": "tracekit.store.sorting",
+        "STORE_ENV": "tracekit.store.paths",
+        "SegmentBuilder": "tracekit.store.convert",
+        "SeriesPoint": "tracekit.store.models",
+        "SpanEvent": "tracekit.store.models",
+        "SpanOutline": "tracekit.store.models",
+        "SpanRecord": "tracekit.store.models",
+        "StatsDimension": "tracekit.store.models",
+        "StatsRow": "tracekit.store.models",
+        "StatsSeries": "tracekit.store.models",
+        "StorePaths": "tracekit.store.paths",
+        "StoreSpanProcessor": "tracekit.store.processor",
+        "TimeWindow": "tracekit.store.buckets",
+        "TraceDetail": "tracekit.store.models",
+        "TraceOutline": "tracekit.store.models",
+        "TracePage": "tracekit.store.models",
+        "TraceStatus": "tracekit.store.models",
+        "TraceStore": "tracekit.store.queries",
+        "TraceSummary": "tracekit.store.models",
+        "VIEWS_VERSION": "tracekit.store.views",
+        "fold_pending": "tracekit.store.fold",
+        "pending_segments": "tracekit.store.pending",
+        "resolve_store_path": "tracekit.store.paths",
+        "spans_to_table": "tracekit.store.convert",
+        "write_experiment": "tracekit.store.experiments",
+        "write_segment": "tracekit.store.spool",
+    },
+)

@@ -13,12 +13,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from tracekit.store.buckets import TimeWindow
+from tracekit.store.dimensions import FIGURE_DIMENSIONS as FIGURE_DIMENSIONS
+from tracekit.store.dimensions import FigureDimension as FigureDimension
 from tracekit.store.filters import TraceFilter
 
-#: What stats can be grouped by: agent calls, LLM calls per model, runs per workflow, tool
-#: calls per tool, runs per service.
-FigureDimension = Literal["agent", "model", "workflow", "tool", "service"]
-FIGURE_DIMENSIONS: tuple[FigureDimension, ...] = ("agent", "model", "workflow", "tool", "service")
 #: How a call that did not succeed ended.
 FailureKind = Literal["error", "stopped", "interrupted"]
 

@@ -26,30 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tracekit.exceptions import ConfigError, FilterError
+from tracekit.store.sorting import COST_SHOWN, TOKENS_SHOWN
+from tracekit.store.sorting import SORT_COLUMNS as SORT_COLUMNS
 
-# A trace's cost and tokens as shown (see tracekit.store.summary.TRACE_FIGURES): NULL only
-# when unknown, so a filter never matches an unknown figure and sorting puts them last.
-_COST = "(CASE WHEN cost_usd IS NULL AND unpriced_spans = 0 THEN 0.0 ELSE cost_usd END)"
-_TOKENS = (
-    "(CASE WHEN input_tokens IS NULL AND output_tokens IS NULL AND unpriced_spans > 0 "
-    "THEN NULL ELSE coalesce(input_tokens, 0) + coalesce(output_tokens, 0) END)"
-)
-
-#: ``order`` values trace listings accept (``"cost desc"``), by the column they sort on.
-SORT_COLUMNS: dict[str, str] = {
-    "start": "start_ns",
-    "time": "start_ns",
-    "duration": "duration_ns",
-    "cost": _COST,
-    "tokens": _TOKENS,
-    "spans": "span_count",
-    "steps": "steps",
-    "errors": "error_count",
-    "workflow": "workflow",
-    "status": "status",
-    "id": "trace_id",
-    "agents": "agents",
-}
 _ORDER = re.compile(r"^\s*(\w+)(?:\s+(asc|desc))?\s*$", re.IGNORECASE)
 _EQUALITY_COLUMNS = ("workflow", "status")
 
@@ -156,9 +135,9 @@ def _count(term: str, value: str) -> int:
 
 _NUMERIC_FIELDS.update(
     {
-        "cost": (_COST, _cost),
+        "cost": (COST_SHOWN, _cost),
         "duration": ("duration_ns", _duration),
-        "tokens": (_TOKENS, _count),
+        "tokens": (TOKENS_SHOWN, _count),
         "steps": ("steps", _count),
         "spans": ("span_count", _count),
         "errors": ("error_count", _count),

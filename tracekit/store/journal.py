@@ -35,12 +35,13 @@ import orjson
 
 from tracekit.store.convert import Row, rows_to_table
 from tracekit.store.paths import StorePaths
+from tracekit.store.pending import JOURNAL_PREFIX as _PREFIX
+from tracekit.store.pending import JOURNAL_SUFFIX as JOURNAL_SUFFIX
+from tracekit.store.pending import journal_files as journal_files
 from tracekit.store.spool import write_segment
 
 logger = logging.getLogger("tracekit")
 
-JOURNAL_SUFFIX = ".journal"
-_PREFIX = "."
 _sequence = itertools.count()
 _sequence_lock = threading.Lock()
 
@@ -128,19 +129,6 @@ class RetiredJournal:
         """Its rows could not be written elsewhere: keep the file for a fold to recover."""
         with contextlib.suppress(OSError):
             os.close(self._fd)
-
-
-def journal_files(paths: StorePaths) -> list[Path]:
-    """Every journal in the spool, live or orphaned, oldest first."""
-    try:
-        names = os.listdir(paths.spool)
-    except OSError:
-        return []
-    return [
-        paths.spool / name
-        for name in sorted(names)
-        if name.startswith(_PREFIX) and name.endswith(JOURNAL_SUFFIX)
-    ]
 
 
 def has_orphaned_journals(paths: StorePaths) -> bool:

@@ -16,14 +16,14 @@ import gc
 import json
 import logging
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
-import pyarrow as pa
 from pydantic import TypeAdapter
 
 from tracekit.exceptions import (
@@ -51,8 +51,6 @@ from tracekit.store.filters import (
     order_clause,
     parse_filter,
 )
-from tracekit.store.fold import FoldResult, fold_pending, migrate_store
-from tracekit.store.journal import has_orphaned_journals
 from tracekit.store.lineage import fork_lineage, forks_of, is_fork_service
 from tracekit.store.models import (
     SpanRecord,
@@ -66,17 +64,24 @@ from tracekit.store.models import (
 )
 from tracekit.store.outline import read_outline as _read_outline
 from tracekit.store.paths import StorePaths, store_lock
-from tracekit.store.processor import write_journaled_runs
-from tracekit.store.reprice import RepriceResult, canonical_prices, recorded_prices, reprice_store
-from tracekit.store.schema import SCHEMA_VERSION, check_readable, read_schema_version
-from tracekit.store.spool import pending_segments
-from tracekit.store.sql import DEFAULT_TIMEOUT_S, run_read_only
+from tracekit.store.pending import journal_files, pending_segments
+from tracekit.store.price_digest import canonical_prices, recorded_prices
+from tracekit.store.sql_limits import DEFAULT_TIMEOUT_S
 from tracekit.store.stats import check_dimension, read_stats, read_stats_series
 from tracekit.store.stored_spans import load_otlp_spans as _load_otlp_spans
 from tracekit.store.stored_spans import trace_page as _trace_page
 from tracekit.store.summary import TRACE_FIGURES
+from tracekit.store.trace_document import SPAN_FIELDS, span_documents
 from tracekit.store.trace_ids import resolve_trace_id as _resolve
 from tracekit.store.tree import tree_order
+from tracekit.store.versions import SCHEMA_VERSION, check_readable, read_schema_version
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from tracekit.store.fold import FoldResult
+    from tracekit.store.reprice import RepriceResult
+
 
 logger = logging.getLogger("tracekit")
 _T = TypeVar("_T")
@@ -108,36 +113,7 @@ _TRACE_FIELDS = (
     "service_name",
 )
 
-_SPAN_FIELDS = (
-    "trace_id",
-    "span_id",
-    "parent_span_id",
-    "name",
-    "kind",
-    "start_ns",
-    "end_ns",
-    "duration_ns",
-    "status_code",
-    "status_message",
-    "service_name",
-    "scope_name",
-    "operation",
-    "workflow",
-    "agent",
-    "agent_path",
-    "model",
-    "provider",
-    "tool",
-    "input_tokens",
-    "output_tokens",
-    "cache_read_tokens",
-    "cache_creation_tokens",
-    "cost_usd",
-    "error_type",
-    "attributes",
-    "resource",
-    "events",
-)
+_SPAN_FIELDS = SPAN_FIELDS
 
 _SPAN_LIST = TypeAdapter(list[SpanRecord])
 
@@ -214,6 +190,35 @@ class TraceStore:
             spans = _tree_order(span_rows, with_content)
             (summary,) = _with_lineage(con, [_trace_summary(summary_row)])
         return TraceDetail(summary=summary, spans=spans)
+
+    def get_trace_document(self, id_or_prefix: str) -> dict[str, Any]:
+        """:meth:`get_trace` as the JSON-ready document ``TraceDetail.model_dump(mode="json")``
+        gives, built without a model per span (see :mod:`tracekit.store.trace_document`):
+        what ``tracekit show --json`` prints. One short read round.
+
+        Raises TraceNotFoundError when no trace or several traces match.
+        """
+        with _gc_paused(), self._connection() as con:
+            trace_id = _resolve(con, id_or_prefix)
+            summary_row = con.execute(
+                f"SELECT {_TRACE_COLUMNS} FROM traces WHERE trace_id = ?", [trace_id]
+            ).fetchone()
+            if summary_row is None:
+                raise TraceNotFoundError(f"no trace matches {id_or_prefix!r}")
+            span_rows = con.execute(
+                f"SELECT {', '.join(_SPAN_FIELDS)} FROM spans WHERE trace_id = ?", [trace_id]
+            ).fetchall()
+            with_content = {
+                row[0]
+                for row in con.execute(
+                    "SELECT span_id FROM span_content WHERE trace_id = ?", [trace_id]
+                ).fetchall()
+            }
+            (summary,) = _with_lineage(con, [_trace_summary(summary_row)])
+            return {
+                "summary": summary.model_dump(mode="json"),
+                "spans": span_documents(span_rows, with_content),
+            }
 
     def get_trace_outline(self, id_or_prefix: str) -> TraceOutline:
         """A trace's summary and its spans in tree order (the order of :meth:`get_trace`) as
@@ -361,6 +366,8 @@ class TraceStore:
 
         Raises QueryError for a refused, bad, failing or too slow statement.
         """
+        from tracekit.store.sql import run_read_only
+
         with self._connection() as con:
             return run_read_only(con, text, consume, timeout_s=timeout_s)
 
@@ -480,10 +487,10 @@ class TraceStore:
     @contextmanager
     def _connection(self) -> Iterator[Any]:
         deadline = time.monotonic() + self._wait_s
-        write_journaled_runs(self.paths)
+        _write_journaled_runs(self.paths)
         # A recorder killed before its writer's round left its last runs in a journal.
         segments = pending_segments(self.paths)
-        pending = bool(segments) or has_orphaned_journals(self.paths)
+        pending = bool(segments) or _has_orphaned_journals(self.paths)
         if not pending and not self.paths.db.exists():
             raise StoreNotFoundError(
                 f"no store at {self.paths.db} (run `tracekit demo` or record a workflow first)"
@@ -520,6 +527,8 @@ class TraceStore:
             remaining = max(0.0, deadline - time.monotonic())
             if version < SCHEMA_VERSION:
                 # An older store: migrate it once (read-write, exclusive), then read again.
+                from tracekit.store.fold import migrate_store
+
                 migrate_store(self.paths, wait_s=remaining)
             else:
                 # Prices apply at read time: this process's table differs from the one the
@@ -540,6 +549,8 @@ class TraceStore:
 
     def _reprice(self, table: PriceTable | None, wait_s: float) -> None:
         assert table is not None
+        from tracekit.store.reprice import reprice_store
+
         try:
             reprice_store(self.paths, table, wait_s=wait_s)
         except StoreError as error:
@@ -557,12 +568,18 @@ class TraceStore:
         and record it as the store's table (see :mod:`tracekit.store.reprice`)."""
         with self._connection():
             pass  # folds pending segments and migrates an older store first
+        from tracekit.store.reprice import reprice_store
+
         table = table if table is not None else PriceTable.default()
         result = reprice_store(self.paths, table, wait_s=self._wait_s)
         self._prices_checked = canonical_prices(table)
         return result
 
     def _fold(self, segments: Sequence[Path]) -> FoldResult | None:
+        # Arrow (and the fold) load only when there is something to fold: a read of a
+        # quiet store (`tracekit traces`) needs neither.
+        from tracekit.store.fold import FoldResult, fold_pending
+
         try:
             return fold_pending(self.paths, wait_s=self._wait_s, db_wait_s=self._wait_s)
         except StoreLockedError:
@@ -606,6 +623,23 @@ class TraceStore:
             raise StoreError(f"{self.paths.db}: {error}") from None
         assert version is not None
         return version
+
+
+def _write_journaled_runs(paths: StorePaths) -> None:
+    # Only a process that records has journaled runs, and it has loaded the processor: a
+    # process that only reads (`tracekit traces`) need not load it and the OTel SDK.
+    processor = sys.modules.get("tracekit.store.processor")
+    if processor is not None:
+        processor.write_journaled_runs(paths)
+
+
+def _has_orphaned_journals(paths: StorePaths) -> bool:
+    # Listing the spool is cheap; the journal reader (and Arrow) loads only if there are any.
+    if not journal_files(paths):
+        return False
+    from tracekit.store.journal import has_orphaned_journals
+
+    return has_orphaned_journals(paths)
 
 
 @contextmanager

@@ -20,7 +20,6 @@ as :meth:`PriceTable.lookup`), then the summaries of the traces it touched are r
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,13 +27,16 @@ import pyarrow as pa
 
 from tracekit import semconv as sc
 from tracekit.exceptions import StoreLockedError
-from tracekit.pricing import ModelPrice, PriceTable
+from tracekit.pricing import PriceTable
 from tracekit.store.db import connect
 from tracekit.store.paths import StorePaths, store_lock
+from tracekit.store.price_digest import canonical_prices as canonical_prices
+from tracekit.store.price_digest import record_prices as record_prices
+from tracekit.store.price_digest import recorded_prices as recorded_prices
+from tracekit.store.price_digest import table_from_canonical as table_from_canonical
 from tracekit.store.schema import ensure_schema
 from tracekit.store.summary import json_path, rebuild_traces
 
-_PRICES_KEY = "prices"
 _PRICES_RELATION = "_price_table"
 _REPRICED = "_repriced_spans"
 _REPRICED_TRACES = "_repriced_traces"
@@ -49,33 +51,6 @@ class RepriceResult:
     traces: int
     unpriced_spans: int
     unpriced_models: tuple[str, ...]
-
-
-def canonical_prices(table: PriceTable) -> str:
-    """The price table as canonical JSON: what the store records and compares."""
-    return json.dumps(
-        {key: table.prices[key].model_dump() for key in sorted(table.prices)},
-        sort_keys=True,
-        separators=(",", ":"),
-    )
-
-
-def recorded_prices(con: Any) -> str | None:
-    """The canonical price table the store's costs were last priced with, if recorded."""
-    row = con.execute("SELECT value FROM meta WHERE key = ?", [_PRICES_KEY]).fetchone()
-    return str(row[0]) if row else None
-
-
-def record_prices(con: Any, canonical: str) -> None:
-    """Record ``canonical`` as the store's price table."""
-    con.execute("DELETE FROM meta WHERE key = ?", [_PRICES_KEY])
-    con.execute("INSERT INTO meta VALUES (?, ?)", [_PRICES_KEY, canonical])
-
-
-def table_from_canonical(canonical: str) -> PriceTable:
-    """The :class:`PriceTable` recorded as ``canonical``."""
-    raw = json.loads(canonical)
-    return PriceTable(prices={key: ModelPrice.model_validate(value) for key, value in raw.items()})
 
 
 # Model calls priced from the table, each with the cost the table gives it now (NULL for a

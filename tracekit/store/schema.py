@@ -28,16 +28,14 @@ from contextlib import contextmanager
 from importlib import metadata
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 
 from tracekit import semconv as sc
-from tracekit.exceptions import StoreError
 from tracekit.store.experiment_schema import EXPERIMENTS_DDL
 from tracekit.store.summary import json_path, rebuild_all_traces
-
-#: The schema version this tracekit writes. Bump it and add a step to ``_MIGRATIONS``.
-SCHEMA_VERSION = 4
+from tracekit.store.versions import SCHEMA_VERSION as SCHEMA_VERSION
+from tracekit.store.versions import check_readable as check_readable
+from tracekit.store.versions import read_schema_version as read_schema_version
 
 #: ``spans`` columns in table order: (name, DuckDB type, Arrow type).
 SPAN_COLUMNS: tuple[tuple[str, str, pa.DataType], ...] = (
@@ -127,43 +125,6 @@ _DDL: tuple[str, ...] = (
     )""",
     *EXPERIMENTS_DDL,
 )
-
-
-def read_schema_version(con: Any) -> int | None:
-    """The store's schema version, or ``None`` for an empty database.
-
-    Raises StoreError when the database holds tables but is not a tracekit store.
-    """
-    try:
-        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    except (duckdb.CatalogException, duckdb.BinderException):
-        # No (usable) meta table: either a brand-new database or someone else's.
-        tables = con.execute(
-            "SELECT count(*) FROM duckdb_tables() "
-            "WHERE database_name = current_database() AND schema_name = 'main'"
-        ).fetchone()
-        if tables is None or tables[0] == 0:
-            return None
-        raise StoreError(
-            "the database is not a tracekit store (it has no tracekit tables)"
-        ) from None
-    if row is None:
-        raise StoreError("the database is not a tracekit store (no schema version)")
-    try:
-        return int(row[0])
-    except ValueError:
-        raise StoreError(f"the store has an unreadable schema version {row[0]!r}") from None
-
-
-def check_readable(version: int | None) -> None:
-    """Raise StoreError when this tracekit cannot read a store of ``version``."""
-    if version is None:
-        raise StoreError("the database is not a tracekit store (it is empty)")
-    if version > SCHEMA_VERSION:
-        raise StoreError(
-            f"the store has schema version {version}, newer than this tracekit understands "
-            f"({SCHEMA_VERSION}); upgrade tracekit"
-        )
 
 
 def ensure_schema(con: Any) -> None:

@@ -28,15 +28,11 @@ import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 from tracekit.store.paths import StorePaths
+from tracekit.store.pending import PARQUET_SUFFIX, SEGMENT_SUFFIX, TEMP_PREFIX, TEMP_SUFFIX
+from tracekit.store.pending import pending_segments as pending_segments
 from tracekit.store.schema import SEGMENT_SCHEMA
 
-SEGMENT_SUFFIX = ".arrow"
-#: Segments of an older tracekit, still folded.
-PARQUET_SUFFIX = ".parquet"
-_SUFFIXES = (SEGMENT_SUFFIX, PARQUET_SUFFIX)
 _IPC_OPTIONS = ipc.IpcWriteOptions(compression=None)
-_TEMP_PREFIX = "."
-_TEMP_SUFFIX = ".tmp"
 #: A temp file this old belongs to a writer that died mid-write.
 STALE_TEMP_AGE_S = 600.0
 
@@ -62,7 +58,7 @@ def write_segment(paths: StorePaths, table: pa.Table, *, fsync: bool = True) -> 
     paths.spool.mkdir(parents=True, exist_ok=True)
     name = _segment_name()
     final = paths.spool / name
-    temp = paths.spool / f"{_TEMP_PREFIX}{name}{_TEMP_SUFFIX}"
+    temp = paths.spool / f"{TEMP_PREFIX}{name}{TEMP_SUFFIX}"
     try:
         with open(temp, "wb") as handle:
             with ipc.new_file(handle, SEGMENT_SCHEMA, options=_IPC_OPTIONS) as writer:
@@ -140,19 +136,6 @@ def _fsync_path(path: Path) -> None:
         os.close(fd)
 
 
-def pending_segments(paths: StorePaths) -> list[Path]:
-    """Complete segments not folded yet, oldest first."""
-    try:
-        entries = os.listdir(paths.spool)
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    return [
-        paths.spool / name
-        for name in sorted(entries)
-        if name.endswith(_SUFFIXES) and not name.startswith(_TEMP_PREFIX)
-    ]
-
-
 def remove_stale_temp_files(paths: StorePaths, *, older_than_s: float = STALE_TEMP_AGE_S) -> None:
     """Delete half-written segments left by writers that died; a live writer's are young."""
     cutoff = time.time() - older_than_s
@@ -161,7 +144,7 @@ def remove_stale_temp_files(paths: StorePaths, *, older_than_s: float = STALE_TE
     except OSError:
         return
     for name in entries:
-        if name.startswith(_TEMP_PREFIX) and name.endswith(_TEMP_SUFFIX):
+        if name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX):
             path = paths.spool / name
             with contextlib.suppress(OSError):
                 if path.stat().st_mtime < cutoff:

@@ -22,10 +22,9 @@ import duckdb
 import pyarrow as pa
 
 from tracekit.exceptions import QueryError
+from tracekit.store.sql_limits import DEFAULT_TIMEOUT_S as DEFAULT_TIMEOUT_S
 from tracekit.store.views import create_views
 
-#: Default time limit of one statement, in seconds.
-DEFAULT_TIMEOUT_S = 30.0
 #: Rows per Arrow batch handed to the consumer.
 BATCH_ROWS = 10_000
 

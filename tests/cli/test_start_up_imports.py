@@ -1,0 +1,134 @@
+"""Each command loads only what it needs: a fresh ``tracekit`` process is checked for the
+heavy packages it imported (the Textual TUI, the Anthropic SDK, Arrow, the OTel SDK and its
+exporters, protobuf, Rich), so a module-level import that slips into a command module or a
+package ``__init__`` shows here, not only in ``tracekit bench``'s start-up figures.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cli.show_traces import TRACES, build_show_store
+from tests.recording import REPO_ROOT
+
+#: Packages no command needs just to start, by the prefix of their module names.
+HEAVY = (
+    "textual",
+    "anthropic",
+    "pyarrow",
+    "opentelemetry.sdk",
+    "opentelemetry.exporter",
+    "opentelemetry.proto",
+    "google.protobuf",
+    "rich",
+    "duckdb",
+    "pydantic",
+    "tracekit.orchestrator",
+    "tracekit.models",
+    "tracekit.telemetry",
+    "tracekit.tui",
+    "replay.session",
+)
+
+# Runs the console script's entry point in a fresh interpreter, then lists what it loaded.
+_PROBE = """
+import json, sys
+from tracekit.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as stop:
+    code = stop.code
+sys.stdout.flush()
+heavy = json.loads({heavy!r})
+loaded = sorted({{h for h in heavy for m in sys.modules if m == h or m.startswith(h + ".")}})
+sys.stderr.write("LOADED " + json.dumps(loaded) + "\\n")
+raise SystemExit(code or 0)
+"""
+
+
+def _loaded(*args: str) -> set[str]:
+    probe = _PROBE.format(heavy=json.dumps(HEAVY))
+    result = subprocess.run(
+        [sys.executable, "-c", probe, *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    line = next(line for line in result.stderr.splitlines() if line.startswith("LOADED "))
+    return set(json.loads(line.removeprefix("LOADED ")))
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("imports") / "runs.duckdb"
+    build_show_store(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["traces", "--help"],
+        ["show", "--help"],
+        ["replay", "--help"],
+        ["stats", "--help"],
+        ["sql", "--help"],
+        ["reprice", "--help"],
+        ["fork", "--help"],
+        ["import", "--help"],
+        ["diff", "--help"],
+    ],
+)
+def test_help_loads_none_of_the_implementations(args: list[str]) -> None:
+    assert _loaded(*args) == set()
+
+
+def test_traces_loads_the_store_reader_and_rich_only(store: Path) -> None:
+    # DuckDB to read, pydantic for the rows it returns, Rich for the table: nothing else.
+    assert _loaded("traces", "--store", str(store)) == {"duckdb", "pydantic", "rich"}
+
+
+def test_show_json_needs_no_rich(store: Path) -> None:
+    assert _loaded("show", TRACES["wide"], "--json", "--store", str(store)) == {
+        "duckdb",
+        "pydantic",
+    }
+
+
+def test_stats_loads_no_arrow_or_telemetry(store: Path) -> None:
+    assert _loaded("stats", "--by", "agent", "--store", str(store)) == {
+        "duckdb",
+        "pydantic",
+        "rich",
+    }
+
+
+def test_stats_chart_choices_are_the_charts_metrics() -> None:
+    # `stats --help` names the --chart choices without loading the chart code.
+    from tracekit.cli.stats_chart import CHART_METRICS
+    from tracekit.cli.stats_command import CHART_METRIC_NAMES
+
+    assert tuple(CHART_METRICS) == CHART_METRIC_NAMES
+
+
+def test_importing_tracekit_loads_nothing_heavy() -> None:
+    # A program that imports tracekit for one name (an exception, a Workflow) pays for that.
+    code = (
+        "import json, sys, tracekit;"
+        f"heavy = {HEAVY!r};"
+        "print(json.dumps(sorted({h for h in heavy for m in sys.modules"
+        " if m == h or m.startswith(h + '.')})))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, check=True
+    )
+    assert json.loads(result.stdout) == []

@@ -1,0 +1,97 @@
+"""The fast span tree draws what Rich's own Tree draws, character for character and style
+for style: in a terminal (colour) and in a pipe (plain text), at widths where labels wrap
+and where guides fill the whole width."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from tests.cli.show_traces import DEEP, TRACES, build_show_store
+from tracekit.cli.query_views import trace_tree
+from tracekit.cli.trace_view import print_span_tree
+from tracekit.store import TraceOutline, TraceStore
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+@pytest.fixture(scope="module")
+def outlines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, TraceOutline]:
+    path = tmp_path_factory.mktemp("view") / "runs.duckdb"
+    build_show_store(path)
+    store = TraceStore(path)
+    return {
+        name: store.get_trace_outline(trace_id)
+        for name, trace_id in {**TRACES, "deep": DEEP}.items()
+    }
+
+
+def _console(width: int, colour: bool) -> Console:
+    return Console(
+        file=io.StringIO(),
+        width=width,
+        highlight=False,
+        force_terminal=colour,
+        color_system="standard" if colour else None,
+    )
+
+
+@pytest.mark.parametrize("colour", [True, False], ids=["terminal", "pipe"])
+@pytest.mark.parametrize("width", [30, 90, 160])
+@pytest.mark.parametrize("name", [*sorted(TRACES), "deep"])
+def test_the_tree_is_what_rich_draws(
+    outlines: dict[str, TraceOutline], name: str, width: int, colour: bool
+) -> None:
+    outline = outlines[name]
+    fast, rich = _console(width, colour), _console(width, colour)
+
+    print_span_tree(outline.summary, outline.spans, fast, lambda: trace_tree(outline))
+    rich.print(trace_tree(outline))
+
+    assert fast.file.getvalue() == rich.file.getvalue()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", sorted(TRACES))
+def test_in_colour_it_prints_what_it_printed_before(
+    outlines: dict[str, TraceOutline], name: str
+) -> None:
+    outline = outlines[name]
+    console = _console(90, colour=True)
+
+    print_span_tree(outline.summary, outline.spans, console, lambda: trace_tree(outline))
+
+    golden = (GOLDEN / f"show-{name}-90-colour.ansi").read_bytes().decode("utf-8")
+    assert console.file.getvalue() == golden  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("colour", [True, False], ids=["terminal", "pipe"])
+@pytest.mark.parametrize("width", [30, 90, 160])
+def test_a_fork_with_unpriced_calls_is_what_rich_draws(
+    outlines: dict[str, TraceOutline], width: int, colour: bool
+) -> None:
+    # The fork line under the header, unknown tokens and `— unpriced` model calls.
+    outline = outlines["everything"]
+    summary = outline.summary.model_copy(
+        update={
+            "parent_trace_id": "ab" * 16,
+            "fork_at": "writer#2/llm[1]",
+            "cost_usd": None,
+            "input_tokens": None,
+            "unpriced_spans": 3,
+        }
+    )
+    spans = [span._replace(cost_usd=None, input_tokens=None) for span in outline.spans]
+    forked = TraceOutline(summary=summary, spans=spans)
+    fast, rich = _console(width, colour), _console(width, colour)
+
+    print_span_tree(summary, spans, fast, lambda: trace_tree(forked))
+    rich.print(trace_tree(forked))
+
+    shown = fast.file.getvalue()  # type: ignore[attr-defined]
+    assert shown == rich.file.getvalue()  # type: ignore[attr-defined]
+    if width == 160:
+        assert f"⑂ fork of {'ab' * 16} at step writer#2/llm[1]" in shown
+        assert "— unpriced" in shown

@@ -1,0 +1,58 @@
+"""Wall time of the commands a user types, as they type them: the ``tracekit`` console
+script started as a fresh process, output to a pipe that nobody reads (so writing it is
+counted, a terminal's drawing is not).
+
+- ``cli_help_ms``: ``tracekit --help``;
+- ``cli_traces_1m_ms``: ``tracekit traces`` (the first page) on the bench store;
+- ``cli_stats_by_agent_1m_ms``: ``tracekit stats --by agent`` on it;
+- ``cli_show_10k_ms`` / ``cli_show_10k_json_ms``: ``tracekit show`` of its 10,000-span
+  trace, as a tree and as ``--json``.
+
+The store is the TUI bench's (:func:`tracekit.benchmarks.tui_bench.build_store`): 1,000,000
+spans, or fewer with ``--quick`` (the figures then say so in their note).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["console_script", "measure_cli"]
+
+
+def console_script() -> list[str]:
+    """How to start ``tracekit``: the console script beside this Python, else on PATH, else
+    ``python -m tracekit.cli`` (slower to start: say so when it is used)."""
+    beside = Path(sys.executable).with_name("tracekit")
+    if beside.is_file():
+        return [str(beside)]
+    found = shutil.which("tracekit")
+    return [found] if found else [sys.executable, "-m", "tracekit.cli"]
+
+
+def _wall_ms(command: list[str]) -> float:
+    started = time.perf_counter()
+    finished = subprocess.run(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=300, check=False
+    )
+    elapsed = time.perf_counter() - started
+    if finished.returncode != 0:
+        said = finished.stderr.decode(errors="replace").strip()[-300:]
+        raise RuntimeError(f"{' '.join(command)} failed ({finished.returncode}): {said}")
+    return elapsed * 1000
+
+
+def measure_cli(store: Path, big_trace_id: str) -> dict[str, float]:
+    """One run of each command against ``store`` (see the module docstring)."""
+    tracekit = console_script()
+    at = ["--store", str(store)]
+    return {
+        "cli_help_ms": _wall_ms([*tracekit, "--help"]),
+        "cli_traces_1m_ms": _wall_ms([*tracekit, "traces", *at]),
+        "cli_stats_by_agent_1m_ms": _wall_ms([*tracekit, "stats", "--by", "agent", *at]),
+        "cli_show_10k_ms": _wall_ms([*tracekit, "show", big_trace_id, *at]),
+        "cli_show_10k_json_ms": _wall_ms([*tracekit, "show", big_trace_id, "--json", *at]),
+    }

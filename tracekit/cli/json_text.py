@@ -1,0 +1,70 @@
+"""JSON text as ``json.dumps(value, indent=2, ensure_ascii=False)`` writes it, written in
+Rust by pydantic-core: the standard library's encoder runs in pure Python once ``indent``
+is given, about 30 ms per megabyte, and ``show --json`` of a 10,000-span trace is 10 MB.
+
+pydantic-core and the standard library agree on everything but the notation of some
+floats (``1e-6`` against ``1e-06``, ``0.000035`` against ``3.5e-05``): the same numbers, so
+those are found and written again with ``repr``, which is what ``json.dumps`` writes. Only
+a float can end a line with an exponent or ``0.0000`` (a JSON string never holds a raw line
+break), so the search is two fast scans. Anything pydantic-core cannot write (a lone
+surrogate) goes to ``json.dumps``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pydantic_core
+
+__all__ = ["indented_json"]
+
+# Floats whose notation may differ, each at the end of a line (``,`` and a line break, or
+# the end of the text): a number's exponent, or a decimal below 1e-4 (where repr switches
+# to an exponent).
+_EXPONENT = re.compile(r"e[-+]\d+(?=,?\n|\Z)")
+_SMALL = re.compile(r"0\.0000\d*(?=,?\n|\Z)")
+_NUMBER_CHARS = frozenset("0123456789.-+eE")
+
+
+def indented_json(value: Any) -> str:
+    """``json.dumps(value, indent=2, ensure_ascii=False)``, byte for byte, faster.
+
+    ``value`` holds what JSON holds (dicts with str keys, lists, str, int, float, bool,
+    None), as ``model_dump(mode="json")`` gives it.
+
+    >>> indented_json({"cost": 3.5e-05, "ids": [1, 2]}) == json.dumps(
+    ...     {"cost": 3.5e-05, "ids": [1, 2]}, indent=2, ensure_ascii=False)
+    True
+    """
+    try:
+        text = pydantic_core.to_json(value, indent=2, inf_nan_mode="constants").decode()
+    except (pydantic_core.PydanticSerializationError, UnicodeError, ValueError):
+        return json.dumps(value, indent=2, ensure_ascii=False)
+    if "e" in text:  # nearly always: search for exponents
+        text = _respell(text, _EXPONENT)
+    if "0.0000" in text:
+        text = _respell(text, _SMALL)
+    return text
+
+
+def _respell(text: str, pattern: re.Pattern[str]) -> str:
+    pieces: list[str] = []
+    position = 0
+    for match in pattern.finditer(text):
+        start, end = match.start(), match.end()
+        while start > 0 and text[start - 1] in _NUMBER_CHARS:
+            start -= 1
+        if start < position or text[start - 1 : start] != " ":
+            continue  # not a whole number token (cannot happen in indented JSON)
+        token = text[start:end]
+        spelled = repr(float(token))
+        if spelled != token:
+            pieces.append(text[position:start])
+            pieces.append(spelled)
+            position = end
+    if not pieces:
+        return text
+    pieces.append(text[position:])
+    return "".join(pieces)

@@ -1,0 +1,135 @@
+"""Untrusted text made inert for a terminal: controls, escape sequences, bidi controls and
+zero-width characters shown as visible escapes (:func:`inert`), and JSON text made safe to
+print (:func:`inert_json`).
+
+The part of :mod:`tracekit.display` that needs no Rich (stdlib only), so a command that
+prints plain text or JSON (``show --json``, an error line) does not load Rich to be safe.
+Use it through :mod:`tracekit.display`, which re-exports it.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["LINE_LIMIT", "format_size", "inert", "inert_json"]
+
+# One pattern, compiled once: it runs on every cell. Whole escape sequences are matched first
+# (so one shows as one visible unit), then single characters that act on a terminal or on the
+# reading order. The sequences' parameters are printable and stay as they are; every control
+# in a match becomes a visible escape, so nothing reaches a terminal as a control.
+_SEQUENCE = (
+    # OSC (window title, clipboard, hyperlink), DCS, SOS, PM, APC, 7- or 8-bit introducer,
+    # printable payload, ended by BEL or ST (7- or 8-bit) when there is one.
+    r"(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x00-\x1f\x7f-\x9f]*(?:\x07|\x1b\\|\x9c)?"
+    # CSI (cursor moves, erasing, colours), 7- or 8-bit.
+    r"|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    # Any other escape (RIS ``\x1bc``, charset designations ``\x1b(0``, ...).
+    r"|\x1b[ -/]*[0-~]?"
+)
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_ZERO_WIDTH = "\u200b\u200c\u2060\ufeff"
+# A zero-width joiner between two emoji draws one glyph (👩 + ZWJ + 💻); anywhere else it
+# hides in text like the other zero-width characters.
+_EMOJI = "\u2600-\u27bf\ufe0f\U0001f000-\U0001faff"
+_LONE_JOINER = f"\u200d(?:(?<![{_EMOJI}]\u200d)|(?![{_EMOJI}]))"
+# Lone surrogates cannot be written to a UTF-8 terminal at all.
+_SURROGATE = "\ud800-\udfff"
+_UNSAFE = f"{_BIDI}{_ZERO_WIDTH}{_SURROGATE}"
+_CONTROL = re.compile(f"{_SEQUENCE}|{_LONE_JOINER}|[\\x00-\\x1f\\x7f-\\x9f{_UNSAFE}]")
+_CONTROL_KEEP_LINES = re.compile(
+    f"{_SEQUENCE}|{_LONE_JOINER}|[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_UNSAFE}]"
+)
+# Any character a match starts with: one character class is searched far faster than the
+# alternation above, so text with nothing to escape (nearly all of it) costs one scan.
+_TRIGGER = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f\u200d{_UNSAFE}]")
+_TRIGGER_KEEP_LINES = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\u200d{_UNSAFE}]")
+# What JSON output escapes on top of json.dumps (which escapes C0 and DEL is harmless there).
+_JSON_UNSAFE = re.compile(f"[\\x7f-\\x9f\u200d{_UNSAFE}]")
+# Characters of a match shown as they are: the printable parameters of a sequence.
+_PRINTABLE = re.compile(f"[^\\x00-\\x1f\\x7f-\\x9f\u200d{_UNSAFE}]")
+_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+#: Characters of one line shown (a name, a cell, a title); the rest is said, not laid out:
+#: no line is read that wide, and laying out megabytes in one cell would freeze a screen.
+LINE_LIMIT = 4096
+
+
+def _escape(char: str) -> str:
+    if _PRINTABLE.match(char):
+        return char
+    named = _NAMED.get(char)
+    if named is not None:
+        return named
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _visible(match: re.Match[str]) -> str:
+    found = match.group(0)
+    if len(found) == 1:
+        return _escape(found)
+    return "".join(_escape(char) for char in found)
+
+
+def inert(value: object, *, multiline: bool = False) -> str:
+    """``value`` as a string that cannot act on a terminal, shown with visible escapes.
+
+    Controls (C0, C1, DEL) become ``\\x1b``-style escapes, whole escape sequences (CSI, OSC,
+    DCS, in 7- and 8-bit forms) are shown as one escaped unit, and bidi controls and
+    zero-width characters become ``\\u202e``-style escapes (a zero-width joiner inside an
+    emoji sequence is kept: it draws one glyph). ``multiline`` keeps newlines and tabs (text
+    shown in full, a prompt or a message); a single line is cut at ``LINE_LIMIT`` characters,
+    saying how much more there is. Text with none of these is returned unchanged.
+
+    >>> inert("ok\\x1b[2J")
+    'ok\\\\x1b[2J'
+    >>> inert("\\u202eevil")
+    '\\\\u202eevil'
+    """
+    text = str(value)
+    cut = ""
+    if not multiline and len(text) > LINE_LIMIT:
+        text, cut = _cut_line(text)
+    if (_TRIGGER_KEEP_LINES if multiline else _TRIGGER).search(text) is None:
+        return text + cut  # the common case: nothing to do
+    return (_CONTROL_KEEP_LINES if multiline else _CONTROL).sub(_visible, text) + cut
+
+
+def _cut_line(text: str) -> tuple[str, str]:
+    rest = text[LINE_LIMIT:]
+    return text[:LINE_LIMIT], f"… ({format_size(_utf8_size(rest))} more)"
+
+
+def inert_json(document: str) -> str:
+    """JSON text with every character that could act on a terminal (C1 controls, bidi
+    controls, zero-width characters, lone surrogates) written as a ``\\uXXXX`` escape: the
+    same document to any JSON parser, and safe to print. ``json.dumps`` escapes C0 itself.
+
+    >>> inert_json('{"name": "\u202eevil"}')
+    '{"name": "\\\\u202eevil"}'
+    """
+    if document.isascii() and "\x7f" not in document:
+        return document  # the common case, checked far faster than the pattern's scan
+    if _JSON_UNSAFE.search(document) is None:
+        return document
+    return _JSON_UNSAFE.sub(_json_escape, document)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group(0)):04x}"
+
+
+def _utf8_size(value: str) -> int:
+    return len(value.encode("utf-8", "surrogatepass"))
+
+
+def format_size(count: int) -> str:
+    """A count of characters as a size: ``950 B``, ``12.3 KB``, ``9.8 MB``.
+
+    >>> format_size(950), format_size(12_345), format_size(9_800_000)
+    ('950 B', '12.3 KB', '9.8 MB')
+    """
+    if count < 1000:
+        return f"{count} B"
+    if count < 1_000_000:
+        return f"{count / 1000:.1f} KB"
+    return f"{count / 1_000_000:.1f} MB"

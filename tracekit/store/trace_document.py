@@ -1,0 +1,108 @@
+"""A whole trace as a JSON-ready document, read without a model per span: what
+``tracekit show --json`` prints, behind :meth:`TraceStore.get_trace_document`.
+
+The document equals ``TraceDetail.model_dump(mode="json")`` of :meth:`TraceStore.get_trace`
+(the same keys in the same order, the same values). The scalar columns arrive typed from
+DuckDB (``VARCHAR`` as ``str``, ``BIGINT`` as ``int``, ``DOUBLE`` as ``float``), so validating
+them changes nothing; only the JSON columns need a look. Where one is not the plain shape
+the models would pass through unchanged (attributes not an object, an event with extra or
+missing keys, a non-finite float, which ``mode="json"`` writes as ``null``), that span goes
+through :class:`SpanRecord` after all. Skipping 10,000 validations is about half the time
+of showing a 10,000-span trace as JSON.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pydantic_core
+
+from tracekit.store.models import SpanRecord
+from tracekit.store.tree import tree_order
+
+#: The span columns, in :class:`SpanRecord` field order (depth and has_content follow).
+SPAN_FIELDS = (
+    "trace_id",
+    "span_id",
+    "parent_span_id",
+    "name",
+    "kind",
+    "start_ns",
+    "end_ns",
+    "duration_ns",
+    "status_code",
+    "status_message",
+    "service_name",
+    "scope_name",
+    "operation",
+    "workflow",
+    "agent",
+    "agent_path",
+    "model",
+    "provider",
+    "tool",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_creation_tokens",
+    "cost_usd",
+    "error_type",
+    "attributes",
+    "resource",
+    "events",
+)
+_ATTRIBUTES, _RESOURCE, _EVENTS = (
+    SPAN_FIELDS.index(n) for n in ("attributes", "resource", "events")
+)
+_COST = SPAN_FIELDS.index("cost_usd")
+_EVENT_KEYS = ("name", "time_ns", "attributes")
+assert tuple(SpanRecord.model_fields) == (*SPAN_FIELDS, "depth", "has_content")
+
+
+def span_documents(rows: list[tuple[Any, ...]], with_content: set[str]) -> list[dict[str, Any]]:
+    """``rows`` (the columns of :data:`SPAN_FIELDS`) in tree order, each as the dict
+    ``SpanRecord.model_dump(mode="json")`` would give."""
+    rows.sort(key=lambda row: (row[5], row[1]))  # start_ns, span_id: get_trace's order
+    from_json = pydantic_core.from_json
+    fields = SPAN_FIELDS
+    documents: list[dict[str, Any]] = []
+    append = documents.append
+    for row, depth in tree_order(rows, id_at=1, parent_at=2):
+        document = dict(zip(fields, row, strict=True))
+        attributes, resource, events = row[_ATTRIBUTES], row[_RESOURCE], row[_EVENTS]
+        plain = _finite_text(attributes) and _finite_text(resource) and _finite_text(events)
+        document["attributes"] = from_json(attributes) if attributes is not None else None
+        document["resource"] = from_json(resource) if resource is not None else None
+        document["events"] = from_json(events) if events is not None else []
+        document["depth"] = depth
+        document["has_content"] = row[1] in with_content
+        if not (plain and _plain(document, row[_COST])):
+            document = SpanRecord.model_validate(document).model_dump(mode="json")
+        append(document)
+    return documents
+
+
+def _finite_text(text: str | None) -> bool:
+    # JSON text with no inf or nan in it (a string that merely says so is checked the slow
+    # way, which is right either way): mode="json" writes those floats as null.
+    return text is None or ("Infinity" not in text and "NaN" not in text)
+
+
+def _plain(document: dict[str, Any], cost: float | None) -> bool:
+    # Whether validating and dumping the span would give back the same dict.
+    if cost is not None and not math.isfinite(cost):
+        return False
+    attributes, resource, events = document["attributes"], document["resource"], document["events"]
+    if type(attributes) is not dict or type(resource) is not dict or type(events) is not list:
+        return False
+    for event in events:
+        if (
+            type(event) is not dict
+            or tuple(event) != _EVENT_KEYS
+            or type(event["name"]) is not str
+            or type(event["time_ns"]) is not int
+            or type(event["attributes"]) is not dict
+        ):
+            return False
+    return True
