@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from tracekit.cli import (
+    anomalies_command,
     doctor_command,
     file_commands,
     query_commands,
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     query_commands.register(sub)
     stats_command.register(sub)
+    anomalies_command.register(sub)
     sql_command.register(sub)
     run_commands.register(sub)
     serve_command.register(sub)

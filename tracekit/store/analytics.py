@@ -127,7 +127,7 @@ _EVENTS_CTE = f"""events AS (
 #: ``start_ns``: measured on 1M spans, converting each start to a TIMESTAMP and back cost
 #: ~20% of the whole query (a test checks both agree).
 BUCKET_ORIGIN_NS = 946_857_600 * 1_000_000_000
-_BUCKET = f"start_ns - (start_ns - {BUCKET_ORIGIN_NS}) % ?::BIGINT"
+_BUCKET = "start_ns - (start_ns - ?::BIGINT) % ?::BIGINT"
 _WHOLE = "NULL::BIGINT"
 
 _FIGURES_SQL = """
@@ -185,16 +185,20 @@ def read_figures(con: Any, query: FigureQuery) -> list[GroupFigures]:
         if first is not None:
             query.window.check_buckets(query.every_ns, first_ns=first, last_ns=last)
     bucket = _BUCKET if query.every_ns is not None else _WHOLE
-    # The bucket width is the last parameter: the bucket comes after the source in the text.
-    width = [query.every_ns] if query.every_ns is not None else []
+    # The bucket's origin and width are the last parameters: the bucket comes after the
+    # source in the text.
+    origin = BUCKET_ORIGIN_NS if query.bucket_origin_ns is None else query.bucket_origin_ns
+    width = [origin, query.every_ns] if query.every_ns is not None else []
     source, source_params = _source(by, query, failed_only=False)
     rows = con.execute(
         _FIGURES_SQL.format(source=source, bucket=bucket), source_params + width
     ).fetchall()
-    source, source_params = _source(by, query, failed_only=True)
-    failures = con.execute(
-        _FAILURES_SQL.format(source=source, bucket=bucket), source_params + width
-    ).fetchall()
+    failures: list[tuple[Any, ...]] = []
+    if query.top_failures > 0:
+        source, source_params = _source(by, query, failed_only=True)
+        failures = con.execute(
+            _FAILURES_SQL.format(source=source, bucket=bucket), source_params + width
+        ).fetchall()
     events_sql, events_params = _guardrail_sources(by, query)
     guardrails = con.execute(
         _GUARDRAILS_SQL.format(bucket=bucket, **events_sql), events_params + width

@@ -35,6 +35,7 @@ from tracekit.exceptions import (
 )
 from tracekit.otlp.model import OtlpSpan
 from tracekit.store.analytics import read_figures
+from tracekit.store.anomalies import AnomalyQuery, AnomalyReport, find_anomalies
 from tracekit.store.db import connect, damaged_store_error, is_damage
 from tracekit.store.figures import FigureQuery, GroupFigures
 from tracekit.store.filters import (
@@ -311,6 +312,15 @@ class TraceStore:
         """
         with self._connection() as con:
             return read_figures(con, query)
+
+    def anomalies(self, query: AnomalyQuery) -> AnomalyReport:
+        """The groups whose recent figures depart from their own baseline (see
+        :mod:`tracekit.store.anomalies` for the method). One read round.
+
+        Raises ConfigError for a baseline too short for the window.
+        """
+        with self._connection() as con:
+            return find_anomalies(con, query)
 
     def sql(
         self,
