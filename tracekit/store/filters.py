@@ -8,8 +8,19 @@ A filter is whitespace-separated terms, all of which must hold:
 - ``field>N``, ``>=``, ``<``, ``<=``, ``=``, ``!=`` for numbers — ``cost`` (dollars),
   ``duration`` (``2s``, ``150ms``, ``1.5m``; a bare number is seconds), ``tokens`` (``1k``,
   ``2M``), ``steps``, ``spans``, ``errors``;
+- ``text:WORDS`` / ``text!=WORDS``: full-text search of the stored content (messages,
+  system instructions, tool arguments and results, agent and workflow payloads), a part
+  of the text, case-insensitively: ``text:"refund policy"``;
 - anything else is free text, matched against the workflow, root span name, agents, stop
   reason and the start of the trace id. Quote a term to keep its spaces: ``"doc pipeline"``.
+
+Search is a scan, not an index: DuckDB's ``fts`` extension is not bundled with the duckdb
+wheel and cannot be installed offline, and an index would have to be rebuilt at every fold.
+``text:`` is an ``ILIKE`` over ``span_content`` (only spans with content: about half the
+spans, and none of the ``spans`` columns), run once per query as a semi-join: on a
+1,000,000-span store it takes about the figure ``tracekit bench`` reports as
+``text_search_1m_ms``. Content is JSON, and messages are JSON inside it, so the pattern is
+searched in each way the words can be encoded there (plain, escaped once, escaped twice).
 
 >>> parse_filter("agent:planner cost>0.05").params
 ['%planner%', 0.05]
@@ -19,6 +30,7 @@ Values only ever reach SQL as parameters; column names come from the fixed table
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from collections.abc import Callable
@@ -76,12 +88,14 @@ _FREE_TEXT = (
 class TraceFilter:
     """A parsed filter: a SQL condition on the ``traces`` table and its parameters.
 
-    ``where`` is empty for an empty filter (everything matches).
+    ``where`` is empty for an empty filter (everything matches). ``search`` holds the words
+    of its ``text:`` terms, for a viewer to highlight.
     """
 
     text: str = ""
     where: str = ""
     params: list[Any] = field(default_factory=list)
+    search: tuple[str, ...] = ()
 
     def clause(self) -> str:
         """`` WHERE …`` (with a leading space), or nothing for an empty filter."""
@@ -91,7 +105,9 @@ class TraceFilter:
         """This filter narrowed by one more SQL ``condition`` (a fixed string; values only as
         ``params``)."""
         where = f"({self.where}) AND {condition}" if self.where else condition
-        return TraceFilter(text=self.text, where=where, params=[*self.params, *params])
+        return TraceFilter(
+            text=self.text, where=where, params=[*self.params, *params], search=self.search
+        )
 
 
 def equality_filter(**fields: str | None) -> TraceFilter:
@@ -158,7 +174,33 @@ _NUMERIC_FIELDS.update(
 )
 
 #: Every field name the filter knows, for messages and the help screen.
-FILTER_FIELDS: tuple[str, ...] = (*_TEXT_FIELDS, "status", "id", *_NUMERIC_FIELDS)
+FILTER_FIELDS: tuple[str, ...] = (*_TEXT_FIELDS, "status", "id", "text", *_NUMERIC_FIELDS)
+
+
+def content_patterns(words: str) -> list[str]:
+    """ILIKE patterns that find ``words`` in stored content, in every encoding it can have
+    there: as is, JSON-escaped once (an attribute's string) and twice (a message inside the
+    messages JSON), with non-ASCII as is or as ``\\u`` escapes.
+
+    >>> content_patterns("refund")
+    ['%refund%']
+    >>> len(content_patterns('say "hi"'))  # as is, escaped once, escaped twice
+    3
+    """
+    forms = [words]
+    for ascii_only in (False, True):
+        once = json.dumps(words, ensure_ascii=ascii_only)[1:-1]
+        forms += [once, json.dumps(once, ensure_ascii=ascii_only)[1:-1]]
+    return [_like_pattern(form, whole=False) for form in dict.fromkeys(forms)]
+
+
+def _text_term(term: str, op: str, value: str) -> tuple[str, list[Any]]:
+    if op not in (":", "!="):
+        raise FilterError(f"{term!r}: text is searched for; use text:… or text!=…")
+    patterns = content_patterns(value)
+    matches = " OR ".join([f"attributes {_LIKE}"] * len(patterns))
+    condition = f"trace_id IN (SELECT trace_id FROM span_content WHERE {matches})"
+    return (f"NOT ({condition})" if op == "!=" else condition), patterns
 
 
 def _like_pattern(value: str, *, whole: bool) -> str:
@@ -172,6 +214,8 @@ def _field_term(term: str, name: str, op: str, value: str) -> tuple[str, list[An
     if name in _NUMERIC_FIELDS:
         column, read = _NUMERIC_FIELDS[name]
         return f"{column} {_COMPARISONS[op]} ?", [read(term, value)]
+    if name == "text":
+        return _text_term(term, op, value)
     if op not in (":", "=", "!="):
         raise FilterError(f"{term!r}: {name} is text; use {name}:…, {name}=… or {name}!=…")
     if name == "status":
@@ -201,6 +245,7 @@ def parse_filter(text: str) -> TraceFilter:
     """
     conditions: list[str] = []
     params: list[Any] = []
+    search: list[str] = []
     for term in _split(text):
         match = _TERM.match(term)
         if match is not None:
@@ -212,9 +257,13 @@ def parse_filter(text: str) -> TraceFilter:
                     f"(fields: {', '.join(FILTER_FIELDS)}; quote free text that has : or >)"
                 )
             condition, values = _field_term(term, name, match.group("op"), match.group("value"))
+            if name == "text" and match.group("op") == ":":
+                search.append(match.group("value"))
         else:
             pattern = _like_pattern(term, whole=False)
             condition, values = _FREE_TEXT, [pattern] * 4 + [term.lower()]
         conditions.append(f"({condition})")
         params.extend(values)
-    return TraceFilter(text=text.strip(), where=" AND ".join(conditions), params=params)
+    return TraceFilter(
+        text=text.strip(), where=" AND ".join(conditions), params=params, search=tuple(search)
+    )

@@ -28,6 +28,7 @@ from tracekit.display import (
 )
 from tracekit.exceptions import TracekitError
 from tracekit.store import TraceStore
+from tracekit.store.filters import parse_filter
 from tracekit.store.models import TracePage, TraceSummary
 from tracekit.tui.messages import OpenDiff, OpenTrace
 from tracekit.tui.screens.base import StoreScreen
@@ -72,7 +73,8 @@ class TracesScreen(StoreScreen):
         "Every recorded run, newest first. Filter with field expressions and free text, e.g. "
         "`agent:planner status:error cost>0.05 model:haiku workflow:doc duration>2s "
         "tokens>1000`. Fields: agent, workflow, model, tool, service, status, id (text: "
-        "`:` contains, `=` equals, `!=`), cost, duration, tokens, steps, spans, errors "
+        "`:` contains, `=` equals, `!=`), text (search the messages and tool payloads: "
+        "`text:refund`, matches marked in the trace), cost, duration, tokens, steps, spans, errors "
         "(numbers: > >= < <= = !=). Click a column header to sort by it."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -276,7 +278,13 @@ class TracesScreen(StoreScreen):
         """Open the trace under the cursor."""
         trace_id = self._current_id()
         if trace_id is not None:
-            self.post_message(OpenTrace(trace_id))
+            self.post_message(OpenTrace(trace_id, highlight=self._search_words()))
+
+    def _search_words(self) -> tuple[str, ...]:
+        try:
+            return parse_filter(self.query_text).search
+        except TracekitError:
+            return ()
 
     def action_filter(self) -> None:
         """Show the filter bar and focus it."""
