@@ -19,6 +19,7 @@ from tracekit.cli import (
     replay_command,
     run_commands,
     serve_command,
+    sessions_command,
     sql_command,
     stats_command,
     ui_command,
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     query_commands.register(sub)
     stats_command.register(sub)
     anomalies_command.register(sub)
+    sessions_command.register(sub)
     sql_command.register(sub)
     run_commands.register(sub)
     serve_command.register(sub)

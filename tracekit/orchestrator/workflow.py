@@ -163,6 +163,7 @@ class Workflow:
         clock: Callable[[], float] = time.monotonic,
         tool_answers: ToolAnswers | None = None,
         seed: int | None = None,
+        session_id: str | None = None,
     ) -> RunResult[Any]:
         """Run the workflow on ``input`` and record it.
 
@@ -173,6 +174,11 @@ class Workflow:
         Replay passes the recorded ``conversation_id``, a frozen ``clock`` (read for the
         wall-clock limit), ``tool_answers`` (tool calls answered from the recording) and the
         recorded ``seed``.
+
+        ``session_id`` groups this run with the other runs of one user session (the turns of
+        a chat): it is recorded as ``session.id`` on the run's span and, unless
+        ``conversation_id`` is given, is the run's ``gen_ai.conversation.id`` too, so
+        ``tracekit sessions`` and backends that group by either see one session.
 
         Each run seeds Python's global ``random`` with ``seed`` (a fresh one when not given;
         it is recorded as ``tracekit.run.seed``) and puts the generator's state back when it
@@ -193,6 +199,7 @@ class Workflow:
             "clock": clock,
             "tool_answers": tool_answers,
             "seed": seed,
+            "session_id": session_id,
         }
         if self.is_async:
             return run_awaitable(self.arun(input, **options), f"workflow {self.name!r}")
@@ -212,6 +219,7 @@ class Workflow:
         clock: Callable[[], float] = time.monotonic,
         tool_answers: ToolAnswers | None = None,
         seed: int | None = None,
+        session_id: str | None = None,
     ) -> RunResult[Any]:
         """``await`` form of :meth:`run`, with the same guardrails, spans and result.
 
@@ -237,6 +245,7 @@ class Workflow:
             clock=clock,
             tool_answers=tool_answers,
             seed=seed,
+            session_id=session_id,
             root_task=asyncio.current_task(),
         )
         return await adrive(steps)
@@ -255,6 +264,7 @@ class Workflow:
         clock: Callable[[], float],
         tool_answers: ToolAnswers | None,
         seed: int | None,
+        session_id: str | None = None,
         root_task: asyncio.Task[Any] | None = None,
     ) -> Steps[RunResult[Any]]:
         """One run, shared by :meth:`run` and :meth:`arun` (see :mod:`.effects`)."""
@@ -266,7 +276,7 @@ class Workflow:
             raise ConfigError(f"workflow {self.name!r}: invalid input: {exc}") from exc
         telemetry = telemetry or default_telemetry()
         router = models or self.models or _claude_router(self.name)
-        conversation_id = conversation_id or str(uuid.uuid4())
+        conversation_id = conversation_id or session_id or str(uuid.uuid4())
         if seed is None:
             seed = secrets.randbits(32)
         run_state = RunState(
@@ -305,6 +315,7 @@ class Workflow:
                 sc.TRACEKIT_WORKFLOW_INPUT: payload_json(value),
                 sc.TRACEKIT_RUN_SEED: seed,
                 sc.OPENINFERENCE_SPAN_KIND: sc.OI_CHAIN,
+                **({sc.SESSION_ID: session_id} if session_id is not None else {}),
             },
             record_exception=False,
             set_status_on_exception=False,

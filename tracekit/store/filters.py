@@ -3,7 +3,7 @@
 A filter is whitespace-separated terms, all of which must hold:
 
 - ``field:value`` / ``field=value`` / ``field!=value`` for text fields — ``agent``,
-  ``workflow``, ``model``, ``tool``, ``service``, ``status``, ``id`` (``:`` matches a part of
+  ``workflow``, ``model``, ``tool``, ``service``, ``session``, ``status``, ``id`` (``:`` matches a part of
   the value, case-insensitively; ``=`` the whole value);
 - ``field>N``, ``>=``, ``<``, ``<=``, ``=``, ``!=`` for numbers — ``cost`` (dollars),
   ``duration`` (``2s``, ``150ms``, ``1.5m``; a bare number is seconds), ``tokens`` (``1k``,
@@ -37,6 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tracekit import semconv as sc
 from tracekit.exceptions import ConfigError, FilterError
 
 #: ``order`` values trace listings accept (``"cost desc"``), by the column they sort on.
@@ -66,6 +67,12 @@ _COUNT_UNITS = {"": 1, "k": 1_000, "K": 1_000, "m": 1_000_000, "M": 1_000_000}
 _STATUSES = ("ok", "error", "stopped", "interrupted")
 _ESCAPE = " ESCAPE '\\'"
 
+#: The SQL of a root span's session key: ``session.id``, else ``gen_ai.conversation.id``
+#: (see :mod:`tracekit.store.sessions`).
+SESSION_KEY_SQL = (
+    f"coalesce(json_extract_string(attributes, '$.\"{sc.SESSION_ID}\"'), "
+    f"json_extract_string(attributes, '$.\"{sc.GEN_AI_CONVERSATION_ID}\"'))"
+)
 #: Text fields: the SQL that tests one value (``?`` is the pattern or the value).
 _TEXT_FIELDS: dict[str, str] = {
     "agent": "EXISTS (SELECT 1 FROM unnest(agents) AS a(name) WHERE name {op} ?{escape})",
@@ -73,6 +80,10 @@ _TEXT_FIELDS: dict[str, str] = {
     "service": "coalesce(service_name, '') {op} ?{escape}",
     "model": "trace_id IN (SELECT trace_id FROM spans WHERE model {op} ?{escape})",
     "tool": "trace_id IN (SELECT trace_id FROM spans WHERE tool {op} ?{escape})",
+    "session": (
+        "trace_id IN (SELECT trace_id FROM spans WHERE parent_span_id IS NULL "
+        f"AND {SESSION_KEY_SQL.replace('{', '{{').replace('}', '}}')} {{op}} ?{{escape}})"
+    ),
 }
 #: Numeric fields: (SQL expression, how to read the value).
 _NUMERIC_FIELDS: dict[str, tuple[str, Callable[[str, str], float | int]]] = {}

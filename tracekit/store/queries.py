@@ -58,6 +58,7 @@ from tracekit.store.models import (
 )
 from tracekit.store.outline import read_outline as _read_outline
 from tracekit.store.paths import StorePaths, store_lock
+from tracekit.store.sessions import SessionPage, read_sessions
 from tracekit.store.schema import SCHEMA_VERSION, check_readable, read_schema_version
 from tracekit.store.spool import pending_segments
 from tracekit.store.sql import DEFAULT_TIMEOUT_S, run_read_only
@@ -312,6 +313,21 @@ class TraceStore:
         """
         with self._connection() as con:
             return read_figures(con, query)
+
+    def sessions(
+        self, query: str | TraceFilter = "", *, limit: int = 50, offset: int = 0
+    ) -> SessionPage:
+        """A page of sessions (runs sharing a ``session.id`` or ``gen_ai.conversation.id``)
+        of the runs matching a filter expression, latest activity first, with runs, turns,
+        tokens, cost and duration (see :mod:`tracekit.store.sessions`). One read round.
+
+        Raises FilterError for a filter that cannot be parsed.
+        """
+        if limit < 0 or offset < 0:
+            raise ConfigError("limit and offset must not be negative")
+        parsed = query if isinstance(query, TraceFilter) else parse_filter(query)
+        with self._connection() as con:
+            return read_sessions(con, parsed, limit=limit, offset=offset)
 
     def anomalies(self, query: AnomalyQuery) -> AnomalyReport:
         """The groups whose recent figures depart from their own baseline (see
