@@ -11,7 +11,7 @@ from rich.text import Text
 
 from tracekit.cli.arguments import add_store_argument, trace_filter
 from tracekit.cli.output_formats import console, write_json
-from tracekit.display import format_cost, format_duration, literal
+from tracekit.display import literal
 from tracekit.exceptions import ConfigError
 from tracekit.store import TraceStore
 from tracekit.store.anomalies import (
@@ -21,6 +21,7 @@ from tracekit.store.anomalies import (
     Anomaly,
     AnomalyQuery,
     AnomalyReport,
+    format_metric,
 )
 from tracekit.store.buckets import parse_span
 from tracekit.store.filters import parse_filter
@@ -110,17 +111,6 @@ def run_anomalies(args: argparse.Namespace) -> int:
         else:
             out.print(Text(f"no anomalies ({judged} groups judged; {report.method})"))
     return EXIT_FLAGGED if args.exit_code and report.anomalies else 0
-
-
-def format_metric(metric: str, value: float) -> str:
-    """A metric's value as a person reads it."""
-    if metric in ("error_rate", "retry_rate"):
-        return f"{value:.1%}"
-    if metric == "latency_p95":
-        return format_duration(int(value * 1e6))
-    if metric == "cost_per_run":
-        return format_cost(value)
-    return f"{value:,.0f}"
 
 
 def anomaly_table(report: AnomalyReport) -> Table:

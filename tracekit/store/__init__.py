@@ -8,6 +8,7 @@ use :class:`TraceStore`, which folds what is pending and then reads one short ro
 >>> TraceStore("runs.duckdb").list_traces(limit=10)  # doctest: +SKIP
 """
 
+from tracekit.store.anomalies import Anomaly, AnomalyQuery, AnomalyReport
 from tracekit.store.buckets import TimeWindow
 from tracekit.store.convert import SegmentBuilder, spans_to_table
 from tracekit.store.figures import FailureMode, FigureQuery, GroupFigures
@@ -31,6 +32,7 @@ from tracekit.store.paths import STORE_ENV, StorePaths, resolve_store_path
 from tracekit.store.processor import StoreSpanProcessor
 from tracekit.store.queries import TraceStore
 from tracekit.store.schema import SCHEMA_VERSION, SEGMENT_SCHEMA
+from tracekit.store.sessions import SessionPage, SessionSummary
 from tracekit.store.spool import pending_segments, write_segment
 from tracekit.store.views import VIEWS_VERSION
 
@@ -40,12 +42,17 @@ __all__ = [
     "SORT_COLUMNS",
     "STORE_ENV",
     "VIEWS_VERSION",
+    "Anomaly",
+    "AnomalyQuery",
+    "AnomalyReport",
     "FailureMode",
     "FigureQuery",
     "FoldResult",
     "GroupFigures",
     "SegmentBuilder",
     "SeriesPoint",
+    "SessionPage",
+    "SessionSummary",
     "SpanEvent",
     "SpanOutline",
     "SpanRecord",

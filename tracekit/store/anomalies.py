@@ -38,6 +38,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from tracekit import semconv as sc
+from tracekit.display import format_cost, format_duration
 from tracekit.exceptions import ConfigError
 from tracekit.store.analytics import read_figures
 from tracekit.store.buckets import SPAN_UNITS, TimeWindow
@@ -176,6 +177,17 @@ _METRIC_OF: dict[AnomalyMetric, Callable[[GroupFigures], float | None]] = {
 def metric_value(group: GroupFigures, metric: AnomalyMetric) -> float | None:
     """``metric`` of one group's figures (``None`` when unknown, e.g. an unpriced cost)."""
     return _METRIC_OF[metric](group)
+
+
+def format_metric(metric: AnomalyMetric, value: float) -> str:
+    """A metric's value as a person reads it (``12.5%``, ``1.2 s``, ``$0.0040``, ``1,250``)."""
+    if metric in _RATES:
+        return f"{value:.1%}"
+    if metric == "latency_p95":
+        return format_duration(int(value * 1e6))
+    if metric == "cost_per_run":
+        return format_cost(value)
+    return f"{value:,.0f}"
 
 
 def robust_z(value: float, baseline: Sequence[float], *, floor: float = 0.0) -> tuple[float, float, float]:
