@@ -43,9 +43,10 @@ def test_there_are_rules_for_the_anomaly_metrics() -> None:
 
 
 def test_compose_mounts_the_alerting_provisioning() -> None:
-    assert "./grafana/provisioning:/etc/grafana/provisioning" in (
-        DASHBOARDS / "compose.yaml"
-    ).read_text()
+    assert (
+        "./grafana/provisioning:/etc/grafana/provisioning"
+        in (DASHBOARDS / "compose.yaml").read_text()
+    )
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule["uid"])
@@ -60,7 +61,9 @@ def test_rule_structure(rule: dict[str, Any]) -> None:
         if uid == "__expr__":
             # Expressions only refer to queries of the same rule.
             named = set(re.findall(r"\$(\w+)", query["model"]["expression"]))
-            named |= {query["model"]["expression"]} if query["model"]["type"] == "threshold" else set()
+            named |= (
+                {query["model"]["expression"]} if query["model"]["type"] == "threshold" else set()
+            )
             assert named <= refs.keys(), query
     assert re.fullmatch(r"\d+[smh]", rule["for"])
 

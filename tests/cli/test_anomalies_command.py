@@ -11,8 +11,8 @@ import pytest
 import time_machine
 
 from tests.recording import run_cli
-from tests.store.anomaly_data import MONDAY, Spike, generate_store
 from tests.store.analytics_data import HOUR
+from tests.store.anomaly_data import MONDAY, Spike, generate_store
 
 
 @pytest.fixture(autouse=True)
@@ -69,9 +69,7 @@ def test_exit_code_is_one_when_something_is_flagged(spiked: str, steady: str) ->
 
 def test_since_baseline_and_filter_narrow_the_question(spiked: str) -> None:
     # The spike is the last 8 hours: a 1h window compared with the same hour of past days.
-    hourly = run_cli(
-        "anomalies", "--store", spiked, "--since", "1h", "--baseline", "7d", "--json"
-    )
+    hourly = run_cli("anomalies", "--store", spiked, "--since", "1h", "--baseline", "7d", "--json")
     assert hourly.returncode == 0, hourly.stderr
     flags = json.loads(hourly.stdout)["anomalies"]
     assert json.loads(hourly.stdout)["season"] == "day"
@@ -91,7 +89,9 @@ def test_since_baseline_and_filter_narrow_the_question(spiked: str) -> None:
         (("--by", "tool"), "invalid choice"),
     ],
 )
-def test_bad_input_is_one_line_and_exit_two(spiked: str, args: tuple[str, ...], message: str) -> None:
+def test_bad_input_is_one_line_and_exit_two(
+    spiked: str, args: tuple[str, ...], message: str
+) -> None:
     result = run_cli("anomalies", "--store", spiked, *args)
 
     assert result.returncode == 2

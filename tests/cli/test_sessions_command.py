@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from opentelemetry import trace
 
 from tests.recording import MS, new_recorder, run_cli
@@ -138,7 +137,9 @@ def test_filter_narrows_the_sessions(store: str) -> None:
     ("args", "message"),
     [(("--filter", "colour:red"), "unknown field"), (("--limit", "0"), "at least 1")],
 )
-def test_bad_input_is_one_line_and_exit_two(store: str, args: tuple[str, ...], message: str) -> None:
+def test_bad_input_is_one_line_and_exit_two(
+    store: str, args: tuple[str, ...], message: str
+) -> None:
     result = run_cli("sessions", "--store", store, *args)
     assert result.returncode == 2 and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.store.anomaly_data import DAY, MONDAY, Spike, SpikeKind, generate_store
 from tests.store.analytics_data import HOUR
+from tests.store.anomaly_data import DAY, MONDAY, Spike, SpikeKind, generate_store
 from tracekit.exceptions import ConfigError
 from tracekit.store import TraceStore
 from tracekit.store.anomalies import AnomalyQuery, robust_z

@@ -3,8 +3,6 @@ tool arguments and results, payloads; combined with the other terms; hostile tex
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.recording import MS, new_recorder
@@ -84,7 +82,11 @@ def test_the_filter_keeps_the_words_to_highlight() -> None:
 
 @pytest.mark.parametrize(
     ("query", "says"),
-    [("text>3", "text is searched for"), ("text=refund", "text is searched for"), ("text:", "give a value")],
+    [
+        ("text>3", "text is searched for"),
+        ("text=refund", "text is searched for"),
+        ("text:", "give a value"),
+    ],
 )
 def test_bad_text_terms_are_one_clear_message(query: str, says: str) -> None:
     with pytest.raises(FilterError, match=says):

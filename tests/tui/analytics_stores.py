@@ -11,8 +11,8 @@ from opentelemetry import trace
 
 from tests.recording import MS, new_recorder
 from tests.store import analytics_data
-from tests.store.anomaly_data import MONDAY, Spike, generate_store
 from tests.store.analytics_data import HOUR
+from tests.store.anomaly_data import MONDAY, Spike, generate_store
 from tracekit import semconv as sc
 
 #: 2025-06-15T16:00:00Z, as the TUI fixture store.

@@ -38,7 +38,6 @@ from tracekit.store.outcomes import (
     FAILURE_SQL,
     FALLBACKS_SQL,
     HAS_RETRY_OR_FALLBACK_SQL,
-    LLM_OPERATIONS_SQL,
     RETRIES_SQL,
     sql_literal,
 )

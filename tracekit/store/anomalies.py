@@ -52,7 +52,9 @@ from tracekit.store.outcomes import (
     sql_literal,
 )
 
-AnomalyMetric = Literal["tokens_per_call", "cost_per_run", "latency_p95", "error_rate", "retry_rate"]
+AnomalyMetric = Literal[
+    "tokens_per_call", "cost_per_run", "latency_p95", "error_rate", "retry_rate"
+]
 #: The metrics judged, in report order.
 ANOMALY_METRICS: tuple[AnomalyMetric, ...] = (
     "tokens_per_call",
@@ -116,8 +118,10 @@ class AnomalyQuery:
         """The seasonal pattern windows are matched on (see the module docstring)."""
         if self.baseline_ns >= 3 * _WEEK_NS and _WEEK_NS % self.since_ns == 0:
             return "week"
-        if self.since_ns < _DAY_NS and _DAY_NS % self.since_ns == 0 and self.baseline_ns >= (
-            MIN_BASELINE_WINDOWS * _DAY_NS
+        if (
+            self.since_ns < _DAY_NS
+            and _DAY_NS % self.since_ns == 0
+            and self.baseline_ns >= (MIN_BASELINE_WINDOWS * _DAY_NS)
         ):
             return "day"
         return "none"
@@ -190,7 +194,9 @@ def format_metric(metric: AnomalyMetric, value: float) -> str:
     return f"{value:,.0f}"
 
 
-def robust_z(value: float, baseline: Sequence[float], *, floor: float = 0.0) -> tuple[float, float, float]:
+def robust_z(
+    value: float, baseline: Sequence[float], *, floor: float = 0.0
+) -> tuple[float, float, float]:
     """(z, median, MAD) of ``value`` against ``baseline``, the MAD floored at ``floor`` and
     at :data:`RELATIVE_FLOOR` of the median.
 
@@ -212,9 +218,7 @@ def find_anomalies(con: Any, query: AnomalyQuery) -> AnomalyReport:
     recent_start = end - query.since_ns
     first = recent_start - windows * query.since_ns
     # Windows at the same phase: every ``step``-th before the recent one.
-    step = {"none": 1, "day": _DAY_NS // query.since_ns, "week": _WEEK_NS // query.since_ns}[
-        season
-    ]
+    step = {"none": 1, "day": _DAY_NS // query.since_ns, "week": _WEEK_NS // query.since_ns}[season]
     compared = {recent_start - k * query.since_ns for k in range(step, windows + 1, step)}
     if len(compared) < MIN_BASELINE_WINDOWS:
         raise ConfigError(
@@ -377,4 +381,3 @@ def _examples(
         [*params, limit],
     ).fetchall()
     return [str(row[0]) for row in rows_found]
-

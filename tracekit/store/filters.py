@@ -3,8 +3,8 @@
 A filter is whitespace-separated terms, all of which must hold:
 
 - ``field:value`` / ``field=value`` / ``field!=value`` for text fields — ``agent``,
-  ``workflow``, ``model``, ``tool``, ``service``, ``session``, ``status``, ``id`` (``:`` matches a part of
-  the value, case-insensitively; ``=`` the whole value);
+  ``workflow``, ``model``, ``tool``, ``service``, ``session``, ``status``, ``id`` (``:``
+  matches a part of the value, case-insensitively; ``=`` the whole value);
 - ``field>N``, ``>=``, ``<``, ``<=``, ``=``, ``!=`` for numbers — ``cost`` (dollars),
   ``duration`` (``2s``, ``150ms``, ``1.5m``; a bare number is seconds), ``tokens`` (``1k``,
   ``2M``), ``steps``, ``spans``, ``errors``;

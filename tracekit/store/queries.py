@@ -58,8 +58,8 @@ from tracekit.store.models import (
 )
 from tracekit.store.outline import read_outline as _read_outline
 from tracekit.store.paths import StorePaths, store_lock
-from tracekit.store.sessions import SessionPage, read_sessions
 from tracekit.store.schema import SCHEMA_VERSION, check_readable, read_schema_version
+from tracekit.store.sessions import SessionPage, read_sessions
 from tracekit.store.spool import pending_segments
 from tracekit.store.sql import DEFAULT_TIMEOUT_S, run_read_only
 from tracekit.store.stats import check_dimension, read_stats, read_stats_series

@@ -113,7 +113,9 @@ class StatsScreen(StoreScreen):
         yield Static("", id="period")
         with ContentSwitcher(initial="figures", id="views"):
             with Vertical(id="figures"):
-                table: DataTable[Text] = DataTable(id="stats", cursor_type="row", zebra_stripes=True)
+                table: DataTable[Text] = DataTable(
+                    id="stats", cursor_type="row", zebra_stripes=True
+                )
                 table.add_column("key", key="key")
                 for header in _HEADERS:
                     table.add_column(Text(header, justify="right"), key=header)
@@ -123,7 +125,9 @@ class StatsScreen(StoreScreen):
                     yield PlotextPlot(id="latency-chart")
                     yield PlotextPlot(id="tokens-chart")
                     yield PlotextPlot(id="cost-chart")
-            flags: DataTable[Text] = DataTable(id="anomalies", cursor_type="row", zebra_stripes=True)
+            flags: DataTable[Text] = DataTable(
+                id="anomalies", cursor_type="row", zebra_stripes=True
+            )
             for header in _FLAG_HEADERS:
                 flags.add_column(header, key=header)
             yield flags
@@ -258,7 +262,11 @@ class StatsScreen(StoreScreen):
     def _draw(self, series: list[GroupFigures], keys: list[str | None]) -> None:
         charts: tuple[tuple[str, str, Callable[[GroupFigures], float]], ...] = (
             ("#latency-chart", "p95 latency (ms)", lambda g: g.p95_ms or 0.0),
-            ("#tokens-chart", "tokens", lambda g: float((g.input_tokens or 0) + (g.output_tokens or 0))),
+            (
+                "#tokens-chart",
+                "tokens",
+                lambda g: float((g.input_tokens or 0) + (g.output_tokens or 0)),
+            ),
             ("#cost-chart", "cost ($)", lambda g: g.cost_usd or 0.0),
         )
         lines: dict[str | None, list[GroupFigures]] = {key: [] for key in keys}
