@@ -272,6 +272,10 @@ class StatsScreen(StoreScreen):
         lines: dict[str | None, list[GroupFigures]] = {key: [] for key in keys}
         for group in series:
             lines[group.key].append(group)
+        # x is the bucket's index, not its time: plotext laid out ticks at ~1e18 (ns since the
+        # epoch) differently from one process to the next (it followed the hash seed).
+        starts = sorted({g.bucket_start_ns or 0 for g in series})
+        index = {start: float(i) for i, start in enumerate(starts)}
         for selector, title, value in charts:
             plot = self.query_one(selector, PlotextPlot)
             plt = plot.plt
@@ -281,13 +285,21 @@ class StatsScreen(StoreScreen):
             for key, points in lines.items():
                 if not points:
                     continue
-                xs = [float(p.bucket_start_ns or 0) for p in points]
+                xs = [index[p.bucket_start_ns or 0] for p in points]
                 label = inert(key if key is not None else "-")[:20]
                 plt.plot(xs, [value(p) for p in points], label=label, marker="braille")
-                for x in xs:
-                    ticks.setdefault(x, _clock(x))
+                for x, point in zip(xs, points, strict=True):
+                    ticks.setdefault(x, _clock(point.bucket_start_ns or 0))
             if ticks:
-                shown = sorted(ticks)[:: max(1, len(ticks) // 3)]
+                # One x per label: plotext keeps one of several equal labels by the label's
+                # hash, so with repeats the axis changed from one process to the next.
+                first: dict[str, float] = {}
+                for x in sorted(ticks):
+                    first.setdefault(ticks[x], x)
+                unique = sorted(first.values())
+                # The first and the last: three labels collide in a third of the screen,
+                # and which one plotext then drops changed between processes too.
+                shown = sorted({unique[0], unique[-1]})
                 plt.xticks(shown, [ticks[x] for x in shown])
             plot.refresh()
 
