@@ -88,7 +88,7 @@ class TracesScreen(StoreScreen):
         Binding("m", "mark", "Mark"),
         Binding("d", "diff", "Diff"),
         Binding("L", "toggle_live", "Live"),
-        Binding("S", "toggle_sessions", "Sessions"),
+        Binding("S", "toggle_sessions", "Sessions", show=False),  # in the help: 80 columns are full
         Binding("ctrl+r", "refresh", "Refresh", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("g", "top", "Top", show=False),
