@@ -54,6 +54,8 @@ GEN_AI_TOKEN_TYPE: Final = "gen_ai.token.type"
 # --- general OTel attributes --------------------------------------------------------------------
 ERROR_TYPE: Final = "error.type"
 SERVICE_NAME: Final = "service.name"
+#: A user session across runs (OTel's general ``session.id``; OpenInference uses it too).
+SESSION_ID: Final = "session.id"
 
 # --- OpenInference (Arize Phoenix) --------------------------------------------------------------
 OPENINFERENCE_SPAN_KIND: Final = "openinference.span.kind"

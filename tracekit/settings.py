@@ -66,6 +66,12 @@ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = EnvVar(
     "export on.",
     "unset",
 )
+OTEL_EXPORTER_OTLP_METRICS_ENDPOINT = EnvVar(
+    "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+    "Like OTEL_EXPORTER_OTLP_ENDPOINT, for metrics only (the full URL): where the GenAI "
+    "token-usage and operation-duration histograms go. Either one turns them on.",
+    "unset",
+)
 OTEL_EXPORTER_OTLP_PROTOCOL = EnvVar(
     "OTEL_EXPORTER_OTLP_PROTOCOL",
     "The live-export protocol: grpc, or http/protobuf.",
@@ -126,6 +132,7 @@ ENV_VARS: tuple[EnvVar, ...] = (
     TRACEKIT_OTLP_WITH_CONTENT,
     OTEL_EXPORTER_OTLP_ENDPOINT,
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+    OTEL_EXPORTER_OTLP_METRICS_ENDPOINT,
     OTEL_EXPORTER_OTLP_PROTOCOL,
     OTEL_EXPORTER_OTLP_TRACES_PROTOCOL,
     OTEL_SERVICE_NAME,
@@ -158,6 +165,14 @@ def otlp_with_content(env: Mapping[str, str] | None = None) -> bool:
 def live_export_configured(env: Mapping[str, str] | None = None) -> bool:
     """Whether an OTLP endpoint is set, so recording exports live too."""
     return bool(OTEL_EXPORTER_OTLP_TRACES_ENDPOINT.get(env) or OTEL_EXPORTER_OTLP_ENDPOINT.get(env))
+
+
+def live_metrics_configured(env: Mapping[str, str] | None = None) -> bool:
+    """Whether an OTLP endpoint for metrics is set (the general one, or the metrics one), so
+    recording sends the GenAI histograms live too. A traces-only endpoint does not count."""
+    return bool(
+        OTEL_EXPORTER_OTLP_METRICS_ENDPOINT.get(env) or OTEL_EXPORTER_OTLP_ENDPOINT.get(env)
+    )
 
 
 def otlp_protocol(env: Mapping[str, str] | None = None) -> str:

@@ -7,8 +7,15 @@ Regenerate after an intended change with
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import pytest
+import time_machine
+
+from tests.store.anomaly_data import MONDAY
+from tests.tui.analytics_stores import session_store, spiked_store
+from tracekit.store import TraceStore
 from tracekit.tui import TracekitApp
 
 SnapCompare = Callable[..., bool]
@@ -64,3 +71,25 @@ def test_help_screen(snap_compare: SnapCompare, make_app: Callable[..., Tracekit
     assert snap_compare(
         make_app(), press=["question_mark"], terminal_size=(100, 36), run_before=settle
     )
+
+
+def test_stats_screen_with_an_anomaly(
+    snap_compare: SnapCompare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spiked_store(tmp_path / "spiked.duckdb")
+    with time_machine.travel(MONDAY / 1e9, tick=False):
+        app = TracekitApp(TraceStore(tmp_path / "spiked.duckdb"), live=False)
+        assert snap_compare(app, press=["2"], terminal_size=(140, 36))
+
+
+def test_anomalies_tab(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    spiked_store(tmp_path / "spiked.duckdb")
+    with time_machine.travel(MONDAY / 1e9, tick=False):
+        app = TracekitApp(TraceStore(tmp_path / "spiked.duckdb"), live=False)
+        assert snap_compare(app, press=["2", "n"], terminal_size=(140, 30))
+
+
+def test_traces_grouped_by_session(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    session_store(tmp_path / "sessions.duckdb")
+    app = TracekitApp(TraceStore(tmp_path / "sessions.duckdb"), live=False)
+    assert snap_compare(app, press=["S"], terminal_size=(120, 20))

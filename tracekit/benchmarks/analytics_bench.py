@@ -7,7 +7,12 @@ warm-up call:
 
 - ``stats_by_agent_ms``: every figure per agent over the whole store;
 - ``stats_every_1h_30d_ms``: the same per agent and per hour over the last 30 days (720
-  buckets), what ``tracekit stats --by agent --every 1h --since 30d`` computes.
+  buckets), what ``tracekit stats --by agent --every 1h --since 30d`` computes;
+- ``anomalies_1m_ms``: ``tracekit anomalies`` (last 24h against 7 days, per agent, model
+  and workflow, with example traces);
+- ``text_search_1m_ms``: a ``text:`` search of the stored messages combined with another
+  term, a page of the matching traces and their count (``tracekit traces --filter
+  'text:"summarise 17" agent:writer'``).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from pathlib import Path
 
 from tracekit.benchmarks.store_bench import SEGMENTS_PER_FOLD, synthetic_batches
 from tracekit.store import FigureQuery, TimeWindow, TraceStore
+from tracekit.store.anomalies import AnomalyQuery
 from tracekit.store.fold import fold_pending
 from tracekit.store.paths import StorePaths
 from tracekit.store.spool import write_segment
@@ -52,7 +58,8 @@ def _median_ms(call: Callable[[], object]) -> float:
 
 
 def measure_analytics(n_spans: int = 1_000_000, tmp_dir: Path | None = None) -> dict[str, float]:
-    """``stats_by_agent_ms`` and ``stats_every_1h_30d_ms`` on a store of ``n_spans`` spans."""
+    """``stats_by_agent_ms``, ``stats_every_1h_30d_ms``, ``anomalies_1m_ms`` and
+    ``text_search_1m_ms`` on a store of ``n_spans`` spans."""
     with tempfile.TemporaryDirectory(dir=tmp_dir, prefix="analytics-") as tmp:
         path = Path(tmp) / "month.duckdb"
         build_month_store(path, n_spans)
@@ -62,9 +69,13 @@ def measure_analytics(n_spans: int = 1_000_000, tmp_dir: Path | None = None) -> 
         hourly = FigureQuery(
             by="agent", window=TimeWindow(since_ns=last - _DAYS_NS + 1), every_ns=_HOUR_NS
         )
+        anomalies = AnomalyQuery(now_ns=last + 1)
+        search = 'text:"summarise 17" agent:writer'
         return {
             "stats_by_agent_ms": _median_ms(lambda: store.figures(by_agent)),
             "stats_every_1h_30d_ms": _median_ms(lambda: store.figures(hourly)),
+            "anomalies_1m_ms": _median_ms(lambda: store.anomalies(anomalies)),
+            "text_search_1m_ms": _median_ms(lambda: store.page_traces(search, limit=50)),
         }
 
 

@@ -28,6 +28,7 @@ import sys
 from collections.abc import Sequence
 
 from tracekit.cli import (
+    anomalies_command,
     doctor_command,
     eval_command,
     file_commands,
@@ -37,6 +38,7 @@ from tracekit.cli import (
     reprice_command,
     run_commands,
     serve_command,
+    sessions_command,
     sql_command,
     stats_command,
     ui_command,
@@ -67,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     query_commands.register(sub)
     stats_command.register(sub)
+    anomalies_command.register(sub)
+    sessions_command.register(sub)
     sql_command.register(sub)
     run_commands.register(sub)
     serve_command.register(sub)

@@ -250,6 +250,8 @@ def run_bench(args: argparse.Namespace) -> int:
         "cli_show_10k_json_ms": "≤ 250",
         "stats_by_agent_ms": "≤ 200",
         "stats_every_1h_30d_ms": "≤ 300",
+        "anomalies_1m_ms": "≤ 1000",
+        "text_search_1m_ms": "≤ 1000",
     }
     report = BenchReport.of(summarise(samples, targets, notes), start_load, quick=quick, runs=runs)
     if args.json:

@@ -12,6 +12,13 @@ failed export the next batches are dropped at once for a while instead of waitin
 one export tries for at most :data:`EXPORT_TIMEOUT_S` (unless ``OTEL_EXPORTER_OTLP_TIMEOUT``
 says otherwise), exit waits at most :data:`SHUTDOWN_WAIT_S` for the last batch, and the whole
 outage is one warning line (the exporter's own retry lines are kept out of the program's log).
+
+:func:`live_metric_reader` does the same for metrics: with ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or
+``OTEL_EXPORTER_OTLP_METRICS_ENDPOINT``) set, the two GenAI client histograms
+(``gen_ai.client.token.usage``, ``gen_ai.client.operation.duration``, with the semconv
+bucket boundaries, see :class:`tracekit.telemetry.GenAIMetrics`) go to ``/v1/metrics``
+through the official OTLP metric exporter, every :data:`METRIC_INTERVAL_S` and at exit, so
+the Prometheus panels and alert rules of ``dashboards/`` fill for tracekit's own runs.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 
+from opentelemetry.sdk.metrics.export import MetricExporter, PeriodicExportingMetricReader
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
@@ -39,9 +47,13 @@ SHUTDOWN_WAIT_S = 1.0
 #: How long one export may take, retries included, unless OTEL_EXPORTER_OTLP_TIMEOUT is set
 #: (the exporter's own default, 10 s, is long for a program that runs for one second).
 EXPORT_TIMEOUT_S = 2.0
+#: Seconds between two metric exports (the SDK's default, 60 s, loses a short program's
+#: measurements to nothing but the final flush; a minute is still what Prometheus scrapes).
+METRIC_INTERVAL_S = 15.0
 #: The loggers the OTLP exporters report failures and retries on.
 _EXPORTER_LOGGERS = (
     "opentelemetry.exporter.otlp.proto.http.trace_exporter",
+    "opentelemetry.exporter.otlp.proto.http.metric_exporter",
     "opentelemetry.exporter.otlp.common.http",
     "opentelemetry.exporter.otlp.proto.grpc.exporter",
 )
@@ -210,4 +222,37 @@ def live_export_processor(env: Mapping[str, str] | None = None) -> LiveExportPro
         )
     except Exception:
         logger.exception("tracekit: live OTLP export is off (bad OTEL_EXPORTER_OTLP_* setting)")
+        return None
+
+
+def live_metric_reader(
+    env: Mapping[str, str] | None = None, *, interval_s: float = METRIC_INTERVAL_S
+) -> PeriodicExportingMetricReader | None:
+    """A reader sending the meter provider's metrics to the OTLP endpoint the OTel variables
+    name, or None if none is set for metrics. Never raises: a setting the exporter rejects
+    is logged and metric export stays off."""
+    if not settings.live_metrics_configured(env):
+        return None
+    timeout = None if settings.otlp_timeout_set(env) else EXPORT_TIMEOUT_S
+    try:
+        exporter: MetricExporter
+        if settings.otlp_protocol(env) == "grpc":
+            from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import (
+                OTLPMetricExporter as GrpcMetricExporter,
+            )
+
+            exporter = GrpcMetricExporter(timeout=timeout)
+        else:
+            from opentelemetry.exporter.otlp.proto.http.metric_exporter import (
+                OTLPMetricExporter,
+            )
+
+            exporter = OTLPMetricExporter(timeout=timeout)
+        return PeriodicExportingMetricReader(
+            exporter,
+            export_interval_millis=interval_s * 1000,
+            export_timeout_millis=SHUTDOWN_WAIT_S * 1000,
+        )
+    except Exception:
+        logger.exception("tracekit: live OTLP metrics are off (bad OTEL_EXPORTER_OTLP_* setting)")
         return None

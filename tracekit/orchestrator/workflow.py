@@ -166,6 +166,7 @@ class Workflow:
         seed: int | None = None,
         limits: Limits | None = None,
         overrides: AgentOverrides | None = None,
+        session_id: str | None = None,
     ) -> RunResult[Any]:
         """Run the workflow on ``input`` and record it.
 
@@ -178,6 +179,11 @@ class Workflow:
         recorded ``seed``. ``limits`` replaces the workflow's own for this run (an eval
         case's tighter budget); ``overrides`` gives agents other models or instructions (a
         candidate: see :mod:`tracekit.orchestrator.overrides`).
+
+        ``session_id`` groups this run with the other runs of one user session (the turns of
+        a chat): it is recorded as ``session.id`` on the run's span and, unless
+        ``conversation_id`` is given, is the run's ``gen_ai.conversation.id`` too, so
+        ``tracekit sessions`` and backends that group by either see one session.
 
         Each run seeds Python's global ``random`` with ``seed`` (a fresh one when not given;
         it is recorded as ``tracekit.run.seed``) and puts the generator's state back when it
@@ -200,6 +206,7 @@ class Workflow:
             "seed": seed,
             "limits": limits,
             "overrides": overrides,
+            "session_id": session_id,
         }
         if self.is_async:
             return run_awaitable(self.arun(input, **options), f"workflow {self.name!r}")
@@ -221,6 +228,7 @@ class Workflow:
         seed: int | None = None,
         limits: Limits | None = None,
         overrides: AgentOverrides | None = None,
+        session_id: str | None = None,
     ) -> RunResult[Any]:
         """``await`` form of :meth:`run`, with the same guardrails, spans and result.
 
@@ -248,6 +256,7 @@ class Workflow:
             seed=seed,
             limits=limits,
             overrides=overrides,
+            session_id=session_id,
             root_task=asyncio.current_task(),
         )
         return await adrive(steps)
@@ -268,6 +277,7 @@ class Workflow:
         seed: int | None,
         limits: Limits | None = None,
         overrides: AgentOverrides | None = None,
+        session_id: str | None = None,
         root_task: asyncio.Task[Any] | None = None,
     ) -> Steps[RunResult[Any]]:
         """One run, shared by :meth:`run` and :meth:`arun` (see :mod:`.effects`)."""
@@ -279,7 +289,7 @@ class Workflow:
             raise ConfigError(f"workflow {self.name!r}: invalid input: {exc}") from exc
         telemetry = telemetry or default_telemetry()
         router = models or self.models or _claude_router(self.name)
-        conversation_id = conversation_id or str(uuid.uuid4())
+        conversation_id = conversation_id or session_id or str(uuid.uuid4())
         if seed is None:
             seed = secrets.randbits(32)
         run_state = RunState(
@@ -322,6 +332,7 @@ class Workflow:
                 # The same payload under OpenInference's names, for Arize Phoenix's panels.
                 sc.INPUT_VALUE: input_json,
                 sc.INPUT_MIME_TYPE: sc.MIME_JSON,
+                **({sc.SESSION_ID: session_id} if session_id is not None else {}),
             },
             record_exception=False,
             set_status_on_exception=False,

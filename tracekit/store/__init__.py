@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from tracekit.lazy import lazy_exports as _lazy_exports
 
 if TYPE_CHECKING:
+    from tracekit.store.anomalies import Anomaly, AnomalyQuery, AnomalyReport
     from tracekit.store.buckets import TimeWindow
     from tracekit.store.convert import SegmentBuilder, spans_to_table
     from tracekit.store.experiments import ExperimentCaseRow, ExperimentRow, write_experiment
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from tracekit.store.queries import TraceStore
     from tracekit.store.reprice import RepriceResult
     from tracekit.store.schema import SCHEMA_VERSION, SEGMENT_SCHEMA
+    from tracekit.store.sessions import SessionPage, SessionSummary
     from tracekit.store.sorting import SORT_COLUMNS
     from tracekit.store.spool import pending_segments, write_segment
     from tracekit.store.views import VIEWS_VERSION
@@ -48,6 +50,9 @@ __all__ = [
     "SORT_COLUMNS",
     "STORE_ENV",
     "VIEWS_VERSION",
+    "Anomaly",
+    "AnomalyQuery",
+    "AnomalyReport",
     "ExperimentCaseRow",
     "ExperimentRow",
     "FailureMode",
@@ -57,6 +62,8 @@ __all__ = [
     "RepriceResult",
     "SegmentBuilder",
     "SeriesPoint",
+    "SessionPage",
+    "SessionSummary",
     "SpanEvent",
     "SpanOutline",
     "SpanRecord",
@@ -85,6 +92,9 @@ __all__ = [
 __getattr__ = _lazy_exports(
     __name__,
     {
+        "Anomaly": "tracekit.store.anomalies",
+        "AnomalyQuery": "tracekit.store.anomalies",
+        "AnomalyReport": "tracekit.store.anomalies",
         "ExperimentCaseRow": "tracekit.store.experiments",
         "ExperimentRow": "tracekit.store.experiments",
         "FailureMode": "tracekit.store.figures",
@@ -98,6 +108,8 @@ __getattr__ = _lazy_exports(
         "STORE_ENV": "tracekit.store.paths",
         "SegmentBuilder": "tracekit.store.convert",
         "SeriesPoint": "tracekit.store.models",
+        "SessionPage": "tracekit.store.sessions",
+        "SessionSummary": "tracekit.store.sessions",
         "SpanEvent": "tracekit.store.models",
         "SpanOutline": "tracekit.store.models",
         "SpanRecord": "tracekit.store.models",

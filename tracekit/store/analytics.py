@@ -39,14 +39,14 @@ from tracekit.store.outcomes import (
     FAILURE_SQL,
     FALLBACKS_SQL,
     HAS_RETRY_OR_FALLBACK_SQL,
-    LLM_OPERATIONS_SQL,
     RETRIES_SQL,
     sql_literal,
 )
 
 _AGENT_OP = sql_literal(sc.OP_INVOKE_AGENT)
 _TOOL_OP = sql_literal(sc.OP_EXECUTE_TOOL)
-_IS_LLM = f"list_contains({LLM_OPERATIONS_SQL}, operation)"
+# ``IN`` rather than ``list_contains``: measured ~7% of the figures query on 1M spans.
+_IS_LLM = "operation IN (" + ", ".join(sql_literal(op) for op in sorted(sc.LLM_OPERATIONS)) + ")"
 _UNPRICED = "(cost_usd IS NULL AND (input_tokens IS NOT NULL OR output_tokens IS NOT NULL))"
 
 # Source columns: key, start_ns, is_call, duration_ns, outcome (NULL when ok), failure
@@ -143,22 +143,39 @@ _EVENTS_CTE = f"""events AS (
 #: ``start_ns``: measured on 1M spans, converting each start to a TIMESTAMP and back cost
 #: ~20% of the whole query (a test checks both agree).
 BUCKET_ORIGIN_NS = 946_857_600 * 1_000_000_000
-_BUCKET = f"start_ns - (start_ns - {BUCKET_ORIGIN_NS}) % ?::BIGINT"
+_BUCKET = "start_ns - (start_ns - ?::BIGINT) % ?::BIGINT"
 _WHOLE = "NULL::BIGINT"
 
+# Two aggregations joined, not one: the counts and percentiles over the calls alone (for
+# agents a quarter of the rows), the sums over the rows that carry tokens or cost. Measured
+# on 1M spans, 720 hourly buckets of 5 agents: ~20% faster than one pass with a FILTER on
+# every aggregate. The bucket is written twice, so its two parameters come twice.
 _FIGURES_SQL = """
-WITH source AS ({source})
-SELECT key, {bucket} AS bucket_ns,
-       count(*) FILTER (WHERE is_call),
-       count(outcome) FILTER (WHERE is_call),
-       count(*) FILTER (WHERE is_call AND outcome = 'error'),
-       count(*) FILTER (WHERE is_call AND outcome = 'stopped'),
-       count(*) FILTER (WHERE is_call AND outcome = 'interrupted'),
-       quantile_cont(duration_ns, [0.5, 0.95, 0.99]) FILTER (WHERE is_call),
-       sum(tokens_in), sum(tokens_out), sum(cost),
-       count(*) FILTER (WHERE unpriced)
-FROM source
-GROUP BY ALL
+WITH source AS ({source}),
+calls AS (
+    SELECT key, {bucket} AS bucket_ns,
+           count(*) AS calls,
+           count(outcome) AS failed,
+           count(*) FILTER (WHERE outcome = 'error') AS errors,
+           count(*) FILTER (WHERE outcome = 'stopped') AS stops,
+           count(*) FILTER (WHERE outcome = 'interrupted') AS interrupted,
+           quantile_cont(duration_ns, [0.5, 0.95, 0.99]) AS quantiles
+    FROM source WHERE is_call
+    GROUP BY ALL
+),
+sums AS (
+    SELECT key, {bucket} AS bucket_ns,
+           sum(tokens_in) AS tokens_in, sum(tokens_out) AS tokens_out, sum(cost) AS cost,
+           count(*) FILTER (WHERE unpriced) AS unpriced
+    FROM source
+    WHERE tokens_in IS NOT NULL OR tokens_out IS NOT NULL OR cost IS NOT NULL OR unpriced
+    GROUP BY ALL
+)
+SELECT coalesce(c.key, s.key), coalesce(c.bucket_ns, s.bucket_ns), coalesce(calls, 0),
+       coalesce(failed, 0), coalesce(errors, 0), coalesce(stops, 0), coalesce(interrupted, 0),
+       quantiles, tokens_in, tokens_out, cost, coalesce(unpriced, 0)
+FROM calls AS c FULL JOIN sums AS s
+  ON c.key IS NOT DISTINCT FROM s.key AND c.bucket_ns IS NOT DISTINCT FROM s.bucket_ns
 """
 
 _FAILURES_SQL = """
@@ -202,16 +219,20 @@ def read_figures(con: Any, query: FigureQuery) -> list[GroupFigures]:
         if first is not None:
             query.window.check_buckets(query.every_ns, first_ns=first, last_ns=last)
     bucket = _BUCKET if query.every_ns is not None else _WHOLE
-    # The bucket width is the last parameter: the bucket comes after the source in the text.
-    width = [query.every_ns] if query.every_ns is not None else []
+    # The bucket's origin and width are the last parameters: the bucket comes after the
+    # source in the text.
+    origin = BUCKET_ORIGIN_NS if query.bucket_origin_ns is None else query.bucket_origin_ns
+    width = [origin, query.every_ns] if query.every_ns is not None else []
     source, source_params = _source(by, query, failed_only=False, ancestry=ancestry)
     rows = con.execute(
-        _FIGURES_SQL.format(source=source, bucket=bucket), source_params + width
+        _FIGURES_SQL.format(source=source, bucket=bucket), source_params + width + width
     ).fetchall()
-    source, source_params = _source(by, query, failed_only=True)
-    failures = con.execute(
-        _FAILURES_SQL.format(source=source, bucket=bucket), source_params + width
-    ).fetchall()
+    failures: list[tuple[Any, ...]] = []
+    if query.top_failures > 0:
+        source, source_params = _source(by, query, failed_only=True)
+        failures = con.execute(
+            _FAILURES_SQL.format(source=source, bucket=bucket), source_params + width
+        ).fetchall()
     events_sql, events_params = _guardrail_sources(by, query)
     guardrails = con.execute(
         _GUARDRAILS_SQL.format(bucket=bucket, **events_sql), events_params + width

@@ -31,8 +31,13 @@ class FigureQuery:
     window: TimeWindow = field(default_factory=TimeWindow)
     matching: TraceFilter = field(default_factory=TraceFilter)
     every_ns: int | None = None
-    #: How many failure modes each group lists, most frequent first.
+    #: How many failure modes each group lists, most frequent first (0: none, and the
+    #: failures are not read at all).
     top_failures: int = 5
+    #: Where buckets start: at this instant plus any whole number of ``every_ns`` (ns since
+    #: the epoch; ``None``: DuckDB ``time_bucket``'s origin, so 1h buckets start on the hour).
+    #: Anomaly detection aligns its windows to the end of the recent window with it.
+    bucket_origin_ns: int | None = None
 
 
 class FailureMode(BaseModel):

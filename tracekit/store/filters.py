@@ -3,13 +3,24 @@
 A filter is whitespace-separated terms, all of which must hold:
 
 - ``field:value`` / ``field=value`` / ``field!=value`` for text fields — ``agent``,
-  ``workflow``, ``model``, ``tool``, ``service``, ``status``, ``id`` (``:`` matches a part of
-  the value, case-insensitively; ``=`` the whole value);
+  ``workflow``, ``model``, ``tool``, ``service``, ``session``, ``status``, ``id`` (``:``
+  matches a part of the value, case-insensitively; ``=`` the whole value);
 - ``field>N``, ``>=``, ``<``, ``<=``, ``=``, ``!=`` for numbers — ``cost`` (dollars),
   ``duration`` (``2s``, ``150ms``, ``1.5m``; a bare number is seconds), ``tokens`` (``1k``,
   ``2M``), ``steps``, ``spans``, ``errors``;
+- ``text:WORDS`` / ``text!=WORDS``: full-text search of the stored content (messages,
+  system instructions, tool arguments and results, agent and workflow payloads), a part
+  of the text, case-insensitively: ``text:"refund policy"``;
 - anything else is free text, matched against the workflow, root span name, agents, stop
   reason and the start of the trace id. Quote a term to keep its spaces: ``"doc pipeline"``.
+
+Search is a scan, not an index: DuckDB's ``fts`` extension is not bundled with the duckdb
+wheel and cannot be installed offline, and an index would have to be rebuilt at every fold.
+``text:`` is an ``ILIKE`` over ``span_content`` (only spans with content: about half the
+spans, and none of the ``spans`` columns), run once per query as a semi-join: on a
+1,000,000-span store it takes about the figure ``tracekit bench`` reports as
+``text_search_1m_ms``. Content is JSON, and messages are JSON inside it, so the pattern is
+searched in each way the words can be encoded there (plain, escaped once, escaped twice).
 
 >>> parse_filter("agent:planner cost>0.05").params
 ['%planner%', 0.05]
@@ -19,12 +30,14 @@ Values only ever reach SQL as parameters; column names come from the fixed table
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tracekit import semconv as sc
 from tracekit.exceptions import ConfigError, FilterError
 from tracekit.store.sorting import COST_SHOWN, TOKENS_SHOWN
 from tracekit.store.sorting import SORT_COLUMNS as SORT_COLUMNS
@@ -41,6 +54,12 @@ _COUNT_UNITS = {"": 1, "k": 1_000, "K": 1_000, "m": 1_000_000, "M": 1_000_000}
 _STATUSES = ("ok", "error", "stopped", "interrupted")
 _ESCAPE = " ESCAPE '\\'"
 
+#: The SQL of a root span's session key: ``session.id``, else ``gen_ai.conversation.id``
+#: (see :mod:`tracekit.store.sessions`).
+SESSION_KEY_SQL = (
+    f"coalesce(json_extract_string(attributes, '$.\"{sc.SESSION_ID}\"'), "
+    f"json_extract_string(attributes, '$.\"{sc.GEN_AI_CONVERSATION_ID}\"'))"
+)
 #: Text fields: the SQL that tests one value (``?`` is the pattern or the value).
 _TEXT_FIELDS: dict[str, str] = {
     "agent": "EXISTS (SELECT 1 FROM unnest(agents) AS a(name) WHERE name {op} ?{escape})",
@@ -48,6 +67,10 @@ _TEXT_FIELDS: dict[str, str] = {
     "service": "coalesce(service_name, '') {op} ?{escape}",
     "model": "trace_id IN (SELECT trace_id FROM spans WHERE model {op} ?{escape})",
     "tool": "trace_id IN (SELECT trace_id FROM spans WHERE tool {op} ?{escape})",
+    "session": (
+        "trace_id IN (SELECT trace_id FROM spans WHERE parent_span_id IS NULL "
+        f"AND {SESSION_KEY_SQL.replace('{', '{{').replace('}', '}}')} {{op}} ?{{escape}})"
+    ),
 }
 #: Numeric fields: (SQL expression, how to read the value).
 _NUMERIC_FIELDS: dict[str, tuple[str, Callable[[str, str], float | int]]] = {}
@@ -63,12 +86,14 @@ _FREE_TEXT = (
 class TraceFilter:
     """A parsed filter: a SQL condition on the ``traces`` table and its parameters.
 
-    ``where`` is empty for an empty filter (everything matches).
+    ``where`` is empty for an empty filter (everything matches). ``search`` holds the words
+    of its ``text:`` terms, for a viewer to highlight.
     """
 
     text: str = ""
     where: str = ""
     params: list[Any] = field(default_factory=list)
+    search: tuple[str, ...] = ()
 
     def clause(self) -> str:
         """`` WHERE …`` (with a leading space), or nothing for an empty filter."""
@@ -78,7 +103,9 @@ class TraceFilter:
         """This filter narrowed by one more SQL ``condition`` (a fixed string; values only as
         ``params``)."""
         where = f"({self.where}) AND {condition}" if self.where else condition
-        return TraceFilter(text=self.text, where=where, params=[*self.params, *params])
+        return TraceFilter(
+            text=self.text, where=where, params=[*self.params, *params], search=self.search
+        )
 
 
 def equality_filter(**fields: str | None) -> TraceFilter:
@@ -145,7 +172,33 @@ _NUMERIC_FIELDS.update(
 )
 
 #: Every field name the filter knows, for messages and the help screen.
-FILTER_FIELDS: tuple[str, ...] = (*_TEXT_FIELDS, "status", "id", *_NUMERIC_FIELDS)
+FILTER_FIELDS: tuple[str, ...] = (*_TEXT_FIELDS, "status", "id", "text", *_NUMERIC_FIELDS)
+
+
+def content_patterns(words: str) -> list[str]:
+    """ILIKE patterns that find ``words`` in stored content, in every encoding it can have
+    there: as is, JSON-escaped once (an attribute's string) and twice (a message inside the
+    messages JSON), with non-ASCII as is or as ``\\u`` escapes.
+
+    >>> content_patterns("refund")
+    ['%refund%']
+    >>> len(content_patterns('say "hi"'))  # as is, escaped once, escaped twice
+    3
+    """
+    forms = [words]
+    for ascii_only in (False, True):
+        once = json.dumps(words, ensure_ascii=ascii_only)[1:-1]
+        forms += [once, json.dumps(once, ensure_ascii=ascii_only)[1:-1]]
+    return [_like_pattern(form, whole=False) for form in dict.fromkeys(forms)]
+
+
+def _text_term(term: str, op: str, value: str) -> tuple[str, list[Any]]:
+    if op not in (":", "!="):
+        raise FilterError(f"{term!r}: text is searched for; use text:… or text!=…")
+    patterns = content_patterns(value)
+    matches = " OR ".join([f"attributes {_LIKE}"] * len(patterns))
+    condition = f"trace_id IN (SELECT trace_id FROM span_content WHERE {matches})"
+    return (f"NOT ({condition})" if op == "!=" else condition), patterns
 
 
 def _like_pattern(value: str, *, whole: bool) -> str:
@@ -159,6 +212,8 @@ def _field_term(term: str, name: str, op: str, value: str) -> tuple[str, list[An
     if name in _NUMERIC_FIELDS:
         column, read = _NUMERIC_FIELDS[name]
         return f"{column} {_COMPARISONS[op]} ?", [read(term, value)]
+    if name == "text":
+        return _text_term(term, op, value)
     if op not in (":", "=", "!="):
         raise FilterError(f"{term!r}: {name} is text; use {name}:…, {name}=… or {name}!=…")
     if name == "status":
@@ -188,6 +243,7 @@ def parse_filter(text: str) -> TraceFilter:
     """
     conditions: list[str] = []
     params: list[Any] = []
+    search: list[str] = []
     for term in _split(text):
         match = _TERM.match(term)
         if match is not None:
@@ -199,9 +255,13 @@ def parse_filter(text: str) -> TraceFilter:
                     f"(fields: {', '.join(FILTER_FIELDS)}; quote free text that has : or >)"
                 )
             condition, values = _field_term(term, name, match.group("op"), match.group("value"))
+            if name == "text" and match.group("op") == ":":
+                search.append(match.group("value"))
         else:
             pattern = _like_pattern(term, whole=False)
             condition, values = _FREE_TEXT, [pattern] * 4 + [term.lower()]
         conditions.append(f"({condition})")
         params.extend(values)
-    return TraceFilter(text=text.strip(), where=" AND ".join(conditions), params=params)
+    return TraceFilter(
+        text=text.strip(), where=" AND ".join(conditions), params=params, search=tuple(search)
+    )

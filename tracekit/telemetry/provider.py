@@ -112,14 +112,21 @@ class Telemetry:
     @classmethod
     def recording_to(cls, store: str | Path | None = None, **kwargs: Any) -> Telemetry:
         """Telemetry that records into a tracekit store (default path rules apply)."""
-        from tracekit.export.live import live_export_processor
+        from tracekit.export.live import live_export_processor, live_metric_reader
         from tracekit.store import StoreSpanProcessor, resolve_store_path
 
         processor = StoreSpanProcessor(resolve_store_path(store))
         extra: Sequence[SpanProcessor] = kwargs.pop("processors", ())
-        # With OTEL_EXPORTER_OTLP_ENDPOINT set, spans also go live to that OTLP endpoint.
+        # With OTEL_EXPORTER_OTLP_ENDPOINT set, spans also go live to that OTLP endpoint,
+        # and the GenAI metric histograms too.
         live = live_export_processor()
-        return cls(processors=[processor, *extra, *([live] if live else [])], **kwargs)
+        readers: Sequence[MetricReader] = kwargs.pop("metric_readers", ())
+        reader = live_metric_reader()
+        return cls(
+            processors=[processor, *extra, *([live] if live else [])],
+            metric_readers=[*readers, *([reader] if reader else [])],
+            **kwargs,
+        )
 
     def flush(self, timeout_millis: int = 30000) -> bool:
         """Write every finished span through to its destinations."""

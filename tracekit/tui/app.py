@@ -125,7 +125,7 @@ class TracekitApp(App[None]):
             self.install_screen(self._trace_screen, "trace")
         if self.screen is not self._trace_screen:
             self.push_screen(self._trace_screen)
-        self._trace_screen.show_trace(outline)
+        self._trace_screen.show_trace(outline, highlight=message.highlight)
 
     @on(OpenDiff)
     def _open_diff(self, message: OpenDiff) -> None:

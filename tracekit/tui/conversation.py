@@ -9,7 +9,7 @@ A long text (a message, a tool result, an attribute) is shown a page at a time
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,11 +99,20 @@ def heading(title: str) -> Text:
     return Text(f"\n{title}", style="bold underline")
 
 
+#: How the words of a ``text:`` search are marked in the details.
+MATCH_STYLE = "bold black on yellow"
+
+
 def span_details(
-    span: SpanOutline | SpanRecord, content: dict[str, Any], paging: Paging | None = None
+    span: SpanOutline | SpanRecord,
+    content: dict[str, Any],
+    paging: Paging | None = None,
+    highlight: Sequence[str] = (),
 ) -> Group:
     """Everything about one span, top to bottom; of each long text, the page ``paging`` says
-    (default: the first)."""
+    (default: the first). The words of ``highlight`` (a ``text:`` search) are marked, case
+    insensitively, in the conversation and the payloads (on the literal text: a match can
+    never bring markup or an escape to life)."""
     paging = paging or Paging()
     events, attributes = span.events, span.attributes  # an outline parses them per access
     parts: list[RenderableType] = [_title(span), _facts(span)]
@@ -125,6 +134,11 @@ def span_details(
             shown = True
     if not shown:
         parts += list(_foreign_payloads(normal, paging))
+    words = [word for word in highlight if word]
+    if words:
+        for part in parts:
+            if isinstance(part, Text):
+                part.highlight_words(words, MATCH_STYLE, case_sensitive=False)
     if attributes:
         parts += [heading("Attributes"), _attributes(attributes, paging)]
     return Group(*parts)

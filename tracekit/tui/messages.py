@@ -7,11 +7,12 @@ from textual.message import Message
 
 
 class OpenTrace(Message):
-    """Show one trace's span tree."""
+    """Show one trace's span tree; ``highlight``: words to mark in its details (a search)."""
 
-    def __init__(self, trace_id: str) -> None:
+    def __init__(self, trace_id: str, highlight: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.trace_id = trace_id
+        self.highlight = highlight
 
 
 class OpenDiff(Message):

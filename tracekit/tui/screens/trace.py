@@ -58,6 +58,7 @@ class TraceScreen(StoreScreen):
         self._pending: SpanOutline | None = None
         self._span: SpanOutline | None = None
         self._paging = Paging()
+        self._highlight: tuple[str, ...] = ()
 
     @property
     def trace_id(self) -> str | None:
@@ -79,10 +80,12 @@ class TraceScreen(StoreScreen):
         if self.outline is not None:
             self._show()
 
-    def show_trace(self, outline: TraceOutline) -> None:
+    def show_trace(self, outline: TraceOutline, *, highlight: tuple[str, ...] = ()) -> None:
         """Show ``outline``: the span tree at once, the root's details right after it is
-        drawn. The app reuses one trace screen for every trace it opens."""
+        drawn, with the words of ``highlight`` (a ``text:`` search) marked. The app reuses
+        one trace screen for every trace it opens."""
         self.outline = outline
+        self._highlight = highlight
         self._content = {}
         self._span = None
         if self.is_mounted:
@@ -150,7 +153,9 @@ class TraceScreen(StoreScreen):
                     self.notify(inert(str(error)), severity="error", markup=False)
             self._content[span.span_id] = content
         self._span, self._paging = span, Paging(page)
-        self.query_one("#detail-body", Static).update(span_details(span, content, self._paging))
+        self.query_one("#detail-body", Static).update(
+            span_details(span, content, self._paging, self._highlight)
+        )
         self.query_one("#detail", VerticalScroll).scroll_home(animate=False)
 
     def action_page(self, step: int) -> None:

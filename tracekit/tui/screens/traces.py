@@ -28,9 +28,11 @@ from tracekit.display import (
 )
 from tracekit.exceptions import TracekitError
 from tracekit.store import TraceStore
+from tracekit.store.filters import parse_filter
 from tracekit.store.models import TracePage, TraceSummary
 from tracekit.tui.messages import OpenDiff, OpenTrace
 from tracekit.tui.screens.base import StoreScreen
+from tracekit.tui.widgets.sessions import SessionTable
 
 #: Rows read per page.
 PAGE_SIZE = 100
@@ -72,8 +74,11 @@ class TracesScreen(StoreScreen):
         "Every recorded run, newest first. Filter with field expressions and free text, e.g. "
         "`agent:planner status:error cost>0.05 model:haiku workflow:doc duration>2s "
         "tokens>1000`. Fields: agent, workflow, model, tool, service, status, id (text: "
-        "`:` contains, `=` equals, `!=`), cost, duration, tokens, steps, spans, errors "
-        "(numbers: > >= < <= = !=). Click a column header to sort by it."
+        "`:` contains, `=` equals, `!=`), text (search the messages and tool payloads: "
+        "`text:refund`, matches marked in the trace), cost, duration, tokens, steps, spans, errors "
+        "(numbers: > >= < <= = !=). Click a column header to sort by it. S groups the runs "
+        "by session (runs sharing a session or conversation id); enter on a session lists "
+        "its runs (the filter `session=ID`)."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", show=True),
@@ -83,6 +88,7 @@ class TracesScreen(StoreScreen):
         Binding("m", "mark", "Mark"),
         Binding("d", "diff", "Diff"),
         Binding("L", "toggle_live", "Live"),
+        Binding("S", "toggle_sessions", "Sessions", show=False),  # in the help: 80 columns are full
         Binding("ctrl+r", "refresh", "Refresh", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("g", "top", "Top", show=False),
@@ -110,6 +116,7 @@ class TracesScreen(StoreScreen):
         self._loaded: list[TraceSummary] = []
         self._marker: tuple[int, int] | None = None
         self._poll_timer: Timer | None = None
+        self.by_session = False
 
     def compose(self) -> ComposeResult:
         """Header, status line, filter bar (hidden until ``/``), the table, footer."""
@@ -122,6 +129,7 @@ class TracesScreen(StoreScreen):
         for key, header, _, right in COLUMNS:
             table.add_column(Text(header, justify="right" if right else "left"), key=key)
         yield table
+        yield SessionTable(id="sessions", cursor_type="row", zebra_stripes=True, classes="hidden")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -276,7 +284,43 @@ class TracesScreen(StoreScreen):
         """Open the trace under the cursor."""
         trace_id = self._current_id()
         if trace_id is not None:
-            self.post_message(OpenTrace(trace_id))
+            self.post_message(OpenTrace(trace_id, highlight=self._search_words()))
+
+    def _search_words(self) -> tuple[str, ...]:
+        try:
+            return parse_filter(self.query_text).search
+        except TracekitError:
+            return ()
+
+    def action_toggle_sessions(self) -> None:
+        """Group the runs (matching the filter) by session, or back to the runs (``S``)."""
+        sessions = self.query_one("#sessions", SessionTable)
+        traces = self.query_one("#traces", DataTable)
+        if not self.by_session:
+            try:
+                page = self.store.sessions(self.query_text, limit=PAGE_SIZE)
+            except TracekitError as error:
+                self._show_error(str(error))
+                return
+            sessions.show(page.sessions)
+            self.query_one("#summary", Static).update(
+                Text(f"{page.total:,} sessions · enter lists a session's runs · S: runs")
+            )
+        self.by_session = not self.by_session
+        sessions.set_class(not self.by_session, "hidden")
+        traces.set_class(self.by_session, "hidden")
+        (sessions if self.by_session else traces).focus()
+        if not self.by_session:
+            self._update_summary()
+
+    @on(SessionTable.Chosen)
+    def _session_chosen(self, event: SessionTable.Chosen) -> None:
+        quoted = event.session_id.replace("\\", "\\\\").replace('"', '\\"')
+        self.query_text = f'session="{quoted}"'
+        self.query_one("#filter", Input).value = self.query_text
+        self.query_one("#filter-bar").remove_class("hidden")
+        self.action_toggle_sessions()
+        self.reload()
 
     def action_filter(self) -> None:
         """Show the filter bar and focus it."""
