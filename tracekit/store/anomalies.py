@@ -41,6 +41,12 @@ from tracekit import semconv as sc
 from tracekit.display import format_cost, format_duration
 from tracekit.exceptions import ConfigError
 from tracekit.store.analytics import read_figures
+from tracekit.store.anomaly_rules import (
+    ANOMALY_DIMENSIONS,
+    MIN_CALLS,
+    THRESHOLD,
+    AnomalyDimension,
+)
 from tracekit.store.buckets import SPAN_UNITS, TimeWindow
 from tracekit.store.figures import FigureQuery, GroupFigures
 from tracekit.store.filters import TraceFilter
@@ -63,18 +69,12 @@ ANOMALY_METRICS: tuple[AnomalyMetric, ...] = (
     "error_rate",
     "retry_rate",
 )
-AnomalyDimension = Literal["agent", "model", "workflow"]
-ANOMALY_DIMENSIONS: tuple[AnomalyDimension, ...] = ("agent", "model", "workflow")
 Season = Literal["none", "day", "week"]
 
-#: ``|robust z|`` at or above this flags (Iglewicz and Hoaglin's rule for modified z-scores).
-THRESHOLD = 3.5
 #: Makes the MAD of normal data comparable to its standard deviation (Φ⁻¹(0.75)).
 MAD_SCALE = 0.6745
 #: A MAD is never taken as less than this share of the median.
 RELATIVE_FLOOR = 0.05
-#: A group with fewer calls (or runs) in the recent window is not judged.
-MIN_CALLS = 10
 #: A group needs at least this many baseline windows with calls to be judged.
 MIN_BASELINE_WINDOWS = 3
 #: One-line name of the method, for ``--help``, the README and ``--json``.

@@ -36,15 +36,7 @@ from tracekit.exceptions import (
 from tracekit.otlp.model import OtlpSpan
 from tracekit.pricing import PriceTable
 from tracekit.store.analytics import read_figures
-from tracekit.store.anomalies import AnomalyQuery, AnomalyReport, find_anomalies
 from tracekit.store.db import connect, damaged_store_error, is_damage
-from tracekit.store.experiments import (
-    ExperimentCaseRow,
-    ExperimentRow,
-    experiment_cases,
-    list_experiments,
-    resolve_experiment,
-)
 from tracekit.store.figures import FigureQuery, GroupFigures
 from tracekit.store.filters import (
     TraceFilter,
@@ -67,7 +59,6 @@ from tracekit.store.outline import read_outline as _read_outline
 from tracekit.store.paths import StorePaths, store_lock
 from tracekit.store.pending import journal_files, pending_segments
 from tracekit.store.price_digest import canonical_prices, recorded_prices
-from tracekit.store.sessions import SessionPage, read_sessions
 from tracekit.store.sql_limits import DEFAULT_TIMEOUT_S
 from tracekit.store.stats import check_dimension, read_stats, read_stats_series
 from tracekit.store.stored_spans import load_otlp_spans as _load_otlp_spans
@@ -81,8 +72,11 @@ from tracekit.store.versions import SCHEMA_VERSION, check_readable, read_schema_
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from tracekit.store.anomalies import AnomalyQuery, AnomalyReport
+    from tracekit.store.experiments import ExperimentCaseRow, ExperimentRow
     from tracekit.store.fold import FoldResult
     from tracekit.store.reprice import RepriceResult
+    from tracekit.store.sessions import SessionPage
 
 
 logger = logging.getLogger("tracekit")
@@ -367,6 +361,8 @@ class TraceStore:
             raise ConfigError("limit and offset must not be negative")
         parsed = query if isinstance(query, TraceFilter) else parse_filter(query)
         with self._connection() as con:
+            from tracekit.store.sessions import read_sessions
+
             return read_sessions(con, parsed, limit=limit, offset=offset)
 
     def anomalies(self, query: AnomalyQuery) -> AnomalyReport:
@@ -376,6 +372,9 @@ class TraceStore:
         Raises ConfigError for a baseline too short for the window.
         """
         with self._connection() as con:
+            # Imported here: the detector loads Rich's number formatting, which listings skip.
+            from tracekit.store.anomalies import find_anomalies
+
             return find_anomalies(con, query)
 
     def sql(
@@ -503,6 +502,8 @@ class TraceStore:
     def list_experiments(self, *, suite: str | None = None, limit: int = 50) -> list[ExperimentRow]:
         """Stored eval experiments, newest first (of ``suite`` when given)."""
         with self._connection() as con:
+            from tracekit.store.experiments import list_experiments
+
             return list_experiments(con, suite=suite, limit=limit)
 
     def get_experiment(self, id_or_prefix: str) -> tuple[ExperimentRow, list[ExperimentCaseRow]]:
@@ -511,6 +512,9 @@ class TraceStore:
         Raises StoreError when no experiment or several match.
         """
         with self._connection() as con:
+            # Imported here: experiments' module loads Arrow (they are written as a batch).
+            from tracekit.store.experiments import experiment_cases, resolve_experiment
+
             experiment = resolve_experiment(con, id_or_prefix)
             return experiment, experiment_cases(con, experiment.experiment_id)
 
