@@ -47,7 +47,7 @@ from tracekit.orchestrator.limits import Limits
 from tracekit.orchestrator.run_state import RunState
 from tracekit.orchestrator.runner import mark_error, payload_json
 from tracekit.orchestrator.tool_answers import ToolAnswers
-from tracekit.telemetry import Telemetry, active_prices, default_telemetry
+from tracekit.telemetry import CurrentSpan, Telemetry, active_prices, default_telemetry
 
 OutputT = TypeVar("OutputT")
 
@@ -294,7 +294,8 @@ class Workflow:
         output: Any = None
         stop_reason: str | None = None
         error: str | None = None
-        with telemetry.tracer.start_as_current_span(
+        with CurrentSpan(
+            telemetry.tracer,
             sc.workflow_span_name(self.name),
             kind=SpanKind.INTERNAL,
             attributes={
@@ -306,8 +307,6 @@ class Workflow:
                 sc.TRACEKIT_RUN_SEED: seed,
                 sc.OPENINFERENCE_SPAN_KIND: sc.OI_CHAIN,
             },
-            record_exception=False,
-            set_status_on_exception=False,
         ) as span:
             trace_id = format(span.get_span_context().trace_id, "032x")
             before = ctx.state_snapshot()
