@@ -99,7 +99,9 @@ class ScriptContext:
                 if key in given and type(given[key]) is type(current):
                     value = given[key]
                     # The parse is shared between calls: its lists and objects are not.
-                    arguments[key] = copy.deepcopy(value) if isinstance(value, list | dict) else value
+                    arguments[key] = (
+                        copy.deepcopy(value) if isinstance(value, list | dict) else value
+                    )
         return arguments
 
     def final(self, **overrides: Any) -> Turn:
