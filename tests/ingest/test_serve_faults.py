@@ -239,3 +239,32 @@ def test_all_ipv6_addresses(tmp_path: Path) -> None:
         assert receiver.url.startswith("http://[::]:")
         assert post(receiver.url.replace("[::]", "[::1]"), request_body(0)).status == 200
     assert len(stored_spans(store)) == SPANS_PER_REQUEST
+
+
+def _worker_pids() -> set[int]:
+    return {
+        pid
+        for pid in _children(os.getpid())
+        if "resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_text()
+    }
+
+
+@linux_only
+def test_a_killed_worker_is_replaced_and_requests_keep_being_stored(tmp_path: Path) -> None:
+    store = tmp_path / "s.duckdb"
+    before = _worker_pids()
+    with OtlpReceiver(store, port=0, workers=1) as receiver:
+        assert post(receiver.url, request_body(0, 0)).status == 200
+        [worker] = _worker_pids() - before
+        os.kill(worker, signal.SIGKILL)
+        assert _wait_until(lambda: not _alive(worker), timeout_s=20)
+
+        # The request that finds the pool broken is served by new workers, and so are the next.
+        assert [post(receiver.url, request_body(0, sequence)).status for sequence in (1, 2)] == [
+            200,
+            200,
+        ]
+        [replacement] = _worker_pids() - before
+        assert replacement != worker
+    names = {span.name for span in stored_spans(store)}
+    assert {f"c0-s{sequence}-0" for sequence in range(3)} <= names

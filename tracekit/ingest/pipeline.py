@@ -18,7 +18,7 @@ import os
 import signal
 import threading
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -170,22 +170,14 @@ class SpoolIngest:
     ) -> None:
         self.paths = StorePaths.for_store(store_path)
         # Decoding and converting is per-span Python: worker processes use every core.
-        context = multiprocessing.get_context("spawn")
-        self._parent_alive = context.Pipe(duplex=False) if workers > 0 else None
-        self._pool = (
-            ProcessPoolExecutor(
-                max_workers=workers,
-                mp_context=context,
-                initializer=_worker_init,
-                initargs=(self._parent_alive[0],),
-            )
-            if self._parent_alive is not None
-            else None
-        )
-        if self._pool is not None:
-            # Start the workers now (each imports tracekit once), not on the first request.
-            for warm in [self._pool.submit(_worker_ready) for _ in range(workers)]:
-                warm.result()
+        self._context = multiprocessing.get_context("spawn")
+        self._workers = workers
+        self._parent_alive = self._context.Pipe(duplex=False) if workers > 0 else None
+        # ``_pool_lock`` guards replacing a broken pool (and closing): one replacement per
+        # broken pool, however many requests saw it break.
+        self._pool_lock = threading.Lock()
+        self._closing = False
+        self._pool = self._start_pool()
         self._fold_interval_s = max(0.0, fold_interval_s)
         self._dirty = threading.Event()
         self._stopping = threading.Event()
@@ -206,15 +198,50 @@ class SpoolIngest:
         there are workers). Raises OSError when the segment cannot be written (the client
         should retry)."""
         args = (self.paths, body, content_type, content_encoding, max_bytes)
-        result = (
-            self._pool.submit(ingest_body, *args).result()
-            if self._pool is not None
-            else ingest_body(*args)
-        )
+        pool = self._pool
+        if pool is None:
+            result = ingest_body(*args)
+        else:
+            try:
+                result = pool.submit(ingest_body, *args).result()
+            except BrokenExecutor:
+                # A worker died (killed, out of memory, a crash in a decoder): the pool is
+                # broken for good. New workers take this request once; if they break too,
+                # the caller answers 503 and the next request gets workers again.
+                fresh = self._replace_pool(pool)
+                if fresh is None:
+                    raise
+                result = fresh.submit(ingest_body, *args).result()
         if isinstance(result, IngestResult) and result.accepted:
             self._wrote = True
             self._dirty.set()
         return result
+
+    def _start_pool(self) -> ProcessPoolExecutor | None:
+        if self._parent_alive is None:
+            return None
+        pool = ProcessPoolExecutor(
+            max_workers=self._workers,
+            mp_context=self._context,
+            initializer=_worker_init,
+            initargs=(self._parent_alive[0],),
+        )
+        # Start the workers now (each imports tracekit once), not on the first request.
+        for warm in [pool.submit(_worker_ready) for _ in range(self._workers)]:
+            warm.result()
+        return pool
+
+    def _replace_pool(self, broken: ProcessPoolExecutor) -> ProcessPoolExecutor | None:
+        """The pool to use instead of ``broken`` (a new one, unless another request thread
+        made it already); None once closing."""
+        with self._pool_lock:
+            if self._closing:
+                return None
+            if self._pool is broken:
+                logger.warning("tracekit: a receiver worker process died; starting new workers")
+                broken.shutdown(wait=False)
+                self._pool = self._start_pool()
+            return self._pool
 
     def fold_now(self, *, wait_s: float | None = None) -> FoldResult | None:
         """Fold what is in the spool now; None when another process holds the store."""
@@ -230,6 +257,8 @@ class SpoolIngest:
         where every reader still sees them)."""
         self._stopping.set()
         self._dirty.set()
+        with self._pool_lock:
+            self._closing = True
         if self._pool is not None:
             # Requests in flight still finish; idle workers exit while the last fold runs.
             self._pool.shutdown(wait=False)

@@ -8,6 +8,7 @@ from typing import Any, Protocol, runtime_checkable
 from pydantic import BaseModel, ConfigDict, Field
 
 from tracekit.models.messages import ChatMessage
+from tracekit.models.request_json import request_json
 
 
 class ToolSpec(BaseModel):
@@ -17,6 +18,9 @@ class ToolSpec(BaseModel):
     name: str
     description: str = ""
     input_schema: dict[str, Any]
+
+
+_TOOL_SERIALIZER = ToolSpec.__pydantic_serializer__
 
 
 class ModelRequest(BaseModel):
@@ -31,8 +35,25 @@ class ModelRequest(BaseModel):
     temperature: float | None = None
 
     def cache_key(self) -> str:
-        """A hash of everything that decides the answer (the input-hash cache key)."""
+        """A hash of everything that decides the answer (the input-hash cache key): the
+        SHA-256 of the request's JSON with None fields left out."""
+        if type(self) is ModelRequest:
+            # Asked by the cache and the scripted model: hashed once per request object, from
+            # the same bytes made of pieces made once per message (see request_json).
+            known = _keys.get(id(self))
+            if known is not None and known[0] is self:
+                return known[1]
+            key = hashlib.sha256(request_json(self, _TOOL_SERIALIZER)).hexdigest()
+            if len(_keys) >= _KEYS_MAX:
+                _keys.clear()
+            _keys[id(self)] = (self, key)
+            return key
         return hashlib.sha256(self.model_dump_json(exclude_none=True).encode()).hexdigest()
+
+
+#: id(request) -> (request, its cache key); the request is kept so its id is not reused.
+_keys: dict[int, tuple[ModelRequest, str]] = {}
+_KEYS_MAX = 1024
 
 
 class Usage(BaseModel):

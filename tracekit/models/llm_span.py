@@ -8,16 +8,17 @@ one kind of LLM span whichever client answered.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from types import TracebackType
 from typing import Any
 
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 
 from tracekit import semconv as sc
 from tracekit.models.base import ModelRequest, ModelResponse, ToolSpec
-from tracekit.models.messages import messages_json, system_instructions_json
+from tracekit.models.messages import system_instructions_json
+from tracekit.models.request_json import input_messages_json, output_message_json
 from tracekit.telemetry import active_prices, error_type
+from tracekit.telemetry.current_span import CurrentSpan
 
 # Tool definitions per distinct tool list (one per agent): encoding them on every call would cost
 # more than the span. The tuple of specs is kept so its ids cannot be reused.
@@ -51,7 +52,7 @@ def request_attributes(request: ModelRequest, provider: str) -> dict[str, Any]:
         sc.GEN_AI_PROVIDER_NAME: provider,
         sc.GEN_AI_REQUEST_MODEL: request.model,
         sc.GEN_AI_REQUEST_MAX_TOKENS: request.max_tokens,
-        sc.GEN_AI_INPUT_MESSAGES: messages_json(request.messages),
+        sc.GEN_AI_INPUT_MESSAGES: input_messages_json(request.messages),
     }
     if request.temperature is not None:
         attrs[sc.GEN_AI_REQUEST_TEMPERATURE] = request.temperature
@@ -74,7 +75,7 @@ def set_response_attributes(span: Span, response: ModelResponse) -> None:
             sc.GEN_AI_USAGE_OUTPUT_TOKENS: usage.output_tokens,
             sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: usage.cache_read_tokens,
             sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS: usage.cache_creation_tokens,
-            sc.GEN_AI_OUTPUT_MESSAGES: messages_json([response.message], output=True),
+            sc.GEN_AI_OUTPUT_MESSAGES: output_message_json(response.message),
         }
     )
     cost = response.cost_usd
@@ -93,19 +94,31 @@ def set_response_attributes(span: Span, response: ModelResponse) -> None:
         span.set_attribute(sc.TRACEKIT_CACHE_HIT, True)
 
 
-@contextmanager
-def chat_span(tracer: Tracer, request: ModelRequest, provider: str) -> Iterator[Span]:
-    """A CLIENT span around one model call; an exception marks it ERROR with ``error.type``."""
-    with tracer.start_as_current_span(
+class ChatSpan(CurrentSpan):
+    """The span of :func:`chat_span`: an exception marks it ERROR with ``error.type``."""
+
+    __slots__ = ()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if exc is not None:
+            span = self._span
+            span.set_status(Status(StatusCode.ERROR, str(exc)))
+            span.set_attribute(sc.ERROR_TYPE, error_type(exc))
+        super().__exit__(exc_type, exc, traceback)
+
+
+def chat_span(tracer: Tracer, request: ModelRequest, provider: str) -> ChatSpan:
+    """A CLIENT span around one model call (``with chat_span(...) as span``), current in the
+    block; an exception marks it ERROR with ``error.type`` and is recorded on it."""
+    return ChatSpan(
+        tracer,
         sc.chat_span_name(request.model),
         kind=SpanKind.CLIENT,
         attributes=request_attributes(request, provider),
         record_exception=True,
-        set_status_on_exception=False,
-    ) as span:
-        try:
-            yield span
-        except BaseException as exc:
-            span.set_status(Status(StatusCode.ERROR, str(exc)))
-            span.set_attribute(sc.ERROR_TYPE, error_type(exc))
-            raise
+    )

@@ -6,6 +6,7 @@ These models are both what tracekit's model clients exchange and what lands on s
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Annotated, Any, Literal
 
@@ -77,6 +78,7 @@ def messages_json(messages: list[ChatMessage], *, output: bool = False) -> str:
     return _MESSAGES.dump_json(messages, exclude_none=True, exclude=exclude).decode()
 
 
+@functools.lru_cache(maxsize=256)  # one per agent: encoded once, not on every call
 def system_instructions_json(instructions: str) -> str:
     """``gen_ai.system_instructions``: a list of parts."""
     return json.dumps([{"type": "text", "content": instructions}], separators=(",", ":"))

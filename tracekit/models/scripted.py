@@ -10,6 +10,8 @@ and different seeds give different runs.
 from __future__ import annotations
 
 import asyncio
+import copy
+import functools
 import hashlib
 import json
 import random
@@ -74,12 +76,13 @@ class ScriptContext:
     latency_s: float = 0.0
     """The simulated latency of this answer."""
 
-    @property
+    # Read several times per answer (by the script, the plan, the arguments): counted once.
+    @functools.cached_property
     def turn(self) -> int:
         """How many assistant messages the conversation already has."""
         return sum(1 for m in self.request.messages if m.role == "assistant")
 
-    @property
+    @functools.cached_property
     def prompt(self) -> str:
         """The first user message's text."""
         return next((m.text() for m in self.request.messages if m.role == "user"), "")
@@ -100,14 +103,15 @@ class ScriptContext:
         value = fake_value(spec.input_schema, self.rng)
         arguments = value if isinstance(value, dict) else {}
         # Reuse same-named fields of a JSON prompt (an order id, a topic), as a model would.
-        try:
-            given = json.loads(self.prompt)
-        except ValueError:
-            given = None
-        if isinstance(given, dict):
+        given = _json_prompt(self.prompt)
+        if given is not None:
             for key, current in arguments.items():
                 if key in given and type(given[key]) is type(current):
-                    arguments[key] = given[key]
+                    value = given[key]
+                    # The parse is shared between calls: its lists and objects are not.
+                    arguments[key] = (
+                        copy.deepcopy(value) if isinstance(value, list | dict) else value
+                    )
         return arguments
 
     def final(self, **overrides: Any) -> Turn:
@@ -123,6 +127,17 @@ class ScriptContext:
 
 
 Script = Callable[[ScriptContext], Turn]
+
+
+@functools.lru_cache(maxsize=1024)
+def _json_prompt(prompt: str) -> dict[str, Any] | None:
+    """The prompt as a JSON object, or None (parsed once per prompt: every turn of a
+    conversation asks, and a failed parse raises)."""
+    try:
+        given = json.loads(prompt)
+    except ValueError:
+        return None
+    return given if isinstance(given, dict) else None
 
 
 def by_agent(scripts: dict[str, Script], default: Script | None = None) -> Script:
@@ -206,6 +221,19 @@ def _tools_json_len(tools: list[ToolSpec]) -> int:
     return length
 
 
+def _seed_number(seed: int, key: str) -> int:
+    """The number ``random.Random(f"{seed}:{key}")`` seeds its generator with (a text seed
+    is its UTF-8 bytes followed by their SHA-512, read as one big-endian number), without
+    the generator's own type checks; a test pins that the draws are the same."""
+    text = f"{seed}:{key}".encode()
+    return int.from_bytes(text + hashlib.sha512(text).digest(), "big")
+
+
+#: (seed, latency bounds, request key) -> (the default script's response, its latency).
+_answers: dict[tuple[int, tuple[float, float], str], tuple[ModelResponse, float]] = {}
+_ANSWERS_MAX = 4096
+
+
 class ScriptedModel:
     """The offline model client.
 
@@ -237,10 +265,10 @@ class ScriptedModel:
         """Answer ``request``, emitting a ``chat {model}`` span like the Anthropic SDK's."""
         tracer = tracer_for(tracer_provider, SCRIPTED_SCOPE)
         with chat_span(tracer, request, self.provider) as span:
-            ctx = self._context(request)
-            if ctx.latency_s > 0:
-                time.sleep(ctx.latency_s)
-            response = self._answer(request, ctx)
+            answer, latency_s = self._respond(request)
+            if latency_s > 0:
+                time.sleep(latency_s)
+            response = answer()
             set_response_attributes(span, response)
             return response
 
@@ -257,10 +285,10 @@ class ScriptedModel:
         """
         tracer = tracer_for(tracer_provider, SCRIPTED_SCOPE)
         with chat_span(tracer, request, self.provider) as span:
-            ctx = self._context(request)
-            if ctx.latency_s > 0:
-                await asyncio.sleep(ctx.latency_s)
-            response = self._answer(request, ctx)
+            answer, latency_s = self._respond(request)
+            if latency_s > 0:
+                await asyncio.sleep(latency_s)
+            response = answer()
             set_response_attributes(span, response)
             return response
 
@@ -280,10 +308,10 @@ class ScriptedModel:
         delivered: list[StreamDelta] = []
         with chat_span(tracer, request, self.provider) as span:
             try:
-                ctx = self._context(request)
-                if ctx.latency_s > 0:
-                    time.sleep(ctx.latency_s)  # the time to the first token
-                response = self._answer(request, ctx)
+                answer, latency_s = self._respond(request)
+                if latency_s > 0:
+                    time.sleep(latency_s)  # the time to the first token
+                response = answer()
                 for item in stream_items(response):
                     delivered.append(item)  # before the yield: a stop thrown there keeps it
                     yield item
@@ -300,10 +328,10 @@ class ScriptedModel:
         delivered: list[StreamDelta] = []
         with chat_span(tracer, request, self.provider) as span:
             try:
-                ctx = self._context(request)
-                if ctx.latency_s > 0:
-                    await asyncio.sleep(ctx.latency_s)
-                response = self._answer(request, ctx)
+                answer, latency_s = self._respond(request)
+                if latency_s > 0:
+                    await asyncio.sleep(latency_s)
+                response = answer()
                 for item in stream_items(response):
                     delivered.append(item)
                     yield item
@@ -312,12 +340,38 @@ class ScriptedModel:
                 span.set_attribute(sc.TRACEKIT_STREAM_DELTAS, deltas_json(delivered))
         yield response
 
-    def _context(self, request: ModelRequest) -> ScriptContext:
+    def _respond(self, request: ModelRequest) -> tuple[Callable[[], ModelResponse], float]:
+        """How to make the answer (after the simulated latency), and the latency.
+
+        The default script's answer is a function of (seed, latency bounds, request) alone,
+        so a request seen before (a rerun with the same seed, a retry) is answered from
+        memory: the same response, without seeding a generator or drawing arguments again.
+        A script of the user's may read ``attempt`` or the agent, so it runs every time.
+        """
         key = request.cache_key()
         with self._lock:
             attempt = self._seen.get(key, 0)
             self._seen[key] = attempt + 1
-        rng = random.Random(f"{self.seed}:{key}")
+        memo = (self.seed, self.latency_s, key) if self.script is default_script else None
+        if memo is not None:
+            known = _answers.get(memo)
+            if known is not None:
+                response, latency_s = known
+                return lambda: response, latency_s
+        ctx = self._context(request, key, attempt)
+
+        def answer() -> ModelResponse:
+            response = self._answer(request, ctx)
+            if memo is not None:
+                if len(_answers) >= _ANSWERS_MAX:
+                    _answers.clear()
+                _answers[memo] = (response, ctx.latency_s)
+            return response
+
+        return answer, ctx.latency_s
+
+    def _context(self, request: ModelRequest, key: str, attempt: int) -> ScriptContext:
+        rng = random.Random(_seed_number(self.seed, key))
         ctx = ScriptContext(
             request=request,
             rng=rng,

@@ -50,7 +50,7 @@ from tracekit.orchestrator.overrides import instructions_for, model_for
 from tracekit.orchestrator.run_state import canonical_json
 from tracekit.orchestrator.stream_events import CheckEvent
 from tracekit.orchestrator.tool_answers import RecordedToolCall
-from tracekit.telemetry import agent_scope, error_type, tracer_for
+from tracekit.telemetry import CurrentSpan, agent_scope, error_type, tracer_for
 
 if TYPE_CHECKING:
     # For typing only: agent → tools → context → runner would be a cycle at run time.
@@ -155,12 +155,11 @@ def agent_call(
     failure: BaseException | None = None
     # A replay never reads or moves the agent's breaker: that state outlives runs.
     replaying = state.tool_answers
-    with state.tracer.start_as_current_span(
+    with CurrentSpan(
+        state.tracer,
         sc.agent_span_name(agent.name),
         kind=SpanKind.INTERNAL,
         attributes=attributes,
-        record_exception=False,
-        set_status_on_exception=False,
     ) as span:
         # Beside siblings, a diff around this call would hold their writes (timing): the
         # fan-out records the state changes as a whole.
@@ -462,7 +461,8 @@ def _execute_tool(
     tool = agent.tools.get(call.name)
     state.check_action(agent_span, ctx.invocation, f"tool:{call.name}", call.arguments)
     state.begin_step(agent_span)
-    with state.tracer.start_as_current_span(
+    with CurrentSpan(
+        state.tracer,
         sc.tool_span_name(call.name),
         kind=SpanKind.INTERNAL,
         attributes={
@@ -474,8 +474,6 @@ def _execute_tool(
             sc.TRACEKIT_AGENT_PATH: ctx.agent_path or "",
             sc.OPENINFERENCE_SPAN_KIND: sc.OI_TOOL,
         },
-        record_exception=False,
-        set_status_on_exception=False,
     ) as span:
         if tool is not None and tool.spec.description:
             span.set_attribute(sc.GEN_AI_TOOL_DESCRIPTION, tool.spec.description)

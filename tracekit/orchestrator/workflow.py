@@ -48,7 +48,7 @@ from tracekit.orchestrator.overrides import AgentOverrides, applied
 from tracekit.orchestrator.run_state import RunState
 from tracekit.orchestrator.runner import mark_error, payload_json
 from tracekit.orchestrator.tool_answers import ToolAnswers
-from tracekit.telemetry import Telemetry, active_prices, default_telemetry
+from tracekit.telemetry import CurrentSpan, Telemetry, active_prices, default_telemetry
 
 OutputT = TypeVar("OutputT")
 
@@ -318,7 +318,8 @@ class Workflow:
         stop_reason: str | None = None
         error: str | None = None
         input_json = payload_json(value)
-        with telemetry.tracer.start_as_current_span(
+        with CurrentSpan(
+            telemetry.tracer,
             sc.workflow_span_name(self.name),
             kind=SpanKind.INTERNAL,
             attributes={
@@ -334,8 +335,6 @@ class Workflow:
                 sc.INPUT_MIME_TYPE: sc.MIME_JSON,
                 **({sc.SESSION_ID: session_id} if session_id is not None else {}),
             },
-            record_exception=False,
-            set_status_on_exception=False,
         ) as span:
             trace_id = format(span.get_span_context().trace_id, "032x")
             before = ctx.state_snapshot()

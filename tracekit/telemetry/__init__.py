@@ -7,11 +7,14 @@
 - :mod:`tracekit.telemetry.guards`: :func:`handle_internal_errors` (telemetry errors are
   logged for users, raised under pytest). Its sibling guard,
   :func:`tracekit.otlp.suppress_instrumentation`, sits below, with ingest and export.
+- :mod:`tracekit.telemetry.current_span`: :class:`CurrentSpan`, a span current for a
+  ``with`` block (``start_as_current_span`` without its two generator layers).
 - :mod:`tracekit.telemetry.provider`: :class:`Telemetry` (a tracer and a meter provider),
   the process default (:func:`configure`, :func:`default_telemetry`), :func:`tracer_for` and
   :class:`SequentialIds`.
 """
 
+from tracekit.telemetry.current_span import CurrentSpan
 from tracekit.telemetry.enricher import (
     INSTRUMENTATION_SCOPE,
     GenAIMetrics,
@@ -38,6 +41,7 @@ from tracekit.telemetry.scope import (
 
 __all__ = [
     "INSTRUMENTATION_SCOPE",
+    "CurrentSpan",
     "GenAIMetrics",
     "GenAISpanEnricher",
     "SequentialIds",
