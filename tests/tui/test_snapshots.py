@@ -64,3 +64,16 @@ def test_help_screen(snap_compare: SnapCompare, make_app: Callable[..., Tracekit
     assert snap_compare(
         make_app(), press=["question_mark"], terminal_size=(100, 36), run_before=settle
     )
+
+
+def test_fork_form(snap_compare: SnapCompare, make_app: Callable[..., TracekitApp]) -> None:
+    # Run 0 (row 5), its planner call: the form lists the agents from there on, prefilled.
+    async def settle(pilot: Any) -> None:
+        await pilot.pause()
+
+    assert snap_compare(
+        make_app(),
+        press=["j", "j", "j", "j", "j", "enter", "j", "f"],
+        terminal_size=(120, 36),
+        run_before=settle,
+    )

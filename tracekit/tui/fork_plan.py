@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from replay.fork import ForkRun, ForkSession, store_processors
-from replay.overrides import ForkOverrides
 from replay.recording import Recording
 from replay.step_names import StepRef, resolve_step
 from replay.trajectory import Step
@@ -91,7 +90,9 @@ class ForkPlan:
         )
 
 
-def fork_target(store: TraceStore, trace_id: str, spans: Sequence[SpanOutline], index: int) -> ForkTarget:
+def fork_target(
+    store: TraceStore, trace_id: str, spans: Sequence[SpanOutline], index: int
+) -> ForkTarget:
     """Where forking at ``spans[index]`` (a span of the trace, in tree order) forks: that
     span's step, or the first step after it (the workflow span forks at step 0).
 
@@ -222,4 +223,3 @@ def run_forks(
     if progress is not None:
         progress(plan.repeat, plan.repeat)
     return runs
-

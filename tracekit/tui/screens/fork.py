@@ -65,7 +65,7 @@ class ForkScreen(ModalScreen[ForkPlan | None]):
         width: 1fr;
     }
     ForkScreen .fork-temperature {
-        width: 16;
+        width: 20;
     }
     ForkScreen TextArea {
         height: 6;
@@ -105,7 +105,8 @@ class ForkScreen(ModalScreen[ForkPlan | None]):
             yield Static(
                 literal(
                     f"Every call before {target.at.name} is answered from the recording; from it "
-                    "on the run goes live with what you change here.",
+                    "on the run goes live with what you change here (model, temperature, "
+                    "instructions). ctrl+s forks, escape cancels.",
                     "dim",
                 )
             )
