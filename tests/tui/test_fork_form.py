@@ -16,8 +16,10 @@ import pytest
 from textual.widgets import Input, Static, TextArea
 
 from replay.recording import Recording
-from tests.recording import REPO_ROOT
+from tests.hostile import EVIL_SHOWN, assert_inert, emit_hostile_run
+from tests.recording import MS, REPO_ROOT, new_recorder
 from tests.tui.screen_text import screen_text
+from tracekit.display import inert
 from tracekit import settings
 from tracekit.examples import offline_router
 from tracekit.ingest.file_import import import_trace_file
@@ -230,3 +232,26 @@ async def test_without_models_or_a_key_the_form_says_so_and_nothing_runs(
         assert "no models to run 'doc-pipeline' live" in error
         assert "ANTHROPIC_API_KEY is not set" in error
     assert TraceStore(store).forks_of(parent) == []
+
+
+async def test_the_form_shows_hostile_trace_text_as_escapes(tmp_path: Path) -> None:
+    store = tmp_path / "hostile.duckdb"
+    recorder = new_recorder(store)
+    emit_hostile_run(recorder.tracer, start_ns=1_750_000_000_000 * MS)
+    recorder.flush()
+    recorder.provider.shutdown()
+    app = TracekitApp(TraceStore(store), live=False)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("f")  # on the workflow span: forks at its first step
+        await pilot.pause()
+        assert isinstance(app.screen, ForkScreen)
+        text = screen_text(app)
+        assert_inert(text)
+        form = app.screen
+        (setup,) = form.target.agents
+        assert "\x1b" in setup.agent  # the name holds raw escape sequences...
+        label = str(form.query(".fork-label").first(Static).render())
+        assert label == inert(setup.agent)  # ...the form shows them as visible escapes
+        assert_inert(label)
