@@ -16,11 +16,11 @@ import pytest
 from textual.widgets import Input, Static, TextArea
 
 from replay.recording import Recording
-from tests.hostile import EVIL_SHOWN, assert_inert, emit_hostile_run
+from tests.hostile import assert_inert, emit_hostile_run
 from tests.recording import MS, REPO_ROOT, new_recorder
 from tests.tui.screen_text import screen_text
-from tracekit.display import inert
 from tracekit import settings
+from tracekit.display import inert
 from tracekit.examples import offline_router
 from tracekit.ingest.file_import import import_trace_file
 from tracekit.models.base import ModelRequest, ModelResponse
