@@ -16,6 +16,17 @@ Replay: answer the same requests from the recording, network never touched::
     run_my_app(client)           # same responses, same streamed events in the same order
     replayer.assert_all_played()
 
+Fork: ``then_live=True`` replays the prefix exactly and sends the rest to the real API. The
+recording answers until the first request it has no answer for (or request number ``fork_at``);
+that request and every later one go to ``live=`` (an httpx2 transport; the network when None),
+streamed answers streamed as they arrive. :attr:`AnthropicReplayer.went_live` says where::
+
+    replayer = AnthropicReplayer.from_store("tracekit.duckdb", trace_id, then_live=True,
+                                            live=AnthropicRecorder(telemetry).transport())
+    client = anthropic.Anthropic(http_client=replayer.http_client())   # a real key here
+    run_my_changed_app(client)
+    print(replayer.went_live.describe() if replayer.went_live else "nothing changed")
+
 A request is answered by a recorded exchange with the same method, path and canonical request
 body (sorted keys, secrets scrubbed, :data:`DEFAULT_IGNORED_FIELDS` removed); each recording
 answers once, identical requests in recorded order. A request nothing answers raises
@@ -50,9 +61,10 @@ from replay.http.exchange import (
     stored_request_body,
     url_target,
 )
+from replay.http.live_handoff import AnyTransport, LiveSwitch, LiveTransport
 from replay.http.transport import AsyncRecordingTransport, RecordingTransport
 from tracekit import semconv as sc
-from tracekit.exceptions import RecordingError, ReplayError, UnmatchedCallError
+from tracekit.exceptions import ConfigError, RecordingError, ReplayError, UnmatchedCallError
 from tracekit.otlp.model import OtlpSpan
 from tracekit.telemetry import Telemetry, default_telemetry, tracer_for
 
@@ -60,6 +72,7 @@ __all__ = [
     "DEFAULT_IGNORED_FIELDS",
     "AnthropicRecorder",
     "AnthropicReplayer",
+    "LiveSwitch",
     "RecordingSession",
     "UnmatchedAnthropicRequest",
 ]
@@ -185,11 +198,23 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         request.read()
-        return self._replayer.answer(request)
+        recorded = self._replayer._route(request)
+        if recorded is None:
+            return self._replayer._live.send(request)
+        return recorded
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         await request.aread()
-        return self._replayer.answer(request)
+        recorded = self._replayer._route(request)
+        if recorded is None:
+            return await self._replayer._live.send_async(request)
+        return recorded
+
+    def close(self) -> None:
+        self._replayer._live.close()
+
+    async def aclose(self) -> None:
+        await self._replayer._live.aclose()
 
 
 class AnthropicReplayer:
@@ -199,6 +224,16 @@ class AnthropicReplayer:
     :meth:`http_client` or :meth:`async_http_client`. After the run, :meth:`unplayed` lists the
     recordings nothing asked for, :attr:`unmatched` the requests nothing answered, and
     :meth:`assert_all_played` fails when either is non-empty.
+
+    With ``then_live=True`` it forks instead of failing: requests are answered from the
+    recording (each recording once, identical requests in recorded order, concurrent ones in
+    any order) until the first request no unplayed recording matches, or until request number
+    ``fork_at`` (counted from 0 in sending order, retries included) when given. That request and
+    every later one are sent through ``live`` (an ``httpx2`` transport, sync or async as the
+    client; the network when None), so the prefix costs no API traffic and the rest runs for
+    real. :attr:`went_live` (a :class:`LiveSwitch`) says where and why, :attr:`live_requests`
+    how many went live. Give ``live=AnthropicRecorder(telemetry).transport()`` to record the
+    live part as spans.
     """
 
     def __init__(
@@ -206,7 +241,14 @@ class AnthropicReplayer:
         exchanges: Iterable[HttpExchange],
         *,
         ignore_fields: Sequence[str] = DEFAULT_IGNORED_FIELDS,
+        then_live: bool = False,
+        fork_at: int | None = None,
+        live: AnyTransport | None = None,
     ) -> None:
+        if not then_live and (fork_at is not None or live is not None):
+            raise ConfigError("fork_at= and live= need then_live=True")
+        if fork_at is not None and (isinstance(fork_at, bool) or fork_at < 0):
+            raise ConfigError(f"fork_at= is a request number from 0, not {fork_at!r}")
         self._ignore = tuple(ignore_fields)
         self._index = _Index()
         for exchange in exchanges:
@@ -217,6 +259,14 @@ class AnthropicReplayer:
         self._lock = threading.Lock()
         #: The requests nothing answered, in the order they were sent.
         self.unmatched: list[UnmatchedCallError] = []
+        self._then_live = then_live
+        self._fork_at = fork_at
+        self._live = LiveTransport(live)
+        self._sent = 0
+        #: Where a ``then_live`` replay went live; None while the recording answers everything.
+        self.went_live: LiveSwitch | None = None
+        #: How many requests a ``then_live`` replay sent live.
+        self.live_requests = 0
 
     @classmethod
     def from_spans(cls, spans: Iterable[OtlpSpan], **options: Any) -> AnthropicReplayer:
@@ -259,20 +309,44 @@ class AnthropicReplayer:
     # --- answering ------------------------------------------------------------------------
 
     def answer(self, request: httpx2.Request) -> httpx2.Response:
-        """The recorded response to ``request``; UnmatchedAnthropicRequest when there is none."""
+        """The recorded response to ``request``; UnmatchedAnthropicRequest when there is none
+        (with ``then_live``, a request the recording does not answer goes live instead)."""
+        recorded = self._route(request)
+        if recorded is None:
+            return self._live.send(request)
+        return recorded
+
+    def _route(self, request: httpx2.Request) -> httpx2.Response | None:
+        """The recorded response, or None when ``then_live`` sends this request live."""
         target = f"{request.method} {url_target(str(request.url))}"
-        value = match_value(stored_request_body(request.content), self._ignore)
+        stored = stored_request_body(request.content)
+        value = match_value(stored, self._ignore)
         with self._lock:
+            number = self._sent
+            self._sent += 1
+            if self._then_live and self.went_live is None and self._reached_fork(number):
+                self.went_live = LiveSwitch(number, "fork_at", _describe(request, stored))
+            if self.went_live is not None:
+                self.live_requests += 1
+                return None
             candidates = self._index.by_key.get(match_key(target, value), [])
             slot = next((s for s in candidates if not s.played), None)
             if slot is None:
-                error = UnmatchedAnthropicRequest(
-                    self._unmatched_message(target, value, candidates), key=target
-                )
+                message = self._unmatched_message(target, value, candidates)
+                if self._then_live:
+                    self.went_live = LiveSwitch(
+                        number, "differs", _describe(request, stored), message
+                    )
+                    self.live_requests += 1
+                    return None
+                error = UnmatchedAnthropicRequest(message, key=target)
                 self.unmatched.append(error)
                 raise error
             slot.played = True
         return _response(slot.exchange, request)
+
+    def _reached_fork(self, number: int) -> bool:
+        return self._fork_at is not None and number >= self._fork_at
 
     def _unmatched_message(self, target: str, value: Any, same: list[_Slot]) -> str:
         slots = self._index.slots
@@ -312,14 +386,24 @@ class AnthropicReplayer:
             return sum(1 for s in self._index.slots if s.played)
 
     def assert_all_played(self) -> None:
-        """Raise ReplayError naming the unmatched requests and the recordings left unplayed."""
+        """Raise ReplayError naming the unmatched requests and the recordings left unplayed.
+
+        Once a ``then_live`` replay went live, the recordings after the fork are left unplayed
+        on purpose: only a replay that never went live is held to play them all."""
         problems = [f"unmatched request: {str(e).splitlines()[0]}" for e in self.unmatched]
-        problems += [f"unplayed recording: {e.describe()}" for e in self.unplayed()]
+        if self.went_live is None:
+            problems += [f"unplayed recording: {e.describe()}" for e in self.unplayed()]
         if problems:
             raise ReplayError(
                 f"replay incomplete ({len(problems)} problem(s)):\n"
                 + "\n".join(f"  {p}" for p in problems)
             )
+
+
+def _describe(request: httpx2.Request, stored_body: str) -> str:
+    return HttpExchange(
+        method=request.method, url=str(request.url), request_body=stored_body
+    ).describe()
 
 
 def _response(exchange: HttpExchange, request: httpx2.Request) -> httpx2.Response:

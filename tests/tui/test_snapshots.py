@@ -93,3 +93,16 @@ def test_traces_grouped_by_session(snap_compare: SnapCompare, tmp_path: Path) ->
     session_store(tmp_path / "sessions.duckdb")
     app = TracekitApp(TraceStore(tmp_path / "sessions.duckdb"), live=False)
     assert snap_compare(app, press=["S"], terminal_size=(120, 20))
+
+
+def test_fork_form(snap_compare: SnapCompare, make_app: Callable[..., TracekitApp]) -> None:
+    # Run 0 (row 5), its planner call: the form lists the agents from there on, prefilled.
+    async def settle(pilot: Any) -> None:
+        await pilot.pause()
+
+    assert snap_compare(
+        make_app(),
+        press=["j", "j", "j", "j", "j", "enter", "j", "f"],
+        terminal_size=(120, 36),
+        run_before=settle,
+    )

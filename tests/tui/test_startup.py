@@ -50,3 +50,14 @@ def test_ui_without_a_terminal_is_one_usage_error_not_a_spinning_process(
     assert result.stdout == ""
     (line,) = result.stderr.splitlines()
     assert "needs a terminal" in line
+
+
+def test_ui_with_a_models_spec_that_does_not_import_is_one_usage_error(
+    fixture_store: Path,
+) -> None:
+    from tests.recording import run_cli
+
+    result = run_cli("ui", "--store", str(fixture_store), "--models", "no_such_module:router")
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert "--models no_such_module:router: cannot import it" in line

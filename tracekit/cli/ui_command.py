@@ -11,6 +11,8 @@ import sys
 from typing import Any
 
 from tracekit.cli.arguments import EXIT_USAGE, add_store_argument
+from tracekit.display import inert
+from tracekit.exceptions import ConfigError
 
 
 def register(subparsers: Any) -> None:
@@ -29,14 +31,26 @@ def register(subparsers: Any) -> None:
         default=True,
         help="show traces other processes record while the browser is open (default: on)",
     )
+    ui.add_argument(
+        "--models",
+        metavar="MODULE:ATTRIBUTE",
+        help="a ModelRouter for the live calls of forks made in the browser (f on a step); "
+        "default: the workflow's own models=, else Claude with ANTHROPIC_API_KEY",
+    )
     ui.set_defaults(handler=run_ui)
 
 
 def run_ui(args: argparse.Namespace) -> int:
     """Open the browser on the store (a missing or unreadable store fails before the UI)."""
+    from tracekit.cli.fork_options import load_router
     from tracekit.tui import open_app
 
-    app = open_app(args.store, live=args.live)  # a missing store fails first, in one line
+    try:
+        models = load_router(args.models) if args.models else None
+    except ConfigError as exc:
+        sys.stderr.write(f"tracekit ui: error: {inert(exc)}\n")
+        return EXIT_USAGE
+    app = open_app(args.store, live=args.live, fork_models=models)  # a missing store: one line
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         # Without a terminal Textual would wait for input that never comes, at 100% CPU.
         sys.stderr.write(

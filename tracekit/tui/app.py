@@ -26,6 +26,7 @@ from tracekit.tui.screens.help import HelpScreen
 from tracekit.tui.screens.traces import TracesScreen
 
 if TYPE_CHECKING:
+    from tracekit.models.routing import ModelRouter
     from tracekit.tui.screens.trace import TraceScreen
 
 
@@ -45,6 +46,8 @@ class TracekitApp(App[None]):
         poll_s: seconds between two polls in live mode.
         marker: the store's :meth:`~TraceStore.change_marker`, if the caller has just read
             it (before the app reads any traces); saves the traces screen a read round.
+        fork_models: what answers the live calls of forks made here (``f`` on a trace);
+            default: the workflow's own ``models=``, else Claude with ``ANTHROPIC_API_KEY``.
     """
 
     TITLE = "tracekit"
@@ -75,9 +78,11 @@ class TracekitApp(App[None]):
         live: bool = True,
         poll_s: float = 1.0,
         marker: tuple[int, int] | None = None,
+        fork_models: ModelRouter | None = None,
     ) -> None:
         super().__init__()
         self.store = store
+        self.fork_models = fork_models
         modes: dict[str, Callable[[], Screen[Any]]] = {
             "traces": partial(TracesScreen, store, live=live, poll_s=poll_s, marker=marker),
             "stats": partial(_stats_screen, store),
@@ -121,7 +126,7 @@ class TracekitApp(App[None]):
             self.notify(inert(str(error)), severity="error", markup=False)
             return
         if self._trace_screen is None:
-            self._trace_screen = TraceScreen(self.store)
+            self._trace_screen = TraceScreen(self.store, fork_models=self.fork_models)
             self.install_screen(self._trace_screen, "trace")
         if self.screen is not self._trace_screen:
             self.push_screen(self._trace_screen)
@@ -141,7 +146,11 @@ class TracekitApp(App[None]):
 
 
 def open_app(
-    store_path: str | os.PathLike[str] | None = None, *, live: bool = True, poll_s: float = 1.0
+    store_path: str | os.PathLike[str] | None = None,
+    *,
+    live: bool = True,
+    poll_s: float = 1.0,
+    fork_models: ModelRouter | None = None,
 ) -> TracekitApp:
     """The trace browser on the store at ``store_path``, not yet running (``.run()`` it, or
     ``.run_test()`` it headless), as ``tracekit ui`` opens it.
@@ -153,7 +162,8 @@ def open_app(
         store_path: the store file (default: ``$TRACEKIT_STORE`` or ``./tracekit.duckdb``).
         live: poll the store for traces other processes record.
         poll_s: seconds between two polls in live mode.
+        fork_models: what answers forks' live calls (``tracekit ui --models``).
     """
     store = TraceStore(store_path)
     marker = store.change_marker()  # raises StoreNotFoundError / StoreError (one line)
-    return TracekitApp(store, live=live, poll_s=poll_s, marker=marker)
+    return TracekitApp(store, live=live, poll_s=poll_s, marker=marker, fork_models=fork_models)
