@@ -43,6 +43,7 @@ from tracekit.store.reprice import (
 )
 from tracekit.store.schema import SPAN_COLUMN_NAMES, ensure_schema
 from tracekit.store.spool import pending_segments, read_segment, remove_stale_temp_files
+from tracekit.store.langgraph import has_langchain_spans, promote_langgraph_nodes
 from tracekit.store.summary import merge_into_traces
 
 logger = logging.getLogger("tracekit")
@@ -236,6 +237,8 @@ def _fold_chunk(
         "WHERE content IS NOT NULL"
     )
     merge_into_traces(con, source)
+    if has_langchain_spans(batch):
+        promote_langgraph_nodes(con, source)
     if prices is not None:
         reprice(con, prices, scope=source)
     if source != _ARROW_SOURCE:
