@@ -16,9 +16,11 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from tracekit import semconv as sc
-from tracekit.display import UNKNOWN
 from tracekit.otlp.values import text_value
 from tracekit.store.models import SpanOutline, SpanRecord
+
+#: How an unknown end is shown: ``tracekit.display.UNKNOWN``, without importing Rich here.
+_UNKNOWN = "—"
 
 
 class HandoffEnds(NamedTuple):
@@ -33,7 +35,7 @@ class HandoffEnds(NamedTuple):
         >>> HandoffEnds("triage_agent", None).label()
         'triage_agent → —'
         """
-        return f"{self.source or UNKNOWN} → {self.target or UNKNOWN}"
+        return f"{self.source or _UNKNOWN} → {self.target or _UNKNOWN}"
 
 
 def is_handoff(span: SpanOutline | SpanRecord) -> bool:
