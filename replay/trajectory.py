@@ -144,13 +144,15 @@ class Trajectory:
         is None when no model call has a cost although some ran (a run without model calls
         cost nothing)."""
         work = [s for s in self.steps if s.kind != "agent"]
-        known = [s.cost_usd for s in work if s.cost_usd is not None]
-        unpriced = len(work) - len(known)
+        calls = [s.cost_usd for s in work if s.kind == "llm"]
+        priced = [cost for cost in calls if cost is not None]
+        unpriced = len(calls) - len(priced)
+        cost = sum(s.cost_usd or 0.0 for s in work)
         return {
             "steps": len(work),
             "input_tokens": sum(s.input_tokens for s in work),
             "output_tokens": sum(s.output_tokens for s in work),
-            "cost_usd": round(sum(known), 10) if known or not unpriced else None,
+            "cost_usd": round(cost, 10) if priced or not unpriced else None,
             "unpriced_steps": unpriced,
         }
 

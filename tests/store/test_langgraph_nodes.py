@@ -81,9 +81,7 @@ def test_a_node_folded_before_its_model_call_still_becomes_an_agent(tmp_path: Pa
     spans = [_renamed_node(span, "agent", "researcher") for span in read_trace_file(FIXTURE)]
     models = [span for span in spans if span.name == "FakeChat"]
     store = tmp_path / "late.duckdb"
-    for part, batch in enumerate(
-        ([span for span in spans if span.name != "FakeChat"], models)
-    ):
+    for part, batch in enumerate(([span for span in spans if span.name != "FakeChat"], models)):
         trace_file = tmp_path / f"part{part}.otlp.jsonl"
         write_trace_file(trace_file, batch)
         import_trace_file(trace_file, store)

@@ -33,6 +33,7 @@ from tracekit.exceptions import ConfigError, StoreLockedError
 from tracekit.pricing import PriceTable
 from tracekit.store.db import connect
 from tracekit.store.journal import recover_orphaned_journals
+from tracekit.store.langgraph import has_langchain_spans, promote_langgraph_nodes
 from tracekit.store.paths import StorePaths, store_lock
 from tracekit.store.reprice import (
     canonical_prices,
@@ -43,7 +44,6 @@ from tracekit.store.reprice import (
 )
 from tracekit.store.schema import SPAN_COLUMN_NAMES, ensure_schema
 from tracekit.store.spool import pending_segments, read_segment, remove_stale_temp_files
-from tracekit.store.langgraph import has_langchain_spans, promote_langgraph_nodes
 from tracekit.store.summary import merge_into_traces
 
 logger = logging.getLogger("tracekit")

@@ -19,8 +19,8 @@ stay exactly as they came, except that foreign content (messages, inputs and out
 the content side table like ours, and a foreign handoff (OpenAI Agents SDK handoff spans,
 ``transfer_to_{agent}`` handoff tools) gains tracekit's own ``tracekit.handoff.from`` / ``.to``
 where the span names them, with operation ``handoff``: every reader of handoffs (the trace
-tree, the span details, replay hints) then reads one spelling. Provider names are lower-cased to the GenAI spelling
-(OpenLLMetry writes ``Anthropic``).
+tree, the span details, replay hints) then reads one spelling. Provider names are lower-cased
+to the GenAI spelling (OpenLLMetry writes ``Anthropic``).
 """
 
 from __future__ import annotations
@@ -197,9 +197,10 @@ def _handoff(
     if operation == sc.OP_HANDOFF:
         source = _text(get(sc.GEN_AI_HANDOFF_FROM_AGENT)) or _text(get(sc.GEN_AI_AGENT_NAME))
         target = _text(get(sc.GEN_AI_HANDOFF_TO_AGENT))
-    elif name.startswith(sc.OPENAI_AGENTS_HANDOFF_PREFIX) and _text(
-        get(sc.OPENINFERENCE_SPAN_KIND)
-    ) == sc.OI_TOOL:
+    elif (
+        name.startswith(sc.OPENAI_AGENTS_HANDOFF_PREFIX)
+        and _text(get(sc.OPENINFERENCE_SPAN_KIND)) == sc.OI_TOOL
+    ):
         source = _text(content.get(sc.INPUT_VALUE))
         target = _text(content.get(sc.OUTPUT_VALUE)) or (
             name[len(sc.OPENAI_AGENTS_HANDOFF_PREFIX) :] or None

@@ -334,10 +334,11 @@ class SpanWaterfall(ScrollView, can_focus=True):
         name_width = max(8, width - bar_width - len(numbers) - 2)
         name = Text(" " * (span.depth * 2) + fold, style="dim")
         name.append(icon + " ", style=_ERROR_STYLE if is_error else kind_style)
-        name.append(inert(short_name(span)), style=_ERROR_STYLE if is_error else "")
+        # A handoff's row says who handed off to whom (the icon says it is one; the span's
+        # own name, often "handoff to x" or "x → unknown.handoff", is in its details).
         handoff = self._handoffs.get(span.span_id)
-        if handoff is not None:
-            name.append(f"  {inert(handoff.label())}", style="cyan")
+        shown = short_name(span) if handoff is None else handoff.label()
+        name.append(inert(shown), style=_ERROR_STYLE if is_error else "")
         if is_error:
             name.append(" ✗", style=_ERROR_STYLE)
         if guard:
