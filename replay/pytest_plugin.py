@@ -43,7 +43,7 @@ from replay.http.network import network_blocked
 from replay.recorder import record_workflow, rerecord
 from replay.report import DivergenceReport
 from replay.session import RECORDED_INPUT, ReplaySession
-from tracekit.display import inert
+from tracekit.display import UNKNOWN, inert
 from tracekit.exceptions import ConfigError, TracekitError
 
 TRACE_SUFFIX = ".trace.jsonl"
@@ -67,8 +67,9 @@ class ReplaySummary(BaseModel):
     headline: str
     recorded_steps: int
     replayed_steps: int
-    recorded_cost_usd: float
-    replayed_cost_usd: float
+    recorded_cost_usd: float | None
+    replayed_cost_usd: float | None
+    """None when unknown (no model call of the run had a cost)."""
 
     @classmethod
     def of(cls, report: DivergenceReport) -> ReplaySummary:
@@ -493,24 +494,41 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     for label, outcome in (("DIVERGED", "diverged"), ("OVER BUDGET", "over budget")):
         for summary in outcomes.of(outcome):
             steps = summary.replayed_steps - summary.recorded_steps
-            cost = summary.replayed_cost_usd - summary.recorded_cost_usd
+            cost = _cost_change(summary.recorded_cost_usd, summary.replayed_cost_usd)
             write(
                 inert(
                     f"  {label} {summary.workflow} {summary.trace_id[:12]}: {summary.headline} "
-                    f"(steps {steps:+d}, cost {cost:+.4f} USD)"
+                    f"(steps {steps:+d}, cost {cost})"
                 )
             )
     for path in sorted(outcomes.could_not_replay):
         write(inert(f"  COULD NOT REPLAY {path}"))
     if outcomes.replays:
-        recorded_cost = sum(r.recorded_cost_usd for r in outcomes.replays)
-        replayed_cost = sum(r.replayed_cost_usd for r in outcomes.replays)
+        recorded_cost = _known_sum([r.recorded_cost_usd for r in outcomes.replays])
+        replayed_cost = _known_sum([r.replayed_cost_usd for r in outcomes.replays])
         recorded_steps = sum(r.recorded_steps for r in outcomes.replays)
         replayed_steps = sum(r.replayed_steps for r in outcomes.replays)
         write(
             f"  steps {recorded_steps} recorded → {replayed_steps} replayed "
-            f"({replayed_steps - recorded_steps:+d}); cost ${recorded_cost:.4f} → "
-            f"${replayed_cost:.4f} ({replayed_cost - recorded_cost:+.4f})"
+            f"({replayed_steps - recorded_steps:+d}); cost {_dollars(recorded_cost)} → "
+            f"{_dollars(replayed_cost)} ({_cost_change(recorded_cost, replayed_cost)})"
         )
     for path in sorted(outcomes.rewritten):
         write(f"  recorded {path}")
+
+
+def _known_sum(costs: list[float | None]) -> float | None:
+    """The sum of the known costs; None when none is known (unknown is not zero)."""
+    known = [cost for cost in costs if cost is not None]
+    return sum(known) if known or not costs else None
+
+
+def _dollars(cost: float | None) -> str:
+    return UNKNOWN if cost is None else f"${cost:.4f}"
+
+
+def _cost_change(recorded: float | None, replayed: float | None) -> str:
+    """``+0.0012 USD``; ``unknown`` when either side's cost is."""
+    if recorded is None or replayed is None:
+        return "unknown"
+    return f"{replayed - recorded:+.4f} USD"

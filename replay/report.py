@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, computed_field
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -27,7 +27,7 @@ from rich.text import Text
 from replay.changes import FieldChange
 from replay.textdiff import text_diff, value_pair
 from replay.trajectory import AlignedStep, Step, StepStatus
-from tracekit.display import inert
+from tracekit.display import format_partial_cost, inert
 
 _STATUS_STYLE = {
     "same": "green",
@@ -56,7 +56,8 @@ class StepView(BaseModel):
     status: str
     input_tokens: int
     output_tokens: int
-    cost_usd: float
+    cost_usd: float | None
+    """None when unknown (an unpriced model call), never 0."""
     level: int = 0
     """Nesting in the step table: an agent's level is its depth among agents, its calls one more."""
     marks: list[str] = []
@@ -138,12 +139,27 @@ class Divergence(BaseModel):
 
 
 class Totals(BaseModel):
-    """Model and tool steps, tokens and cost of one trajectory."""
+    """Model and tool steps, tokens and cost of one trajectory.
+
+    ``cost_usd`` sums the model calls with a known cost; ``unpriced_steps`` counts those
+    without one (the sum is then partial: ``cost_partial``). None when no model call of the
+    run has a cost, never 0."""
 
     steps: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
-    cost_usd: float = 0.0
+    cost_usd: float | None = 0.0
+    unpriced_steps: int = 0
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def cost_partial(self) -> bool:
+        """Whether ``cost_usd`` leaves out model calls whose cost is unknown."""
+        return self.unpriced_steps > 0 and self.cost_usd is not None
+
+    def cost_text(self) -> str:
+        """The cost as shown: ``$0.0123``, ``$0.0123*`` when partial, ``—`` when unknown."""
+        return format_partial_cost(self.cost_usd, self.unpriced_steps)
 
 
 class RunOutcome(BaseModel):
@@ -248,7 +264,9 @@ class DivergenceReport(BaseModel):
         checks = (
             ("max_steps", max_steps, totals.steps),
             ("max_tokens", max_tokens, totals.input_tokens + totals.output_tokens),
-            ("max_cost_usd", max_cost_usd, totals.cost_usd),
+            # An unknown cost is checked by its known part: going over with that alone is
+            # going over.
+            ("max_cost_usd", max_cost_usd, totals.cost_usd or 0.0),
         )
         budgets = {name: float(limit) for name, limit, _ in checks if limit is not None}
         breaches = [
@@ -378,13 +396,21 @@ class DivergenceReport(BaseModel):
 
     def _render_totals(self) -> RenderableType:
         rec, rep = self.recorded, self.replayed
-        return Text(
+        cost = f"cost {rec.cost_text()} → {rep.cost_text()}"
+        if rec.cost_usd is not None and rep.cost_usd is not None:
+            cost += f" ({rep.cost_usd - rec.cost_usd:+.4f})"
+        text = Text(
             f"steps {rec.steps} → {rep.steps} ({rep.steps - rec.steps:+d}) · "
             f"tokens {rec.input_tokens + rec.output_tokens} → "
-            f"{rep.input_tokens + rep.output_tokens} · "
-            f"cost ${rec.cost_usd:.4f} → ${rep.cost_usd:.4f} "
-            f"({rep.cost_usd - rec.cost_usd:+.4f})"
+            f"{rep.input_tokens + rep.output_tokens} · {cost}"
         )
+        if rec.unpriced_steps or rep.unpriced_steps:
+            text.append(
+                f"\n* partial: model calls without a cost (no price for their model): "
+                f"{rec.unpriced_steps} recorded, {rep.unpriced_steps} replayed",
+                style="dim",
+            )
+        return text
 
 
 def report_step(

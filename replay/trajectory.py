@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from replay.canonical import canonical_json, canonical_messages, normalize
 from tracekit import semconv as sc
 from tracekit.otlp import OtlpSpan
-from tracekit.otlp.conventions import Message, normalise_otlp
+from tracekit.otlp.conventions import Message, NormalisedSpan, normalise_otlp
 from tracekit.otlp.values import float_value, int_value, parse_json
 
 StepKind = Literal["agent", "llm", "tool"]
@@ -61,7 +61,8 @@ class Step:
     depth: int
     input_tokens: int = 0
     output_tokens: int = 0
-    cost_usd: float = 0.0
+    cost_usd: float | None = 0.0
+    """A model call's cost; None when unknown (its model had no price), never 0."""
     duration_ms: float = 0.0
     hints: dict[str, Any] = field(default_factory=dict)
     """Shown in reports, never compared: the call site and who handed off."""
@@ -136,13 +137,23 @@ class Trajectory:
         return self.root.trace_id if self.root else ""
 
     def totals(self) -> dict[str, Any]:
-        """Model and tool steps, tokens and cost, summed over the trajectory."""
+        """Model and tool steps, tokens and cost, summed over the trajectory.
+
+        Unknown is not zero, as in the store: ``cost_usd`` sums the model calls with a known
+        cost, ``unpriced_steps`` counts those without one (the sum is then partial), and it
+        is None when no model call has a cost although some ran (a run without model calls
+        cost nothing)."""
         work = [s for s in self.steps if s.kind != "agent"]
+        calls = [s.cost_usd for s in work if s.kind == "llm"]
+        priced = [cost for cost in calls if cost is not None]
+        unpriced = len(calls) - len(priced)
+        cost = sum(s.cost_usd or 0.0 for s in work)
         return {
             "steps": len(work),
             "input_tokens": sum(s.input_tokens for s in work),
             "output_tokens": sum(s.output_tokens for s in work),
-            "cost_usd": round(sum(s.cost_usd for s in work), 10),
+            "cost_usd": round(cost, 10) if priced or not unpriced else None,
+            "unpriced_steps": unpriced,
         }
 
 
@@ -240,6 +251,15 @@ def _operation(span: OtlpSpan) -> str | None:
 
 
 _FOREIGN_OPERATIONS = {"llm": sc.OP_CHAT, "tool": sc.OP_EXECUTE_TOOL}
+
+
+def _cost(attrs: Mapping[str, Any], foreign: NormalisedSpan | None) -> float | None:
+    """A model call's recorded cost (tracekit's, or another convention's such as
+    OpenInference ``llm.cost.total``); None when the recording has none."""
+    cost = float_value(attrs.get(sc.TRACEKIT_COST_USD))
+    if cost is None and foreign is not None:
+        cost = foreign.cost_usd
+    return cost
 
 
 def _semconv_messages(messages: list[Message]) -> list[dict[str, Any]]:
@@ -352,9 +372,13 @@ def _step(
                 "cache_hit": attrs.get(sc.TRACEKIT_CACHE_HIT) is True,
                 "deltas": attrs.get(sc.TRACEKIT_STREAM_DELTAS),
             },
-            input_tokens=int_value(attrs.get(sc.GEN_AI_USAGE_INPUT_TOKENS)) or 0,
-            output_tokens=int_value(attrs.get(sc.GEN_AI_USAGE_OUTPUT_TOKENS)) or 0,
-            cost_usd=float_value(attrs.get(sc.TRACEKIT_COST_USD)) or 0.0,
+            input_tokens=int_value(attrs.get(sc.GEN_AI_USAGE_INPUT_TOKENS))
+            or (foreign.input_tokens if foreign else None)
+            or 0,
+            output_tokens=int_value(attrs.get(sc.GEN_AI_USAGE_OUTPUT_TOKENS))
+            or (foreign.output_tokens if foreign else None)
+            or 0,
+            cost_usd=_cost(attrs, foreign),
             **common,
         )
     if operation == sc.OP_EXECUTE_TOOL:

@@ -330,6 +330,20 @@ GEN_AI_CHOICE_EVENT: Final = "gen_ai.choice"
 GEN_AI_HANDOFF_FROM_AGENT: Final = "gen_ai.handoff.from_agent"
 GEN_AI_HANDOFF_TO_AGENT: Final = "gen_ai.handoff.to_agent"
 OP_HANDOFF: Final = "handoff"
+#: The OpenAI Agents SDK: the name it gives a run's trace unless told otherwise, and how
+#: OpenInference names its handoff spans (``handoff to {agent}``, kind TOOL).
+OPENAI_AGENTS_TRACE_NAME: Final = "Agent workflow"
+OPENAI_AGENTS_HANDOFF_PREFIX: Final = "handoff to "
+#: Handoff tools: the tool the model calls to pass control (``transfer_to_{agent}``: the
+#: OpenAI Agents SDK's default handoff tool name, langgraph-supervisor's and
+#: langgraph-swarm's handoff tools).
+HANDOFF_TOOL_PREFIX: Final = "transfer_to_"
+#: OpenInference's LangChain/LangGraph instrumentation: its scope, and the ``metadata``
+#: attribute (JSON) whose LangGraph keys name the graph node a span ran in.
+OPENINFERENCE_LANGCHAIN_SCOPE: Final = "openinference.instrumentation.langchain"
+OI_METADATA: Final = "metadata"
+LANGGRAPH_NODE: Final = "langgraph_node"
+LANGGRAPH_CHECKPOINT_NS: Final = "langgraph_checkpoint_ns"
 OP_TEXT_COMPLETION: Final = "text_completion"
 
 #: Keys whose presence marks a span as written to a foreign convention (checked at ingest

@@ -44,7 +44,8 @@ def test_the_run_wrapper_is_a_workflow_and_model_and_tool_spans_count_for_their_
     triage, billing = rows["triage_agent"], rows["billing_agent"]
     assert (triage.count, triage.input_tokens, triage.output_tokens) == (1, 63, 27)
     assert triage.cost_usd == pytest.approx(GPT_4O_MINI)
-    assert (triage.model_calls, triage.tool_calls, triage.cost_partial) == (1, 1, False)
+    # Its "handoff to billing_agent" span is a handoff, not a tool call.
+    assert (triage.model_calls, triage.tool_calls, triage.cost_partial) == (1, 0, False)
     # billing_agent's model has no price: its cost is unknown, never $0.
     assert (billing.input_tokens, billing.output_tokens, billing.cost_usd) == (120, 40, None)
     assert (billing.unpriced_spans, billing.model_calls, billing.tool_calls) == (1, 1, 1)

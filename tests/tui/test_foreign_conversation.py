@@ -65,3 +65,63 @@ def test_foreign_tool_span_shows_arguments_and_result(tmp_path: Path) -> None:
 
     assert "Tool arguments" in shown and '"city": "Lisbon"' in shown
     assert "Tool result" in shown and '"forecast": "sunny"' in shown
+
+
+# --- in the running app ---------------------------------------------------------------------
+
+#: Per fixture: the answer of the trace's last model call (None: the fixture has none), and
+#: the handoff line its tree shows.
+APP_EXPECTED: dict[str, tuple[str | None, str | None]] = {
+    "anthropic_native": ("Lisbon is sunny today, with a high of 24 °C.", None),
+    "openinference_anthropic": ("Lisbon is sunny today, with a high of 24 °C.", None),
+    "openllmetry_anthropic": ("Lisbon is sunny today, with a high of 24 °C.", None),
+    "openinference_langgraph": ("Lisbon is sunny today, with a high of 24 °C.", None),
+    "openinference_openai_agents": ("Lisbon: sunny, 24 °C.", "triage_agent → weather_agent"),
+    "openllmetry_openai_agents": ("Lisbon: sunny, 24 °C.", "triage_agent → —"),
+    # openinference-instrumentation-crewai records the crew and its task, no model call.
+    "openinference_crewai": (None, None),
+}
+
+
+def test_every_recorded_fixture_is_in_the_app_matrix() -> None:
+    recorded = {path.name.removesuffix(".otlp.jsonl") for path in FOREIGN.glob("*.otlp.jsonl")}
+    assert recorded == set(APP_EXPECTED)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("fixture", sorted(APP_EXPECTED))
+async def test_the_app_shows_each_fixtures_conversation_and_handoffs(
+    tmp_path: Path, fixture: str
+) -> None:
+    from textual.widgets import Static
+
+    from tests.tui.screen_text import screen_text
+    from tracekit.tui import TracekitApp
+    from tracekit.tui.screens.trace import TraceScreen
+    from tracekit.tui.widgets.waterfall import SpanWaterfall, span_kind
+
+    answer, handoff = APP_EXPECTED[fixture]
+    store = tmp_path / "s.duckdb"
+    import_trace_file(FOREIGN / f"{fixture}.otlp.jsonl", store)
+    app = TracekitApp(TraceStore(store), live=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("enter")  # the newest trace
+        await pilot.pause()
+        assert isinstance(app.screen, TraceScreen)
+        waterfall = app.screen.query_one(SpanWaterfall)
+        tree = screen_text(app)
+        if handoff is not None:
+            assert "⇢ " in tree and handoff in tree, tree
+        llm = [i for i, span in enumerate(waterfall.visible_spans) if span_kind(span) == "llm"]
+        if answer is None:
+            assert not llm
+            return
+        waterfall.cursor = llm[-1]
+        await pilot.pause()
+        body = app.screen.query_one("#detail-body", Static)
+        shown = _plain(body.content)
+
+    conversation = shown[shown.index("Conversation") :]
+    assert "── user" in conversation and "What's the weather in Lisbon?" in conversation
+    assert "→ tool call get_weather" in conversation
+    assert "── assistant (output)" in conversation and answer in conversation

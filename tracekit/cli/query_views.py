@@ -33,12 +33,14 @@ from tracekit.display import (
     unpriced_note,
 )
 from tracekit.store import (
+    HandoffEnds,
     SpanOutline,
     SpanRecord,
     TraceDetail,
     TraceOutline,
     TraceStore,
     TraceSummary,
+    trace_handoffs,
 )
 
 _SHORT_ID = 12
@@ -126,9 +128,10 @@ def trace_tree(detail: TraceDetail | TraceOutline) -> Tree:
         )
     tree = Tree(header)
     parents: list[Tree] = [tree]
+    handoffs = trace_handoffs(detail.spans)
     for span in detail.spans:
         depth = min(span.depth, len(parents) - 1)
-        node = parents[depth].add(span_label(span))
+        node = parents[depth].add(span_label(span, handoffs.get(span.span_id)))
         del parents[depth + 1 :]
         parents.append(node)
         for event in span.events:
@@ -137,11 +140,14 @@ def trace_tree(detail: TraceDetail | TraceOutline) -> Tree:
     return tree
 
 
-def span_label(span: SpanRecord | SpanOutline) -> Text:
-    """One span's line: name, duration, tokens, cost (``— unpriced`` for a model call
-    without a price) and, for an error, why."""
+def span_label(span: SpanRecord | SpanOutline, handoff: HandoffEnds | None = None) -> Text:
+    """One span's line: name, who handed off to whom (for a handoff: ``handoff``, see
+    :func:`~tracekit.store.handoffs.trace_handoffs`), duration, tokens, cost (``— unpriced``
+    for a model call without a price) and, for an error, why."""
     is_error = span.status_code == "ERROR"
     parts: list[Text | str] = [literal(span.name, "bold red" if is_error else "bold")]
+    if handoff is not None:
+        parts.append(literal(f"  ⇢ {handoff.label()}", "cyan"))
     details = [format_duration(span.duration_ns)]
     if span.input_tokens is not None or span.output_tokens is not None:
         details.append(f"{_token_pair(span.input_tokens, span.output_tokens)} tokens")

@@ -31,6 +31,7 @@ from tracekit.display import (
     inert,
     literal,
 )
+from tracekit.store.handoffs import HandoffEnds, trace_handoffs
 from tracekit.store.models import SpanOutline, TraceSummary
 
 __all__ = ["SpanTree", "header_label", "print_span_tree"]
@@ -92,7 +93,7 @@ def _token_pair(tokens_in: int | None, tokens_out: int | None) -> str:
     return f"{shown(tokens_in)}/{shown(tokens_out)}"
 
 
-def _span_parts(span: SpanOutline) -> Parts:
+def _span_parts(span: SpanOutline, handoff: HandoffEnds | None = None) -> Parts:
     is_error = span.status_code == "ERROR"
     details = [format_duration(span.duration_ns)]
     if span.input_tokens is not None or span.output_tokens is not None:
@@ -101,10 +102,10 @@ def _span_parts(span: SpanOutline) -> Parts:
         details.append(format_cost(span.cost_usd))
     elif span.operation in sc.LLM_OPERATIONS:
         details.append(f"{UNKNOWN} unpriced")
-    parts: Parts = [
-        (span.name, "bold red" if is_error else "bold"),
-        ("  " + " · ".join(details), "dim"),
-    ]
+    parts: Parts = [(span.name, "bold red" if is_error else "bold")]
+    if handoff is not None:
+        parts.append((f"  ⇢ {handoff.label()}", "cyan"))
+    parts.append(("  " + " · ".join(details), "dim"))
     if is_error:
         reason = span.error_type or "error"
         if span.status_message:
@@ -123,9 +124,10 @@ def _tree(summary: TraceSummary, spans: Sequence[SpanOutline]) -> _Node:
     # a span's guardrail events first among its children.
     root = _Node(header_label(summary))
     parents = [root]
+    handoffs = trace_handoffs(spans)
     for span in spans:
         depth = min(span.depth, len(parents) - 1)
-        node = _Node(_span_parts(span))
+        node = _Node(_span_parts(span, handoffs.get(span.span_id)))
         parents[depth].children.append(node)
         del parents[depth + 1 :]
         parents.append(node)

@@ -71,7 +71,9 @@ def agent_figures(trajectory: Trajectory | None) -> dict[str, AgentFigures]:
         if step.kind == "agent":
             agent.calls += 1
         elif step.kind == "llm":
-            agent.cost_usd += step.cost_usd
+            # A model call without a recorded cost (an unpriced model) adds nothing here;
+            # replay's totals say when a sum leaves such calls out.
+            agent.cost_usd += step.cost_usd or 0.0
             agent.input_tokens += step.input_tokens
             agent.output_tokens += step.output_tokens
         for event in step.span.events if step.span is not None else ():

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from tracekit.store.experiments import ExperimentCaseRow, ExperimentRow, write_experiment
     from tracekit.store.figures import FailureMode, FigureQuery, GroupFigures
     from tracekit.store.fold import FoldResult, fold_pending
+    from tracekit.store.handoffs import HandoffEnds, is_handoff, trace_handoffs
     from tracekit.store.models import (
         SeriesPoint,
         SpanEvent,
@@ -59,6 +60,7 @@ __all__ = [
     "FigureQuery",
     "FoldResult",
     "GroupFigures",
+    "HandoffEnds",
     "RepriceResult",
     "SegmentBuilder",
     "SeriesPoint",
@@ -80,9 +82,11 @@ __all__ = [
     "TraceStore",
     "TraceSummary",
     "fold_pending",
+    "is_handoff",
     "pending_segments",
     "resolve_store_path",
     "spans_to_table",
+    "trace_handoffs",
     "write_experiment",
     "write_segment",
 ]
@@ -101,6 +105,7 @@ __getattr__ = _lazy_exports(
         "FigureQuery": "tracekit.store.figures",
         "FoldResult": "tracekit.store.fold",
         "GroupFigures": "tracekit.store.figures",
+        "HandoffEnds": "tracekit.store.handoffs",
         "RepriceResult": "tracekit.store.reprice",
         "SCHEMA_VERSION": "tracekit.store.versions",
         "SEGMENT_SCHEMA": "tracekit.store.schema",
@@ -127,9 +132,11 @@ __getattr__ = _lazy_exports(
         "TraceSummary": "tracekit.store.models",
         "VIEWS_VERSION": "tracekit.store.views",
         "fold_pending": "tracekit.store.fold",
+        "is_handoff": "tracekit.store.handoffs",
         "pending_segments": "tracekit.store.pending",
         "resolve_store_path": "tracekit.store.paths",
         "spans_to_table": "tracekit.store.convert",
+        "trace_handoffs": "tracekit.store.handoffs",
         "write_experiment": "tracekit.store.experiments",
         "write_segment": "tracekit.store.spool",
     },

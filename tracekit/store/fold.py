@@ -33,6 +33,7 @@ from tracekit.exceptions import ConfigError, StoreLockedError
 from tracekit.pricing import PriceTable
 from tracekit.store.db import connect
 from tracekit.store.journal import recover_orphaned_journals
+from tracekit.store.langgraph import has_langchain_spans, promote_langgraph_nodes
 from tracekit.store.paths import StorePaths, store_lock
 from tracekit.store.reprice import (
     canonical_prices,
@@ -236,6 +237,8 @@ def _fold_chunk(
         "WHERE content IS NOT NULL"
     )
     merge_into_traces(con, source)
+    if has_langchain_spans(batch):
+        promote_langgraph_nodes(con, source)
     if prices is not None:
         reprice(con, prices, scope=source)
     if source != _ARROW_SOURCE:

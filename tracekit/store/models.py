@@ -229,8 +229,8 @@ class SpanOutline(NamedTuple):
 
     A named tuple, not a pydantic model: a 10,000-span trace builds in a few milliseconds
     instead of the ~100 ms that validating as many models takes. ``is_handoff`` (an
-    ``invoke_agent`` span that hands off) and ``has_guardrail`` (a guardrail event fired on
-    it) are worked out when the outline is read.
+    ``invoke_agent`` span that hands off, or a foreign handoff span) and ``has_guardrail``
+    (a guardrail event fired on it) are worked out when the outline is read.
     """
 
     span_id: str

@@ -16,8 +16,11 @@ Spans that other instrumentations write name the same facts differently:
 
 Only the promoted columns are filled (where our own names left them empty); the attributes
 stay exactly as they came, except that foreign content (messages, inputs and outputs) moves to
-the content side table like ours. Provider names are lower-cased to the GenAI spelling
-(OpenLLMetry writes ``Anthropic``).
+the content side table like ours, and a foreign handoff (OpenAI Agents SDK handoff spans,
+``transfer_to_{agent}`` handoff tools) gains tracekit's own ``tracekit.handoff.from`` / ``.to``
+where the span names them, with operation ``handoff``: every reader of handoffs (the trace
+tree, the span details, replay hints) then reads one spelling. Provider names are lower-cased
+to the GenAI spelling (OpenLLMetry writes ``Anthropic``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 from tracekit import semconv as sc
+from tracekit.otlp.conventions.openinference import handoff_tool_target
 from tracekit.otlp.values import int_value as _int
 from tracekit.otlp.values import text_value as _text
 
@@ -127,6 +131,16 @@ def promote_foreign(
         # after the SDK's trace ("Agent workflow"): the run, not an agent.
         operation = sc.OP_INVOKE_WORKFLOW
         workflow = workflow or name
+    if operation in (sc.OP_EXECUTE_TOOL, sc.OP_HANDOFF):
+        handoff = _handoff(attributes, name, operation, tool, content)
+        if handoff is not None:
+            # A handoff, not a tool call: counted as neither a tool nor a model call. A
+            # handoff tool keeps its name (the model called it); the SDK's own handoff span
+            # is no tool.
+            operation = sc.OP_HANDOFF
+            if tool is not None and handoff_tool_target(tool) is None:
+                tool = None
+            agent = agent or handoff[0]
     if agent is None:
         agent = _text(get(sc.AGENT_NAME))
         if agent is None and operation == sc.OP_INVOKE_AGENT:
@@ -156,7 +170,51 @@ def promote_foreign(
 
 
 #: The name the OpenAI Agents SDK gives a run's trace unless told otherwise.
-OPENAI_AGENTS_TRACE_NAME = "Agent workflow"
+OPENAI_AGENTS_TRACE_NAME = sc.OPENAI_AGENTS_TRACE_NAME
+
+
+def _handoff(
+    attributes: dict[str, Any],
+    name: str,
+    operation: str,
+    tool: str | None,
+    content: dict[str, Any],
+) -> tuple[str | None, str | None] | None:
+    """For a foreign handoff span, write tracekit's ``tracekit.handoff.from`` / ``.to`` into
+    ``attributes`` (each only where the span names it: a target is never guessed) and return
+    (from, to) as named; None (and nothing written) for any other span.
+
+    - OpenLLMetry (OpenAI Agents SDK): operation ``handoff`` with
+      ``gen_ai.handoff.from_agent`` / ``to_agent``; its span is named ``{from} → unknown``
+      while the SDK does not know the target yet, and the target then stays unknown;
+    - OpenInference (OpenAI Agents SDK): a TOOL span ``handoff to {agent}`` with the agent
+      handing off in ``input.value`` and the one taking over in ``output.value``;
+    - handoff tools ``transfer_to_{agent}`` (langgraph-supervisor, langgraph-swarm): the
+      target in the name; the agent handing off is the one the tool ran under (read from the
+      span's ancestry when the trace is shown).
+    """
+    get = attributes.get
+    if operation == sc.OP_HANDOFF:
+        source = _text(get(sc.GEN_AI_HANDOFF_FROM_AGENT)) or _text(get(sc.GEN_AI_AGENT_NAME))
+        target = _text(get(sc.GEN_AI_HANDOFF_TO_AGENT))
+    elif (
+        name.startswith(sc.OPENAI_AGENTS_HANDOFF_PREFIX)
+        and _text(get(sc.OPENINFERENCE_SPAN_KIND)) == sc.OI_TOOL
+    ):
+        source = _text(content.get(sc.INPUT_VALUE))
+        target = _text(content.get(sc.OUTPUT_VALUE)) or (
+            name[len(sc.OPENAI_AGENTS_HANDOFF_PREFIX) :] or None
+        )
+    else:
+        target = handoff_tool_target(tool)
+        if target is None:
+            return None
+        source = None
+    if source is not None:
+        attributes[sc.TRACEKIT_HANDOFF_FROM] = source
+    if target is not None:
+        attributes[sc.TRACEKIT_HANDOFF_TO] = target
+    return source, target
 
 
 def _without_method(name: str | None) -> str | None:

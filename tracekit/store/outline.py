@@ -44,8 +44,8 @@ def _outline(row: tuple[Any, ...], trace_id: str, depth: int) -> SpanOutline:
     # The row is the first fields of SpanOutline in order (see _OUTLINE_SQL); a tuple built
     # in one go is the cheapest object per span.
     if row[_EVENTS] is None and row[_OPERATION] != sc.OP_INVOKE_AGENT:
-        return _make((*row, trace_id, depth, False, False))
-    is_handoff = False
+        return _make((*row, trace_id, depth, row[_OPERATION] == sc.OP_HANDOFF, False))
+    is_handoff = row[_OPERATION] == sc.OP_HANDOFF
     if row[_OPERATION] == sc.OP_INVOKE_AGENT and row[_ATTRIBUTES]:
         attributes = pydantic_core.from_json(row[_ATTRIBUTES])
         is_handoff = isinstance(attributes, dict) and sc.TRACEKIT_HANDOFF_TO in attributes

@@ -28,6 +28,7 @@ from tracekit.display import (
     literal,
 )
 from tracekit.otlp.conventions import NormalisedSpan, Part, normalise_attributes
+from tracekit.store import HandoffEnds
 from tracekit.store.models import SpanEvent, SpanOutline, SpanRecord
 from tracekit.tui.widgets.waterfall import span_kind
 
@@ -108,14 +109,17 @@ def span_details(
     content: dict[str, Any],
     paging: Paging | None = None,
     highlight: Sequence[str] = (),
+    *,
+    handoff: HandoffEnds | None = None,
 ) -> Group:
     """Everything about one span, top to bottom; of each long text, the page ``paging`` says
     (default: the first). The words of ``highlight`` (a ``text:`` search) are marked, case
     insensitively, in the conversation and the payloads (on the literal text: a match can
-    never bring markup or an escape to life)."""
+    never bring markup or an escape to life). ``handoff``: who the span hands off from and
+    to, as the trace's tree reads it (:func:`~tracekit.store.trace_handoffs`)."""
     paging = paging or Paging()
     events, attributes = span.events, span.attributes  # an outline parses them per access
-    parts: list[RenderableType] = [_title(span), _facts(span)]
+    parts: list[RenderableType] = [_title(span), _facts(span, handoff)]
     if span.status_code == "ERROR":
         reason = span.error_type or "error"
         if span.status_message:
@@ -167,11 +171,13 @@ def _title(span: SpanOutline | SpanRecord) -> Text:
     return text
 
 
-def _facts(span: SpanOutline | SpanRecord) -> Table:
+def _facts(span: SpanOutline | SpanRecord, handoff: HandoffEnds | None) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="dim", no_wrap=True)
     table.add_column()
     facts: list[tuple[str, object]] = [("duration", format_duration(span.duration_ns))]
+    if handoff is not None:
+        facts.append(("handoff", handoff.label()))
     for label, value in (
         ("agent", span.agent_path or span.agent),
         ("model", span.model),

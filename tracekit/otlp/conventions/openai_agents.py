@@ -29,7 +29,7 @@ NAME = "openai-agents"
 
 OPENINFERENCE_SCOPE = "openinference.instrumentation.openai_agents"
 OPENLLMETRY_SCOPE = "opentelemetry.instrumentation.openai_agents"
-_HANDOFF_PREFIX = "handoff to "
+_HANDOFF_PREFIX = sc.OPENAI_AGENTS_HANDOFF_PREFIX
 
 
 def applies(span: SpanInput) -> bool:

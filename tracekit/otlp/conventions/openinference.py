@@ -12,7 +12,9 @@ LangChain/LangGraph, CrewAI and the OpenAI Agents SDK write it.
 - any span's I/O: ``input.value`` / ``output.value`` with ``input.mime_type`` /
   ``output.mime_type`` (``application/json`` or ``text/plain``);
 - tools: ``tool.name``, ``tool.description``, ``tool.parameters``, ``tool_call.id`` /
-  ``tool_call.function.arguments``; agents: ``agent.name``, ``graph.node.id``.
+  ``tool_call.function.arguments``; agents: ``agent.name``, ``graph.node.id``;
+- handoffs: a tool named ``transfer_to_{agent}`` (langgraph-supervisor and langgraph-swarm
+  handoff tools) hands off to ``{agent}``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 from tracekit import semconv as sc
 from tracekit.otlp.conventions.flattened import unflatten
 from tracekit.otlp.conventions.messages import json_value, message, parts_of, tool_call_part
-from tracekit.otlp.conventions.model import Message, Part, SpanRole, ToolCall
+from tracekit.otlp.conventions.model import Handoff, Message, Part, SpanRole, ToolCall
 from tracekit.otlp.conventions.reading import SpanInput, first_int, first_text
 from tracekit.otlp.values import float_value, text_value
 
@@ -82,7 +84,26 @@ def read(span: SpanInput) -> dict[str, Any]:
             arguments=json_value(arguments),
             result=facts["output"],
         )
+        handoff = handoff_tool_target(facts["tool"].name)
+        if handoff is not None:
+            # A handoff tool (``transfer_to_{agent}``: langgraph-supervisor, langgraph-swarm,
+            # the OpenAI Agents SDK) passes control; the agent handing off is the one the
+            # tool ran under, which only the span's ancestry tells.
+            facts["role"] = "handoff"
+            facts["handoff"] = Handoff(to_agent=handoff)
     return facts
+
+
+def handoff_tool_target(tool: str | None) -> str | None:
+    """The agent a handoff tool (``transfer_to_{agent}``) hands control to, or None for any
+    other tool.
+
+    >>> handoff_tool_target("transfer_to_weather_agent"), handoff_tool_target("get_weather")
+    ('weather_agent', None)
+    """
+    if tool is None or not tool.startswith(sc.HANDOFF_TOOL_PREFIX):
+        return None
+    return tool[len(sc.HANDOFF_TOOL_PREFIX) :] or None
 
 
 def io_value(attrs: Any, key: str, mime_key: str) -> Any:

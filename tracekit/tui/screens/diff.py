@@ -20,7 +20,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
 from replay.trajectory import AlignedStep, Step, Trajectory, align, trajectory_from_spans
-from tracekit.display import format_cost, format_tokens, inert, literal, pretty_json
+from tracekit.display import format_partial_cost, format_tokens, inert, literal, pretty_json
 from tracekit.exceptions import TracekitError
 from tracekit.store import TraceStore
 from tracekit.tui.conversation import heading
@@ -110,7 +110,7 @@ class DiffScreen(StoreScreen):
                 literal(
                     f"  {totals['steps']} steps · "
                     f"{format_tokens(totals['input_tokens'] + totals['output_tokens'])} tokens · "
-                    f"{format_cost(totals['cost_usd'])}"
+                    f"{format_partial_cost(totals['cost_usd'], totals['unpriced_steps'])}"
                 )
             )
             text.append("\n")

@@ -214,8 +214,9 @@ class TraceScreen(StoreScreen):
                     self.notify(inert(str(error)), severity="error", markup=False)
             self._content[span.span_id] = content
         self._span, self._paging = span, Paging(page)
+        handoff = self.query_one(SpanWaterfall).handoff(span.span_id)
         self.query_one("#detail-body", Static).update(
-            span_details(span, content, self._paging, self._highlight)
+            span_details(span, content, self._paging, self._highlight, handoff=handoff)
         )
         self.query_one("#detail", VerticalScroll).scroll_home(animate=False)
 

@@ -22,6 +22,7 @@ from textual.strip import Strip
 
 from tracekit import semconv as sc
 from tracekit.display import format_cost, format_duration, format_tokens, inert
+from tracekit.store import HandoffEnds, is_handoff, trace_handoffs
 from tracekit.store.models import SpanOutline, SpanRecord, TraceOutline
 
 _KIND_STYLE = {
@@ -41,10 +42,10 @@ def span_kind(span: SpanOutline | SpanRecord) -> str:
     operation = span.operation
     if operation == sc.OP_INVOKE_WORKFLOW:
         return "workflow"
+    if is_handoff(span):
+        return "handoff"
     if operation == sc.OP_INVOKE_AGENT:
-        if isinstance(span, SpanOutline):
-            return "handoff" if span.is_handoff else "agent"
-        return "handoff" if sc.TRACEKIT_HANDOFF_TO in span.attributes else "agent"
+        return "agent"
     if operation in sc.LLM_OPERATIONS or span.name == sc.ANTHROPIC_SPAN_NAME:
         return "llm"
     if operation == sc.OP_EXECUTE_TOOL:
@@ -118,6 +119,7 @@ class SpanWaterfall(ScrollView, can_focus=True):
         super().__init__(id=id)
         self._spans: list[SpanOutline] = []
         self._subtree_end: list[int] = []
+        self._handoffs: dict[str, HandoffEnds] = {}
         self._collapsed: set[int] = set()
         self._visible: list[int] = []
         self._t0 = 0
@@ -130,6 +132,7 @@ class SpanWaterfall(ScrollView, can_focus=True):
         spans = outline.spans
         self._spans = spans
         self._subtree_end = _subtree_ends(spans)
+        self._handoffs = trace_handoffs(spans)
         self._collapsed = set()
         self._t0 = min((s.start_ns for s in spans), default=0)
         end = max((s.end_ns for s in spans), default=self._t0 + 1)
@@ -141,6 +144,10 @@ class SpanWaterfall(ScrollView, can_focus=True):
     def spans(self) -> list[SpanOutline]:
         """All spans of the trace, in tree order."""
         return self._spans
+
+    def handoff(self, span_id: str) -> HandoffEnds | None:
+        """Who handed off to whom, when the span is a handoff."""
+        return self._handoffs.get(span_id)
 
     @property
     def visible_spans(self) -> list[SpanOutline]:
@@ -327,7 +334,11 @@ class SpanWaterfall(ScrollView, can_focus=True):
         name_width = max(8, width - bar_width - len(numbers) - 2)
         name = Text(" " * (span.depth * 2) + fold, style="dim")
         name.append(icon + " ", style=_ERROR_STYLE if is_error else kind_style)
-        name.append(inert(short_name(span)), style=_ERROR_STYLE if is_error else "")
+        # A handoff's row says who handed off to whom (the icon says it is one; the span's
+        # own name, often "handoff to x" or "x → unknown.handoff", is in its details).
+        handoff = self._handoffs.get(span.span_id)
+        shown = short_name(span) if handoff is None else handoff.label()
+        name.append(inert(shown), style=_ERROR_STYLE if is_error else "")
         if is_error:
             name.append(" ✗", style=_ERROR_STYLE)
         if guard:
