@@ -30,7 +30,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/lint-imports
 
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto  # pytest-xdist: one worker per core
 
 clean:
 	rm -rf $(VENV) tracekit.duckdb tracekit.duckdb.spool

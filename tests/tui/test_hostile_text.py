@@ -267,6 +267,9 @@ def test_no_hostile_sequence_reaches_a_real_terminal(hostile_store: Path) -> Non
         seen = [_read_until(master, output, b"x1b]52;c;", deadline)]
         os.write(master, b"\r")
         seen.append(_read_until(master, output, b" spans", deadline))
+        # The span tree fills after the header: move only once its model call's row is drawn
+        # (the list screen names no model).
+        _read_until(master, output, b"claude-haiku-4-5", deadline)
         os.write(master, b"jj")
         seen.append(_read_until(master, output, b"Please", deadline))
         os.write(master, b"q")
