@@ -164,6 +164,7 @@ def run_bench(args: argparse.Namespace) -> int:
     from tracekit.benchmarks.anthropic_replay_bench import measure_anthropic_replay
     from tracekit.benchmarks.async_bench import measure_async
     from tracekit.benchmarks.cli_bench import measure_cli
+    from tracekit.benchmarks.eval_bench import measure_eval_overhead
     from tracekit.benchmarks.figures import BenchReport, load_average, repeat, summarise
     from tracekit.benchmarks.fork_bench import measure_fork
     from tracekit.benchmarks.instrumentation import measure_instrumentation
@@ -203,6 +204,7 @@ def run_bench(args: argparse.Namespace) -> int:
             replay_and_fork,
             lambda: measure_pytest_plugin(2 if quick else 3, rounds=1),
             lambda: measure_anthropic_replay(100 if quick else 400),
+            lambda: measure_eval_overhead(5 if quick else 10),
         ]
         for measure in measures:
             samples.update(repeat(measure, runs))
@@ -240,6 +242,7 @@ def run_bench(args: argparse.Namespace) -> int:
         "fork_prefix_steps_per_s": "≥ replay ÷ 2",
         "fork_prefix_vs_replay_ratio": "≤ 2×",
         "anthropic_replay_calls_per_s": "",
+        "eval_overhead_ms_per_case": "< 5",
         "tui_first_screen_s": "≤ 1.5 s",
         "tui_first_screen_rss_mb": "< 300",
         "tui_open_trace_ms": "≤ 200",
