@@ -146,12 +146,28 @@ def run_demo(args: argparse.Namespace) -> int:
             f"${sum(o.cost_usd for o in runs):.4f}",
         )
     console.print(table)
+    from tracekit.cli.demo_eval_view import run_and_show, shown_path
+
+    # The eval suite runs offline, baseline then candidate, also in a live demo.
+    evals = run_and_show(store, console)
     prefix = _command_prefix()
     store_flag = f" --store {args.store}" if args.store else ""
-    console.print(Text(f"Recorded {len(outcomes)} runs into {store}.\n"))
+    console.print(Text(f"Recorded {len(outcomes)} runs and 2 eval experiments into {store}.\n"))
     console.print(Text("Next, try:"))
-    for command in ("ui", "traces", "show <trace-id>", "stats --by agent"):
+    suite, prompt = shown_path(evals.suite_file), shown_path(evals.prompt_file)
+    compare = f"experiments compare {evals.baseline.experiment_id} {evals.candidate.experiment_id}"
+    for command in (
+        "ui",
+        "traces",
+        "show <trace-id>",
+        "stats --by agent",
+        compare,
+        f"eval {suite} --baseline latest --instructions billing=@{prompt}",
+    ):
         console.print(Text(f"  {prefix} {command}{store_flag}"), soft_wrap=True)
+    console.print(
+        Text("In the ui, press 3 for the eval experiments: Enter opens one, d diffs a case.")
+    )
     return 0
 
 
