@@ -7,8 +7,10 @@ Regenerate after an intended change with
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from tests.tui.fixture_experiments import add_experiments
 from tracekit.tui import TracekitApp
 
 SnapCompare = Callable[..., bool]
@@ -64,3 +66,17 @@ def test_help_screen(snap_compare: SnapCompare, make_app: Callable[..., Tracekit
     assert snap_compare(
         make_app(), press=["question_mark"], terminal_size=(100, 36), run_before=settle
     )
+
+
+def test_experiments_screen(
+    snap_compare: SnapCompare, make_app: Callable[..., TracekitApp], fixture_store: Path
+) -> None:
+    app = make_app(add_experiments(fixture_store))
+    assert snap_compare(app, press=["3"], terminal_size=(140, 36))
+
+
+def test_experiment_screen_against_its_baseline(
+    snap_compare: SnapCompare, make_app: Callable[..., TracekitApp], fixture_store: Path
+) -> None:
+    app = make_app(add_experiments(fixture_store))
+    assert snap_compare(app, press=["3", "j", "enter"], terminal_size=(160, 30))
