@@ -111,8 +111,9 @@ def test_demo_runs_the_eval_twice_and_names_the_comparison_to_try(tmp_path: Path
     assert json.loads(compared.stdout)["regressions"] == 2
     again = next(words for words in lines if words[1:2] == ["eval"])
     rerun = tracekit(*again[1:], "--json", cwd=tmp_path)
-    assert rerun.returncode == 0, rerun.stderr
-    assert json.loads(rerun.stdout)["regressions"] == 0  # the latest is the candidate itself
+    assert rerun.returncode == 1, rerun.stderr  # the regressions gate fails, as it should
+    report = json.loads(rerun.stdout)
+    assert report["regressions"] == 2 and report["baseline"] == baseline["experiment_id"]
 
 
 def test_demo_live_without_an_api_key_is_one_clear_error(tmp_path: Path) -> None:

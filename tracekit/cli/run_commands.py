@@ -162,7 +162,8 @@ def run_demo(args: argparse.Namespace) -> int:
         "show <trace-id>",
         "stats --by agent",
         compare,
-        f"eval {suite} --baseline latest --instructions billing=@{prompt}",
+        f"eval {suite} --baseline {evals.baseline.experiment_id} "
+        f"--instructions billing=@{prompt} --max-regressions 0",
     ):
         console.print(Text(f"  {prefix} {command}{store_flag}"), soft_wrap=True)
     console.print(
