@@ -79,9 +79,7 @@ def build_report(
         aligned = list(aligned)
         divergent = divergent_positions(aligned, mode=mode, tool_args=tool_args)
     else:
-        aligned, divergent = compare(
-            recorded_steps, replayed_steps, mode=mode, tool_args=tool_args
-        )
+        aligned, divergent = compare(recorded_steps, replayed_steps, mode=mode, tool_args=tool_args)
     marks = (trajectory_marks(recorded_steps), trajectory_marks(replayed_steps))
     recorded_outcome = _outcome(recording.trajectory, recording.status)
     replayed_outcome = _outcome(replayed, status, stop_reason)
