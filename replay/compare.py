@@ -32,15 +32,28 @@ def compare(
 ) -> tuple[list[AlignedStep], list[int]]:
     """Align the trajectories; return the alignment and the positions that diverge."""
     aligned = [_apply_tool_args(a, tool_args) for a in align(recorded, replayed)]
+    return aligned, divergent_positions(aligned, mode=mode, tool_args=tool_args)
+
+
+def divergent_positions(
+    aligned: Sequence[AlignedStep],
+    *,
+    mode: TrajectoryMode = "strict",
+    tool_args: ToolArgsMode = "exact",
+) -> list[int]:
+    """The positions of an alignment (from :func:`compare`, or :func:`align` when tool
+    arguments compare ``exact``-ly) that diverge under ``mode``: one alignment can be judged
+    under several modes without aligning again."""
+    aligned = list(aligned)
     if mode == "strict":
-        return aligned, [i for i, a in enumerate(aligned) if a.status != "same"]
+        return [i for i, a in enumerate(aligned) if a.status != "same"]
     # Decisions (approvals, state, tool results, signatures, stops) count in every mode.
     decided = {
         i
         for i, a in enumerate(aligned)
         if a.status == "changed" and any(d.kind != "request" for d in a.diffs)
     }
-    return aligned, sorted(decided | set(_shape_divergences(aligned, mode, tool_args)))
+    return sorted(decided | set(_shape_divergences(aligned, mode, tool_args)))
 
 
 def _apply_tool_args(aligned: AlignedStep, tool_args: ToolArgsMode) -> AlignedStep:

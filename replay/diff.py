@@ -15,7 +15,13 @@ from typing import Any
 
 from replay.canonical import mask, normalize
 from replay.changes import FieldChange, named_items, value_changes
-from replay.compare import compare, divergence_category, divergence_kind, summarize
+from replay.compare import (
+    compare,
+    divergence_category,
+    divergence_kind,
+    divergent_positions,
+    summarize,
+)
 from replay.marks import trajectory_marks
 from replay.modes import ToolArgsMode, TrajectoryMode
 from replay.recording import Recording
@@ -55,6 +61,7 @@ def build_report(
     stop_reason: str | None = None,
     check_input: bool = False,
     divergences: Sequence[Divergence] = (),
+    aligned: Sequence[AlignedStep] | None = None,
 ) -> DivergenceReport:
     """Align ``replayed`` with the recording and say whether (and where) they diverge.
 
@@ -62,11 +69,17 @@ def build_report(
     state before comparing. ``stop_reason`` is why the replayed run stopped (default: what its
     workflow span says). ``check_input`` compares the workflow inputs too (the replay was given
     an input of its own); ``divergences`` are more of them found elsewhere, reported as they
-    are.
+    are. ``aligned`` is the two trajectories' steps as :func:`~replay.trajectory.align`
+    already paired them, which saves aligning again; it is used only when nothing is masked
+    and tool arguments compare ``exact``-ly (else the steps are aligned here).
     """
     recorded_steps = [_masked(s, ignore) for s in recording.trajectory.steps]
     replayed_steps = [_masked(s, ignore) for s in replayed.steps]
-    aligned, divergent = compare(recorded_steps, replayed_steps, mode=mode, tool_args=tool_args)
+    if aligned is not None and not ignore and tool_args == "exact":
+        aligned = list(aligned)
+        divergent = divergent_positions(aligned, mode=mode, tool_args=tool_args)
+    else:
+        aligned, divergent = compare(recorded_steps, replayed_steps, mode=mode, tool_args=tool_args)
     marks = (trajectory_marks(recorded_steps), trajectory_marks(replayed_steps))
     recorded_outcome = _outcome(recording.trajectory, recording.status)
     replayed_outcome = _outcome(replayed, status, stop_reason)
@@ -175,8 +188,10 @@ def diff_recordings(
     *,
     mode: TrajectoryMode = "strict",
     tool_args: ToolArgsMode = "exact",
+    aligned: Sequence[AlignedStep] | None = None,
 ) -> DivergenceReport:
-    """Two recorded runs aligned step by step (``other`` in the "replayed" column)."""
+    """Two recorded runs aligned step by step (``other`` in the "replayed" column);
+    ``aligned``: their steps already aligned (see :func:`build_report`)."""
     report = build_report(
         recorded,
         other.trajectory,
@@ -185,6 +200,7 @@ def diff_recordings(
         status=other.status,
         check_input=True,
         stop_reason=other.stop_reason,
+        aligned=aligned,
     )
     return report.model_copy(update={"kind": "diff", "other_trace_id": other.trace_id})
 

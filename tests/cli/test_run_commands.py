@@ -77,6 +77,45 @@ def test_demo_records_forty_varied_traces_and_says_what_to_run_next(tmp_path: Pa
     } <= guardrails
 
 
+def test_demo_runs_the_eval_twice_and_names_the_comparison_to_try(tmp_path: Path) -> None:
+    store = tmp_path / "demo.duckdb"
+    result = tracekit("demo", "--runs", "1", "--store", str(store), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+
+    # The comparison is shown: regressions, and the cheaper candidate.
+    assert "Eval support-router" in result.stdout
+    assert result.stdout.count("regressed") == 2
+    headline = next(line for line in result.stdout.splitlines() if "regressions" in line)
+    assert headline.startswith("success rate 100% → 50% · mean cost -")
+    assert "press 3" in result.stdout
+    # The suite and the candidate's prompt are written beside the store, for the user to edit.
+    folder = tmp_path / "demo-eval"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "billing_prompt.txt",
+        "support_router_eval.py",
+    ]
+
+    lines = [line.split() for line in result.stdout.split("Next, try:", 1)[1].splitlines()]
+    compare = next(words for words in lines if words[1:3] == ["experiments", "compare"])
+    listed = tracekit("experiments", "--json", "--store", str(store))
+    experiments = json.loads(listed.stdout)
+    baseline, candidate = sorted(experiments, key=lambda e: e["started_ns"])
+    assert compare[3:5] == [baseline["experiment_id"], candidate["experiment_id"]]
+    assert candidate["baseline"] == baseline["experiment_id"] and not candidate["partial"]
+    assert (baseline["success_rate"], candidate["success_rate"]) == (1.0, 0.5)
+    assert candidate["mean_cost_usd"] < baseline["mean_cost_usd"]
+
+    # The command it names works as printed, and so does the eval command.
+    compared = tracekit(*compare[1:], "--json", cwd=tmp_path)
+    assert compared.returncode == 0, compared.stderr
+    assert json.loads(compared.stdout)["regressions"] == 2
+    again = next(words for words in lines if words[1:2] == ["eval"])
+    rerun = tracekit(*again[1:], "--json", cwd=tmp_path)
+    assert rerun.returncode == 1, rerun.stderr  # the regressions gate fails, as it should
+    report = json.loads(rerun.stdout)
+    assert report["regressions"] == 2 and report["baseline"] == baseline["experiment_id"]
+
+
 def test_demo_live_without_an_api_key_is_one_clear_error(tmp_path: Path) -> None:
     store = tmp_path / "live.duckdb"
     result = tracekit("demo", "--live", "--store", str(store), env={"ANTHROPIC_API_KEY": ""})

@@ -15,6 +15,7 @@ import time_machine
 
 from tests.store.anomaly_data import MONDAY
 from tests.tui.analytics_stores import session_store, spiked_store
+from tests.tui.fixture_experiments import add_experiments
 from tracekit.store import TraceStore
 from tracekit.tui import TracekitApp
 
@@ -106,3 +107,17 @@ def test_fork_form(snap_compare: SnapCompare, make_app: Callable[..., TracekitAp
         terminal_size=(120, 36),
         run_before=settle,
     )
+
+
+def test_experiments_screen(
+    snap_compare: SnapCompare, make_app: Callable[..., TracekitApp], fixture_store: Path
+) -> None:
+    app = make_app(add_experiments(fixture_store))
+    assert snap_compare(app, press=["3"], terminal_size=(140, 36))
+
+
+def test_experiment_screen_against_its_baseline(
+    snap_compare: SnapCompare, make_app: Callable[..., TracekitApp], fixture_store: Path
+) -> None:
+    app = make_app(add_experiments(fixture_store))
+    assert snap_compare(app, press=["3", "j", "enter"], terminal_size=(160, 30))

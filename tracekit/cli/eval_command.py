@@ -4,8 +4,7 @@ Exit status of ``eval``: 0 every gate held, 1 a gate failed, 2 the suite could n
 not import, no cases, a grader raised on every case, a bad baseline or flag), 130 interrupted
 (the finished cases are stored as a partial experiment).
 
-This module only declares the arguments; what the commands run is in
-:mod:`tracekit.cli.eval_view`, imported when they run.
+Only argparse here (start-up stays light); the handlers are in :mod:`tracekit.cli.eval_views`.
 """
 
 from __future__ import annotations
@@ -14,9 +13,6 @@ import argparse
 from typing import Any
 
 from tracekit.cli.arguments import add_store_argument, lazy_handler, positive_int
-
-EXIT_GATE = 1
-EXIT_INTERRUPTED = 130
 
 
 def percentage(value: str) -> float:
@@ -64,7 +60,7 @@ def register(subparsers: Any) -> None:
     ev.add_argument("--max-latency-increase", type=percentage, metavar="PCT", help="e.g. 20%%")
     ev.add_argument("--markdown", metavar="FILE", help="write a pull-request report")
     ev.add_argument("--json", action="store_true", help="print the report as JSON")
-    ev.set_defaults(handler=lazy_handler("tracekit.cli.eval_view:run_eval"))
+    ev.set_defaults(handler=lazy_handler("tracekit.cli.eval_views:run_eval"))
 
     ex = subparsers.add_parser(
         "experiments",
@@ -83,4 +79,4 @@ def register(subparsers: Any) -> None:
     add_store_argument(compare)
     compare.add_argument("--json", action="store_true", help="print the comparison as JSON")
     compare.add_argument("--markdown", metavar="FILE", help="write a pull-request report")
-    ex.set_defaults(handler=lazy_handler("tracekit.cli.eval_view:run_experiments"))
+    ex.set_defaults(handler=lazy_handler("tracekit.cli.eval_views:run_experiments"))

@@ -146,12 +146,29 @@ def run_demo(args: argparse.Namespace) -> int:
             f"${sum(o.cost_usd for o in runs):.4f}",
         )
     console.print(table)
+    from tracekit.cli.demo_eval_view import run_and_show, shown_path
+
+    # The eval suite runs offline, baseline then candidate, also in a live demo.
+    evals = run_and_show(store, console)
     prefix = _command_prefix()
     store_flag = f" --store {args.store}" if args.store else ""
-    console.print(Text(f"Recorded {len(outcomes)} runs into {store}.\n"))
+    console.print(Text(f"Recorded {len(outcomes)} runs and 2 eval experiments into {store}.\n"))
     console.print(Text("Next, try:"))
-    for command in ("ui", "traces", "show <trace-id>", "stats --by agent"):
+    suite, prompt = shown_path(evals.suite_file), shown_path(evals.prompt_file)
+    compare = f"experiments compare {evals.baseline.experiment_id} {evals.candidate.experiment_id}"
+    for command in (
+        "ui",
+        "traces",
+        "show <trace-id>",
+        "stats --by agent",
+        compare,
+        f"eval {suite} --baseline {evals.baseline.experiment_id} "
+        f"--instructions billing=@{prompt} --max-regressions 0",
+    ):
         console.print(Text(f"  {prefix} {command}{store_flag}"), soft_wrap=True)
+    console.print(
+        Text("In the ui, press 3 for the eval experiments: Enter opens one, d diffs a case.")
+    )
     return 0
 
 
@@ -164,6 +181,7 @@ def run_bench(args: argparse.Namespace) -> int:
     from tracekit.benchmarks.anthropic_replay_bench import measure_anthropic_replay
     from tracekit.benchmarks.async_bench import measure_async
     from tracekit.benchmarks.cli_bench import measure_cli
+    from tracekit.benchmarks.eval_bench import measure_eval_overhead
     from tracekit.benchmarks.figures import BenchReport, load_average, repeat, summarise
     from tracekit.benchmarks.fork_bench import measure_fork
     from tracekit.benchmarks.instrumentation import measure_instrumentation
@@ -203,6 +221,7 @@ def run_bench(args: argparse.Namespace) -> int:
             replay_and_fork,
             lambda: measure_pytest_plugin(2 if quick else 3, rounds=1),
             lambda: measure_anthropic_replay(100 if quick else 400),
+            lambda: measure_eval_overhead(5 if quick else 10),
         ]
         for measure in measures:
             samples.update(repeat(measure, runs))
@@ -241,6 +260,7 @@ def run_bench(args: argparse.Namespace) -> int:
         "fork_prefix_steps_per_s": "≥ replay ÷ 2",
         "fork_prefix_vs_replay_ratio": "≤ 2×",
         "anthropic_replay_calls_per_s": "",
+        "eval_overhead_ms_per_case": "< 5",
         "tui_first_screen_s": "≤ 1.5 s",
         "tui_first_screen_rss_mb": "< 300",
         "tui_open_trace_ms": "≤ 200",

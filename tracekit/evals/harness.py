@@ -26,15 +26,15 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from replay.diff import diff_recordings
 from replay.recording import Recording
 from replay.spans import otlp_spans
-from replay.trajectory import Trajectory, trajectory_from_spans
+from replay.trajectory import Trajectory, align, trajectory_from_spans
 from tracekit.evals.baseline import Baseline
 from tracekit.evals.cases import Case, CaseResult, json_ready, run_graders
 from tracekit.evals.process import (
     agent_figures,
+    aligned_wrong_turns,
     cost_known,
     tool_choice,
     tools_called,
-    wrong_turns,
 )
 from tracekit.evals.results import CaseRun
 from tracekit.evals.suite import ModelsSpec, Suite
@@ -224,9 +224,13 @@ class SuiteRunner:
         if recording is None:
             return
         run.baseline_trace_id = recording.trace_id
-        run.wrong_turns = wrong_turns(recording.trajectory.steps, trajectory.steps)
+        # One alignment serves both the wrong turns and the diff summary, and the candidate's
+        # trajectory is the one already built: each used to be built twice per case.
+        aligned = align(recording.trajectory.steps, trajectory.steps)
+        run.wrong_turns = aligned_wrong_turns(aligned)
         try:
-            report = diff_recordings(recording, Recording.from_spans(spans, source="candidate"))
+            candidate = Recording(list(spans), trajectory, "candidate")
+            report = diff_recordings(recording, candidate, aligned=aligned)
             run.diff_summary = report.headline
         except Exception as exc:  # a diff that cannot be built never fails the case
             run.diff_summary = f"no diff: {type(exc).__name__}: {exc}"

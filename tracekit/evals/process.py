@@ -19,8 +19,8 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
-from replay.compare import compare
-from replay.trajectory import Step, Trajectory
+from replay.compare import divergent_positions
+from replay.trajectory import AlignedStep, Step, Trajectory, align
 from tracekit import semconv as sc
 from tracekit.evals.cases import Case
 from tracekit.models.scripted import FINAL_RESULT_TOOL
@@ -86,8 +86,13 @@ def agent_figures(trajectory: Trajectory | None) -> dict[str, AgentFigures]:
 
 def wrong_turns(baseline: Sequence[Step], run: Sequence[Step]) -> int:
     """How many handoffs, tool calls and decisions of ``run`` depart from ``baseline``."""
-    _, divergent = compare(baseline, run, mode="unordered", tool_args="exact")
-    return len(divergent)
+    return aligned_wrong_turns(align(baseline, run))
+
+
+def aligned_wrong_turns(aligned: Sequence[AlignedStep]) -> int:
+    """:func:`wrong_turns` of two trajectories already aligned (by
+    :func:`~replay.trajectory.align`): the harness aligns once for this and the diff."""
+    return len(divergent_positions(aligned, mode="unordered", tool_args="exact"))
 
 
 def cost_known(trajectory: Trajectory | None) -> bool:

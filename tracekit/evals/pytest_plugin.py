@@ -123,13 +123,12 @@ def pytest_collection_modifyitems(
     items.extend(suite_file.collect())
 
 
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    """The suite's report, as ``tracekit eval`` prints it; a failed gate fails the run."""
-    state = config.stash.get(_KEY, None)
-    if state is None or not state["runs"]:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Grade the suite as a whole: a failed gate fails the run (exit 1) even when every item
+    passed or was expected to fail. Runs before the terminal summary prints the report."""
+    state = session.config.stash.get(_KEY, None)
+    if state is None or not state["runs"] or "report" in state:
         return
-    from rich.console import Console
-
     from tracekit.evals.experiment import build_report
     from tracekit.evals.summary import Gates
 
@@ -143,10 +142,20 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         state["runs"],
         None,
         repeat=state["repeat"],
-        gates=Gates(fail_under=config.getoption("--tracekit-eval-fail-under")),
+        gates=Gates(fail_under=session.config.getoption("--tracekit-eval-fail-under")),
     )
+    state["report"] = report
+    if not report.gates_passed and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """The suite's report, as ``tracekit eval`` prints it."""
+    state = config.stash.get(_KEY, None)
+    if state is None or "report" not in state:
+        return
+    from rich.console import Console
+
     console = Console(file=terminalreporter._tw._file, width=120)
     terminalreporter.section("tracekit eval")
-    console.print(report.render())
-    if not report.gates_passed:
-        terminalreporter.session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    console.print(state["report"].render())

@@ -21,14 +21,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 from pydantic import BaseModel
 
 from tracekit.exceptions import StoreError, StoreLockedError
 from tracekit.store.db import connect
 from tracekit.store.experiment_schema import CASE_COLUMNS, EXPERIMENT_COLUMNS
 from tracekit.store.paths import StorePaths, store_lock
-from tracekit.store.schema import ensure_schema
 
 _JSON_COLUMNS = frozenset({"overrides", "summary", "detail"})
 
@@ -84,14 +82,16 @@ class ExperimentCaseRow(BaseModel):
     detail: dict[str, Any] = {}
 
 
-def _table(rows: list[BaseModel], columns: tuple[tuple[str, str, pa.DataType], ...]) -> pa.Table:
+def _table(rows: list[BaseModel], columns: tuple[tuple[str, str, str], ...]) -> Any:
+    import pyarrow as pa  # only a writer needs Arrow (readers stay light)
+
     data = [row.model_dump() for row in rows]
     arrays = {}
     for name, _, arrow in columns:
         values = [row[name] for row in data]
         if name in _JSON_COLUMNS:
             values = [json.dumps(v, sort_keys=True, default=str) for v in values]
-        arrays[name] = pa.array(values, type=arrow)
+        arrays[name] = pa.array(values, type=getattr(pa, arrow)())
     return pa.table(arrays)
 
 
@@ -103,6 +103,8 @@ def write_experiment(
     Raises StoreLockedError when the store stays busy for ``wait_s`` seconds, StoreError when
     it cannot be written.
     """
+    from tracekit.store.schema import ensure_schema  # Arrow: a writer's import, not a reader's
+
     paths = StorePaths.for_store(store)
     paths.check_writable()
     experiments = _table([experiment], EXPERIMENT_COLUMNS)

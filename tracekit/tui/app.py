@@ -21,7 +21,7 @@ from textual.screen import Screen
 from tracekit.display import inert
 from tracekit.exceptions import TracekitError
 from tracekit.store import TraceStore
-from tracekit.tui.messages import OpenDiff, OpenTrace
+from tracekit.tui.messages import OpenDiff, OpenExperiment, OpenTrace
 from tracekit.tui.screens.help import HelpScreen
 from tracekit.tui.screens.traces import TracesScreen
 
@@ -35,6 +35,13 @@ def _stats_screen(store: TraceStore) -> Screen[Any]:
     from tracekit.tui.screens.stats import StatsScreen
 
     return StatsScreen(store)
+
+
+def _experiments_screen(store: TraceStore) -> Screen[Any]:
+    # Imported when first shown, as the stats screen (it draws a chart too).
+    from tracekit.tui.screens.experiments import ExperimentsScreen
+
+    return ExperimentsScreen(store)
 
 
 class TracekitApp(App[None]):
@@ -58,8 +65,10 @@ class TracekitApp(App[None]):
         "screens/trace.tcss",
         "screens/stats.tcss",
         "screens/diff.tcss",
+        "screens/experiments.tcss",
+        "screens/experiment.tcss",
     ]
-    # The modes ("traces", "stats") are added in __init__: their screens take the store.
+    # The modes (traces, stats, experiments) are added in __init__: their screens take the store.
     # The app starts on Textual's blank default screen and switches to "traces" once mounted:
     # on Python 3.12+ Textual runs tasks eagerly, so a mode's first screen composes before it
     # is on the stack, and an Input in it (the filter bar) then asks for a screen that is not
@@ -69,6 +78,7 @@ class TracekitApp(App[None]):
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("1", "switch_mode('traces')", "Traces", show=False),
         Binding("2", "switch_mode('stats')", "Stats", show=False),
+        Binding("3", "switch_mode('experiments')", "Experiments", show=False),
     ]
 
     def __init__(
@@ -86,6 +96,7 @@ class TracekitApp(App[None]):
         modes: dict[str, Callable[[], Screen[Any]]] = {
             "traces": partial(TracesScreen, store, live=live, poll_s=poll_s, marker=marker),
             "stats": partial(_stats_screen, store),
+            "experiments": partial(_experiments_screen, store),
         }
         for mode, make_screen in modes.items():
             self.add_mode(mode, make_screen)
@@ -104,7 +115,8 @@ class TracekitApp(App[None]):
         return inert(sub_title)
 
     async def action_switch_mode(self, mode: str) -> None:
-        """Show the traces list (``1``) or the stats (``2``) from any screen.
+        """Show the traces list (``1``), the stats (``2``) or the experiments (``3``) from any
+        screen.
 
         Unlike Textual's action, screens opened over the current mode's base screen (a trace,
         a diff, the help) are closed first, so each mode always comes back as its base
@@ -138,6 +150,13 @@ class TracekitApp(App[None]):
         from tracekit.tui.screens.diff import DiffScreen
 
         self.push_screen(DiffScreen(self.store, message.trace_a, message.trace_b))
+
+    @on(OpenExperiment)
+    def _open_experiment(self, message: OpenExperiment) -> None:
+        """Show one eval experiment's cases (against another experiment, when compared)."""
+        from tracekit.tui.screens.experiment import ExperimentScreen
+
+        self.push_screen(ExperimentScreen(self.store, message.experiment_id, message.baseline_id))
 
     def action_help(self) -> None:
         """Show the keys of the current screen."""

@@ -22,3 +22,13 @@ class OpenDiff(Message):
         super().__init__()
         self.trace_a = trace_a
         self.trace_b = trace_b
+
+
+class OpenExperiment(Message):
+    """Show one eval experiment's cases, against ``baseline_id`` (another experiment) when
+    given, else against the baseline it was run with."""
+
+    def __init__(self, experiment_id: str, baseline_id: str | None = None) -> None:
+        super().__init__()
+        self.experiment_id = experiment_id
+        self.baseline_id = baseline_id

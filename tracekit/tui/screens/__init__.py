@@ -9,6 +9,8 @@ from tracekit.lazy import lazy_exports
 
 _SCREENS = {
     "DiffScreen": "tracekit.tui.screens.diff",
+    "ExperimentScreen": "tracekit.tui.screens.experiment",
+    "ExperimentsScreen": "tracekit.tui.screens.experiments",
     "HelpScreen": "tracekit.tui.screens.help",
     "StatsScreen": "tracekit.tui.screens.stats",
     "StoreScreen": "tracekit.tui.screens.base",
@@ -22,6 +24,8 @@ __getattr__ = lazy_exports(__name__, _SCREENS)
 
 __all__ = [
     "DiffScreen",
+    "ExperimentScreen",
+    "ExperimentsScreen",
     "HelpScreen",
     "StatsScreen",
     "StoreScreen",

@@ -1,5 +1,5 @@
-"""What ``tracekit eval`` and ``tracekit experiments`` run (their arguments are in
-:mod:`tracekit.cli.eval_command`)."""
+"""The handlers of ``tracekit eval`` and ``tracekit experiments``, imported when they run
+(their arguments are in :mod:`tracekit.cli.eval_command`)."""
 
 from __future__ import annotations
 
