@@ -168,23 +168,8 @@ class TraceStore:
     def get_trace(self, id_or_prefix: str) -> TraceDetail:
         """A trace with all its spans in tree order and events parsed."""
         with _gc_paused(), self._connection() as con:
-            trace_id = _resolve(con, id_or_prefix)
-            summary_row = con.execute(
-                f"SELECT {_TRACE_COLUMNS} FROM traces WHERE trace_id = ?", [trace_id]
-            ).fetchone()
-            span_rows = con.execute(
-                f"SELECT {', '.join(_SPAN_FIELDS)} FROM spans WHERE trace_id = ?", [trace_id]
-            ).fetchall()
-            with_content = {
-                row[0]
-                for row in con.execute(
-                    "SELECT span_id FROM span_content WHERE trace_id = ?", [trace_id]
-                ).fetchall()
-            }
-            if summary_row is None:
-                raise TraceNotFoundError(f"no trace matches {id_or_prefix!r}")
+            summary, span_rows, with_content = _read_trace(con, id_or_prefix)
             spans = _tree_order(span_rows, with_content)
-            (summary,) = _with_lineage(con, [_trace_summary(summary_row)])
         return TraceDetail(summary=summary, spans=spans)
 
     def get_trace_document(self, id_or_prefix: str) -> dict[str, Any]:
@@ -195,26 +180,11 @@ class TraceStore:
         Raises TraceNotFoundError when no trace or several traces match.
         """
         with _gc_paused(), self._connection() as con:
-            trace_id = _resolve(con, id_or_prefix)
-            summary_row = con.execute(
-                f"SELECT {_TRACE_COLUMNS} FROM traces WHERE trace_id = ?", [trace_id]
-            ).fetchone()
-            if summary_row is None:
-                raise TraceNotFoundError(f"no trace matches {id_or_prefix!r}")
-            span_rows = con.execute(
-                f"SELECT {', '.join(_SPAN_FIELDS)} FROM spans WHERE trace_id = ?", [trace_id]
-            ).fetchall()
-            with_content = {
-                row[0]
-                for row in con.execute(
-                    "SELECT span_id FROM span_content WHERE trace_id = ?", [trace_id]
-                ).fetchall()
-            }
-            (summary,) = _with_lineage(con, [_trace_summary(summary_row)])
-            return {
-                "summary": summary.model_dump(mode="json"),
-                "spans": span_documents(span_rows, with_content),
-            }
+            summary, span_rows, with_content = _read_trace(con, id_or_prefix)
+        return {
+            "summary": summary.model_dump(mode="json"),
+            "spans": span_documents(span_rows, with_content),
+        }
 
     def get_trace_outline(self, id_or_prefix: str) -> TraceOutline:
         """A trace's summary and its spans in tree order (the order of :meth:`get_trace`) as
@@ -689,6 +659,30 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def _read_trace(
+    con: Any, id_or_prefix: str
+) -> tuple[TraceSummary, list[tuple[Any, ...]], set[str]]:
+    """A trace's summary, its span rows (``_SPAN_FIELDS``) and the ids of its spans that have
+    content; TraceNotFoundError when no trace or several traces match."""
+    trace_id = _resolve(con, id_or_prefix)
+    summary_row = con.execute(
+        f"SELECT {_TRACE_COLUMNS} FROM traces WHERE trace_id = ?", [trace_id]
+    ).fetchone()
+    if summary_row is None:
+        raise TraceNotFoundError(f"no trace matches {id_or_prefix!r}")
+    span_rows = con.execute(
+        f"SELECT {', '.join(_SPAN_FIELDS)} FROM spans WHERE trace_id = ?", [trace_id]
+    ).fetchall()
+    with_content = {
+        row[0]
+        for row in con.execute(
+            "SELECT span_id FROM span_content WHERE trace_id = ?", [trace_id]
+        ).fetchall()
+    }
+    (summary,) = _with_lineage(con, [_trace_summary(summary_row)])
+    return summary, span_rows, with_content
 
 
 def _with_lineage(con: Any, traces: list[TraceSummary]) -> list[TraceSummary]:
