@@ -207,8 +207,9 @@ class ReplaySession:
             if isinstance(telemetry, CaptureTelemetry)
             else otlp_spans(replay.exporter.get_finished_spans() if replay.exporter else ())
         )
+        recorded = self.recording.trajectory
         self.replayed = trajectory_from_spans(
-            spans, structural=self.recording.trajectory.structural
+            spans, structural=recorded.structural, canon=recorded.canon
         )
         self.output = result.output
         replay.telemetry.shutdown()
