@@ -78,9 +78,9 @@ def _cleaned(
     SDK's own validation (lists become tuples, invalid values are dropped with its warning)."""
     if not attributes:
         return {}
-    if value_length is None and (maxlen is None or len(attributes) <= maxlen):
-        if all(type(v) in _PLAIN for v in attributes.values()):
-            return dict(attributes)
+    plain = value_length is None and (maxlen is None or len(attributes) <= maxlen)
+    if plain and all(type(v) in _PLAIN for v in attributes.values()):
+        return dict(attributes)
     return dict(BoundedAttributes(maxlen, attributes, immutable=False, max_value_len=value_length))
 
 
@@ -223,7 +223,9 @@ class CapturedSpan(trace.Span):
         cls = type(exception)
         module, qualname = cls.__module__, cls.__qualname__
         recorded: dict[str, Any] = {
-            "exception.type": f"{module}.{qualname}" if module and module != "builtins" else qualname,
+            "exception.type": f"{module}.{qualname}"
+            if module and module != "builtins"
+            else qualname,
             "exception.message": str(exception),
             "exception.stacktrace": "".join(traceback.format_exception(exception)),
             "exception.escaped": str(escaped),

@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from tracekit import semconv as sc
+from tracekit.otlp import OtlpSpan
 from tracekit.otlp.json_decode import spans_from_json_fast
 
 _NO_PARENT = frozenset({"", "0" * 16})
@@ -55,7 +56,7 @@ def peek_trace_file(path: str | Path) -> tuple[str, str] | None:
         return None
     if len(trace_ids) != 1 or not root_lines or not parent_ids <= span_ids:
         return None
-    roots = []
+    roots: list[OtlpSpan] = []
     for line in root_lines:
         spans = spans_from_json_fast(line)
         if spans is None:

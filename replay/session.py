@@ -22,8 +22,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from pydantic import TypeAdapter
 
-from replay.capture import CaptureTelemetry
 from replay.canonical import compile_masks, mask, normalize
+from replay.capture import CaptureTelemetry
 from replay.diff import build_report
 from replay.player import (
     ALL_TOOLS,
@@ -37,9 +37,9 @@ from replay.recording import Recording
 from replay.report import DivergenceReport
 from replay.spans import otlp_spans
 from replay.trajectory import Trajectory, trajectory_from_spans
+from tracekit import settings
 from tracekit.exceptions import ConfigError
 from tracekit.models.routing import ModelRouter
-from tracekit import settings
 from tracekit.orchestrator.workflow import RunResult, Workflow
 from tracekit.pricing import PriceTable
 from tracekit.telemetry import SequentialIds, Telemetry

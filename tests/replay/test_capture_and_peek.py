@@ -83,9 +83,7 @@ def test_a_captured_span_follows_the_sdk_rules() -> None:
     assert outer_span.resource["service.name"] == "t"
 
 
-@pytest.mark.parametrize(
-    "path", sorted(FIXTURES.rglob("*.jsonl")), ids=lambda p: p.name
-)
+@pytest.mark.parametrize("path", sorted(FIXTURES.rglob("*.jsonl")), ids=lambda p: p.name)
 def test_a_trace_file_is_named_as_reading_it_whole_names_it(path: Path) -> None:
     peeked = peek_trace_file(path)
     if peeked is None:
