@@ -244,9 +244,14 @@ class TraceFile(pytest.File):
     """A recorded trace file: one replay test."""
 
     def collect(self) -> Iterator[pytest.Item]:
-        """One item named after the workflow and the trace."""
+        """One item named after the workflow and the trace (the replay reads the file)."""
+        from replay.peek import peek_trace_file
         from replay.recording import Recording
 
+        peeked = peek_trace_file(self.path)
+        if peeked is not None:
+            yield TraceReplayItem.from_parent(self, name=inert(f"{peeked[0]}[{peeked[1][:12]}]"))
+            return
         try:
             recording = Recording.from_file(self.path)
             name = inert(f"{recording.workflow_name}[{recording.trace_id[:12]}]")

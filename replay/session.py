@@ -9,6 +9,7 @@ True
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from pydantic import TypeAdapter
 
 from replay.canonical import compile_masks, mask, normalize
+from replay.capture import CaptureTelemetry
 from replay.diff import build_report
 from replay.modes import TOOL_ARGS_MODES, TRAJECTORY_MODES, ToolArgsMode, TrajectoryMode
 from replay.player import ALL_TOOLS, RecordedAnswers
@@ -29,9 +31,11 @@ from replay.recording import Recording
 from replay.report import DivergenceReport
 from replay.spans import otlp_spans
 from replay.trajectory import Trajectory, trajectory_from_spans
+from tracekit import settings
 from tracekit.exceptions import ConfigError
 from tracekit.models.routing import ModelRouter
 from tracekit.orchestrator.workflow import RunResult, Workflow
+from tracekit.pricing import PriceTable
 from tracekit.telemetry import SequentialIds, Telemetry
 
 #: The seed replay gives a recording made before runs recorded theirs.
@@ -158,12 +162,21 @@ class ReplaySession:
         recording = self.recording
         workflow = recording.load_workflow()
         answers = RecordedAnswers(recording.trajectory, mode=self.mode, live_tools=self.live_tools)
-        exporter = InMemorySpanExporter()
-        telemetry = Telemetry(
-            processors=[SimpleSpanProcessor(exporter), *self.processors],
-            service_name=f"tracekit-replay:{recording.workflow_name}",
-            id_generator=SequentialIds(),
-        )
+        service_name = f"tracekit-replay:{recording.workflow_name}"
+        exporter: InMemorySpanExporter | None = None
+        telemetry: Telemetry
+        if self.processors or self.live is not None:
+            # Span processors take SDK spans; live models' SDK spans need the whole enricher.
+            exporter = InMemorySpanExporter()
+            telemetry = Telemetry(
+                processors=[SimpleSpanProcessor(exporter), *self.processors],
+                prices=_price_table(),
+                service_name=service_name,
+                id_generator=SequentialIds(),
+            )
+        else:
+            # The spans are only needed as the replayed trajectory: captured as plain values.
+            telemetry = CaptureTelemetry(prices=_price_table(), service_name=service_name)
         router = self.live or ModelRouter({}, default=answers.model)
         seed = recording.seed if recording.seed is not None else FROZEN_SEED
         # The workflow's own approver is asked (an interactive one defers to the recording).
@@ -182,9 +195,15 @@ class ReplaySession:
 
     def _finish(self, replay: _Replay, result: RunResult[Any]) -> DivergenceReport:
         replay.telemetry.flush()
+        telemetry = replay.telemetry
+        spans = (
+            telemetry.capture.spans
+            if isinstance(telemetry, CaptureTelemetry)
+            else otlp_spans(replay.exporter.get_finished_spans() if replay.exporter else ())
+        )
+        recorded = self.recording.trajectory
         self.replayed = trajectory_from_spans(
-            otlp_spans(replay.exporter.get_finished_spans()),
-            structural=self.recording.trajectory.structural,
+            spans, structural=recorded.structural, canon=recorded.canon
         )
         self.output = result.output
         replay.telemetry.shutdown()
@@ -210,13 +229,32 @@ class _Replay:
 
     workflow: Workflow
     answers: RecordedAnswers
-    exporter: InMemorySpanExporter
+    exporter: InMemorySpanExporter | None
+    """Where the SDK path's spans go (None: the spans are captured, see :mod:`replay.capture`)."""
     telemetry: Telemetry
     seed: int
     options: dict[str, Any]
 
 
 _ANY: TypeAdapter[Any] = TypeAdapter(Any)
+
+
+def _price_table() -> PriceTable:
+    """The price table, built once per process per ``TRACEKIT_PRICES`` file (and its version):
+    a table per replay would start every replay with an empty lookup cache."""
+    path = settings.prices_path()
+    if path is None:
+        return _cached_price_table(None, 0, 0)
+    try:
+        stat = path.stat()
+    except OSError:
+        return PriceTable.default()  # let it say what is wrong with the file
+    return _cached_price_table(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_price_table(path: str | None, mtime_ns: int, size: int) -> PriceTable:
+    return PriceTable.default()
 
 
 def _output_json(output: Any) -> Any:

@@ -130,6 +130,9 @@ class Trajectory:
     root: OtlpSpan | None = None
     structural: bool = True
     """Whether agent calls are keyed structurally (recordings before that: per-path counters)."""
+    canon: dict[tuple[bool, str], Any] = field(default_factory=dict, compare=False, repr=False)
+    """Canonical request values by the attribute text they were read from (see
+    :func:`trajectory_from_spans`)."""
 
     @property
     def trace_id(self) -> str:
@@ -158,11 +161,17 @@ class Trajectory:
 
 
 def trajectory_from_spans(
-    spans: Iterable[OtlpSpan], *, structural: bool | None = None
+    spans: Iterable[OtlpSpan],
+    *,
+    structural: bool | None = None,
+    canon: dict[tuple[bool, str], Any] | None = None,
 ) -> Trajectory:
     """Build the trajectory of one trace's spans (any order; foreign spans are skipped).
 
-    ``structural`` picks the keys (default: structural when the spans carry them).
+    ``structural`` picks the keys (default: structural when the spans carry them). ``canon``
+    is another trajectory's :attr:`Trajectory.canon`: a request attribute spelt as it is there
+    (a replay's, mostly) is not parsed and canonicalised again, and its value is the same
+    object (so comparing the two is quick). Request values are never modified.
     """
     spans = list(spans)
     if structural is None:
@@ -178,6 +187,8 @@ def trajectory_from_spans(
             children[parent].append(span)
     roots.sort(key=lambda s: s.start_ns)
     trajectory = Trajectory(root=roots[0] if roots else None, structural=structural)
+    if canon is not None:
+        trajectory.canon = canon
     counters: Counter[str] = Counter()
     # The agent path of each agent call by key: a structural key is not a path plus a number.
     paths: dict[str, str] = {}
@@ -187,7 +198,10 @@ def trajectory_from_spans(
     # Iterative depth-first walk: deep traces must not hit the recursion limit.
     while stack:
         span, invocation, sequence, depth = stack.pop()
-        step = _step(span, invocation, sequence, depth, counters, children, structural, paths)
+        step = _step(
+            span, invocation, sequence, depth, counters, children, structural, paths,
+            trajectory.canon,
+        )  # fmt: skip
         if step is not None:
             trajectory.steps.append(step)
             if step.kind == "agent":
@@ -279,8 +293,10 @@ def _step(
     children: dict[str | None, list[OtlpSpan]],
     structural: bool = False,
     paths: dict[str, str] | None = None,
+    canon: dict[tuple[bool, str], Any] | None = None,
 ) -> Step | None:
     operation = _operation(span)
+    canon = {} if canon is None else canon
     caller_path = (paths or {}).get(invocation) or invocation.split("#", 1)[0]
     attrs = span.attributes
     common: dict[str, Any] = {
@@ -307,7 +323,7 @@ def _step(
             name=str(attrs.get(sc.GEN_AI_AGENT_NAME) or path.rsplit("/", 1)[-1]),
             request={
                 "agent": attrs.get(sc.GEN_AI_AGENT_NAME),
-                "input": normalize(parse_json(attrs.get(sc.TRACEKIT_AGENT_INPUT))),
+                "input": _canonical(canon, attrs.get(sc.TRACEKIT_AGENT_INPUT)),
             },
             answer={
                 "output": parse_json(attrs.get(sc.TRACEKIT_AGENT_OUTPUT)),
@@ -328,8 +344,8 @@ def _step(
         path = caller_path
         request = {
             "model": attrs.get(sc.GEN_AI_REQUEST_MODEL),
-            "system": normalize(parse_json(attrs.get(sc.GEN_AI_SYSTEM_INSTRUCTIONS))),
-            "messages": canonical_messages(parse_json(attrs.get(sc.GEN_AI_INPUT_MESSAGES))),
+            "system": _canonical(canon, attrs.get(sc.GEN_AI_SYSTEM_INSTRUCTIONS)),
+            "messages": _canonical(canon, attrs.get(sc.GEN_AI_INPUT_MESSAGES), messages=True),
             "max_tokens": attrs.get(sc.GEN_AI_REQUEST_MAX_TOKENS),
             "temperature": attrs.get(sc.GEN_AI_REQUEST_TEMPERATURE),
         }
@@ -342,7 +358,7 @@ def _step(
                 _semconv_messages([m for m in foreign.messages if not m.output])
             )
         if sc.GEN_AI_TOOL_DEFINITIONS in attrs:
-            request["tools"] = normalize(parse_json(attrs[sc.GEN_AI_TOOL_DEFINITIONS]))
+            request["tools"] = _canonical(canon, attrs[sc.GEN_AI_TOOL_DEFINITIONS])
         finish = attrs.get(sc.GEN_AI_RESPONSE_FINISH_REASONS)
         return Step(
             kind="llm",
@@ -397,7 +413,7 @@ def _step(
             name=name,
             request={
                 "tool": name,
-                "arguments": normalize(parse_json(attrs.get(sc.GEN_AI_TOOL_CALL_ARGUMENTS))),
+                "arguments": _canonical(canon, attrs.get(sc.GEN_AI_TOOL_CALL_ARGUMENTS)),
             },
             answer={
                 "result": parse_json(attrs.get(sc.GEN_AI_TOOL_CALL_RESULT)),
@@ -411,6 +427,23 @@ def _step(
             **common,
         )
     return None
+
+
+def _canonical(canon: dict[tuple[bool, str], Any], raw: Any, *, messages: bool = False) -> Any:
+    """``normalize(parse_json(raw))`` (``canonical_messages`` for ``messages``), remembered in
+    ``canon`` by the attribute's text: a replay spells most requests as its recording did."""
+    if not isinstance(raw, str):
+        value = parse_json(raw)
+        return canonical_messages(value) if messages else normalize(value)
+    key = (messages, raw)
+    found = canon.get(key, _MISSING)
+    if found is _MISSING:
+        value = parse_json(raw)
+        found = canon[key] = canonical_messages(value) if messages else normalize(value)
+    return found
+
+
+_MISSING: Any = object()
 
 
 def _next(counters: Counter[str], key: str) -> int:
