@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 from tracekit.cli.arguments import EXIT_USAGE, add_store_argument
-from tracekit.display import inert
+from tracekit.inert_text import inert
 from tracekit.exceptions import ConfigError
 
 
