@@ -11,8 +11,8 @@ import sys
 from typing import Any
 
 from tracekit.cli.arguments import EXIT_USAGE, add_store_argument
-from tracekit.inert_text import inert
 from tracekit.exceptions import ConfigError
+from tracekit.inert_text import inert
 
 
 def register(subparsers: Any) -> None:
