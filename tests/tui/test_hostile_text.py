@@ -247,7 +247,10 @@ def test_no_hostile_sequence_reaches_a_real_terminal(hostile_store: Path) -> Non
 
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 45, 160, 0, 0))
+    # COLUMNS/LINES as the pty's size: a test runner's (xdist's workers set 80 columns) would
+    # win over the pty's, and the layout would not be the one checked here.
     env = {**os.environ, "TERM": "xterm-256color", "PYTHONPATH": str(REPO_ROOT)}
+    env.update(COLUMNS="160", LINES="45")
     env.pop("TRACEKIT_STORE", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "tracekit.cli", "ui", "--store", str(hostile_store)],
