@@ -34,6 +34,7 @@ def _count(store: TraceStore, sql: str) -> int:
         ("ATTACH 'other.duckdb' AS other", "ATTACH"),
         ("SET threads = 1", "SET"),
         ("PRAGMA version", "PRAGMA"),
+        ("-- a comment first\n/* and another */ PRAGMA version", "PRAGMA"),
         ("INSTALL httpfs", "LOAD"),
     ],
 )

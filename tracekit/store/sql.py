@@ -46,6 +46,28 @@ def check_read_only(text: str) -> None:
         raise QueryError(
             f"only SELECT statements run here: {kind.name} refused (the store is read-only)"
         )
+    # DuckDB before 2.0 rewrites a table-function PRAGMA (``PRAGMA version``) into a SELECT
+    # (``SELECT * FROM pragma_version()``): the statement as the user wrote it says what it is.
+    first = _first_keyword(text)
+    if first in ("PRAGMA", "CALL"):
+        raise QueryError(
+            f"only SELECT statements run here: {first} refused (the store is read-only)"
+        )
+
+
+def _first_keyword(text: str) -> str:
+    """The first word of ``text`` past leading whitespace and SQL comments, upper-cased."""
+    rest = text
+    while True:
+        rest = rest.lstrip()
+        if rest.startswith("--"):
+            rest = rest.partition("\n")[2]
+        elif rest.startswith("/*"):
+            rest = rest.partition("*/")[2]
+        else:
+            break
+    word = rest.split(None, 1)[0] if rest.split() else ""
+    return "".join(ch for ch in word if ch.isalpha()).upper()
 
 
 def run_read_only(
