@@ -78,14 +78,14 @@ def test_stats_screen_with_an_anomaly(
     snap_compare: SnapCompare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     spiked_store(tmp_path / "spiked.duckdb")
-    with time_machine.travel(MONDAY / 1e9, tick=False):
+    with time_machine.travel(MONDAY / 1e9, tick=True):
         app = TracekitApp(TraceStore(tmp_path / "spiked.duckdb"), live=False)
         assert snap_compare(app, press=["2"], terminal_size=(140, 36))
 
 
 def test_anomalies_tab(snap_compare: SnapCompare, tmp_path: Path) -> None:
     spiked_store(tmp_path / "spiked.duckdb")
-    with time_machine.travel(MONDAY / 1e9, tick=False):
+    with time_machine.travel(MONDAY / 1e9, tick=True):
         app = TracekitApp(TraceStore(tmp_path / "spiked.duckdb"), live=False)
         assert snap_compare(app, press=["2", "n"], terminal_size=(140, 30))
 
