@@ -153,7 +153,8 @@ class StatsRow(BaseModel):
     price); ``unpriced_spans`` model calls are left out of ``cost_usd`` (``cost_partial``).
     """
 
-    model_config = ConfigDict(frozen=True)
+    # ``model_calls`` is a figure, not pydantic's: older pydantic warns of the ``model_`` prefix.
+    model_config = ConfigDict(frozen=True, protected_namespaces=())
 
     key: str | None
     count: int
