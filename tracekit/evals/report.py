@@ -6,6 +6,7 @@ summary) and as JSON. Trace text (case names, reasons, diff summaries) goes thro
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
@@ -62,51 +63,12 @@ class EvalReport(BaseModel):
         rate = _pct(s.success_rate)
         if s.interval is not None:
             rate += f" (95% CI {_pct(s.interval[0])}–{_pct(s.interval[1])})"
-        rows = [
-            ("success rate", rate, _delta_points(s.success_rate, _of(b, "success_rate"))),
-            (
-                "mean score",
-                _num(s.mean_score),
-                _delta_abs(s.mean_score, _of(b, "mean_score")),
-            ),
-            (
-                "mean cost",
-                _usd(s.mean_cost_usd),
-                _delta_rel(s.mean_cost_usd, _of(b, "mean_cost_usd")),
-            ),
-            (
-                "p95 cost",
-                _usd(s.p95_cost_usd),
-                _delta_rel(s.p95_cost_usd, _of(b, "p95_cost_usd")),
-            ),
-            (
-                "mean latency",
-                _secs(s.mean_latency_s),
-                _delta_rel(s.mean_latency_s, _of(b, "mean_latency_s")),
-            ),
-            (
-                "p95 latency",
-                _secs(s.p95_latency_s),
-                _delta_rel(s.p95_latency_s, _of(b, "p95_latency_s")),
-            ),
-            (
-                "mean steps",
-                _num(s.mean_steps),
-                _delta_abs(s.mean_steps, _of(b, "mean_steps")),
-            ),
-            (
-                "tool precision",
-                _num(s.tool_precision),
-                _delta_abs(s.tool_precision, _of(b, "tool_precision")),
-            ),
-            (
-                "tool recall",
-                _num(s.tool_recall),
-                _delta_abs(s.tool_recall, _of(b, "tool_recall")),
-            ),
-            ("wrong turns", "—" if s.wrong_turns is None else str(s.wrong_turns), ""),
-            ("judge cost", _usd(s.judge_cost_usd), ""),
-        ]
+        rows = [("success rate", rate, _delta_points(s.success_rate, _of(b, "success_rate")))]
+        for label, field, shown, delta in _FIGURES:
+            value = getattr(s, field)
+            rows.append((label, shown(value), delta(value, _of(b, field))))
+        wrong_turns = "—" if s.wrong_turns is None else str(s.wrong_turns)
+        rows += [("wrong turns", wrong_turns, ""), ("judge cost", _usd(s.judge_cost_usd), "")]
         return rows
 
     def sorted_cases(self) -> list[CaseVerdict]:
@@ -258,3 +220,19 @@ def _delta_points(now: float | None, then: float | None) -> str:
     if now is None or then is None:
         return ""
     return f"{(now - then) * 100:+.0f} pts"
+
+
+_Shown = Callable[[float | None], str]
+_Delta = Callable[[float | None, float | None], str]
+
+#: The summary's figures after the success rate: (label, Summary field, how shown, its delta).
+_FIGURES: tuple[tuple[str, str, _Shown, _Delta], ...] = (
+    ("mean score", "mean_score", _num, _delta_abs),
+    ("mean cost", "mean_cost_usd", _usd, _delta_rel),
+    ("p95 cost", "p95_cost_usd", _usd, _delta_rel),
+    ("mean latency", "mean_latency_s", _secs, _delta_rel),
+    ("p95 latency", "p95_latency_s", _secs, _delta_rel),
+    ("mean steps", "mean_steps", _num, _delta_abs),
+    ("tool precision", "tool_precision", _num, _delta_abs),
+    ("tool recall", "tool_recall", _num, _delta_abs),
+)
