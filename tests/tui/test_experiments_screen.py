@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from rich.text import Text
 from textual import on
 from textual.app import App
 from textual.widgets import DataTable, Static
@@ -207,3 +208,45 @@ async def test_an_empty_store_says_how_to_make_an_experiment(
         await pilot.press("3")
         await pilot.pause()
         assert "none yet: run `tracekit eval SUITE`" in screen_text(app)
+
+
+def _status(app: App[object], widget_id: str) -> str:
+    return str(app.screen.query_one(widget_id, Static).render())
+
+
+async def test_s_cycles_the_sort_columns_r_reverses_and_a_header_click_sorts(
+    make_app: Callable[..., TracekitApp], experiments_store: Path
+) -> None:
+    app = make_app(experiments_store)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.press("3")
+        await pilot.pause()
+        assert "sorted by time ↓" in _status(app, "#experiments-summary")
+        newest_first = _column(app, "#experiments", "id")
+        await pilot.press("s")  # suite: text sorts a to z
+        await pilot.pause()
+        assert "sorted by suite ↑" in _status(app, "#experiments-summary")
+        await pilot.press("s", "s")  # success, then cost: figures sort largest first
+        await pilot.pause()
+        assert "sorted by cost ↓" in _status(app, "#experiments-summary")
+        await pilot.press("s", "r")  # round to time again, then reversed: oldest first
+        await pilot.pause()
+        assert "sorted by time ↑" in _status(app, "#experiments-summary")
+        assert _column(app, "#experiments", "id") == newest_first[::-1]
+
+        await pilot.press("home", "j", "enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ExperimentScreen)
+        order = _rows(app, "#cases")
+        screen.post_message(
+            DataTable.HeaderSelected(
+                screen.query_one("#cases", DataTable),
+                screen.query_one("#cases", DataTable).ordered_columns[0].key,
+                0,
+                Text("case"),
+            )
+        )
+        await pilot.pause()  # the current column again: the other way round
+        assert "sorted by case ↓" in _status(app, "#cases-status")
+        assert _rows(app, "#cases") == order[::-1]

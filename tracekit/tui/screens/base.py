@@ -58,3 +58,47 @@ class StoreScreen(Screen[None]):
             )
         if action is not None:
             action()
+
+
+class SortedTableScreen(StoreScreen):
+    """A store screen with one table sorted by one column at a time: ``s`` moves to the next
+    of ``SORT_COLUMNS``, ``r`` reverses, choosing a column again reverses it, and a column in
+    ``DESCENDING_FIRST`` starts largest first.
+
+    Args:
+        store: the store to read.
+        sort_column: the column sorted by at first.
+        descending: whether it starts largest first.
+    """
+
+    SORT_COLUMNS: ClassVar[tuple[str, ...]] = ()
+    DESCENDING_FIRST: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, store: TraceStore, *, sort_column: str, descending: bool) -> None:
+        super().__init__(store)
+        self.sort_column = sort_column
+        self.descending = descending
+
+    def fill(self) -> None:
+        """Draw the table again in the current order (each screen draws its own)."""
+        raise NotImplementedError(type(self).__name__)
+
+    def sort_by(self, column: str) -> None:
+        """Sort by ``column``; if it is the current one, the other way round."""
+        if column == self.sort_column:
+            self.descending = not self.descending
+        else:
+            self.sort_column, self.descending = column, column in self.DESCENDING_FIRST
+        self.fill()
+
+    def action_sort(self) -> None:
+        """Sort by the next column."""
+        names = self.SORT_COLUMNS
+        self.sort_column = names[(names.index(self.sort_column) + 1) % len(names)]
+        self.descending = self.sort_column in self.DESCENDING_FIRST
+        self.fill()
+
+    def action_reverse(self) -> None:
+        """Reverse the sort order."""
+        self.descending = not self.descending
+        self.fill()

@@ -29,7 +29,7 @@ from tracekit.tui.experiment_lines import (
     sorted_lines,
 )
 from tracekit.tui.messages import OpenDiff, OpenTrace
-from tracekit.tui.screens.base import StoreScreen
+from tracekit.tui.screens.base import SortedTableScreen
 
 #: (column key, header, right-aligned).
 COLUMNS: tuple[tuple[str, str, bool], ...] = (
@@ -71,7 +71,7 @@ _CASE_WIDTH = 22
 _WHY_WIDTH = 60
 
 
-class ExperimentScreen(StoreScreen):
+class ExperimentScreen(SortedTableScreen):
     """The cases of one experiment, against a baseline.
 
     Args:
@@ -90,6 +90,8 @@ class ExperimentScreen(StoreScreen):
         "`outcome:fail`, `status:stopped`, `case:refund`, `cost>0.002`, `turns>=1`, "
         "`steps<5` or free text."
     )
+    SORT_COLUMNS = tuple(SORT_KEYS)
+    DESCENDING_FIRST = _DESCENDING_FIRST
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,backspace", "back", "Back"),
         Binding("enter", "open", "Trace", show=True),
@@ -102,7 +104,7 @@ class ExperimentScreen(StoreScreen):
     def __init__(
         self, store: TraceStore, experiment_id: str, baseline_id: str | None = None
     ) -> None:
-        super().__init__(store)
+        super().__init__(store, sort_column="case", descending=False)
         self.experiment_id = experiment_id
         self.baseline_id = baseline_id
         self.experiment: ExperimentRow | None = None
@@ -111,8 +113,6 @@ class ExperimentScreen(StoreScreen):
         self.shown: list[CaseLine] = []
         self.query_text = ""
         self.line_filter: LineFilter | None = None
-        self.sort_column = "case"
-        self.descending = False
 
     def compose(self) -> ComposeResult:
         """Header, the experiment's figures, filter bar, the cases, footer."""
@@ -228,11 +228,7 @@ class ExperimentScreen(StoreScreen):
         column = _HEADER_SORTS.get(str(event.column_key.value))
         if column is None:
             return
-        if column == self.sort_column:
-            self.descending = not self.descending
-        else:
-            self.sort_column, self.descending = column, column in _DESCENDING_FIRST
-        self.fill()
+        self.sort_by(column)
 
     @on(Input.Submitted, "#cases-filter")
     def _apply_filter(self, event: Input.Submitted) -> None:
@@ -296,18 +292,6 @@ class ExperimentScreen(StoreScreen):
             self.query_one("#cases", DataTable).focus()
             return
         self.dismiss()
-
-    def action_sort(self) -> None:
-        """Sort by the next column."""
-        names = list(SORT_KEYS)
-        self.sort_column = names[(names.index(self.sort_column) + 1) % len(names)]
-        self.descending = self.sort_column in _DESCENDING_FIRST
-        self.fill()
-
-    def action_reverse(self) -> None:
-        """Reverse the sort order."""
-        self.descending = not self.descending
-        self.fill()
 
 
 def _cells(line: CaseLine) -> list[Text]:

@@ -22,7 +22,7 @@ from tracekit.display import format_cost, format_time, inert, literal
 from tracekit.exceptions import TracekitError
 from tracekit.store import ExperimentRow, TraceStore
 from tracekit.tui.messages import OpenExperiment
-from tracekit.tui.screens.base import StoreScreen
+from tracekit.tui.screens.base import SortedTableScreen
 
 #: Experiments read (newest first).
 LIMIT = 200
@@ -53,7 +53,7 @@ _SORTS: dict[str, Callable[[ExperimentRow], Any]] = {
 _DESCENDING_FIRST = frozenset({"time", "success", "cost"})
 
 
-class ExperimentsScreen(StoreScreen):
+class ExperimentsScreen(SortedTableScreen):
     """A table of eval experiments and the cost-vs-success chart.
 
     Args:
@@ -68,6 +68,8 @@ class ExperimentsScreen(StoreScreen):
         "is the baseline). Filter with free text (suite, candidate, id). The chart plots each "
         "experiment's mean cost against its success rate, one series per suite."
     )
+    SORT_COLUMNS = tuple(_SORTS)
+    DESCENDING_FIRST = _DESCENDING_FIRST
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", show=True),
         Binding("space", "mark", "Mark"),
@@ -81,10 +83,8 @@ class ExperimentsScreen(StoreScreen):
     ]
 
     def __init__(self, store: TraceStore) -> None:
-        super().__init__(store)
+        super().__init__(store, sort_column="time", descending=True)
         self.query_text = ""
-        self.sort_column = "time"
-        self.descending = True
         self.marked: list[str] = []
         self.experiments: list[ExperimentRow] = []
         self.shown: list[ExperimentRow] = []
@@ -261,18 +261,6 @@ class ExperimentsScreen(StoreScreen):
             self.fill()
         self.query_one("#experiments-filter-bar").add_class("hidden")
         self.query_one("#experiments", DataTable).focus()
-
-    def action_sort(self) -> None:
-        """Sort by the next column."""
-        names = list(_SORTS)
-        self.sort_column = names[(names.index(self.sort_column) + 1) % len(names)]
-        self.descending = self.sort_column in _DESCENDING_FIRST
-        self.fill()
-
-    def action_reverse(self) -> None:
-        """Reverse the sort order."""
-        self.descending = not self.descending
-        self.fill()
 
     def action_refresh(self) -> None:
         """Read the store again."""
