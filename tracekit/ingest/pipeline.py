@@ -3,8 +3,9 @@
 Each request's spans become one segment, written (fsynced and renamed into the spool) before
 the client gets its 200: an accepted span is on disk even if the receiver is killed a moment
 later. A worker process writes the segment through the page cache and the request thread
-fsyncs it: the conversion processes never sit idle waiting for the disk. Folding into DuckDB happens on a separate thread, in batches of whatever segments piled
-up meanwhile, so a request never waits for the database or another process's lock.
+fsyncs it: the conversion processes never sit idle waiting for the disk. Folding into DuckDB
+happens on a separate thread, in batches of whatever segments piled up meanwhile, so a
+request never waits for the database or another process's lock.
 
 Spans that do not convert (a malformed id, an unknown kind) are rejected one by one: the client
 learns how many, and why, through ``partial_success``; the rest of the request is kept.
