@@ -2,8 +2,10 @@
 
 Each request's spans become one segment, written (fsynced and renamed into the spool) before
 the client gets its 200: an accepted span is on disk even if the receiver is killed a moment
-later. Folding into DuckDB happens on a separate thread, in batches of whatever segments piled
-up meanwhile, so a request never waits for the database or another process's lock.
+later. A worker process writes the segment through the page cache and the request thread
+fsyncs it: the conversion processes never sit idle waiting for the disk. Folding into DuckDB
+happens on a separate thread, in batches of whatever segments piled up meanwhile, so a
+request never waits for the database or another process's lock.
 
 Spans that do not convert (a malformed id, an unknown kind) are rejected one by one: the client
 learns how many, and why, through ``partial_success``; the rest of the request is kept.
@@ -30,7 +32,7 @@ from tracekit.ingest.payload import decode_request
 from tracekit.store.convert import SegmentBuilder
 from tracekit.store.fold import FoldResult, fold_pending
 from tracekit.store.paths import StorePaths
-from tracekit.store.spool import write_segment
+from tracekit.store.spool import sync_segments, write_segment
 
 logger = logging.getLogger("tracekit")
 
@@ -47,6 +49,9 @@ class IngestResult:
     accepted: int
     rejected: int
     error_message: str = ""
+    #: The segment written, not yet fsynced when the caller asked for that
+    #: (``fsync=False``); None when no span was accepted.
+    segment: Path | None = None
 
 
 def _convert(resource_spans: Iterable[ResourceSpans], builder: SegmentBuilder) -> None:
@@ -81,8 +86,11 @@ class Refused:
     message: str
 
 
-def write_spans(paths: StorePaths, resource_spans: Sequence[ResourceSpans]) -> IngestResult:
-    """Convert one request's spans and write them as one segment of the store's spool."""
+def write_spans(
+    paths: StorePaths, resource_spans: Sequence[ResourceSpans], *, fsync: bool = True
+) -> IngestResult:
+    """Convert one request's spans and write them as one segment of the store's spool
+    (``fsync=False``: through the page cache; the caller syncs ``result.segment``)."""
     builder = SegmentBuilder()
     rejected, problem = 0, ""
     try:
@@ -91,9 +99,10 @@ def write_spans(paths: StorePaths, resource_spans: Sequence[ResourceSpans]) -> I
         # Some span does not convert (a malformed id, say): find which, keep the others.
         builder = SegmentBuilder()
         rejected, problem = _convert_one_by_one(resource_spans, builder)
-    if len(builder):
-        write_segment(paths, builder.to_table())
-    return IngestResult(accepted=len(builder), rejected=rejected, error_message=problem)
+    segment = write_segment(paths, builder.to_table(), fsync=fsync) if len(builder) else None
+    return IngestResult(
+        accepted=len(builder), rejected=rejected, error_message=problem, segment=segment
+    )
 
 
 def ingest_body(
@@ -102,9 +111,10 @@ def ingest_body(
     content_type: str | None,
     content_encoding: str | None,
     max_bytes: int,
+    fsync: bool = True,
 ) -> IngestResult | Refused:
     """Decode an OTLP/HTTP body and write its spans; a picklable outcome (worker processes
-    run this)."""
+    run this, with ``fsync=False``: the request thread syncs the segment)."""
     try:
         request = decode_request(
             body,
@@ -114,7 +124,7 @@ def ingest_body(
         )
     except OtlpRequestError as error:
         return Refused(error.status, str(error))
-    return write_spans(paths, request.message.resource_spans)
+    return write_spans(paths, request.message.resource_spans, fsync=fsync)
 
 
 def default_workers() -> int:
@@ -197,8 +207,8 @@ class SpoolIngest:
         """Decode one request body and write its spans as a segment (in a worker process when
         there are workers). Raises OSError when the segment cannot be written (the client
         should retry)."""
-        args = (self.paths, body, content_type, content_encoding, max_bytes)
         pool = self._pool
+        args = (self.paths, body, content_type, content_encoding, max_bytes, pool is None)
         if pool is None:
             result = ingest_body(*args)
         else:
@@ -212,6 +222,10 @@ class SpoolIngest:
                 if fresh is None:
                     raise
                 result = fresh.submit(ingest_body, *args).result()
+        if isinstance(result, IngestResult) and result.segment is not None and pool is not None:
+            # On disk before the client hears 200. fsync releases the GIL: other requests'
+            # threads go on meanwhile, and the workers are already converting the next ones.
+            sync_segments(self.paths, [result.segment])
         if isinstance(result, IngestResult) and result.accepted:
             self._wrote = True
             self._dirty.set()
