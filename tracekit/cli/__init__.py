@@ -44,7 +44,7 @@ from tracekit.cli import (
     ui_command,
 )
 from tracekit.cli.arguments import EXIT_USAGE
-from tracekit.cli.lazy_commands import LazySubcommands
+from tracekit.cli.lazy_commands import LazySubcommands as _LazySubcommands
 from tracekit.exceptions import StoreNotFoundError, TracekitError, TraceNotFoundError
 
 __all__ = ["EXIT_ERROR", "EXIT_NOT_FOUND", "EXIT_USAGE", "build_parser", "main"]
@@ -91,9 +91,9 @@ def build_parser(*, lazy: bool = False) -> argparse.ArgumentParser:
         description="Observability and trace replay for LLM agent runs.",
     )
     sub = parser.add_subparsers(
-        dest="command", metavar="COMMAND", parser_class=_Parser, action=LazySubcommands
+        dest="command", metavar="COMMAND", parser_class=_Parser, action=_LazySubcommands
     )
-    assert isinstance(sub, LazySubcommands)
+    assert isinstance(sub, _LazySubcommands)
     for register in _REGISTERS:
         sub.register(register)
     if not lazy:

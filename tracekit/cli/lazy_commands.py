@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 __all__ = ["IGNORED", "LazySubcommands", "Register"]
 
@@ -46,7 +47,13 @@ class _Ignored:
 IGNORED = _Ignored()
 
 
-class LazySubcommands(argparse._SubParsersAction):  # type: ignore[type-arg]
+if TYPE_CHECKING:  # generic in typeshed only
+    _SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
+else:
+    _SubParsers = argparse._SubParsersAction
+
+
+class LazySubcommands(_SubParsers):
     """argparse's subparsers action, building only the parser of the command that runs
     (see the module docstring). Fill it with :meth:`register`, not ``add_parser``."""
 
