@@ -44,6 +44,7 @@ from tracekit.cli import (
     ui_command,
 )
 from tracekit.cli.arguments import EXIT_USAGE
+from tracekit.cli.lazy_commands import LazySubcommands as _LazySubcommands
 from tracekit.exceptions import StoreNotFoundError, TracekitError, TraceNotFoundError
 
 __all__ = ["EXIT_ERROR", "EXIT_NOT_FOUND", "EXIT_USAGE", "build_parser", "main"]
@@ -60,27 +61,43 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser, one subcommand per module's ``register``."""
+#: Every command module's ``register``, in the order ``tracekit --help`` lists them.
+_REGISTERS = (
+    query_commands.register,
+    stats_command.register,
+    anomalies_command.register,
+    sessions_command.register,
+    sql_command.register,
+    run_commands.register,
+    serve_command.register,
+    replay_command.register,
+    ui_command.register,
+    file_commands.register,
+    doctor_command.register,
+    reprice_command.register,
+    fork_command.register,
+    eval_command.register,
+)
+
+
+def build_parser(*, lazy: bool = False) -> argparse.ArgumentParser:
+    """The full argument parser, one subcommand per module's ``register``.
+
+    ``lazy`` (what :func:`main` uses) adds a command's arguments only when parsing reaches
+    its name (:class:`~tracekit.cli.lazy_commands.LazySubcommands`); the help and the
+    errors are the same either way."""
     parser = _Parser(
         prog="tracekit",
         description="Observability and trace replay for LLM agent runs.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    query_commands.register(sub)
-    stats_command.register(sub)
-    anomalies_command.register(sub)
-    sessions_command.register(sub)
-    sql_command.register(sub)
-    run_commands.register(sub)
-    serve_command.register(sub)
-    replay_command.register(sub)
-    ui_command.register(sub)
-    file_commands.register(sub)
-    doctor_command.register(sub)
-    reprice_command.register(sub)
-    fork_command.register(sub)
-    eval_command.register(sub)
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_Parser, action=_LazySubcommands
+    )
+    assert isinstance(sub, _LazySubcommands)
+    for register in _REGISTERS:
+        sub.register(register)
+    if not lazy:
+        sub.build_all()
     return parser
 
 
@@ -93,7 +110,7 @@ def _command_names(parser: argparse.ArgumentParser) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tracekit`` console script."""
-    parser = build_parser()
+    parser = build_parser(lazy=True)
     # Unknown options are reported by name (not as "COMMAND is required") even before a command.
     args, unknown = parser.parse_known_args(argv)
     if unknown:

@@ -12,7 +12,6 @@ from typing import Any
 from tracekit.cli.arguments import add_store_argument, lazy_handler, trace_filter
 from tracekit.exceptions import ConfigError
 from tracekit.store.anomaly_rules import ANOMALY_DIMENSIONS, MIN_CALLS, THRESHOLD
-from tracekit.store.buckets import parse_span
 
 #: Exit status when something is flagged and ``--exit-code`` was given.
 EXIT_FLAGGED = 1
@@ -70,6 +69,8 @@ def register(subparsers: Any) -> None:
 
 
 def _span(value: str) -> int:
+    from tracekit.store.buckets import parse_span  # dataclasses, datetime: not for --help
+
     try:
         return parse_span(value)
     except ConfigError as error:

@@ -11,7 +11,6 @@ import re
 import sys
 import time
 from collections.abc import Iterator
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tracekit.cli.arguments import add_store_argument, positive_int
@@ -43,6 +42,8 @@ def since_time(value: str, *, now_ns: int | None = None) -> int:
     if match:
         now = time.time_ns() if now_ns is None else now_ns
         return now - int(float(match.group(1)) * _UNIT_S[match.group(2).lower()] * 10**9)
+    from datetime import datetime  # only when a date is given: not for `tracekit --help`
+
     text = value.strip()
     if text.endswith(("z", "Z")):
         text = text[:-1] + "+00:00"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracekit.cli.arguments import add_store_argument, positive_int
@@ -215,6 +214,8 @@ def _hint(exc: TracekitError) -> str | None:
 
 
 def _recording(target: str, store: str | None) -> Recording:
+    from pathlib import Path
+
     from replay import Recording
 
     path = Path(target)

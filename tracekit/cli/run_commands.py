@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tracekit import settings
 from tracekit.cli.arguments import add_store_argument, positive_int
 from tracekit.exceptions import ConfigError, StoreError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from tracekit.benchmarks.figures import BenchReport
 
 
@@ -102,6 +102,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from rich.table import Table
     from rich.text import Text
 
+    from tracekit import settings
     from tracekit.examples import DEMOS, DemoRuntime
     from tracekit.store import resolve_store_path
     from tracekit.telemetry import Telemetry
@@ -176,6 +177,7 @@ def run_bench(args: argparse.Namespace) -> int:
     """Measure and print the figures: each the median of ``--runs`` runs, with min and max."""
     import json
     import tempfile
+    from pathlib import Path
 
     from tracekit.benchmarks.analytics_bench import build_month_store, measure_stats_queries
     from tracekit.benchmarks.anthropic_replay_bench import measure_anthropic_replay

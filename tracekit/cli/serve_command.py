@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
-from types import FrameType
 from typing import Any
 
 from tracekit.cli.arguments import add_store_argument, positive_int
@@ -90,6 +87,10 @@ def register(subparsers: Any) -> None:
 
 def run_serve(args: argparse.Namespace) -> int:
     """Serve until SIGINT or SIGTERM, then fold every accepted span and exit 0."""
+    import signal
+    import threading
+    from types import FrameType
+
     from tracekit import settings
     from tracekit.ingest.pipeline import default_workers
     from tracekit.ingest.receiver import OtlpReceiver, is_loopback

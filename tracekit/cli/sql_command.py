@@ -8,11 +8,13 @@ This module only declares the arguments; what the command runs is in
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracekit.cli.arguments import add_store_argument, lazy_handler, positive_int
 from tracekit.store.sql_limits import DEFAULT_TIMEOUT_S
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 _TABLE_ROWS = 100
 
@@ -46,7 +48,7 @@ def register(subparsers: Any) -> None:
     output = sql.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the rows as a JSON array")
     output.add_argument("--csv", action="store_true", help="print the rows as CSV")
-    output.add_argument("--parquet", metavar="FILE", type=Path, help="write the rows to FILE")
+    output.add_argument("--parquet", metavar="FILE", type=_file_path, help="write the rows to FILE")
     sql.set_defaults(handler=lazy_handler("tracekit.cli.sql_view:run_sql"))
 
 
@@ -58,3 +60,10 @@ def _seconds(value: str) -> float:
     if not seconds > 0:
         raise argparse.ArgumentTypeError(f"must be more than 0: {value}")
     return seconds
+
+
+def _file_path(value: str) -> Path:
+    """``type=Path``, with pathlib imported only when ``--parquet`` is given (not for --help)."""
+    from pathlib import Path
+
+    return Path(value)

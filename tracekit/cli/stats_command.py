@@ -13,7 +13,6 @@ from typing import Any
 
 from tracekit.cli.arguments import add_store_argument, lazy_handler, trace_filter
 from tracekit.exceptions import ConfigError
-from tracekit.store.buckets import parse_bucket, parse_instant
 from tracekit.store.dimensions import FIGURE_DIMENSIONS
 
 #: What ``--chart`` draws: the keys of :data:`tracekit.cli.stats_chart.CHART_METRICS`
@@ -73,6 +72,8 @@ def register(subparsers: Any) -> None:
 
 
 def _instant(value: str) -> int:
+    from tracekit.store.buckets import parse_instant  # dataclasses, datetime: not for --help
+
     try:
         return parse_instant(value)
     except ConfigError as error:
@@ -80,6 +81,8 @@ def _instant(value: str) -> int:
 
 
 def _bucket(value: str) -> int:
+    from tracekit.store.buckets import parse_bucket  # dataclasses, datetime: not for --help
+
     try:
         return parse_bucket(value)
     except ConfigError as error:

@@ -12,7 +12,6 @@ from typing import Any
 
 from tracekit.cli.arguments import EXIT_USAGE, add_store_argument
 from tracekit.exceptions import ConfigError
-from tracekit.inert_text import inert
 
 
 def register(subparsers: Any) -> None:
@@ -43,6 +42,7 @@ def register(subparsers: Any) -> None:
 def run_ui(args: argparse.Namespace) -> int:
     """Open the browser on the store (a missing or unreadable store fails before the UI)."""
     from tracekit.cli.fork_options import load_router
+    from tracekit.inert_text import inert
     from tracekit.tui import open_app
 
     try:

@@ -21,9 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from tracekit.exceptions import StoreError, StoreLockedError
+from tracekit.store.engine import engine
 
 _RETRY_START_S = 0.01
 _RETRY_MAX_S = 0.25
@@ -35,7 +34,7 @@ _ALIAS = "tracekit_store"
 
 def is_lock_conflict(error: BaseException) -> bool:
     """Whether a DuckDB error means another process holds the file."""
-    return isinstance(error, duckdb.Error) and any(m in str(error) for m in _LOCK_MESSAGES)
+    return isinstance(error, engine.Error) and any(m in str(error) for m in _LOCK_MESSAGES)
 
 
 def connect(db: Path, *, read_only: bool, wait_s: float) -> Any:
@@ -49,7 +48,7 @@ def connect(db: Path, *, read_only: bool, wait_s: float) -> Any:
     while True:
         try:
             return _open(db, read_only=read_only)
-        except duckdb.Error as error:
+        except engine.Error as error:
             if not is_lock_conflict(error):
                 raise open_error(db, error) from None
             if time.monotonic() >= deadline:
@@ -62,7 +61,10 @@ def connect(db: Path, *, read_only: bool, wait_s: float) -> Any:
 
 def _open(db: Path, *, read_only: bool) -> Any:
     if read_only:
-        return duckdb.connect(str(db), read_only=True)
+        return engine.connect(str(db), read_only=True)
+    # A writer registers Arrow batches by name and may use relations: the whole package.
+    import duckdb
+
     con = duckdb.connect()
     try:
         # DuckDB before 2.0 takes no parameter in ATTACH ("syntax error at or near ?"), so
@@ -78,7 +80,7 @@ def _open(db: Path, *, read_only: bool) -> Any:
 
 
 #: DuckDB errors that mean the file itself is damaged (truncated, overwritten, not DuckDB's).
-_DAMAGE = (duckdb.IOException, duckdb.FatalException, duckdb.InternalError)
+_DAMAGE = (engine.IOException, engine.FatalException, engine.InternalError)
 
 
 def is_damage(error: BaseException) -> bool:

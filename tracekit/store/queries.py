@@ -23,7 +23,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import duckdb
 from pydantic import TypeAdapter
 
 from tracekit.exceptions import (
@@ -37,6 +36,7 @@ from tracekit.otlp.model import OtlpSpan
 from tracekit.pricing import PriceTable
 from tracekit.store.analytics import read_figures
 from tracekit.store.db import connect, damaged_store_error, is_damage
+from tracekit.store.engine import engine
 from tracekit.store.figures import FigureQuery, GroupFigures
 from tracekit.store.filters import (
     TraceFilter,
@@ -521,7 +521,7 @@ class TraceStore:
                         if prices is None:
                             try:
                                 yield con
-                            except duckdb.Error as error:
+                            except engine.Error as error:
                                 if is_damage(error):
                                     raise damaged_store_error(self.paths.db, error) from None
                                 raise
@@ -608,7 +608,7 @@ class TraceStore:
                 )
                 return FoldResult(segments=0, spans=0)
             raise
-        except duckdb.Error as error:
+        except engine.Error as error:
             if is_damage(error):
                 raise damaged_store_error(self.paths.db, error) from None
             raise StoreError(f"cannot fold into the store {self.paths.db}: {error}") from None
@@ -621,7 +621,7 @@ class TraceStore:
         try:
             version = read_schema_version(con)
             check_readable(version)
-        except duckdb.Error as error:
+        except engine.Error as error:
             if is_damage(error):
                 raise damaged_store_error(self.paths.db, error) from None
             raise

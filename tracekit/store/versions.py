@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import duckdb
-
 from tracekit.exceptions import StoreError
+from tracekit.store.engine import engine
 
 __all__ = ["SCHEMA_VERSION", "check_readable", "read_schema_version"]
 
@@ -23,7 +22,7 @@ def read_schema_version(con: Any) -> int | None:
     """
     try:
         row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    except (duckdb.CatalogException, duckdb.BinderException):
+    except (engine.CatalogException, engine.BinderException):
         # No (usable) meta table: either a brand-new database or someone else's.
         tables = con.execute(
             "SELECT count(*) FROM duckdb_tables() "
