@@ -5,6 +5,7 @@ and where guides fill the whole width."""
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ from tracekit.cli.trace_view import print_span_tree
 from tracekit.store import TraceOutline, TraceStore
 
 GOLDEN = Path(__file__).parent / "golden"
+# Re-capture after an intended change: TRACEKIT_GOLDEN_WRITE=1 (see test_show_golden).
+_WRITE = os.environ.get("TRACEKIT_GOLDEN_WRITE") == "1"
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +66,10 @@ def test_in_colour_it_prints_what_it_printed_before(
 
     print_span_tree(outline.summary, outline.spans, console, lambda: trace_tree(outline))
 
-    golden = (GOLDEN / f"show-{name}-90-colour.ansi").read_bytes().decode("utf-8")
-    assert console.file.getvalue() == golden  # type: ignore[attr-defined]
+    golden = GOLDEN / f"show-{name}-90-colour.ansi"
+    if _WRITE:
+        golden.write_bytes(console.file.getvalue().encode("utf-8"))  # type: ignore[attr-defined]
+    assert console.file.getvalue() == golden.read_bytes().decode("utf-8")  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("colour", [True, False], ids=["terminal", "pipe"])
