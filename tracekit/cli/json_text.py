@@ -1,13 +1,14 @@
 """JSON text as ``json.dumps(value, indent=2, ensure_ascii=False)`` writes it, written in
-Rust by pydantic-core: the standard library's encoder runs in pure Python once ``indent``
-is given, about 30 ms per megabyte, and ``show --json`` of a 10,000-span trace is 10 MB.
+Rust by orjson: the standard library's encoder runs in pure Python once ``indent`` is given,
+about 30 ms per megabyte, and ``show --json`` of a 10,000-span trace is 10 MB (orjson
+writes it in a few milliseconds).
 
-pydantic-core and the standard library agree on everything but the notation of some
-floats (``1e-6`` against ``1e-06``, ``0.000035`` against ``3.5e-05``): the same numbers, so
+orjson and the standard library agree on everything but the notation of some floats
+(``1e-6`` against ``1e-06``, ``0.000035`` against ``3.5e-05``): the same numbers, so
 those are found and written again with ``repr``, which is what ``json.dumps`` writes. Only
 a float can end a line with an exponent or ``0.0000`` (a JSON string never holds a raw line
-break), so the search is two fast scans. Anything pydantic-core cannot write (a lone
-surrogate) goes to ``json.dumps``.
+break), so the search is two fast scans. Anything orjson cannot write (a lone surrogate, an
+integer beyond 64 bits, nesting deeper than 255) goes to ``json.dumps``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import json
 import re
 from typing import Any
 
-import pydantic_core
+import orjson
 
 __all__ = ["indented_json"]
 
@@ -31,16 +32,17 @@ _NUMBER_CHARS = frozenset("0123456789.-+eE")
 def indented_json(value: Any) -> str:
     """``json.dumps(value, indent=2, ensure_ascii=False)``, byte for byte, faster.
 
-    ``value`` holds what JSON holds (dicts with str keys, lists, str, int, float, bool,
-    None), as ``model_dump(mode="json")`` gives it.
+    ``value`` holds what JSON holds (dicts with str keys, lists, str, int, finite float,
+    bool, None), as ``model_dump(mode="json")`` gives it (which writes a non-finite float
+    as None, as orjson does).
 
     >>> indented_json({"cost": 3.5e-05, "ids": [1, 2]}) == json.dumps(
     ...     {"cost": 3.5e-05, "ids": [1, 2]}, indent=2, ensure_ascii=False)
     True
     """
     try:
-        text = pydantic_core.to_json(value, indent=2, inf_nan_mode="constants").decode()
-    except (pydantic_core.PydanticSerializationError, UnicodeError, ValueError):
+        text = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
+    except TypeError:  # orjson.JSONEncodeError
         return json.dumps(value, indent=2, ensure_ascii=False)
     if "e" in text:  # nearly always: search for exponents
         text = _respell(text, _EXPONENT)
