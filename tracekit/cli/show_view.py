@@ -23,12 +23,13 @@ def run_show(args: argparse.Namespace) -> int:
     store = TraceStore(args.store)
     if args.json:
         from tracekit.cli.json_text import indented_json
-        from tracekit.cli.trace_messages import add_messages
+        from tracekit.cli.trace_messages import add_messages, finite_floats
         from tracekit.inert_text import inert_json
 
         document, content = store.get_trace_document_with_content(args.trace_id)
         add_messages(document, content)
-        sys.stdout.write(inert_json(indented_json(document)) + "\n")
+        text = indented_json(document, finite=finite_floats(document))
+        sys.stdout.write(inert_json(text) + "\n")
         return 0
     from tracekit.cli.query_views import _console, print_note, span_label
 

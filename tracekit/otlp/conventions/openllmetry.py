@@ -40,8 +40,7 @@ def applies(span: SpanInput) -> bool:
     attrs = span.attributes
     return (
         not _MARKERS.isdisjoint(attrs)
-        or has_prefix(attrs, sc.GEN_AI_PROMPT_PREFIX)
-        or has_prefix(attrs, sc.GEN_AI_COMPLETION_PREFIX)
+        or has_prefix(attrs, (sc.GEN_AI_PROMPT_PREFIX, sc.GEN_AI_COMPLETION_PREFIX))
     )
 
 
