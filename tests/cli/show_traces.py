@@ -285,11 +285,7 @@ def _big(builder: SegmentBuilder) -> None:
                     (100 * (step + 1) + worker, (step * 7) % 50),
                     attributes=extra,
                     events=events,
-                    **(
-                        {"status": "ERROR", "message": f"overloaded {step}"}
-                        if failed
-                        else {}
-                    ),
+                    **({"status": "ERROR", "message": f"overloaded {step}"} if failed else {}),
                 )
             elif kind == 1:
                 _tool(trace, ["search", "fetch", "名前-ツール"][step % 3], agent, at, duration)

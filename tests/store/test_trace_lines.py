@@ -5,8 +5,6 @@ with orphans, a parent cycle, hostile names and 900 spans."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.cli.show_traces import DEEP, TRACES, build_show_store

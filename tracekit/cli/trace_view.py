@@ -14,7 +14,7 @@ styles them (a label with text to escape is drawn as Rich ``Text``). The golden 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Union
+from typing import Any
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
@@ -48,7 +48,7 @@ _GUIDE_WIDTH = 4
 _REMOVE_GUIDE_STYLES = Style(bold=False, underline2=False)
 
 #: What a node of the tree shows: the trace (the header), a span, or a guardrail event.
-_Item = Union[TraceSummary, SpanLine, SpanEvent]
+_Item = TraceSummary | SpanLine | SpanEvent
 
 
 class _Nodes:
@@ -210,7 +210,7 @@ def _plain_lines(nodes: _Nodes, console: Console) -> list[str]:
     leads = [""]
     lines: list[str] = []
     append = lines.append
-    for depth, last, item in zip(nodes.depths, nodes.lasts, nodes.items):
+    for depth, last, item in zip(nodes.depths, nodes.lasts, nodes.items, strict=True):
         if depth:
             before = leads[depth - 1]
             lead = before + (end if last else fork)
@@ -224,7 +224,8 @@ def _plain_lines(nodes: _Nodes, console: Console) -> list[str]:
         if type(item) is SpanLine:
             plain = _span_plain(item)
         else:
-            plain = "".join(["\n" if part is LINE_BREAK else inert(part[0]) for part in _parts(item)])
+            parts = _parts(item)
+            plain = "".join(["\n" if part is LINE_BREAK else inert(part[0]) for part in parts])
         width = max_width - _GUIDE_WIDTH * depth
         if "\n" not in plain and _cells(plain) <= width:
             append(lead + plain)
@@ -264,7 +265,7 @@ class SpanTree:
         # leads[d]: the guide levels before a line of a node at depth d + 1.
         leads: list[tuple[int, ...]] = [()]
         nodes = self.nodes
-        for depth, last, item in zip(nodes.depths, nodes.lasts, nodes.items):
+        for depth, last, item in zip(nodes.depths, nodes.lasts, nodes.items, strict=True):
             if depth:
                 before = leads[depth - 1]
                 levels = (*before, _END if last else _FORK)
@@ -317,7 +318,7 @@ def _rich_tree(nodes: _Nodes) -> Tree:
     # The same tree as a Rich Tree, for a branch so deep that its guides fill the width.
     tree = Tree(_text(_parts(nodes.items[0])))
     path = [tree]
-    for depth, item in zip(nodes.depths[1:], nodes.items[1:]):
+    for depth, item in zip(nodes.depths[1:], nodes.items[1:], strict=True):
         node = path[depth - 1].add(_text(_parts(item)))
         del path[depth:]
         path.append(node)

@@ -75,7 +75,7 @@ def span_documents(rows: list[tuple[Any, ...]], with_content: set[str]) -> list[
     append = documents.append
     for row, depth in tree_order(rows, id_at=1, parent_at=2):
         attributes, resource, events = row[_ATTRIBUTES], row[_RESOURCE], row[_EVENTS]
-        document = dict(zip(fields, (*row, depth, row[1] in with_content)))
+        document = dict(zip(fields, (*row, depth, row[1] in with_content), strict=True))
         if attributes is not None:
             document["attributes"] = from_json(attributes)
         if resource is not None:

@@ -58,7 +58,7 @@ class TraceLines(NamedTuple):
 
 
 # The columns of SpanLine up to error_type, then what the line is worked out from.
-_LINES_SQL = f"""
+_LINES_SQL = """
 SELECT span_id, name, duration_ns, status_code, status_message, operation, input_tokens,
        output_tokens, cost_usd, error_type, parent_span_id, agent,
        CASE WHEN operation = $handoff

@@ -36,7 +36,8 @@ def unflatten(attributes: Mapping[str, Any], prefix: str) -> list[Any]:
 
 def has_prefix(attributes: Mapping[str, Any], prefix: str | tuple[str, ...]) -> bool:
     """Whether any key starts with ``prefix`` (or one of several)."""
-    for key in attributes:  # a loop, not any(): it runs on every span a normaliser asks about
+    # A loop, not any() over a generator: it runs on every span a normaliser asks about.
+    for key in attributes:  # noqa: SIM110
         if key.startswith(prefix):
             return True
     return False
