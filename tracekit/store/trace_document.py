@@ -59,7 +59,6 @@ _ATTRIBUTES, _RESOURCE, _EVENTS = (
 )
 _COST = SPAN_FIELDS.index("cost_usd")
 _EVENT_KEYS = ("name", "time_ns", "attributes")
-_DOCUMENT_FIELDS = (*SPAN_FIELDS, "depth", "has_content")
 _START_AND_ID = itemgetter(5, 1)
 assert tuple(SpanRecord.model_fields) == (*SPAN_FIELDS, "depth", "has_content")
 
@@ -69,31 +68,45 @@ def span_documents(rows: list[tuple[Any, ...]], with_content: set[str]) -> list[
     ``SpanRecord.model_dump(mode="json")`` would give."""
     rows.sort(key=_START_AND_ID)  # get_trace's order
     from_json = pydantic_core.from_json
-    fields = _DOCUMENT_FIELDS
-    resources: dict[str, Any] = {}
+    fields = SPAN_FIELDS
+    # Each distinct resource text: its parsed value, and whether it is the plain shape.
+    resources: dict[str, tuple[Any, bool]] = {}
     documents: list[dict[str, Any]] = []
     append = documents.append
     for row, depth in tree_order(rows, id_at=1, parent_at=2):
         attributes, resource, events = row[_ATTRIBUTES], row[_RESOURCE], row[_EVENTS]
-        document = dict(zip(fields, (*row, depth, row[1] in with_content), strict=True))
+        document = dict(zip(fields, row, strict=True))
+        document["depth"] = depth
+        document["has_content"] = row[1] in with_content
+        plain = True
         if attributes is not None:
-            document["attributes"] = from_json(attributes)
+            parsed = document["attributes"] = from_json(attributes)
+            plain = (
+                type(parsed) is dict and "Infinity" not in attributes and "NaN" not in attributes
+            )
+        else:
+            plain = False
         if resource is not None:
-            parsed = resources.get(resource)
-            if parsed is None:
-                parsed = resources[resource] = from_json(resource)
-            document["resource"] = parsed
-        document["events"] = from_json(events) if events is not None else []
+            found = resources.get(resource)
+            if found is None:
+                value = from_json(resource)
+                found = resources[resource] = (
+                    value,
+                    type(value) is dict and "Infinity" not in resource and "NaN" not in resource,
+                )
+            document["resource"], plain_resource = found
+            plain = plain and plain_resource
+        else:
+            plain = False
+        if events is not None:
+            parsed = document["events"] = from_json(events)
+            plain = plain and _plain_events(parsed, events)
+        else:
+            document["events"] = []
+        cost = row[_COST]
         # Only a span whose JSON is not the plain shape goes through the model (see the
         # module docstring); the shared resource dict is never changed after this.
-        if (
-            (attributes is not None and ("Infinity" in attributes or "NaN" in attributes))
-            or (resource is not None and ("Infinity" in resource or "NaN" in resource))
-            or (events is not None and not _plain_events(document["events"], events))
-            or type(document["attributes"]) is not dict
-            or type(document["resource"]) is not dict
-            or (row[_COST] is not None and not math.isfinite(row[_COST]))
-        ):
+        if not plain or (cost is not None and not math.isfinite(cost)):
             document = SpanRecord.model_validate(document).model_dump(mode="json")
         append(document)
     return documents

@@ -23,6 +23,7 @@ from tracekit import semconv as sc
 from tracekit.otlp.values import text_value
 from tracekit.store.handoffs import HandoffEnds, trace_handoffs
 from tracekit.store.models import SpanEvent, SpanOutline, TraceSummary
+from tracekit.store.tree import tree_order
 
 __all__ = ["SpanLine", "TraceLines", "read_span_lines", "span_lines"]
 
@@ -84,8 +85,6 @@ def read_span_lines(con: Any, trace_id: str) -> list[SpanLine]:
     """The spans of ``trace_id`` as lines, in tree order (see
     :func:`~tracekit.store.tree.tree_order`), with the handoff ends
     :func:`~tracekit.store.handoffs.trace_handoffs` gives and the guardrail events."""
-    from tracekit.store.tree import tree_order
-
     rows = con.execute(_LINES_SQL, {**_PARAMETERS, "trace_id": trace_id}).fetchall()
     ordered = tree_order(rows, id_at=0, parent_at=_PARENT)
     lines: list[SpanLine] = []
