@@ -7,6 +7,7 @@ recorded through the SDK: the SDK draws random ids, and a golden file needs fixe
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ TRACES = {
     "hostile": "b2" * 16,
     "wide": "c3" * 16,
     "stopped": "d4" * 16,
+    "big": "f6" * 16,
 }
 
 
@@ -220,6 +222,116 @@ def _stopped(builder: SegmentBuilder) -> None:
     _agent(trace, "router", root, 1, 20)
 
 
+def _big(builder: SegmentBuilder) -> None:
+    # About 700 spans of every kind the tree draws, varied the way a long run varies:
+    # fan-out, nesting, handoffs (tracekit's own and foreign), guardrail events, errors,
+    # unpriced calls, wide and hostile names, durations from µs to minutes, orphans and a
+    # parent cycle. Fixed arithmetic, not random: the same trace on every Python.
+    trace = _Trace(builder, TRACES["big"])
+    root = _workflow(trace, "big-fan-out", 190_000)
+    for worker in range(24):
+        start = worker * 4_000.0
+        name = f"worker{worker}"
+        if worker % 9 == 4:
+            name = f"worker{worker}{EVIL}"
+        elif worker % 11 == 5:
+            name = f"工作者{worker} 👩‍💻"
+        attributes: dict[str, Any] = {
+            sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_AGENT,
+            sc.GEN_AI_AGENT_NAME: name,
+        }
+        if worker % 7 == 3:  # tracekit's own handoff: an agent span naming both ends
+            attributes[sc.TRACEKIT_HANDOFF_FROM] = f"worker{worker - 1}"
+            attributes[sc.TRACEKIT_HANDOFF_TO] = name
+        agent = trace.span(
+            sc.agent_span_name(name), root, start, 3_000 + worker * 37.5, attributes=attributes
+        )
+        for step in range(24):
+            at = start + step * 90 + (step * worker) % 7 / 8
+            duration = ((worker * 31 + step * 17) % 997) * (0.001 if step % 5 == 0 else 1.3)
+            kind = (worker + step) % 6
+            if kind in (0, 2, 4):
+                events: tuple[tuple[str, int, dict[str, Any]], ...] = ()
+                if step % 13 == 7:
+                    events = ((sc.EVENT_RETRY, T0 + int(at * MS), {"attempt": step % 3 + 1}),)
+                if kind == 4 and worker % 5 == 1:  # an unpriced model
+                    trace.span(
+                        "chat mystery-model",
+                        agent,
+                        at,
+                        duration,
+                        attributes={
+                            sc.GEN_AI_OPERATION_NAME: sc.OP_CHAT,
+                            sc.GEN_AI_REQUEST_MODEL: "mystery-model",
+                            sc.GEN_AI_USAGE_INPUT_TOKENS: 40 + step,
+                        },
+                        kind="CLIENT",
+                        events=events,
+                    )
+                    continue
+                extra: dict[str, Any] = {}
+                if step % 10 == 3:
+                    extra[sc.GEN_AI_INPUT_MESSAGES] = json.dumps(
+                        [{"role": "user", "parts": [{"type": "text", "content": f"q{step}"}]}]
+                    )
+                if (worker + step) % 23 == 0:
+                    extra[sc.TRACEKIT_COST_USD] = [3.5e-05, 1e-06, 12.5, 0.0][step % 4]
+                failed = (worker * step) % 29 == 11
+                _chat(
+                    trace,
+                    agent,
+                    at,
+                    duration,
+                    (100 * (step + 1) + worker, (step * 7) % 50),
+                    attributes=extra,
+                    events=events,
+                    **({"status": "ERROR", "message": f"overloaded {step}"} if failed else {}),
+                )
+            elif kind == 1:
+                _tool(trace, ["search", "fetch", "名前-ツール"][step % 3], agent, at, duration)
+            elif kind == 3:
+                sub = _agent(trace, f"helper{worker}-{step}", agent, at, duration + 5)
+                _chat(trace, sub, at + 0.1, duration / 2, (10, 1))
+                inner = _agent(trace, f"inner{step}", sub, at + 0.2, duration / 3)
+                _tool(trace, "leaf", inner, at + 0.3, 0.01)
+                if step % 4 == 1:
+                    trace.span(
+                        "transfer_to_billing",
+                        inner,
+                        at + 0.4,
+                        0.02,
+                        attributes={
+                            sc.GEN_AI_OPERATION_NAME: sc.OP_HANDOFF,
+                            sc.TRACEKIT_HANDOFF_TO: "billing",
+                        },
+                    )
+            else:
+                _tool(
+                    trace,
+                    "fail" if step % 2 else "long-" + "z" * (60 + worker),
+                    agent,
+                    at,
+                    duration,
+                    **({"status": "ERROR"} if step % 2 else {}),
+                )
+        if worker % 8 == 6:
+            trace.span(
+                "limits",
+                agent,
+                start + 2_900,
+                1,
+                events=(
+                    (sc.EVENT_LIMIT_EXCEEDED, T0 + int(start * MS), {"limit": "max_cost"}),
+                    ("log", T0 + int(start * MS), {"message": "not a guardrail"}),
+                ),
+            )
+    trace.span("long wait", root, 180_000, 125_000.25)
+    trace.span("orphan", _span_id(99_999), 185_000, 3)
+    first = _span_id(trace.next_id)
+    trace.span("cycle a", _span_id(trace.next_id + 1), 186_000, 1)
+    trace.span("cycle b", first, 186_001, 1)
+
+
 #: A chain of agents deeper than a terminal is wide (not in the golden files: its tree is
 #: compared with Rich's own Tree, which draws what does not fit).
 DEEP = "e5" * 16
@@ -236,7 +348,7 @@ def _deep(builder: SegmentBuilder) -> None:
 def build_show_store(path: Path) -> dict[str, str]:
     """A store at ``path`` holding the traces of :data:`TRACES`; returns :data:`TRACES`."""
     builder = SegmentBuilder()
-    for add in (_everything, _hostile, _wide, _stopped, _deep):
+    for add in (_everything, _hostile, _wide, _stopped, _big, _deep):
         add(builder)
     paths = StorePaths.for_store(path)
     write_segment(paths, builder.to_table())

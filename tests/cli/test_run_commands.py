@@ -160,6 +160,8 @@ def test_bench_reports_the_figures_as_json(tmp_path: Path) -> None:
         "cli_stats_by_agent_1m_ms",
         "cli_show_10k_ms",
         "cli_show_10k_json_ms",
+        "show_10k_in_process_ms",
+        "show_10k_json_in_process_ms",
         "async_recorded_step_us",
         "async_amap_steps_per_s",
         "fork_prefix_steps_per_s",

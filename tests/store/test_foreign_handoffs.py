@@ -71,6 +71,9 @@ def test_a_handoff_tool_hands_off_from_the_agent_it_ran_under(tmp_path: Path) ->
     ends = trace_handoffs(outline.spans)
     assert list(ends.values()) == [("supervisor", "researcher")]
     assert ends[handoff.span_id].label() == "supervisor → researcher"
+    # show's lean read finds the same ends: the source from the ancestry, in SQL and Python.
+    lines = store.get_trace_lines(TRACE).spans
+    assert [line.handoff for line in lines if line.handoff] == [("supervisor", "researcher")]
 
 
 def test_a_handoff_tool_is_not_counted_as_a_tool_call(tmp_path: Path) -> None:

@@ -8,19 +8,26 @@ counted, a terminal's drawing is not).
 - ``cli_show_10k_ms`` / ``cli_show_10k_json_ms``: ``tracekit show`` of its 10,000-span
   trace, as a tree and as ``--json``.
 
+``show_10k_in_process_ms`` / ``show_10k_json_in_process_ms`` are the same two ``show``
+commands run in this process after a warm-up run: the read and the drawing alone, without
+the start-up (Python, imports) that the wall times above include.
+
 The store is the TUI bench's (:func:`tracekit.benchmarks.tui_bench.build_store`): 1,000,000
 spans, or fewer with ``--quick`` (the figures then say so in their note).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-__all__ = ["console_script", "measure_cli"]
+__all__ = ["console_script", "measure_cli", "measure_show_in_process"]
 
 
 def console_script() -> list[str]:
@@ -56,3 +63,34 @@ def measure_cli(store: Path, big_trace_id: str) -> dict[str, float]:
         "cli_show_10k_ms": _wall_ms([*tracekit, "show", big_trace_id, *at]),
         "cli_show_10k_json_ms": _wall_ms([*tracekit, "show", big_trace_id, "--json", *at]),
     }
+
+
+class _Discard(io.TextIOBase):
+    """A text stream that is not a terminal and keeps nothing (as a pipe nobody reads)."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+def measure_show_in_process(
+    main: Callable[[Sequence[str]], int], store: Path, big_trace_id: str
+) -> dict[str, float]:
+    """``show`` of the big trace as a tree and as ``--json``, through ``main`` (the CLI's
+    entry point, given by the caller: the CLI sits above the benchmarks), in this process,
+    each timed after a warm-up run (see the module docstring)."""
+    figures: dict[str, float] = {}
+    for name, extra in (
+        ("show_10k_in_process_ms", []),
+        ("show_10k_json_in_process_ms", ["--json"]),
+    ):
+        argv = ["show", big_trace_id, "--store", str(store), *extra]
+        for timed in (False, True):
+            with contextlib.redirect_stdout(_Discard()):
+                started = time.perf_counter()
+                code = main(argv)
+                elapsed = time.perf_counter() - started
+            if code != 0:
+                raise RuntimeError(f"tracekit {' '.join(argv)} failed ({code})")
+            if timed:
+                figures[name] = elapsed * 1000
+    return figures

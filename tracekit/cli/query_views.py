@@ -17,7 +17,6 @@ from typing import Any
 
 from pydantic import BaseModel
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
@@ -55,6 +54,8 @@ def run_traces(args: argparse.Namespace) -> int:
     summaries = page.traces
     if args.json:
         return _print_json(summaries)
+    from rich.table import Table  # here: `show` imports this module and draws no table
+
     table = Table(box=None, header_style="bold", pad_edge=False)
     for column in ("time", "trace", "workflow", "status"):
         table.add_column(column, no_wrap=column != "workflow")

@@ -182,7 +182,7 @@ def run_bench(args: argparse.Namespace) -> int:
     from tracekit.benchmarks.analytics_bench import build_month_store, measure_stats_queries
     from tracekit.benchmarks.anthropic_replay_bench import measure_anthropic_replay
     from tracekit.benchmarks.async_bench import measure_async
-    from tracekit.benchmarks.cli_bench import measure_cli
+    from tracekit.benchmarks.cli_bench import measure_cli, measure_show_in_process
     from tracekit.benchmarks.eval_bench import measure_eval_overhead
     from tracekit.benchmarks.figures import BenchReport, load_average, repeat, summarise
     from tracekit.benchmarks.fork_bench import measure_fork
@@ -193,6 +193,7 @@ def run_bench(args: argparse.Namespace) -> int:
     from tracekit.benchmarks.scripted_bench import measure_scripted_model
     from tracekit.benchmarks.store_bench import measure_ingest
     from tracekit.benchmarks.tui_bench import build_store, measure_tui_app
+    from tracekit.cli import main as cli_main
 
     quick, runs = args.quick, args.runs
     start_load = load_average()
@@ -235,6 +236,7 @@ def run_bench(args: argparse.Namespace) -> int:
         samples.update(repeat(lambda: {"store_bytes_per_span": size / store_spans}, runs))
         samples.update(repeat(lambda: measure_tui_app(store), runs))
         samples.update(repeat(lambda: measure_cli(store, big_trace), runs))
+        samples.update(repeat(lambda: measure_show_in_process(cli_main, store, big_trace), runs))
         # Another (built once): the same kind of runs spread over 30 days, for stats buckets.
         month_spans = 100_000 if quick else 1_000_000
         month = measured("month") / "month.duckdb"
@@ -243,7 +245,7 @@ def run_bench(args: argparse.Namespace) -> int:
         if store_spans != 1_000_000:
             why = "--quick" if quick else f"--scale {args.scale}"
             for name in samples:
-                if name.startswith(("cli_", "tui_", "store_")) and name != "cli_help_ms":
+                if name.startswith(("cli_", "tui_", "store_", "show_")) and name != "cli_help_ms":
                     notes[name] = f"on {store_spans:,} spans ({why})"
         if month_spans != 1_000_000:
             for name in ("stats_by_agent_ms", "stats_every_1h_30d_ms"):
@@ -271,6 +273,8 @@ def run_bench(args: argparse.Namespace) -> int:
         "cli_stats_by_agent_1m_ms": "≤ 200",
         "cli_show_10k_ms": "≤ 250",
         "cli_show_10k_json_ms": "≤ 250",
+        "show_10k_in_process_ms": "≤ 150",
+        "show_10k_json_in_process_ms": "≤ 150",
         "stats_by_agent_ms": "≤ 200",
         "stats_every_1h_30d_ms": "≤ 300",
         "anomalies_1m_ms": "≤ 1000",

@@ -1,9 +1,11 @@
 """What ``tracekit show`` runs (its arguments are in :mod:`tracekit.cli.query_commands`).
 
 ``--json`` loads neither Rich nor a model per span: the document comes from
-:meth:`TraceStore.get_trace_document`, each model call's ``messages`` are added by
+:meth:`TraceStore.get_trace_document_with_content` (one read round), each model call's
+``messages`` are added by
 :mod:`tracekit.cli.trace_messages`, and it is written by :func:`indented_json`. The tree
-reads the trace's lean outline and draws it with :mod:`tracekit.cli.trace_view`;
+reads only what its lines show (:meth:`TraceStore.get_trace_lines`) and draws it with
+:mod:`tracekit.cli.trace_view`;
 ``--messages`` reads whole spans and draws their conversations
 (:mod:`tracekit.cli.conversation_view`).
 """
@@ -21,14 +23,15 @@ def run_show(args: argparse.Namespace) -> int:
     store = TraceStore(args.store)
     if args.json:
         from tracekit.cli.json_text import indented_json
-        from tracekit.cli.trace_messages import add_messages
+        from tracekit.cli.trace_messages import add_messages, finite_floats
         from tracekit.inert_text import inert_json
 
-        document = store.get_trace_document(args.trace_id)
-        add_messages(document, store.get_trace_content(document["summary"]["trace_id"]))
-        sys.stdout.write(inert_json(indented_json(document)) + "\n")
+        document, content = store.get_trace_document_with_content(args.trace_id)
+        add_messages(document, content)
+        text = indented_json(document, finite=finite_floats(document))
+        sys.stdout.write(inert_json(text) + "\n")
         return 0
-    from tracekit.cli.query_views import _console, print_note, span_label, trace_tree
+    from tracekit.cli.query_views import _console, print_note, span_label
 
     if args.messages:
         from tracekit.cli.conversation_view import conversation_tree, normalised_spans
@@ -39,8 +42,8 @@ def run_show(args: argparse.Namespace) -> int:
         return 0
     from tracekit.cli.trace_view import print_span_tree
 
-    outline = store.get_trace_outline(args.trace_id)
+    trace = store.get_trace_lines(args.trace_id)
     console = _console()
-    print_span_tree(outline.summary, outline.spans, console, lambda: trace_tree(outline))
-    print_note(console, outline.summary.unpriced_spans)
+    print_span_tree(trace.summary, trace.spans, console)
+    print_note(console, trace.summary.unpriced_spans)
     return 0

@@ -2,16 +2,18 @@
 
 A ``rich.tree.Tree`` lays out every node's label as a renderable of its own (measure, wrap,
 crop), about 70 µs a node: 0.7 s for a 10,000-span trace. Nearly every label is one line
-that fits, so here a label that fits is written as it is, after the guides Rich would draw
-before it, and only a label that does not fit (a long name, hostile text) is laid out by
-Rich itself, exactly as ``Tree`` does. Piped output (no colour) is plain text, joined as
-strings; a terminal gets Rich segments, styled as ``Tree`` styles them. The golden files in
+that fits, so here the tree is a flat list of nodes in drawing order, each knowing its
+depth and whether it is the last of its siblings; a label that fits is written as it is,
+after the guides Rich would draw before it, and only a label that does not fit (a long
+name, hostile text) is laid out by Rich itself, exactly as ``Tree`` does. Piped output (no
+colour) is plain text, joined as strings; a terminal gets Rich segments, styled as ``Tree``
+styles them (a label with text to escape is drawn as Rich ``Text``). The golden files in
 ``tests/cli/golden`` hold what ``Tree`` printed, and both paths print it byte for byte.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich.cells import cell_len
@@ -31,8 +33,8 @@ from tracekit.display import (
     inert,
     literal,
 )
-from tracekit.store.handoffs import HandoffEnds, trace_handoffs
-from tracekit.store.models import SpanOutline, TraceSummary
+from tracekit.store.models import SpanEvent, TraceSummary
+from tracekit.store.tree_lines import SpanLine
 
 __all__ = ["SpanTree", "header_label", "print_span_tree"]
 
@@ -45,13 +47,39 @@ _GUIDE_WIDTH = 4
 # What Tree puts after its guides so a bold guide style does not leak into the label.
 _REMOVE_GUIDE_STYLES = Style(bold=False, underline2=False)
 
+#: What a node of the tree shows: the trace (the header), a span, or a guardrail event.
+_Item = TraceSummary | SpanLine | SpanEvent
 
-class _Node:
-    __slots__ = ("children", "parts")
 
-    def __init__(self, parts: Parts) -> None:
-        self.parts = parts
-        self.children: list[_Node] = []
+class _Nodes:
+    """The tree in drawing order (depth first, the header first at depth 0): each node's
+    depth, whether it is the last of its siblings, and what it shows."""
+
+    __slots__ = ("depths", "items", "lasts")
+
+    def __init__(self, summary: TraceSummary, spans: Sequence[SpanLine]) -> None:
+        # The shape trace_tree builds as a Rich Tree: a span under the last node one level
+        # up, a span's guardrail events first among its children.
+        depths = [0]
+        items: list[_Item] = [summary]
+        limit = 0  # the deepest a span may sit: one below the span before it
+        for span in spans:
+            depth = span.depth if span.depth < limit else limit
+            depths.append(depth + 1)
+            items.append(span)
+            limit = depth + 1
+            for event in span.guardrails:
+                depths.append(depth + 2)
+                items.append(event)
+        lasts = [True] * len(depths)
+        # open_at[d]: the node at depth d that is last of its siblings so far.
+        open_at: list[int] = []
+        for index, depth in enumerate(depths):
+            if depth < len(open_at):
+                lasts[open_at[depth]] = False
+                del open_at[depth:]
+            open_at.append(index)
+        self.depths, self.lasts, self.items = depths, lasts, items
 
 
 def _status_parts(summary: TraceSummary) -> Parts:
@@ -87,31 +115,49 @@ def header_label(summary: TraceSummary) -> Parts:
 
 
 def _token_pair(tokens_in: int | None, tokens_out: int | None) -> str:
-    def shown(count: int | None) -> str:
-        return UNKNOWN if count is None else f"{count:,}"
-
-    return f"{shown(tokens_in)}/{shown(tokens_out)}"
+    shown_in = UNKNOWN if tokens_in is None else f"{tokens_in:,}"
+    return f"{shown_in}/{UNKNOWN if tokens_out is None else f'{tokens_out:,}'}"
 
 
-def _span_parts(span: SpanOutline, handoff: HandoffEnds | None = None) -> Parts:
-    is_error = span.status_code == "ERROR"
-    details = [format_duration(span.duration_ns)]
+def _details(span: SpanLine) -> str:
+    # Duration, tokens and cost: tracekit's own text, with nothing to make inert.
+    details = format_duration(span.duration_ns)
     if span.input_tokens is not None or span.output_tokens is not None:
-        details.append(f"{_token_pair(span.input_tokens, span.output_tokens)} tokens")
+        details += f" · {_token_pair(span.input_tokens, span.output_tokens)} tokens"
     if span.cost_usd is not None:
-        details.append(format_cost(span.cost_usd))
+        details += f" · {format_cost(span.cost_usd)}"
     elif span.operation in sc.LLM_OPERATIONS:
-        details.append(f"{UNKNOWN} unpriced")
+        details += f" · {UNKNOWN} unpriced"
+    return details
+
+
+def _reason(span: SpanLine) -> str:
+    reason = span.error_type or "error"
+    if span.status_message:
+        reason = f"{reason}: {span.status_message}"
+    return f"  ✗ {reason}"
+
+
+def _span_parts(span: SpanLine) -> Parts:
+    is_error = span.status_code == "ERROR"
     parts: Parts = [(span.name, "bold red" if is_error else "bold")]
-    if handoff is not None:
-        parts.append((f"  ⇢ {handoff.label()}", "cyan"))
-    parts.append(("  " + " · ".join(details), "dim"))
+    if span.handoff is not None:
+        parts.append((f"  ⇢ {span.handoff.label()}", "cyan"))
+    parts.append(("  " + _details(span), "dim"))
     if is_error:
-        reason = span.error_type or "error"
-        if span.status_message:
-            reason = f"{reason}: {span.status_message}"
-        parts.append((f"  ✗ {reason}", "bold red"))
+        parts.append((_reason(span), "bold red"))
     return parts
+
+
+def _span_plain(span: SpanLine) -> str:
+    # "".join(inert(text) for text, _ in _span_parts(span)), without building the parts.
+    plain = inert(span.name)
+    if span.handoff is not None:
+        plain += inert(f"  ⇢ {span.handoff.label()}")
+    plain += "  " + _details(span)
+    if span.status_code == "ERROR":
+        plain += inert(_reason(span))
+    return plain
 
 
 def _event_parts(name: str, attributes: dict[str, Any]) -> Parts:
@@ -119,51 +165,21 @@ def _event_parts(name: str, attributes: dict[str, Any]) -> Parts:
     return [(f"⚠ {name}", "yellow"), (f"  {shown}" if shown else "", "")]
 
 
-def _tree(summary: TraceSummary, spans: Sequence[SpanOutline]) -> _Node:
-    # The shape trace_tree built as a Rich Tree: a span under the last node one level up,
-    # a span's guardrail events first among its children.
-    root = _Node(header_label(summary))
-    parents = [root]
-    handoffs = trace_handoffs(spans)
-    for span in spans:
-        depth = min(span.depth, len(parents) - 1)
-        node = _Node(_span_parts(span, handoffs.get(span.span_id)))
-        parents[depth].children.append(node)
-        del parents[depth + 1 :]
-        parents.append(node)
-        if span.has_guardrail:
-            for event in span.events:
-                if event.name in sc.GUARDRAIL_EVENTS:
-                    node.children.append(_Node(_event_parts(event.name, event.attributes)))
-    return root
+def _parts(item: _Item) -> Parts:
+    if isinstance(item, SpanLine):
+        return _span_parts(item)
+    if isinstance(item, SpanEvent):
+        return _event_parts(item.name, item.attributes)
+    return header_label(item)
 
 
 def _text(parts: Parts) -> Text:
     return Text.assemble(*("\n" if part is LINE_BREAK else literal(*part) for part in parts))
 
 
-def _walk(root: _Node) -> Iterator[tuple[list[int], bool, _Node]]:
-    """Each node with the guides before its first line and whether it is the last of its
-    siblings: Tree.__rich_console__'s walk, without the drawing."""
-    levels = [_CONTINUE]
-    stack: list[Iterator[tuple[bool, _Node]]] = [iter([(True, root)])]
-    while stack:
-        step = next(stack[-1], None)
-        if step is None:
-            stack.pop()
-            levels.pop()
-            if levels:
-                levels[-1] = _FORK
-            continue
-        last, node = step
-        if last:
-            levels[-1] = _END
-        yield levels[1:], last, node
-        if node.children:
-            levels[-1] = _SPACE if last else _CONTINUE
-            levels.append(_END if len(node.children) == 1 else _FORK)
-            count = len(node.children)
-            stack.append(iter([(i == count - 1, child) for i, child in enumerate(node.children)]))
+def _cells(plain: str) -> int:
+    # Inert text holds no controls, so printable ASCII is one cell a character.
+    return len(plain) if plain.isascii() else cell_len(plain)
 
 
 def _guides(console: Console, options: ConsoleOptions) -> tuple[str, str, str, str]:
@@ -185,77 +201,139 @@ def _laid_out(
     )
 
 
-def _plain_lines(root: _Node, console: Console) -> list[str]:
+def _plain_lines(nodes: _Nodes, console: Console) -> list[str]:
     # The tree as lines of text, for output without colour (where Rich writes text only).
     options = console.options
-    guides = _guides(console, options)
+    space, carry_on, fork, end = _guides(console, options)
     max_width = options.max_width
+    # leads[d]: the guides before a line of a node at depth d + 1 (its ancestors' part).
+    leads = [""]
     lines: list[str] = []
     append = lines.append
-    for prefix, last, node in _walk(root):
-        width = max_width - _GUIDE_WIDTH * len(prefix)
-        lead = "".join([guides[level] for level in prefix])
-        plain = "".join(["\n" if part is LINE_BREAK else inert(part[0]) for part in node.parts])
-        if "\n" not in plain and cell_len(plain) <= width:
+    for depth, last, item in zip(nodes.depths, nodes.lasts, nodes.items, strict=True):
+        if depth:
+            before = leads[depth - 1]
+            lead = before + (end if last else fork)
+            rest = before + (space if last else carry_on)
+            if depth < len(leads):
+                leads[depth] = rest
+            else:
+                leads.append(rest)
+        else:
+            lead = rest = ""
+        if type(item) is SpanLine:
+            plain = _span_plain(item)
+        else:
+            parts = _parts(item)
+            plain = "".join(["\n" if part is LINE_BREAK else inert(part[0]) for part in parts])
+        width = max_width - _GUIDE_WIDTH * depth
+        if "\n" not in plain and _cells(plain) <= width:
             append(lead + plain)
             continue
-        for index, line in enumerate(_laid_out(console, options, node.parts, width)):
-            if index == 1 and prefix:
-                lead = "".join([guides[level] for level in prefix[:-1]])
-                lead += guides[_SPACE if last else _CONTINUE]
-            append(lead + "".join([segment.text for segment in line if not segment.control]))
+        for index, line in enumerate(_laid_out(console, options, _parts(item), width)):
+            shown = "".join([segment.text for segment in line if not segment.control])
+            append((rest if index else lead) + shown)
     return lines
-
-
-def _room_everywhere(root: _Node, max_width: int) -> bool:
-    return all(len(prefix) * _GUIDE_WIDTH < max_width for prefix, _, _ in _walk(root))
 
 
 class SpanTree:
     """The tree as a Rich renderable, for a terminal: styled as Tree styles it."""
 
-    def __init__(self, root: _Node) -> None:
-        self.root = root
+    def __init__(self, nodes: _Nodes) -> None:
+        self.nodes = nodes
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         guides = _guides(console, options)
         guide_style = console.get_style("tree.line", default="") or Style.null()
         node_style = console.get_style("tree", default="") or Style.null()
         new_line = Segment.line()
-        for prefix, last, node in _walk(self.root):
-            width = options.max_width - _GUIDE_WIDTH * len(prefix)
-            text = _text(node.parts)
-            if "\n" not in text.plain and text.cell_len <= width:
-                rendered: Iterable[list[Segment]] = [list(text.render(console))]
-            else:
-                rendered = _laid_out(console, options, node.parts, width)
-            levels = list(prefix)
-            for index, line in enumerate(rendered):
-                if index == 1 and levels:
-                    levels[-1] = _SPACE if last else _CONTINUE
-                if levels:
-                    yield from Segment.apply_style(
+        styles: dict[str, Style] = {}
+        drawn: dict[tuple[int, ...], list[Segment]] = {}
+
+        def guide_segments(levels: tuple[int, ...]) -> list[Segment]:
+            found = drawn.get(levels)
+            if found is None:
+                found = drawn[levels] = list(
+                    Segment.apply_style(
                         [Segment(guides[level], guide_style) for level in levels],
                         node_style.background_style,
                         post_style=_REMOVE_GUIDE_STYLES,
                     )
+                )
+            return found
+
+        # leads[d]: the guide levels before a line of a node at depth d + 1.
+        leads: list[tuple[int, ...]] = [()]
+        nodes = self.nodes
+        for depth, last, item in zip(nodes.depths, nodes.lasts, nodes.items, strict=True):
+            if depth:
+                before = leads[depth - 1]
+                levels = (*before, _END if last else _FORK)
+                rest = (*before, _SPACE if last else _CONTINUE)
+                if depth < len(leads):
+                    leads[depth] = rest
+                else:
+                    leads.append(rest)
+            else:
+                levels = rest = ()
+            width = options.max_width - _GUIDE_WIDTH * depth
+            parts = _parts(item)
+            rendered: Iterable[list[Segment]]
+            segments = _plain_segments(parts, console, styles, width)
+            if segments is not None:
+                rendered = (segments,)
+            else:
+                text = _text(parts)
+                if "\n" not in text.plain and text.cell_len <= width:
+                    rendered = (list(text.render(console)),)
+                else:
+                    rendered = _laid_out(console, options, parts, width)
+            for index, line in enumerate(rendered):
+                shown = rest if index else levels
+                if shown:
+                    yield from guide_segments(shown)
                 yield from line
                 yield new_line
 
 
-def print_span_tree(
-    summary: TraceSummary,
-    spans: Sequence[SpanOutline],
-    console: Console,
-    fallback: Callable[[], Tree],
-) -> None:
-    """Print the tree on ``console``: plain lines where there is no colour (a pipe, a
-    file), segments in a terminal, and ``fallback()`` (the same tree as a Rich Tree) for a
-    branch so deep that its guides fill the width, which only Tree itself draws."""
-    root = _tree(summary, spans)
-    if not _room_everywhere(root, console.options.max_width):
-        console.print(fallback())
+def _plain_segments(
+    parts: Parts, console: Console, styles: dict[str, Style], width: int
+) -> list[Segment] | None:
+    """A one-line label with nothing to escape as the segments ``Text.render`` yields for
+    it (one per part, in the part's style); None for any other label."""
+    segments: list[Segment] = []
+    for text, style_name in parts:
+        if not text:
+            continue
+        if text == "\n" or inert(text) != text:
+            return None
+        style = styles.get(style_name)
+        if style is None:
+            style = styles[style_name] = console.get_style(style_name, default=Style.null())
+        segments.append(Segment(text, style))
+    return segments if _cells("".join([text for text, _ in parts])) <= width else None
+
+
+def _rich_tree(nodes: _Nodes) -> Tree:
+    # The same tree as a Rich Tree, for a branch so deep that its guides fill the width.
+    tree = Tree(_text(_parts(nodes.items[0])))
+    path = [tree]
+    for depth, item in zip(nodes.depths[1:], nodes.items[1:], strict=True):
+        node = path[depth - 1].add(_text(_parts(item)))
+        del path[depth:]
+        path.append(node)
+    return tree
+
+
+def print_span_tree(summary: TraceSummary, spans: Sequence[SpanLine], console: Console) -> None:
+    """Print the trace's tree on ``console``: plain lines where there is no colour (a pipe,
+    a file), segments in a terminal, and a Rich ``Tree`` for a branch so deep that its
+    guides fill the width, which only Tree itself draws. ``spans`` in tree order, as
+    :meth:`TraceStore.get_trace_lines` reads them."""
+    nodes = _Nodes(summary, spans)
+    if max(nodes.depths) * _GUIDE_WIDTH >= console.options.max_width:
+        console.print(_rich_tree(nodes))
     elif console.color_system is None and not console.is_jupyter:
-        console.file.write("".join(line + "\n" for line in _plain_lines(root, console)))
+        console.file.write("".join([line + "\n" for line in _plain_lines(nodes, console)]))
     else:
-        console.print(SpanTree(root))
+        console.print(SpanTree(nodes))

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from tracekit.store.sessions import SessionPage, SessionSummary
     from tracekit.store.sorting import SORT_COLUMNS
     from tracekit.store.spool import pending_segments, write_segment
+    from tracekit.store.tree_lines import SpanLine, TraceLines, span_lines
     from tracekit.store.views import VIEWS_VERSION
 
 
@@ -67,6 +68,7 @@ __all__ = [
     "SessionPage",
     "SessionSummary",
     "SpanEvent",
+    "SpanLine",
     "SpanOutline",
     "SpanRecord",
     "StatsDimension",
@@ -76,6 +78,7 @@ __all__ = [
     "StoreSpanProcessor",
     "TimeWindow",
     "TraceDetail",
+    "TraceLines",
     "TraceOutline",
     "TracePage",
     "TraceStatus",
@@ -85,6 +88,7 @@ __all__ = [
     "is_handoff",
     "pending_segments",
     "resolve_store_path",
+    "span_lines",
     "spans_to_table",
     "trace_handoffs",
     "write_experiment",
@@ -116,6 +120,7 @@ __getattr__ = _lazy_exports(
         "SessionPage": "tracekit.store.sessions",
         "SessionSummary": "tracekit.store.sessions",
         "SpanEvent": "tracekit.store.models",
+        "SpanLine": "tracekit.store.tree_lines",
         "SpanOutline": "tracekit.store.models",
         "SpanRecord": "tracekit.store.models",
         "StatsDimension": "tracekit.store.models",
@@ -125,6 +130,7 @@ __getattr__ = _lazy_exports(
         "StoreSpanProcessor": "tracekit.store.processor",
         "TimeWindow": "tracekit.store.buckets",
         "TraceDetail": "tracekit.store.models",
+        "TraceLines": "tracekit.store.tree_lines",
         "TraceOutline": "tracekit.store.models",
         "TracePage": "tracekit.store.models",
         "TraceStatus": "tracekit.store.models",
@@ -135,6 +141,7 @@ __getattr__ = _lazy_exports(
         "is_handoff": "tracekit.store.handoffs",
         "pending_segments": "tracekit.store.pending",
         "resolve_store_path": "tracekit.store.paths",
+        "span_lines": "tracekit.store.tree_lines",
         "spans_to_table": "tracekit.store.convert",
         "trace_handoffs": "tracekit.store.handoffs",
         "write_experiment": "tracekit.store.experiments",

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from pydantic import TypeAdapter
 
@@ -67,6 +67,7 @@ from tracekit.store.summary import TRACE_FIGURES
 from tracekit.store.trace_document import SPAN_FIELDS, span_documents
 from tracekit.store.trace_ids import resolve_trace_id as _resolve
 from tracekit.store.tree import tree_order
+from tracekit.store.tree_lines import TraceLines, read_span_lines
 from tracekit.store.versions import SCHEMA_VERSION, check_readable, read_schema_version
 
 if TYPE_CHECKING:
@@ -186,6 +187,22 @@ class TraceStore:
             "spans": span_documents(span_rows, with_content),
         }
 
+    def get_trace_document_with_content(
+        self, id_or_prefix: str
+    ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+        """:meth:`get_trace_document` and :meth:`get_trace_content` of the trace, read in
+        one round (what ``tracekit show --json`` prints a model call's messages from).
+
+        Raises TraceNotFoundError when no trace or several traces match.
+        """
+        with _gc_paused(), self._connection() as con:
+            summary, span_rows, content = _read_trace(con, id_or_prefix, with_payloads=True)
+        document = {
+            "summary": summary.model_dump(mode="json"),
+            "spans": span_documents(span_rows, set(content)),
+        }
+        return document, content
+
     def get_trace_outline(self, id_or_prefix: str) -> TraceOutline:
         """A trace's summary and its spans in tree order (the order of :meth:`get_trace`) as
         lean :class:`SpanOutline` tuples: attributes and events stay JSON text until a span's
@@ -204,6 +221,24 @@ class TraceStore:
             (summary,) = _with_lineage(con, [_trace_summary(summary_row)])
         return TraceOutline(summary=summary, spans=spans)
 
+    def get_trace_lines(self, id_or_prefix: str) -> TraceLines:
+        """A trace's summary and its spans in tree order as :class:`SpanLine` tuples: only
+        what a line of its span tree shows (see :mod:`tracekit.store.tree_lines`). What
+        ``tracekit show`` draws; one short read round.
+
+        Raises TraceNotFoundError when no trace or several traces match.
+        """
+        with _gc_paused(), self._connection() as con:
+            trace_id = _resolve(con, id_or_prefix)
+            summary_row = con.execute(
+                f"SELECT {_TRACE_COLUMNS} FROM traces WHERE trace_id = ?", [trace_id]
+            ).fetchone()
+            if summary_row is None:
+                raise TraceNotFoundError(f"no trace matches {id_or_prefix!r}")
+            spans = read_span_lines(con, trace_id)
+            (summary,) = _with_lineage(con, [_trace_summary(summary_row)])
+        return TraceLines(summary=summary, spans=spans)
+
     def get_span_content(self, trace_id: str, span_id: str) -> dict[str, Any]:
         """The content attributes of a span (messages, tool arguments and results), as
         recorded after scrubbing; empty when the span has none."""
@@ -221,13 +256,7 @@ class TraceStore:
         """The content attributes of every span of one trace that has any, by span id: one
         read round instead of one per span."""
         with self._connection() as con:
-            rows = con.execute(
-                "SELECT span_id, attributes FROM span_content WHERE trace_id = ?", [trace_id]
-            ).fetchall()
-        content: dict[str, dict[str, Any]] = {}
-        for span_id, attributes in rows:
-            content.setdefault(span_id, {}).update(json.loads(attributes))
-        return content
+            return _trace_content(con, trace_id)
 
     # --- whole spans (trace files, OTLP export, replay) -----------------------------------------
 
@@ -661,11 +690,25 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+@overload
 def _read_trace(
-    con: Any, id_or_prefix: str
-) -> tuple[TraceSummary, list[tuple[Any, ...]], set[str]]:
+    con: Any, id_or_prefix: str, *, with_payloads: Literal[False] = False
+) -> tuple[TraceSummary, list[tuple[Any, ...]], set[str]]: ...
+
+
+@overload
+def _read_trace(
+    con: Any, id_or_prefix: str, *, with_payloads: Literal[True]
+) -> tuple[TraceSummary, list[tuple[Any, ...]], dict[str, dict[str, Any]]]: ...
+
+
+def _read_trace(
+    con: Any, id_or_prefix: str, *, with_payloads: bool = False
+) -> tuple[TraceSummary, list[tuple[Any, ...]], set[str] | dict[str, dict[str, Any]]]:
     """A trace's summary, its span rows (``_SPAN_FIELDS``) and the ids of its spans that have
-    content; TraceNotFoundError when no trace or several traces match."""
+    content (``with_payloads``: their content attributes by span id, as
+    :meth:`TraceStore.get_trace_content` reads them); TraceNotFoundError when no trace or
+    several traces match."""
     trace_id = _resolve(con, id_or_prefix)
     summary_row = con.execute(
         f"SELECT {_TRACE_COLUMNS} FROM traces WHERE trace_id = ?", [trace_id]
@@ -675,14 +718,26 @@ def _read_trace(
     span_rows = con.execute(
         f"SELECT {', '.join(_SPAN_FIELDS)} FROM spans WHERE trace_id = ?", [trace_id]
     ).fetchall()
+    (summary,) = _with_lineage(con, [_trace_summary(summary_row)])
+    if with_payloads:
+        return summary, span_rows, _trace_content(con, trace_id)
     with_content = {
         row[0]
         for row in con.execute(
             "SELECT span_id FROM span_content WHERE trace_id = ?", [trace_id]
         ).fetchall()
     }
-    (summary,) = _with_lineage(con, [_trace_summary(summary_row)])
     return summary, span_rows, with_content
+
+
+def _trace_content(con: Any, trace_id: str) -> dict[str, dict[str, Any]]:
+    rows = con.execute(
+        "SELECT span_id, attributes FROM span_content WHERE trace_id = ?", [trace_id]
+    ).fetchall()
+    content: dict[str, dict[str, Any]] = {}
+    for span_id, attributes in rows:
+        content.setdefault(span_id, {}).update(json.loads(attributes))
+    return content
 
 
 def _with_lineage(con: Any, traces: list[TraceSummary]) -> list[TraceSummary]:

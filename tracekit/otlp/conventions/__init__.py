@@ -24,6 +24,7 @@ from tracekit.otlp.conventions.model import (
 from tracekit.otlp.conventions.normalise import (
     NORMALISERS,
     normalise_attributes,
+    normalise_messages,
     normalise_otlp,
     normalise_span,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "SpanRole",
     "ToolCall",
     "normalise_attributes",
+    "normalise_messages",
     "normalise_otlp",
     "normalise_span",
 ]

@@ -34,9 +34,13 @@ def unflatten(attributes: Mapping[str, Any], prefix: str) -> list[Any]:
     return listed if isinstance(listed, list) else []
 
 
-def has_prefix(attributes: Mapping[str, Any], prefix: str) -> bool:
-    """Whether any key starts with ``prefix``."""
-    return any(key.startswith(prefix) for key in attributes)
+def has_prefix(attributes: Mapping[str, Any], prefix: str | tuple[str, ...]) -> bool:
+    """Whether any key starts with ``prefix`` (or one of several)."""
+    # A loop, not any() over a generator: it runs on every span a normaliser asks about.
+    for key in attributes:  # noqa: SIM110
+        if key.startswith(prefix):
+            return True
+    return False
 
 
 def _listed(node: Any) -> Any:

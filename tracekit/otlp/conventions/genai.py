@@ -45,13 +45,19 @@ def applies(span: SpanInput) -> bool:
     return not _MARKERS.isdisjoint(span.attributes)
 
 
+def role(span: SpanInput) -> SpanRole | None:
+    """The span's role in the current GenAI semconv, read from its operation name alone:
+    what :func:`read` says it is (and :func:`conversation` what it says was said), which
+    :func:`~tracekit.otlp.conventions.normalise.normalise_messages` reads on its own."""
+    return _ROLES.get(text_value(span.attributes.get(sc.GEN_AI_OPERATION_NAME)) or "")
+
+
 def read(span: SpanInput) -> dict[str, Any]:
     """The span's facts in the current GenAI semconv."""
     attrs = span.attributes
-    operation = text_value(attrs.get(sc.GEN_AI_OPERATION_NAME))
     path = text_value(attrs.get(sc.TRACEKIT_AGENT_PATH))
     facts: dict[str, Any] = {
-        "role": _ROLES.get(operation or ""),
+        "role": role(span),
         "agent": text_value(attrs.get(sc.GEN_AI_AGENT_NAME))
         or (path.rsplit("/", 1)[-1] if path else None),
         "model": first_text(attrs, sc.GEN_AI_RESPONSE_MODEL, sc.GEN_AI_REQUEST_MODEL),

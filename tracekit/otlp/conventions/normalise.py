@@ -22,7 +22,7 @@ from tracekit.otlp.conventions import (
     openinference,
     openllmetry,
 )
-from tracekit.otlp.conventions.model import NormalisedSpan
+from tracekit.otlp.conventions.model import Message, NormalisedSpan
 from tracekit.otlp.conventions.reading import SpanEvent, SpanInput
 from tracekit.otlp.model import OtlpSpan
 
@@ -68,6 +68,37 @@ def normalise_span(span: SpanInput) -> NormalisedSpan:
         # "Agent workflow" is kind AGENT).
         merged.pop("agent", None)
     return NormalisedSpan(conventions=conventions, **merged)
+
+
+def normalise_messages(span: SpanInput) -> list[Message] | None:
+    """``normalise_span(span).messages`` for a model call, None for any other span: the same
+    merge (the role from the first normaliser that names one, the conversation from the first
+    that has one), stopping as soon as both are settled, and reading of the current GenAI
+    semconv (tracekit's own spans) only the operation name and the messages.
+
+    >>> normalise_messages(SpanInput("execute_tool t", {"gen_ai.operation.name": "execute_tool"}))
+    >>> span = SpanInput("chat m", {"gen_ai.operation.name": "chat"})
+    >>> normalise_messages(span)
+    []
+    """
+    role: str | None = None
+    messages: list[Message] = []
+    for name, applies, read in NORMALISERS:
+        if not applies(span):
+            continue
+        if name == genai.NAME:
+            # What genai.read says of both, without reading the rest of its facts.
+            role = role or genai.role(span)
+            if role is not None and role != "llm":
+                return None
+            messages = messages or genai.conversation(span.attributes)
+        else:
+            facts = read(span)
+            role = role or facts.get("role")
+            messages = messages or facts.get("messages") or []
+        if role is not None and (role != "llm" or messages):
+            break
+    return messages if role == "llm" else None
 
 
 def normalise_attributes(

@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from tracekit import semconv as sc
-from tracekit.otlp.conventions.flattened import unflatten
+from tracekit.otlp.conventions.flattened import has_prefix, unflatten
 from tracekit.otlp.conventions.messages import json_value, message, parts_of, tool_call_part
 from tracekit.otlp.conventions.model import Handoff, Message, Part, SpanRole, ToolCall
 from tracekit.otlp.conventions.reading import SpanInput, first_int, first_text
@@ -46,7 +46,7 @@ def applies(span: SpanInput) -> bool:
         sc.OPENINFERENCE_SPAN_KIND in attrs
         or sc.LLM_MODEL_NAME in attrs
         or sc.LLM_TOKEN_COUNT_PROMPT in attrs
-        or any(key.startswith(sc.LLM_INPUT_MESSAGES_PREFIX) for key in attrs)
+        or has_prefix(attrs, sc.LLM_INPUT_MESSAGES_PREFIX)
     )
 
 

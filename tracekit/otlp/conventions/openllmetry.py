@@ -38,10 +38,8 @@ _MARKERS = frozenset({sc.TRACELOOP_SPAN_KIND, sc.LLM_REQUEST_TYPE, sc.LLM_USAGE_
 def applies(span: SpanInput) -> bool:
     """Whether the span carries OpenLLMetry's attributes."""
     attrs = span.attributes
-    return (
-        not _MARKERS.isdisjoint(attrs)
-        or has_prefix(attrs, sc.GEN_AI_PROMPT_PREFIX)
-        or has_prefix(attrs, sc.GEN_AI_COMPLETION_PREFIX)
+    return not _MARKERS.isdisjoint(attrs) or has_prefix(
+        attrs, (sc.GEN_AI_PROMPT_PREFIX, sc.GEN_AI_COMPLETION_PREFIX)
     )
 
 
