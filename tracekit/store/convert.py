@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -57,8 +56,21 @@ _ORJSON_OPTIONS = (
 )
 
 
-#: How orjson may write a float below 1e-4 (a string holding such text takes the slow path too).
-_SMALL_FLOAT = re.compile(rb"\de-\d|0\.0000")
+_DIGITS = frozenset(b"0123456789")
+
+
+def _small_float_text(out: bytes) -> bool:
+    """Whether ``out`` holds text orjson may write for a float below 1e-4 (``\\de-\\d`` or
+    ``0.0000``; a string holding such text takes the slow path too). The same test as that
+    regex, ~20x faster: a regex alternation scans byte by byte, ``bytes.find`` skips ahead."""
+    if b"0.0000" in out:
+        return True
+    at = out.find(b"e-", 1)
+    while at != -1:
+        if out[at - 1] in _DIGITS and out[at + 2 : at + 3].isdigit():
+            return True
+        at = out.find(b"e-", at + 2)
+    return False
 
 
 def _orjson_default(value: Any) -> Any:
@@ -91,7 +103,7 @@ def _dumps(value: Any) -> str:
         out = orjson.dumps(value, default=_orjson_default, option=_ORJSON_OPTIONS)
     except TypeError:  # orjson.JSONEncodeError
         return _ENCODER.encode(value)
-    if b"null" in out or _SMALL_FLOAT.search(out) is not None:
+    if b"null" in out or _small_float_text(out):
         return _ENCODER.encode(value)
     return out.decode()
 
