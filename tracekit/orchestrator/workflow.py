@@ -303,7 +303,7 @@ class Workflow:
             approver=approver or self.approver,
             cache=self.cache,
             sleep=sleep,
-            rng=random.Random(seed),
+            seed=seed,
             clock=clock,
             tool_answers=tool_answers,
             root_task=root_task,

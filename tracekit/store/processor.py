@@ -36,7 +36,7 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
 from tracekit import semconv as sc
 from tracekit.exceptions import StoreLockedError, TracekitError
-from tracekit.store.convert import Row, SegmentBuilder, rows_to_table
+from tracekit.store.convert import Row, SegmentBuilder, _plain_attributes, rows_to_table
 from tracekit.store.fold import fold_pending
 from tracekit.store.journal import JournalEncodingError, RunJournal, encode_rows
 from tracekit.store.paths import StorePaths
@@ -111,8 +111,7 @@ class StoreSpanProcessor(SpanProcessor):
             return
         if self._thread is None:
             self._start_worker()
-        attributes = span.attributes
-        end_of_run = attributes is not None and attributes.get(_OPERATION) == _END_OF_RUN
+        end_of_run = _plain_attributes(span).get(_OPERATION) == _END_OF_RUN
         with self._rows_lock:
             builder = self._builder
             try:
