@@ -417,6 +417,11 @@ def scrub_json(value: Any) -> Any:
     return value
 
 
+#: Attribute keys judged by :func:`is_secret_key` so far, and the verdicts (bounded: keys
+#: from elsewhere may be unbounded).
+_secret_key_memo: dict[str, bool] = {}
+_SECRET_KEY_MEMO_SIZE = 8192
+
 #: Values that no scrubbing rule changes, unless their key names a secret.
 _PLAIN_TYPES = frozenset({int, float, bool, type(None)})
 
@@ -425,14 +430,27 @@ def clean_attributes(attributes: Mapping[str, Any], nested: bool) -> dict[str, A
     """:func:`scrub_attributes` (``nested``: :func:`scrub_nested_attributes`) in one pass, with
     the common cases (a text value, a number) decided without a call per rule."""
     clean: dict[str, Any] = {}
+    secret_keys = _secret_key_memo
     for key, value in attributes.items():
         kind = type(value)
+        # Keys repeat on every span: each is judged once (a regex search), then looked up.
+        secret = secret_keys.get(key)
+        if secret is None:
+            secret = is_secret_key(key)
+            if len(secret_keys) < _SECRET_KEY_MEMO_SIZE:
+                secret_keys[key] = secret
         if kind is str:
-            value = REDACTED if is_secret_key(key) else scrub_text(value)
+            if secret:
+                value = REDACTED
+            else:
+                # scrub_text's own dispatch, without its call for the short texts most are.
+                size = len(value)
+                if size >= _SHORTEST_SECRET:
+                    value = _scrub_short(value) if size <= _MEMO_MAX_LEN else scrub_text(value)
         elif kind in _PLAIN_TYPES:
-            if is_secret_key(key):
+            if secret:
                 value = redact_value(value)
-        elif is_secret_key(key):
+        elif secret:
             value = redact_value(value)
         elif nested and (isinstance(value, Mapping) or _holds_containers(value)):
             value = _scrub_deep(key, value)
