@@ -274,7 +274,20 @@ def _scrub(text: str) -> str:
     return "".join(pieces)
 
 
-_scrub_short = lru_cache(maxsize=16384)(_scrub)
+#: Short texts scrubbed so far. A plain dict, dropped whole when full like the long memo: a
+#: lookup is a quarter of an lru_cache call, which keeps recency on every hit.
+_short_memo: dict[str, str] = {}
+_SHORT_MEMO_SIZE = 16384
+
+
+def _scrub_short(text: str) -> str:
+    clean = _short_memo.get(text)
+    if clean is None:
+        clean = _scrub(text)
+        if len(_short_memo) >= _SHORT_MEMO_SIZE:
+            _short_memo.clear()
+        _short_memo[text] = clean
+    return clean
 
 
 def scrub_bytes(value: bytes | bytearray) -> bytes | str:
@@ -446,7 +459,11 @@ def clean_attributes(attributes: Mapping[str, Any], nested: bool) -> dict[str, A
                 # scrub_text's own dispatch, without its call for the short texts most are.
                 size = len(value)
                 if size >= _SHORTEST_SECRET:
-                    value = _scrub_short(value) if size <= _MEMO_MAX_LEN else scrub_text(value)
+                    if size <= _MEMO_MAX_LEN:
+                        clean_text = _short_memo.get(value)
+                        value = clean_text if clean_text is not None else _scrub_short(value)
+                    else:
+                        value = scrub_text(value)
         elif kind in _PLAIN_TYPES:
             if secret:
                 value = redact_value(value)
