@@ -96,12 +96,10 @@ class StoreSpanProcessor(SpanProcessor):
         self._closed = False
         self._stopping = False
         self._needs_fold = False
-        # A wake-up that asks for a segment now (a full buffer, a journal that failed), not
-        # only the fsync of what a flush wrote.
-        self._write_soon = False
         self._last_problem: str | None = None
         # Segments a flush wrote without fsync, with the journal that still holds their rows
-        # (under ``_segment_lock``): the writer thread syncs them, then retires the journal.
+        # (under ``_segment_lock``): the writer thread's next round syncs them, then retires
+        # the journal.
         self._unsynced: list[tuple[list[Path], RetiredJournal | None]] = []
         _live.add(self)
         self_ref = weakref.ref(self)
@@ -131,7 +129,6 @@ class StoreSpanProcessor(SpanProcessor):
                 return
             full = len(builder) >= self._max_batch
         if full:
-            self._write_soon = True
             self._wake.set()
 
     def _journal_rows(self, builder: SegmentBuilder) -> None:
@@ -150,7 +147,6 @@ class StoreSpanProcessor(SpanProcessor):
             # The spool cannot take the journal: the writer thread tries a segment (and
             # says why it cannot either).
             self._problem(f"{len(rows)} spans could not be written to {self.paths.spool}", error)
-            self._write_soon = True
             self._wake.set()
             return
         self._journaled = len(builder)
@@ -168,7 +164,6 @@ class StoreSpanProcessor(SpanProcessor):
                 return
         with self._segment_lock:
             self._write_buffered(sync=False)
-        self._wake.set()
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         """Write every buffered span to the spool, then try to fold. True when all were
@@ -176,16 +171,16 @@ class StoreSpanProcessor(SpanProcessor):
         count against it: the spans are safe in the spool either way).
 
         The segments are visible to every reader (and survive a ``kill -9``) when this
-        returns; the writer thread fsyncs them right after, off the caller's time, and only
-        then retires the journal that holds their rows too: a power cut meanwhile costs at
-        most that round, as between two rounds."""
+        returns; the writer thread fsyncs them on its next round, off the caller's time (and
+        without taking the interpreter lock from it at once), and only then retires the
+        journal that holds their rows too: a power cut meanwhile costs at most that round,
+        as it does between two rounds."""
         if not self._segment_lock.acquire(timeout=max(0.0, timeout_millis / 1000)):
             return False
         try:
             written = self._write_buffered(sync=False)
         finally:
             self._segment_lock.release()
-        self._wake.set()
         self._try_fold(wait_s=None)
         return written
 
@@ -217,18 +212,14 @@ class StoreSpanProcessor(SpanProcessor):
 
     def _run(self) -> None:
         while not self._stopping:
-            woken = self._wake.wait(self._flush_interval_s)
+            self._wake.wait(self._flush_interval_s)
             self._wake.clear()
             if self._stopping:
                 return
-            write = not woken or self._write_soon
             with self._segment_lock:
                 self._sync_written()
-                if write:
-                    self._write_soon = False
-                    self._write_buffered()
-            if write:
-                self._try_fold(wait_s=None)
+                self._write_buffered()
+            self._try_fold(wait_s=None)
 
     def _write_buffered(self, *, sync: bool = True) -> bool:
         """Write the buffer as segments, then retire the journal that held its rows (under
