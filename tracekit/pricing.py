@@ -81,10 +81,12 @@ class PriceTable(BaseModel):
         """The price entry for ``model``, or ``None`` when the model is unknown."""
         if not model:
             return None
-        if model in self._resolved:
-            return self._resolved[model]
+        # A private attribute is read through pydantic's Python-level __getattr__: once.
+        memo = self._resolved
+        if model in memo:
+            return memo[model]
         resolved = self._resolve(model)
-        self._resolved[model] = resolved
+        memo[model] = resolved
         return resolved
 
     def _resolve(self, model: str) -> ModelPrice | None:

@@ -274,7 +274,20 @@ def _scrub(text: str) -> str:
     return "".join(pieces)
 
 
-_scrub_short = lru_cache(maxsize=16384)(_scrub)
+#: Short texts scrubbed so far. A plain dict, dropped whole when full like the long memo: a
+#: lookup is a quarter of an lru_cache call, which keeps recency on every hit.
+_short_memo: dict[str, str] = {}
+_SHORT_MEMO_SIZE = 16384
+
+
+def _scrub_short(text: str) -> str:
+    clean = _short_memo.get(text)
+    if clean is None:
+        clean = _scrub(text)
+        if len(_short_memo) >= _SHORT_MEMO_SIZE:
+            _short_memo.clear()
+        _short_memo[text] = clean
+    return clean
 
 
 def scrub_bytes(value: bytes | bytearray) -> bytes | str:
@@ -417,6 +430,11 @@ def scrub_json(value: Any) -> Any:
     return value
 
 
+#: Attribute keys judged by :func:`is_secret_key` so far, and the verdicts (bounded: keys
+#: from elsewhere may be unbounded).
+_secret_key_memo: dict[str, bool] = {}
+_SECRET_KEY_MEMO_SIZE = 8192
+
 #: Values that no scrubbing rule changes, unless their key names a secret.
 _PLAIN_TYPES = frozenset({int, float, bool, type(None)})
 
@@ -425,14 +443,31 @@ def clean_attributes(attributes: Mapping[str, Any], nested: bool) -> dict[str, A
     """:func:`scrub_attributes` (``nested``: :func:`scrub_nested_attributes`) in one pass, with
     the common cases (a text value, a number) decided without a call per rule."""
     clean: dict[str, Any] = {}
+    secret_keys = _secret_key_memo
     for key, value in attributes.items():
         kind = type(value)
+        # Keys repeat on every span: each is judged once (a regex search), then looked up.
+        secret = secret_keys.get(key)
+        if secret is None:
+            secret = is_secret_key(key)
+            if len(secret_keys) < _SECRET_KEY_MEMO_SIZE:
+                secret_keys[key] = secret
         if kind is str:
-            value = REDACTED if is_secret_key(key) else scrub_text(value)
+            if secret:
+                value = REDACTED
+            else:
+                # scrub_text's own dispatch, without its call for the short texts most are.
+                size = len(value)
+                if size >= _SHORTEST_SECRET:
+                    if size <= _MEMO_MAX_LEN:
+                        clean_text = _short_memo.get(value)
+                        value = clean_text if clean_text is not None else _scrub_short(value)
+                    else:
+                        value = scrub_text(value)
         elif kind in _PLAIN_TYPES:
-            if is_secret_key(key):
+            if secret:
                 value = redact_value(value)
-        elif is_secret_key(key):
+        elif secret:
             value = redact_value(value)
         elif nested and (isinstance(value, Mapping) or _holds_containers(value)):
             value = _scrub_deep(key, value)

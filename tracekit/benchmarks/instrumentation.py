@@ -5,8 +5,9 @@ Three loops run the same work, interleaved block by block so that a machine whos
 changes during the benchmark slows all three alike (each ratio is the median of the blocks'):
 
 - *recorded*: the real workflow, its spans converted, scrubbed and made durable in the
-  store's spool (journal appends, segments, the final flush included). Folding segments into
-  DuckDB happens off the recording path and is measured by the ingest figure;
+  store's spool (journal appends, segments, the final flush included; the flush's segments
+  are fsynced on the writer thread's next round, as in any recording program). Folding
+  segments into DuckDB happens off the recording path and is measured by the ingest figure;
 - *not recording*: the same workflow with the same tracer provider and GenAI enricher, but no
   processor behind it (the spans are made and dropped);
 - *bare OTel*: a plain ``TracerProvider`` with a null exporter re-creating exactly the spans

@@ -47,7 +47,9 @@ class RunState:
     approver: Approver
     cache: ResponseCache | None = None
     sleep: Any = time.sleep
-    rng: random.Random = field(default_factory=lambda: random.Random(0))
+    seed: int = 0
+    """Seeds :attr:`rng`, which most runs never draw from (so it is made on first use:
+    seeding a Mersenne Twister is ~25,000 instructions, a tenth of a step)."""
     clock: Callable[[], float] = time.monotonic
     tool_answers: ToolAnswers | None = None
     started: float = -1.0
@@ -68,6 +70,18 @@ class RunState:
     root_task: asyncio.Task[Any] | None = None
     """The task ``arun`` was awaited in: the caller's, never cancelled by the run."""
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _rng: random.Random | None = None
+
+    @property
+    def rng(self) -> random.Random:
+        """The run's own generator (retry jitter), seeded with :attr:`seed`."""
+        rng = self._rng
+        if rng is None:
+            with self._lock:  # a fan-out's agents may retry at once: one generator
+                rng = self._rng
+                if rng is None:
+                    rng = self._rng = random.Random(self.seed)
+        return rng
 
     def __post_init__(self) -> None:
         if self.started < 0:

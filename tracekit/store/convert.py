@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
 import pyarrow as pa
 from opentelemetry.attributes import BoundedAttributes
-from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk import trace as sdk_trace
+from opentelemetry.sdk.trace import ReadableSpan, Span
 
 from tracekit import semconv as sc
 from tracekit.otlp.model import OtlpSpan
@@ -57,8 +57,26 @@ _ORJSON_OPTIONS = (
 )
 
 
-#: How orjson may write a float below 1e-4 (a string holding such text takes the slow path too).
-_SMALL_FLOAT = re.compile(rb"\de-\d|0\.0000")
+_DIGITS = frozenset(b"0123456789")
+#: Value types orjson and json write byte for byte alike (orjson refuses integers past 64
+#: bits, which then take the stdlib path).
+_VERBATIM_TYPES = frozenset({str, int, bool, type(None)})
+
+
+def _small_float_text(out: bytes) -> bool:
+    """Whether ``out`` holds text orjson may write for a float below 1e-4 (``\\de-\\d`` or
+    ``0.0000``; a string holding such text takes the slow path too). The same test as that
+    regex, ~20x faster: a regex alternation scans byte by byte, ``bytes.find`` skips ahead."""
+    # bytes.find, not ``in``: ``in`` first tries its operand as an integer, and raising and
+    # clearing that TypeError costs more than the search.
+    if out.find(b"0.0000") != -1:
+        return True
+    at = out.find(b"e-", 1)
+    while at != -1:
+        if out[at - 1] in _DIGITS and out[at + 2 : at + 3].isdigit():
+            return True
+        at = out.find(b"e-", at + 2)
+    return False
 
 
 def _orjson_default(value: Any) -> Any:
@@ -91,9 +109,11 @@ def _dumps(value: Any) -> str:
         out = orjson.dumps(value, default=_orjson_default, option=_ORJSON_OPTIONS)
     except TypeError:  # orjson.JSONEncodeError
         return _ENCODER.encode(value)
-    # Substring tests first (one C scan each): the regex runs only on output that may hold
-    # a small float, which keeps it off almost every span's attributes.
-    if b"null" in out or b"0.0000" in out or (b"e-" in out and _SMALL_FLOAT.search(out)):
+    if type(value) is dict and _VERBATIM_TYPES.issuperset(map(type, value.values())):
+        # No float anywhere (text, integers, booleans, null are written alike by both): no
+        # need to scan the text, which is most of a span's bytes (its content).
+        return out.decode()
+    if out.find(b"null") != -1 or _small_float_text(out):
         return _ENCODER.encode(value)
     return out.decode()
 
@@ -113,6 +133,13 @@ def _plain_attributes(span: ReadableSpan) -> Mapping[str, Any]:
     if type(raw) is dict:
         return raw
     return span.attributes or {}
+
+
+#: The SDK's span classes, whose fields :meth:`SegmentBuilder.add_span` reads directly (a
+#: subclass from elsewhere may override an accessor: it is read through them).
+_SDK_SPAN_TYPES = frozenset(
+    {ReadableSpan, Span, *([sdk_trace._Span] if hasattr(sdk_trace, "_Span") else [])}
+)
 
 
 def hex_trace_id(trace_id: int) -> str:
@@ -152,30 +179,63 @@ class SegmentBuilder:
 
     def add_span(self, span: ReadableSpan) -> None:
         """Add one finished OpenTelemetry SDK span."""
-        context = span.get_span_context()
+        if type(span) in _SDK_SPAN_TYPES:
+            # The SDK's own classes: their fields read directly. Each public accessor is a
+            # Python property (``events`` and ``links`` copy into a new tuple), ~3 µs a span.
+            fields = span.__dict__
+            context = fields["_context"]
+            start_ns = fields["_start_time"] or 0
+            end_ns = fields["_end_time"]
+            scope = fields["_instrumentation_scope"]
+            status = fields["_status"]
+            parent = fields["_parent"]
+            name = fields["_name"]
+            kind = fields["_kind"]
+            resource = fields["_resource"]
+            events = fields["_events"]
+            links = fields["_links"]
+            raw = fields["_attributes"]
+            attributes = raw._dict if type(raw) is BoundedAttributes else raw or {}
+        else:
+            context = span.get_span_context()
+            start_ns = span.start_time or 0
+            end_ns = span.end_time
+            scope = span.instrumentation_scope
+            status = span.status
+            parent = span.parent
+            name = span.name
+            kind = span.kind
+            resource = span.resource
+            events = span.events
+            links = span.links
+            attributes = _plain_attributes(span) or {}
         if context is None:
             return
-        start_ns = span.start_time or 0
-        scope = span.instrumentation_scope
-        status = span.status
-        parent = span.parent
-        attributes = _plain_attributes(span)
+        try:
+            # As hex_trace_id and hex_span_id write them, at half the cost of format().
+            trace_id = context.trace_id.to_bytes(16, "big").hex()
+            span_id = context.span_id.to_bytes(8, "big").hex()
+            parent_id = parent.span_id.to_bytes(8, "big").hex() if parent else None
+        except OverflowError:  # an id out of range (negative, too long): as format() has it
+            trace_id = hex_trace_id(context.trace_id)
+            span_id = hex_span_id(context.span_id)
+            parent_id = hex_span_id(parent.span_id) if parent else None
         self._add(
-            hex_trace_id(context.trace_id),
-            hex_span_id(context.span_id),
-            hex_span_id(parent.span_id) if parent else None,
-            span.name,
-            span.kind.name,
+            trace_id,
+            span_id,
+            parent_id,
+            name,
+            kind.name,
             start_ns,
-            span.end_time or start_ns,
+            end_ns or start_ns,
             status.status_code.name,
             status.description,
-            attributes or {},
-            self._resource(span.resource.attributes),
+            attributes,
+            self._resource(resource.attributes),
             scope.name if scope is not None else None,
             scope.version if scope is not None else None,
-            [(event.name, event.timestamp, event.attributes or {}) for event in span.events]
-            if span.events
+            [(event.name, event.timestamp, event.attributes or {}) for event in events]
+            if events
             else (),
             [
                 (
@@ -183,9 +243,9 @@ class SegmentBuilder:
                     hex_span_id(link.context.span_id),
                     link.attributes or {},
                 )
-                for link in span.links
+                for link in links
             ]
-            if span.links
+            if links
             else (),
             False,
         )

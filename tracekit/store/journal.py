@@ -78,12 +78,16 @@ class RunJournal:
             view = view[written:]
 
     def _open(self) -> None:
-        self.paths.spool.mkdir(parents=True, exist_ok=True)
         with _sequence_lock:
             seq = next(_sequence)
         name = f"{_PREFIX}{time.time_ns():020d}-{os.getpid()}-{seq:08d}-{uuid.uuid4().hex[:8]}"
         path = self.paths.spool / f"{name}{JOURNAL_SUFFIX}"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND
+        try:
+            fd = os.open(path, flags, 0o644)
+        except FileNotFoundError:  # no spool yet (made only then: a mkdir first costs a stat)
+            self.paths.spool.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, flags, 0o644)
         try:
             # Never contended: the file is new. Held until retired, so folds leave it alone.
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -29,6 +29,7 @@ import os
 import threading
 import time
 import weakref
+from pathlib import Path
 from typing import Any
 
 from opentelemetry.context import Context
@@ -36,11 +37,11 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
 from tracekit import semconv as sc
 from tracekit.exceptions import StoreLockedError, TracekitError
-from tracekit.store.convert import Row, SegmentBuilder, rows_to_table
+from tracekit.store.convert import Row, SegmentBuilder, _plain_attributes, rows_to_table
 from tracekit.store.fold import fold_pending
-from tracekit.store.journal import JournalEncodingError, RunJournal, encode_rows
+from tracekit.store.journal import JournalEncodingError, RetiredJournal, RunJournal, encode_rows
 from tracekit.store.paths import StorePaths
-from tracekit.store.spool import write_segment
+from tracekit.store.spool import sync_segments, write_segment
 
 logger = logging.getLogger("tracekit")
 
@@ -96,6 +97,10 @@ class StoreSpanProcessor(SpanProcessor):
         self._stopping = False
         self._needs_fold = False
         self._last_problem: str | None = None
+        # Segments a flush wrote without fsync, with the journal that still holds their rows
+        # (under ``_segment_lock``): the writer thread's next round syncs them, then retires
+        # the journal.
+        self._unsynced: list[tuple[list[Path], RetiredJournal | None]] = []
         _live.add(self)
         self_ref = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: _reset_after_fork(self_ref))
@@ -111,8 +116,7 @@ class StoreSpanProcessor(SpanProcessor):
             return
         if self._thread is None:
             self._start_worker()
-        attributes = span.attributes
-        end_of_run = attributes is not None and attributes.get(_OPERATION) == _END_OF_RUN
+        end_of_run = _plain_attributes(span).get(_OPERATION) == _END_OF_RUN
         with self._rows_lock:
             builder = self._builder
             try:
@@ -151,7 +155,7 @@ class StoreSpanProcessor(SpanProcessor):
         # Rows with no JSON form (rare: a lone surrogate, a huge integer) go straight to a
         # fsynced segment, which stores them; the journaled rows stay buffered.
         builder.keep_first(self._journaled)
-        self._write_rows(rows, fsync=True)
+        self._write_rows(rows, True, [])
 
     def write_journaled(self) -> None:
         """Write the buffer as segments if it holds journaled (finished) runs."""
@@ -159,16 +163,22 @@ class StoreSpanProcessor(SpanProcessor):
             if self._closed or not self._journaled:
                 return
         with self._segment_lock:
-            self._write_buffered()
+            self._write_buffered(sync=False)
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         """Write every buffered span to the spool, then try to fold. True when all were
         written within the timeout (a fold that must wait for another process does not
-        count against it: the spans are safe in the spool either way)."""
+        count against it: the spans are safe in the spool either way).
+
+        The segments are visible to every reader (and survive a ``kill -9``) when this
+        returns; the writer thread fsyncs them on its next round, off the caller's time (and
+        without taking the interpreter lock from it at once), and only then retires the
+        journal that holds their rows too: a power cut meanwhile costs at most that round,
+        as it does between two rounds."""
         if not self._segment_lock.acquire(timeout=max(0.0, timeout_millis / 1000)):
             return False
         try:
-            written = self._write_buffered()
+            written = self._write_buffered(sync=False)
         finally:
             self._segment_lock.release()
         self._try_fold(wait_s=None)
@@ -186,6 +196,7 @@ class StoreSpanProcessor(SpanProcessor):
             thread.join(timeout=30)
         with self._segment_lock:
             self._write_buffered()
+            self._sync_written()
         self._try_fold(wait_s=SHUTDOWN_FOLD_WAIT_S)
 
     # --- writer thread ------------------------------------------------------------------------
@@ -206,33 +217,47 @@ class StoreSpanProcessor(SpanProcessor):
             if self._stopping:
                 return
             with self._segment_lock:
+                self._sync_written()
                 self._write_buffered()
             self._try_fold(wait_s=None)
 
-    def _write_buffered(self) -> bool:
-        """Write the buffer as fsynced segments, then retire the journal that held its
-        rows (under ``_segment_lock``); False when some spans could not be written."""
+    def _write_buffered(self, *, sync: bool = True) -> bool:
+        """Write the buffer as segments, then retire the journal that held its rows (under
+        ``_segment_lock``); False when some spans could not be written. ``sync=False``
+        leaves the fsync, and the journal, to :meth:`_sync_written`."""
         with self._rows_lock:
             builder, self._builder = self._builder, SegmentBuilder()
             self._journaled = 0
             retired = self._journal.detach()
         rows = builder.rows_since(0)
         ok = True
+        written: list[Path] = []
         for start in range(0, len(rows), self._max_batch):
-            ok = self._write_rows(rows[start : start + self._max_batch], fsync=True) and ok
-        if retired is not None:
-            if ok:
-                retired.discard()
-            else:
+            ok = self._write_rows(rows[start : start + self._max_batch], sync, written) and ok
+        if not ok:
+            if retired is not None:
                 # The journal keeps what the segments could not: a later fold recovers it.
                 retired.release()
+        elif not sync and (written or retired is not None):
+            self._unsynced.append((written, retired))
+        elif retired is not None:
+            retired.discard()
         return ok
 
-    def _write_rows(self, rows: list[Row], *, fsync: bool) -> bool:
+    def _sync_written(self) -> None:
+        """fsync the segments flushes wrote, then retire their journals (under
+        ``_segment_lock``)."""
+        unsynced, self._unsynced = self._unsynced, []
+        for segments, retired in unsynced:
+            sync_segments(self.paths, segments)
+            if retired is not None:
+                retired.discard()
+
+    def _write_rows(self, rows: list[Row], fsync: bool, written: list[Path]) -> bool:
         if not rows:
             return True
         try:
-            write_segment(self.paths, rows_to_table(rows), fsync=fsync)
+            written.append(write_segment(self.paths, rows_to_table(rows), fsync=fsync))
         except Exception as error:
             self._problem(f"{len(rows)} spans could not be written to {self.paths.spool}", error)
             return False
@@ -312,6 +337,7 @@ def _reset_after_fork(ref: weakref.ReferenceType[StoreSpanProcessor]) -> None:
     processor._builder = SegmentBuilder()
     processor._journaled = 0
     processor._journal.forget_after_fork()
+    processor._unsynced = []  # the parent's: it syncs them and retires their journals
     processor._rows_lock = threading.Lock()
     processor._segment_lock = threading.Lock()
     processor._fold_lock = threading.Lock()

@@ -55,12 +55,18 @@ def write_segment(paths: StorePaths, table: pa.Table, *, fsync: bool = True) -> 
     """
     if table.schema != SEGMENT_SCHEMA:
         table = table.cast(SEGMENT_SCHEMA)
-    paths.spool.mkdir(parents=True, exist_ok=True)
     name = _segment_name()
     final = paths.spool / name
     temp = paths.spool / f"{TEMP_PREFIX}{name}{TEMP_SUFFIX}"
     try:
-        with open(temp, "wb") as handle:
+        try:
+            handle = open(temp, "wb")  # noqa: SIM115 (closed by the with below)
+        except FileNotFoundError:
+            # The first segment: the spool is made then (mkdir first would cost every segment
+            # a failed mkdir and a stat).
+            paths.spool.mkdir(parents=True, exist_ok=True)
+            handle = open(temp, "wb")  # noqa: SIM115
+        with handle:
             with ipc.new_file(handle, SEGMENT_SCHEMA, options=_IPC_OPTIONS) as writer:
                 writer.write_table(table)
             handle.flush()

@@ -11,10 +11,11 @@ SDK's own ``anthropic.messages.create`` span becomes a complete LLM span without
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from opentelemetry import context as otel_context
+from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.metrics import Histogram, Meter
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
@@ -134,7 +135,7 @@ class GenAISpanEnricher(SpanProcessor):
         scope = span.instrumentation_scope
         if scope is not None and scope.name == INSTRUMENTATION_SCOPE:
             return  # the orchestrator's own spans are created complete
-        attrs = span.attributes or {}
+        attrs = _attributes_of(span)
         path = current_agent_path.get()
         if path is not None and sc.TRACEKIT_AGENT_PATH not in attrs:
             span.set_attribute(sc.TRACEKIT_AGENT_PATH, path)
@@ -159,7 +160,7 @@ class GenAISpanEnricher(SpanProcessor):
 
     @handle_internal_errors
     def _enrich(self, span: ReadableSpan) -> ReadableSpan | None:
-        attrs = span.attributes or {}
+        attrs = _attributes_of(span)
         later = self._pending.pop(span.context.span_id, None) if self._pending else None
         if attrs.get(sc.GEN_AI_OPERATION_NAME) not in sc.LLM_OPERATIONS:
             return None
@@ -204,3 +205,13 @@ class GenAISpanEnricher(SpanProcessor):
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return all(p.force_flush(timeout_millis) for p in self._downstream)
+
+
+def _attributes_of(span: ReadableSpan) -> Mapping[str, Any]:
+    """The span's attributes, read through. ``span.attributes`` is a read-only proxy over
+    ``BoundedAttributes``, whose ``get`` and ``in`` are Python calls; its plain dict is read
+    directly where the SDK has one (only read here: writes go through the span)."""
+    raw = getattr(span, "_attributes", None)
+    if type(raw) is BoundedAttributes:
+        return raw._dict
+    return span.attributes or {}
