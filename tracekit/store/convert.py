@@ -404,7 +404,9 @@ class SegmentBuilder:
         content = (
             {}
             if _CONTENT_ATTRIBUTES.isdisjoint(clean)
-            else {key: clean.pop(key) for key in _CONTENT_ATTRIBUTES.intersection(clean)}
+            # In the span's own order, not a set's: the stored JSON is the same bytes in
+            # every process (string hashes, and so set order, differ between processes).
+            else {key: clean.pop(key) for key in [k for k in clean if k in _CONTENT_ATTRIBUTES]}
         )
         (
             operation,
