@@ -7,19 +7,37 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tracekit.pricing import ModelPrice, PriceTable
+from tracekit import settings
+from tracekit.pricing import DEFAULT_PRICE_VALUES, ModelPrice, PriceTable
 
-__all__ = ["canonical_prices", "record_prices", "recorded_prices", "table_from_canonical"]
+__all__ = [
+    "canonical_prices",
+    "default_canonical_prices",
+    "record_prices",
+    "recorded_prices",
+    "table_from_canonical",
+]
 
 _PRICES_KEY = "prices"
 
 
 def canonical_prices(table: PriceTable) -> str:
     """The price table as canonical JSON: what the store records and compares."""
+    return _canonical_json({key: price.model_dump() for key, price in table.prices.items()})
+
+
+def default_canonical_prices() -> str:
+    """``canonical_prices(PriceTable.default())``: where no ``TRACEKIT_PRICES`` file
+    overrides the built-in table, straight from its plain values, without building (and
+    validating) a table: what a read that finds the store priced this way costs."""
+    if settings.prices_path() is not None:
+        return canonical_prices(PriceTable.default())
+    return _canonical_json(DEFAULT_PRICE_VALUES)
+
+
+def _canonical_json(prices: dict[str, dict[str, Any]]) -> str:
     return json.dumps(
-        {key: table.prices[key].model_dump() for key in sorted(table.prices)},
-        sort_keys=True,
-        separators=(",", ":"),
+        {key: prices[key] for key in sorted(prices)}, sort_keys=True, separators=(",", ":")
     )
 
 

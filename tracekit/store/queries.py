@@ -23,8 +23,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import TypeAdapter
-
 from tracekit.exceptions import (
     ConfigError,
     StoreError,
@@ -32,12 +30,9 @@ from tracekit.exceptions import (
     StoreNotFoundError,
     TraceNotFoundError,
 )
-from tracekit.otlp.model import OtlpSpan
 from tracekit.pricing import PriceTable
-from tracekit.store.analytics import read_figures
 from tracekit.store.db import connect, damaged_store_error, is_damage
 from tracekit.store.engine import engine
-from tracekit.store.figures import FigureQuery, GroupFigures
 from tracekit.store.filters import (
     TraceFilter,
     equality_filter,
@@ -45,36 +40,36 @@ from tracekit.store.filters import (
     parse_filter,
 )
 from tracekit.store.lineage import fork_lineage, forks_of, is_fork_service
-from tracekit.store.models import (
-    SpanRecord,
-    StatsDimension,
-    StatsRow,
-    StatsSeries,
-    TraceDetail,
-    TraceOutline,
-    TracePage,
-    TraceSummary,
-)
-from tracekit.store.outline import read_outline as _read_outline
+from tracekit.store.models import TracePage, TraceSummary
 from tracekit.store.paths import StorePaths, store_lock
 from tracekit.store.pending import journal_files, pending_segments
-from tracekit.store.price_digest import canonical_prices, recorded_prices
+from tracekit.store.price_digest import (
+    canonical_prices,
+    default_canonical_prices,
+    recorded_prices,
+)
 from tracekit.store.sql_limits import DEFAULT_TIMEOUT_S
-from tracekit.store.stats import check_dimension, read_stats, read_stats_series
-from tracekit.store.stored_spans import load_otlp_spans as _load_otlp_spans
-from tracekit.store.stored_spans import trace_page as _trace_page
 from tracekit.store.summary import TRACE_FIGURES
-from tracekit.store.trace_document import SPAN_FIELDS, span_documents
 from tracekit.store.trace_ids import resolve_trace_id as _resolve
-from tracekit.store.tree import tree_order
 from tracekit.store.versions import SCHEMA_VERSION, check_readable, read_schema_version
 
 if TYPE_CHECKING:
     import pyarrow as pa
+    from pydantic import TypeAdapter
 
+    from tracekit.otlp.model import OtlpSpan
     from tracekit.store.anomalies import AnomalyQuery, AnomalyReport
     from tracekit.store.experiments import ExperimentCaseRow, ExperimentRow
+    from tracekit.store.figures import FigureQuery, GroupFigures
     from tracekit.store.fold import FoldResult
+    from tracekit.store.models import (
+        SpanRecord,
+        StatsDimension,
+        StatsRow,
+        StatsSeries,
+        TraceDetail,
+        TraceOutline,
+    )
     from tracekit.store.reprice import RepriceResult
     from tracekit.store.sessions import SessionPage
 
@@ -109,9 +104,9 @@ _TRACE_FIELDS = (
     "service_name",
 )
 
-_SPAN_FIELDS = SPAN_FIELDS
-
-_SPAN_LIST = TypeAdapter(list[SpanRecord])
+#: ``list[SpanRecord]``'s validator, built the first time a whole trace is read: a listing
+#: (``tracekit traces``) never needs it (see :func:`_span_list`).
+_SPAN_LIST: TypeAdapter[list[SpanRecord]] | None = None
 
 
 class TraceStore:
@@ -167,6 +162,8 @@ class TraceStore:
 
     def get_trace(self, id_or_prefix: str) -> TraceDetail:
         """A trace with all its spans in tree order and events parsed."""
+        from tracekit.store.models import TraceDetail
+
         with _gc_paused(), self._connection() as con:
             summary, span_rows, with_content = _read_trace(con, id_or_prefix)
             spans = _tree_order(span_rows, with_content)
@@ -179,6 +176,8 @@ class TraceStore:
 
         Raises TraceNotFoundError when no trace or several traces match.
         """
+        from tracekit.store.trace_document import span_documents
+
         with _gc_paused(), self._connection() as con:
             summary, span_rows, with_content = _read_trace(con, id_or_prefix)
         return {
@@ -193,6 +192,9 @@ class TraceStore:
 
         Raises TraceNotFoundError when no trace or several traces match.
         """
+        from tracekit.store.models import TraceOutline
+        from tracekit.store.outline import read_outline
+
         with _gc_paused(), self._connection() as con:
             trace_id = _resolve(con, id_or_prefix)
             summary_row = con.execute(
@@ -200,7 +202,7 @@ class TraceStore:
             ).fetchone()
             if summary_row is None:
                 raise TraceNotFoundError(f"no trace matches {id_or_prefix!r}")
-            spans = _read_outline(con, trace_id)
+            spans = read_outline(con, trace_id)
             (summary,) = _with_lineage(con, [_trace_summary(summary_row)])
         return TraceOutline(summary=summary, spans=spans)
 
@@ -238,9 +240,11 @@ class TraceStore:
 
         Raises TraceNotFoundError when no trace or several traces match.
         """
+        from tracekit.store.stored_spans import load_otlp_spans
+
         with _gc_paused(), self._connection() as con:
             trace_id = _resolve(con, id_or_prefix)
-            return _load_otlp_spans(con, [trace_id], None, with_content)
+            return load_otlp_spans(con, [trace_id], None, with_content)
 
     def iter_spans(
         self,
@@ -282,27 +286,33 @@ class TraceStore:
             if chunk:
                 yield from self._spans_of(chunk, since_ns, with_content)
             return
+        from tracekit.store.stored_spans import load_otlp_spans, trace_page
+
         after: tuple[int, str] | None = None
         while True:
             with _gc_paused(), self._connection() as con:
-                page = _trace_page(con, after, since_ns, batch_size)
+                page = trace_page(con, after, since_ns, batch_size)
                 if not page:
                     return
                 after = (page[-1][1], page[-1][0])
-                spans = _load_otlp_spans(con, [row[0] for row in page], None, with_content)
+                spans = load_otlp_spans(con, [row[0] for row in page], None, with_content)
             yield from spans
 
     def _spans_of(
         self, trace_ids: list[str], since_ns: int | None, with_content: bool
     ) -> list[OtlpSpan]:
+        from tracekit.store.stored_spans import load_otlp_spans
+
         with _gc_paused(), self._connection() as con:
-            return _load_otlp_spans(con, trace_ids, since_ns, with_content)
+            return load_otlp_spans(con, trace_ids, since_ns, with_content)
 
     # --- aggregates ---------------------------------------------------------------------------
 
     def stats(self, by: StatsDimension) -> list[StatsRow]:
         """Counts, error rates, latency percentiles, tokens and cost per agent, model or
         workflow, busiest first (see :func:`tracekit.store.stats.read_stats`)."""
+        from tracekit.store.stats import check_dimension, read_stats
+
         check_dimension(by)
         with self._connection() as con:
             return read_stats(con, by)
@@ -315,6 +325,8 @@ class TraceStore:
 
         Raises ConfigError for a bad dimension or too many buckets.
         """
+        from tracekit.store.analytics import read_figures
+
         with self._connection() as con:
             return read_figures(con, query)
 
@@ -420,7 +432,7 @@ class TraceStore:
                     f"SELECT count(*) FROM traces{where}", matching.params
                 ).fetchone()
             traces = _with_lineage(con, [_trace_summary(row) for row in rows])
-        return TracePage(
+        return TracePage.model_construct(
             traces=traces,
             offset=offset,
             total=int(total[0]) if total else len(traces),
@@ -459,6 +471,8 @@ class TraceStore:
         ``keys`` limits the result to those keys (default: the five busiest of :meth:`stats`).
         Rows are counted as in :meth:`stats`.
         """
+        from tracekit.store.stats import check_dimension, read_stats, read_stats_series
+
         if buckets < 1:
             raise ConfigError("buckets must be at least 1")
         check_dimension(by)
@@ -544,14 +558,15 @@ class TraceStore:
 
     def _changed_prices(self, con: Any) -> PriceTable | None:
         """This process's price table when the store's costs were priced with another."""
-        table = PriceTable.default()
-        own = canonical_prices(table)
+        # Compared as canonical JSON, built from the plain built-in values where no file
+        # overrides them: the table itself is built only when it is needed to re-price.
+        own = default_canonical_prices()
         if own == self._prices_checked:
             return None
         if recorded_prices(con) == own:
             self._prices_checked = own
             return None
-        return table
+        return PriceTable.default()
 
     def _reprice(self, table: PriceTable | None, wait_s: float) -> None:
         assert table is not None
@@ -672,8 +687,10 @@ def _read_trace(
     ).fetchone()
     if summary_row is None:
         raise TraceNotFoundError(f"no trace matches {id_or_prefix!r}")
+    from tracekit.store.trace_document import SPAN_FIELDS
+
     span_rows = con.execute(
-        f"SELECT {', '.join(_SPAN_FIELDS)} FROM spans WHERE trace_id = ?", [trace_id]
+        f"SELECT {', '.join(SPAN_FIELDS)} FROM spans WHERE trace_id = ?", [trace_id]
     ).fetchall()
     with_content = {
         row[0]
@@ -702,20 +719,38 @@ def _with_lineage(con: Any, traces: list[TraceSummary]) -> list[TraceSummary]:
 
 
 def _trace_summary(row: tuple[Any, ...]) -> TraceSummary:
-    return TraceSummary.model_validate(dict(zip(_TRACE_FIELDS, row, strict=True)))
+    # A row of the store's own ``traces`` table, whose column types are the model's (DuckDB
+    # checks them on write): built without validation, so a listing never builds the
+    # model's validator (pydantic's schema build and plugin scan, tens of milliseconds).
+    return TraceSummary.model_construct(**dict(zip(_TRACE_FIELDS, row, strict=True)))
+
+
+def _span_list() -> TypeAdapter[list[SpanRecord]]:
+    global _SPAN_LIST
+    if _SPAN_LIST is None:
+        from pydantic import TypeAdapter
+
+        from tracekit.store.models import SpanRecord
+
+        _SPAN_LIST = TypeAdapter(list[SpanRecord])
+    return _SPAN_LIST
 
 
 def _tree_order(rows: list[tuple[Any, ...]], with_content: set[str]) -> list[SpanRecord]:
+    from tracekit.store.tree import tree_order
+
     rows.sort(key=lambda row: (row[5], row[1]))  # start_ns, span_id
     ordered = [
         _span_values(row, depth, with_content)
         for row, depth in tree_order(rows, id_at=1, parent_at=2)
     ]
-    return _SPAN_LIST.validate_python(ordered)
+    return _span_list().validate_python(ordered)
 
 
 def _span_values(row: tuple[Any, ...], depth: int, with_content: set[str]) -> dict[str, Any]:
-    values = dict(zip(_SPAN_FIELDS, row, strict=True))
+    from tracekit.store.trace_document import SPAN_FIELDS
+
+    values = dict(zip(SPAN_FIELDS, row, strict=True))
     values["depth"] = depth
     values["has_content"] = row[1] in with_content
     return values
