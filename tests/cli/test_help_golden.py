@@ -8,12 +8,14 @@ After a deliberate change to a command's arguments, rewrite the files with
 
 from __future__ import annotations
 
+import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from tests.recording import run_cli
+from tests.recording import call_cli
 
 GOLDEN = Path(__file__).parent / "golden" / "help"
 
@@ -72,6 +74,16 @@ USAGE_ERRORS = (
 
 def _text(result: subprocess.CompletedProcess[str]) -> str:
     return f"exit {result.returncode}\n--- stdout\n{result.stdout}--- stderr\n{result.stderr}"
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """``tracekit ARGS`` as tests.recording's ``run_cli`` runs it, but from an empty folder:
+    a case that reaches the default store (``experiments`` alone) must find none, even where
+    the repository root has a ``tracekit.duckdb`` (``make demo`` writes one there)."""
+    env = {**os.environ, "COLUMNS": "200"}
+    env.pop("TRACEKIT_STORE", None)
+    with tempfile.TemporaryDirectory() as empty:
+        return call_cli(args, env=env, cwd=Path(empty))
 
 
 def _help_case(command: str) -> tuple[str, tuple[str, ...]]:
