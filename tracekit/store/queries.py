@@ -414,9 +414,12 @@ class TraceStore:
             raise ConfigError("limit and offset must not be negative")
         order_sql = order_clause(order)
         where = matching.clause()
-        # The match count comes with the page (a window over the matches, before LIMIT): a
-        # filter is evaluated once, not twice; measured, that halves a ``text:`` search.
-        counted = ", count(*) OVER ()" if with_total else ""
+        # With a filter, the match count comes with the page (a window over the matches,
+        # before LIMIT): the filter is evaluated once, not twice; measured, that halves a
+        # ``text:`` search. Without one the window is all cost (it materialises every row
+        # of the table before the top-N; 20 of 20 ms CPU on 60,000 traces) and the table's
+        # own count is free: counted apart.
+        counted = ", count(*) OVER ()" if with_total and where else ""
         with self._connection() as con:
             rows = con.execute(
                 f"SELECT {_TRACE_COLUMNS}{counted} FROM traces{where} "
@@ -424,7 +427,7 @@ class TraceStore:
                 [*matching.params, limit, offset],
             ).fetchall()
             total = None
-            if with_total and rows:
+            if counted and rows:
                 total = (rows[0][-1],)
                 rows = [row[:-1] for row in rows]
             elif with_total:
