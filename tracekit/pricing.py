@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from tracekit import settings
 from tracekit.exceptions import ConfigError
+from tracekit.price_defaults import DEFAULT_PRICE_VALUES
 
 PRICES_ENV = settings.TRACEKIT_PRICES.name
 
@@ -24,29 +25,14 @@ PRICES_ENV = settings.TRACEKIT_PRICES.name
 class ModelPrice(BaseModel):
     """Price of one model, USD per million tokens."""
 
-    # Deferred: a process that only reads a store never validates a price (see
-    # DEFAULT_PRICE_VALUES), so it need not build the schema at import.
+    # Deferred: the built-in prices are plain values (tracekit.price_defaults), validated
+    # when a table is first built, not when this module is imported.
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     input: float = Field(ge=0)
     output: float = Field(ge=0)
     cache_read: float | None = Field(default=None, ge=0)
     cache_creation: float | None = Field(default=None, ge=0)
-
-
-#: The built-in prices as the plain values a :class:`ModelPrice` holds (``model_dump()``):
-#: every read compares them with the store's recorded table (see
-#: :func:`tracekit.store.price_digest.default_canonical_prices`) without validating a table.
-DEFAULT_PRICE_VALUES: dict[str, dict[str, float | None]] = {
-    "claude-opus-4": {"input": 15.0, "output": 75.0, "cache_read": 1.5, "cache_creation": 18.75},
-    "claude-opus-4-5": {"input": 5.0, "output": 25.0, "cache_read": 0.5, "cache_creation": 6.25},
-    "claude-sonnet-4": {"input": 3.0, "output": 15.0, "cache_read": 0.3, "cache_creation": 3.75},
-    "claude-sonnet-4-5": {"input": 3.0, "output": 15.0, "cache_read": 0.3, "cache_creation": 3.75},
-    "claude-haiku-4-5": {"input": 1.0, "output": 5.0, "cache_read": 0.1, "cache_creation": 1.25},
-    "claude-3-5-haiku": {"input": 0.8, "output": 4.0, "cache_read": 0.08, "cache_creation": 1.0},
-    "gpt-4o": {"input": 2.5, "output": 10.0, "cache_read": 1.25, "cache_creation": None},
-    "gpt-4o-mini": {"input": 0.15, "output": 0.6, "cache_read": 0.075, "cache_creation": None},
-}
 
 
 class PriceTable(BaseModel):

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from tracekit.store.sessions import SessionPage, SessionSummary
     from tracekit.store.sorting import SORT_COLUMNS
     from tracekit.store.spool import pending_segments, write_segment
+    from tracekit.store.trace_rows import TraceRow, TraceRowPage
     from tracekit.store.views import VIEWS_VERSION
 
 
@@ -78,6 +79,8 @@ __all__ = [
     "TraceDetail",
     "TraceOutline",
     "TracePage",
+    "TraceRow",
+    "TraceRowPage",
     "TraceStatus",
     "TraceStore",
     "TraceSummary",
@@ -127,6 +130,8 @@ __getattr__ = _lazy_exports(
         "TraceDetail": "tracekit.store.models",
         "TraceOutline": "tracekit.store.models",
         "TracePage": "tracekit.store.models",
+        "TraceRow": "tracekit.store.trace_rows",
+        "TraceRowPage": "tracekit.store.trace_rows",
         "TraceStatus": "tracekit.store.models",
         "TraceStore": "tracekit.store.queries",
         "TraceSummary": "tracekit.store.models",

@@ -5,10 +5,13 @@ every read compares with its own table, without loading Arrow or the re-pricing 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracekit import settings
-from tracekit.pricing import DEFAULT_PRICE_VALUES, ModelPrice, PriceTable
+from tracekit.price_defaults import DEFAULT_PRICE_VALUES
+
+if TYPE_CHECKING:  # pydantic: loaded only when a table is built or compared
+    from tracekit.pricing import PriceTable
 
 __all__ = [
     "canonical_prices",
@@ -31,6 +34,8 @@ def default_canonical_prices() -> str:
     overrides the built-in table, straight from its plain values, without building (and
     validating) a table: what a read that finds the store priced this way costs."""
     if settings.prices_path() is not None:
+        from tracekit.pricing import PriceTable
+
         return canonical_prices(PriceTable.default())
     return _canonical_json(DEFAULT_PRICE_VALUES)
 
@@ -55,5 +60,7 @@ def record_prices(con: Any, canonical: str) -> None:
 
 def table_from_canonical(canonical: str) -> PriceTable:
     """The :class:`PriceTable` recorded as ``canonical``."""
+    from tracekit.pricing import ModelPrice, PriceTable
+
     raw = json.loads(canonical)
     return PriceTable(prices={key: ModelPrice.model_validate(value) for key, value in raw.items()})

@@ -30,7 +30,6 @@ from tracekit.exceptions import (
     StoreNotFoundError,
     TraceNotFoundError,
 )
-from tracekit.pricing import PriceTable
 from tracekit.store.db import connect, damaged_store_error, is_damage
 from tracekit.store.engine import engine
 from tracekit.store.filters import (
@@ -40,7 +39,6 @@ from tracekit.store.filters import (
     parse_filter,
 )
 from tracekit.store.lineage import fork_lineage, forks_of, is_fork_service
-from tracekit.store.models import TracePage, TraceSummary
 from tracekit.store.paths import StorePaths, store_lock
 from tracekit.store.pending import journal_files, pending_segments
 from tracekit.store.price_digest import (
@@ -51,6 +49,7 @@ from tracekit.store.price_digest import (
 from tracekit.store.sql_limits import DEFAULT_TIMEOUT_S
 from tracekit.store.summary import TRACE_FIGURES
 from tracekit.store.trace_ids import resolve_trace_id as _resolve
+from tracekit.store.trace_rows import TraceRow, TraceRowPage
 from tracekit.store.versions import SCHEMA_VERSION, check_readable, read_schema_version
 
 if TYPE_CHECKING:
@@ -58,6 +57,7 @@ if TYPE_CHECKING:
     from pydantic import TypeAdapter
 
     from tracekit.otlp.model import OtlpSpan
+    from tracekit.pricing import PriceTable
     from tracekit.store.anomalies import AnomalyQuery, AnomalyReport
     from tracekit.store.experiments import ExperimentCaseRow, ExperimentRow
     from tracekit.store.figures import FigureQuery, GroupFigures
@@ -69,6 +69,8 @@ if TYPE_CHECKING:
         StatsSeries,
         TraceDetail,
         TraceOutline,
+        TracePage,
+        TraceSummary,
     )
     from tracekit.store.reprice import RepriceResult
     from tracekit.store.sessions import SessionPage
@@ -80,28 +82,10 @@ _T = TypeVar("_T")
 #: How long a reader waits for a busy store before StoreLockedError.
 DEFAULT_WAIT_S = 10.0
 
+#: The columns of a listing, in the order of TraceRow's fields.
 _TRACE_COLUMNS = (
     "trace_id, start_ns, end_ns, duration_ns, root_name, workflow, status, stop_reason, "
     f"span_count, steps, {TRACE_FIGURES}, unpriced_spans, error_count, agents, service_name"
-)
-_TRACE_FIELDS = (
-    "trace_id",
-    "start_ns",
-    "end_ns",
-    "duration_ns",
-    "root_name",
-    "workflow",
-    "status",
-    "stop_reason",
-    "span_count",
-    "steps",
-    "input_tokens",
-    "output_tokens",
-    "cost_usd",
-    "unpriced_spans",
-    "error_count",
-    "agents",
-    "service_name",
 )
 
 #: ``list[SpanRecord]``'s validator, built the first time a whole trace is read: a listing
@@ -145,7 +129,7 @@ class TraceStore:
         ``order`` is ``"<column> [asc|desc]"`` with a column from :data:`SORT_COLUMNS`.
         """
         matching = equality_filter(workflow=workflow, status=status)
-        return self._page(matching, order, limit, offset, with_total=False).traces
+        return _summaries(self._page(matching, order, limit, offset, with_total=False).rows)
 
     def count_traces(self, *, workflow: str | None = None, status: str | None = None) -> int:
         """How many traces match the filters (for paging)."""
@@ -203,7 +187,7 @@ class TraceStore:
             if summary_row is None:
                 raise TraceNotFoundError(f"no trace matches {id_or_prefix!r}")
             spans = read_outline(con, trace_id)
-            (summary,) = _with_lineage(con, [_trace_summary(summary_row)])
+            (summary,) = _summaries(_with_lineage(con, [TraceRow(*summary_row)]))
         return TraceOutline(summary=summary, spans=spans)
 
     def get_span_content(self, trace_id: str, span_id: str) -> dict[str, Any]:
@@ -394,6 +378,30 @@ class TraceStore:
 
         Raises FilterError for a filter that cannot be parsed, ConfigError for a bad order.
         """
+        from tracekit.store.models import TracePage
+
+        page = self.page_trace_rows(query, order=order, limit=limit, offset=offset)
+        return TracePage.model_construct(
+            traces=_summaries(page.rows),
+            offset=page.offset,
+            total=page.total,
+            order=page.order,
+            query=page.query,
+        )
+
+    def page_trace_rows(
+        self,
+        query: str | TraceFilter = "",
+        *,
+        order: str = "time desc",
+        limit: int = 100,
+        offset: int = 0,
+    ) -> TraceRowPage:
+        """:meth:`page_traces` as plain :class:`~tracekit.store.trace_rows.TraceRow` tuples,
+        without pydantic: what ``tracekit traces`` prints.
+
+        Raises FilterError for a filter that cannot be parsed, ConfigError for a bad order.
+        """
         parsed = query if isinstance(query, TraceFilter) else parse_filter(query)
         return self._page(parsed, order, limit, offset, with_total=True)
 
@@ -404,11 +412,11 @@ class TraceStore:
         live view polls for."""
         parsed = query if isinstance(query, TraceFilter) else parse_filter(query)
         newer = parsed.and_where("start_ns > ?", start_ns)
-        return self._page(newer, "time desc", limit, 0, with_total=False).traces
+        return _summaries(self._page(newer, "time desc", limit, 0, with_total=False).rows)
 
     def _page(
         self, matching: TraceFilter, order: str, limit: int, offset: int, *, with_total: bool
-    ) -> TracePage:
+    ) -> TraceRowPage:
         # The one query behind every trace listing.
         if limit < 0 or offset < 0:
             raise ConfigError("limit and offset must not be negative")
@@ -434,9 +442,9 @@ class TraceStore:
                 total = con.execute(
                     f"SELECT count(*) FROM traces{where}", matching.params
                 ).fetchone()
-            traces = _with_lineage(con, [_trace_summary(row) for row in rows])
-        return TracePage.model_construct(
-            traces=traces,
+            traces = _with_lineage(con, [TraceRow(*row) for row in rows])
+        return TraceRowPage(
+            rows=traces,
             offset=offset,
             total=int(total[0]) if total else len(traces),
             order=order,
@@ -453,7 +461,7 @@ class TraceStore:
                 "ORDER BY start_ns, trace_id",
                 {"ids": ids},
             ).fetchall()
-            return _with_lineage(con, [_trace_summary(row) for row in rows])
+            return _summaries(_with_lineage(con, [TraceRow(*row) for row in rows]))
 
     def change_marker(self) -> tuple[int, int]:
         """A value that changes whenever spans are folded into the store: (time of the last
@@ -569,6 +577,8 @@ class TraceStore:
         if recorded_prices(con) == own:
             self._prices_checked = own
             return None
+        from tracekit.pricing import PriceTable
+
         return PriceTable.default()
 
     def _reprice(self, table: PriceTable | None, wait_s: float) -> None:
@@ -592,6 +602,7 @@ class TraceStore:
         and record it as the store's table (see :mod:`tracekit.store.reprice`)."""
         with self._connection():
             pass  # folds pending segments and migrates an older store first
+        from tracekit.pricing import PriceTable
         from tracekit.store.reprice import reprice_store
 
         table = table if table is not None else PriceTable.default()
@@ -701,31 +712,38 @@ def _read_trace(
             "SELECT span_id FROM span_content WHERE trace_id = ?", [trace_id]
         ).fetchall()
     }
-    (summary,) = _with_lineage(con, [_trace_summary(summary_row)])
+    (summary,) = _summaries(_with_lineage(con, [TraceRow(*summary_row)]))
     return summary, span_rows, with_content
 
 
-def _with_lineage(con: Any, traces: list[TraceSummary]) -> list[TraceSummary]:
-    """The summaries with their fork lineage (looked up for forks only)."""
+def _with_lineage(con: Any, traces: list[TraceRow]) -> list[TraceRow]:
+    """The rows with their fork lineage (looked up for forks only)."""
     forks = [t.trace_id for t in traces if is_fork_service(t.service_name)]
     if not forks:
         return traces
     lineage = fork_lineage(con, forks)
     return [
-        t.model_copy(
-            update={"parent_trace_id": lineage[t.trace_id][0], "fork_at": lineage[t.trace_id][1]}
-        )
+        t._replace(parent_trace_id=lineage[t.trace_id][0], fork_at=lineage[t.trace_id][1])
         if t.trace_id in lineage
         else t
         for t in traces
     ]
 
 
-def _trace_summary(row: tuple[Any, ...]) -> TraceSummary:
-    # A row of the store's own ``traces`` table, whose column types are the model's (DuckDB
+def _summaries(rows: list[TraceRow]) -> list[TraceSummary]:
+    # Rows of the store's own ``traces`` table, whose column types are the model's (DuckDB
     # checks them on write): built without validation, so a listing never builds the
-    # model's validator (pydantic's schema build and plugin scan, tens of milliseconds).
-    return TraceSummary.model_construct(**dict(zip(_TRACE_FIELDS, row, strict=True)))
+    # model's validator (pydantic's schema build, tens of milliseconds). The lineage is
+    # set only on forks, as validation left it unset before.
+    from tracekit.store.models import TraceSummary
+
+    summaries = []
+    for row in rows:
+        values = row._asdict()
+        if row.parent_trace_id is None and row.fork_at is None:
+            del values["parent_trace_id"], values["fork_at"]
+        summaries.append(TraceSummary.model_construct(**values))
+    return summaries
 
 
 def _span_list() -> TypeAdapter[list[SpanRecord]]:
