@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -93,6 +94,16 @@ def _help_case(command: str) -> tuple[str, tuple[str, ...]]:
 CASES = tuple(_help_case(command) for command in COMMANDS) + USAGE_ERRORS
 
 
+#: The Pythons whose argparse lays help out as the golden files do (3.10 adds "(default: …)"
+#: to a BooleanOptionalAction's help, 3.13 indents the command list and wraps usage anew):
+#: on the others, test_lazy_commands checks the lazy parser against the whole one instead.
+GOLDEN_PYTHONS = ((3, 11), (3, 12))
+
+
+@pytest.mark.skipif(
+    sys.version_info[:2] not in GOLDEN_PYTHONS,
+    reason="argparse's help layout differs on this Python (see GOLDEN_PYTHONS)",
+)
 @pytest.mark.parametrize(("name", "args"), CASES, ids=[name for name, _ in CASES])
 def test_output_is_as_before(name: str, args: tuple[str, ...]) -> None:
     assert _text(run_cli(*args)) == (GOLDEN / f"{name}.txt").read_text(encoding="utf-8")
