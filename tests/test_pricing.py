@@ -54,3 +54,18 @@ def test_bad_price_file_is_a_config_error(tmp_path: Path) -> None:
         PriceTable.from_file(bad)
     with pytest.raises(ConfigError):
         PriceTable.from_file(tmp_path / "missing.json")
+
+
+@pytest.mark.parametrize("override", [False, True])
+def test_the_plain_digest_of_the_default_table_is_the_tables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, override: bool
+) -> None:
+    # Every read compares this digest with the store's recorded one: were it to differ from
+    # the table's own, every read would re-price the store.
+    from tracekit.store.price_digest import canonical_prices, default_canonical_prices
+
+    if override:
+        prices = tmp_path / "prices.json"
+        prices.write_text(json.dumps({"gpt-4o": {"input": 1, "output": 2}}))
+        monkeypatch.setenv("TRACEKIT_PRICES", str(prices))
+    assert default_canonical_prices() == canonical_prices(PriceTable.default())

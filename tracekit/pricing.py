@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from tracekit import settings
 from tracekit.exceptions import ConfigError
+from tracekit.price_defaults import DEFAULT_PRICE_VALUES
 
 PRICES_ENV = settings.TRACEKIT_PRICES.name
 
@@ -24,24 +25,14 @@ PRICES_ENV = settings.TRACEKIT_PRICES.name
 class ModelPrice(BaseModel):
     """Price of one model, USD per million tokens."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Deferred: the built-in prices are plain values (tracekit.price_defaults), validated
+    # when a table is first built, not when this module is imported.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     input: float = Field(ge=0)
     output: float = Field(ge=0)
     cache_read: float | None = Field(default=None, ge=0)
     cache_creation: float | None = Field(default=None, ge=0)
-
-
-_DEFAULT_PRICES: dict[str, ModelPrice] = {
-    "claude-opus-4": ModelPrice(input=15.0, output=75.0, cache_read=1.5, cache_creation=18.75),
-    "claude-opus-4-5": ModelPrice(input=5.0, output=25.0, cache_read=0.5, cache_creation=6.25),
-    "claude-sonnet-4": ModelPrice(input=3.0, output=15.0, cache_read=0.3, cache_creation=3.75),
-    "claude-sonnet-4-5": ModelPrice(input=3.0, output=15.0, cache_read=0.3, cache_creation=3.75),
-    "claude-haiku-4-5": ModelPrice(input=1.0, output=5.0, cache_read=0.1, cache_creation=1.25),
-    "claude-3-5-haiku": ModelPrice(input=0.8, output=4.0, cache_read=0.08, cache_creation=1.0),
-    "gpt-4o": ModelPrice(input=2.5, output=10.0, cache_read=1.25),
-    "gpt-4o-mini": ModelPrice(input=0.15, output=0.6, cache_read=0.075),
-}
 
 
 class PriceTable(BaseModel):
@@ -51,7 +42,7 @@ class PriceTable(BaseModel):
     (``anthropic/claude-…``) resolve to the base entry.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     prices: dict[str, ModelPrice]
     _resolved: dict[str, ModelPrice | None] = PrivateAttr(default_factory=dict)
@@ -59,7 +50,12 @@ class PriceTable(BaseModel):
     @classmethod
     def default(cls) -> PriceTable:
         """The built-in table, overridden by the JSON file named in ``TRACEKIT_PRICES`` if set."""
-        table = cls(prices=dict(_DEFAULT_PRICES))
+        table = cls(
+            prices={
+                key: ModelPrice.model_validate(values)
+                for key, values in DEFAULT_PRICE_VALUES.items()
+            }
+        )
         override = settings.prices_path()
         return table.merged(cls.from_file(override)) if override else table
 

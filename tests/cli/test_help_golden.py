@@ -8,12 +8,15 @@ After a deliberate change to a command's arguments, rewrite the files with
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from tests.recording import run_cli
+from tests.recording import call_cli
 
 GOLDEN = Path(__file__).parent / "golden" / "help"
 
@@ -74,6 +77,16 @@ def _text(result: subprocess.CompletedProcess[str]) -> str:
     return f"exit {result.returncode}\n--- stdout\n{result.stdout}--- stderr\n{result.stderr}"
 
 
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """``tracekit ARGS`` as tests.recording's ``run_cli`` runs it, but from an empty folder:
+    a case that reaches the default store (``experiments`` alone) must find none, even where
+    the repository root has a ``tracekit.duckdb`` (``make demo`` writes one there)."""
+    env = {**os.environ, "COLUMNS": "200"}
+    env.pop("TRACEKIT_STORE", None)
+    with tempfile.TemporaryDirectory() as empty:
+        return call_cli(args, env=env, cwd=Path(empty))
+
+
 def _help_case(command: str) -> tuple[str, tuple[str, ...]]:
     return (f"help-{command.replace(' ', '-') or 'tracekit'}", (*command.split(), "--help"))
 
@@ -81,6 +94,16 @@ def _help_case(command: str) -> tuple[str, tuple[str, ...]]:
 CASES = tuple(_help_case(command) for command in COMMANDS) + USAGE_ERRORS
 
 
+#: The Pythons whose argparse lays help out as the golden files do (3.10 adds "(default: …)"
+#: to a BooleanOptionalAction's help, 3.13 indents the command list and wraps usage anew):
+#: on the others, test_lazy_commands checks the lazy parser against the whole one instead.
+GOLDEN_PYTHONS = ((3, 11), (3, 12))
+
+
+@pytest.mark.skipif(
+    sys.version_info[:2] not in GOLDEN_PYTHONS,
+    reason="argparse's help layout differs on this Python (see GOLDEN_PYTHONS)",
+)
 @pytest.mark.parametrize(("name", "args"), CASES, ids=[name for name, _ in CASES])
 def test_output_is_as_before(name: str, args: tuple[str, ...]) -> None:
     assert _text(run_cli(*args)) == (GOLDEN / f"{name}.txt").read_text(encoding="utf-8")

@@ -111,10 +111,44 @@ def test_help_loads_none_of_the_implementations(args: list[str]) -> None:
     assert _loaded(*args, watch=HEAVY + HELP_ALSO_SKIPS) == set()
 
 
+#: What ``tracekit traces`` no longer loads either since it prints the store's plain rows
+#: (TraceStore.page_trace_rows): the models' pydantic and the modules a listing never uses.
+TRACES_ALSO_SKIPS = (
+    "pydantic_core",
+    "tracekit.pricing",
+    "tracekit.store.models",
+    "tracekit.store.analytics",
+    "tracekit.store.figures",
+    "tracekit.store.stats",
+    "tracekit.store.stored_spans",
+    "tracekit.store.trace_document",
+    "tracekit.store.outline",
+    "tracekit.otlp.model",
+    "tracekit.cli.query_views",
+)
+
+
 def test_traces_loads_the_store_reader_and_rich_only(store: Path) -> None:
-    # DuckDB's C extension to read (not the duckdb package around it: tracekit.store.engine),
-    # pydantic for the rows it returns, Rich for the table: nothing else.
-    assert _loaded("traces", "--store", str(store)) == {READER, "pydantic", "rich"}
+    # DuckDB's C extension to read (not the duckdb package around it: tracekit.store.engine)
+    # and Rich for the table: nothing else, not even pydantic (the rows are plain tuples).
+    assert _loaded("traces", "--store", str(store), watch=HEAVY + TRACES_ALSO_SKIPS) == {
+        READER,
+        "rich",
+    }
+
+
+def test_traces_filtered_and_sorted_loads_no_pydantic(store: Path) -> None:
+    args = ("traces", "--filter", "status:error cost>0", "--sort", "cost desc", "--limit", "3")
+    assert _loaded(*args, "--store", str(store), watch=HEAVY + TRACES_ALSO_SKIPS) == {
+        READER,
+        "rich",
+    }
+
+
+def test_traces_json_builds_the_models(store: Path) -> None:
+    # --json prints the models' own JSON (what the TUI and scripts see): pydantic is loaded
+    # for it, and nothing heavier.
+    assert _loaded("traces", "--json", "--store", str(store)) == {READER, "pydantic", "rich"}
 
 
 def test_show_json_needs_no_rich(store: Path) -> None:

@@ -141,3 +141,28 @@ def test_a_run_ended_by_ctrl_c_is_stored_as_interrupted(tmp_path: Path) -> None:
     (workflow,) = TraceStore(tmp_path / "s.duckdb").stats("workflow")
     assert (workflow.error_count, workflow.stop_count) == (0, 0)
     assert TraceStore(tmp_path / "s.duckdb").page_traces("status:interrupted").total == 1
+
+
+@pytest.mark.parametrize("query", ["", "status:error", "workflow:doc"])
+def test_plain_rows_are_the_summaries_as_validated(
+    recorder: Recorder, three_runs: list[str], query: str
+) -> None:
+    # `tracekit traces` prints the plain rows; the TUI and --json get models built from the
+    # same rows without validation: both must be what validating the row gives.
+    from tracekit.store import TraceSummary
+
+    store = TraceStore(recorder.store)
+    rows = store.page_trace_rows(query, order="cost desc", limit=2)
+    page = store.page_traces(query, order="cost desc", limit=2)
+    assert (rows.total, rows.offset, rows.order, rows.query) == (
+        page.total,
+        page.offset,
+        page.order,
+        page.query,
+    )
+    assert rows.total == (3 if not query else 1 if query == "status:error" else 2)
+    validated = [TraceSummary.model_validate(row._asdict()) for row in rows.rows]
+    assert page.traces == validated
+    assert [s.model_dump(mode="json") for s in page.traces] == [
+        s.model_dump(mode="json") for s in validated
+    ]

@@ -21,8 +21,8 @@ class lazy_handler:
     ``target`` is ``"module:function"``. Building the parser then costs nothing of the
     command's implementation: ``tracekit --help`` and every other command skip it.
 
-    >>> lazy_handler("tracekit.cli.query_views:run_traces")
-    lazy_handler('tracekit.cli.query_views:run_traces')
+    >>> lazy_handler("tracekit.cli.traces_view:run_traces")
+    lazy_handler('tracekit.cli.traces_view:run_traces')
     """
 
     def __init__(self, target: str) -> None:

@@ -2,7 +2,8 @@
 :mod:`tracekit.cli.stats_command`).
 
 This module only declares their arguments; what they run is in
-:mod:`tracekit.cli.query_views`, imported when one of them runs.
+:mod:`tracekit.cli.traces_view` and :mod:`tracekit.cli.show_view`, imported when one of them
+runs.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from tracekit.cli.arguments import (
     trace_order,
 )
 from tracekit.store.sorting import SORT_COLUMNS
-
-_VIEWS = "tracekit.cli.query_views"
 
 
 def register(subparsers: Any) -> None:
@@ -46,7 +45,7 @@ def register(subparsers: Any) -> None:
         help=f"column [asc|desc], a column of: {', '.join(SORT_COLUMNS)} (default: time desc)",
     )
     _common_arguments(traces)
-    traces.set_defaults(handler=lazy_handler(f"{_VIEWS}:run_traces"))
+    traces.set_defaults(handler=lazy_handler("tracekit.cli.traces_view:run_traces"))
 
     show = subparsers.add_parser(
         "show",

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from tracekit.store.sessions import SessionPage, SessionSummary
     from tracekit.store.sorting import SORT_COLUMNS
     from tracekit.store.spool import pending_segments, write_segment
+    from tracekit.store.trace_rows import TraceRow, TraceRowPage
     from tracekit.store.tree_lines import SpanLine, TraceLines, span_lines
     from tracekit.store.views import VIEWS_VERSION
 
@@ -81,6 +82,8 @@ __all__ = [
     "TraceLines",
     "TraceOutline",
     "TracePage",
+    "TraceRow",
+    "TraceRowPage",
     "TraceStatus",
     "TraceStore",
     "TraceSummary",
@@ -133,6 +136,8 @@ __getattr__ = _lazy_exports(
         "TraceLines": "tracekit.store.tree_lines",
         "TraceOutline": "tracekit.store.models",
         "TracePage": "tracekit.store.models",
+        "TraceRow": "tracekit.store.trace_rows",
+        "TraceRowPage": "tracekit.store.trace_rows",
         "TraceStatus": "tracekit.store.models",
         "TraceStore": "tracekit.store.queries",
         "TraceSummary": "tracekit.store.models",

@@ -30,11 +30,17 @@ def has_agentless_steps(con: Any) -> bool:
 def nearest_agent_sql(orphans: str) -> str:
     """A query of ``(trace_id, span_id, agent)``: for each span of ``orphans`` (a query
     with ``trace_id, span_id, parent_span_id``), the agent of its nearest named ancestor.
-    Spans with no such ancestor are left out."""
+    Spans with no such ancestor are left out.
+
+    ``family`` (the spans of the traces the orphans are in) is materialised once: inlined,
+    DuckDB ran its scan of the whole ``spans`` table again in every step of the walk
+    (measured on 1M spans with 4,900 orphans: 167 ms CPU for the walk, 24 ms materialised;
+    ``stats --by agent`` 376 ms of query CPU, 152 ms).
+    """
     return f"""
         WITH RECURSIVE
         starts AS ({orphans}),
-        family AS (
+        family AS MATERIALIZED (
             SELECT trace_id, span_id, parent_span_id, agent FROM spans
             WHERE trace_id IN (SELECT trace_id FROM starts)
         ),

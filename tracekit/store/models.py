@@ -1,4 +1,9 @@
-"""What the store's query API returns: pydantic models, JSON-ready for ``--json`` and the TUI."""
+"""What the store's query API returns: pydantic models, JSON-ready for ``--json`` and the TUI.
+
+Every model defers its schema (``defer_build``): pydantic builds a model's validator and
+serializer the first time one is used, not when this module is imported, so a command that
+only lists traces (built with ``model_construct`` from the store's own rows) pays for none.
+"""
 
 from __future__ import annotations
 
@@ -35,7 +40,7 @@ class TraceSummary(BaseModel):
     ``cost_partial`` is true.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     trace_id: str
     start_ns: int
@@ -79,7 +84,7 @@ class TraceSummary(BaseModel):
 class SpanEvent(BaseModel):
     """A span event (guardrail outcomes are events), attributes scrubbed."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     name: str
     time_ns: int
@@ -97,7 +102,7 @@ class SpanRecord(BaseModel):
     whether :meth:`TraceStore.get_span_content` has messages or tool payloads for it.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     trace_id: str
     span_id: str
@@ -140,7 +145,7 @@ class TraceDetail(BaseModel):
     """A whole trace: its summary and its spans in tree order (parent before children,
     siblings by start time)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     summary: TraceSummary
     spans: list[SpanRecord]
@@ -154,7 +159,7 @@ class StatsRow(BaseModel):
     """
 
     # ``model_calls`` is a figure, not pydantic's: older pydantic warns of the ``model_`` prefix.
-    model_config = ConfigDict(frozen=True, protected_namespaces=())
+    model_config = ConfigDict(frozen=True, protected_namespaces=(), defer_build=True)
 
     key: str | None
     count: int
@@ -186,7 +191,7 @@ class TracePage(BaseModel):
     """One page of the trace list as the TUI browses it: the rows, where they start, and how
     many traces match the filter in all."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     traces: list[TraceSummary]
     offset: int
@@ -198,7 +203,7 @@ class TracePage(BaseModel):
 class SeriesPoint(BaseModel):
     """Aggregates of one time bucket (for charts over time). Latencies are milliseconds."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     bucket_start_ns: int
     count: int
@@ -216,7 +221,7 @@ class StatsSeries(BaseModel):
     """One agent's, model's or workflow's aggregates over time, oldest bucket first; buckets
     with nothing in them are left out."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     key: str | None
     bucket_ns: int

@@ -23,8 +23,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
-from pydantic import TypeAdapter
-
 from tracekit.exceptions import (
     ConfigError,
     StoreError,
@@ -32,12 +30,8 @@ from tracekit.exceptions import (
     StoreNotFoundError,
     TraceNotFoundError,
 )
-from tracekit.otlp.model import OtlpSpan
-from tracekit.pricing import PriceTable
-from tracekit.store.analytics import read_figures
 from tracekit.store.db import connect, damaged_store_error, is_damage
 from tracekit.store.engine import engine
-from tracekit.store.figures import FigureQuery, GroupFigures
 from tracekit.store.filters import (
     TraceFilter,
     equality_filter,
@@ -45,39 +39,42 @@ from tracekit.store.filters import (
     parse_filter,
 )
 from tracekit.store.lineage import fork_lineage, forks_of, is_fork_service
-from tracekit.store.models import (
-    SpanRecord,
-    StatsDimension,
-    StatsRow,
-    StatsSeries,
-    TraceDetail,
-    TraceOutline,
-    TracePage,
-    TraceSummary,
-)
-from tracekit.store.outline import read_outline as _read_outline
 from tracekit.store.paths import StorePaths, store_lock
 from tracekit.store.pending import journal_files, pending_segments
-from tracekit.store.price_digest import canonical_prices, recorded_prices
+from tracekit.store.price_digest import (
+    canonical_prices,
+    default_canonical_prices,
+    recorded_prices,
+)
 from tracekit.store.sql_limits import DEFAULT_TIMEOUT_S
-from tracekit.store.stats import check_dimension, read_stats, read_stats_series
-from tracekit.store.stored_spans import load_otlp_spans as _load_otlp_spans
-from tracekit.store.stored_spans import trace_page as _trace_page
 from tracekit.store.summary import TRACE_FIGURES
-from tracekit.store.trace_document import SPAN_FIELDS, span_documents
 from tracekit.store.trace_ids import resolve_trace_id as _resolve
-from tracekit.store.tree import tree_order
-from tracekit.store.tree_lines import TraceLines, read_span_lines
+from tracekit.store.trace_rows import TraceRow, TraceRowPage
 from tracekit.store.versions import SCHEMA_VERSION, check_readable, read_schema_version
 
 if TYPE_CHECKING:
     import pyarrow as pa
+    from pydantic import TypeAdapter
 
+    from tracekit.otlp.model import OtlpSpan
+    from tracekit.pricing import PriceTable
     from tracekit.store.anomalies import AnomalyQuery, AnomalyReport
     from tracekit.store.experiments import ExperimentCaseRow, ExperimentRow
+    from tracekit.store.figures import FigureQuery, GroupFigures
     from tracekit.store.fold import FoldResult
+    from tracekit.store.models import (
+        SpanRecord,
+        StatsDimension,
+        StatsRow,
+        StatsSeries,
+        TraceDetail,
+        TraceOutline,
+        TracePage,
+        TraceSummary,
+    )
     from tracekit.store.reprice import RepriceResult
     from tracekit.store.sessions import SessionPage
+    from tracekit.store.tree_lines import TraceLines
 
 
 logger = logging.getLogger("tracekit")
@@ -86,33 +83,15 @@ _T = TypeVar("_T")
 #: How long a reader waits for a busy store before StoreLockedError.
 DEFAULT_WAIT_S = 10.0
 
+#: The columns of a listing, in the order of TraceRow's fields.
 _TRACE_COLUMNS = (
     "trace_id, start_ns, end_ns, duration_ns, root_name, workflow, status, stop_reason, "
     f"span_count, steps, {TRACE_FIGURES}, unpriced_spans, error_count, agents, service_name"
 )
-_TRACE_FIELDS = (
-    "trace_id",
-    "start_ns",
-    "end_ns",
-    "duration_ns",
-    "root_name",
-    "workflow",
-    "status",
-    "stop_reason",
-    "span_count",
-    "steps",
-    "input_tokens",
-    "output_tokens",
-    "cost_usd",
-    "unpriced_spans",
-    "error_count",
-    "agents",
-    "service_name",
-)
 
-_SPAN_FIELDS = SPAN_FIELDS
-
-_SPAN_LIST = TypeAdapter(list[SpanRecord])
+#: ``list[SpanRecord]``'s validator, built the first time a whole trace is read: a listing
+#: (``tracekit traces``) never needs it (see :func:`_span_list`).
+_SPAN_LIST: TypeAdapter[list[SpanRecord]] | None = None
 
 
 class TraceStore:
@@ -151,7 +130,7 @@ class TraceStore:
         ``order`` is ``"<column> [asc|desc]"`` with a column from :data:`SORT_COLUMNS`.
         """
         matching = equality_filter(workflow=workflow, status=status)
-        return self._page(matching, order, limit, offset, with_total=False).traces
+        return _summaries(self._page(matching, order, limit, offset, with_total=False).rows)
 
     def count_traces(self, *, workflow: str | None = None, status: str | None = None) -> int:
         """How many traces match the filters (for paging)."""
@@ -168,6 +147,8 @@ class TraceStore:
 
     def get_trace(self, id_or_prefix: str) -> TraceDetail:
         """A trace with all its spans in tree order and events parsed."""
+        from tracekit.store.models import TraceDetail
+
         with _gc_paused(), self._connection() as con:
             summary, span_rows, with_content = _read_trace(con, id_or_prefix)
             spans = _tree_order(span_rows, with_content)
@@ -180,6 +161,8 @@ class TraceStore:
 
         Raises TraceNotFoundError when no trace or several traces match.
         """
+        from tracekit.store.trace_document import span_documents
+
         with _gc_paused(), self._connection() as con:
             summary, span_rows, with_content = _read_trace(con, id_or_prefix)
         return {
@@ -195,6 +178,8 @@ class TraceStore:
 
         Raises TraceNotFoundError when no trace or several traces match.
         """
+        from tracekit.store.trace_document import span_documents
+
         with _gc_paused(), self._connection() as con:
             summary, span_rows, content = _read_trace(con, id_or_prefix, with_payloads=True)
         document = {
@@ -210,6 +195,9 @@ class TraceStore:
 
         Raises TraceNotFoundError when no trace or several traces match.
         """
+        from tracekit.store.models import TraceOutline
+        from tracekit.store.outline import read_outline
+
         with _gc_paused(), self._connection() as con:
             trace_id = _resolve(con, id_or_prefix)
             summary_row = con.execute(
@@ -217,8 +205,8 @@ class TraceStore:
             ).fetchone()
             if summary_row is None:
                 raise TraceNotFoundError(f"no trace matches {id_or_prefix!r}")
-            spans = _read_outline(con, trace_id)
-            (summary,) = _with_lineage(con, [_trace_summary(summary_row)])
+            spans = read_outline(con, trace_id)
+            (summary,) = _summaries(_with_lineage(con, [TraceRow(*summary_row)]))
         return TraceOutline(summary=summary, spans=spans)
 
     def get_trace_lines(self, id_or_prefix: str) -> TraceLines:
@@ -228,6 +216,8 @@ class TraceStore:
 
         Raises TraceNotFoundError when no trace or several traces match.
         """
+        from tracekit.store.tree_lines import TraceLines, read_span_lines
+
         with _gc_paused(), self._connection() as con:
             trace_id = _resolve(con, id_or_prefix)
             summary_row = con.execute(
@@ -236,7 +226,7 @@ class TraceStore:
             if summary_row is None:
                 raise TraceNotFoundError(f"no trace matches {id_or_prefix!r}")
             spans = read_span_lines(con, trace_id)
-            (summary,) = _with_lineage(con, [_trace_summary(summary_row)])
+            (summary,) = _summaries(_with_lineage(con, [TraceRow(*summary_row)]))
         return TraceLines(summary=summary, spans=spans)
 
     def get_span_content(self, trace_id: str, span_id: str) -> dict[str, Any]:
@@ -267,9 +257,11 @@ class TraceStore:
 
         Raises TraceNotFoundError when no trace or several traces match.
         """
+        from tracekit.store.stored_spans import load_otlp_spans
+
         with _gc_paused(), self._connection() as con:
             trace_id = _resolve(con, id_or_prefix)
-            return _load_otlp_spans(con, [trace_id], None, with_content)
+            return load_otlp_spans(con, [trace_id], None, with_content)
 
     def iter_spans(
         self,
@@ -311,27 +303,33 @@ class TraceStore:
             if chunk:
                 yield from self._spans_of(chunk, since_ns, with_content)
             return
+        from tracekit.store.stored_spans import load_otlp_spans, trace_page
+
         after: tuple[int, str] | None = None
         while True:
             with _gc_paused(), self._connection() as con:
-                page = _trace_page(con, after, since_ns, batch_size)
+                page = trace_page(con, after, since_ns, batch_size)
                 if not page:
                     return
                 after = (page[-1][1], page[-1][0])
-                spans = _load_otlp_spans(con, [row[0] for row in page], None, with_content)
+                spans = load_otlp_spans(con, [row[0] for row in page], None, with_content)
             yield from spans
 
     def _spans_of(
         self, trace_ids: list[str], since_ns: int | None, with_content: bool
     ) -> list[OtlpSpan]:
+        from tracekit.store.stored_spans import load_otlp_spans
+
         with _gc_paused(), self._connection() as con:
-            return _load_otlp_spans(con, trace_ids, since_ns, with_content)
+            return load_otlp_spans(con, trace_ids, since_ns, with_content)
 
     # --- aggregates ---------------------------------------------------------------------------
 
     def stats(self, by: StatsDimension) -> list[StatsRow]:
         """Counts, error rates, latency percentiles, tokens and cost per agent, model or
         workflow, busiest first (see :func:`tracekit.store.stats.read_stats`)."""
+        from tracekit.store.stats import check_dimension, read_stats
+
         check_dimension(by)
         with self._connection() as con:
             return read_stats(con, by)
@@ -344,6 +342,8 @@ class TraceStore:
 
         Raises ConfigError for a bad dimension or too many buckets.
         """
+        from tracekit.store.analytics import read_figures
+
         with self._connection() as con:
             return read_figures(con, query)
 
@@ -411,6 +411,30 @@ class TraceStore:
 
         Raises FilterError for a filter that cannot be parsed, ConfigError for a bad order.
         """
+        from tracekit.store.models import TracePage
+
+        page = self.page_trace_rows(query, order=order, limit=limit, offset=offset)
+        return TracePage.model_construct(
+            traces=_summaries(page.rows),
+            offset=page.offset,
+            total=page.total,
+            order=page.order,
+            query=page.query,
+        )
+
+    def page_trace_rows(
+        self,
+        query: str | TraceFilter = "",
+        *,
+        order: str = "time desc",
+        limit: int = 100,
+        offset: int = 0,
+    ) -> TraceRowPage:
+        """:meth:`page_traces` as plain :class:`~tracekit.store.trace_rows.TraceRow` tuples,
+        without pydantic: what ``tracekit traces`` prints.
+
+        Raises FilterError for a filter that cannot be parsed, ConfigError for a bad order.
+        """
         parsed = query if isinstance(query, TraceFilter) else parse_filter(query)
         return self._page(parsed, order, limit, offset, with_total=True)
 
@@ -421,19 +445,22 @@ class TraceStore:
         live view polls for."""
         parsed = query if isinstance(query, TraceFilter) else parse_filter(query)
         newer = parsed.and_where("start_ns > ?", start_ns)
-        return self._page(newer, "time desc", limit, 0, with_total=False).traces
+        return _summaries(self._page(newer, "time desc", limit, 0, with_total=False).rows)
 
     def _page(
         self, matching: TraceFilter, order: str, limit: int, offset: int, *, with_total: bool
-    ) -> TracePage:
+    ) -> TraceRowPage:
         # The one query behind every trace listing.
         if limit < 0 or offset < 0:
             raise ConfigError("limit and offset must not be negative")
         order_sql = order_clause(order)
         where = matching.clause()
-        # The match count comes with the page (a window over the matches, before LIMIT): a
-        # filter is evaluated once, not twice; measured, that halves a ``text:`` search.
-        counted = ", count(*) OVER ()" if with_total else ""
+        # With a filter, the match count comes with the page (a window over the matches,
+        # before LIMIT): the filter is evaluated once, not twice; measured, that halves a
+        # ``text:`` search. Without one the window is all cost (it materialises every row
+        # of the table before the top-N; 20 of 20 ms CPU on 60,000 traces) and the table's
+        # own count is free: counted apart.
+        counted = ", count(*) OVER ()" if with_total and where else ""
         with self._connection() as con:
             rows = con.execute(
                 f"SELECT {_TRACE_COLUMNS}{counted} FROM traces{where} "
@@ -441,16 +468,16 @@ class TraceStore:
                 [*matching.params, limit, offset],
             ).fetchall()
             total = None
-            if with_total and rows:
+            if counted and rows:
                 total = (rows[0][-1],)
                 rows = [row[:-1] for row in rows]
             elif with_total:
                 total = con.execute(
                     f"SELECT count(*) FROM traces{where}", matching.params
                 ).fetchone()
-            traces = _with_lineage(con, [_trace_summary(row) for row in rows])
-        return TracePage(
-            traces=traces,
+            traces = _with_lineage(con, [TraceRow(*row) for row in rows])
+        return TraceRowPage(
+            rows=traces,
             offset=offset,
             total=int(total[0]) if total else len(traces),
             order=order,
@@ -467,7 +494,7 @@ class TraceStore:
                 "ORDER BY start_ns, trace_id",
                 {"ids": ids},
             ).fetchall()
-            return _with_lineage(con, [_trace_summary(row) for row in rows])
+            return _summaries(_with_lineage(con, [TraceRow(*row) for row in rows]))
 
     def change_marker(self) -> tuple[int, int]:
         """A value that changes whenever spans are folded into the store: (time of the last
@@ -488,6 +515,8 @@ class TraceStore:
         ``keys`` limits the result to those keys (default: the five busiest of :meth:`stats`).
         Rows are counted as in :meth:`stats`.
         """
+        from tracekit.store.stats import check_dimension, read_stats, read_stats_series
+
         if buckets < 1:
             raise ConfigError("buckets must be at least 1")
         check_dimension(by)
@@ -573,14 +602,17 @@ class TraceStore:
 
     def _changed_prices(self, con: Any) -> PriceTable | None:
         """This process's price table when the store's costs were priced with another."""
-        table = PriceTable.default()
-        own = canonical_prices(table)
+        # Compared as canonical JSON, built from the plain built-in values where no file
+        # overrides them: the table itself is built only when it is needed to re-price.
+        own = default_canonical_prices()
         if own == self._prices_checked:
             return None
         if recorded_prices(con) == own:
             self._prices_checked = own
             return None
-        return table
+        from tracekit.pricing import PriceTable
+
+        return PriceTable.default()
 
     def _reprice(self, table: PriceTable | None, wait_s: float) -> None:
         assert table is not None
@@ -603,6 +635,7 @@ class TraceStore:
         and record it as the store's table (see :mod:`tracekit.store.reprice`)."""
         with self._connection():
             pass  # folds pending segments and migrates an older store first
+        from tracekit.pricing import PriceTable
         from tracekit.store.reprice import reprice_store
 
         table = table if table is not None else PriceTable.default()
@@ -715,10 +748,12 @@ def _read_trace(
     ).fetchone()
     if summary_row is None:
         raise TraceNotFoundError(f"no trace matches {id_or_prefix!r}")
+    from tracekit.store.trace_document import SPAN_FIELDS
+
     span_rows = con.execute(
-        f"SELECT {', '.join(_SPAN_FIELDS)} FROM spans WHERE trace_id = ?", [trace_id]
+        f"SELECT {', '.join(SPAN_FIELDS)} FROM spans WHERE trace_id = ?", [trace_id]
     ).fetchall()
-    (summary,) = _with_lineage(con, [_trace_summary(summary_row)])
+    (summary,) = _summaries(_with_lineage(con, [TraceRow(*summary_row)]))
     if with_payloads:
         return summary, span_rows, _trace_content(con, trace_id)
     with_content = {
@@ -740,37 +775,62 @@ def _trace_content(con: Any, trace_id: str) -> dict[str, dict[str, Any]]:
     return content
 
 
-def _with_lineage(con: Any, traces: list[TraceSummary]) -> list[TraceSummary]:
-    """The summaries with their fork lineage (looked up for forks only)."""
+def _with_lineage(con: Any, traces: list[TraceRow]) -> list[TraceRow]:
+    """The rows with their fork lineage (looked up for forks only)."""
     forks = [t.trace_id for t in traces if is_fork_service(t.service_name)]
     if not forks:
         return traces
     lineage = fork_lineage(con, forks)
     return [
-        t.model_copy(
-            update={"parent_trace_id": lineage[t.trace_id][0], "fork_at": lineage[t.trace_id][1]}
-        )
+        t._replace(parent_trace_id=lineage[t.trace_id][0], fork_at=lineage[t.trace_id][1])
         if t.trace_id in lineage
         else t
         for t in traces
     ]
 
 
-def _trace_summary(row: tuple[Any, ...]) -> TraceSummary:
-    return TraceSummary.model_validate(dict(zip(_TRACE_FIELDS, row, strict=True)))
+def _summaries(rows: list[TraceRow]) -> list[TraceSummary]:
+    # Rows of the store's own ``traces`` table, whose column types are the model's (DuckDB
+    # checks them on write): built without validation, so a listing never builds the
+    # model's validator (pydantic's schema build, tens of milliseconds). The lineage is
+    # set only on forks, as validation left it unset before.
+    from tracekit.store.models import TraceSummary
+
+    summaries = []
+    for row in rows:
+        values = row._asdict()
+        if row.parent_trace_id is None and row.fork_at is None:
+            del values["parent_trace_id"], values["fork_at"]
+        summaries.append(TraceSummary.model_construct(**values))
+    return summaries
+
+
+def _span_list() -> TypeAdapter[list[SpanRecord]]:
+    global _SPAN_LIST
+    if _SPAN_LIST is None:
+        from pydantic import TypeAdapter
+
+        from tracekit.store.models import SpanRecord
+
+        _SPAN_LIST = TypeAdapter(list[SpanRecord])
+    return _SPAN_LIST
 
 
 def _tree_order(rows: list[tuple[Any, ...]], with_content: set[str]) -> list[SpanRecord]:
+    from tracekit.store.tree import tree_order
+
     rows.sort(key=lambda row: (row[5], row[1]))  # start_ns, span_id
     ordered = [
         _span_values(row, depth, with_content)
         for row, depth in tree_order(rows, id_at=1, parent_at=2)
     ]
-    return _SPAN_LIST.validate_python(ordered)
+    return _span_list().validate_python(ordered)
 
 
 def _span_values(row: tuple[Any, ...], depth: int, with_content: set[str]) -> dict[str, Any]:
-    values = dict(zip(_SPAN_FIELDS, row, strict=True))
+    from tracekit.store.trace_document import SPAN_FIELDS
+
+    values = dict(zip(SPAN_FIELDS, row, strict=True))
     values["depth"] = depth
     values["has_content"] = row[1] in with_content
     return values

@@ -1,0 +1,124 @@
+"""What ``tracekit traces`` runs (its arguments are in :mod:`tracekit.cli.query_commands`),
+and the rendering helpers it shares with ``show`` (:mod:`tracekit.cli.query_views`).
+
+The table is printed from the store's plain rows
+(:meth:`~tracekit.store.TraceStore.page_trace_rows`), so listing traces loads neither
+pydantic nor the store's models: only ``--json`` builds the models, for their JSON.
+
+Everything shown comes from traces, which are untrusted text (a model's output can contain
+Rich markup or terminal escape sequences): every value is wrapped in ``rich.text.Text`` after
+control characters are made visible, so nothing in a trace can style or drive the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from tracekit.display import (
+    STATUS_STYLES,
+    UNKNOWN,
+    format_duration,
+    format_partial_cost,
+    inert_json,
+    literal,
+    unpriced_note,
+)
+from tracekit.store.queries import TraceStore
+
+if TYPE_CHECKING:
+    from tracekit.store.models import TraceSummary
+    from tracekit.store.trace_rows import TraceRow
+
+#: How much of a trace id a listing shows.
+SHORT_ID = 12
+
+
+def run_traces(args: argparse.Namespace) -> int:
+    """List traces."""
+    store = TraceStore(args.store)
+    if args.json:
+        page = store.page_traces(args.filter, order=args.sort, limit=args.limit)
+        return _print_json(page.traces)
+    rows = store.page_trace_rows(args.filter, order=args.sort, limit=args.limit)
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column in ("time", "trace", "workflow", "status"):
+        table.add_column(column, no_wrap=column != "workflow")
+    for column in ("duration", "steps", "tokens in/out", "cost"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for row in rows.rows:
+        table.add_row(
+            literal(_local_time(row.start_ns)),
+            literal(row.trace_id[:SHORT_ID]),
+            _workflow_text(row),
+            status_text(row),
+            literal(format_duration(row.duration_ns)),
+            literal(str(row.steps)),
+            literal(token_pair(row.input_tokens, row.output_tokens)),
+            literal(format_partial_cost(row.cost_usd, row.unpriced_spans)),
+        )
+    console = stdout_console()
+    if not rows.rows:
+        console.print(
+            Text("no traces match the filter" if rows.query else "no traces in the store yet")
+        )
+        return 0
+    console.print(table)
+    print_note(console, sum(row.unpriced_spans for row in rows.rows))
+    return 0
+
+
+def _print_json(summaries: Sequence[TraceSummary]) -> int:
+    document = [summary.model_dump(mode="json") for summary in summaries]
+    sys.stdout.write(inert_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n")
+    return 0
+
+
+def _local_time(start_ns: int) -> str:
+    return datetime.fromtimestamp(start_ns / 1e9).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _workflow_text(row: TraceRow) -> Text:
+    if row.parent_trace_id is None:
+        return literal(row.workflow)
+    fork = f" ⑂ fork of {row.parent_trace_id[:SHORT_ID]} at {row.fork_at or '?'}"
+    return Text.assemble(literal(row.workflow), literal(fork, "magenta"))
+
+
+def status_text(summary: TraceRow | TraceSummary) -> Text:
+    """A trace's status (and stop reason), in its colour."""
+    label: str = summary.status
+    if summary.stop_reason:
+        label = f"{label} ({summary.stop_reason})"
+    return literal(label, STATUS_STYLES.get(summary.status, ""))
+
+
+def token_pair(tokens_in: int | None, tokens_out: int | None) -> str:
+    """``in/out`` token counts, ``—`` for an unknown one."""
+
+    def shown(count: int | None) -> str:
+        return UNKNOWN if count is None else f"{count:,}"
+
+    return f"{shown(tokens_in)}/{shown(tokens_out)}"
+
+
+def print_note(console: Console, unpriced_spans: int) -> None:
+    """The footnote under a total that leaves unpriced model calls out (nothing if none)."""
+    note = unpriced_note(unpriced_spans)
+    if note:
+        console.print(literal(note, "dim"))
+
+
+def stdout_console() -> Console:
+    """A console on stdout; piped output gets a fixed, generous width so columns are not
+    squeezed to 80."""
+    width = None if sys.stdout.isatty() else 160
+    return Console(file=sys.stdout, highlight=False, width=width)
