@@ -59,6 +59,10 @@ MONTH_FIGURES = (
 #: word (letters only) with it.
 TEXT_SEARCH = 'text:"summarise 17" agent:writer'
 WORDS_SEARCH = "text:summarise agent:writer"
+#: How ``text:`` searches here, for the figures' notes: DuckDB's ``fts`` extension is not in
+#: the duckdb wheel, cannot be installed offline, and PyPI's ``duckdb-ext-fts`` loads on
+#: DuckDB 1.4.4 only (see :mod:`tracekit.store.filters`).
+SEARCH_NOTE = "ILIKE scan (no fts extension offline)"
 
 
 def measure_month_queries(path: Path) -> dict[str, float]:

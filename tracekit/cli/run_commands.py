@@ -179,6 +179,7 @@ def run_bench(args: argparse.Namespace) -> int:
 
     from tracekit.benchmarks.analytics_bench import (
         MONTH_FIGURES,
+        SEARCH_NOTE,
         build_month_store,
         measure_month_queries,
     )
@@ -250,6 +251,8 @@ def run_bench(args: argparse.Namespace) -> int:
         if month_spans != 1_000_000:
             for name in MONTH_FIGURES:
                 notes[name] = f"on {month_spans:,} spans over 30 days ({why})"
+        for name in ("text_search_1m_ms", "text_search_words_1m_ms"):
+            notes[name] = "; ".join(filter(None, (notes.get(name), SEARCH_NOTE)))
     targets = {
         "async_recorded_step_us": "≈ recorded_step_us",
         "async_amap_steps_per_s": "",
