@@ -67,7 +67,12 @@ SESSION_KEY_SQL = (
 )
 #: Text fields: the SQL that tests one value (``?`` is the pattern or the value).
 _TEXT_FIELDS: dict[str, str] = {
-    "agent": "EXISTS (SELECT 1 FROM unnest(agents) AS a(name) WHERE name {op} ?{escape})",
+    # A semi-join, not EXISTS over unnest(agents): DuckDB runs that correlated subquery as a
+    # join per trace (measured on 1M spans: 9x the CPU of this, a third of a text: search).
+    "agent": (
+        "trace_id IN (SELECT trace_id FROM (SELECT trace_id, unnest(agents) AS name "
+        "FROM traces) WHERE name {op} ?{escape})"
+    ),
     "workflow": "workflow {op} ?{escape}",
     "service": "coalesce(service_name, '') {op} ?{escape}",
     "model": "trace_id IN (SELECT trace_id FROM spans WHERE model {op} ?{escape})",
