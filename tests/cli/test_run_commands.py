@@ -168,10 +168,19 @@ def test_bench_reports_the_figures_as_json(tmp_path: Path) -> None:
         "fork_prefix_vs_replay_ratio",
         "stats_by_agent_ms",
         "stats_every_1h_30d_ms",
+        "anomalies_1m_ms",
+        "text_search_1m_ms",
+        "text_search_words_1m_ms",
+        "store_bytes_per_span",
+        "tui_first_screen_rss_mb",
     ):
         figure = figures[key]
         assert 0 < figure["min"] <= figure["median"] <= figure["max"], key
         assert figure["runs"] == 5, key
+    # The shape machines read: every figure has the same fields, none of them missing.
+    assert set(report) == {"figures", "load_average", "python", "platform", "cpus", "quick", "runs"}
+    shape = {"median", "min", "max", "runs", "unit", "target", "note"}
+    assert all(set(figure) == shape and figure["runs"] == 5 for figure in figures.values())
     assert figures["cli_help_ms"]["unit"] == "ms" and figures["cli_help_ms"]["target"] == "≤ 60"
     # A slope less a replay: near zero, so it may come out below it on a noisy machine.
     assert figures["pytest_plugin_overhead_ms_per_trace"]["runs"] == 5
@@ -179,6 +188,8 @@ def test_bench_reports_the_figures_as_json(tmp_path: Path) -> None:
     # A figure measured on the small --quick store says so.
     assert "--quick" in figures["cli_traces_1m_ms"]["note"]
     assert "--quick" in figures["stats_by_agent_ms"]["note"]
+    assert "--quick" in figures["text_search_1m_ms"]["note"]
+    assert figures["anomalies_1m_ms"]["target"] == "≤ 1000"
     assert list(tmp_path.iterdir()) == []  # leaves nothing behind
 
 

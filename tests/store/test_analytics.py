@@ -223,3 +223,14 @@ def test_buckets_start_where_duckdb_time_bucket_starts_them(width: int) -> None:
     ).fetchall()
 
     assert all(equal for (equal,) in rows)
+
+
+def test_figures_built_without_validation_are_the_validated_ones(store: TraceStore) -> None:
+    # The per-bucket figures skip pydantic's checks (thousands of buckets): each must equal,
+    # dump and copy as the same figures validated from their own values.
+    for group in store.figures(FigureQuery(by="agent", every_ns=HOUR)):
+        validated = GroupFigures.model_validate(group.model_dump())
+        assert group == validated
+        assert group.model_dump_json() == validated.model_dump_json()
+        assert group.model_fields_set == validated.model_fields_set
+        assert group.model_copy(update={"key": "x"}).key == "x"

@@ -59,6 +59,8 @@ def test_text_finds_tool_arguments_and_results(store: tuple[TraceStore, dict[str
     # Every run's search tool was called with {"query": "revenue"} and returned {"hits": 3}.
     assert _found(traces, "text:revenue") == set(ids.values())
     assert _found(traces, 'text:"hits"') == set(ids.values())
+    assert _found(traces, """text:'"HITS": 3'""") == set(ids.values())
+    assert _found(traces, """text:'"hits": 4'""") == set()
 
 
 def test_text_finds_quotes_and_accents_however_they_are_encoded(
@@ -67,6 +69,10 @@ def test_text_finds_quotes_and_accents_however_they_are_encoded(
     traces, ids = store
     assert _found(traces, "text:'\"never again\"'") == {ids["quote"]}
     assert _found(traces, "text:café") == {ids["accent"]}
+    # A term with digits is sifted by its digits first, still in any case and any encoding.
+    assert _found(traces, 'text:"ORDER 7"') == {ids["refund"]}
+    assert _found(traces, 'text:"order 8"') == set()
+    assert ids["refund"] not in _found(traces, 'text!="of Order 7"')
     # LIKE wildcards are literal.
     assert _found(traces, "text:%") == set()
     assert _found(traces, "text:_efund") == set()

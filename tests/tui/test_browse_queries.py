@@ -102,3 +102,13 @@ def test_stats_series_bucket_the_busiest_keys_over_time(store: TraceStore) -> No
     }
     with pytest.raises(ConfigError):
         store.stats_series("agent", buckets=0)
+
+
+def test_agent_terms_match_any_agent_of_a_run(store: TraceStore) -> None:
+    every = {t.trace_id for t in store.page_traces("").traces}
+    part = {t.trace_id for t in store.page_traces("agent:PLANN").traces}
+    whole = {t.trace_id for t in store.page_traces("agent=planner").traces}
+    others = {t.trace_id for t in store.page_traces("agent!=planner").traces}
+    assert part == whole and whole and whole < every
+    assert others == every - whole
+    assert not {t.trace_id for t in store.page_traces("agent=plann").traces}

@@ -22,7 +22,9 @@ question, so anomaly detection can read per-group per-bucket figures from it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from tracekit import semconv as sc
 from tracekit.exceptions import ConfigError
@@ -360,7 +362,8 @@ def _group(
     cost = float(cost) if cost is not None else None
     # Built without validation: thousands of buckets, every value from our own SQL (measured:
     # validating was a third of the whole call for 720 hourly buckets of 5 agents).
-    return GroupFigures.model_construct(
+    return trusted(
+        GroupFigures,
         key=key,
         bucket_start_ns=bucket_ns,
         count=count,
@@ -388,7 +391,24 @@ def _group(
         unpriced_count=unpriced,
         cost_per_request_usd=cost / count if cost is not None and count else None,
         failure_modes=[
-            FailureMode.model_construct(kind=outcome, mode=failure, count=n, share=n / failed)
+            trusted(FailureMode, kind=outcome, mode=failure, count=n, share=n / failed)
             for outcome, failure, n in modes[:top_failures]
         ],
     )
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def trusted(model: type[_Model], **values: Any) -> _Model:
+    """``model.model_construct(**values)`` given every field of ``model`` (a model of plain
+    fields: no aliases, no extra, no private attributes), without its per-field alias and
+    default checks: what ``model_construct`` leaves on the instance, set directly. Measured
+    on 720 hourly buckets of 5 agents (1M spans): ``model_construct`` was ~30% of the whole
+    ``stats --every 1h`` call, this is a tenth of it. A test checks the two agree."""
+    made = model.__new__(model)
+    object.__setattr__(made, "__dict__", values)
+    object.__setattr__(made, "__pydantic_fields_set__", set(values))
+    object.__setattr__(made, "__pydantic_extra__", None)
+    object.__setattr__(made, "__pydantic_private__", None)
+    return made
