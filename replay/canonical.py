@@ -42,7 +42,9 @@ _CONTAINERS = (dict, list, tuple)
 
 def _strip_volatile(value: Any) -> Any:
     if isinstance(value, dict):
-        volatile = value.get("type") in _PART_TYPES
+        kind = value.get("type")
+        # Only text names a part type (a list there would not even hash).
+        volatile = isinstance(kind, str) and kind in _PART_TYPES
         # Leaves are taken as they are without a call each: this walks every message of
         # every recorded and replayed request.
         return {

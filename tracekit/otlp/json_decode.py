@@ -39,18 +39,27 @@ class _Undecided(Exception):
     """This document is for the protobuf path to decide (an error, or an unusual spelling)."""
 
 
-def spans_from_json(line: str | bytes) -> list[OtlpSpan]:
+class ResourceMemo:
+    """The last resource read, kept across the lines of one file: a file written a span per
+    line repeats its resource on every line, and it is decoded once (its spans share it)."""
+
+    def __init__(self) -> None:
+        self.raw: Any = None
+        self.resource: dict[str, Any] = {}
+
+
+def spans_from_json(line: str | bytes, memo: ResourceMemo | None = None) -> list[OtlpSpan]:
     """Every span of one OTLP/JSON ``TracesData`` document (a trace file's line).
 
     Raises OtlpFormatError, with the protobuf path's wording, for a document that path refuses.
     """
-    spans = spans_from_json_fast(line)
+    spans = spans_from_json_fast(line, memo)
     if spans is None:
         spans = list(spans_from_resource_spans(traces_data_from_json(line).resource_spans))
     return spans
 
 
-def spans_from_json_fast(line: str | bytes) -> list[OtlpSpan] | None:
+def spans_from_json_fast(line: str | bytes, memo: ResourceMemo | None = None) -> list[OtlpSpan] | None:
     """The spans of ``line`` as the protobuf path reads them, or None when this decoder leaves
     the document to that path (it is malformed, or spelt in a way only a lenient parser
     takes). Never raises for bad input."""
@@ -59,7 +68,7 @@ def spans_from_json_fast(line: str | bytes) -> list[OtlpSpan] | None:
     except orjson.JSONDecodeError:
         return None
     try:
-        return _document_spans(document)
+        return _document_spans(document, memo)
     except _Undecided:
         return None
 
@@ -253,7 +262,7 @@ def _check_scalars(fields: dict[str, Any], texts: tuple[str, ...], counts: tuple
             _uint(value, _UINT32_END)
 
 
-def _document_spans(document: Any) -> list[OtlpSpan]:
+def _document_spans(document: Any, memo: ResourceMemo | None) -> list[OtlpSpan]:
     spans: list[OtlpSpan] = []
     for resource_span in _list(_fields(document, _TRACES_DATA).get("resourceSpans")):
         fields = _fields(resource_span, _RESOURCE_SPANS)
@@ -267,7 +276,12 @@ def _document_spans(document: Any) -> list[OtlpSpan]:
                 raise _Undecided
             attributes = resource_fields.get("attributes")
             if attributes is not None:
-                resource = _attributes(attributes, 4)
+                if memo is not None and memo.raw == attributes:
+                    resource = memo.resource
+                else:
+                    resource = _attributes(attributes, 4)
+                    if memo is not None:
+                        memo.raw, memo.resource = attributes, resource
         for scope_span in _list(fields.get("scopeSpans")):
             scope_fields = _fields(scope_span, _SCOPE_SPANS)
             _check_scalars(scope_fields, ("schemaUrl",), ())
@@ -460,4 +474,4 @@ def _bytes(value: Any) -> bytes:
         raise _Undecided from None
 
 
-__all__ = ["spans_from_json", "spans_from_json_fast"]
+__all__ = ["ResourceMemo", "spans_from_json", "spans_from_json_fast"]
