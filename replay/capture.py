@@ -164,7 +164,7 @@ class CapturedSpan(trace.Span):
 
     def set_attribute(self, key: str, value: types.AttributeValue) -> None:
         limits = self._capture.limits
-        if type(value) in _SEQUENCES and limits.value_length is None and _homogeneous(value):
+        if isinstance(value, _SEQUENCES) and limits.value_length is None and _homogeneous(value):
             value = tuple(value)  # what the SDK keeps of a list of plain values of one type
         elif type(value) not in _PLAIN or limits.value_length is not None:
             cleaned = _cleaned({key: value}, None, limits.value_length)

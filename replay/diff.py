@@ -31,7 +31,8 @@ from replay.report import (
     RunOutcome,
     StepView,
     Totals,
-    report_step,
+    report_step_fields,
+    report_steps,
 )
 from replay.trajectory import (
     AlignedStep,
@@ -119,10 +120,12 @@ def build_report(
         divergences=len(divergent) + len(run_level),
         first=first,
         run_divergences=run_level,
-        steps=[
-            report_step(i, a, i in divergent_set, marks, changes[i], divergence_kind(a))
-            for i, a in enumerate(aligned)
-        ],
+        steps=report_steps(
+            [
+                report_step_fields(i, a, i in divergent_set, marks, changes[i], divergence_kind(a))
+                for i, a in enumerate(aligned)
+            ]
+        ),
         unmatched_calls=list(unmatched),
         recorded=Totals(**recording.trajectory.totals()),
         replayed=Totals(**replayed.totals()),

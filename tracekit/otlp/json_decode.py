@@ -59,7 +59,9 @@ def spans_from_json(line: str | bytes, memo: ResourceMemo | None = None) -> list
     return spans
 
 
-def spans_from_json_fast(line: str | bytes, memo: ResourceMemo | None = None) -> list[OtlpSpan] | None:
+def spans_from_json_fast(
+    line: str | bytes, memo: ResourceMemo | None = None
+) -> list[OtlpSpan] | None:
     """The spans of ``line`` as the protobuf path reads them, or None when this decoder leaves
     the document to that path (it is malformed, or spelt in a way only a lenient parser
     takes). Never raises for bad input."""
