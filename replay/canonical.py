@@ -25,12 +25,26 @@ def normalize(value: Any) -> Any:
     return _strip_volatile(scrub_value(value))
 
 
+def normalize_text(raw: str) -> Any:
+    """``normalize(parse_json(raw))`` for an attribute's JSON text, without walking a value
+    that cannot hold a volatile field: a key ``"id"`` is spelt so in the text (or with a
+    ``\\u`` escape), and tool definitions, the largest requests, mostly have none. The
+    value is freshly parsed, so it is the result as it is."""
+    value = parse_json(raw)
+    if '"id"' in raw or "\\u" in raw:
+        return _strip_volatile(scrub_value(value))
+    # The parse has no tuples to turn into lists, and scrub_value copies a list it scrubs.
+    return scrub_value(value)
+
+
 _CONTAINERS = (dict, list, tuple)
 
 
 def _strip_volatile(value: Any) -> Any:
     if isinstance(value, dict):
-        volatile = value.get("type") in _PART_TYPES
+        kind = value.get("type")
+        # Only text names a part type (a list there would not even hash).
+        volatile = isinstance(kind, str) and kind in _PART_TYPES
         # Leaves are taken as they are without a call each: this walks every message of
         # every recorded and replayed request.
         return {
@@ -59,7 +73,18 @@ def canonical_messages(messages: Any) -> Any:
     """
     if not isinstance(messages, list):
         return normalize(messages)
-    return [_canonical_message(message) for message in normalize(messages)]
+    return _canonical_messages(normalize(messages))
+
+
+def canonical_messages_text(raw: str) -> Any:
+    """``canonical_messages(parse_json(raw))`` for an attribute's JSON text (see
+    :func:`normalize_text`)."""
+    messages = normalize_text(raw)
+    return _canonical_messages(messages) if isinstance(messages, list) else messages
+
+
+def _canonical_messages(messages: list[Any]) -> list[Any]:
+    return [_canonical_message(message) for message in messages]
 
 
 def _canonical_message(message: Any) -> Any:

@@ -42,6 +42,7 @@ from tracekit.pricing import PriceTable
 from tracekit.telemetry import INSTRUMENTATION_SCOPE, SequentialIds, Telemetry, current_agent_path
 
 _PLAIN = (str, bool, int, float)
+_SEQUENCES = (tuple, list)
 _SAMPLED = TraceFlags(TraceFlags.SAMPLED)
 _OPENINFERENCE_KINDS = {
     sc.OP_INVOKE_WORKFLOW: sc.OI_CHAIN,
@@ -82,6 +83,14 @@ def _cleaned(
     if plain and all(type(v) in _PLAIN for v in attributes.values()):
         return dict(attributes)
     return dict(BoundedAttributes(maxlen, attributes, immutable=False, max_value_len=value_length))
+
+
+def _homogeneous(values: Sequence[Any]) -> bool:
+    """Plain values of one type (finish reasons, say): every SDK version keeps them as a tuple."""
+    if not values:
+        return False
+    kind = type(values[0])
+    return kind in _PLAIN and all(type(v) is kind for v in values)
 
 
 class CapturedSpan(trace.Span):
@@ -155,7 +164,9 @@ class CapturedSpan(trace.Span):
 
     def set_attribute(self, key: str, value: types.AttributeValue) -> None:
         limits = self._capture.limits
-        if type(value) not in _PLAIN or limits.value_length is not None:
+        if isinstance(value, _SEQUENCES) and limits.value_length is None and _homogeneous(value):
+            value = tuple(value)  # what the SDK keeps of a list of plain values of one type
+        elif type(value) not in _PLAIN or limits.value_length is not None:
             cleaned = _cleaned({key: value}, None, limits.value_length)
             if key not in cleaned:
                 return

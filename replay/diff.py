@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from replay.canonical import mask, normalize
@@ -31,7 +31,8 @@ from replay.report import (
     RunOutcome,
     StepView,
     Totals,
-    report_step,
+    report_step_fields,
+    report_steps,
 )
 from replay.trajectory import (
     AlignedStep,
@@ -119,10 +120,12 @@ def build_report(
         divergences=len(divergent) + len(run_level),
         first=first,
         run_divergences=run_level,
-        steps=[
-            report_step(i, a, i in divergent_set, marks, changes[i], divergence_kind(a))
-            for i, a in enumerate(aligned)
-        ],
+        steps=report_steps(
+            [
+                report_step_fields(i, a, i in divergent_set, marks, changes[i], divergence_kind(a))
+                for i, a in enumerate(aligned)
+            ]
+        ),
         unmatched_calls=list(unmatched),
         recorded=Totals(**recording.trajectory.totals()),
         replayed=Totals(**replayed.totals()),
@@ -273,22 +276,18 @@ def _run_divergences(
     found: list[Divergence] = []
     if recorded is None or replayed is None:
         return found
-    compared = {
-        "input": (
-            _root_value(recorded, sc.TRACEKIT_WORKFLOW_INPUT),
-            _root_value(replayed, sc.TRACEKIT_WORKFLOW_INPUT),
-        ),
-        "state": (root_state_changes(recorded), root_state_changes(replayed)),
-        "output": (
-            _root_value(recorded, sc.TRACEKIT_WORKFLOW_OUTPUT),
-            _root_value(replayed, sc.TRACEKIT_WORKFLOW_OUTPUT),
-        ),
+    # Each side is read only when compared (the input mostly is not).
+    compared: dict[str, Callable[[OtlpSpan], Any]] = {
+        "input": lambda root: _root_value(root, sc.TRACEKIT_WORKFLOW_INPUT),
+        "state": root_state_changes,
+        "output": lambda root: _root_value(root, sc.TRACEKIT_WORKFLOW_OUTPUT),
     }
     if not check_input:
         skip = skip | {"input"}
-    for kind, (old, new) in compared.items():
+    for kind, read in compared.items():
         if kind in skip:
             continue
+        old, new = read(recorded), read(replayed)
         changes = value_changes(kind, mask(old, ignore), mask(new, ignore), kind)
         if changes:
             found.append(_run_divergence(kind, _RUN_SUMMARIES[kind], changes))

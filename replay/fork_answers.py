@@ -92,7 +92,11 @@ class ForkAnswers(RecordedAnswers):
         self.prefix_live_calls = 0
         self.went_live = threading.Event()
         """Set at the first live call: until then the run is the parent's prefix."""
-        self.model = ForkModel(self)  # type: ignore[assignment]
+
+    @property
+    def model(self) -> ForkModel:  # type: ignore[override]
+        """The fork's model client (a new one each time: see RecordedAnswers.model)."""
+        return ForkModel(self)
 
     # --- which side of the fork point ---------------------------------------------------------
 

@@ -70,7 +70,13 @@ class RecordedAnswers:
         self._lock = threading.Lock()
         self.unmatched: list[str] = []
         """Calls the recording had no answer for, in the order they were made."""
-        self.model = ReplayModel(self)
+
+    @property
+    def model(self) -> ReplayModel:
+        """A model client answering from this recording. It keeps no state of its own, so a
+        new one each time: kept here, it would make a reference cycle that holds the steps of
+        every replay in memory until the garbage collector gets to them."""
+        return ReplayModel(self)
 
     def _invocation(self) -> str:
         return current_call_key.get() if self.structural else current_invocation.get()

@@ -17,9 +17,9 @@ with :func:`tracekit.display.inert`, never markup).
 from __future__ import annotations
 
 import io
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, computed_field
+from pydantic import BaseModel, TypeAdapter, computed_field
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -70,25 +70,30 @@ class StepView(BaseModel):
     @classmethod
     def of(cls, step: Step, marks: list[str] | None = None) -> StepView:
         """The view of a trajectory step."""
-        level = step.agent_path.count("/") + (0 if step.kind == "agent" else 1)
-        call_site, handoff_from = step.hints.get("call_site"), step.hints.get("handoff_from")
-        return cls(
-            kind=step.kind,
-            key=step.key,
-            agent=step.agent,
-            agent_path=step.agent_path,
-            sequence=step.sequence,
-            index=step.index,
-            name=step.name,
-            status=step.status,
-            input_tokens=step.input_tokens,
-            output_tokens=step.output_tokens,
-            cost_usd=step.cost_usd,
-            level=level,
-            marks=list(marks or ()),
-            call_site=call_site if isinstance(call_site, str) else None,
-            handoff_from=handoff_from if isinstance(handoff_from, str) else None,
-        )
+        return cls(**step_view_fields(step, marks))
+
+
+def step_view_fields(step: Step, marks: list[str] | None = None) -> dict[str, Any]:
+    """The fields of :meth:`StepView.of` (rows validate as one list: see :func:`report_steps`)."""
+    level = step.agent_path.count("/") + (0 if step.kind == "agent" else 1)
+    call_site, handoff_from = step.hints.get("call_site"), step.hints.get("handoff_from")
+    return {
+        "kind": step.kind,
+        "key": step.key,
+        "agent": step.agent,
+        "agent_path": step.agent_path,
+        "sequence": step.sequence,
+        "index": step.index,
+        "name": step.name,
+        "status": step.status,
+        "input_tokens": step.input_tokens,
+        "output_tokens": step.output_tokens,
+        "cost_usd": step.cost_usd,
+        "level": level,
+        "marks": list(marks or ()),
+        "call_site": call_site if isinstance(call_site, str) else None,
+        "handoff_from": handoff_from if isinstance(handoff_from, str) else None,
+    }
 
 
 class ReportStep(BaseModel):
@@ -426,25 +431,47 @@ def report_step(
     ``marks`` are the recorded and the replayed side's step marks by span id; ``changes`` the
     field diff (default: the alignment's own); ``kind`` what a divergent row is about.
     """
+    return ReportStep(**report_step_fields(position, aligned, divergent, marks, changes, kind))
+
+
+def report_step_fields(
+    position: int,
+    aligned: AlignedStep,
+    divergent: bool,
+    marks: tuple[dict[str, list[str]], dict[str, list[str]]] = ({}, {}),
+    changes: list[FieldChange] | None = None,
+    kind: str | None = None,
+) -> dict[str, Any]:
+    """The fields of :func:`report_step`, its step views as fields too."""
     recorded_marks, replayed_marks = marks
-    return ReportStep(
-        position=position,
-        status=aligned.status,
-        divergent=divergent,
-        divergence_kind=kind if divergent else None,
-        recorded=StepView.of(aligned.recorded, recorded_marks.get(aligned.recorded.span_id))
-        if aligned.recorded
+    recorded, replayed = aligned.recorded, aligned.replayed
+    return {
+        "position": position,
+        "status": aligned.status,
+        "divergent": divergent,
+        "divergence_kind": kind if divergent else None,
+        "recorded": step_view_fields(recorded, recorded_marks.get(recorded.span_id))
+        if recorded
         else None,
-        replayed=StepView.of(aligned.replayed, replayed_marks.get(aligned.replayed.span_id))
-        if aligned.replayed
+        "replayed": step_view_fields(replayed, replayed_marks.get(replayed.span_id))
+        if replayed
         else None,
-        changes=changes
+        "changes": changes
         if changes is not None
         else [
             FieldChange(field=d.field, recorded=d.recorded, replayed=d.replayed, kind=d.kind)
             for d in aligned.diffs
         ],
-    )
+    }
+
+
+_REPORT_STEPS: TypeAdapter[list[ReportStep]] = TypeAdapter(list[ReportStep])
+
+
+def report_steps(rows: list[dict[str, Any]]) -> list[ReportStep]:
+    """Rows of :func:`report_step_fields` as report rows, validated in one call (one model
+    per row and per step view, each validated on its own, cost more than the comparison)."""
+    return _REPORT_STEPS.validate_python(rows)
 
 
 def _kind_name(kind: str) -> str:

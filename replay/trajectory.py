@@ -27,7 +27,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from replay.canonical import canonical_json, canonical_messages, normalize
+from replay.canonical import (
+    canonical_json,
+    canonical_messages,
+    canonical_messages_text,
+    normalize,
+    normalize_text,
+)
 from tracekit import semconv as sc
 from tracekit.otlp import OtlpSpan
 from tracekit.otlp.conventions import Message, NormalisedSpan, normalise_otlp
@@ -438,8 +444,7 @@ def _canonical(canon: dict[tuple[bool, str], Any], raw: Any, *, messages: bool =
     key = (messages, raw)
     found = canon.get(key, _MISSING)
     if found is _MISSING:
-        value = parse_json(raw)
-        found = canon[key] = canonical_messages(value) if messages else normalize(value)
+        found = canon[key] = canonical_messages_text(raw) if messages else normalize_text(raw)
     return found
 
 

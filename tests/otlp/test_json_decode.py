@@ -386,6 +386,52 @@ def test_refusals_keep_their_type_and_wording(text: str, message: str) -> None:
     assert f"OtlpFormatError: {fast.value}" == _protobuf_path(text)
 
 
+def _service_line(service: str, span_id: str) -> str:
+    return json.dumps(
+        {
+            "resourceSpans": [
+                {
+                    "resource": {
+                        "attributes": [{"key": "service.name", "value": {"stringValue": service}}]
+                    },
+                    "scopeSpans": [
+                        {
+                            "spans": [
+                                {
+                                    "traceId": "5b8efff798038103d269b633813fc60c",
+                                    "spanId": span_id,
+                                    "name": "step",
+                                    "startTimeUnixNano": "1",
+                                    "endTimeUnixNano": "2",
+                                }
+                            ]
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+
+def test_each_line_of_a_file_keeps_its_own_resource(tmp_path: Path) -> None:
+    """A file written a span per line repeats its resource; a line with another keeps it."""
+    trace = tmp_path / "services.jsonl"
+    lines = [
+        _service_line("checkout", "eee19b7ec3c1b171"),
+        _service_line("checkout", "eee19b7ec3c1b172"),
+        _service_line("billing", "eee19b7ec3c1b173"),
+        _service_line("checkout", "eee19b7ec3c1b174"),
+    ]
+    trace.write_text("\n".join(lines) + "\n")
+
+    spans = read_trace_file(trace)
+
+    assert [s.resource for s in spans] == [
+        {"service.name": name} for name in ("checkout", "checkout", "billing", "checkout")
+    ]
+    assert [s.resource for s in spans] == [spans_from_json(line)[0].resource for line in lines]
+
+
 def test_a_truncated_file_is_refused_with_its_line(tmp_path: Path) -> None:
     line = (FIXTURES / "otlp" / "genai_current.jsonl").read_bytes().splitlines()[0]
     trace = tmp_path / "cut.jsonl"

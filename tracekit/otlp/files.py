@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tracekit.exceptions import OtlpFormatError, TraceFileError
 from tracekit.otlp.encode import spans_to_json_line
-from tracekit.otlp.json_decode import spans_from_json
+from tracekit.otlp.json_decode import ResourceMemo, spans_from_json
 from tracekit.otlp.model import OtlpSpan
 
 #: Spans per line at most: a very large trace is written as several ``TracesData`` lines.
@@ -45,6 +45,7 @@ def iter_trace_file(
         raise TraceFileError(f"cannot read {file}: {error.strerror or error}") from None
     with handle:
         line_number = 0
+        memo = ResourceMemo()
         try:
             while True:
                 raw = handle.readline(max_line_bytes + 1)
@@ -59,7 +60,7 @@ def iter_trace_file(
                 if not raw.strip():
                     continue
                 try:
-                    spans = spans_from_json(raw)
+                    spans = spans_from_json(raw, memo)
                 except (OtlpFormatError, RecursionError) as error:
                     detail = (
                         str(error)

@@ -39,18 +39,29 @@ class _Undecided(Exception):
     """This document is for the protobuf path to decide (an error, or an unusual spelling)."""
 
 
-def spans_from_json(line: str | bytes) -> list[OtlpSpan]:
+class ResourceMemo:
+    """The last resource read, kept across the lines of one file: a file written a span per
+    line repeats its resource on every line, and it is decoded once (its spans share it)."""
+
+    def __init__(self) -> None:
+        self.raw: Any = None
+        self.resource: dict[str, Any] = {}
+
+
+def spans_from_json(line: str | bytes, memo: ResourceMemo | None = None) -> list[OtlpSpan]:
     """Every span of one OTLP/JSON ``TracesData`` document (a trace file's line).
 
     Raises OtlpFormatError, with the protobuf path's wording, for a document that path refuses.
     """
-    spans = spans_from_json_fast(line)
+    spans = spans_from_json_fast(line, memo)
     if spans is None:
         spans = list(spans_from_resource_spans(traces_data_from_json(line).resource_spans))
     return spans
 
 
-def spans_from_json_fast(line: str | bytes) -> list[OtlpSpan] | None:
+def spans_from_json_fast(
+    line: str | bytes, memo: ResourceMemo | None = None
+) -> list[OtlpSpan] | None:
     """The spans of ``line`` as the protobuf path reads them, or None when this decoder leaves
     the document to that path (it is malformed, or spelt in a way only a lenient parser
     takes). Never raises for bad input."""
@@ -59,20 +70,31 @@ def spans_from_json_fast(line: str | bytes) -> list[OtlpSpan] | None:
     except orjson.JSONDecodeError:
         return None
     try:
-        return _document_spans(document)
+        return _document_spans(document, memo)
     except _Undecided:
         return None
 
 
 # Field names as OTLP/JSON writers spell them (protobuf's JSON name, or the proto name), mapped
-# to one name. A test checks these tables against the protobuf descriptors, so a field added to
-# the proto is not silently skipped here while json_format validates it.
-def _names(*fields: str) -> dict[str, str]:
-    table: dict[str, str] = {}
+# to one name: the JSON name, which is how tracekit and the Collector write them, so an object
+# spelt that way is read as it is (see _fields). A test checks these tables against the protobuf
+# descriptors, so a field added to the proto is not silently skipped here while json_format
+# validates it.
+class _Table(dict[str, str]):
+    """A message's field names, both spellings, mapped to the JSON name."""
+
+    json_names: frozenset[str]
+    """The JSON names: an object whose keys are all among them is its own field dict."""
+
+
+def _names(*fields: str) -> _Table:
+    table = _Table()
     for name in fields:
         head, *rest = name.split("_")
-        table[name] = name
-        table[head + "".join(part.capitalize() for part in rest)] = name
+        json_name = head + "".join(part.capitalize() for part in rest)
+        table[name] = json_name
+        table[json_name] = json_name
+    table.json_names = frozenset(table.values())
     return table
 
 
@@ -137,10 +159,13 @@ _SPAN_ID_BYTES = 8
 _MAX_DEPTH = 90
 
 
-def _fields(obj: Any, table: dict[str, str]) -> dict[str, Any]:
-    """``obj``'s known fields by proto name (null ones as None); unknown fields skipped."""
+def _fields(obj: Any, table: _Table) -> dict[str, Any]:
+    """``obj``'s known fields by JSON name (null ones as None); unknown fields skipped."""
     if obj.__class__ is not dict:
         raise _Undecided
+    if obj.keys() <= table.json_names:
+        # Every key a JSON name: nothing to skip, no field spelt twice (what writers emit).
+        return obj
     found: dict[str, Any] = {}
     known = 0
     for key, value in obj.items():
@@ -226,6 +251,9 @@ def _id(value: Any, size: int) -> bytes:
 
 def _check_scalars(fields: dict[str, Any], texts: tuple[str, ...], counts: tuple[str, ...]) -> None:
     """Fields read nowhere, still typed as json_format would check them."""
+    keys = fields.keys()
+    if keys.isdisjoint(texts) and keys.isdisjoint(counts):
+        return  # the usual case: writers leave them out
     for name in texts:
         value = fields.get(name)
         if value is not None and value.__class__ is not str:
@@ -236,30 +264,35 @@ def _check_scalars(fields: dict[str, Any], texts: tuple[str, ...], counts: tuple
             _uint(value, _UINT32_END)
 
 
-def _document_spans(document: Any) -> list[OtlpSpan]:
+def _document_spans(document: Any, memo: ResourceMemo | None) -> list[OtlpSpan]:
     spans: list[OtlpSpan] = []
-    for resource_span in _list(_fields(document, _TRACES_DATA).get("resource_spans")):
+    for resource_span in _list(_fields(document, _TRACES_DATA).get("resourceSpans")):
         fields = _fields(resource_span, _RESOURCE_SPANS)
-        _check_scalars(fields, ("schema_url",), ())
+        _check_scalars(fields, ("schemaUrl",), ())
         resource: dict[str, Any] = {}
         resource_fields = fields.get("resource")
         if resource_fields is not None:
             resource_fields = _fields(resource_fields, _RESOURCE)
-            _check_scalars(resource_fields, (), ("dropped_attributes_count",))
-            if _list(resource_fields.get("entity_refs")):
+            _check_scalars(resource_fields, (), ("droppedAttributesCount",))
+            if _list(resource_fields.get("entityRefs")):
                 raise _Undecided
             attributes = resource_fields.get("attributes")
             if attributes is not None:
-                resource = _attributes(attributes, 4)
-        for scope_span in _list(fields.get("scope_spans")):
+                if memo is not None and memo.raw == attributes:
+                    resource = memo.resource
+                else:
+                    resource = _attributes(attributes, 4)
+                    if memo is not None:
+                        memo.raw, memo.resource = attributes, resource
+        for scope_span in _list(fields.get("scopeSpans")):
             scope_fields = _fields(scope_span, _SCOPE_SPANS)
-            _check_scalars(scope_fields, ("schema_url",), ())
+            _check_scalars(scope_fields, ("schemaUrl",), ())
             scope_name: str | None = None
             scope_version: str | None = None
             scope = scope_fields.get("scope")
             if scope is not None:
                 scope = _fields(scope, _SCOPE)
-                _check_scalars(scope, (), ("dropped_attributes_count",))
+                _check_scalars(scope, (), ("droppedAttributesCount",))
                 scope_name = _text(scope.get("name")) or None
                 scope_version = _text(scope.get("version")) or None
                 attributes = scope.get("attributes")
@@ -276,10 +309,10 @@ def _span(
     fields = _fields(obj, _SPAN)
     _check_scalars(
         fields,
-        ("trace_state",),
-        ("flags", "dropped_attributes_count", "dropped_events_count", "dropped_links_count"),
+        ("traceState",),
+        ("flags", "droppedAttributesCount", "droppedEventsCount", "droppedLinksCount"),
     )
-    parent = fields.get("parent_span_id")
+    parent = fields.get("parentSpanId")
     parent_id: str | None = None
     if parent is not None and parent != "":
         raw = _any_id(parent, _SPAN_ID_BYTES)
@@ -295,13 +328,13 @@ def _span(
     events = fields.get("events")
     links = fields.get("links")
     return OtlpSpan(
-        trace_id=_id(fields.get("trace_id"), _TRACE_ID_BYTES).hex(),
-        span_id=_id(fields.get("span_id"), _SPAN_ID_BYTES).hex(),
+        trace_id=_id(fields.get("traceId"), _TRACE_ID_BYTES).hex(),
+        span_id=_id(fields.get("spanId"), _SPAN_ID_BYTES).hex(),
         parent_span_id=parent_id,
         name=_text(fields.get("name")),
         kind=SPAN_KINDS[_enum(fields.get("kind"), _KIND_NAMES, len(SPAN_KINDS))],
-        start_ns=_uint(fields.get("start_time_unix_nano"), _UINT64_END),
-        end_ns=_uint(fields.get("end_time_unix_nano"), _UINT64_END),
+        start_ns=_uint(fields.get("startTimeUnixNano"), _UINT64_END),
+        end_ns=_uint(fields.get("endTimeUnixNano"), _UINT64_END),
         status_code=STATUS_CODES[status_code],
         status_message=status_message,
         attributes=_attributes(attributes, 5) if attributes is not None else {},
@@ -328,22 +361,22 @@ def _any_id(value: Any, size: int) -> bytes:
 
 def _event(obj: Any) -> OtlpEvent:
     fields = _fields(obj, _EVENT)
-    _check_scalars(fields, (), ("dropped_attributes_count",))
+    _check_scalars(fields, (), ("droppedAttributesCount",))
     attributes = fields.get("attributes")
     return OtlpEvent(
         _text(fields.get("name")),
-        _uint(fields.get("time_unix_nano"), _UINT64_END),
+        _uint(fields.get("timeUnixNano"), _UINT64_END),
         _attributes(attributes, 6) if attributes is not None else {},
     )
 
 
 def _link(obj: Any) -> OtlpLink:
     fields = _fields(obj, _LINK)
-    _check_scalars(fields, ("trace_state",), ("flags", "dropped_attributes_count"))
+    _check_scalars(fields, ("traceState",), ("flags", "droppedAttributesCount"))
     attributes = fields.get("attributes")
     return OtlpLink(
-        _id(fields.get("trace_id"), _TRACE_ID_BYTES).hex(),
-        _id(fields.get("span_id"), _SPAN_ID_BYTES).hex(),
+        _id(fields.get("traceId"), _TRACE_ID_BYTES).hex(),
+        _id(fields.get("spanId"), _SPAN_ID_BYTES).hex(),
         _attributes(attributes, 6) if attributes is not None else {},
     )
 
@@ -361,24 +394,29 @@ def _attributes(items: Any, depth: int) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for kv in items:
         # The shape nearly every writer emits ({"key": ..., "value": {one field}}) is read
-        # inline; anything else takes the general path.
-        key = kv.get("key", _MISSING) if kv.__class__ is dict else _MISSING
-        value = kv.get("value", _MISSING) if key is not _MISSING else _MISSING
-        if key.__class__ is str and value.__class__ is dict and len(kv) == 2 and len(value) == 1:
-            for which, item in value.items():
-                if which == "stringValue" and item.__class__ is str:
+        # inline, a text value first; anything else takes the general path.
+        if kv.__class__ is dict and len(kv) == 2:
+            key = kv.get("key")
+            value = kv.get("value")
+            if key.__class__ is str and value.__class__ is dict and len(value) == 1:
+                item = value.get("stringValue", _MISSING)
+                if item.__class__ is str:
                     result[key] = item
-                else:
-                    result[key] = _any_value(value, depth + 1)
-        else:
-            name, decoded = _key_value(kv, depth)
-            result[name] = decoded
+                    continue
+                item = value.get("intValue", _MISSING)
+                if item is not _MISSING:
+                    result[key] = _int64(item)
+                    continue
+                result[key] = _any_value(value, depth + 1)
+                continue
+        name, decoded = _key_value(kv, depth)
+        result[name] = decoded
     return result
 
 
 def _key_value(kv: Any, depth: int) -> tuple[str, Any]:
     fields = _fields(kv, _KEY_VALUE)
-    if fields.get("key_strindex") is not None:
+    if fields.get("keyStrindex") is not None:
         raise _Undecided
     value = fields.get("value")
     return _text(fields.get("key")), (_any_value(value, depth + 1) if value is not None else None)
@@ -392,30 +430,30 @@ def _any_value(value: Any, depth: int) -> Any:
         raise _Undecided  # two fields of one oneof: json_format refuses it
     for which, item in fields.items():
         cls = item.__class__
-        if which == "string_value":
+        if which == "stringValue":
             if cls is str:
                 return item
-        elif which == "int_value":
+        elif which == "intValue":
             return _int64(item)
-        elif which == "bool_value":
+        elif which == "boolValue":
             if cls is bool:
                 return item
-        elif which == "double_value":
+        elif which == "doubleValue":
             if cls is float:
                 return item
             if cls is int:
                 return float(item)
-        elif which == "array_value":
+        elif which == "arrayValue":
             values = _fields(item, _VALUES).get("values")
             if values is None:
                 return []
             if depth + 2 > _MAX_DEPTH:
                 raise _Undecided
             return [_array_item(entry, depth + 2) for entry in _list(values)]
-        elif which == "kvlist_value":
+        elif which == "kvlistValue":
             values = _fields(item, _VALUES).get("values")
             return _attributes(values, depth + 2) if values is not None else {}
-        elif which == "bytes_value":
+        elif which == "bytesValue":
             return _bytes(item)
     raise _Undecided
 
@@ -438,4 +476,4 @@ def _bytes(value: Any) -> bytes:
         raise _Undecided from None
 
 
-__all__ = ["spans_from_json", "spans_from_json_fast"]
+__all__ = ["ResourceMemo", "spans_from_json", "spans_from_json_fast"]

@@ -9,13 +9,16 @@ not at all, and a bool is an int in Python. These functions never raise.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import orjson
 
-#: A number orjson would read as a float (it keeps integers to 64 bits); json keeps it exact.
-_LONG_NUMBER = re.compile(r"\d{19}")
+# A number orjson would read as a float (it keeps integers to 64 bits) has 19 digits in a row,
+# which json keeps exact. Found by mapping every digit byte to "0" and every other byte to "x"
+# (UTF-8 keeps ASCII digits single bytes): two C passes, several times quicker than a regex
+# scan for ``\d{19}`` over a long message.
+_DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x78 for byte in range(256))
+_LONG_NUMBER = b"0" * 19
 
 
 def text_value(value: Any) -> str | None:
@@ -58,7 +61,7 @@ def parse_json(value: Any) -> Any:
     if isinstance(value, str):
         # orjson for speed (replay parses every message of every step); json for what only
         # it reads as the json module does: NaN, lone surrogates, integers past 64 bits.
-        if _LONG_NUMBER.search(value) is None:
+        if len(value) < 19 or _LONG_NUMBER not in _encoded(value).translate(_DIGITS_AS_ZERO):
             try:
                 return orjson.loads(value)
             except orjson.JSONDecodeError:
@@ -68,3 +71,8 @@ def parse_json(value: Any) -> Any:
         except ValueError:
             return value
     return value
+
+
+def _encoded(value: str) -> bytes:
+    # A lone surrogate cannot be UTF-8; "surrogatepass" keeps it three bytes, none a digit.
+    return value.encode("utf-8", "surrogatepass")
