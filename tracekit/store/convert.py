@@ -401,13 +401,20 @@ class SegmentBuilder:
         # SDK attributes are flat (str, bool, int, float and sequences of them); OTLP's may
         # nest key-value lists and arrays, which need a deeper scrub.
         clean = _clean_attributes(attributes, nested)
-        content = (
-            {}
-            if _CONTENT_ATTRIBUTES.isdisjoint(clean)
-            # In the span's own order, not a set's: the stored JSON is the same bytes in
-            # every process (string hashes, and so set order, differ between processes).
-            else {key: clean.pop(key) for key in [k for k in clean if k in _CONTENT_ATTRIBUTES]}
-        )
+        keys = tuple(clean)
+        shape = _shapes.get(keys)
+        if shape is None:
+            shape = _shape_of(keys)
+        content_keys, text_slots, int_slots, foreign, own_markers_only = shape
+        # In the span's own order, not a set's: the stored JSON is the same bytes in every
+        # process (string hashes, and so set order, differ between processes).
+        content = {key: clean.pop(key) for key in content_keys} if content_keys else {}
+        own: list[Any] = [None] * 14
+        for key, slot in text_slots:
+            value = clean[key]
+            own[slot] = value if isinstance(value, str) and value != "" else None
+        for key, slot in int_slots:
+            own[slot] = _int(clean[key])
         (
             operation,
             workflow,
@@ -423,7 +430,7 @@ class SegmentBuilder:
             agent_path,
             error_type,
             cache_write_tokens,
-        ) = _own_columns(clean)
+        ) = own
         if agent is None and agent_path is not None:
             agent = agent_path.rsplit("/", 1)[-1] or None
         model = response_model or request_model
@@ -443,9 +450,7 @@ class SegmentBuilder:
         )
         # Spans of other conventions (older GenAI semconv, OpenInference, OpenLLMetry) fill
         # the promoted columns from their own names; ours skip this after one set test.
-        if not sc.FOREIGN_MARKERS.isdisjoint(clean) and (
-            operation is None or not _OWN_MARKERS_ONLY.issuperset(sc.FOREIGN_MARKERS & clean.keys())
-        ):
+        if foreign and (operation is None or not own_markers_only):
             promoted = promote_foreign(clean, name, promoted, content, parent_span_id is None)
             (
                 operation,
@@ -614,8 +619,8 @@ _CONTENT_ATTRIBUTES = sc.CONTENT_ATTRIBUTES | {
     sc.OUTPUT_MIME_TYPE,
 }
 
-# Our own attributes read into columns, by slot in what _own_columns returns: text ones, then
-# counts. Looking up only the keys a span has is half the cost of a get per column.
+# Our own attributes read into columns, by slot (in the order _add unpacks them): text ones,
+# then counts. A span's shape lists those it has (see _shape_of).
 _OWN_TEXT_SLOTS = {
     sc.GEN_AI_OPERATION_NAME: 0,
     sc.GEN_AI_WORKFLOW_NAME: 1,
@@ -634,22 +639,41 @@ _OWN_INT_SLOTS = {
     sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS: 9,
     sc.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS: 13,
 }
-_OWN_KEYS = frozenset(_OWN_TEXT_SLOTS) | frozenset(_OWN_INT_SLOTS)
 
 
-def _own_columns(clean: Mapping[str, Any]) -> list[Any]:
-    """The values of our own promoted attributes, by slot (see ``_OWN_TEXT_SLOTS`` and
-    ``_OWN_INT_SLOTS``): non-empty text and numbers as ``int``, None where absent or of
-    another type."""
-    values: list[Any] = [None] * 14
-    for key in _OWN_KEYS.intersection(clean):
-        value = clean[key]
-        slot = _OWN_TEXT_SLOTS.get(key)
-        if slot is not None:
-            values[slot] = _text(value)
-        else:
-            values[_OWN_INT_SLOTS[key]] = _int(value)
-    return values
+#: What :meth:`SegmentBuilder._add` needs to know of a span's attribute keys alone (which are
+#: content, which fill columns, whether foreign conventions' markers are there), by the keys
+#: in order: spans of one kind repeat them exactly. Bounded: keys from elsewhere may vary.
+_Shape = tuple[
+    tuple[str, ...], tuple[tuple[str, int], ...], tuple[tuple[str, int], ...], bool, bool
+]
+_shapes: dict[tuple[str, ...], _Shape] = {}
+_SHAPES_SIZE = 1024
+
+
+def _shape_of(keys: tuple[str, ...]) -> _Shape:
+    """Work out (and remember) the shape of a span with attribute ``keys``."""
+    present = frozenset(keys)
+    shape: _Shape = (
+        tuple(key for key in keys if key in _CONTENT_ATTRIBUTES),
+        # A content key fills no column (it is split off first).
+        tuple(
+            (key, _OWN_TEXT_SLOTS[key])
+            for key in keys
+            if key in _OWN_TEXT_SLOTS and key not in _CONTENT_ATTRIBUTES
+        ),
+        tuple(
+            (key, _OWN_INT_SLOTS[key])
+            for key in keys
+            if key in _OWN_INT_SLOTS and key not in _CONTENT_ATTRIBUTES
+        ),
+        not sc.FOREIGN_MARKERS.isdisjoint(present),
+        _OWN_MARKERS_ONLY.issuperset(sc.FOREIGN_MARKERS & present),
+    )
+    if len(_shapes) >= _SHAPES_SIZE:
+        _shapes.clear()
+    _shapes[keys] = shape
+    return shape
 
 
 def spans_to_table(spans: Iterable[ReadableSpan]) -> pa.Table:
