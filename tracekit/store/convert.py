@@ -168,6 +168,7 @@ class SegmentBuilder:
         # instead of one per column.
         self._rows: list[tuple[Any, ...]] = []
         self._resource_cache: dict[int, tuple[Any, str, str | None]] = {}
+        self._last_resource: tuple[Any, tuple[str, str | None]] | None = None
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -196,6 +197,9 @@ class SegmentBuilder:
             links = fields["_links"]
             raw = fields["_attributes"]
             attributes = raw._dict if type(raw) is BoundedAttributes else raw or {}
+            # An Enum's ``name`` is a Python-level descriptor; ``_name_`` is what it returns.
+            kind_name = kind._name_
+            status_name = status.status_code._name_
         else:
             context = span.get_span_context()
             start_ns = span.start_time or 0
@@ -209,8 +213,17 @@ class SegmentBuilder:
             events = span.events
             links = span.links
             attributes = _plain_attributes(span) or {}
+            kind_name = kind.name
+            status_name = status.status_code.name
         if context is None:
             return
+        # A provider's spans share one Resource: its row values are looked up once.
+        last = self._last_resource
+        if last is not None and last[0] is resource:
+            resource_row = last[1]
+        else:
+            resource_row = self._resource(resource.attributes)
+            self._last_resource = (resource, resource_row)
         try:
             # As hex_trace_id and hex_span_id write them, at half the cost of format().
             trace_id = context.trace_id.to_bytes(16, "big").hex()
@@ -225,13 +238,13 @@ class SegmentBuilder:
             span_id,
             parent_id,
             name,
-            kind.name,
+            kind_name,
             start_ns,
             end_ns or start_ns,
-            status.status_code.name,
+            status_name,
             status.description,
             attributes,
-            self._resource(resource.attributes),
+            resource_row,
             scope.name if scope is not None else None,
             scope.version if scope is not None else None,
             [(event.name, event.timestamp, event.attributes or {}) for event in events]
