@@ -7,7 +7,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from tracekit import semconv as sc
+from tracekit.scrub import clean_attributes, clean_values
 from tracekit.store.convert import _SHAPES_SIZE, SegmentBuilder
 
 
@@ -90,3 +94,29 @@ def test_more_kinds_of_spans_than_the_converter_remembers_all_convert() -> None:
         f"app.key{_SHAPES_SIZE + 4}": _SHAPES_SIZE + 4,
         sc.GEN_AI_TOOL_NAME: f"t{_SHAPES_SIZE + 4}",
     }
+
+
+_VALUES = st.recursive(
+    st.text(max_size=300) | st.integers() | st.floats() | st.booleans() | st.none(),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["api_key", "name", "value", "key"]), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["app.note", "gen_ai.prompt", "http.url", "msg", "n"]), _VALUES
+    ),
+    st.sampled_from(["sk-ant-api03-abcdefghijklmnopqrstuvwxyz", "Bearer abc.def.ghi", "ok"]),
+    st.booleans(),
+)
+def test_spans_whose_keys_name_no_secret_are_scrubbed_as_any_other(
+    attributes: dict[str, Any], secret: str, nested: bool
+) -> None:
+    attributes = {**attributes, "app.text": f"call with {secret}"}
+
+    assert clean_values(attributes, nested) == clean_attributes(attributes, nested)

@@ -27,7 +27,8 @@ from tracekit.otlp.values import int_value as _int
 from tracekit.otlp.values import text_value as _text
 from tracekit.pricing import PriceTable
 from tracekit.scrub import clean_attributes as _clean_attributes
-from tracekit.scrub import scrub_text
+from tracekit.scrub import clean_values as _clean_values
+from tracekit.scrub import is_secret_key, scrub_text
 from tracekit.store.normalise import Promoted, promote_foreign
 from tracekit.store.schema import SEGMENT_SCHEMA
 
@@ -413,12 +414,17 @@ class SegmentBuilder:
         # with sixteen keywords costs measurably more.
         # SDK attributes are flat (str, bool, int, float and sequences of them); OTLP's may
         # nest key-value lists and arrays, which need a deeper scrub.
-        clean = _clean_attributes(attributes, nested)
-        keys = tuple(clean)
+        keys = tuple(attributes)
         shape = _shapes.get(keys)
         if shape is None:
             shape = _shape_of(keys)
-        content_keys, text_slots, int_slots, foreign, own_markers_only = shape
+        # Cleaning keeps every key: the shape of the attributes is the shape of what is kept.
+        content_keys, text_slots, int_slots, foreign, own_markers_only, plain_keys = shape
+        clean = (
+            _clean_values(attributes, nested)
+            if plain_keys
+            else _clean_attributes(attributes, nested)
+        )
         # In the span's own order, not a set's: the stored JSON is the same bytes in every
         # process (string hashes, and so set order, differ between processes).
         content = {key: clean.pop(key) for key in content_keys} if content_keys else {}
@@ -655,10 +661,11 @@ _OWN_INT_SLOTS = {
 
 
 #: What :meth:`SegmentBuilder._add` needs to know of a span's attribute keys alone (which are
-#: content, which fill columns, whether foreign conventions' markers are there), by the keys
+#: content, which fill columns, whether foreign conventions' markers are there, whether one
+#: names a secret), by the keys
 #: in order: spans of one kind repeat them exactly. Bounded: keys from elsewhere may vary.
 _Shape = tuple[
-    tuple[str, ...], tuple[tuple[str, int], ...], tuple[tuple[str, int], ...], bool, bool
+    tuple[str, ...], tuple[tuple[str, int], ...], tuple[tuple[str, int], ...], bool, bool, bool
 ]
 _shapes: dict[tuple[str, ...], _Shape] = {}
 _SHAPES_SIZE = 1024
@@ -682,6 +689,8 @@ def _shape_of(keys: tuple[str, ...]) -> _Shape:
         ),
         not sc.FOREIGN_MARKERS.isdisjoint(present),
         _OWN_MARKERS_ONLY.issuperset(sc.FOREIGN_MARKERS & present),
+        # No key names a secret: the values are scrubbed without judging a key again.
+        all(type(key) is str and not is_secret_key(key) for key in keys),
     )
     if len(_shapes) >= _SHAPES_SIZE:
         _shapes.clear()
