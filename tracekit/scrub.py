@@ -477,6 +477,30 @@ def clean_attributes(attributes: Mapping[str, Any], nested: bool) -> dict[str, A
     return clean
 
 
+def clean_values(attributes: Mapping[str, Any], nested: bool) -> dict[str, Any]:
+    """:func:`clean_attributes` of attributes none of whose keys names a secret (the caller
+    has judged every key with :func:`is_secret_key`): each value scrubbed like any text, no
+    key judged again."""
+    clean: dict[str, Any] = {}
+    for key, value in attributes.items():
+        kind = type(value)
+        if kind is str:
+            size = len(value)
+            if size >= _SHORTEST_SECRET:
+                if size <= _MEMO_MAX_LEN:
+                    clean_text = _short_memo.get(value)
+                    value = clean_text if clean_text is not None else _scrub_short(value)
+                else:
+                    value = scrub_text(value)
+        elif kind not in _PLAIN_TYPES:
+            if nested and (isinstance(value, Mapping) or _holds_containers(value)):
+                value = _scrub_deep(key, value)
+            else:
+                value = scrub_value(value)
+        clean[key] = value
+    return clean
+
+
 def _holds_containers(value: Any) -> bool:
     return isinstance(value, list | tuple) and any(
         isinstance(item, Mapping | list | tuple) for item in value

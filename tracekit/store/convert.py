@@ -27,7 +27,8 @@ from tracekit.otlp.values import int_value as _int
 from tracekit.otlp.values import text_value as _text
 from tracekit.pricing import PriceTable
 from tracekit.scrub import clean_attributes as _clean_attributes
-from tracekit.scrub import scrub_text
+from tracekit.scrub import clean_values as _clean_values
+from tracekit.scrub import is_secret_key, scrub_text
 from tracekit.store.normalise import Promoted, promote_foreign
 from tracekit.store.schema import SEGMENT_SCHEMA
 
@@ -168,6 +169,7 @@ class SegmentBuilder:
         # instead of one per column.
         self._rows: list[tuple[Any, ...]] = []
         self._resource_cache: dict[int, tuple[Any, str, str | None]] = {}
+        self._last_resource: tuple[Any, tuple[str, str | None]] | None = None
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -196,6 +198,9 @@ class SegmentBuilder:
             links = fields["_links"]
             raw = fields["_attributes"]
             attributes = raw._dict if type(raw) is BoundedAttributes else raw or {}
+            # An Enum's ``name`` is a Python-level descriptor; ``_name_`` is what it returns.
+            kind_name = kind._name_
+            status_name = status.status_code._name_
         else:
             context = span.get_span_context()
             start_ns = span.start_time or 0
@@ -209,8 +214,17 @@ class SegmentBuilder:
             events = span.events
             links = span.links
             attributes = _plain_attributes(span) or {}
+            kind_name = kind.name
+            status_name = status.status_code.name
         if context is None:
             return
+        # A provider's spans share one Resource: its row values are looked up once.
+        last = self._last_resource
+        if last is not None and last[0] is resource:
+            resource_row = last[1]
+        else:
+            resource_row = self._resource(resource.attributes)
+            self._last_resource = (resource, resource_row)
         try:
             # As hex_trace_id and hex_span_id write them, at half the cost of format().
             trace_id = context.trace_id.to_bytes(16, "big").hex()
@@ -225,13 +239,13 @@ class SegmentBuilder:
             span_id,
             parent_id,
             name,
-            kind.name,
+            kind_name,
             start_ns,
             end_ns or start_ns,
-            status.status_code.name,
+            status_name,
             status.description,
             attributes,
-            self._resource(resource.attributes),
+            resource_row,
             scope.name if scope is not None else None,
             scope.version if scope is not None else None,
             [(event.name, event.timestamp, event.attributes or {}) for event in events]
@@ -400,14 +414,26 @@ class SegmentBuilder:
         # with sixteen keywords costs measurably more.
         # SDK attributes are flat (str, bool, int, float and sequences of them); OTLP's may
         # nest key-value lists and arrays, which need a deeper scrub.
-        clean = _clean_attributes(attributes, nested)
-        content = (
-            {}
-            if _CONTENT_ATTRIBUTES.isdisjoint(clean)
-            # In the span's own order, not a set's: the stored JSON is the same bytes in
-            # every process (string hashes, and so set order, differ between processes).
-            else {key: clean.pop(key) for key in [k for k in clean if k in _CONTENT_ATTRIBUTES]}
+        keys = tuple(attributes)
+        shape = _shapes.get(keys)
+        if shape is None:
+            shape = _shape_of(keys)
+        # Cleaning keeps every key: the shape of the attributes is the shape of what is kept.
+        content_keys, text_slots, int_slots, foreign, own_markers_only, plain_keys = shape
+        clean = (
+            _clean_values(attributes, nested)
+            if plain_keys
+            else _clean_attributes(attributes, nested)
         )
+        # In the span's own order, not a set's: the stored JSON is the same bytes in every
+        # process (string hashes, and so set order, differ between processes).
+        content = {key: clean.pop(key) for key in content_keys} if content_keys else {}
+        own: list[Any] = [None] * 14
+        for key, slot in text_slots:
+            value = clean[key]
+            own[slot] = value if isinstance(value, str) and value != "" else None
+        for key, slot in int_slots:
+            own[slot] = _int(clean[key])
         (
             operation,
             workflow,
@@ -423,7 +449,7 @@ class SegmentBuilder:
             agent_path,
             error_type,
             cache_write_tokens,
-        ) = _own_columns(clean)
+        ) = own
         if agent is None and agent_path is not None:
             agent = agent_path.rsplit("/", 1)[-1] or None
         model = response_model or request_model
@@ -443,9 +469,7 @@ class SegmentBuilder:
         )
         # Spans of other conventions (older GenAI semconv, OpenInference, OpenLLMetry) fill
         # the promoted columns from their own names; ours skip this after one set test.
-        if not sc.FOREIGN_MARKERS.isdisjoint(clean) and (
-            operation is None or not _OWN_MARKERS_ONLY.issuperset(sc.FOREIGN_MARKERS & clean.keys())
-        ):
+        if foreign and (operation is None or not own_markers_only):
             promoted = promote_foreign(clean, name, promoted, content, parent_span_id is None)
             (
                 operation,
@@ -614,8 +638,8 @@ _CONTENT_ATTRIBUTES = sc.CONTENT_ATTRIBUTES | {
     sc.OUTPUT_MIME_TYPE,
 }
 
-# Our own attributes read into columns, by slot in what _own_columns returns: text ones, then
-# counts. Looking up only the keys a span has is half the cost of a get per column.
+# Our own attributes read into columns, by slot (in the order _add unpacks them): text ones,
+# then counts. A span's shape lists those it has (see _shape_of).
 _OWN_TEXT_SLOTS = {
     sc.GEN_AI_OPERATION_NAME: 0,
     sc.GEN_AI_WORKFLOW_NAME: 1,
@@ -634,22 +658,44 @@ _OWN_INT_SLOTS = {
     sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS: 9,
     sc.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS: 13,
 }
-_OWN_KEYS = frozenset(_OWN_TEXT_SLOTS) | frozenset(_OWN_INT_SLOTS)
 
 
-def _own_columns(clean: Mapping[str, Any]) -> list[Any]:
-    """The values of our own promoted attributes, by slot (see ``_OWN_TEXT_SLOTS`` and
-    ``_OWN_INT_SLOTS``): non-empty text and numbers as ``int``, None where absent or of
-    another type."""
-    values: list[Any] = [None] * 14
-    for key in _OWN_KEYS.intersection(clean):
-        value = clean[key]
-        slot = _OWN_TEXT_SLOTS.get(key)
-        if slot is not None:
-            values[slot] = _text(value)
-        else:
-            values[_OWN_INT_SLOTS[key]] = _int(value)
-    return values
+#: What :meth:`SegmentBuilder._add` needs to know of a span's attribute keys alone (which are
+#: content, which fill columns, whether foreign conventions' markers are there, whether one
+#: names a secret), by the keys
+#: in order: spans of one kind repeat them exactly. Bounded: keys from elsewhere may vary.
+_Shape = tuple[
+    tuple[str, ...], tuple[tuple[str, int], ...], tuple[tuple[str, int], ...], bool, bool, bool
+]
+_shapes: dict[tuple[str, ...], _Shape] = {}
+_SHAPES_SIZE = 1024
+
+
+def _shape_of(keys: tuple[str, ...]) -> _Shape:
+    """Work out (and remember) the shape of a span with attribute ``keys``."""
+    present = frozenset(keys)
+    shape: _Shape = (
+        tuple(key for key in keys if key in _CONTENT_ATTRIBUTES),
+        # A content key fills no column (it is split off first).
+        tuple(
+            (key, _OWN_TEXT_SLOTS[key])
+            for key in keys
+            if key in _OWN_TEXT_SLOTS and key not in _CONTENT_ATTRIBUTES
+        ),
+        tuple(
+            (key, _OWN_INT_SLOTS[key])
+            for key in keys
+            if key in _OWN_INT_SLOTS and key not in _CONTENT_ATTRIBUTES
+        ),
+        not sc.FOREIGN_MARKERS.isdisjoint(present),
+        _OWN_MARKERS_ONLY.issuperset(sc.FOREIGN_MARKERS & present),
+        # No key names a secret: the values are scrubbed without judging a key again.
+        all(type(key) is str and not is_secret_key(key) for key in keys),
+    )
+    if len(_shapes) >= _SHAPES_SIZE:
+        _shapes.clear()
+    _shapes[keys] = shape
+    return shape
 
 
 def spans_to_table(spans: Iterable[ReadableSpan]) -> pa.Table:
