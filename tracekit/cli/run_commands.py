@@ -187,7 +187,11 @@ def run_bench(args: argparse.Namespace) -> int:
     )
     from tracekit.benchmarks.anthropic_replay_bench import measure_anthropic_replay
     from tracekit.benchmarks.async_bench import measure_async
-    from tracekit.benchmarks.cli_bench import measure_cli, measure_show_in_process
+    from tracekit.benchmarks.cli_bench import (
+        compile_bytecode,
+        measure_cli,
+        measure_show_in_process,
+    )
     from tracekit.benchmarks.eval_bench import measure_eval_overhead
     from tracekit.benchmarks.figures import BenchReport, load_average, repeat, summarise
     from tracekit.benchmarks.fork_bench import measure_fork
@@ -201,6 +205,7 @@ def run_bench(args: argparse.Namespace) -> int:
     from tracekit.cli import main as cli_main
 
     quick, runs = args.quick, args.runs
+    compile_bytecode()  # fresh processes read .pyc files, as an installed tracekit's do
     start_load = load_average()
     samples: dict[str, list[float]] = {}
     notes: dict[str, str] = {}
