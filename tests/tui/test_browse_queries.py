@@ -112,3 +112,24 @@ def test_agent_terms_match_any_agent_of_a_run(store: TraceStore) -> None:
     assert part == whole and whole and whole < every
     assert others == every - whole
     assert not {t.trace_id for t in store.page_traces("agent=plann").traces}
+
+
+def test_a_listing_starts_from_the_marker_and_first_page_read_together(
+    store: TraceStore,
+) -> None:
+    marker, page = store.listing_start(limit=4)
+    assert marker == store.change_marker()
+    assert page == store.page_trace_rows(limit=4)
+    assert page.total == 6 and len(page.rows) == 4
+    _, errors = store.listing_start("status:error", order="cost asc")
+    assert errors == store.page_trace_rows("status:error", order="cost asc")
+    with pytest.raises(ConfigError):
+        store.listing_start(order="name; drop")
+    with pytest.raises(FilterError):
+        store.listing_start("cost>>1")
+
+
+def test_opening_a_trace_reads_its_outline_and_forks_together(store: TraceStore) -> None:
+    outline, forks = store.get_trace_outline_and_forks(trace_id(3)[:8])
+    assert outline == store.get_trace_outline(trace_id(3))
+    assert forks == store.forks_of(trace_id(3)) == []

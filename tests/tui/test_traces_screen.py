@@ -239,6 +239,33 @@ async def test_live_mode_shows_a_run_another_process_records_meanwhile(
         assert "live off" in screen_text(app)
 
 
+async def test_live_mode_shows_a_run_another_process_records_and_folds_between_polls(
+    make_app: Callable[..., TracekitApp], fixture_store: Path
+) -> None:
+    # The other process folds its run itself (its own read does), so no segment waits in
+    # the spool when the screen polls next: the changed store file alone must tell it.
+    app = make_app(live=True, poll_s=0.2)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, TracesScreen)
+        assert await _wait_for(pilot, lambda: screen._files is not None, timeout=20)
+        code = (
+            "import sys; from pathlib import Path; from tests.recording import new_recorder;"
+            "from tracekit.store import TraceStore;"
+            "r = new_recorder(Path(sys.argv[1])); r.trace(workflow='folded-meanwhile');"
+            "r.provider.shutdown(); TraceStore(sys.argv[1]).change_marker()"
+        )
+        await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-c", code, str(fixture_store)],
+            cwd=REPO_ROOT,
+            check=True,
+            timeout=60,
+        )
+        assert await _wait_for(pilot, lambda: _table(app).row_count == 7, timeout=20)
+        assert _column(app, "workflow")[0] == "folded-meanwhile"
+
+
 async def test_marking_needs_two_traces_before_a_diff(
     make_app: Callable[..., TracekitApp],
 ) -> None:

@@ -195,19 +195,20 @@ class TraceStore:
 
         Raises TraceNotFoundError when no trace or several traces match.
         """
-        from tracekit.store.models import TraceOutline
-        from tracekit.store.outline import read_outline
-
         with _gc_paused(), self._connection() as con:
-            trace_id = _resolve(con, id_or_prefix)
-            summary_row = con.execute(
-                f"SELECT {_TRACE_COLUMNS} FROM traces WHERE trace_id = ?", [trace_id]
-            ).fetchone()
-            if summary_row is None:
-                raise TraceNotFoundError(f"no trace matches {id_or_prefix!r}")
-            spans = read_outline(con, trace_id)
-            (summary,) = _summaries(_with_lineage(con, [TraceRow(*summary_row)]))
-        return TraceOutline(summary=summary, spans=spans)
+            return _trace_outline(con, id_or_prefix)
+
+    def get_trace_outline_and_forks(
+        self, id_or_prefix: str
+    ) -> tuple[TraceOutline, list[TraceSummary]]:
+        """:meth:`get_trace_outline` and :meth:`forks_of` the trace, read in one round (one
+        open of the store instead of two): what a browser shows when it opens a trace.
+
+        Raises TraceNotFoundError when no trace or several traces match.
+        """
+        with _gc_paused(), self._connection() as con:
+            outline = _trace_outline(con, id_or_prefix)
+            return outline, _forks(con, outline.summary.trace_id)
 
     def get_trace_lines(self, id_or_prefix: str) -> TraceLines:
         """A trace's summary and its spans in tree order as :class:`SpanLine` tuples: only
@@ -447,64 +448,42 @@ class TraceStore:
         newer = parsed.and_where("start_ns > ?", start_ns)
         return _summaries(self._page(newer, "time desc", limit, 0, with_total=False).rows)
 
+    def listing_start(
+        self, query: str | TraceFilter = "", *, order: str = "time desc", limit: int = 100
+    ) -> tuple[tuple[int, int], TraceRowPage]:
+        """:meth:`change_marker` and the first page of :meth:`page_trace_rows`, read in one
+        round (one open of the store instead of two): what a live listing starts from. Both
+        come from the same snapshot, so a change after it moves the marker.
+
+        Raises FilterError for a filter that cannot be parsed, ConfigError for a bad order.
+        """
+        parsed = query if isinstance(query, TraceFilter) else parse_filter(query)
+        order_clause(order)  # a bad order fails before the store is opened
+        with self._connection() as con:
+            marker = _change_marker(con)
+            page = _page_rows(con, parsed, order, limit, 0, with_total=True)
+        return marker, page
+
     def _page(
         self, matching: TraceFilter, order: str, limit: int, offset: int, *, with_total: bool
     ) -> TraceRowPage:
         # The one query behind every trace listing.
         if limit < 0 or offset < 0:
             raise ConfigError("limit and offset must not be negative")
-        order_sql = order_clause(order)
-        where = matching.clause()
-        # With a filter, the match count comes with the page (a window over the matches,
-        # before LIMIT): the filter is evaluated once, not twice; measured, that halves a
-        # ``text:`` search. Without one the window is all cost (it materialises every row
-        # of the table before the top-N; 20 of 20 ms CPU on 60,000 traces) and the table's
-        # own count is free: counted apart.
-        counted = ", count(*) OVER ()" if with_total and where else ""
+        order_clause(order)  # a bad order fails before the store is opened
         with self._connection() as con:
-            rows = con.execute(
-                f"SELECT {_TRACE_COLUMNS}{counted} FROM traces{where} "
-                f"ORDER BY {order_sql}, trace_id LIMIT ? OFFSET ?",
-                [*matching.params, limit, offset],
-            ).fetchall()
-            total = None
-            if counted and rows:
-                total = (rows[0][-1],)
-                rows = [row[:-1] for row in rows]
-            elif with_total:
-                total = con.execute(
-                    f"SELECT count(*) FROM traces{where}", matching.params
-                ).fetchone()
-            traces = _with_lineage(con, [TraceRow(*row) for row in rows])
-        return TraceRowPage(
-            rows=traces,
-            offset=offset,
-            total=int(total[0]) if total else len(traces),
-            order=order,
-            query=matching.text,
-        )
+            return _page_rows(con, matching, order, limit, offset, with_total=with_total)
 
     def forks_of(self, id_or_prefix: str) -> list[TraceSummary]:
         """The traces forked from a trace (``tracekit fork``), oldest first."""
         with self._connection() as con:
-            trace_id = _resolve(con, id_or_prefix)
-            ids = forks_of(con, trace_id)
-            rows = con.execute(
-                f"SELECT {_TRACE_COLUMNS} FROM traces WHERE list_contains($ids, trace_id) "
-                "ORDER BY start_ns, trace_id",
-                {"ids": ids},
-            ).fetchall()
-            return _summaries(_with_lineage(con, [TraceRow(*row) for row in rows]))
+            return _forks(con, _resolve(con, id_or_prefix))
 
     def change_marker(self) -> tuple[int, int]:
         """A value that changes whenever spans are folded into the store: (time of the last
         fold, number of traces). Cheap; a live view compares it between polls."""
         with self._connection() as con:
-            row = con.execute(
-                "SELECT (SELECT coalesce(max(folded_at_ns), 0) FROM folded_segments), "
-                "(SELECT count(*) FROM traces)"
-            ).fetchone()
-        return (int(row[0]), int(row[1])) if row else (0, 0)
+            return _change_marker(con)
 
     def stats_series(
         self, by: StatsDimension, *, buckets: int = 24, keys: list[str | None] | None = None
@@ -773,6 +752,79 @@ def _trace_content(con: Any, trace_id: str) -> dict[str, dict[str, Any]]:
     for span_id, attributes in rows:
         content.setdefault(span_id, {}).update(json.loads(attributes))
     return content
+
+
+def _page_rows(
+    con: Any, matching: TraceFilter, order: str, limit: int, offset: int, *, with_total: bool
+) -> TraceRowPage:
+    """One page of a trace listing read on ``con`` (see :meth:`TraceStore.page_trace_rows`)."""
+    if limit < 0 or offset < 0:
+        raise ConfigError("limit and offset must not be negative")
+    order_sql = order_clause(order)
+    where = matching.clause()
+    # With a filter, the match count comes with the page (a window over the matches,
+    # before LIMIT): the filter is evaluated once, not twice; measured, that halves a
+    # ``text:`` search. Without one the window is all cost (it materialises every row
+    # of the table before the top-N; 20 of 20 ms CPU on 60,000 traces) and the table's
+    # own count is free: counted apart.
+    counted = ", count(*) OVER ()" if with_total and where else ""
+    rows = con.execute(
+        f"SELECT {_TRACE_COLUMNS}{counted} FROM traces{where} "
+        f"ORDER BY {order_sql}, trace_id LIMIT ? OFFSET ?",
+        [*matching.params, limit, offset],
+    ).fetchall()
+    total = None
+    if counted and rows:
+        total = (rows[0][-1],)
+        rows = [row[:-1] for row in rows]
+    elif with_total:
+        total = con.execute(f"SELECT count(*) FROM traces{where}", matching.params).fetchone()
+    traces = _with_lineage(con, [TraceRow(*row) for row in rows])
+    return TraceRowPage(
+        rows=traces,
+        offset=offset,
+        total=int(total[0]) if total else len(traces),
+        order=order,
+        query=matching.text,
+    )
+
+
+def _trace_outline(con: Any, id_or_prefix: str) -> TraceOutline:
+    """See :meth:`TraceStore.get_trace_outline`."""
+    from tracekit.store.models import TraceOutline
+    from tracekit.store.outline import read_outline
+
+    trace_id = _resolve(con, id_or_prefix)
+    summary_row = con.execute(
+        f"SELECT {_TRACE_COLUMNS} FROM traces WHERE trace_id = ?", [trace_id]
+    ).fetchone()
+    if summary_row is None:
+        raise TraceNotFoundError(f"no trace matches {id_or_prefix!r}")
+    spans = read_outline(con, trace_id)
+    (summary,) = _summaries(_with_lineage(con, [TraceRow(*summary_row)]))
+    return TraceOutline(summary=summary, spans=spans)
+
+
+def _forks(con: Any, trace_id: str) -> list[TraceSummary]:
+    """See :meth:`TraceStore.forks_of`."""
+    ids = forks_of(con, trace_id)
+    if not ids:
+        return []
+    rows = con.execute(
+        f"SELECT {_TRACE_COLUMNS} FROM traces WHERE list_contains($ids, trace_id) "
+        "ORDER BY start_ns, trace_id",
+        {"ids": ids},
+    ).fetchall()
+    return _summaries(_with_lineage(con, [TraceRow(*row) for row in rows]))
+
+
+def _change_marker(con: Any) -> tuple[int, int]:
+    """See :meth:`TraceStore.change_marker`."""
+    row = con.execute(
+        "SELECT (SELECT coalesce(max(folded_at_ns), 0) FROM folded_segments), "
+        "(SELECT count(*) FROM traces)"
+    ).fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
 def _with_lineage(con: Any, traces: list[TraceRow]) -> list[TraceRow]:

@@ -23,10 +23,11 @@ from tracekit.exceptions import TracekitError
 from tracekit.store import TraceStore
 from tracekit.tui.messages import OpenDiff, OpenExperiment, OpenTrace
 from tracekit.tui.screens.help import HelpScreen
-from tracekit.tui.screens.traces import TracesScreen
+from tracekit.tui.screens.traces import PAGE_SIZE, TracesScreen
 
 if TYPE_CHECKING:
     from tracekit.models.routing import ModelRouter
+    from tracekit.store.trace_rows import TraceRowPage
     from tracekit.tui.screens.trace import TraceScreen
 
 
@@ -53,6 +54,9 @@ class TracekitApp(App[None]):
         poll_s: seconds between two polls in live mode.
         marker: the store's :meth:`~TraceStore.change_marker`, if the caller has just read
             it (before the app reads any traces); saves the traces screen a read round.
+        first_page: the first page of the traces list (newest first, no filter), if the
+            caller read it with the marker (:meth:`~TraceStore.listing_start`); saves the
+            traces screen another.
         fork_models: what answers the live calls of forks made here (``f`` on a trace);
             default: the workflow's own ``models=``, else Claude with ``ANTHROPIC_API_KEY``.
     """
@@ -88,13 +92,21 @@ class TracekitApp(App[None]):
         live: bool = True,
         poll_s: float = 1.0,
         marker: tuple[int, int] | None = None,
+        first_page: TraceRowPage | None = None,
         fork_models: ModelRouter | None = None,
     ) -> None:
         super().__init__()
         self.store = store
         self.fork_models = fork_models
         modes: dict[str, Callable[[], Screen[Any]]] = {
-            "traces": partial(TracesScreen, store, live=live, poll_s=poll_s, marker=marker),
+            "traces": partial(
+                TracesScreen,
+                store,
+                live=live,
+                poll_s=poll_s,
+                marker=marker,
+                first_page=first_page,
+            ),
             "stats": partial(_stats_screen, store),
             "experiments": partial(_experiments_screen, store),
         }
@@ -133,7 +145,8 @@ class TracekitApp(App[None]):
         from tracekit.tui.screens.trace import TraceScreen
 
         try:
-            outline = self.store.get_trace_outline(message.trace_id)
+            # Its forks come in the same read round: one open of the store, not two.
+            outline, forks = self.store.get_trace_outline_and_forks(message.trace_id)
         except TracekitError as error:
             self.notify(inert(str(error)), severity="error", markup=False)
             return
@@ -142,7 +155,7 @@ class TracekitApp(App[None]):
             self.install_screen(self._trace_screen, "trace")
         if self.screen is not self._trace_screen:
             self.push_screen(self._trace_screen)
-        self._trace_screen.show_trace(outline, highlight=message.highlight)
+        self._trace_screen.show_trace(outline, forks=forks, highlight=message.highlight)
 
     @on(OpenDiff)
     def _open_diff(self, message: OpenDiff) -> None:
@@ -174,8 +187,9 @@ def open_app(
     """The trace browser on the store at ``store_path``, not yet running (``.run()`` it, or
     ``.run_test()`` it headless), as ``tracekit ui`` opens it.
 
-    The store is read once here (its change marker, handed to the app), so a missing or
-    unreadable store fails before any screen: raises StoreNotFoundError / StoreError.
+    The store is read once here (its change marker and the first page of the traces list,
+    in one round, handed to the app), so a missing or unreadable store fails before any
+    screen: raises StoreNotFoundError / StoreError.
 
     Args:
         store_path: the store file (default: ``$TRACEKIT_STORE`` or ``./tracekit.duckdb``).
@@ -184,5 +198,13 @@ def open_app(
         fork_models: what answers forks' live calls (``tracekit ui --models``).
     """
     store = TraceStore(store_path)
-    marker = store.change_marker()  # raises StoreNotFoundError / StoreError (one line)
-    return TracekitApp(store, live=live, poll_s=poll_s, marker=marker, fork_models=fork_models)
+    # Raises StoreNotFoundError / StoreError (one line).
+    marker, first_page = store.listing_start(limit=PAGE_SIZE)
+    return TracekitApp(
+        store,
+        live=live,
+        poll_s=poll_s,
+        marker=marker,
+        first_page=first_page,
+        fork_models=fork_models,
+    )

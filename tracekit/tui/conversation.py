@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -27,10 +27,14 @@ from tracekit.display import (
     json_shown,
     literal,
 )
-from tracekit.otlp.conventions import NormalisedSpan, Part, normalise_attributes
 from tracekit.store import HandoffEnds
 from tracekit.store.models import SpanEvent, SpanOutline, SpanRecord
 from tracekit.tui.widgets.waterfall import span_kind
+
+if TYPE_CHECKING:
+    # Read when a span's details are first drawn (see span_details): the conventions'
+    # models are not needed to draw a trace's tree.
+    from tracekit.otlp.conventions import NormalisedSpan, Part
 
 _ROLE_STYLE = {
     "system": "bold yellow",
@@ -117,6 +121,8 @@ def span_details(
     insensitively, in the conversation and the payloads (on the literal text: a match can
     never bring markup or an escape to life). ``handoff``: who the span hands off from and
     to, as the trace's tree reads it (:func:`~tracekit.store.trace_handoffs`)."""
+    from tracekit.otlp.conventions import normalise_attributes
+
     paging = paging or Paging()
     events, attributes = span.events, span.attributes  # an outline parses them per access
     parts: list[RenderableType] = [_title(span), _facts(span, handoff)]
@@ -242,6 +248,8 @@ def conversation_parts(
     ``content`` alone is read)."""
     paging = paging or Paging()
     if normal is None:
+        from tracekit.otlp.conventions import normalise_attributes
+
         normal = normalise_attributes("", content)
     for message in normal.messages:
         yield _role(message.role, "output" if message.output else "", message.finish_reason)

@@ -82,6 +82,7 @@ class TraceScreen(StoreScreen):
         self._span: SpanOutline | None = None
         self._paging = Paging()
         self._highlight: tuple[str, ...] = ()
+        self._forks: list[TraceSummary] | None = None
 
     @property
     def trace_id(self) -> str | None:
@@ -107,11 +108,19 @@ class TraceScreen(StoreScreen):
         if self.outline is not None:
             self._show()
 
-    def show_trace(self, outline: TraceOutline, *, highlight: tuple[str, ...] = ()) -> None:
+    def show_trace(
+        self,
+        outline: TraceOutline,
+        *,
+        forks: list[TraceSummary] | None = None,
+        highlight: tuple[str, ...] = (),
+    ) -> None:
         """Show ``outline``: the span tree at once, the root's details right after it is
-        drawn, with the words of ``highlight`` (a ``text:`` search) marked. The app reuses
-        one trace screen for every trace it opens."""
+        drawn, with the words of ``highlight`` (a ``text:`` search) marked. ``forks`` are the
+        trace's forks if the caller read them with the outline (else they are read here).
+        The app reuses one trace screen for every trace it opens."""
         self.outline = outline
+        self._forks = forks
         self._highlight = highlight
         self._content = {}
         self._span = None
@@ -156,11 +165,13 @@ class TraceScreen(StoreScreen):
         """Name the trace's parent (for a fork) and its own forks under the summary."""
         assert self.outline is not None
         summary = self.outline.summary
-        forks: list[TraceSummary] = []
-        try:
-            forks = self.store.forks_of(summary.trace_id)
-        except TracekitError as error:
-            self.notify(inert(str(error)), severity="error", markup=False)
+        forks, self._forks = self._forks, None
+        if forks is None:
+            forks = []
+            try:
+                forks = self.store.forks_of(summary.trace_id)
+            except TracekitError as error:
+                self.notify(inert(str(error)), severity="error", markup=False)
         text = Text()
         if summary.parent_trace_id:
             text.append_text(

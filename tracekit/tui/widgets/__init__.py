@@ -1,6 +1,17 @@
-"""Reusable widgets of the trace browser (each carries its own ``DEFAULT_CSS``)."""
+"""Reusable widgets of the trace browser (each carries its own ``DEFAULT_CSS``).
 
-from tracekit.tui.widgets.sessions import SessionTable
-from tracekit.tui.widgets.waterfall import SpanWaterfall
+They load on first use, as the screens do: the span waterfall (and the store's span models
+it draws) is not needed for the first screen.
+"""
+
+from tracekit.lazy import lazy_exports
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "SessionTable": "tracekit.tui.widgets.sessions",
+        "SpanWaterfall": "tracekit.tui.widgets.waterfall",
+    },
+)
 
 __all__ = ["SessionTable", "SpanWaterfall"]

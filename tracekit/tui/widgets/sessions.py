@@ -4,13 +4,18 @@ screen to list that session's runs."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.message import Message
 from textual.widgets import DataTable
 
 from tracekit.display import format_cost, format_duration, format_time, format_tokens, literal
-from tracekit.store.sessions import SessionSummary
+
+if TYPE_CHECKING:
+    # A type only: the sessions module loads pydantic, which the first screen has no use for.
+    from tracekit.store.sessions import SessionSummary
 
 #: (column key, header, right-aligned).
 SESSION_COLUMNS: tuple[tuple[str, str, bool], ...] = (
