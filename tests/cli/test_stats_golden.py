@@ -127,9 +127,8 @@ def _add_foreign_run(builder: SegmentBuilder) -> None:
     )
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("stats-golden") / "ops.duckdb"
+def build_stats_store(path: Path) -> str:
+    """The store the golden files were captured from."""
     builder = SegmentBuilder()
     for run in _runs():
         add_run(builder, run)
@@ -138,6 +137,11 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> str:
     write_segment(paths, builder.to_table())
     assert fold_pending(paths, wait_s=10.0) is not None
     return str(path)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return build_stats_store(tmp_path_factory.mktemp("stats-golden") / "ops.duckdb")
 
 
 def _check(name: str, output: str) -> None:

@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from rich.table import Table
+from rich.console import Console
 from rich.text import Text
 
 from tracekit.cli.output_formats import console, write_csv, write_json
+from tracekit.cli.stats_table import PlainTable
 from tracekit.display import format_cost, format_duration, literal
 from tracekit.exceptions import ConfigError
 from tracekit.store.buckets import TimeWindow
@@ -76,11 +77,11 @@ def run_stats(args: argparse.Namespace) -> int:
         )
         sys.stdout.write(chart + "\n")
         return 0
-    out.print(figures_table(args.by, groups, bucketed=args.every is not None))
+    _print_table(out, figures_table(args.by, groups, bucketed=args.every is not None))
     modes = failure_table(args.by, groups, bucketed=args.every is not None)
     if modes.row_count:
         out.print()
-        out.print(modes)
+        _print_table(out, modes)
     return 0
 
 
@@ -120,80 +121,87 @@ def _key(group: FigureRow) -> Text:
     return literal(group.key if group.key is not None else "-")
 
 
-def figures_table(by: str, groups: Sequence[FigureRow], *, bucketed: bool) -> Table:
-    """The figures as a Rich table, one row per group (and bucket)."""
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    if bucketed:
-        table.add_column("bucket (UTC)", no_wrap=True)
-    table.add_column(by, no_wrap=True)
-    columns = (
-        "count",
-        "errors",
-        "stops",
-        "ok%",
-        "error%",
-        "stop%",
-        "retry%",
-        "retries/call",
-        "fallback%",
-        "p50",
-        "p95",
-        "p99",
-        "tokens in/out",
-        "per call",
-        "cost",
-        "cost/request",
-    )
-    for column in columns:
-        table.add_column(column, justify="right", no_wrap=True)
+def figures_table(by: str, groups: Sequence[FigureRow], *, bucketed: bool) -> PlainTable:
+    """The figures as a table, one row per group (and bucket)."""
+    lead: list[tuple[str, bool, bool]] = [("bucket (UTC)", False, False)] if bucketed else []
+    table = PlainTable([*lead, (by, False, False), *((name, True, False) for name in _COLUMNS)])
     for group in groups:
         cells = [
-            literal(f"{group.count:,}"),
-            literal(f"{group.error_count:,}", "red" if group.error_count else ""),
-            literal(f"{group.stop_count:,}", "yellow" if group.stop_count else ""),
-            literal(_percent(group.success_rate)),
-            literal(_percent(group.error_rate)),
-            literal(_percent(group.stop_rate)),
-            literal(_percent(group.retry_rate)),
-            literal(_per_call(group.retries_per_call)),
-            literal(_percent(group.fallback_rate)),
-            *(literal(_ms(value)) for value in (group.p50_ms, group.p95_ms, group.p99_ms)),
-            literal(f"{_count(group.input_tokens)}/{_count(group.output_tokens)}"),
-            literal(
+            Text(f"{group.count:,}"),
+            Text(f"{group.error_count:,}", "red" if group.error_count else ""),
+            Text(f"{group.stop_count:,}", "yellow" if group.stop_count else ""),
+            Text(_percent(group.success_rate)),
+            Text(_percent(group.error_rate)),
+            Text(_percent(group.stop_rate)),
+            Text(_percent(group.retry_rate)),
+            Text(_per_call(group.retries_per_call)),
+            Text(_percent(group.fallback_rate)),
+            Text(_ms(group.p50_ms)),
+            Text(_ms(group.p95_ms)),
+            Text(_ms(group.p99_ms)),
+            Text(f"{_count(group.input_tokens)}/{_count(group.output_tokens)}"),
+            Text(
                 f"{_per_call(group.input_tokens_per_call, 0)}/"
                 f"{_per_call(group.output_tokens_per_call, 0)}"
             ),
-            literal(_cost(group.cost_usd, group.unpriced_count)),
-            literal(_cost(group.cost_per_request_usd, group.unpriced_count)),
+            Text(_cost(group.cost_usd, group.unpriced_count)),
+            Text(_cost(group.cost_per_request_usd, group.unpriced_count)),
         ]
-        lead = [literal(_bucket_text(group.bucket_start_ns))] if bucketed else []
-        table.add_row(*lead, _key(group), *cells)
+        if bucketed:
+            table.add_row(Text(_bucket_text(group.bucket_start_ns)), _key(group), *cells)
+        else:
+            table.add_row(_key(group), *cells)
     return table
 
 
-def failure_table(by: str, groups: Sequence[FigureRow], *, bucketed: bool) -> Table:
+#: The figures' columns after the group's (all right-justified). Their cells are our own
+#: numbers, made here as plain Text; the group's name (from traces) goes through ``literal``.
+_COLUMNS = (
+    "count",
+    "errors",
+    "stops",
+    "ok%",
+    "error%",
+    "stop%",
+    "retry%",
+    "retries/call",
+    "fallback%",
+    "p50",
+    "p95",
+    "p99",
+    "tokens in/out",
+    "per call",
+    "cost",
+    "cost/request",
+)
+
+
+def failure_table(by: str, groups: Sequence[FigureRow], *, bucketed: bool) -> PlainTable:
     """The top failure modes of each group: kind, error.type or stop reason, count, share."""
-    table = Table(title="top failure modes", box=None, header_style="bold", pad_edge=False)
-    if bucketed:
-        table.add_column("bucket (UTC)", no_wrap=True)
-    table.add_column(by)
-    table.add_column("kind")
-    table.add_column("failure")
-    table.add_column("count", justify="right")
-    table.add_column("share", justify="right")
+    lead: list[tuple[str, bool, bool]] = [("bucket (UTC)", False, False)] if bucketed else []
+    columns = [(by, False, True), ("kind", False, True), ("failure", False, True)]
+    table = PlainTable(
+        [*lead, *columns, ("count", True, True), ("share", True, True)],
+        title="top failure modes",
+    )
     for group in groups:
         for mode in group.failure_modes:
-            lead = [literal(_bucket_text(group.bucket_start_ns))] if bucketed else []
+            lead_cells = [Text(_bucket_text(group.bucket_start_ns))] if bucketed else []
             style = "yellow" if mode.kind == "stopped" else "red"
             table.add_row(
-                *lead,
+                *lead_cells,
                 _key(group),
-                literal(mode.kind, style),
+                Text(mode.kind, style),
                 literal(mode.mode),
-                literal(f"{mode.count:,}"),
-                literal(f"{mode.share:.0%}"),
+                Text(f"{mode.count:,}"),
+                Text(f"{mode.share:.0%}"),
             )
     return table
+
+
+def _print_table(out: Console, table: PlainTable) -> None:
+    # Rich's own Table where it would wrap or crop (a narrow terminal): the same drawing.
+    out.print(table if table.fits(out.width) else table.rich_table())
 
 
 def _json_row(group: GroupFigures) -> dict[str, Any]:
