@@ -62,6 +62,8 @@ def test_hostile_and_wide_cells_line_up_as_in_rich() -> None:
     table.add_row(Text("\u7d75\u6587\u5b57 wide"), Text("1", "red"))
     table.add_row(Text.assemble("a", ("\\x1b", "reverse"), "b"), Text("12,345"))
     table.add_row(Text(""), Text(""))
+    table.add_row(("\u7d75 x", "yellow"), ("7", "red"))
+    table.add_row(("plain", ""), ("—", ""))
     for colour in (False, True):
         assert _drawn(table, colour=colour) == _drawn(table.rich_table(), colour=colour)
 

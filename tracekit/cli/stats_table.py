@@ -1,21 +1,26 @@
 """The stats tables drawn as Rich draws them, without Rich's per-cell layout machinery.
 
-``tracekit stats`` prints a table of a few hundred rows of 17 cells. Rich's ``Table`` measures
-every cell, wraps it in padding and renders it line by line: ~100 ms of CPU for 105 rows, half
-the command. :class:`PlainTable` lays the same table out once: column widths are the widest
-cell's, cells are padded and justified as Rich does for a table with ``box=None``,
-``pad_edge=False``, one space of padding and a bold header, and the segments (styles
-included) are the ones Rich's ``Table`` yields, so the output is the same byte for byte, in a
-terminal and in a pipe (a test compares them). A table wider than the console, or a title
-wider than the table, would be wrapped or cropped by Rich: :meth:`PlainTable.fits` says so and
-the caller draws those with Rich's ``Table``.
+``tracekit stats`` prints a table of hundreds (``--every``: thousands) of rows of 17 cells.
+Rich's ``Table`` measures every cell, wraps it in padding and renders it line by line: ~100 ms
+of CPU for 105 rows, 6 s for 6,250 hourly rows. :class:`PlainTable` lays the same table out
+once: column widths are the widest cell's, cells are padded and justified as Rich does for a
+table with ``box=None``, ``pad_edge=False``, one space of padding and a bold header, and the
+styled segments are the ones Rich's ``Table`` yields (unstyled text is joined: it is written
+as it is either way), so the output is the same byte for byte, in a terminal and in a pipe (a
+test compares them). A table wider than the console, or a title wider than the table, would
+be wrapped or cropped by Rich: :meth:`PlainTable.fits` says so and the caller draws those with
+Rich's ``Table`` (:meth:`PlainTable.rich_table`).
+
+A cell is our own text and a style name (``("1,234", "red")``), or Rich ``Text`` (what
+:func:`tracekit.display.literal` makes of text from traces).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Union
 
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions
 from rich.segment import Segment
 from rich.style import Style
@@ -24,26 +29,33 @@ from rich.text import Text
 if TYPE_CHECKING:
     from rich.table import Table
 
-__all__ = ["PlainTable"]
+__all__ = ["Cell", "PlainTable"]
+
+#: One cell: our own text with a style name ("" for none), or Rich Text.
+Cell = Union[tuple[str, str], Text]
+
+
+def _width(text: str) -> int:
+    return len(text) if text.isascii() else cell_len(text)
 
 
 class PlainTable:
     """Columns (a header, whether it is right-justified, whether Rich may wrap it), rows of
-    Rich ``Text`` cells, and an optional title: a Rich renderable."""
+    cells, and an optional title: a Rich renderable."""
 
     def __init__(
         self, columns: Sequence[tuple[str, bool, bool]], *, title: str | None = None
     ) -> None:
         self.columns = list(columns)
         self.title = title
-        self.rows: list[Sequence[Text]] = []
+        self.rows: list[Sequence[Cell]] = []
         self._widths = [len(header) for header, _, _ in self.columns]
 
-    def add_row(self, *cells: Text) -> None:
+    def add_row(self, *cells: Cell) -> None:
         """One row: a cell per column."""
         widths = self._widths
         for index, cell in enumerate(cells):
-            width = cell.cell_len
+            width = cell.cell_len if isinstance(cell, Text) else _width(cell[0])
             if width > widths[index]:
                 widths[index] = width
         self.rows.append(cells)
@@ -71,43 +83,83 @@ class PlainTable:
         for header, right, wraps in self.columns:
             table.add_column(header, justify="right" if right else "left", no_wrap=not wraps)
         for cells in self.rows:
-            table.add_row(*cells)
+            table.add_row(*(Text(*cell) if isinstance(cell, tuple) else cell for cell in cells))
         return table
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
         if self.title is not None:
             title = Text(self.title, style=console.get_style("table.title"), justify="center")
             yield from console.render(title, options.update(width=self.width, highlight=False))
-        header_style = console.get_style("bold")
-        yield from self._line([Text(header) for header, _, _ in self.columns], header_style, console)
-        plain = Style.null()
-        for cells in self.rows:
-            yield from self._line(cells, plain, console)
-
-    def _line(self, cells: Iterable[Text], style: Style, console: Console) -> Iterator[Segment]:
+        bold = console.get_style("bold")
+        pad = Segment(" ", bold)
         last = len(self.columns) - 1
-        pad = Segment(" ", style)
-        for index, (cell, width, (_, right, _)) in enumerate(
-            zip(cells, self._widths, self.columns, strict=True)
+        # The header: every part bold, each its own segment, as Rich's Table yields them.
+        for index, ((header, right, _), width) in enumerate(
+            zip(self.columns, self._widths, strict=True)
         ):
             if index:
                 yield pad
-            text = cell.copy()
-            excess = width - text.cell_len
-            if excess:
-                if right:
-                    text.pad_left(excess)
-                else:
-                    text.pad_right(excess)
-            if text.spans:
-                for segment in text.render(console, end=""):
-                    own = segment.style
-                    yield Segment(segment.text, style + own if own else style)
-            else:
-                # Text.render leaves a text without spans unstyled; Rich's table renders each
-                # cell through Text.join, which makes the text's style a span: it is kept.
-                own = console.get_style(text.style) if text.style else None
-                yield Segment(text.plain, style + own if own else style)
+            yield Segment(header.rjust(width) if right else header.ljust(width), bold)
             if index < last:
                 yield pad
         yield Segment.line()
+        yield from self._body(console)
+
+    def _body(self, console: Console) -> Iterator[Segment]:
+        # Without a colour system every segment is written as plain text: join them all.
+        colour = console.color_system is not None
+        styles: dict[str, Style] = {}
+        rights = [right for _, right, _ in self.columns]
+        last = len(self.columns) - 1
+        pending: list[str] = []
+        for cells in self.rows:
+            for index, cell in enumerate(cells):
+                if index:
+                    pending.append(" ")
+                width = self._widths[index]
+                if isinstance(cell, tuple):
+                    text, style_name = cell
+                    excess = width - _width(text)
+                    if excess:
+                        text = " " * excess + text if rights[index] else text + " " * excess
+                    style = styles.get(style_name) if style_name and colour else None
+                    if style_name and colour and style is None:
+                        style = styles[style_name] = console.get_style(style_name)
+                    if style:
+                        if pending:
+                            yield Segment("".join(pending))
+                            pending.clear()
+                        yield Segment(text, style)
+                    else:
+                        pending.append(text)
+                else:
+                    for segment in _rich_cell(cell, width, rights[index], console):
+                        if segment.style and colour:
+                            if pending:
+                                yield Segment("".join(pending))
+                                pending.clear()
+                            yield segment
+                        else:
+                            pending.append(segment.text)
+                if index < last:
+                    pending.append(" ")
+            pending.append("\n")
+        if pending:
+            yield Segment("".join(pending))
+
+
+def _rich_cell(cell: Text, width: int, right: bool, console: Console) -> Iterator[Segment]:
+    """``cell`` justified to ``width``, as the segments Rich's Table renders of it."""
+    text = cell.copy()
+    excess = width - text.cell_len
+    if excess:
+        if right:
+            text.pad_left(excess)
+        else:
+            text.pad_right(excess)
+    if text.spans:
+        yield from text.render(console, end="")
+    else:
+        # Text.render leaves a text without spans unstyled; Rich's Table renders each cell
+        # through Text.join, which makes the text's style a span: it is kept.
+        yield Segment(text.plain, console.get_style(text.style) if text.style else None)

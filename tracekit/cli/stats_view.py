@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.text import Text
 
 from tracekit.cli.output_formats import console, write_csv, write_json
-from tracekit.cli.stats_table import PlainTable
+from tracekit.cli.stats_table import Cell, PlainTable
 from tracekit.display import format_cost, format_duration, literal
 from tracekit.exceptions import ConfigError
 from tracekit.store.buckets import TimeWindow
@@ -117,8 +117,14 @@ def _cost(value: float | None, unpriced: int = 0) -> str:
     return format_cost(value) + ("+?" if unpriced else "")
 
 
-def _key(group: FigureRow) -> Text:
-    return literal(group.key if group.key is not None else "-")
+def _key(group: FigureRow) -> Cell:
+    return _untrusted(group.key if group.key is not None else "-")
+
+
+def _untrusted(value: str) -> Cell:
+    # Text from traces goes through literal; plain text (most names) is kept as plain text.
+    text = literal(value)
+    return (text.plain, "") if not text.spans and not text.style else text
 
 
 def figures_table(by: str, groups: Sequence[FigureRow], *, bucketed: bool) -> PlainTable:
@@ -126,36 +132,37 @@ def figures_table(by: str, groups: Sequence[FigureRow], *, bucketed: bool) -> Pl
     lead: list[tuple[str, bool, bool]] = [("bucket (UTC)", False, False)] if bucketed else []
     table = PlainTable([*lead, (by, False, False), *((name, True, False) for name in _COLUMNS)])
     for group in groups:
-        cells = [
-            Text(f"{group.count:,}"),
-            Text(f"{group.error_count:,}", "red" if group.error_count else ""),
-            Text(f"{group.stop_count:,}", "yellow" if group.stop_count else ""),
-            Text(_percent(group.success_rate)),
-            Text(_percent(group.error_rate)),
-            Text(_percent(group.stop_rate)),
-            Text(_percent(group.retry_rate)),
-            Text(_per_call(group.retries_per_call)),
-            Text(_percent(group.fallback_rate)),
-            Text(_ms(group.p50_ms)),
-            Text(_ms(group.p95_ms)),
-            Text(_ms(group.p99_ms)),
-            Text(f"{_count(group.input_tokens)}/{_count(group.output_tokens)}"),
-            Text(
+        cells: list[Cell] = [
+            (f"{group.count:,}", ""),
+            (f"{group.error_count:,}", "red" if group.error_count else ""),
+            (f"{group.stop_count:,}", "yellow" if group.stop_count else ""),
+            (_percent(group.success_rate), ""),
+            (_percent(group.error_rate), ""),
+            (_percent(group.stop_rate), ""),
+            (_percent(group.retry_rate), ""),
+            (_per_call(group.retries_per_call), ""),
+            (_percent(group.fallback_rate), ""),
+            (_ms(group.p50_ms), ""),
+            (_ms(group.p95_ms), ""),
+            (_ms(group.p99_ms), ""),
+            (f"{_count(group.input_tokens)}/{_count(group.output_tokens)}", ""),
+            (
                 f"{_per_call(group.input_tokens_per_call, 0)}/"
-                f"{_per_call(group.output_tokens_per_call, 0)}"
+                f"{_per_call(group.output_tokens_per_call, 0)}",
+                "",
             ),
-            Text(_cost(group.cost_usd, group.unpriced_count)),
-            Text(_cost(group.cost_per_request_usd, group.unpriced_count)),
+            (_cost(group.cost_usd, group.unpriced_count), ""),
+            (_cost(group.cost_per_request_usd, group.unpriced_count), ""),
         ]
         if bucketed:
-            table.add_row(Text(_bucket_text(group.bucket_start_ns)), _key(group), *cells)
+            table.add_row((_bucket_text(group.bucket_start_ns), ""), _key(group), *cells)
         else:
             table.add_row(_key(group), *cells)
     return table
 
 
 #: The figures' columns after the group's (all right-justified). Their cells are our own
-#: numbers, made here as plain Text; the group's name (from traces) goes through ``literal``.
+#: numbers, made here as plain text; the group's name (from traces) goes through ``literal``.
 _COLUMNS = (
     "count",
     "errors",
@@ -186,15 +193,15 @@ def failure_table(by: str, groups: Sequence[FigureRow], *, bucketed: bool) -> Pl
     )
     for group in groups:
         for mode in group.failure_modes:
-            lead_cells = [Text(_bucket_text(group.bucket_start_ns))] if bucketed else []
+            lead_cells: list[Cell] = [(_bucket_text(group.bucket_start_ns), "")] if bucketed else []
             style = "yellow" if mode.kind == "stopped" else "red"
             table.add_row(
                 *lead_cells,
                 _key(group),
-                Text(mode.kind, style),
-                literal(mode.mode),
-                Text(f"{mode.count:,}"),
-                Text(f"{mode.share:.0%}"),
+                (mode.kind, style),
+                _untrusted(mode.mode),
+                (f"{mode.count:,}", ""),
+                (f"{mode.share:.0%}", ""),
             )
     return table
 
