@@ -157,7 +157,10 @@ _ATTRIBUTION_CTES = """
 orphans AS (
     SELECT trace_id, span_id, parent_span_id, operation, input_tokens, output_tokens, cost_usd
     FROM spans
-    WHERE agent IS NULL AND list_contains($rollup_ops, operation)
+    -- By row id: the long id columns are read for these spans only (see analytics).
+    WHERE rowid IN (
+        SELECT rowid FROM spans WHERE agent IS NULL AND list_contains($rollup_ops, operation)
+    )
 ),
 attributed AS (
     SELECT o.*, a.agent
