@@ -4,7 +4,6 @@ colour terminal, in a pipe, and, where the table is wider than the terminal, by 
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from rich.console import Console

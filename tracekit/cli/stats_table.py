@@ -18,7 +18,7 @@ A cell is our own text and a style name (``("1,234", "red")``), or Rich ``Text``
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["Cell", "PlainTable"]
 
 #: One cell: our own text with a style name ("" for none), or Rich Text.
-Cell = Union[tuple[str, str], Text]
+Cell = tuple[str, str] | Text
 
 
 def _width(text: str) -> int:

@@ -28,7 +28,7 @@ from tracekit import semconv as sc
 from tracekit.exceptions import ConfigError
 from tracekit.store.ancestry import has_agentless_steps, nearest_agent_sql
 from tracekit.store.dimensions import FIGURE_DIMENSIONS, FigureDimension
-from tracekit.store.figure_rows import FailureModeRow, FigureQuery, FigureRow
+from tracekit.store.figure_rows import FailureKind, FailureModeRow, FigureQuery, FigureRow
 from tracekit.store.outcomes import (
     FAILED_OUTCOME_SQL,
     FAILURE_SQL,
@@ -330,7 +330,7 @@ def _assemble(
     for key, bucket_ns, retried, retries, fallbacks in guardrails:
         group = by_group.setdefault((key, bucket_ns), {})
         group["guardrails"] = (int(retried or 0), int(retries or 0), int(fallbacks or 0))
-    modes: dict[_Key, list[tuple[str, str, int]]] = {}
+    modes: dict[_Key, list[tuple[FailureKind, str, int]]] = {}
     for key, bucket_ns, outcome, failure, count in failures:
         modes.setdefault((key, bucket_ns), []).append((outcome, failure, int(count)))
     built = [
@@ -352,7 +352,7 @@ def _group(
     key: str | None,
     bucket_ns: int | None,
     parts: dict[str, Any],
-    modes: list[tuple[str, str, int]],
+    modes: list[tuple[FailureKind, str, int]],
     top_failures: int,
 ) -> FigureRow:
     figures = parts.get("figures") or [0, 0, 0, 0, 0, None, None, None, None, 0]

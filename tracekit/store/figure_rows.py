@@ -47,7 +47,8 @@ class FailureModeRow(NamedTuple):
 
     kind: FailureKind
     mode: str
-    count: int
+    # The models' name for it; it hides tuple.count, which nothing here calls.
+    count: int  # type: ignore[assignment]
     share: float
 
 
@@ -57,7 +58,7 @@ class FigureRow(NamedTuple):
 
     key: str | None
     bucket_start_ns: int | None
-    count: int
+    count: int  # type: ignore[assignment]  # as FailureModeRow.count
     ok_count: int
     success_rate: float | None
     error_count: int

@@ -2,8 +2,9 @@
 
 Pydantic models, JSON-ready for ``--json`` and the TUI, built from the store's plain rows
 (:mod:`tracekit.store.figure_rows`, which the table and ``--csv`` read as they are). Rates
-are fractions of the group's calls (0.0–1.0); latencies are milliseconds; an unknown figure is ``None`` (shown as
-``—``), never 0: a group without a priced call has no cost, a group without calls no rates.
+are fractions of the group's calls (0.0–1.0); latencies are milliseconds; an unknown figure
+is ``None`` (shown as ``—``), never 0: a group without a priced call has no cost, a group
+without calls no rates.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def figures_from_rows(rows: Iterable[FigureRow]) -> list[GroupFigures]:
     mode_fields = FailureMode.model_fields.keys()
     built: list[GroupFigures] = []
     for row in rows:
-        values = dict(zip(group_fields, row, strict=True))
+        values: dict[str, Any] = dict(zip(group_fields, row, strict=True))
         values["failure_modes"] = [
             _trusted(FailureMode, dict(zip(mode_fields, mode, strict=True)), mode_fields)
             for mode in row.failure_modes

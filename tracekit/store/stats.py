@@ -13,7 +13,6 @@ from tracekit.store.ancestry import has_agentless_steps, nearest_agent_sql
 from tracekit.store.models import SeriesPoint, StatsDimension, StatsRow, StatsSeries
 from tracekit.store.outcomes import STOP_ERROR_TYPES as STOP_ERROR_TYPES
 
-
 _LLM_OPERATIONS = sorted(sc.STEP_OPERATIONS - {sc.OP_EXECUTE_TOOL})
 _QUANTILES = [0.5, 0.95, 0.99]
 _DIMENSIONS = ("agent", "model", "workflow")
