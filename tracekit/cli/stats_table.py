@@ -35,10 +35,6 @@ __all__ = ["Cell", "PlainTable"]
 Cell = tuple[str, str] | Text
 
 
-def _width(text: str) -> int:
-    return len(text) if text.isascii() else cell_len(text)
-
-
 class PlainTable:
     """Columns (a header, whether it is right-justified, whether Rich may wrap it), rows of
     cells, and an optional title: a Rich renderable."""
@@ -55,7 +51,11 @@ class PlainTable:
         """One row: a cell per column."""
         widths = self._widths
         for index, cell in enumerate(cells):
-            width = cell.cell_len if isinstance(cell, Text) else _width(cell[0])
+            if isinstance(cell, tuple):
+                text = cell[0]
+                width = len(text) if text.isascii() else cell_len(text)
+            else:
+                width = cell.cell_len
             if width > widths[index]:
                 widths[index] = width
         self.rows.append(cells)
@@ -106,45 +106,46 @@ class PlainTable:
         yield from self._body(console)
 
     def _body(self, console: Console) -> Iterator[Segment]:
-        # Without a colour system every segment is written as plain text: join them all.
+        # Unstyled text is written as it is, so it is joined: one segment per line, a styled
+        # cell apart. Without a colour system every style is written as plain text too.
         colour = console.color_system is not None
         styles: dict[str, Style] = {}
-        rights = [right for _, right, _ in self.columns]
-        last = len(self.columns) - 1
-        pending: list[str] = []
+        columns = [
+            (width, right) for width, (_, right, _) in zip(self._widths, self.columns, strict=True)
+        ]
         for cells in self.rows:
-            for index, cell in enumerate(cells):
+            pending: list[str] = []
+            for index, ((width, right), cell) in enumerate(zip(columns, cells, strict=True)):
                 if index:
-                    pending.append(" ")
-                width = self._widths[index]
+                    pending.append("  ")  # the cells' padding: one space each side
                 if isinstance(cell, tuple):
                     text, style_name = cell
-                    excess = width - _width(text)
-                    if excess:
-                        text = " " * excess + text if rights[index] else text + " " * excess
-                    style = styles.get(style_name) if style_name and colour else None
-                    if style_name and colour and style is None:
-                        style = styles[style_name] = console.get_style(style_name)
-                    if style:
-                        if pending:
-                            yield Segment("".join(pending))
-                            pending.clear()
-                        yield Segment(text, style)
+                    if text.isascii():
+                        text = text.rjust(width) if right else text.ljust(width)
                     else:
-                        pending.append(text)
+                        excess = width - cell_len(text)
+                        text = " " * excess + text if right else text + " " * excess
+                    if style_name and colour:
+                        style = styles.get(style_name)
+                        if style is None:
+                            style = styles[style_name] = console.get_style(style_name)
+                        if style:
+                            if pending:
+                                yield Segment("".join(pending))
+                                pending = []
+                            yield Segment(text, style)
+                            continue
+                    pending.append(text)
                 else:
-                    for segment in _rich_cell(cell, width, rights[index], console):
+                    for segment in _rich_cell(cell, width, right, console):
                         if segment.style and colour:
                             if pending:
                                 yield Segment("".join(pending))
-                                pending.clear()
+                                pending = []
                             yield segment
                         else:
                             pending.append(segment.text)
-                if index < last:
-                    pending.append(" ")
             pending.append("\n")
-        if pending:
             yield Segment("".join(pending))
 
 

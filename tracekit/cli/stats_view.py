@@ -8,6 +8,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -88,6 +89,7 @@ def run_stats(args: argparse.Namespace) -> int:
 # --- rendering ------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def _bucket_text(start_ns: int | None) -> str:
     if start_ns is None:
         return ""
@@ -121,8 +123,10 @@ def _key(group: FigureRow) -> Cell:
     return _untrusted(group.key if group.key is not None else "-")
 
 
+@lru_cache(maxsize=4096)
 def _untrusted(value: str) -> Cell:
     # Text from traces goes through literal; plain text (most names) is kept as plain text.
+    # Cached: a name is in every bucket of its group (a Text cell is copied, never changed).
     text = literal(value)
     return (text.plain, "") if not text.spans and not text.style else text
 
