@@ -158,12 +158,39 @@ def test_show_json_needs_no_rich(store: Path) -> None:
     }
 
 
-def test_stats_loads_no_arrow_or_telemetry(store: Path) -> None:
-    assert _loaded("stats", "--by", "agent", "--store", str(store)) == {
+#: What ``tracekit stats`` (a table, CSV) no longer loads either since it prints the store's
+#: plain figure rows (TraceStore.figure_rows): the models' pydantic, the older stats models,
+#: and the chart's plotext unless a chart is drawn.
+STATS_ALSO_SKIPS = (
+    "pydantic_core",
+    "plotext",
+    "tracekit.pricing",
+    "tracekit.store.models",
+    "tracekit.store.figures",
+    "tracekit.store.stats",
+    "tracekit.cli.stats_chart",
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["stats", "--by", "agent"],
+        ["stats", "--by", "model", "--every", "1h", "--since", "30d"],
+        ["stats", "--by", "workflow", "--filter", "status:error", "--csv"],
+    ],
+)
+def test_stats_loads_the_store_reader_and_rich_only(store: Path, args: list[str]) -> None:
+    # The table and CSV print the store's plain rows: not even pydantic is loaded.
+    assert _loaded(*args, "--store", str(store), watch=HEAVY + STATS_ALSO_SKIPS) == {
         READER,
-        "pydantic",
         "rich",
     }
+
+
+def test_stats_json_builds_the_models(store: Path) -> None:
+    # --json prints the models' own JSON: pydantic is loaded for it, and nothing heavier.
+    assert _loaded("stats", "--json", "--store", str(store)) == {READER, "pydantic", "rich"}
 
 
 def test_stats_chart_choices_are_the_charts_metrics() -> None:

@@ -234,3 +234,17 @@ def test_figures_built_without_validation_are_the_validated_ones(store: TraceSto
         assert group.model_dump_json() == validated.model_dump_json()
         assert group.model_fields_set == validated.model_fields_set
         assert group.model_copy(update={"key": "x"}).key == "x"
+
+
+def test_figure_rows_are_the_models_fields_in_order(store: TraceStore) -> None:
+    # The table and CSV read the plain rows, --json and the TUI the models: the same figures.
+    from tracekit.store import FailureMode, FailureModeRow, FigureRow
+
+    assert FigureRow._fields == tuple(GroupFigures.model_fields)
+    assert FailureModeRow._fields == tuple(FailureMode.model_fields)
+    query = FigureQuery(by="agent", every_ns=HOUR)
+    rows, models = store.figure_rows(query), store.figures(query)
+    assert [
+        row._replace(failure_modes=[m._asdict() for m in row.failure_modes])._asdict()
+        for row in rows
+    ] == [model.model_dump() for model in models]

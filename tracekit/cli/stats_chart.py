@@ -12,10 +12,10 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
 from tracekit.display import inert
-from tracekit.store import GroupFigures
+from tracekit.store.figure_rows import FigureRow
 
 #: What ``--chart`` can draw: the y-axis label and the figure of one group in one bucket.
-CHART_METRICS: dict[str, tuple[str, Callable[[GroupFigures], float | None]]] = {
+CHART_METRICS: dict[str, tuple[str, Callable[[FigureRow], float | None]]] = {
     "latency": ("p95 latency (ms)", lambda g: g.p95_ms),
     "cost": ("cost (USD)", lambda g: g.cost_usd),
     "tokens": (
@@ -34,7 +34,7 @@ CHART_GROUPS = 5
 
 def render_chart(
     metric: str,
-    groups: Sequence[GroupFigures],
+    groups: Sequence[FigureRow],
     *,
     by: str,
     every_ns: int,

@@ -8,23 +8,30 @@ import argparse
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
-from rich.table import Table
+from rich.console import Console
 from rich.text import Text
 
 from tracekit.cli.output_formats import console, write_csv, write_json
-from tracekit.cli.stats_chart import render_chart
+from tracekit.cli.stats_table import Cell, PlainTable
 from tracekit.display import format_cost, format_duration, literal
 from tracekit.exceptions import ConfigError
-from tracekit.store import FigureQuery, GroupFigures, TimeWindow, TraceStore
+from tracekit.store.buckets import TimeWindow
+from tracekit.store.figure_rows import FigureQuery, FigureRow
 from tracekit.store.filters import parse_filter
+from tracekit.store.queries import TraceStore
+
+if TYPE_CHECKING:
+    from tracekit.store.figures import GroupFigures
 
 _UNKNOWN = "—"
-#: Columns of ``--csv``, in order (``failure_modes`` flattened to one cell).
+#: Columns of ``--csv``, in order (``failure_modes`` flattened to one cell): the figures'
+#: fields (FigureRow's are GroupFigures', a test checks).
 CSV_COLUMNS: tuple[str, ...] = (
     "bucket_start",
-    *(name for name in GroupFigures.model_fields if name not in {"failure_modes"}),
+    *(name for name in FigureRow._fields if name not in {"failure_modes"}),
     "failure_modes",
 )
 
@@ -41,13 +48,16 @@ def run_stats(args: argparse.Namespace) -> int:
             matching=parse_filter(args.filter),
             every_ns=args.every,
         )
-        groups = TraceStore(args.store).figures(query)
+        store = TraceStore(args.store)
+        if args.json:
+            # --json prints the models' own JSON (what the TUI and scripts see).
+            write_json([_json_row(group) for group in store.figures(query)])
+            return 0
+        # The table, CSV and chart read the plain rows: no pydantic for them.
+        groups = store.figure_rows(query)
     except ConfigError as error:
         sys.stderr.write(f"tracekit stats: error: {error}\n")
         return 2
-    if args.json:
-        write_json([_json_row(group) for group in groups])
-        return 0
     if args.csv:
         write_csv(CSV_COLUMNS, (_csv_row(group) for group in groups))
         return 0
@@ -56,6 +66,8 @@ def run_stats(args: argparse.Namespace) -> int:
         out.print(Text(f"nothing to group by {args.by} in that window"))
         return 0
     if args.chart:
+        from tracekit.cli.stats_chart import render_chart  # plotext: only a chart pays for it
+
         chart = render_chart(
             args.chart,
             groups,
@@ -66,17 +78,18 @@ def run_stats(args: argparse.Namespace) -> int:
         )
         sys.stdout.write(chart + "\n")
         return 0
-    out.print(figures_table(args.by, groups, bucketed=args.every is not None))
+    _print_table(out, figures_table(args.by, groups, bucketed=args.every is not None))
     modes = failure_table(args.by, groups, bucketed=args.every is not None)
     if modes.row_count:
         out.print()
-        out.print(modes)
+        _print_table(out, modes)
     return 0
 
 
 # --- rendering ------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def _bucket_text(start_ns: int | None) -> str:
     if start_ns is None:
         return ""
@@ -106,84 +119,100 @@ def _cost(value: float | None, unpriced: int = 0) -> str:
     return format_cost(value) + ("+?" if unpriced else "")
 
 
-def _key(group: GroupFigures) -> Text:
-    return literal(group.key if group.key is not None else "-")
+def _key(group: FigureRow) -> Cell:
+    return _untrusted(group.key if group.key is not None else "-")
 
 
-def figures_table(by: str, groups: Sequence[GroupFigures], *, bucketed: bool) -> Table:
-    """The figures as a Rich table, one row per group (and bucket)."""
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    if bucketed:
-        table.add_column("bucket (UTC)", no_wrap=True)
-    table.add_column(by, no_wrap=True)
-    columns = (
-        "count",
-        "errors",
-        "stops",
-        "ok%",
-        "error%",
-        "stop%",
-        "retry%",
-        "retries/call",
-        "fallback%",
-        "p50",
-        "p95",
-        "p99",
-        "tokens in/out",
-        "per call",
-        "cost",
-        "cost/request",
-    )
-    for column in columns:
-        table.add_column(column, justify="right", no_wrap=True)
+@lru_cache(maxsize=4096)
+def _untrusted(value: str) -> Cell:
+    # Text from traces goes through literal; plain text (most names) is kept as plain text.
+    # Cached: a name is in every bucket of its group (a Text cell is copied, never changed).
+    text = literal(value)
+    return (text.plain, "") if not text.spans and not text.style else text
+
+
+def figures_table(by: str, groups: Sequence[FigureRow], *, bucketed: bool) -> PlainTable:
+    """The figures as a table, one row per group (and bucket)."""
+    lead: list[tuple[str, bool, bool]] = [("bucket (UTC)", False, False)] if bucketed else []
+    table = PlainTable([*lead, (by, False, False), *((name, True, False) for name in _COLUMNS)])
     for group in groups:
-        cells = [
-            literal(f"{group.count:,}"),
-            literal(f"{group.error_count:,}", "red" if group.error_count else ""),
-            literal(f"{group.stop_count:,}", "yellow" if group.stop_count else ""),
-            literal(_percent(group.success_rate)),
-            literal(_percent(group.error_rate)),
-            literal(_percent(group.stop_rate)),
-            literal(_percent(group.retry_rate)),
-            literal(_per_call(group.retries_per_call)),
-            literal(_percent(group.fallback_rate)),
-            *(literal(_ms(value)) for value in (group.p50_ms, group.p95_ms, group.p99_ms)),
-            literal(f"{_count(group.input_tokens)}/{_count(group.output_tokens)}"),
-            literal(
+        cells: list[Cell] = [
+            (f"{group.count:,}", ""),
+            (f"{group.error_count:,}", "red" if group.error_count else ""),
+            (f"{group.stop_count:,}", "yellow" if group.stop_count else ""),
+            (_percent(group.success_rate), ""),
+            (_percent(group.error_rate), ""),
+            (_percent(group.stop_rate), ""),
+            (_percent(group.retry_rate), ""),
+            (_per_call(group.retries_per_call), ""),
+            (_percent(group.fallback_rate), ""),
+            (_ms(group.p50_ms), ""),
+            (_ms(group.p95_ms), ""),
+            (_ms(group.p99_ms), ""),
+            (f"{_count(group.input_tokens)}/{_count(group.output_tokens)}", ""),
+            (
                 f"{_per_call(group.input_tokens_per_call, 0)}/"
-                f"{_per_call(group.output_tokens_per_call, 0)}"
+                f"{_per_call(group.output_tokens_per_call, 0)}",
+                "",
             ),
-            literal(_cost(group.cost_usd, group.unpriced_count)),
-            literal(_cost(group.cost_per_request_usd, group.unpriced_count)),
+            (_cost(group.cost_usd, group.unpriced_count), ""),
+            (_cost(group.cost_per_request_usd, group.unpriced_count), ""),
         ]
-        lead = [literal(_bucket_text(group.bucket_start_ns))] if bucketed else []
-        table.add_row(*lead, _key(group), *cells)
+        if bucketed:
+            table.add_row((_bucket_text(group.bucket_start_ns), ""), _key(group), *cells)
+        else:
+            table.add_row(_key(group), *cells)
     return table
 
 
-def failure_table(by: str, groups: Sequence[GroupFigures], *, bucketed: bool) -> Table:
+#: The figures' columns after the group's (all right-justified). Their cells are our own
+#: numbers, made here as plain text; the group's name (from traces) goes through ``literal``.
+_COLUMNS = (
+    "count",
+    "errors",
+    "stops",
+    "ok%",
+    "error%",
+    "stop%",
+    "retry%",
+    "retries/call",
+    "fallback%",
+    "p50",
+    "p95",
+    "p99",
+    "tokens in/out",
+    "per call",
+    "cost",
+    "cost/request",
+)
+
+
+def failure_table(by: str, groups: Sequence[FigureRow], *, bucketed: bool) -> PlainTable:
     """The top failure modes of each group: kind, error.type or stop reason, count, share."""
-    table = Table(title="top failure modes", box=None, header_style="bold", pad_edge=False)
-    if bucketed:
-        table.add_column("bucket (UTC)", no_wrap=True)
-    table.add_column(by)
-    table.add_column("kind")
-    table.add_column("failure")
-    table.add_column("count", justify="right")
-    table.add_column("share", justify="right")
+    lead: list[tuple[str, bool, bool]] = [("bucket (UTC)", False, False)] if bucketed else []
+    columns = [(by, False, True), ("kind", False, True), ("failure", False, True)]
+    table = PlainTable(
+        [*lead, *columns, ("count", True, True), ("share", True, True)],
+        title="top failure modes",
+    )
     for group in groups:
         for mode in group.failure_modes:
-            lead = [literal(_bucket_text(group.bucket_start_ns))] if bucketed else []
+            lead_cells: list[Cell] = [(_bucket_text(group.bucket_start_ns), "")] if bucketed else []
             style = "yellow" if mode.kind == "stopped" else "red"
             table.add_row(
-                *lead,
+                *lead_cells,
                 _key(group),
-                literal(mode.kind, style),
-                literal(mode.mode),
-                literal(f"{mode.count:,}"),
-                literal(f"{mode.share:.0%}"),
+                (mode.kind, style),
+                _untrusted(mode.mode),
+                (f"{mode.count:,}", ""),
+                (f"{mode.share:.0%}", ""),
             )
     return table
+
+
+def _print_table(out: Console, table: PlainTable) -> None:
+    # Rich's own Table where it would wrap or crop (a narrow terminal): the same drawing.
+    out.print(table if table.fits(out.width) else table.rich_table())
 
 
 def _json_row(group: GroupFigures) -> dict[str, Any]:
@@ -197,8 +226,8 @@ def _iso(start_ns: int) -> str:
     return datetime.fromtimestamp(start_ns // 10**9, tz=timezone.utc).isoformat()
 
 
-def _csv_row(group: GroupFigures) -> list[Any]:
-    values = group.model_dump()
+def _csv_row(group: FigureRow) -> list[Any]:
+    values = group._asdict()
     modes = ";".join(
         f"{mode.kind}:{mode.mode}={mode.count} ({mode.share:.0%})" for mode in group.failure_modes
     )

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from tracekit.store.buckets import TimeWindow
     from tracekit.store.convert import SegmentBuilder, spans_to_table
     from tracekit.store.experiments import ExperimentCaseRow, ExperimentRow, write_experiment
-    from tracekit.store.figures import FailureMode, FigureQuery, GroupFigures
+    from tracekit.store.figure_rows import FailureModeRow, FigureQuery, FigureRow
+    from tracekit.store.figures import FailureMode, GroupFigures
     from tracekit.store.fold import FoldResult, fold_pending
     from tracekit.store.handoffs import HandoffEnds, is_handoff, trace_handoffs
     from tracekit.store.models import (
@@ -59,7 +60,9 @@ __all__ = [
     "ExperimentCaseRow",
     "ExperimentRow",
     "FailureMode",
+    "FailureModeRow",
     "FigureQuery",
+    "FigureRow",
     "FoldResult",
     "GroupFigures",
     "HandoffEnds",
@@ -109,7 +112,9 @@ __getattr__ = _lazy_exports(
         "ExperimentCaseRow": "tracekit.store.experiments",
         "ExperimentRow": "tracekit.store.experiments",
         "FailureMode": "tracekit.store.figures",
-        "FigureQuery": "tracekit.store.figures",
+        "FailureModeRow": "tracekit.store.figure_rows",
+        "FigureQuery": "tracekit.store.figure_rows",
+        "FigureRow": "tracekit.store.figure_rows",
         "FoldResult": "tracekit.store.fold",
         "GroupFigures": "tracekit.store.figures",
         "HandoffEnds": "tracekit.store.handoffs",

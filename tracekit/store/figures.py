@@ -1,43 +1,24 @@
 """What ``tracekit stats`` reports per group (and per time bucket): the operations figures.
 
-Pydantic models, JSON-ready for ``--json``/``--csv`` and the TUI. Rates are fractions of the
-group's calls (0.0–1.0); latencies are milliseconds; an unknown figure is ``None`` (shown as
-``—``), never 0: a group without a priced call has no cost, a group without calls no rates.
+Pydantic models, JSON-ready for ``--json`` and the TUI, built from the store's plain rows
+(:mod:`tracekit.store.figure_rows`, which the table and ``--csv`` read as they are). Rates
+are fractions of the group's calls (0.0–1.0); latencies are milliseconds; an unknown figure
+is ``None`` (shown as ``—``), never 0: a group without a priced call has no cost, a group
+without calls no rates.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from tracekit.store.buckets import TimeWindow
 from tracekit.store.dimensions import FIGURE_DIMENSIONS as FIGURE_DIMENSIONS
 from tracekit.store.dimensions import FigureDimension as FigureDimension
-from tracekit.store.filters import TraceFilter
-
-#: How a call that did not succeed ended.
-FailureKind = Literal["error", "stopped", "interrupted"]
-
-
-@dataclass(frozen=True)
-class FigureQuery:
-    """Which figures to compute: grouped ``by`` a dimension, over the spans (or runs) that
-    started inside ``window``, of the traces that match ``matching`` (the filter language),
-    whole or in buckets of ``every_ns``."""
-
-    by: FigureDimension = "agent"
-    window: TimeWindow = field(default_factory=TimeWindow)
-    matching: TraceFilter = field(default_factory=TraceFilter)
-    every_ns: int | None = None
-    #: How many failure modes each group lists, most frequent first (0: none, and the
-    #: failures are not read at all).
-    top_failures: int = 5
-    #: Where buckets start: at this instant plus any whole number of ``every_ns`` (ns since
-    #: the epoch; ``None``: DuckDB ``time_bucket``'s origin, so 1h buckets start on the hour).
-    #: Anomaly detection aligns its windows to the end of the recent window with it.
-    bucket_origin_ns: int | None = None
+from tracekit.store.figure_rows import FailureKind as FailureKind
+from tracekit.store.figure_rows import FigureQuery as FigureQuery
+from tracekit.store.figure_rows import FigureRow
 
 
 class FailureMode(BaseModel):
@@ -94,3 +75,36 @@ class GroupFigures(BaseModel):
     #: invocation, with the LLM calls under it), a model or a tool.
     cost_per_request_usd: float | None
     failure_modes: list[FailureMode]
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def _trusted(model: type[_Model], values: dict[str, Any], fields: Iterable[str]) -> _Model:
+    """What ``model.model_construct(**values)`` makes of ``values`` (every one of ``fields``,
+    the model's; a model of plain fields: no aliases, no extra, no private attributes),
+    without its per-field alias and default checks. Measured on 720 hourly buckets of 5
+    agents (1M spans): ``model_construct`` was ~30% of the whole ``stats --every 1h`` call,
+    this is a tenth of it. A test checks the models equal the validated ones."""
+    made = model.__new__(model)
+    object.__setattr__(made, "__dict__", values)
+    object.__setattr__(made, "__pydantic_fields_set__", set(fields))
+    object.__setattr__(made, "__pydantic_extra__", None)
+    object.__setattr__(made, "__pydantic_private__", None)
+    return made
+
+
+def figures_from_rows(rows: Iterable[FigureRow]) -> list[GroupFigures]:
+    """The models of the store's rows, built without validation: every value comes from our
+    own SQL (validating was a third of the whole call for 720 hourly buckets of 5 agents)."""
+    group_fields = GroupFigures.model_fields.keys()
+    mode_fields = FailureMode.model_fields.keys()
+    built: list[GroupFigures] = []
+    for row in rows:
+        values: dict[str, Any] = dict(zip(group_fields, row, strict=True))
+        values["failure_modes"] = [
+            _trusted(FailureMode, dict(zip(mode_fields, mode, strict=True)), mode_fields)
+            for mode in row.failure_modes
+        ]
+        built.append(_trusted(GroupFigures, values, group_fields))
+    return built

@@ -19,7 +19,6 @@ from collections.abc import Iterable
 
 from tracekit import semconv as sc
 from tracekit.exceptions import LimitExceeded, WorkflowStopped
-from tracekit.store.stats import STOP_ERROR_TYPES
 
 #: ``error.type`` of the exceptions that interrupt a run rather than fail it.
 INTERRUPT_ERROR_TYPES = (
@@ -50,6 +49,10 @@ def _family(cls: type[WorkflowStopped]) -> list[type[WorkflowStopped]]:
         found += _family(direct)
     return found
 
+
+#: ``error.type`` of the exceptions a guardrail ends a call with (WorkflowStopped and its
+#: subclasses), spelt as telemetry records it: the module and the class name.
+STOP_ERROR_TYPES = sorted(_qualified(cls) for cls in _family(WorkflowStopped))
 
 _STOPS = _sql_list(STOP_ERROR_TYPES)
 _INTERRUPTS = _sql_list(INTERRUPT_ERROR_TYPES)

@@ -60,7 +60,8 @@ if TYPE_CHECKING:
     from tracekit.pricing import PriceTable
     from tracekit.store.anomalies import AnomalyQuery, AnomalyReport
     from tracekit.store.experiments import ExperimentCaseRow, ExperimentRow
-    from tracekit.store.figures import FigureQuery, GroupFigures
+    from tracekit.store.figure_rows import FigureQuery, FigureRow
+    from tracekit.store.figures import GroupFigures
     from tracekit.store.fold import FoldResult
     from tracekit.store.models import (
         SpanRecord,
@@ -347,6 +348,14 @@ class TraceStore:
 
         with self._connection() as con:
             return read_figures(con, query)
+
+    def figure_rows(self, query: FigureQuery) -> list[FigureRow]:
+        """:meth:`figures` as plain rows (named tuples of the same fields), without pydantic:
+        what ``tracekit stats`` prints as a table or CSV. One read round."""
+        from tracekit.store.analytics import read_figure_rows
+
+        with self._connection() as con:
+            return read_figure_rows(con, query)
 
     def sessions(
         self, query: str | TraceFilter = "", *, limit: int = 50, offset: int = 0

@@ -8,23 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from tracekit import semconv as sc
-from tracekit.exceptions import ConfigError, WorkflowStopped
+from tracekit.exceptions import ConfigError
 from tracekit.store.ancestry import has_agentless_steps, nearest_agent_sql
 from tracekit.store.models import SeriesPoint, StatsDimension, StatsRow, StatsSeries
+from tracekit.store.outcomes import STOP_ERROR_TYPES as STOP_ERROR_TYPES
 
-
-def _family(cls: type[BaseException]) -> list[type[BaseException]]:
-    found = [cls]
-    for direct in cls.__subclasses__():
-        found += _family(direct)
-    return found
-
-
-#: ``error.type`` of the exceptions a guardrail ends a call with (WorkflowStopped and its
-#: subclasses), spelt as telemetry records it: the module and the class name.
-STOP_ERROR_TYPES = sorted(
-    f"{cls.__module__}.{cls.__qualname__}" for cls in _family(WorkflowStopped)
-)
 _LLM_OPERATIONS = sorted(sc.STEP_OPERATIONS - {sc.OP_EXECUTE_TOOL})
 _QUANTILES = [0.5, 0.95, 0.99]
 _DIMENSIONS = ("agent", "model", "workflow")
@@ -168,7 +156,10 @@ _ATTRIBUTION_CTES = """
 orphans AS (
     SELECT trace_id, span_id, parent_span_id, operation, input_tokens, output_tokens, cost_usd
     FROM spans
-    WHERE agent IS NULL AND list_contains($rollup_ops, operation)
+    -- By row id: the long id columns are read for these spans only (see analytics).
+    WHERE rowid IN (
+        SELECT rowid FROM spans WHERE agent IS NULL AND list_contains($rollup_ops, operation)
+    )
 ),
 attributed AS (
     SELECT o.*, a.agent
