@@ -58,6 +58,7 @@ DEFAULT_RUNS = 5
 Measure = Callable[[], Mapping[str, float]]
 
 _UNITS = (
+    ("_per_cpu_s", "/CPU s"),
     ("_per_s", "/s"),
     ("_ratio", "×"),
     ("_ms", "ms"),
@@ -141,7 +142,11 @@ def repeat(measure: Measure, runs: int = DEFAULT_RUNS) -> dict[str, list[float]]
 
 
 def unit_of(name: str) -> str:
-    """The unit a figure's name ends with: ``_ms`` is ms, ``_per_s`` is /s, ``_ratio`` ×."""
+    """The unit a figure's name ends with: ``_ms`` is ms, ``_per_s`` is /s, ``_ratio`` ×.
+
+    >>> unit_of("ingest_spans_per_s"), unit_of("ingest_spans_per_cpu_s"), unit_of("cli_help_ms")
+    ('/s', '/CPU s', 'ms')
+    """
     for suffix, unit in _UNITS:
         if name.endswith(suffix):
             return unit
