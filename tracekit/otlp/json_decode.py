@@ -330,8 +330,15 @@ def _span(
     parent = fields.get("parentSpanId")
     parent_id: str | None = None
     if parent is not None and parent != "":
-        raw = _any_id(parent, _SPAN_ID_BYTES)
-        parent_id = raw.hex() if any(raw) else None
+        if (
+            parent.__class__ is str
+            and len(parent) == 2 * _SPAN_ID_BYTES
+            and not parent.strip(_LOWER_HEX)
+        ):
+            parent_id = parent if parent.strip("0") else None  # lowercase hex: taken as it is
+        else:
+            raw = _any_id(parent, _SPAN_ID_BYTES)
+            parent_id = raw.hex() if any(raw) else None
     status_code = 0
     status_message: str | None = None
     status = fields.get("status")
