@@ -8,9 +8,9 @@ bench's ten-step replay those full passes were about an eighth of its time, and 
 with the host process. ``gc.freeze`` sets every object that exists before the replay aside
 for the replay's duration (two list splices, not a walk), so a pass during the replay walks
 only the replay's own objects; ``gc.unfreeze`` returns them to the oldest generation after.
-Nothing is left uncollected: what the replay allocates is collected as usual (the young
-generation on the count it would have had), and garbage among the older objects on the next
-full pass after it.
+The young generations are collected first (what survives moves on with the collector's usual
+accounting), so only the oldest generation is set aside: nothing the program or the replay
+leaves is kept from the collector.
 """
 
 from __future__ import annotations
@@ -37,16 +37,15 @@ def older_objects_frozen() -> Iterator[None]:
     if not gc.isenabled() or gc.get_freeze_count():
         yield
         return
-    young = gc.get_count()[0]
-    gc.freeze()  # it also zeroes the young generation's allocation count
+    # The young generations first, as the collector would soon anyway: what survives moves on
+    # with the collector's usual accounting, so what the freeze sets aside is only the oldest
+    # generation, and the program's young garbage (cycles) is not put out of reach.
+    gc.collect(1)
+    gc.freeze()
     try:
         yield
     finally:
         gc.unfreeze()
-        # The young generation is collected when it would have been without the freeze, so
-        # back-to-back replays still collect their own cyclic garbage (a traceback, say).
-        if young + gc.get_count()[0] > gc.get_threshold()[0]:
-            gc.collect(0)
 
 
 __all__ = ["older_objects_frozen"]
