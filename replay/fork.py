@@ -33,6 +33,7 @@ from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from replay.collector import older_objects_frozen
 from replay.fork_answers import ForkAnswers
 from replay.lineage import LineageProcessor
 from replay.overrides import ForkOverrides
@@ -141,6 +142,10 @@ class ForkSession:
     def run(self, processors: Sequence[SpanProcessor] = ()) -> ForkRun:
         """Run the fork; its spans go to the session's ``processors``, to ``processors`` (this
         run's own: they are shut down when it ends, as a store's is) and into the result."""
+        with older_objects_frozen():
+            return self._run(processors)
+
+    def _run(self, processors: Sequence[SpanProcessor]) -> ForkRun:
         recording, workflow = self.recording, self.workflow
         answers = ForkAnswers(
             recording.trajectory,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from replay.collector import older_objects_frozen
 from replay.trajectory import Trajectory, trajectory_from_spans
 from tracekit import semconv as sc
 from tracekit.exceptions import RecordingError
@@ -45,7 +46,8 @@ class Recording:
         """A recording read from a trace file (OTLP JSON lines)."""
         from tracekit.otlp.files import read_trace_file
 
-        return cls.from_spans(read_trace_file(Path(path)), source=str(path))
+        with older_objects_frozen():
+            return cls.from_spans(read_trace_file(Path(path)), source=str(path))
 
     @classmethod
     def from_store(cls, store: str | Path | None, trace_id: str) -> Recording:

@@ -24,6 +24,7 @@ from pydantic import TypeAdapter
 
 from replay.canonical import compile_masks, mask, normalize
 from replay.capture import CaptureTelemetry
+from replay.collector import older_objects_frozen
 from replay.diff import build_report
 from replay.modes import TOOL_ARGS_MODES, TRAJECTORY_MODES, ToolArgsMode, TrajectoryMode
 from replay.player import ALL_TOOLS, RecordedAnswers
@@ -143,13 +144,14 @@ class ReplaySession:
         An ``async def`` entrypoint is driven through ``Workflow.arun`` on a fresh event
         loop (inside a running loop, ``await`` :meth:`arun`).
         """
-        replay = self._start()
-        with _recorded_world(replay.seed, self.recording.started_at):
-            if replay.workflow.is_async:
-                result = asyncio.run(replay.workflow.arun(**replay.options))
-            else:
-                result = replay.workflow.run(**replay.options)
-        return self._finish(replay, result)
+        with older_objects_frozen():
+            replay = self._start()
+            with _recorded_world(replay.seed, self.recording.started_at):
+                if replay.workflow.is_async:
+                    result = asyncio.run(replay.workflow.arun(**replay.options))
+                else:
+                    result = replay.workflow.run(**replay.options)
+            return self._finish(replay, result)
 
     async def arun(self) -> DivergenceReport:
         """``await`` form of :meth:`run` (a sync entrypoint runs in a worker thread)."""

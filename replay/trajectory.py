@@ -21,6 +21,7 @@ The TUI's diff screen and the replay engine's divergence report both align traje
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -219,6 +220,8 @@ def trajectory_from_spans(
 
 
 def _ordered(siblings: list[OtlpSpan], structural: bool = False) -> list[OtlpSpan]:
+    if len(siblings) < 2:
+        return siblings  # most spans (every model and tool call) have no children
     ordered = sorted(siblings, key=lambda s: (s.start_ns, s.span_id))
     if structural:
         # Agent calls take the places agent calls had, in the order their parent reserved
@@ -320,7 +323,7 @@ def _step(
         if structural and isinstance(call_key, str) and call_key:
             key = call_key
             seq = int(key.rsplit("#", 1)[-1]) if key.rsplit("#", 1)[-1].isdigit() else seq
-        return Step(
+        return _new_step(
             kind="agent",
             key=key,
             agent_path=path,
@@ -366,7 +369,7 @@ def _step(
         if sc.GEN_AI_TOOL_DEFINITIONS in attrs:
             request["tools"] = _canonical(canon, attrs[sc.GEN_AI_TOOL_DEFINITIONS])
         finish = attrs.get(sc.GEN_AI_RESPONSE_FINISH_REASONS)
-        return Step(
+        return _new_step(
             kind="llm",
             key=f"{invocation}/llm[{index}]",
             agent_path=path,
@@ -410,7 +413,7 @@ def _step(
         prefix = _TOOL_ERROR_PREFIX.format(name)
         if error is not None and error.startswith(prefix):
             error = error[len(prefix) :]
-        return Step(
+        return _new_step(
             kind="tool",
             key=f"{invocation}/tool[{index}]",
             agent_path=caller_path,
@@ -433,6 +436,23 @@ def _step(
             **common,
         )
     return None
+
+
+_STEP_FIELDS = tuple(f.name for f in dataclasses.fields(Step))
+_STEP_DEFAULTS: dict[str, Any] = {
+    f.name: f.default for f in dataclasses.fields(Step) if f.default is not dataclasses.MISSING
+}
+
+
+def _new_step(**values: Any) -> Step:
+    """``Step(**values)``, built without the frozen dataclass's ``__init__`` (one
+    ``object.__setattr__`` per field: a third of a replayed step list's time went there)."""
+    step: Step = object.__new__(Step)
+    fields = {**_STEP_DEFAULTS, "hints": {}, **values}
+    if len(fields) != len(_STEP_FIELDS):
+        return Step(**values)  # let the dataclass say which field is wrong
+    step.__dict__.update(fields)
+    return step
 
 
 def _canonical(canon: dict[tuple[bool, str], Any], raw: Any, *, messages: bool = False) -> Any:

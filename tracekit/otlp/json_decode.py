@@ -237,6 +237,21 @@ def _enum(value: Any, names: dict[str, int], size: int) -> int:
     return number
 
 
+_LOWER_HEX = "0123456789abcdef"
+
+
+def _hex_id(value: Any, size: int) -> str:
+    """A trace or span id as lowercase hex (what ``_id(value, size).hex()`` returns)."""
+    if (
+        value.__class__ is str
+        and len(value) == 2 * size
+        and not value.strip(_LOWER_HEX)
+        and value.strip("0")
+    ):
+        return value  # as writers spell ids: the round trip through bytes gives it back
+    return _id(value, size).hex()
+
+
 def _id(value: Any, size: int) -> bytes:
     if value.__class__ is not str:
         raise _Undecided
@@ -315,8 +330,15 @@ def _span(
     parent = fields.get("parentSpanId")
     parent_id: str | None = None
     if parent is not None and parent != "":
-        raw = _any_id(parent, _SPAN_ID_BYTES)
-        parent_id = raw.hex() if any(raw) else None
+        if (
+            parent.__class__ is str
+            and len(parent) == 2 * _SPAN_ID_BYTES
+            and not parent.strip(_LOWER_HEX)
+        ):
+            parent_id = parent if parent.strip("0") else None  # lowercase hex: taken as it is
+        else:
+            raw = _any_id(parent, _SPAN_ID_BYTES)
+            parent_id = raw.hex() if any(raw) else None
     status_code = 0
     status_message: str | None = None
     status = fields.get("status")
@@ -328,8 +350,8 @@ def _span(
     events = fields.get("events")
     links = fields.get("links")
     return OtlpSpan(
-        trace_id=_id(fields.get("traceId"), _TRACE_ID_BYTES).hex(),
-        span_id=_id(fields.get("spanId"), _SPAN_ID_BYTES).hex(),
+        trace_id=_hex_id(fields.get("traceId"), _TRACE_ID_BYTES),
+        span_id=_hex_id(fields.get("spanId"), _SPAN_ID_BYTES),
         parent_span_id=parent_id,
         name=_text(fields.get("name")),
         kind=SPAN_KINDS[_enum(fields.get("kind"), _KIND_NAMES, len(SPAN_KINDS))],
@@ -375,8 +397,8 @@ def _link(obj: Any) -> OtlpLink:
     _check_scalars(fields, ("traceState",), ("flags", "droppedAttributesCount"))
     attributes = fields.get("attributes")
     return OtlpLink(
-        _id(fields.get("traceId"), _TRACE_ID_BYTES).hex(),
-        _id(fields.get("spanId"), _SPAN_ID_BYTES).hex(),
+        _hex_id(fields.get("traceId"), _TRACE_ID_BYTES),
+        _hex_id(fields.get("spanId"), _SPAN_ID_BYTES),
         _attributes(attributes, 6) if attributes is not None else {},
     )
 
