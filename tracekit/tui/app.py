@@ -7,6 +7,7 @@ and handles those messages.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable
 from functools import partial
@@ -113,6 +114,11 @@ class TracekitApp(App[None]):
         for mode, make_screen in modes.items():
             self.add_mode(mode, make_screen)
         self._trace_screen: TraceScreen | None = None
+
+    def on_unmount(self) -> None:
+        """Give the objects the traces screen froze back to the garbage collector: the app
+        may have run inside a longer-lived process (a test run, a notebook)."""
+        gc.unfreeze()
 
     def on_mount(self) -> None:
         """Show the traces list (see the note on the modes above)."""
