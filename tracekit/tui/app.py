@@ -7,7 +7,6 @@ and handles those messages.
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Callable
 from functools import partial
@@ -22,6 +21,7 @@ from textual.screen import Screen
 from tracekit.display import inert
 from tracekit.exceptions import TracekitError
 from tracekit.store import TraceStore
+from tracekit.tui.heap import HeapFreeze
 from tracekit.tui.messages import OpenDiff, OpenExperiment, OpenTrace
 from tracekit.tui.screens.help import HelpScreen
 from tracekit.tui.screens.traces import PAGE_SIZE, TracesScreen
@@ -99,6 +99,7 @@ class TracekitApp(App[None]):
         super().__init__()
         self.store = store
         self.fork_models = fork_models
+        self.heap = HeapFreeze()
         modes: dict[str, Callable[[], Screen[Any]]] = {
             "traces": partial(
                 TracesScreen,
@@ -107,6 +108,7 @@ class TracekitApp(App[None]):
                 poll_s=poll_s,
                 marker=marker,
                 first_page=first_page,
+                heap=self.heap,
             ),
             "stats": partial(_stats_screen, store),
             "experiments": partial(_experiments_screen, store),
@@ -118,7 +120,7 @@ class TracekitApp(App[None]):
     def on_unmount(self) -> None:
         """Give the objects the traces screen froze back to the garbage collector: the app
         may have run inside a longer-lived process (a test run, a notebook)."""
-        gc.unfreeze()
+        self.heap.release()
 
     def on_mount(self) -> None:
         """Show the traces list (see the note on the modes above)."""

@@ -9,7 +9,6 @@ in a worker thread and reloads what it shows when another process has recorded s
 
 from __future__ import annotations
 
-import gc
 import os
 from typing import ClassVar
 
@@ -35,6 +34,7 @@ from tracekit.store import TraceStore
 from tracekit.store.filters import parse_filter
 from tracekit.store.pending import JOURNAL_SUFFIX, PARQUET_SUFFIX, SEGMENT_SUFFIX
 from tracekit.store.trace_rows import TraceRow, TraceRowPage
+from tracekit.tui.heap import HeapFreeze
 from tracekit.tui.messages import OpenDiff, OpenTrace
 from tracekit.tui.screens.base import StoreScreen
 from tracekit.tui.widgets.sessions import SessionTable
@@ -79,6 +79,8 @@ class TracesScreen(StoreScreen):
             traces); saves a read round in live mode.
         first_page: the first page in the first order (newest first, no filter), if the
             caller has just read it (with the marker); saves the first read round.
+        heap: what freezes the long-lived objects while the app runs (the app's own, which
+            it releases when it exits); default: the screen's own, released on unmount.
     """
 
     CSS_PATH = "traces.tcss"  # also read at app start-up (see TracekitApp.CSS_PATH)
@@ -116,8 +118,10 @@ class TracesScreen(StoreScreen):
         poll_s: float = 1.0,
         marker: tuple[int, int] | None = None,
         first_page: TraceRowPage | None = None,
+        heap: HeapFreeze | None = None,
     ) -> None:
         super().__init__(store)
+        self.heap = heap or HeapFreeze()
         self.live = live
         self._first_page = first_page
         self.poll_s = poll_s
@@ -165,7 +169,7 @@ class TracesScreen(StoreScreen):
         # collector's sight (cheap: nothing is walked), so a full collection, which opening
         # a 10,000-span trace sets off, walks only what was made since (100 ms less on the
         # UI thread). The warm-up below freezes what it loads too.
-        gc.freeze()
+        self.heap.freeze()
         # Later than the next refresh: the rows are drawn some frames after mounting, and
         # the warm-up must not take the CPU from them.
         self.set_timer(WARM_UP_AFTER_S, self._warm_up)
@@ -179,7 +183,12 @@ class TracesScreen(StoreScreen):
         import tracekit.otlp.conventions
         import tracekit.tui.screens.trace  # noqa: F401
 
-        gc.freeze()
+        # Skipped if the app exited meanwhile (its process goes on: a test run, a notebook).
+        self.heap.freeze()
+
+    def on_unmount(self) -> None:
+        """Give what was frozen back to the garbage collector."""
+        self.heap.release()
 
     # --- loading ----------------------------------------------------------------------------
 
