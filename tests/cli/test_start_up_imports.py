@@ -151,6 +151,29 @@ def test_traces_json_builds_the_models(store: Path) -> None:
     assert _loaded("traces", "--json", "--store", str(store)) == {READER, "pydantic", "rich"}
 
 
+#: What ``tracekit show`` (the tree) no longer loads either since it draws the store's plain
+#: rows (TraceStore.get_trace_lines): the models' pydantic, and the Rich Tree of query_views.
+SHOW_ALSO_SKIPS = (
+    "pydantic_core",
+    "tracekit.pricing",
+    "tracekit.store.models",
+    "tracekit.store.trace_document",
+    "tracekit.store.outline",
+    "tracekit.otlp.model",
+    "tracekit.otlp.conventions",
+    "tracekit.cli.query_views",
+    "tracekit.cli.conversation_view",
+)
+
+
+@pytest.mark.parametrize("trace", ["wide", "stopped"])
+def test_show_tree_loads_the_store_reader_and_rich_only(store: Path, trace: str) -> None:
+    # The tree of a trace without guardrail events or handoffs (the usual trace): its
+    # lines and summary are plain tuples, drawn by trace_view.
+    args = ("show", TRACES[trace], "--store", str(store))
+    assert _loaded(*args, watch=HEAVY + SHOW_ALSO_SKIPS) == {READER, "rich"}
+
+
 def test_show_json_needs_no_rich(store: Path) -> None:
     assert _loaded("show", TRACES["wide"], "--json", "--store", str(store)) == {
         READER,

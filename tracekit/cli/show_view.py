@@ -31,19 +31,20 @@ def run_show(args: argparse.Namespace) -> int:
         text = indented_json(document, finite=finite_floats(document))
         sys.stdout.write(inert_json(text) + "\n")
         return 0
-    from tracekit.cli.query_views import _console, print_note, span_label
-
     if args.messages:
         from tracekit.cli.conversation_view import conversation_tree, normalised_spans
+        from tracekit.cli.query_views import _console, span_label
 
         detail = store.get_trace(args.trace_id)
         normal = normalised_spans(store, detail)
         _console().print(conversation_tree(detail, normal, span_label))
         return 0
+    # The tree needs neither query_views' Rich Tree nor the models (pydantic).
     from tracekit.cli.trace_view import print_span_tree
+    from tracekit.cli.traces_view import print_note, stdout_console
 
     trace = store.get_trace_lines(args.trace_id)
-    console = _console()
+    console = stdout_console()
     print_span_tree(trace.summary, trace.spans, console)
     print_note(console, trace.summary.unpriced_spans)
     return 0

@@ -14,7 +14,7 @@ styles them (a label with text to escape is drawn as Rich ``Text``). The golden 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
@@ -33,8 +33,13 @@ from tracekit.display import (
     inert,
     literal,
 )
-from tracekit.store.models import SpanEvent, TraceSummary
 from tracekit.store.tree_lines import SpanLine
+
+if TYPE_CHECKING:
+    # Only named: the summary may be the store's plain row, and a guardrail event is told
+    # apart from a span by its type, so drawing a tree loads no pydantic.
+    from tracekit.store.models import SpanEvent, TraceSummary
+    from tracekit.store.trace_rows import TraceRow
 
 __all__ = ["SpanTree", "header_label", "print_span_tree"]
 
@@ -47,8 +52,11 @@ _GUIDE_WIDTH = 4
 # What Tree puts after its guides so a bold guide style does not leak into the label.
 _REMOVE_GUIDE_STYLES = Style(bold=False, underline2=False)
 
-#: What a node of the tree shows: the trace (the header), a span, or a guardrail event.
-_Item = TraceSummary | SpanLine | SpanEvent
+#: The trace a tree is drawn for: the model, or the store's row with the same fields.
+Summary: TypeAlias = "TraceSummary | TraceRow"
+#: What a node of the tree shows: the trace (the header, the one node at depth 0), a span,
+#: or a guardrail event.
+_Item: TypeAlias = "TraceSummary | TraceRow | SpanLine | SpanEvent"
 
 
 class _Nodes:
@@ -57,7 +65,7 @@ class _Nodes:
 
     __slots__ = ("depths", "items", "lasts")
 
-    def __init__(self, summary: TraceSummary, spans: Sequence[SpanLine]) -> None:
+    def __init__(self, summary: Summary, spans: Sequence[SpanLine]) -> None:
         # The shape trace_tree builds as a Rich Tree: a span under the last node one level
         # up, a span's guardrail events first among its children.
         depths = [0]
@@ -82,14 +90,14 @@ class _Nodes:
         self.depths, self.lasts, self.items = depths, lasts, items
 
 
-def _status_parts(summary: TraceSummary) -> Parts:
+def _status_parts(summary: Summary) -> Parts:
     label: str = summary.status
     if summary.stop_reason:
         label = f"{label} ({summary.stop_reason})"
     return [(label, STATUS_STYLES.get(summary.status, ""))]
 
 
-def header_label(summary: TraceSummary) -> Parts:
+def header_label(summary: Summary) -> Parts:
     """The first line: workflow, trace id, status and the trace's totals; for a fork, a
     second line says what it was forked from."""
     parts: Parts = [
@@ -165,12 +173,13 @@ def _event_parts(name: str, attributes: dict[str, Any]) -> Parts:
     return [(f"⚠ {name}", "yellow"), (f"  {shown}" if shown else "", "")]
 
 
-def _parts(item: _Item) -> Parts:
-    if isinstance(item, SpanLine):
+def _parts(item: _Item, depth: int) -> Parts:
+    if type(item) is SpanLine:
         return _span_parts(item)
-    if isinstance(item, SpanEvent):
-        return _event_parts(item.name, item.attributes)
-    return header_label(item)
+    if not depth:
+        return header_label(cast("Summary", item))
+    event = cast("SpanEvent", item)
+    return _event_parts(event.name, event.attributes)
 
 
 def _text(parts: Parts) -> Text:
@@ -224,13 +233,13 @@ def _plain_lines(nodes: _Nodes, console: Console) -> list[str]:
         if type(item) is SpanLine:
             plain = _span_plain(item)
         else:
-            parts = _parts(item)
+            parts = _parts(item, depth)
             plain = "".join(["\n" if part is LINE_BREAK else inert(part[0]) for part in parts])
         width = max_width - _GUIDE_WIDTH * depth
         if "\n" not in plain and _cells(plain) <= width:
             append(lead + plain)
             continue
-        for index, line in enumerate(_laid_out(console, options, _parts(item), width)):
+        for index, line in enumerate(_laid_out(console, options, _parts(item, depth), width)):
             shown = "".join([segment.text for segment in line if not segment.control])
             append((rest if index else lead) + shown)
     return lines
@@ -277,7 +286,7 @@ class SpanTree:
             else:
                 levels = rest = ()
             width = options.max_width - _GUIDE_WIDTH * depth
-            parts = _parts(item)
+            parts = _parts(item, depth)
             rendered: Iterable[list[Segment]]
             segments = _plain_segments(parts, console, styles, width)
             if segments is not None:
@@ -316,16 +325,16 @@ def _plain_segments(
 
 def _rich_tree(nodes: _Nodes) -> Tree:
     # The same tree as a Rich Tree, for a branch so deep that its guides fill the width.
-    tree = Tree(_text(_parts(nodes.items[0])))
+    tree = Tree(_text(_parts(nodes.items[0], 0)))
     path = [tree]
     for depth, item in zip(nodes.depths[1:], nodes.items[1:], strict=True):
-        node = path[depth - 1].add(_text(_parts(item)))
+        node = path[depth - 1].add(_text(_parts(item, depth)))
         del path[depth:]
         path.append(node)
     return tree
 
 
-def print_span_tree(summary: TraceSummary, spans: Sequence[SpanLine], console: Console) -> None:
+def print_span_tree(summary: Summary, spans: Sequence[SpanLine], console: Console) -> None:
     """Print the trace's tree on ``console``: plain lines where there is no colour (a pipe,
     a file), segments in a terminal, and a Rich ``Tree`` for a branch so deep that its
     guides fill the width, which only Tree itself draws. ``spans`` in tree order, as

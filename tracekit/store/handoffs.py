@@ -13,11 +13,14 @@ ancestor naming an agent. A target that no span names stays unknown (None), neve
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from tracekit import semconv as sc
 from tracekit.otlp.values import text_value
-from tracekit.store.models import SpanOutline, SpanRecord
+
+if TYPE_CHECKING:
+    # Only named here: ``tracekit show`` draws handoffs without loading pydantic.
+    from tracekit.store.models import SpanOutline, SpanRecord
 
 #: How an unknown end is shown: ``tracekit.display.UNKNOWN``, without importing Rich here.
 _UNKNOWN = "—"
@@ -46,7 +49,7 @@ def is_handoff(span: SpanOutline | SpanRecord) -> bool:
         return True
     if operation != sc.OP_INVOKE_AGENT:
         return False
-    if isinstance(span, SpanOutline):
+    if isinstance(span, tuple):  # a SpanOutline (a named tuple), which knows already
         return span.is_handoff
     return sc.TRACEKIT_HANDOFF_TO in span.attributes
 

@@ -228,7 +228,8 @@ class TraceStore:
             if summary_row is None:
                 raise TraceNotFoundError(f"no trace matches {id_or_prefix!r}")
             spans = read_span_lines(con, trace_id)
-            (summary,) = _summaries(_with_lineage(con, [TraceRow(*summary_row)]))
+            # The store's own row, not a TraceSummary: drawing the tree loads no pydantic.
+            (summary,) = _with_lineage(con, [TraceRow(*summary_row)])
         return TraceLines(summary=summary, spans=spans)
 
     def get_span_content(self, trace_id: str, span_id: str) -> dict[str, Any]:

@@ -15,15 +15,18 @@ holds), so every reader draws a span's line from the same fields.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
-
-import pydantic_core
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tracekit import semconv as sc
 from tracekit.otlp.values import text_value
 from tracekit.store.handoffs import HandoffEnds, trace_handoffs
-from tracekit.store.models import SpanEvent, SpanOutline, TraceSummary
+from tracekit.store.trace_rows import TraceRow
 from tracekit.store.tree import tree_order
+
+if TYPE_CHECKING:
+    # The models (pydantic) load only for a span with a guardrail event: a trace's lines
+    # and its summary (the store's own row) are plain tuples.
+    from tracekit.store.models import SpanEvent, SpanOutline
 
 __all__ = ["SpanLine", "TraceLines", "read_span_lines", "span_lines"]
 
@@ -51,10 +54,11 @@ class SpanLine(NamedTuple):
 
 
 class TraceLines(NamedTuple):
-    """A trace as ``tracekit show`` draws it: its summary and its spans as
-    :class:`SpanLine` in tree order (the order of :meth:`TraceStore.get_trace`)."""
+    """A trace as ``tracekit show`` draws it: its summary (the store's own row, with the
+    fields of :class:`~tracekit.store.TraceSummary`) and its spans as :class:`SpanLine` in
+    tree order (the order of :meth:`TraceStore.get_trace`)."""
 
-    summary: TraceSummary
+    summary: TraceRow
     spans: list[SpanLine]
 
 
@@ -107,6 +111,8 @@ def _handoff(
 ) -> HandoffEnds | None:
     # As trace_handoffs reads it: a foreign handoff always is one; tracekit's own is an
     # agent span whose attributes name the agent taking over.
+    import pydantic_core
+
     parsed = pydantic_core.from_json(row[_HANDOFF])
     attributes: dict[str, Any] = parsed if isinstance(parsed, dict) else {}
     if row[5] != sc.OP_HANDOFF and sc.TRACEKIT_HANDOFF_TO not in attributes:
@@ -134,11 +140,15 @@ def _ancestor_agent(ordered: list[tuple[tuple[Any, ...], int]], index: int) -> s
 
 def _guardrails(events_json: str) -> tuple[SpanEvent, ...]:
     # Events are validated only on a span with a guardrail event, as SpanOutline does.
+    import pydantic_core
+
     parsed = pydantic_core.from_json(events_json) if events_json else []
     if not isinstance(parsed, list) or not any(
         isinstance(event, dict) and event.get("name") in sc.GUARDRAIL_EVENTS for event in parsed
     ):
         return ()
+    from tracekit.store.models import SpanEvent
+
     return tuple(
         event
         for event in (SpanEvent.model_validate(item) for item in parsed)
