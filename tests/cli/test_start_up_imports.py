@@ -174,8 +174,21 @@ def test_show_tree_loads_the_store_reader_and_rich_only(store: Path, trace: str)
     assert _loaded(*args, watch=HEAVY + SHOW_ALSO_SKIPS) == {READER, "rich"}
 
 
-def test_show_json_needs_no_rich(store: Path) -> None:
-    assert _loaded("show", TRACES["wide"], "--json", "--store", str(store)) == {
+@pytest.mark.parametrize("trace", ["wide", "stopped"])
+def test_show_json_loads_the_store_reader_only(store: Path, trace: str) -> None:
+    # Plain spans of tracekit's own, no conversation recorded: the document is built from
+    # the store's rows and the messages settled without the conventions, so neither Rich
+    # nor pydantic (nor the conventions' models) is loaded.
+    args = ("show", TRACES[trace], "--json", "--store", str(store))
+    assert _loaded(*args, watch=HEAVY + SHOW_ALSO_SKIPS) == {
+        READER,
+        "tracekit.store.trace_document",
+    }
+
+
+def test_show_json_of_a_conversation_needs_no_rich(store: Path) -> None:
+    # A model call with its messages recorded is read by the conventions (pydantic models).
+    assert _loaded("show", TRACES["everything"], "--json", "--store", str(store)) == {
         READER,
         "pydantic",
     }

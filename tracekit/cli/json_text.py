@@ -20,7 +20,6 @@ import re
 from typing import Any
 
 import orjson
-import pydantic_core
 
 __all__ = ["indented_json"]
 
@@ -46,14 +45,19 @@ def indented_json(value: Any, *, finite: bool = False) -> str:
     >>> indented_json({"cost": float("inf")})
     '{\\n  "cost": Infinity\\n}'
     """
-    try:
-        if finite:
+    if finite:
+        try:
             text = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
-        else:
+        except (TypeError, UnicodeError, ValueError):  # orjson.JSONEncodeError is a TypeError
+            return json.dumps(value, indent=2, ensure_ascii=False)
+    else:
+        # Imported here: a document of finite floats (the usual one) loads no pydantic-core.
+        import pydantic_core
+
+        try:
             text = pydantic_core.to_json(value, indent=2, inf_nan_mode="constants").decode()
-    except (TypeError, pydantic_core.PydanticSerializationError, UnicodeError, ValueError):
-        # orjson.JSONEncodeError is a TypeError
-        return json.dumps(value, indent=2, ensure_ascii=False)
+        except (TypeError, pydantic_core.PydanticSerializationError, UnicodeError, ValueError):
+            return json.dumps(value, indent=2, ensure_ascii=False)
     # A float's exponent is found by a substring search when there is none (far faster
     # than the pattern's scan); text such as "claude-3" makes it search anyway.
     if "e-" in text or "e+" in text:

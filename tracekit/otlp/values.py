@@ -61,7 +61,7 @@ def parse_json(value: Any) -> Any:
     if isinstance(value, str):
         # orjson for speed (replay parses every message of every step); json for what only
         # it reads as the json module does: NaN, lone surrogates, integers past 64 bits.
-        if len(value) < 19 or _LONG_NUMBER not in _encoded(value).translate(_DIGITS_AS_ZERO):
+        if no_long_numbers(value):
             try:
                 return orjson.loads(value)
             except orjson.JSONDecodeError:
@@ -71,6 +71,16 @@ def parse_json(value: Any) -> Any:
         except ValueError:
             return value
     return value
+
+
+def no_long_numbers(text: str) -> bool:
+    """Whether ``text`` has no run of 19 digits or more: no integer orjson would read as a
+    float (where ``json`` and pydantic-core keep it exact), so orjson reads it as they do.
+
+    >>> no_long_numbers('{"n": 42}'), no_long_numbers('{"n": 12345678901234567890}')
+    (True, False)
+    """
+    return len(text) < 19 or _LONG_NUMBER not in _encoded(text).translate(_DIGITS_AS_ZERO)
 
 
 def _encoded(value: str) -> bytes:

@@ -151,8 +151,9 @@ class TraceStore:
         from tracekit.store.models import TraceDetail
 
         with _gc_paused(), self._connection() as con:
-            summary, span_rows, with_content = _read_trace(con, id_or_prefix)
+            row, span_rows, with_content = _read_trace(con, id_or_prefix)
             spans = _tree_order(span_rows, with_content)
+        (summary,) = _summaries([row])
         return TraceDetail(summary=summary, spans=spans)
 
     def get_trace_document(self, id_or_prefix: str) -> dict[str, Any]:
@@ -162,12 +163,12 @@ class TraceStore:
 
         Raises TraceNotFoundError when no trace or several traces match.
         """
-        from tracekit.store.trace_document import span_documents
+        from tracekit.store.trace_document import span_documents, summary_document
 
         with _gc_paused(), self._connection() as con:
-            summary, span_rows, with_content = _read_trace(con, id_or_prefix)
+            row, span_rows, with_content = _read_trace(con, id_or_prefix)
         return {
-            "summary": summary.model_dump(mode="json"),
+            "summary": summary_document(row),
             "spans": span_documents(span_rows, with_content),
         }
 
@@ -179,12 +180,12 @@ class TraceStore:
 
         Raises TraceNotFoundError when no trace or several traces match.
         """
-        from tracekit.store.trace_document import span_documents
+        from tracekit.store.trace_document import span_documents, summary_document
 
         with _gc_paused(), self._connection() as con:
-            summary, span_rows, content = _read_trace(con, id_or_prefix, with_payloads=True)
+            row, span_rows, content = _read_trace(con, id_or_prefix, with_payloads=True)
         document = {
-            "summary": summary.model_dump(mode="json"),
+            "summary": summary_document(row),
             "spans": span_documents(span_rows, set(content)),
         }
         return document, content
@@ -715,19 +716,19 @@ def _gc_paused() -> Iterator[None]:
 @overload
 def _read_trace(
     con: Any, id_or_prefix: str, *, with_payloads: Literal[False] = False
-) -> tuple[TraceSummary, list[tuple[Any, ...]], set[str]]: ...
+) -> tuple[TraceRow, list[tuple[Any, ...]], set[str]]: ...
 
 
 @overload
 def _read_trace(
     con: Any, id_or_prefix: str, *, with_payloads: Literal[True]
-) -> tuple[TraceSummary, list[tuple[Any, ...]], dict[str, dict[str, Any]]]: ...
+) -> tuple[TraceRow, list[tuple[Any, ...]], dict[str, dict[str, Any]]]: ...
 
 
 def _read_trace(
     con: Any, id_or_prefix: str, *, with_payloads: bool = False
-) -> tuple[TraceSummary, list[tuple[Any, ...]], set[str] | dict[str, dict[str, Any]]]:
-    """A trace's summary, its span rows (``_SPAN_FIELDS``) and the ids of its spans that have
+) -> tuple[TraceRow, list[tuple[Any, ...]], set[str] | dict[str, dict[str, Any]]]:
+    """A trace's summary (the store's row, with its lineage), its span rows (``_SPAN_FIELDS``) and the ids of its spans that have
     content (``with_payloads``: their content attributes by span id, as
     :meth:`TraceStore.get_trace_content` reads them); TraceNotFoundError when no trace or
     several traces match."""
@@ -742,7 +743,7 @@ def _read_trace(
     span_rows = con.execute(
         f"SELECT {', '.join(SPAN_FIELDS)} FROM spans WHERE trace_id = ?", [trace_id]
     ).fetchall()
-    (summary,) = _summaries(_with_lineage(con, [TraceRow(*summary_row)]))
+    (summary,) = _with_lineage(con, [TraceRow(*summary_row)])
     if with_payloads:
         return summary, span_rows, _trace_content(con, trace_id)
     with_content = {

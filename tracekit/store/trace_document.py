@@ -10,18 +10,27 @@ missing keys, a non-finite float, which ``mode="json"`` writes as ``null``), tha
 through :class:`SpanRecord` after all. Skipping 10,000 validations is about half the time
 of showing a 10,000-span trace as JSON. A resource is parsed once per distinct text (the
 spans of one process share it), and its spans share the dict.
+
+The summary is ``TraceSummary.model_dump(mode="json")`` written from the store's own row
+(:func:`summary_document`), and the JSON columns are parsed by orjson: a document of
+plain spans loads no pydantic (its import and its models' build are most of the start of
+``show --json``). Text orjson refuses (an integer beyond 64 bits, ``NaN``, a lone
+surrogate) is parsed by pydantic-core, as before.
 """
 
 from __future__ import annotations
 
 import math
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pydantic_core
+import orjson
 
-from tracekit.store.models import SpanRecord
+from tracekit.otlp.values import no_long_numbers
 from tracekit.store.tree import tree_order
+
+if TYPE_CHECKING:
+    from tracekit.store.trace_rows import TraceRow
 
 #: The span columns, in :class:`SpanRecord` field order (depth and has_content follow).
 SPAN_FIELDS = (
@@ -60,14 +69,59 @@ _ATTRIBUTES, _RESOURCE, _EVENTS = (
 _COST = SPAN_FIELDS.index("cost_usd")
 _EVENT_KEYS = ("name", "time_ns", "attributes")
 _START_AND_ID = itemgetter(5, 1)
-assert tuple(SpanRecord.model_fields) == (*SPAN_FIELDS, "depth", "has_content")
+#: The fields of ``TraceSummary.model_dump()``, in order: TraceRow's but for where the
+#: counts sit, and the computed ``cost_partial`` last (a test holds them to the model).
+SUMMARY_FIELDS = (
+    "trace_id",
+    "start_ns",
+    "end_ns",
+    "duration_ns",
+    "root_name",
+    "workflow",
+    "status",
+    "stop_reason",
+    "span_count",
+    "steps",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "error_count",
+    "agents",
+    "service_name",
+    "parent_trace_id",
+    "fork_at",
+    "unpriced_spans",
+)
+
+
+def summary_document(row: TraceRow) -> dict[str, Any]:
+    """The store's row of a trace as ``TraceSummary.model_dump(mode="json")`` gives it
+    (the row's columns are the model's types: DuckDB checks them on write)."""
+    document = {field: getattr(row, field) for field in SUMMARY_FIELDS}
+    document["agents"] = list(row.agents)
+    document["cost_partial"] = row.unpriced_spans > 0 and row.cost_usd is not None
+    return document
+
+
+def _from_json(text: str) -> Any:
+    # orjson where it reads the text as pydantic-core (which the models read the JSON
+    # columns with) does: anything but an integer past 64 bits, which orjson would make a
+    # float, and what it refuses (NaN, infinities written as 1e400, lone surrogates).
+    if no_long_numbers(text):
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    import pydantic_core
+
+    return pydantic_core.from_json(text)
 
 
 def span_documents(rows: list[tuple[Any, ...]], with_content: set[str]) -> list[dict[str, Any]]:
     """``rows`` (the columns of :data:`SPAN_FIELDS`) in tree order, each as the dict
     ``SpanRecord.model_dump(mode="json")`` would give."""
     rows.sort(key=_START_AND_ID)  # get_trace's order
-    from_json = pydantic_core.from_json
+    from_json = _from_json
     fields = SPAN_FIELDS
     # Each distinct resource text: its parsed value, and whether it is the plain shape.
     resources: dict[str, tuple[Any, bool]] = {}
@@ -107,6 +161,8 @@ def span_documents(rows: list[tuple[Any, ...]], with_content: set[str]) -> list[
         # Only a span whose JSON is not the plain shape goes through the model (see the
         # module docstring); the shared resource dict is never changed after this.
         if not plain or (cost is not None and not math.isfinite(cost)):
+            from tracekit.store.models import SpanRecord
+
             document = SpanRecord.model_validate(document).model_dump(mode="json")
         append(document)
     return documents
