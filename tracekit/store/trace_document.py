@@ -67,6 +67,7 @@ _ATTRIBUTES, _RESOURCE, _EVENTS = (
     SPAN_FIELDS.index(n) for n in ("attributes", "resource", "events")
 )
 _COST = SPAN_FIELDS.index("cost_usd")
+_JSON_COLUMNS = itemgetter(_ATTRIBUTES, _RESOURCE, _EVENTS)
 _EVENT_KEYS = ("name", "time_ns", "attributes")
 _START_AND_ID = itemgetter(5, 1)
 #: The fields of ``TraceSummary.model_dump()``, in order: TraceRow's but for where the
@@ -103,6 +104,16 @@ def summary_document(row: TraceRow) -> dict[str, Any]:
     return document
 
 
+def _orjson_first(text: str) -> Any:
+    # _from_json of a text known to hold no long number.
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        import pydantic_core
+
+        return pydantic_core.from_json(text)
+
+
 def _from_json(text: str) -> Any:
     # orjson where it reads the text as pydantic-core (which the models read the JSON
     # columns with) does: anything but an integer past 64 bits, which orjson would make a
@@ -122,6 +133,10 @@ def span_documents(rows: list[tuple[Any, ...]], with_content: set[str]) -> list[
     ``SpanRecord.model_dump(mode="json")`` would give."""
     rows.sort(key=_START_AND_ID)  # get_trace's order
     from_json = _from_json
+    # One look at all the texts instead of one a span: with no long number anywhere (the
+    # usual trace), orjson reads each text as pydantic-core would, or refuses it.
+    if no_long_numbers("\n".join([text for row in rows for text in _JSON_COLUMNS(row) if text])):
+        from_json = _orjson_first
     fields = SPAN_FIELDS
     # Each distinct resource text: its parsed value, and whether it is the plain shape.
     resources: dict[str, tuple[Any, bool]] = {}
@@ -129,7 +144,7 @@ def span_documents(rows: list[tuple[Any, ...]], with_content: set[str]) -> list[
     append = documents.append
     for row, depth in tree_order(rows, id_at=1, parent_at=2):
         attributes, resource, events = row[_ATTRIBUTES], row[_RESOURCE], row[_EVENTS]
-        document = dict(zip(fields, row, strict=True))
+        document = dict(zip(fields, row))  # as many columns as fields: the SELECT's
         document["depth"] = depth
         document["has_content"] = row[1] in with_content
         plain = True
