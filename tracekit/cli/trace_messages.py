@@ -83,7 +83,7 @@ def settled_messages(
     attributes: Mapping[str, Any],
     event_names: Iterable[str],
     scope_name: str | None,
-) -> list[Any] | None | object:
+) -> list[Any] | object | None:
     """What :func:`~tracekit.otlp.conventions.normalise_messages` gives for a span of
     tracekit's own, where that is known without the conventions: None for a tool, agent or
     workflow span (its operation name settles it), ``[]`` for a model call carrying only
@@ -96,9 +96,12 @@ def settled_messages(
     """
     # The normalisers asked before the GenAI semconv's: the OpenAI Agents SDK's (a foreign
     # scope, a handoff) and the Anthropic SDK's (its span name, its scope).
-    if scope_name is not None and scope_name != _OWN_SCOPE:
-        if not scope_name.startswith(_OWN_SCOPE + "."):
-            return UNSETTLED
+    if (
+        scope_name is not None
+        and scope_name != _OWN_SCOPE
+        and not scope_name.startswith(_OWN_SCOPE + ".")
+    ):
+        return UNSETTLED
     if name == sc.ANTHROPIC_SPAN_NAME or sc.GEN_AI_HANDOFF_TO_AGENT in attributes:
         return UNSETTLED
     operation = attributes.get(sc.GEN_AI_OPERATION_NAME)

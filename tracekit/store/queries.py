@@ -728,10 +728,10 @@ def _read_trace(
 def _read_trace(
     con: Any, id_or_prefix: str, *, with_payloads: bool = False
 ) -> tuple[TraceRow, list[tuple[Any, ...]], set[str] | dict[str, dict[str, Any]]]:
-    """A trace's summary (the store's row, with its lineage), its span rows (``_SPAN_FIELDS``) and the ids of its spans that have
-    content (``with_payloads``: their content attributes by span id, as
-    :meth:`TraceStore.get_trace_content` reads them); TraceNotFoundError when no trace or
-    several traces match."""
+    """A trace's summary (the store's row, with its lineage), its span rows
+    (``_SPAN_FIELDS``) and the ids of its spans that have content (``with_payloads``: their
+    content attributes by span id, as :meth:`TraceStore.get_trace_content` reads them);
+    TraceNotFoundError when no trace or several traces match."""
     trace_id = _resolve(con, id_or_prefix)
     summary_row = con.execute(
         f"SELECT {_TRACE_COLUMNS} FROM traces WHERE trace_id = ?", [trace_id]
