@@ -100,3 +100,14 @@ def test_a_fork_with_unpriced_calls_is_what_rich_draws(
     if width == 160:
         assert f"⑂ fork of {'ab' * 16} at step writer#2/llm[1]" in shown
         assert "— unpriced" in shown
+
+
+def test_the_details_characters_beyond_ascii_are_one_cell_each() -> None:
+    # The plain path counts a line of an ASCII name and its details by its length: their
+    # only other characters (durations, separators, the unknown mark) must be one cell.
+    from rich.cells import cell_len
+
+    from tracekit.display import UNKNOWN, format_duration
+
+    for char in ("µ", "·", UNKNOWN, *format_duration(900_000)):
+        assert cell_len(char) == 1, char

@@ -157,15 +157,24 @@ def _span_parts(span: SpanLine) -> Parts:
     return parts
 
 
-def _span_plain(span: SpanLine) -> str:
-    # "".join(inert(text) for text, _ in _span_parts(span)), without building the parts.
-    plain = inert(span.name)
+def _span_plain(span: SpanLine, names: dict[str, tuple[str, bool]]) -> tuple[str, int | None]:
+    # "".join(inert(text) for text, _ in _span_parts(span)), without building the parts,
+    # and its width in cells where that is its length: a name of printable ASCII (made
+    # inert once per distinct name, in ``names``) and the details, tracekit's own text,
+    # whose only characters beyond ASCII ("µ", "·", "—") are one cell each.
+    named = names.get(span.name)
+    if named is None:
+        shown = inert(span.name)
+        named = names[span.name] = (shown, shown.isascii())
+    plain, counted = named
     if span.handoff is not None:
         plain += inert(f"  ⇢ {span.handoff.label()}")
+        counted = False
     plain += "  " + _details(span)
     if span.status_code == "ERROR":
         plain += inert(_reason(span))
-    return plain
+        counted = False
+    return plain, len(plain) if counted else None
 
 
 def _event_parts(name: str, attributes: dict[str, Any]) -> Parts:
@@ -219,6 +228,7 @@ def _plain_lines(nodes: _Nodes, console: Console) -> list[str]:
     leads = [""]
     lines: list[str] = []
     append = lines.append
+    names: dict[str, tuple[str, bool]] = {}
     for depth, last, item in zip(nodes.depths, nodes.lasts, nodes.items, strict=True):
         if depth:
             before = leads[depth - 1]
@@ -230,13 +240,14 @@ def _plain_lines(nodes: _Nodes, console: Console) -> list[str]:
                 leads.append(rest)
         else:
             lead = rest = ""
+        cells: int | None = None
         if type(item) is SpanLine:
-            plain = _span_plain(item)
+            plain, cells = _span_plain(item, names)
         else:
             parts = _parts(item, depth)
             plain = "".join(["\n" if part is LINE_BREAK else inert(part[0]) for part in parts])
         width = max_width - _GUIDE_WIDTH * depth
-        if "\n" not in plain and _cells(plain) <= width:
+        if "\n" not in plain and (_cells(plain) if cells is None else cells) <= width:
             append(lead + plain)
             continue
         for index, line in enumerate(_laid_out(console, options, _parts(item, depth), width)):
