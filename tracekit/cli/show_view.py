@@ -1,13 +1,13 @@
 """What ``tracekit show`` runs (its arguments are in :mod:`tracekit.cli.query_commands`).
 
-``--json`` loads neither Rich nor a model per span: the document comes from
+``--json`` loads neither Rich nor a model per span (nor pydantic, for a trace of plain
+spans of tracekit's own): the document comes from
 :meth:`TraceStore.get_trace_document_with_content` (one read round), each model call's
-``messages`` are added by
-:mod:`tracekit.cli.trace_messages`, and it is written by :func:`indented_json`. The tree
-reads only what its lines show (:meth:`TraceStore.get_trace_lines`) and draws it with
-:mod:`tracekit.cli.trace_view`;
-``--messages`` reads whole spans and draws their conversations
-(:mod:`tracekit.cli.conversation_view`).
+``messages`` are added by :mod:`tracekit.cli.trace_messages`, and it is written by
+:func:`indented_json`. The tree reads only what its lines show
+(:meth:`TraceStore.get_trace_lines`, plain tuples: no pydantic) and draws it with
+:mod:`tracekit.cli.trace_view`; ``--messages`` reads whole spans and draws their
+conversations (:mod:`tracekit.cli.conversation_view`).
 """
 
 from __future__ import annotations

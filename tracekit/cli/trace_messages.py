@@ -124,12 +124,11 @@ def add_messages(document: dict[str, Any], content: Mapping[str, dict[str, Any]]
     normalise: Callable[[dict[str, Any], Mapping[str, Any]], list[Any] | None] | None = None
     for span in document["spans"]:
         attributes = span["attributes"] or {}
-        extra = content.get(span["span_id"])
+        extra = content.get(span["span_id"]) if content else None
         merged = {**attributes, **extra} if extra else attributes
         events = span["events"]
-        found = settled_messages(
-            span["name"], merged, [event["name"] for event in events], span["scope_name"]
-        )
+        names = [event["name"] for event in events] if events else ()
+        found = settled_messages(span["name"], merged, names, span["scope_name"])
         if found is UNSETTLED:
             if normalise is None:
                 normalise = _normaliser()
