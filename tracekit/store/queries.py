@@ -165,12 +165,13 @@ class TraceStore:
         """
         from tracekit.store.trace_document import span_documents, summary_document
 
-        with _gc_paused(), self._connection() as con:
-            row, span_rows, with_content = _read_trace(con, id_or_prefix)
-        return {
-            "summary": summary_document(row),
-            "spans": span_documents(span_rows, with_content),
-        }
+        with _gc_paused():  # the documents too: tens of thousands of dicts and lists
+            with self._connection() as con:
+                row, span_rows, with_content = _read_trace(con, id_or_prefix)
+            return {
+                "summary": summary_document(row),
+                "spans": span_documents(span_rows, with_content),
+            }
 
     def get_trace_document_with_content(
         self, id_or_prefix: str
@@ -182,12 +183,13 @@ class TraceStore:
         """
         from tracekit.store.trace_document import span_documents, summary_document
 
-        with _gc_paused(), self._connection() as con:
-            row, span_rows, content = _read_trace(con, id_or_prefix, with_payloads=True)
-        document = {
-            "summary": summary_document(row),
-            "spans": span_documents(span_rows, set(content)),
-        }
+        with _gc_paused():  # the documents too: tens of thousands of dicts and lists
+            with self._connection() as con:
+                row, span_rows, content = _read_trace(con, id_or_prefix, with_payloads=True)
+            document = {
+                "summary": summary_document(row),
+                "spans": span_documents(span_rows, set(content)),
+            }
         return document, content
 
     def get_trace_outline(self, id_or_prefix: str) -> TraceOutline:
