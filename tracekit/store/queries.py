@@ -77,13 +77,13 @@ if TYPE_CHECKING:
     from tracekit.store.tree_lines import TraceLines
 
 
-
 def _warn(message: str, *args: object) -> None:
     """A warning on the ``tracekit`` logger. ``logging`` is imported only when there is one
     to give: reads that warn of nothing (every listing) skip its import (~4 ms of start-up)."""
     import logging
 
     logging.getLogger("tracekit").warning(message, *args)
+
 
 _T = TypeVar("_T")
 
@@ -618,9 +618,7 @@ class TraceStore:
             # A store this process may read but not write: show the costs as stored.
             if not self._unwritable_said:
                 self._unwritable_said = True
-                _warn(
-                    "tracekit: cannot re-price the store with this price table: %s", error
-                )
+                _warn("tracekit: cannot re-price the store with this price table: %s", error)
         self._prices_checked = canonical_prices(table)
 
     def reprice(self, table: PriceTable | None = None) -> RepriceResult:

@@ -17,6 +17,7 @@ before. Nothing here runs unless a command asks for it.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import threading
 from typing import Any
 
@@ -31,10 +32,9 @@ _exit_hook = False
 def _make() -> None:
     from tracekit.store.engine import engine
 
-    try:
+    # On any error the ordinary open runs instead, and reports whatever is wrong.
+    with contextlib.suppress(Exception):
         _made.append(engine.connect(":memory:"))
-    except Exception:  # noqa: BLE001  (the ordinary open then runs, and reports any error)
-        pass
 
 
 def start() -> None:
