@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 
 
-@dataclass(frozen=True)
-class EnvVar:
-    """One environment variable: its name, what it does, and what applies when it is unset."""
+class EnvVar(NamedTuple):
+    """One environment variable: its name, what it does, and what applies when it is unset.
+    (A named tuple, not a dataclass: every command reads one, and ``dataclasses`` costs
+    ~5 ms of start-up to import.)"""
 
     name: str
     meaning: str
@@ -118,6 +119,19 @@ OTEL_EXPORTER_OTLP_TRACES_TIMEOUT = EnvVar(
     "Like OTEL_EXPORTER_OTLP_TIMEOUT, for traces only; wins over it.",
     "OTEL_EXPORTER_OTLP_TIMEOUT",
 )
+FORCE_COLOR = EnvVar(
+    "FORCE_COLOR",
+    "Rich reads it (force-color.org): set and not empty, output that is not a terminal is "
+    "styled as a terminal's is. tracekit reads it only to know when Rich would write plain "
+    "text, which it then writes without loading Rich.",
+    "unset: colours only on a terminal",
+)
+TTY_COMPATIBLE = EnvVar(
+    "TTY_COMPATIBLE",
+    "Rich reads it: 1 treats the output as a terminal, 0 as not one, whatever it is. tracekit "
+    "reads it only as it reads FORCE_COLOR.",
+    "unset: detected",
+)
 PYTEST_CURRENT_TEST = EnvVar(
     "PYTEST_CURRENT_TEST",
     "Set by pytest while a test runs. Then telemetry's internal errors are raised instead of "
@@ -141,6 +155,8 @@ ENV_VARS: tuple[EnvVar, ...] = (
     OTEL_EXPORTER_OTLP_TRACES_TIMEOUT,
     ANTHROPIC_API_KEY,
     TRACEKIT_SERVE_TOKEN,
+    FORCE_COLOR,
+    TTY_COMPATIBLE,
     PYTEST_CURRENT_TEST,
 )
 
@@ -212,3 +228,15 @@ def anthropic_api_key_set() -> bool:
 def under_pytest() -> bool:
     """Whether a pytest test is running in this process (or in the test that started it)."""
     return PYTEST_CURRENT_TEST.get() is not None
+
+
+def terminal_forced(env: Mapping[str, str] | None = None) -> bool | None:
+    """Whether Rich treats its output as a terminal whatever the output is (``True``), as
+    not one (``False``), or looks (``None``): ``$TTY_COMPATIBLE`` 1 or 0, else
+    ``$FORCE_COLOR`` set (empty: not a terminal), as Rich 15 decides it."""
+    values = os.environ if env is None else env
+    compatible = values.get(TTY_COMPATIBLE.name, "")
+    if compatible in ("0", "1"):
+        return compatible == "1"
+    force = values.get(FORCE_COLOR.name)
+    return None if force is None else force != ""

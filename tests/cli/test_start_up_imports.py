@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.show_traces import TRACES, build_show_store
-from tests.recording import REPO_ROOT
+from tests.recording import MS, REPO_ROOT, new_recorder
 
 #: Packages no command needs just to start, by the prefix of their module names.
 HEAVY = (
@@ -125,21 +125,45 @@ TRACES_ALSO_SKIPS = (
     "tracekit.store.outline",
     "tracekit.otlp.model",
     "tracekit.cli.query_views",
+    # Written to a pipe the listing is plain text laid out without Rich (tracekit.cli.
+    # piped_text), and a read that warns of nothing skips these standard modules too.
+    "tracekit.display",
+    "dataclasses",
+    "inspect",
+    "logging",
+    "tempfile",
+    "shlex",
 )
 
 
-def test_traces_loads_the_store_reader_and_rich_only(store: Path) -> None:
-    # DuckDB's C extension to read (not the duckdb package around it: tracekit.store.engine)
-    # and Rich for the table: nothing else, not even pydantic (the rows are plain tuples).
-    assert _loaded("traces", "--store", str(store), watch=HEAVY + TRACES_ALSO_SKIPS) == {
-        READER,
-        "rich",
-    }
+@pytest.fixture(scope="module")
+def listing_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # Runs whose listing fits a pipe's 160 columns (the show store's widest does not).
+    path = tmp_path_factory.mktemp("listing") / "runs.duckdb"
+    recorder = new_recorder(path)
+    recorder.trace(workflow="doc-pipeline", start_ns=1_750_000_000_000 * MS)
+    recorder.trace(workflow="triage", start_ns=1_750_000_100_000 * MS, fail=True)
+    recorder.provider.shutdown()
+    return path
 
 
-def test_traces_filtered_and_sorted_loads_no_pydantic(store: Path) -> None:
+def test_traces_loads_the_store_reader_only(listing_store: Path) -> None:
+    # DuckDB's C extension to read (not the duckdb package around it: tracekit.store.engine),
+    # nothing else: not pydantic (the rows are plain tuples), not Rich (the probe's stdout
+    # is a pipe, and the listing is written as Rich would write it there).
+    at = ("--store", str(listing_store))
+    assert _loaded("traces", *at, watch=HEAVY + TRACES_ALSO_SKIPS) == {READER}
+
+
+def test_traces_filtered_and_sorted_loads_no_pydantic(listing_store: Path) -> None:
     args = ("traces", "--filter", "status:error cost>0", "--sort", "cost desc", "--limit", "3")
-    assert _loaded(*args, "--store", str(store), watch=HEAVY + TRACES_ALSO_SKIPS) == {
+    at = ("--store", str(listing_store))
+    assert _loaded(*args, *at, watch=HEAVY + TRACES_ALSO_SKIPS) == {READER}
+
+
+def test_traces_too_wide_for_a_pipe_is_drawn_by_rich(store: Path) -> None:
+    # The show store's widest workflow makes the table wider than 160 columns: Rich wraps it.
+    assert _loaded("traces", "--store", str(store), watch=HEAVY + TRACES_ALSO_SKIPS) >= {
         READER,
         "rich",
     }
@@ -148,7 +172,7 @@ def test_traces_filtered_and_sorted_loads_no_pydantic(store: Path) -> None:
 def test_traces_json_builds_the_models(store: Path) -> None:
     # --json prints the models' own JSON (what the TUI and scripts see): pydantic is loaded
     # for it, and nothing heavier.
-    assert _loaded("traces", "--json", "--store", str(store)) == {READER, "pydantic", "rich"}
+    assert _loaded("traces", "--json", "--store", str(store)) == {READER, "pydantic"}
 
 
 #: What ``tracekit show`` (the tree) no longer loads either since it draws the store's plain

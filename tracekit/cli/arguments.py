@@ -19,19 +19,28 @@ class lazy_handler:
     """A command's handler that imports its module only when the command runs.
 
     ``target`` is ``"module:function"``. Building the parser then costs nothing of the
-    command's implementation: ``tracekit --help`` and every other command skip it.
+    command's implementation: ``tracekit --help`` and every other command skip it. A command
+    that begins by reading the store says ``reads_store=True``: its first open then takes a
+    DuckDB instance made while its modules import (:mod:`tracekit.store.warm_engine`).
 
     >>> lazy_handler("tracekit.cli.traces_view:run_traces")
     lazy_handler('tracekit.cli.traces_view:run_traces')
     """
 
-    def __init__(self, target: str) -> None:
+    def __init__(self, target: str, *, reads_store: bool = False) -> None:
         module, _, function = target.partition(":")
         if not module or not function:
             raise ValueError(f"a handler is 'module:function', not {target!r}")
         self.target = target
+        self.reads_store = reads_store
 
     def __call__(self, args: argparse.Namespace) -> int:
+        if self.reads_store:
+            # DuckDB makes its instance on a thread while the command's modules import
+            # (see tracekit.store.warm_engine).
+            from tracekit.store import warm_engine
+
+            warm_engine.start()
         module, _, function = self.target.partition(":")
         handler: Handler = getattr(importlib.import_module(module), function)
         return handler(args)

@@ -45,7 +45,9 @@ def register(subparsers: Any) -> None:
         help=f"column [asc|desc], a column of: {', '.join(SORT_COLUMNS)} (default: time desc)",
     )
     _common_arguments(traces)
-    traces.set_defaults(handler=lazy_handler("tracekit.cli.traces_view:run_traces"))
+    traces.set_defaults(
+        handler=lazy_handler("tracekit.cli.traces_view:run_traces", reads_store=True)
+    )
 
     show = subparsers.add_parser(
         "show",

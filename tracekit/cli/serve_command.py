@@ -22,8 +22,12 @@ def _port(value: str) -> int:
 
 def register(subparsers: Any) -> None:
     """Add ``serve``."""
-    from tracekit.ingest.admission import DEFAULT_MAX_INFLIGHT_BYTES
-    from tracekit.ingest.defaults import DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT
+    from tracekit.ingest.defaults import (
+        DEFAULT_HOST,
+        DEFAULT_MAX_BODY_BYTES,
+        DEFAULT_MAX_INFLIGHT_BYTES,
+        DEFAULT_PORT,
+    )
 
     serve = subparsers.add_parser(
         "serve",

@@ -68,7 +68,7 @@ def register(subparsers: Any) -> None:
     output = stats.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print JSON (for jq)")
     output.add_argument("--csv", action="store_true", help="print CSV")
-    stats.set_defaults(handler=lazy_handler("tracekit.cli.stats_view:run_stats"))
+    stats.set_defaults(handler=lazy_handler("tracekit.cli.stats_view:run_stats", reads_store=True))
 
 
 def _instant(value: str) -> int:

@@ -18,12 +18,11 @@ import threading
 from http import HTTPStatus
 
 from tracekit.exceptions import OtlpRequestError
+from tracekit.ingest.defaults import DEFAULT_MAX_INFLIGHT_BYTES as DEFAULT_MAX_INFLIGHT_BYTES
 
 #: Requests decoded and written at once. More only queue for the GIL (or the workers), while
 #: their bodies sit in memory.
 DEFAULT_MAX_REQUESTS = 32
-#: Request bytes (as received, then as inflated) held across all requests in progress.
-DEFAULT_MAX_INFLIGHT_BYTES = 128 * 1024 * 1024
 
 
 class Ticket:

@@ -17,6 +17,7 @@ writes default-size row groups.
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -61,21 +62,42 @@ def connect(db: Path, *, read_only: bool, wait_s: float) -> Any:
 
 def _open(db: Path, *, read_only: bool) -> Any:
     if read_only:
+        # Only a command that started one has a warm instance (and the module loaded).
+        warming = sys.modules.get("tracekit.store.warm_engine")
+        warm = warming.take() if warming is not None else None
+        if warm is not None:
+            try:
+                return _attach(warm, db, read_only=True)
+            except engine.Error:
+                warm.close()  # the ordinary open below reports the error in its own words
         return engine.connect(str(db), read_only=True)
     # A writer registers Arrow batches by name and may use relations: the whole package.
     import duckdb
 
     con = duckdb.connect()
     try:
-        # DuckDB before 2.0 takes no parameter in ATTACH ("syntax error at or near ?"), so
-        # the path goes in as a string literal, its quotes doubled: the one place a value is
-        # spliced into SQL, and it is our own path, never a user's SQL.
-        path = "'" + str(db).replace("'", "''") + "'"
-        con.execute(f"ATTACH {path} AS {_ALIAS} (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
-        con.execute(f"USE {_ALIAS}")
+        return _attach(con, db, read_only=False)
     except BaseException:
         con.close()
         raise
+
+
+def _attach(con: Any, db: Path, *, read_only: bool) -> Any:
+    """``con`` (an in-memory database) with the store file attached and in use: read-only
+    as :func:`tracekit.store.warm_engine.take`'s connection is used, the file's own
+    temporary folder as an open of the file would have it; read-write with
+    :data:`ROW_GROUP_SIZE`."""
+    # DuckDB before 2.0 takes no parameter in ATTACH ("syntax error at or near ?"), so the
+    # path goes in as a string literal, its quotes doubled: the one place a value is spliced
+    # into SQL, and it is our own path, never a user's SQL.
+    path = "'" + str(db).replace("'", "''") + "'"
+    if read_only:
+        temporary = "'" + f"{db}.tmp".replace("'", "''") + "'"
+        con.execute(f"ATTACH {path} AS {_ALIAS} (READ_ONLY)")
+        con.execute(f"SET temp_directory = {temporary}")
+    else:
+        con.execute(f"ATTACH {path} AS {_ALIAS} (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
+    con.execute(f"USE {_ALIAS}")
     return con
 
 

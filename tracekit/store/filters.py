@@ -37,10 +37,8 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from tracekit import semconv as sc
 from tracekit.exceptions import ConfigError, FilterError
@@ -92,17 +90,23 @@ _FREE_TEXT = (
 )
 
 
-@dataclass(frozen=True)
-class TraceFilter:
+_QUOTING = re.compile(r"['\"\\]")
+_SHLEX_WHITESPACE = re.compile("[ \t\r\n]+")
+
+
+class TraceFilter(NamedTuple):
     """A parsed filter: a SQL condition on the ``traces`` table and its parameters.
 
     ``where`` is empty for an empty filter (everything matches). ``search`` holds the words
-    of its ``text:`` terms, for a viewer to highlight.
+    of its ``text:`` terms, for a viewer to highlight. A filter is a value: narrowing it
+    (:meth:`and_where`) makes a new one, its ``params`` are never changed in place. (A named
+    tuple, not a dataclass: every listing parses one, and ``dataclasses`` costs ~5 ms of
+    start-up to import.)
     """
 
     text: str = ""
     where: str = ""
-    params: list[Any] = field(default_factory=list)
+    params: list[Any] = []  # noqa: RUF012  (shared by filters made without params: never changed)
     search: tuple[str, ...] = ()
 
     def clause(self) -> str:
@@ -268,6 +272,12 @@ def _field_term(term: str, name: str, op: str, value: str) -> tuple[str, list[An
 
 
 def _split(text: str) -> list[str]:
+    if not _QUOTING.search(text):
+        # Without quotes or backslashes shlex splits on runs of its whitespace, as this does:
+        # the common filter (none, or plain terms) skips importing shlex.
+        return [word for word in _SHLEX_WHITESPACE.split(text) if word]
+    import shlex
+
     try:
         return shlex.split(text)
     except ValueError as error:

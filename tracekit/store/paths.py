@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import fcntl
 import os
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from tracekit import settings
 from tracekit.exceptions import ConfigError, StoreError
@@ -55,9 +54,9 @@ def resolve_store_path(path: str | os.PathLike[str] | None = None) -> Path:
     return resolved
 
 
-@dataclass(frozen=True)
-class StorePaths:
-    """The files that make up one store."""
+class StorePaths(NamedTuple):
+    """The files that make up one store. (A named tuple, not a dataclass: every command
+    makes one, and ``dataclasses`` costs ~5 ms of start-up to import.)"""
 
     db: Path
     spool: Path
@@ -79,6 +78,8 @@ class StorePaths:
             raise StoreError(f"cannot record into {self.db}: {folder} is not an existing folder")
         try:
             self.spool.mkdir(exist_ok=True)
+            import tempfile  # only a writer checks: readers skip its import
+
             fd, probe = tempfile.mkstemp(prefix=".probe-", suffix=".tmp", dir=self.spool)
             os.close(fd)
             os.unlink(probe)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import gc
 import json
-import logging
 import os
 import sys
 import time
@@ -78,7 +77,14 @@ if TYPE_CHECKING:
     from tracekit.store.tree_lines import TraceLines
 
 
-logger = logging.getLogger("tracekit")
+def _warn(message: str, *args: object) -> None:
+    """A warning on the ``tracekit`` logger. ``logging`` is imported only when there is one
+    to give: reads that warn of nothing (every listing) skip its import (~4 ms of start-up)."""
+    import logging
+
+    logging.getLogger("tracekit").warning(message, *args)
+
+
 _T = TypeVar("_T")
 
 #: How long a reader waits for a busy store before StoreLockedError.
@@ -616,9 +622,7 @@ class TraceStore:
             # A store this process may read but not write: show the costs as stored.
             if not self._unwritable_said:
                 self._unwritable_said = True
-                logger.warning(
-                    "tracekit: cannot re-price the store with this price table: %s", error
-                )
+                _warn("tracekit: cannot re-price the store with this price table: %s", error)
         self._prices_checked = canonical_prices(table)
 
     def reprice(self, table: PriceTable | None = None) -> RepriceResult:
@@ -654,7 +658,7 @@ class TraceStore:
                 if self._unwritable_said:
                     return FoldResult(segments=0, spans=0)
                 self._unwritable_said = True
-                logger.warning(
+                _warn(
                     "tracekit: %d segment(s) in %s cannot be folded here (the store is not "
                     "writable); showing what was folded before",
                     len(segments),

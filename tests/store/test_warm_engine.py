@@ -1,0 +1,63 @@
+"""The first read of a command that warmed DuckDB up (tracekit.store.warm_engine) attaches
+the store to the instance made in the background: the same rows, the same settings, the same
+errors as opening the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.recording import MS, new_recorder
+from tracekit.exceptions import StoreError
+from tracekit.store import TraceStore, warm_engine
+from tracekit.store.db import connect
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("warm") / "runs.duckdb"
+    recorder = new_recorder(path)
+    recorder.trace(workflow="doc-pipeline", start_ns=1_750_000_000_000 * MS)
+    recorder.trace(workflow="triage", start_ns=1_750_000_100_000 * MS, fail=True)
+    recorder.provider.shutdown()
+    return path
+
+
+def _read(path: Path) -> tuple[object, ...]:
+    con = connect(path, read_only=True, wait_s=1)
+    try:
+        rows = con.execute("SELECT trace_id, workflow, status FROM traces ORDER BY 1").fetchall()
+        settings = con.execute(
+            "SELECT current_setting('temp_directory'), current_setting('threads')"
+        ).fetchone()
+        con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()")
+        return rows, settings
+    finally:
+        con.close()
+
+
+def test_a_warm_read_sees_what_an_open_of_the_file_sees(store: Path) -> None:
+    cold = _read(store)
+    warm_engine.start()
+    warm = _read(store)
+    assert warm == cold
+    assert warm_engine.take() is None  # used once: the next read opens the file
+
+
+def test_a_warm_listing_is_the_same_listing(store: Path) -> None:
+    cold = TraceStore(store).page_trace_rows()
+    warm_engine.start()
+    assert TraceStore(store).page_trace_rows() == cold
+
+
+def test_a_warm_open_of_a_foreign_file_fails_as_an_open_does(tmp_path: Path) -> None:
+    foreign = tmp_path / "notes.duckdb"
+    foreign.write_text("not a database\n" * 100)
+    with pytest.raises(StoreError) as cold:
+        connect(foreign, read_only=True, wait_s=0)
+    warm_engine.start()
+    with pytest.raises(StoreError) as warm:
+        connect(foreign, read_only=True, wait_s=0)
+    assert str(warm.value) == str(cold.value)
+    assert "not a valid DuckDB database file" in str(warm.value)
