@@ -38,13 +38,16 @@ __all__ = ["compile_bytecode", "console_script", "measure_cli", "measure_show_in
 
 
 def compile_bytecode() -> bool:
-    """Compile the ``tracekit`` and ``replay`` packages' modules to ``.pyc`` files where they
-    are missing or stale (see the module docstring); whether every module compiled."""
+    """Compile the ``tracekit`` and ``replay`` packages' modules to ``.pyc`` files afresh
+    (see the module docstring); whether every module compiled."""
     import replay
     import tracekit
 
     return all(
-        compileall.compile_dir(Path(str(package.__file__)).parent, quiet=1)
+        # force: compileall compares whole-second mtimes, so a module edited in the second
+        # of an earlier compile would keep a stale .pyc and be compiled from source on
+        # every start (timed as start-up no user waits on).
+        compileall.compile_dir(Path(str(package.__file__)).parent, quiet=1, force=True)
         for package in (tracekit, replay)
     )
 
