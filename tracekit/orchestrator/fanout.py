@@ -53,7 +53,7 @@ def run_parallel(
     pending = iter(range(len(calls)))
     take = threading.Lock()
 
-    def drain() -> None:
+    def drain(caller: bool = False) -> None:
         while True:
             with take:
                 index = next(pending, None)
@@ -62,11 +62,18 @@ def run_parallel(
             try:
                 outcomes[index] = (calls[index](), None)
             except BaseException as error:  # as a Future would keep it, to re-raise in order
+                if caller and isinstance(error, KeyboardInterrupt | SystemExit):
+                    # The caller's own interrupt goes up at once, as it did while it waited
+                    # on the pool; the helpers take no further call.
+                    with take:
+                        for _ in pending:
+                            pass
+                    raise
                 outcomes[index] = (None, error)
 
     helpers = max(1, min(workers, len(calls))) - 1
     futures = [_shared_pool().submit(drain) for _ in range(helpers)] if helpers else []
-    drain()
+    drain(caller=True)
     for future in futures:
         # A helper still queued when the caller ran out of calls has nothing left to take:
         # cancelled, it is not waited for (nor woken for nothing on a busy machine).
