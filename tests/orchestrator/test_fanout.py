@@ -51,3 +51,22 @@ def test_fan_outs_nested_deeper_than_the_threads_in_use_finish() -> None:
     outcomes = run_parallel([lambda: inner(3) for _ in range(4)], 4)
 
     assert len(outcomes) == 4 and all(error is None for _, error in outcomes)
+
+
+def test_an_interrupt_in_the_calling_thread_goes_up_at_once() -> None:
+    home = threading.get_ident()
+    ran: list[int] = []
+
+    def call(value: int) -> int:
+        if threading.get_ident() == home:
+            raise KeyboardInterrupt
+        ran.append(value)
+        return value
+
+    try:
+        run_parallel([lambda v=v: call(v) for v in range(20)], 1)
+    except KeyboardInterrupt:
+        pass
+    else:
+        raise AssertionError("the interrupt was swallowed")
+    assert ran == []  # one worker: the caller itself, and no call ran after the interrupt

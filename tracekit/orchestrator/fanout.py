@@ -6,6 +6,11 @@ A pool per ``map`` started and joined its threads on every call, about 1.5 ms pe
 The shared pool keeps its idle threads. It never queues a task behind busy threads (its size
 is not a practical limit), so a fan-out inside a fanned-out call cannot wait on itself, and
 each fan-out still runs at most ``workers`` of its calls at once.
+
+The caller is one of those workers: it takes calls from the same queue as the pool threads it
+started, instead of idling until they finish. A replayed call (answered from the recording)
+costs less than handing it to a thread, so the caller often runs all of them; the pool threads
+that have not started by then are cancelled, not waited for.
 """
 
 from __future__ import annotations
@@ -41,13 +46,14 @@ def _shared_pool() -> ThreadPoolExecutor:
 def run_parallel(
     calls: Sequence[Callable[[], Any]], workers: int
 ) -> list[tuple[Any, BaseException | None]]:
-    """Run every call, at most ``workers`` at once, each on a pool thread; return each one's
-    ``(result, None)`` or ``(None, error)`` in the order of ``calls``, once all have finished."""
+    """Run every call, at most ``workers`` at once, on the caller's thread and ``workers - 1``
+    pool threads; return each one's ``(result, None)`` or ``(None, error)`` in the order of
+    ``calls``, once all have finished."""
     outcomes: list[tuple[Any, BaseException | None]] = [(None, None)] * len(calls)
     pending = iter(range(len(calls)))
     take = threading.Lock()
 
-    def drain() -> None:
+    def drain(caller: bool = False) -> None:
         while True:
             with take:
                 index = next(pending, None)
@@ -56,11 +62,23 @@ def run_parallel(
             try:
                 outcomes[index] = (calls[index](), None)
             except BaseException as error:  # as a Future would keep it, to re-raise in order
+                if caller and isinstance(error, KeyboardInterrupt | SystemExit):
+                    # The caller's own interrupt goes up at once, as it did while it waited
+                    # on the pool; the helpers take no further call.
+                    with take:
+                        for _ in pending:
+                            pass
+                    raise
                 outcomes[index] = (None, error)
 
-    pool = _shared_pool()
-    for future in [pool.submit(drain) for _ in range(max(1, min(workers, len(calls))))]:
-        future.result()
+    helpers = max(1, min(workers, len(calls))) - 1
+    futures = [_shared_pool().submit(drain) for _ in range(helpers)] if helpers else []
+    drain(caller=True)
+    for future in futures:
+        # A helper still queued when the caller ran out of calls has nothing left to take:
+        # cancelled, it is not waited for (nor woken for nothing on a busy machine).
+        if not future.cancel():
+            future.result()
     return outcomes
 
 
