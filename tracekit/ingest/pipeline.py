@@ -5,7 +5,12 @@ the client gets its 200: an accepted span is on disk even if the receiver is kil
 later. A worker process writes the segment through the page cache and the request thread
 fsyncs it: the conversion processes never sit idle waiting for the disk. Folding into DuckDB
 happens on a separate thread, in batches of whatever segments piled up meanwhile, so a
-request never waits for the database or another process's lock.
+request never waits for the database or another process's lock. A fold waits until about a
+DuckDB row group of spans has piled up (or :data:`DEFAULT_FOLD_INTERVAL_S` has passed): each
+commit of fewer spans goes through the write-ahead log and makes the checkpoint rewrite the
+table's last, partial row group, which cost twice the CPU per span of a fold of a full one
+(measured: 11.5 us of fold CPU per span in folds of 20,000 spans, 6.8 in folds of 61,440).
+Readers see nothing later for it: a read folds what is pending first.
 
 Spans that do not convert (a malformed id, an unknown kind) are rejected one by one: the client
 learns how many, and why, through ``partial_success``; the rest of the request is kept.
@@ -30,14 +35,18 @@ from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans
 from tracekit.exceptions import OtlpRequestError, StoreLockedError, TracekitError
 from tracekit.ingest.payload import decode_request
 from tracekit.store.convert import SegmentBuilder
+from tracekit.store.db import ROW_GROUP_SIZE
 from tracekit.store.fold import FoldResult, fold_pending
 from tracekit.store.paths import StorePaths
 from tracekit.store.spool import sync_segments, write_segment
 
 logger = logging.getLogger("tracekit")
 
-#: How long the fold thread lets segments pile up before folding them in one transaction.
-DEFAULT_FOLD_INTERVAL_S = 0.5
+#: How long the fold thread lets segments pile up, at most, before folding them in one
+#: transaction.
+DEFAULT_FOLD_INTERVAL_S = 2.0
+#: Spans piled up that start a fold at once: a row group's worth (see the module docstring).
+FOLD_SPANS = ROW_GROUP_SIZE
 #: How long a fold waits for a foreign program (not tracekit) holding the database file.
 _DB_WAIT_S = 2.0
 
@@ -190,6 +199,10 @@ class SpoolIngest:
         self._pool = self._start_pool()
         self._fold_interval_s = max(0.0, fold_interval_s)
         self._dirty = threading.Event()
+        # Set when FOLD_SPANS spans wait (counted in ``_unfolded_spans`` under ``_count_lock``).
+        self._enough = threading.Event()
+        self._count_lock = threading.Lock()
+        self._unfolded_spans = 0
         self._stopping = threading.Event()
         self._fold_lock = threading.Lock()
         self._wrote = False
@@ -228,6 +241,10 @@ class SpoolIngest:
             sync_segments(self.paths, [result.segment])
         if isinstance(result, IngestResult) and result.accepted:
             self._wrote = True
+            with self._count_lock:
+                self._unfolded_spans += result.accepted
+                if self._unfolded_spans >= FOLD_SPANS:
+                    self._enough.set()
             self._dirty.set()
         return result
 
@@ -271,6 +288,7 @@ class SpoolIngest:
         where every reader still sees them)."""
         self._stopping.set()
         self._dirty.set()
+        self._enough.set()
         with self._pool_lock:
             self._closing = True
         if self._pool is not None:
@@ -294,8 +312,14 @@ class SpoolIngest:
             self._dirty.wait()
             if self._stopping.is_set():
                 return
-            # Let the segments of concurrent requests pile up: one transaction folds them all.
-            self._stopping.wait(self._fold_interval_s)
+            # Let the segments of concurrent requests pile up, until a row group's worth or
+            # the interval: one transaction folds them all.
+            self._enough.wait(self._fold_interval_s)
+            if self._stopping.is_set():
+                return
+            with self._count_lock:
+                self._unfolded_spans = 0
+                self._enough.clear()
             self._dirty.clear()
             try:
                 result = self.fold_now()

@@ -406,7 +406,8 @@ class OtlpReceiver:
         forward_url: also send every accepted request to this OTLP/HTTP receiver (scrubbed of
             secrets, re-encoded as protobuf).
         forward_raw: forward request bodies exactly as received, secrets included.
-        fold_interval_s: how long segments pile up before one fold moves them into DuckDB.
+        fold_interval_s: how long segments pile up, at most, before one fold moves them into
+            DuckDB (a row group's worth of spans folds sooner).
         workers: processes that decode and convert requests (0: the request threads do).
         token: when set, requests must carry ``Authorization: Bearer <token>`` (else 401).
         max_inflight_bytes: request bytes held at once across requests (beyond: 503).

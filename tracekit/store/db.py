@@ -10,7 +10,9 @@ a row group is compressed and written by the thread that fills it, as soon as it
 while a partial one waits to be compressed at commit by one thread. With the default size a
 fold of ~120,000 spans leaves two half-full row groups that are compressed one after the other
 at commit; with half the size both threads write theirs during the insert (measured: the
-fold of 200,000 spans ~15% faster, the file ~3% larger). The size is a property of the writer,
+fold of 200,000 spans ~15% faster, the file ~3% larger). Folds now insert on one thread (see
+:mod:`tracekit.store.fold`), where the size makes no measurable difference either way; it stays
+as stores already have it. The size is a property of the writer,
 not of the file: any DuckDB reads such a store, and a foreign program that writes it merely
 writes default-size row groups.
 """
