@@ -14,7 +14,7 @@ from typing import Any
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 
 from tracekit import semconv as sc
-from tracekit.models.base import ModelRequest, ModelResponse, ToolSpec
+from tracekit.models.base import ModelRequest, ModelResponse, ToolSpec, Usage
 from tracekit.models.messages import system_instructions_json
 from tracekit.models.request_json import input_messages_json, output_message_json
 from tracekit.telemetry import active_prices, error_type
@@ -66,18 +66,24 @@ def request_attributes(request: ModelRequest, provider: str) -> dict[str, Any]:
 def set_response_attributes(span: Span, response: ModelResponse) -> None:
     """Response model, id, finish reason, usage (input includes cache tokens) and output."""
     usage = response.usage
-    span.set_attributes(
-        {
-            sc.GEN_AI_RESPONSE_MODEL: response.model,
-            sc.GEN_AI_RESPONSE_ID: response.id,
-            sc.GEN_AI_RESPONSE_FINISH_REASONS: (response.finish_reason,),
-            sc.GEN_AI_USAGE_INPUT_TOKENS: usage.input_tokens,
-            sc.GEN_AI_USAGE_OUTPUT_TOKENS: usage.output_tokens,
-            sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: usage.cache_read_tokens,
-            sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS: usage.cache_creation_tokens,
-            sc.GEN_AI_OUTPUT_MESSAGES: output_message_json(response.message),
-        }
-    )
+    attributes: dict[str, Any] = {
+        sc.GEN_AI_RESPONSE_MODEL: response.model,
+        sc.GEN_AI_RESPONSE_ID: response.id,
+        sc.GEN_AI_RESPONSE_FINISH_REASONS: (response.finish_reason,),
+        sc.GEN_AI_USAGE_INPUT_TOKENS: usage.input_tokens,
+        sc.GEN_AI_USAGE_OUTPUT_TOKENS: usage.output_tokens,
+        sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: usage.cache_read_tokens,
+        sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS: usage.cache_creation_tokens,
+        sc.GEN_AI_OUTPUT_MESSAGES: output_message_json(response.message),
+    }
+    # One call into the SDK (one lock, one validation pass) for all of them, in this order.
+    try:
+        _add_cost_attributes(attributes, response, usage)
+    finally:
+        span.set_attributes(attributes)
+
+
+def _add_cost_attributes(attributes: dict[str, Any], response: ModelResponse, usage: Usage) -> None:
     cost = response.cost_usd
     prices = active_prices.get()
     if cost is None and prices is not None:
@@ -89,9 +95,9 @@ def set_response_attributes(span: Span, response: ModelResponse) -> None:
             cache_creation_tokens=usage.cache_creation_tokens,
         )
     if cost is not None:
-        span.set_attribute(sc.TRACEKIT_COST_USD, cost)
+        attributes[sc.TRACEKIT_COST_USD] = cost
     if response.cached:
-        span.set_attribute(sc.TRACEKIT_CACHE_HIT, True)
+        attributes[sc.TRACEKIT_CACHE_HIT] = True
 
 
 class ChatSpan(CurrentSpan):

@@ -461,22 +461,25 @@ def _execute_tool(
     tool = agent.tools.get(call.name)
     state.check_action(agent_span, ctx.invocation, f"tool:{call.name}", call.arguments)
     state.begin_step(agent_span)
+    attributes: dict[str, Any] = {
+        sc.GEN_AI_OPERATION_NAME: sc.OP_EXECUTE_TOOL,
+        sc.GEN_AI_TOOL_NAME: call.name,
+        sc.GEN_AI_TOOL_CALL_ID: call.id,
+        sc.GEN_AI_TOOL_TYPE: "function",
+        sc.GEN_AI_TOOL_CALL_ARGUMENTS: canonical_json(call.arguments),
+        sc.TRACEKIT_AGENT_PATH: ctx.agent_path or "",
+        sc.OPENINFERENCE_SPAN_KIND: sc.OI_TOOL,
+    }
+    if tool is not None and tool.spec.description:
+        # With the others, last as before: a set_attribute after the start is one more
+        # lock and call into the SDK on every tool step.
+        attributes[sc.GEN_AI_TOOL_DESCRIPTION] = tool.spec.description
     with CurrentSpan(
         state.tracer,
         sc.tool_span_name(call.name),
         kind=SpanKind.INTERNAL,
-        attributes={
-            sc.GEN_AI_OPERATION_NAME: sc.OP_EXECUTE_TOOL,
-            sc.GEN_AI_TOOL_NAME: call.name,
-            sc.GEN_AI_TOOL_CALL_ID: call.id,
-            sc.GEN_AI_TOOL_TYPE: "function",
-            sc.GEN_AI_TOOL_CALL_ARGUMENTS: canonical_json(call.arguments),
-            sc.TRACEKIT_AGENT_PATH: ctx.agent_path or "",
-            sc.OPENINFERENCE_SPAN_KIND: sc.OI_TOOL,
-        },
+        attributes=attributes,
     ) as span:
-        if tool is not None and tool.spec.description:
-            span.set_attribute(sc.GEN_AI_TOOL_DESCRIPTION, tool.spec.description)
         try:
             # Replay answers from the recording (inside the span: an unanswerable call is
             # still a step of the replayed trajectory). A tool taking the run context is the

@@ -341,17 +341,16 @@ class Workflow:
             before = ctx.state_snapshot()
             random_state = random.getstate()
             random.seed(seed)
+            # The run's closing attributes, set in one call into the SDK when it ends (in this
+            # order: output, state changes, status).
+            closing: dict[str, Any] = {}
             try:
                 with applied(overrides):
                     output = yield Entrypoint(self._entrypoint, ctx, value)
                 output_json = payload_json(output)
-                span.set_attributes(
-                    {
-                        sc.TRACEKIT_WORKFLOW_OUTPUT: output_json,
-                        sc.OUTPUT_VALUE: output_json,
-                        sc.OUTPUT_MIME_TYPE: sc.MIME_JSON,
-                    }
-                )
+                closing[sc.TRACEKIT_WORKFLOW_OUTPUT] = output_json
+                closing[sc.OUTPUT_VALUE] = output_json
+                closing[sc.OUTPUT_MIME_TYPE] = sc.MIME_JSON
                 span.set_status(Status(StatusCode.OK))
             except WorkflowStopped as exc:
                 # The guardrail's event is on the span where it fired; the root says why it ended.
@@ -375,8 +374,9 @@ class Workflow:
                 random.setstate(random_state)
                 changes = ctx.state_changes(before)
                 if changes:
-                    span.set_attribute(sc.TRACEKIT_STATE_CHANGES, changes)
-                span.set_attribute(sc.TRACEKIT_WORKFLOW_STATUS, status)
+                    closing[sc.TRACEKIT_STATE_CHANGES] = changes
+                closing[sc.TRACEKIT_WORKFLOW_STATUS] = status
+                span.set_attributes(closing)
                 active_prices.reset(prices_token)
         return RunResult(
             status=status,

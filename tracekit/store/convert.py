@@ -179,8 +179,9 @@ class SegmentBuilder:
         for span in spans:
             self.add_span(span)
 
-    def add_span(self, span: ReadableSpan) -> None:
-        """Add one finished OpenTelemetry SDK span."""
+    def add_span(self, span: ReadableSpan) -> str | None:
+        """Add one finished OpenTelemetry SDK span; returns its ``operation`` column (None
+        when it has none, or when the span has no context and is left out)."""
         if type(span) in _SDK_SPAN_TYPES:
             # The SDK's own classes: their fields read directly. Each public accessor is a
             # Python property (``events`` and ``links`` copy into a new tuple), ~3 µs a span.
@@ -217,7 +218,7 @@ class SegmentBuilder:
             kind_name = kind.name
             status_name = status.status_code.name
         if context is None:
-            return
+            return None
         # A provider's spans share one Resource: its row values are looked up once.
         last = self._last_resource
         if last is not None and last[0] is resource:
@@ -234,7 +235,7 @@ class SegmentBuilder:
             trace_id = hex_trace_id(context.trace_id)
             span_id = hex_span_id(context.span_id)
             parent_id = hex_span_id(parent.span_id) if parent else None
-        self._add(
+        return self._add(
             trace_id,
             span_id,
             parent_id,
@@ -409,7 +410,7 @@ class SegmentBuilder:
         events: Sequence[Event],
         links: Sequence[Link],
         nested: bool,
-    ) -> None:
+    ) -> str | None:
         # Positional parameters: this runs once per span on every ingest path, and a call
         # with sixteen keywords costs measurably more.
         # SDK attributes are flat (str, bool, int, float and sequences of them); OTLP's may
@@ -550,6 +551,7 @@ class SegmentBuilder:
                 _dumps(content) if content else None,
             )
         )
+        return operation if isinstance(operation, str) else None
 
     def keep_first(self, count: int) -> None:
         """Forget every row after the first ``count``."""

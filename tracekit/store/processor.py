@@ -37,7 +37,7 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
 from tracekit import semconv as sc
 from tracekit.exceptions import StoreLockedError, TracekitError
-from tracekit.store.convert import Row, SegmentBuilder, _plain_attributes, rows_to_table
+from tracekit.store.convert import Row, SegmentBuilder, rows_to_table
 from tracekit.store.fold import fold_pending
 from tracekit.store.journal import JournalEncodingError, RetiredJournal, RunJournal, encode_rows
 from tracekit.store.paths import StorePaths
@@ -45,7 +45,6 @@ from tracekit.store.spool import sync_segments, write_segment
 
 logger = logging.getLogger("tracekit")
 
-_OPERATION = sc.GEN_AI_OPERATION_NAME
 # This process's live processors: a reader here makes their journaled runs segments first.
 _live: weakref.WeakSet[StoreSpanProcessor] = weakref.WeakSet()
 _END_OF_RUN = sc.OP_INVOKE_WORKFLOW
@@ -116,15 +115,16 @@ class StoreSpanProcessor(SpanProcessor):
             return
         if self._thread is None:
             self._start_worker()
-        end_of_run = _plain_attributes(span).get(_OPERATION) == _END_OF_RUN
         with self._rows_lock:
             builder = self._builder
             try:
-                builder.add_span(span)
+                # The run's span is known by its row's operation column (our spans' own
+                # ``gen_ai.operation.name``): the attributes are not read a second time.
+                operation = builder.add_span(span)
             except Exception:
                 logger.exception("tracekit: a span could not be converted and was dropped")
                 return
-            if end_of_run:
+            if operation == _END_OF_RUN:
                 self._journal_rows(builder)
                 return
             full = len(builder) >= self._max_batch

@@ -136,12 +136,14 @@ class GenAISpanEnricher(SpanProcessor):
         if scope is not None and scope.name == INSTRUMENTATION_SCOPE:
             return  # the orchestrator's own spans are created complete
         attrs = _attributes_of(span)
+        # Set in one call at the end, in this order: one lock and call into the SDK a span.
+        stamps: dict[str, Any] = {}
         path = current_agent_path.get()
         if path is not None and sc.TRACEKIT_AGENT_PATH not in attrs:
-            span.set_attribute(sc.TRACEKIT_AGENT_PATH, path)
+            stamps[sc.TRACEKIT_AGENT_PATH] = path
         tools = pending_tool_definitions.get()
         if tools is not None and span.name == sc.ANTHROPIC_SPAN_NAME:
-            span.set_attribute(sc.GEN_AI_TOOL_DEFINITIONS, tools)
+            stamps[sc.GEN_AI_TOOL_DEFINITIONS] = tools
         later = pending_span_attributes.get()
         if later is not None and span.name == sc.ANTHROPIC_SPAN_NAME:
             self._pending[span.context.span_id] = later
@@ -151,7 +153,9 @@ class GenAISpanEnricher(SpanProcessor):
                 operation = sc.OP_CHAT
             kind = _OPENINFERENCE_KIND_BY_OPERATION.get(str(operation))
             if kind is not None:
-                span.set_attribute(sc.OPENINFERENCE_SPAN_KIND, kind)
+                stamps[sc.OPENINFERENCE_SPAN_KIND] = kind
+        if stamps:
+            span.set_attributes(stamps)
 
     def on_end(self, span: ReadableSpan) -> None:
         enriched = self._enrich(span) or span
