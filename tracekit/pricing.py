@@ -77,8 +77,9 @@ class PriceTable(BaseModel):
         """The price entry for ``model``, or ``None`` when the model is unknown."""
         if not model:
             return None
-        # A private attribute is read through pydantic's Python-level __getattr__: once.
-        memo = self._resolved
+        # Read from pydantic's dict of private attributes (a slot): ``self._resolved`` goes
+        # through pydantic's Python-level ``__getattr__``, which cost more than the cost sum.
+        memo: dict[str, ModelPrice | None] = self.__pydantic_private__["_resolved"]  # type: ignore[index]
         if model in memo:
             return memo[model]
         resolved = self._resolve(model)
