@@ -28,9 +28,14 @@ from tracekit.orchestrator.tool_answers import ToolAnswers
 from tracekit.pricing import PriceTable
 
 
+# ``json.dumps`` with options builds an encoder on every call; this one is built once (the
+# encoder keeps no state between calls) and writes the same text.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
+
+
 def canonical_json(value: Any) -> str:
     """Sorted-key compact JSON, the form actions are compared in."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return _CANONICAL.encode(value)
 
 
 @dataclass

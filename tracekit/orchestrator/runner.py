@@ -66,13 +66,18 @@ RECOVERABLE = (ModelError, ToolError, OutputValidationError, CheckFailedError, C
 Sink = Callable[[StreamDelta], None] | None
 
 
+# ``json.dumps(value, default=str)`` builds an encoder on every call; this one is built once
+# (the encoder keeps no state between calls) and writes the same text.
+_PAYLOAD = json.JSONEncoder(default=str)
+
+
 def payload_json(value: Any) -> str:
     """JSON of an agent input or output (pydantic models dumped in JSON mode)."""
     if isinstance(value, BaseModel):
         return value.model_dump_json()
     if isinstance(value, list) and all(isinstance(v, BaseModel) for v in value):
         return "[" + ",".join(v.model_dump_json() for v in value) + "]"
-    return json.dumps(value, default=str)
+    return _PAYLOAD.encode(value)
 
 
 def _render_input(value: Any) -> str:
