@@ -59,6 +59,8 @@ class Tool:
         if replay not in ("recorded", "live"):
             raise ConfigError(f"tool {name or fn.__name__!r}: replay must be 'recorded' or 'live'")
         self.fn = fn
+        # Asked on every call: inspect's answer is a few Python calls (kept with its function).
+        self._async_of: tuple[Callable[..., Any], bool] = (fn, inspect.iscoroutinefunction(fn))
         self.replay: ToolReplay = replay
         self.name = name or fn.__name__
         self.requires_approval = requires_approval
@@ -134,7 +136,11 @@ class Tool:
     @property
     def is_async(self) -> bool:
         """Whether the function is an ``async def``."""
-        return inspect.iscoroutinefunction(self.fn)
+        fn, is_async = self._async_of
+        if fn is not self.fn:
+            self._async_of = (self.fn, inspect.iscoroutinefunction(self.fn))
+            is_async = self._async_of[1]
+        return is_async
 
     def _kwargs(self, arguments: dict[str, Any], context: Any) -> dict[str, Any]:
         parsed = self.validate(arguments)

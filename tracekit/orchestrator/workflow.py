@@ -123,6 +123,7 @@ class Workflow:
         self.approver = approver or interactive_approver
         self.cache = cache
         self._entrypoint: Callable[..., Any] | None = None
+        self._entrypoint_is_async = False
         self._input_adapter: TypeAdapter[Any] | None = None
 
     def entrypoint(self, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -133,6 +134,8 @@ class Workflow:
         hints = get_type_hints(fn)
         self._input_adapter = TypeAdapter(hints.get(params[1], Any))
         self._entrypoint = fn
+        # Asked on every run: inspect's answer is a few Python calls.
+        self._entrypoint_is_async = inspect.iscoroutinefunction(fn)
         # Replay imports the entrypoint by its recorded path and needs the workflow back.
         setattr(fn, WORKFLOW_ATTRIBUTE, self)
         return fn
@@ -147,7 +150,7 @@ class Workflow:
     @property
     def is_async(self) -> bool:
         """Whether the entrypoint is an ``async def`` (run it with :meth:`arun`)."""
-        return inspect.iscoroutinefunction(self._entrypoint)
+        return self._entrypoint_is_async
 
     def run(
         self,
