@@ -11,7 +11,6 @@ import json
 import random
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,11 +61,13 @@ class RunState:
     cost_usd: float = 0.0
     input_tokens: int = 0
     output_tokens: int = 0
-    agent_tokens: Counter[str] = field(default_factory=Counter)
-    agent_sequence: Counter[str] = field(default_factory=Counter)
-    child_calls: Counter[str] = field(default_factory=Counter)
-    child_order: Counter[str] = field(default_factory=Counter)
-    actions: Counter[str] = field(default_factory=Counter)
+    # Counts kept in plain dicts: a Counter is a Python-level __init__ (five a run) and a
+    # Python-level __missing__ on every first count.
+    agent_tokens: dict[str, int] = field(default_factory=dict)
+    agent_sequence: dict[str, int] = field(default_factory=dict)
+    child_calls: dict[str, int] = field(default_factory=dict)
+    child_order: dict[str, int] = field(default_factory=dict)
+    actions: dict[str, int] = field(default_factory=dict)
     completed: list[tuple[str, Any]] = field(default_factory=list)
     state_lock: threading.Lock = field(default_factory=threading.Lock)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
@@ -95,8 +96,8 @@ class RunState:
     def next_sequence(self, agent_path: str) -> int:
         """The 0-based number of this call among the calls of the agent at ``agent_path``."""
         with self._lock:
-            seq = self.agent_sequence[agent_path]
-            self.agent_sequence[agent_path] += 1
+            seq = self.agent_sequence.get(agent_path, 0)
+            self.agent_sequence[agent_path] = seq + 1
             return seq
 
     def reserve_call(self, parent_key: str, agent_name: str) -> tuple[str, int]:
@@ -107,10 +108,10 @@ class RunState:
         """
         with self._lock:
             counter = f"{parent_key}\x00{agent_name}"
-            index = self.child_calls[counter]
-            self.child_calls[counter] += 1
-            order = self.child_order[parent_key]
-            self.child_order[parent_key] += 1
+            index = self.child_calls.get(counter, 0)
+            self.child_calls[counter] = index + 1
+            order = self.child_order.get(parent_key, 0)
+            self.child_order[parent_key] = order + 1
         key = f"{agent_name}#{index}"
         return (f"{parent_key}/{key}" if parent_key else key), order
 
@@ -154,15 +155,13 @@ class RunState:
             self.cost_usd += cost or 0.0
             self.input_tokens += usage.input_tokens
             self.output_tokens += usage.output_tokens
-            self.agent_tokens[agent] += usage.total
+            tokens = self.agent_tokens[agent] = self.agent_tokens.get(agent, 0) + usage.total
             if self.limits.max_cost_usd is not None and self.cost_usd > self.limits.max_cost_usd:
                 raise self.limit_exceeded(
                     span, "max_cost_usd", self.limits.max_cost_usd, self.cost_usd
                 )
-            if budget is not None and self.agent_tokens[agent] > budget:
-                raise self.limit_exceeded(
-                    span, f"token_budget:{agent}", budget, self.agent_tokens[agent]
-                )
+            if budget is not None and tokens > budget:
+                raise self.limit_exceeded(span, f"token_budget:{agent}", budget, tokens)
 
     def check_action(self, span: Span, invocation: str, action: str, arguments: Any) -> None:
         """Count an action of one agent call (or of the entrypoint, ``invocation=""``);
@@ -170,8 +169,7 @@ class RunState:
         agent_path = invocation.split("#", 1)[0]
         key = f"{invocation}\x00{action}\x00{canonical_json(arguments)}"
         with self._lock:
-            self.actions[key] += 1
-            count = self.actions[key]
+            count = self.actions[key] = self.actions.get(key, 0) + 1
         if count >= self.limits.loop_threshold:
             span.add_event(
                 sc.EVENT_LOOP_DETECTED,
