@@ -348,8 +348,11 @@ class Workflow:
             # order: output, state changes, status).
             closing: dict[str, Any] = {}
             try:
-                with applied(overrides):
+                if overrides is None:  # the usual run: no context manager to enter
                     output = yield Entrypoint(self._entrypoint, ctx, value)
+                else:
+                    with applied(overrides):
+                        output = yield Entrypoint(self._entrypoint, ctx, value)
                 output_json = payload_json(output)
                 closing[sc.TRACEKIT_WORKFLOW_OUTPUT] = output_json
                 closing[sc.OUTPUT_VALUE] = output_json
