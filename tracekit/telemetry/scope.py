@@ -8,8 +8,9 @@ each model call by the invocation it runs under.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from types import TracebackType
 from typing import Any
 
 from tracekit.pricing import PriceTable
@@ -52,8 +53,37 @@ active_prices: contextvars.ContextVar[PriceTable | None] = contextvars.ContextVa
 )
 
 
-@contextmanager
-def agent_scope(path: str, invocation: str = "", call_key: str = "") -> Iterator[None]:
+class _AgentScope:
+    """What :func:`agent_scope` returns: the three context variables set on entering and
+    reset on leaving (a class, not a generator: every agent call enters one)."""
+
+    __slots__ = ("_call_key", "_invocation", "_path", "_tokens")
+
+    def __init__(self, path: str, invocation: str, call_key: str) -> None:
+        self._path = path
+        self._invocation = invocation
+        self._call_key = call_key
+
+    def __enter__(self) -> None:
+        self._tokens = (
+            current_agent_path.set(self._path),
+            current_invocation.set(self._invocation),
+            current_call_key.set(self._call_key),
+        )
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        token, invocation_token, key_token = self._tokens
+        current_call_key.reset(key_token)
+        current_invocation.reset(invocation_token)
+        current_agent_path.reset(token)
+
+
+def agent_scope(path: str, invocation: str = "", call_key: str = "") -> AbstractContextManager[None]:
     """Mark the code in the block as running under the agent call ``invocation`` of the
     agent at ``path`` (``call_key``: its structural key).
 
@@ -63,12 +93,4 @@ def agent_scope(path: str, invocation: str = "", call_key: str = "") -> Iterator
     >>> current_agent_path.get() is None
     True
     """
-    token = current_agent_path.set(path)
-    invocation_token = current_invocation.set(invocation)
-    key_token = current_call_key.set(call_key)
-    try:
-        yield
-    finally:
-        current_call_key.reset(key_token)
-        current_invocation.reset(invocation_token)
-        current_agent_path.reset(token)
+    return _AgentScope(path, invocation, call_key)
