@@ -30,6 +30,7 @@ from tracekit.telemetry.enricher import INSTRUMENTATION_SCOPE, GenAIMetrics, Gen
 
 _tracers: weakref.WeakKeyDictionary[Any, dict[str, Tracer]] = weakref.WeakKeyDictionary()
 _tracers_lock = threading.Lock()
+_last_tracer: tuple[weakref.ref[Any], str, weakref.ref[Tracer]] | None = None
 
 
 def tracer_for(tracer_provider: Any, scope: str) -> Tracer:
@@ -37,12 +38,28 @@ def tracer_for(tracer_provider: Any, scope: str) -> Tracer:
     more than a span."""
     if tracer_provider is None:
         return trace.get_tracer(scope)
+    # The last answer, weakly held: a model client asks once a call, nearly always for the
+    # same provider and scope, and a WeakKeyDictionary lookup makes a weak reference a call.
+    last = _last_tracer
+    if last is not None and last[1] == scope and last[0]() is tracer_provider:
+        known = last[2]()
+        if known is not None:
+            return known
     with _tracers_lock:
         by_scope = _tracers.setdefault(tracer_provider, {})
         tracer = by_scope.get(scope)
         if tracer is None:
             tracer = by_scope[scope] = tracer_provider.get_tracer(scope)
-        return tracer
+    _remember(tracer_provider, scope, tracer)
+    return tracer
+
+
+def _remember(tracer_provider: Any, scope: str, tracer: Tracer) -> None:
+    global _last_tracer
+    try:
+        _last_tracer = (weakref.ref(tracer_provider), scope, weakref.ref(tracer))
+    except TypeError:  # a provider or tracer that cannot be weakly referenced: not kept
+        _last_tracer = None
 
 
 class SequentialIds(IdGenerator):
