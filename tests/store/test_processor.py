@@ -27,6 +27,31 @@ def test_spans_reach_the_store_without_an_explicit_flush(
     assert TraceStore(recorder.store).list_traces()[0].span_count == 6
 
 
+def test_the_writer_thread_folds_when_its_fold_is_due_and_readers_never_wait_for_it(
+    tmp_path: Path, make_recorder: type[Recorder]
+) -> None:
+    # Not due (an hour's interval, a handful of spans): written, left in the spool ...
+    lazy = make_recorder(tmp_path / "lazy.duckdb", flush_interval_s=0.05, fold_interval_s=3600)
+    emit_run(lazy.tracer)
+    deadline = time.monotonic() + 20
+    while not pending_segments(lazy.processor.paths):
+        assert time.monotonic() < deadline, "the writer thread never wrote the spans"
+        time.sleep(0.02)
+    time.sleep(0.2)  # a few more writer rounds: still no fold
+    assert pending_segments(lazy.processor.paths)
+    assert not lazy.store.exists()
+    # ... which a reader folds first: the run is there.
+    assert TraceStore(lazy.store).list_traces()[0].span_count == 6
+
+    # Due at every round: the writer thread folds them itself.
+    eager = make_recorder(tmp_path / "eager.duckdb", flush_interval_s=0.05, fold_interval_s=0)
+    emit_run(eager.tracer)
+    while not eager.store.exists() or pending_segments(eager.processor.paths):
+        assert time.monotonic() < deadline, "the writer thread never folded the spans"
+        time.sleep(0.02)
+    assert TraceStore(eager.store).list_traces()[0].span_count == 6
+
+
 def test_a_full_buffer_is_written_in_batches_of_max_batch(
     tmp_path: Path, make_recorder: type[Recorder]
 ) -> None:
