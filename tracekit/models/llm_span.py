@@ -17,7 +17,7 @@ from tracekit import semconv as sc
 from tracekit.models.base import ModelRequest, ModelResponse, ToolSpec, Usage
 from tracekit.models.messages import system_instructions_json
 from tracekit.models.request_json import input_messages_json, output_message_json
-from tracekit.telemetry import active_prices, error_type
+from tracekit.telemetry import active_prices, current_agent_path, error_type
 from tracekit.telemetry.current_span import CurrentSpan
 
 # Tool definitions per distinct tool list (one per agent): encoding them on every call would cost
@@ -121,10 +121,18 @@ class ChatSpan(CurrentSpan):
 def chat_span(tracer: Tracer, request: ModelRequest, provider: str) -> ChatSpan:
     """A CLIENT span around one model call (``with chat_span(...) as span``), current in the
     block; an exception marks it ERROR with ``error.type`` and is recorded on it."""
+    attributes = request_attributes(request, provider)
+    # What the GenAI enricher would stamp on when the span starts (the agent path, the
+    # Phoenix span kind), last and in its order: the same attributes, without a second call
+    # into the SDK (its lock and validation pass) on every model call.
+    path = current_agent_path.get()
+    if path is not None:
+        attributes[sc.TRACEKIT_AGENT_PATH] = path
+    attributes[sc.OPENINFERENCE_SPAN_KIND] = sc.OI_LLM
     return ChatSpan(
         tracer,
         sc.chat_span_name(request.model),
         kind=SpanKind.CLIENT,
-        attributes=request_attributes(request, provider),
+        attributes=attributes,
         record_exception=True,
     )
