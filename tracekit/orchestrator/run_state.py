@@ -26,7 +26,6 @@ from tracekit.orchestrator.limits import Limits
 from tracekit.orchestrator.tool_answers import ToolAnswers
 from tracekit.pricing import PriceTable
 
-
 # ``json.dumps`` with options builds an encoder on every call; this one is built once (the
 # encoder keeps no state between calls) and writes the same text.
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)

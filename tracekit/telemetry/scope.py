@@ -83,7 +83,9 @@ class _AgentScope:
         current_agent_path.reset(token)
 
 
-def agent_scope(path: str, invocation: str = "", call_key: str = "") -> AbstractContextManager[None]:
+def agent_scope(
+    path: str, invocation: str = "", call_key: str = ""
+) -> AbstractContextManager[None]:
     """Mark the code in the block as running under the agent call ``invocation`` of the
     agent at ``path`` (``call_key``: its structural key).
 
