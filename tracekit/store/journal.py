@@ -72,10 +72,11 @@ class RunJournal:
         if self._fd is None:
             self._open()
         assert self._fd is not None
-        view = memoryview(line)
-        while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
+        written = os.write(self._fd, line)
+        if written < len(line):  # a short write (rare: a signal, a full disk): the rest
+            view = memoryview(line)[written:]
+            while view:
+                view = view[os.write(self._fd, view) :]
 
     def _open(self) -> None:
         with _sequence_lock:
