@@ -13,6 +13,7 @@ conversations (:mod:`tracekit.cli.conversation_view`).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from tracekit.store.queries import TraceStore
@@ -22,14 +23,24 @@ def run_show(args: argparse.Namespace) -> int:
     """Show one trace as a tree, as JSON, or with every model call's conversation."""
     store = TraceStore(args.store)
     if args.json:
-        from tracekit.cli.json_text import indented_json
-        from tracekit.cli.trace_messages import add_messages, finite_floats
+        from tracekit.cli.json_text import indented_json_data
+        from tracekit.cli.trace_messages import add_messages, finite_floats, plain_costs
         from tracekit.inert_text import inert_json
 
-        document, content = store.get_trace_document_with_content(args.trace_id)
+        document, content, plain_numbers = store.get_trace_document_with_content(args.trace_id)
         add_messages(document, content)
-        text = indented_json(document, finite=finite_floats(document))
-        sys.stdout.write(inert_json(text) + "\n")
+        data = indented_json_data(
+            document,
+            finite=finite_floats(document),
+            respell=not (plain_numbers and plain_costs(document)),
+        )
+        if isinstance(data, bytes) and data.isascii() and b"\x7f" not in data:
+            # Nothing to make inert (inert_json's own first test), so the bytes are written
+            # as they are where stdout would write the same bytes for the text.
+            _write_ascii(data)
+        else:
+            text = data.decode() if isinstance(data, bytes) else data
+            sys.stdout.write(inert_json(text) + "\n")
         return 0
     if args.messages:
         from tracekit.cli.conversation_view import conversation_tree, normalised_spans
@@ -48,3 +59,16 @@ def run_show(args: argparse.Namespace) -> int:
     print_span_tree(trace.summary, trace.spans, console)
     print_note(console, trace.summary.unpriced_spans)
     return 0
+
+
+def _write_ascii(data: bytes) -> None:
+    # ASCII text (and a line break): straight to stdout's binary buffer where it has one
+    # and writes "\n" as it is (decoding 10 MB to text and encoding it again cost more
+    # than orjson's writing it); else as text.
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None or os.linesep != "\n":
+        sys.stdout.write(data.decode() + "\n")
+        return
+    sys.stdout.flush()
+    buffer.write(data)
+    buffer.write(b"\n")

@@ -19,7 +19,14 @@ from typing import Any, Final
 
 from tracekit import semconv as sc
 
-__all__ = ["MODEL_CALL_KEYS", "UNSETTLED", "add_messages", "finite_floats", "settled_messages"]
+__all__ = [
+    "MODEL_CALL_KEYS",
+    "UNSETTLED",
+    "add_messages",
+    "finite_floats",
+    "plain_costs",
+    "settled_messages",
+]
 
 #: What :func:`settled_messages` says of a span it cannot settle without the conventions.
 UNSETTLED: Final = object()
@@ -178,6 +185,22 @@ def finite_floats(document: dict[str, Any]) -> bool:
             return False
         messages = span.get("messages")
         if messages and not _finite(messages):
+            return False
+    return True
+
+
+def plain_costs(document: dict[str, Any]) -> bool:
+    """Whether the summary's and each span's cost are floats orjson writes as ``repr`` does
+    (none :func:`~tracekit.cli.json_text.needs_respelling`) and no span has messages (whose
+    floats are not looked at): with JSON texts of plain numbers, the whole document's."""
+    from tracekit.cli.json_text import needs_respelling
+
+    cost = document["summary"]["cost_usd"]
+    if cost is not None and needs_respelling(cost):
+        return False
+    for span in document["spans"]:
+        cost = span["cost_usd"]
+        if (cost is not None and needs_respelling(cost)) or span.get("messages"):
             return False
     return True
 

@@ -181,22 +181,22 @@ class TraceStore:
 
     def get_trace_document_with_content(
         self, id_or_prefix: str
-    ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    ) -> tuple[dict[str, Any], dict[str, dict[str, Any]], bool]:
         """:meth:`get_trace_document` and :meth:`get_trace_content` of the trace, read in
-        one round (what ``tracekit show --json`` prints a model call's messages from).
+        one round (what ``tracekit show --json`` prints a model call's messages from), and
+        whether the spans' JSON texts hold no number that could be a float below 1e-4 or
+        from 1e16 on (see :func:`~tracekit.store.trace_document.span_documents_and_numbers`).
 
         Raises TraceNotFoundError when no trace or several traces match.
         """
-        from tracekit.store.trace_document import span_documents, summary_document
+        from tracekit.store.trace_document import span_documents_and_numbers, summary_document
 
         with _gc_paused():  # the documents too: tens of thousands of dicts and lists
             with self._connection() as con:
                 row, span_rows, content = _read_trace(con, id_or_prefix, with_payloads=True)
-            document = {
-                "summary": summary_document(row),
-                "spans": span_documents(span_rows, set(content)),
-            }
-        return document, content
+            spans, plain_numbers = span_documents_and_numbers(span_rows, set(content))
+            document = {"summary": summary_document(row), "spans": spans}
+        return document, content, plain_numbers
 
     def get_trace_outline(self, id_or_prefix: str) -> TraceOutline:
         """A trace's summary and its spans in tree order (the order of :meth:`get_trace`) as

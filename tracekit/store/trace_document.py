@@ -69,6 +69,16 @@ _ATTRIBUTES, _RESOURCE, _EVENTS = (
 _COST = SPAN_FIELDS.index("cost_usd")
 _JSON_COLUMNS = itemgetter(_ATTRIBUTES, _RESOURCE, _EVENTS)
 _EVENT_KEYS = ("name", "time_ns", "attributes")
+#: A span's document before its values: its keys in order (copied, a dict of the right size
+#: and order comes at once; filling it by zip builds it key by key, growing it three times).
+_SPAN_KEYS = dict.fromkeys((*SPAN_FIELDS, "depth", "has_content"))
+# Each byte of the JSON texts (as UTF-8) as the part of a number it can be: a digit as
+# "0", "." and an exponent's "e" as themselves, anything else as "x" (see _read_numbers).
+_NUMBER_BYTES = bytes(
+    0x30 if 0x30 <= byte <= 0x39 else byte if byte in b".e" else 0x65 if byte == 0x45 else 0x78
+    for byte in range(256)
+)
+_LONG_NUMBER = b"0" * 19
 _START_AND_ID = itemgetter(5, 1)
 #: The fields of ``TraceSummary.model_dump()``, in order: TraceRow's but for where the
 #: counts sit, and the computed ``cost_partial`` last (a test holds them to the model).
@@ -131,13 +141,27 @@ def _from_json(text: str) -> Any:
 def span_documents(rows: list[tuple[Any, ...]], with_content: set[str]) -> list[dict[str, Any]]:
     """``rows`` (the columns of :data:`SPAN_FIELDS`) in tree order, each as the dict
     ``SpanRecord.model_dump(mode="json")`` would give."""
+    return span_documents_and_numbers(rows, with_content)[0]
+
+
+def span_documents_and_numbers(
+    rows: list[tuple[Any, ...]], with_content: set[str]
+) -> tuple[list[dict[str, Any]], bool]:
+    """:func:`span_documents`, and whether the spans' JSON texts hold no number that could
+    read as a float below 1e-4 or from 1e16 on (none with an exponent, none written
+    ``0.0000…``, no run of 17 digits): where no float of theirs is one orjson may write
+    unlike ``json.dumps`` (:func:`tracekit.cli.json_text.needs_respelling`)."""
     rows.sort(key=_START_AND_ID)  # get_trace's order
     from_json = _from_json
     # One look at all the texts instead of one a span: with no long number anywhere (the
     # usual trace), orjson reads each text as pydantic-core would, or refuses it.
-    if no_long_numbers("\n".join([text for row in rows for text in _JSON_COLUMNS(row) if text])):
+    long_numbers, plain_numbers = _read_numbers(
+        "\n".join([text for row in rows for text in _JSON_COLUMNS(row) if text])
+    )
+    if not long_numbers:
         from_json = _orjson_first
     fields = SPAN_FIELDS
+    blank = _SPAN_KEYS.copy
     # Each distinct resource text: its parsed value, and whether it is the plain shape.
     resources: dict[str, tuple[Any, bool]] = {}
     documents: list[dict[str, Any]] = []
@@ -145,7 +169,8 @@ def span_documents(rows: list[tuple[Any, ...]], with_content: set[str]) -> list[
     for row, depth in tree_order(rows, id_at=1, parent_at=2):
         attributes, resource, events = row[_ATTRIBUTES], row[_RESOURCE], row[_EVENTS]
         # As many columns as fields (the SELECT's): not checked a row, at 10,000 rows.
-        document = dict(zip(fields, row, strict=False))
+        document = blank()
+        document.update(zip(fields, row, strict=False))
         document["depth"] = depth
         document["has_content"] = row[1] in with_content
         plain = True
@@ -181,7 +206,19 @@ def span_documents(rows: list[tuple[Any, ...]], with_content: set[str]) -> list[
 
             document = SpanRecord.model_validate(document).model_dump(mode="json")
         append(document)
-    return documents
+    return documents, plain_numbers
+
+
+def _read_numbers(text: str) -> tuple[bool, bool]:
+    # (whether text has a run of 19 digits: an integer orjson would read as a float,
+    # whether it has no number that could be a float needing respelling). One C pass maps
+    # the bytes (UTF-8 keeps ASCII single bytes; "surrogatepass" keeps a lone surrogate
+    # three bytes, none a digit), then substring searches; a false alarm (a hex id's "0e")
+    # only costs the writer its search.
+    numbers = text.encode("utf-8", "surrogatepass").translate(_NUMBER_BYTES)
+    long_numbers = _LONG_NUMBER in numbers
+    plain = not long_numbers and b"0e" not in numbers and b"0.0000" not in numbers
+    return long_numbers, plain and b"0" * 17 not in numbers
 
 
 def _plain_events(events: Any, text: str) -> bool:
