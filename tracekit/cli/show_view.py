@@ -57,16 +57,13 @@ def run_show(args: argparse.Namespace) -> int:
 
 def _print_json(store: TraceStore, trace_id: str) -> None:
     from tracekit.cli.json_text import indented_json_data
-    from tracekit.cli.trace_messages import add_messages, finite_floats, plain_costs
+    from tracekit.cli.trace_messages import add_messages, float_checks
     from tracekit.inert_text import inert_json
 
     document, content, plain_numbers = store.get_trace_document_with_content(trace_id)
     add_messages(document, content)
-    data = indented_json_data(
-        document,
-        finite=finite_floats(document),
-        respell=not (plain_numbers and plain_costs(document)),
-    )
+    finite, plain_costs = float_checks(document)
+    data = indented_json_data(document, finite=finite, respell=not (plain_numbers and plain_costs))
     if isinstance(data, bytes) and data.isascii() and b"\x7f" not in data:
         # Nothing to make inert (inert_json's own first test), so the bytes are written as
         # they are where stdout would write the same bytes for the text.

@@ -24,7 +24,7 @@ __all__ = [
     "UNSETTLED",
     "add_messages",
     "finite_floats",
-    "plain_costs",
+    "float_checks",
     "settled_messages",
 ]
 
@@ -189,20 +189,32 @@ def finite_floats(document: dict[str, Any]) -> bool:
     return True
 
 
-def plain_costs(document: dict[str, Any]) -> bool:
-    """Whether the summary's and each span's cost are floats orjson writes as ``repr`` does
-    (none :func:`~tracekit.cli.json_text.needs_respelling`) and no span has messages (whose
-    floats are not looked at): with JSON texts of plain numbers, the whole document's."""
+def float_checks(document: dict[str, Any]) -> tuple[bool, bool]:
+    """:func:`finite_floats` of ``document``, and whether its summary's and spans' costs are
+    floats orjson writes as ``repr`` does (none
+    :func:`~tracekit.cli.json_text.needs_respelling`) and no span has messages (whose floats
+    are not looked at): with JSON texts of plain numbers, the whole document's. One pass.
+    """
     from tracekit.cli.json_text import needs_respelling
 
     cost = document["summary"]["cost_usd"]
-    if cost is not None and needs_respelling(cost):
-        return False
+    if cost is not None and not math.isfinite(cost):
+        return False, False
+    plain = cost is None or not needs_respelling(cost)
+    isfinite = math.isfinite
     for span in document["spans"]:
         cost = span["cost_usd"]
-        if (cost is not None and needs_respelling(cost)) or span.get("messages"):
-            return False
-    return True
+        if cost is not None:
+            if not isfinite(cost):
+                return False, False
+            if plain and needs_respelling(cost):
+                plain = False
+        messages = span.get("messages")
+        if messages:
+            plain = False
+            if not _finite(messages):
+                return False, False
+    return True, plain
 
 
 def _finite(value: Any) -> bool:
