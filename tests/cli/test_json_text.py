@@ -64,9 +64,9 @@ def test_orjson_writes_a_float_as_repr_does_where_no_respelling_is_needed(value:
     # What lets show --json skip its search for floats to respell (needs_respelling).
     for number in (value, -value):
         assert not needs_respelling(number)
-        assert indented_json_data([number], finite=True, respell=False) == _stdlib(
-            [number]
-        ).encode()
+        assert (
+            indented_json_data([number], finite=True, respell=False) == _stdlib([number]).encode()
+        )
 
 
 def test_floats_in_repr_exponent_ranges_need_respelling() -> None:

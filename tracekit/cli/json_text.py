@@ -8,10 +8,11 @@ orjson and the standard library agree on everything but the notation of some flo
 those are found and written again with ``repr``, which is what ``json.dumps`` writes. Only
 a float can end a line with an exponent or ``0.0000`` (a JSON string never holds a raw line
 break), so the search is two fast scans, made on the bytes orjson writes; a caller that
-knows no float in the value can be spelled otherwise (``respell=False``) skips them. A value that may hold an infinity or NaN is
-written by pydantic-core instead (as ``Infinity``, as ``json.dumps`` does; orjson writes
-``null``). Anything neither can write (a lone surrogate, an integer beyond 64 bits, nesting
-deeper than 255 for orjson) goes to ``json.dumps``.
+knows no float in the value can be spelled otherwise (``respell=False``) skips them. A
+value that may hold an infinity or NaN is written by pydantic-core instead (as
+``Infinity``, as ``json.dumps`` does; orjson writes ``null``). Anything neither can write
+(a lone surrogate, an integer beyond 64 bits, nesting deeper than 255 for orjson) goes to
+``json.dumps``.
 """
 
 from __future__ import annotations

@@ -206,9 +206,7 @@ class TraceStore:
                 row, span_rows, content = _read_trace(
                     con, id_or_prefix, with_payloads=True, columns=DOCUMENT_COLUMNS
                 )
-            spans, plain_numbers = span_documents_and_numbers(
-                span_rows, set(content), row.trace_id
-            )
+            spans, plain_numbers = span_documents_and_numbers(span_rows, set(content), row.trace_id)
             document = {"summary": summary_document(row), "spans": spans}
         return document, content, plain_numbers
 

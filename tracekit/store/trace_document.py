@@ -232,9 +232,7 @@ def _plain_events(events: Any, text: str, finite_text: bool) -> bool:
     # Whether validating and dumping the span would give back these events: a list of
     # plain events, no inf or nan in the text (a string that merely says so is checked the
     # slow way, which is right either way), since mode="json" writes those floats as null.
-    if type(events) is not list or (
-        not finite_text and ("Infinity" in text or "NaN" in text)
-    ):
+    if type(events) is not list or (not finite_text and ("Infinity" in text or "NaN" in text)):
         return False
     for event in events:
         if (
