@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracekit.cli.json_text import indented_json
+from tracekit.cli.json_text import indented_json, indented_json_data, needs_respelling
 
 _SCALARS = (
     st.none()
@@ -53,3 +53,22 @@ def test_what_orjson_cannot_write_is_written_by_json_dumps() -> None:
         level = level[0]
     for value in ({"text": "lone \ud800 surrogate"}, {"big": 2**64}, deep):
         assert indented_json(value) == _stdlib(value)
+
+
+@settings(max_examples=500)
+@given(
+    st.floats(min_value=1e-4, max_value=1e16, exclude_max=True)
+    | st.floats(min_value=1e-4, max_value=1e16, exclude_max=True).map(lambda x: round(x, 6))
+)
+def test_orjson_writes_a_float_as_repr_does_where_no_respelling_is_needed(value: float) -> None:
+    # What lets show --json skip its search for floats to respell (needs_respelling).
+    for number in (value, -value):
+        assert not needs_respelling(number)
+        assert (
+            indented_json_data([number], finite=True, respell=False) == _stdlib([number]).encode()
+        )
+
+
+def test_floats_in_repr_exponent_ranges_need_respelling() -> None:
+    for number in (1e-05, -3.5e-05, 1e16, 1.5e300, 5e-324, float("inf"), float("nan")):
+        assert needs_respelling(number)

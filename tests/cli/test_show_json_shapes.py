@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.recording import run_cli
 from tracekit import semconv as sc
 from tracekit.cli.conversation_view import normalised_spans, trace_document
@@ -91,3 +93,46 @@ def test_an_infinity_in_the_messages_alone_prints_as_json_dumps_prints_it(
 
     assert result.returncode == 0, result.stderr
     assert result.stdout == _expected(store)
+
+
+def _plain_store(tmp_path: Path, *, cost: float, value: float) -> Path:
+    # A trace of plain spans (no messages): written by orjson, its floats' spelling looked
+    # for only where a cost or a JSON text may hold one orjson spells unlike json.dumps.
+    builder = SegmentBuilder()
+    builder.add(
+        trace_id=TRACE,
+        span_id="1" * 16,
+        parent_span_id=None,
+        name="chat m",
+        kind="CLIENT",
+        start_ns=MS,
+        end_ns=2 * MS,
+        status_code="OK",
+        attributes={
+            sc.GEN_AI_OPERATION_NAME: sc.OP_CHAT,
+            sc.GEN_AI_REQUEST_MODEL: "claude-haiku-4-5",
+            sc.GEN_AI_REQUEST_TEMPERATURE: value,
+            sc.TRACEKIT_COST_USD: cost,
+        },
+        events=((sc.EVENT_RETRY, MS, {"delay_s": value}),),
+    )
+    paths = StorePaths.for_store(tmp_path / "plain.duckdb")
+    write_segment(paths, builder.to_table())
+    assert fold_pending(paths, wait_s=10.0) is not None
+    return paths.db
+
+
+@pytest.mark.parametrize(
+    ("cost", "value"),
+    [(0.5, 0.25), (3.5e-05, 0.25), (1e16, 0.25), (0.5, 1e-07), (0.5, 2.5e-05), (0.5, 1.5e300)],
+)
+def test_floats_of_plain_spans_print_as_json_dumps_prints_them(
+    tmp_path: Path, cost: float, value: float
+) -> None:
+    store = _plain_store(tmp_path, cost=cost, value=value)
+
+    result = run_cli("show", TRACE, "--json", "--store", str(store))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == _expected(store)
+    assert f'"cost_usd": {cost!r}' in result.stdout

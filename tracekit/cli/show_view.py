@@ -13,7 +13,11 @@ conversations (:mod:`tracekit.cli.conversation_view`).
 from __future__ import annotations
 
 import argparse
+import gc
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from tracekit.store.queries import TraceStore
 
@@ -22,14 +26,8 @@ def run_show(args: argparse.Namespace) -> int:
     """Show one trace as a tree, as JSON, or with every model call's conversation."""
     store = TraceStore(args.store)
     if args.json:
-        from tracekit.cli.json_text import indented_json
-        from tracekit.cli.trace_messages import add_messages, finite_floats
-        from tracekit.inert_text import inert_json
-
-        document, content = store.get_trace_document_with_content(args.trace_id)
-        add_messages(document, content)
-        text = indented_json(document, finite=finite_floats(document))
-        sys.stdout.write(inert_json(text) + "\n")
+        with _gc_paused():
+            _print_json(store, args.trace_id)
         return 0
     if args.messages:
         from tracekit.cli.conversation_view import conversation_tree, normalised_spans
@@ -43,8 +41,56 @@ def run_show(args: argparse.Namespace) -> int:
     from tracekit.cli.trace_view import print_span_tree
     from tracekit.cli.traces_view import print_note, stdout_console
 
-    trace = store.get_trace_lines(args.trace_id)
-    console = stdout_console()
-    print_span_tree(trace.summary, trace.spans, console)
-    print_note(console, trace.summary.unpriced_spans)
+    with _gc_paused():
+        trace = store.get_trace_lines(args.trace_id)
+        console = stdout_console()
+        print_span_tree(trace.summary, trace.spans, console)
+        print_note(console, trace.summary.unpriced_spans)
+        del trace
     return 0
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    # The cyclic GC stays paused until the trace is written and freed: once the read's own
+    # pause ended, the tens of thousands of objects it built were traversed by each
+    # collection the drawing's or the writer's allocations set off (~4% of show --json's
+    # instructions), and none of them can be part of a cycle.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _print_json(store: TraceStore, trace_id: str) -> None:
+    from tracekit.cli.json_text import indented_json_data
+    from tracekit.cli.trace_messages import add_messages, float_checks
+    from tracekit.inert_text import inert_json
+
+    document, content, plain_numbers = store.get_trace_document_with_content(trace_id)
+    add_messages(document, content)
+    finite, plain_costs = float_checks(document)
+    data = indented_json_data(document, finite=finite, respell=not (plain_numbers and plain_costs))
+    if isinstance(data, bytes) and data.isascii() and b"\x7f" not in data:
+        # Nothing to make inert (inert_json's own first test), so the bytes are written as
+        # they are where stdout would write the same bytes for the text.
+        _write_ascii(data)
+    else:
+        text = data.decode() if isinstance(data, bytes) else data
+        sys.stdout.write(inert_json(text) + "\n")
+
+
+def _write_ascii(data: bytes) -> None:
+    # ASCII text (and a line break): straight to stdout's binary buffer where it has one
+    # and writes "\n" as it is (decoding 10 MB to text and encoding it again cost more
+    # than orjson's writing it); else as text.
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None or os.linesep != "\n":
+        sys.stdout.write(data.decode() + "\n")
+        return
+    sys.stdout.flush()
+    buffer.write(data)
+    buffer.write(b"\n")

@@ -19,7 +19,14 @@ from typing import Any, Final
 
 from tracekit import semconv as sc
 
-__all__ = ["MODEL_CALL_KEYS", "UNSETTLED", "add_messages", "finite_floats", "settled_messages"]
+__all__ = [
+    "MODEL_CALL_KEYS",
+    "UNSETTLED",
+    "add_messages",
+    "finite_floats",
+    "float_checks",
+    "settled_messages",
+]
 
 #: What :func:`settled_messages` says of a span it cannot settle without the conventions.
 UNSETTLED: Final = object()
@@ -180,6 +187,34 @@ def finite_floats(document: dict[str, Any]) -> bool:
         if messages and not _finite(messages):
             return False
     return True
+
+
+def float_checks(document: dict[str, Any]) -> tuple[bool, bool]:
+    """:func:`finite_floats` of ``document``, and whether its summary's and spans' costs are
+    floats orjson writes as ``repr`` does (none
+    :func:`~tracekit.cli.json_text.needs_respelling`) and no span has messages (whose floats
+    are not looked at): with JSON texts of plain numbers, the whole document's. One pass.
+    """
+    from tracekit.cli.json_text import needs_respelling
+
+    cost = document["summary"]["cost_usd"]
+    if cost is not None and not math.isfinite(cost):
+        return False, False
+    plain = cost is None or not needs_respelling(cost)
+    isfinite = math.isfinite
+    for span in document["spans"]:
+        cost = span["cost_usd"]
+        if cost is not None:
+            if not isfinite(cost):
+                return False, False
+            if plain and needs_respelling(cost):
+                plain = False
+        messages = span.get("messages")
+        if messages:
+            plain = False
+            if not _finite(messages):
+                return False, False
+    return True, plain
 
 
 def _finite(value: Any) -> bool:

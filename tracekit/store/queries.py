@@ -169,34 +169,46 @@ class TraceStore:
 
         Raises TraceNotFoundError when no trace or several traces match.
         """
-        from tracekit.store.trace_document import span_documents, summary_document
+        from tracekit.store.trace_document import (
+            DOCUMENT_COLUMNS,
+            span_documents,
+            summary_document,
+        )
 
         with _gc_paused():  # the documents too: tens of thousands of dicts and lists
             with self._connection() as con:
-                row, span_rows, with_content = _read_trace(con, id_or_prefix)
+                row, span_rows, with_content = _read_trace(
+                    con, id_or_prefix, columns=DOCUMENT_COLUMNS
+                )
             return {
                 "summary": summary_document(row),
-                "spans": span_documents(span_rows, with_content),
+                "spans": span_documents(span_rows, with_content, row.trace_id),
             }
 
     def get_trace_document_with_content(
         self, id_or_prefix: str
-    ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    ) -> tuple[dict[str, Any], dict[str, dict[str, Any]], bool]:
         """:meth:`get_trace_document` and :meth:`get_trace_content` of the trace, read in
-        one round (what ``tracekit show --json`` prints a model call's messages from).
+        one round (what ``tracekit show --json`` prints a model call's messages from), and
+        whether the spans' JSON texts hold no number that could be a float below 1e-4 or
+        from 1e16 on (see :func:`~tracekit.store.trace_document.span_documents_and_numbers`).
 
         Raises TraceNotFoundError when no trace or several traces match.
         """
-        from tracekit.store.trace_document import span_documents, summary_document
+        from tracekit.store.trace_document import (
+            DOCUMENT_COLUMNS,
+            span_documents_and_numbers,
+            summary_document,
+        )
 
         with _gc_paused():  # the documents too: tens of thousands of dicts and lists
             with self._connection() as con:
-                row, span_rows, content = _read_trace(con, id_or_prefix, with_payloads=True)
-            document = {
-                "summary": summary_document(row),
-                "spans": span_documents(span_rows, set(content)),
-            }
-        return document, content
+                row, span_rows, content = _read_trace(
+                    con, id_or_prefix, with_payloads=True, columns=DOCUMENT_COLUMNS
+                )
+            spans, plain_numbers = span_documents_and_numbers(span_rows, set(content), row.trace_id)
+            document = {"summary": summary_document(row), "spans": spans}
+        return document, content, plain_numbers
 
     def get_trace_outline(self, id_or_prefix: str) -> TraceOutline:
         """A trace's summary and its spans in tree order (the order of :meth:`get_trace`) as
@@ -721,23 +733,24 @@ def _gc_paused() -> Iterator[None]:
 
 @overload
 def _read_trace(
-    con: Any, id_or_prefix: str, *, with_payloads: Literal[False] = False
+    con: Any, id_or_prefix: str, *, with_payloads: Literal[False] = False, columns: str = ""
 ) -> tuple[TraceRow, list[tuple[Any, ...]], set[str]]: ...
 
 
 @overload
 def _read_trace(
-    con: Any, id_or_prefix: str, *, with_payloads: Literal[True]
+    con: Any, id_or_prefix: str, *, with_payloads: Literal[True], columns: str = ""
 ) -> tuple[TraceRow, list[tuple[Any, ...]], dict[str, dict[str, Any]]]: ...
 
 
 def _read_trace(
-    con: Any, id_or_prefix: str, *, with_payloads: bool = False
+    con: Any, id_or_prefix: str, *, with_payloads: bool = False, columns: str = ""
 ) -> tuple[TraceRow, list[tuple[Any, ...]], set[str] | dict[str, dict[str, Any]]]:
-    """A trace's summary (the store's row, with its lineage), its span rows
-    (``_SPAN_FIELDS``) and the ids of its spans that have content (``with_payloads``: their
-    content attributes by span id, as :meth:`TraceStore.get_trace_content` reads them);
-    TraceNotFoundError when no trace or several traces match."""
+    """A trace's summary (the store's row, with its lineage), its span rows (the columns
+    of ``SPAN_FIELDS``, or the SELECT list ``columns``) and the ids of its spans that have
+    content (``with_payloads``: their content attributes by span id, as
+    :meth:`TraceStore.get_trace_content` reads them); TraceNotFoundError when no trace or
+    several traces match."""
     trace_id = _resolve(con, id_or_prefix)
     summary_row = con.execute(
         f"SELECT {_TRACE_COLUMNS} FROM traces WHERE trace_id = ?", [trace_id]
@@ -747,7 +760,7 @@ def _read_trace(
     from tracekit.store.trace_document import SPAN_FIELDS
 
     span_rows = con.execute(
-        f"SELECT {', '.join(SPAN_FIELDS)} FROM spans WHERE trace_id = ?", [trace_id]
+        f"SELECT {columns or ', '.join(SPAN_FIELDS)} FROM spans WHERE trace_id = ?", [trace_id]
     ).fetchall()
     (summary,) = _with_lineage(con, [TraceRow(*summary_row)])
     if with_payloads:

@@ -63,12 +63,25 @@ SPAN_FIELDS = (
     "resource",
     "events",
 )
+#: The SELECT list :func:`span_documents` reads: :data:`SPAN_FIELDS`, but the trace id (the
+#: same on every row, and given) read as NULL: DuckDB makes no string of it 10,000 times.
+DOCUMENT_COLUMNS = ", ".join(("NULL AS trace_id", *SPAN_FIELDS[1:]))
 _ATTRIBUTES, _RESOURCE, _EVENTS = (
     SPAN_FIELDS.index(n) for n in ("attributes", "resource", "events")
 )
 _COST = SPAN_FIELDS.index("cost_usd")
 _JSON_COLUMNS = itemgetter(_ATTRIBUTES, _RESOURCE, _EVENTS)
 _EVENT_KEYS = ("name", "time_ns", "attributes")
+#: A span's document before its values: its keys in order (copied, a dict of the right size
+#: and order comes at once; filling it by zip builds it key by key, growing it three times).
+_SPAN_KEYS = dict.fromkeys((*SPAN_FIELDS, "depth", "has_content"))
+# Each byte of the JSON texts (as UTF-8) as the part of a number it can be: a digit as
+# "0", "." and an exponent's "e" as themselves, anything else as "x" (see _read_numbers).
+_NUMBER_BYTES = bytes(
+    0x30 if 0x30 <= byte <= 0x39 else byte if byte in b".e" else 0x65 if byte == 0x45 else 0x78
+    for byte in range(256)
+)
+_LONG_NUMBER = b"0" * 19
 _START_AND_ID = itemgetter(5, 1)
 #: The fields of ``TraceSummary.model_dump()``, in order: TraceRow's but for where the
 #: counts sit, and the computed ``cost_partial`` last (a test holds them to the model).
@@ -128,16 +141,33 @@ def _from_json(text: str) -> Any:
     return pydantic_core.from_json(text)
 
 
-def span_documents(rows: list[tuple[Any, ...]], with_content: set[str]) -> list[dict[str, Any]]:
-    """``rows`` (the columns of :data:`SPAN_FIELDS`) in tree order, each as the dict
-    ``SpanRecord.model_dump(mode="json")`` would give."""
+def span_documents(
+    rows: list[tuple[Any, ...]], with_content: set[str], trace_id: str
+) -> list[dict[str, Any]]:
+    """``rows`` (the columns of :data:`DOCUMENT_COLUMNS`) of the spans of ``trace_id`` in
+    tree order, each as the dict ``SpanRecord.model_dump(mode="json")`` would give."""
+    return span_documents_and_numbers(rows, with_content, trace_id)[0]
+
+
+def span_documents_and_numbers(
+    rows: list[tuple[Any, ...]], with_content: set[str], trace_id: str
+) -> tuple[list[dict[str, Any]], bool]:
+    """:func:`span_documents`, and whether the spans' JSON texts hold no number that could
+    read as a float below 1e-4 or from 1e16 on (none with an exponent, none written
+    ``0.0000…``, no run of 17 digits): where no float of theirs is one orjson may write
+    unlike ``json.dumps`` (:func:`tracekit.cli.json_text.needs_respelling`)."""
     rows.sort(key=_START_AND_ID)  # get_trace's order
     from_json = _from_json
     # One look at all the texts instead of one a span: with no long number anywhere (the
     # usual trace), orjson reads each text as pydantic-core would, or refuses it.
-    if no_long_numbers("\n".join([text for row in rows for text in _JSON_COLUMNS(row) if text])):
+    texts = "\n".join([text for row in rows for text in _JSON_COLUMNS(row) if text])
+    long_numbers, plain_numbers = _read_numbers(texts)
+    if not long_numbers:
         from_json = _orjson_first
+    # A text that says neither is plain of them: one look at all instead of two a text.
+    finite_texts = "Infinity" not in texts and "NaN" not in texts
     fields = SPAN_FIELDS
+    blank = _SPAN_KEYS.copy
     # Each distinct resource text: its parsed value, and whether it is the plain shape.
     resources: dict[str, tuple[Any, bool]] = {}
     documents: list[dict[str, Any]] = []
@@ -145,14 +175,16 @@ def span_documents(rows: list[tuple[Any, ...]], with_content: set[str]) -> list[
     for row, depth in tree_order(rows, id_at=1, parent_at=2):
         attributes, resource, events = row[_ATTRIBUTES], row[_RESOURCE], row[_EVENTS]
         # As many columns as fields (the SELECT's): not checked a row, at 10,000 rows.
-        document = dict(zip(fields, row, strict=False))
+        document = blank()
+        document.update(zip(fields, row, strict=False))
+        document["trace_id"] = trace_id
         document["depth"] = depth
         document["has_content"] = row[1] in with_content
         plain = True
         if attributes is not None:
             parsed = document["attributes"] = from_json(attributes)
-            plain = (
-                type(parsed) is dict and "Infinity" not in attributes and "NaN" not in attributes
+            plain = type(parsed) is dict and (
+                finite_texts or ("Infinity" not in attributes and "NaN" not in attributes)
             )
         else:
             plain = False
@@ -170,7 +202,7 @@ def span_documents(rows: list[tuple[Any, ...]], with_content: set[str]) -> list[
             plain = False
         if events is not None:
             parsed = document["events"] = from_json(events)
-            plain = plain and _plain_events(parsed, events)
+            plain = plain and _plain_events(parsed, events, finite_texts)
         else:
             document["events"] = []
         cost = row[_COST]
@@ -181,14 +213,26 @@ def span_documents(rows: list[tuple[Any, ...]], with_content: set[str]) -> list[
 
             document = SpanRecord.model_validate(document).model_dump(mode="json")
         append(document)
-    return documents
+    return documents, plain_numbers
 
 
-def _plain_events(events: Any, text: str) -> bool:
+def _read_numbers(text: str) -> tuple[bool, bool]:
+    # (whether text has a run of 19 digits: an integer orjson would read as a float,
+    # whether it has no number that could be a float needing respelling). One C pass maps
+    # the bytes (UTF-8 keeps ASCII single bytes; "surrogatepass" keeps a lone surrogate
+    # three bytes, none a digit), then substring searches; a false alarm (a hex id's "0e")
+    # only costs the writer its search.
+    numbers = text.encode("utf-8", "surrogatepass").translate(_NUMBER_BYTES)
+    long_numbers = _LONG_NUMBER in numbers
+    plain = not long_numbers and b"0e" not in numbers and b"0.0000" not in numbers
+    return long_numbers, plain and b"0" * 17 not in numbers
+
+
+def _plain_events(events: Any, text: str, finite_text: bool) -> bool:
     # Whether validating and dumping the span would give back these events: a list of
     # plain events, no inf or nan in the text (a string that merely says so is checked the
     # slow way, which is right either way), since mode="json" writes those floats as null.
-    if "Infinity" in text or "NaN" in text or type(events) is not list:
+    if type(events) is not list or (not finite_text and ("Infinity" in text or "NaN" in text)):
         return False
     for event in events:
         if (
