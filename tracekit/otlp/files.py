@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 from tracekit.exceptions import OtlpFormatError, TraceFileError
 from tracekit.otlp.encode import spans_to_json_line
@@ -49,7 +47,10 @@ def iter_trace_file(
         line_number = 0
         memo = ResourceMemo()
         try:
-            for raw in _raw_lines(handle, max_line_bytes):
+            while True:
+                raw = handle.readline(max_line_bytes + 1)
+                if not raw:
+                    break
                 line_number += 1
                 if len(raw) > max_line_bytes:
                     raise TraceFileError(
@@ -75,30 +76,6 @@ def iter_trace_file(
             raise TraceFileError(
                 f"cannot read {file} after line {line_number}: {error.strerror or error}"
             ) from None
-
-
-def _raw_lines(handle: BinaryIO, max_line_bytes: int) -> Iterator[bytes]:
-    """The file's lines as ``readline`` reads them (a line over the limit is cut after
-    ``max_line_bytes + 1`` bytes, for the caller to refuse). A regular file no longer than
-    one line may be is read in one call and split: a replay suite reads small files, and a
-    ``readline`` per span line was a tenth of reading one."""
-    info = os.fstat(handle.fileno())
-    if stat.S_ISREG(info.st_mode) and info.st_size <= max_line_bytes:
-        data = handle.read(max_line_bytes + 1)
-        if len(data) <= max_line_bytes:
-            lines = data.split(b"\n")
-            last = lines.pop()
-            for line in lines:
-                yield line + b"\n"
-            if last:
-                yield last
-            return
-        handle.seek(0)  # it grew since: line by line, as any other file
-    while True:
-        raw = handle.readline(max_line_bytes + 1)
-        if not raw:
-            return
-        yield raw
 
 
 def read_trace_file(
