@@ -165,7 +165,9 @@ class CapturedSpan(trace.Span):
             # one lock, each set key moved to the end as set_attribute does.
             with self._lock:
                 attrs = self._attributes
-                room = limits.attributes is None or len(attrs) + len(attributes) <= limits.attributes
+                room = (
+                    limits.attributes is None or len(attrs) + len(attributes) <= limits.attributes
+                )
                 if room and not self._ended:
                     for key, value in attributes.items():
                         if key in attrs:
