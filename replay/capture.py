@@ -159,6 +159,23 @@ class CapturedSpan(trace.Span):
         return not self._ended
 
     def set_attributes(self, attributes: Mapping[str, types.AttributeValue]) -> None:
+        limits = self._capture.limits
+        if limits.value_length is None and all(type(v) in _PLAIN for v in attributes.values()):
+            # Plain values (what the orchestrator and the models set): kept as they are, under
+            # one lock, each set key moved to the end as set_attribute does.
+            with self._lock:
+                attrs = self._attributes
+                room = (
+                    limits.attributes is None or len(attrs) + len(attributes) <= limits.attributes
+                )
+                if room and not self._ended:
+                    for key, value in attributes.items():
+                        if key in attrs:
+                            del attrs[key]
+                        attrs[key] = value
+                    return
+                if self._ended:
+                    return
         for key, value in attributes.items():
             self.set_attribute(key, value)
 

@@ -21,11 +21,14 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def older_objects_frozen() -> Iterator[None]:
+def older_objects_frozen(*, keep: bool = False) -> Iterator[None]:
     """Run the block with the objects that exist now out of the collector's passes.
 
     Left alone when the collector is off or something else froze objects (its freeze is not
-    replay's to undo), and inside another such block.
+    replay's to undo), and inside another such block. ``keep``: what the block built outlives
+    it (a recording read from a file), and joins the older objects when it ends, instead of
+    staying in the young generations for the next collection of the young ones (the one a
+    replay starts with) to walk it all again; a cycle it dropped then waits for a full pass.
 
     >>> import gc
     >>> before = gc.get_freeze_count()
@@ -47,6 +50,8 @@ def older_objects_frozen() -> Iterator[None]:
     try:
         yield
     finally:
+        if keep:
+            gc.freeze()  # two list splices: the block's survivors join the frozen objects
         gc.unfreeze()
 
 

@@ -235,9 +235,10 @@ def recorded_response(step: Step, model: str) -> ModelResponse:
     """The model response a recorded LLM step holds."""
     answer = step.answer
     messages = answer.get("output")
-    message = ChatMessage(role="assistant", parts=[TextPart(content="")])
     if isinstance(messages, list) and messages:
         message = ChatMessage.model_validate(messages[-1])
+    else:
+        message = ChatMessage(role="assistant", parts=[TextPart(content="")])
     finish = answer.get("finish_reasons") or [message.finish_reason or "stop"]
     return ModelResponse(
         id=str(answer.get("response_id") or ""),

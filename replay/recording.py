@@ -46,7 +46,7 @@ class Recording:
         """A recording read from a trace file (OTLP JSON lines)."""
         from tracekit.otlp.files import read_trace_file
 
-        with older_objects_frozen():
+        with older_objects_frozen(keep=True):
             return cls.from_spans(read_trace_file(Path(path)), source=str(path))
 
     @classmethod

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import random
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -54,25 +53,27 @@ def _frozen_clock() -> float:
 
 
 @contextmanager
-def _recorded_world(seed: int, started_at: float | None) -> Iterator[None]:
-    """``random`` seeded as the recorded run was, and the wall-clock frozen at its start."""
-    state = random.getstate()
-    random.seed(seed)
-    try:
-        if started_at is None:
-            yield
-        else:
-            # Imported here: importing time_machine imports pytest, which replay must not.
-            import time_machine
+def _recorded_world(started_at: float | None) -> Iterator[None]:
+    """The wall-clock frozen at the recorded run's start.
 
-            # time-machine moves time.time, datetime.now and the rest at the C level, in
-            # every thread; the monotonic clock the limits use is left alone. Time ticks on
-            # from the recorded start (code that waits on the clock must not hang, and the
-            # replayed spans keep their durations).
-            with time_machine.travel(started_at, tick=True):
-                yield
-    finally:
-        random.setstate(state)
+    ``random`` needs nothing here: the run itself seeds it with the seed it is given (the
+    recorded one) around the entrypoint and puts the caller's state back after (see
+    :meth:`~tracekit.orchestrator.workflow.Workflow.run`); seeding it around the whole run
+    too swapped two 625-word states more per replay, for code (input validation) that the
+    recorded run had not run under that seed either.
+    """
+    if started_at is None:
+        yield
+        return
+    # Imported here: importing time_machine imports pytest, which replay must not.
+    import time_machine
+
+    # time-machine moves time.time, datetime.now and the rest at the C level, in every
+    # thread; the monotonic clock the limits use is left alone. Time ticks on from the
+    # recorded start (code that waits on the clock must not hang, and the replayed spans
+    # keep their durations).
+    with time_machine.travel(started_at, tick=True):
+        yield
 
 
 class ReplaySession:
@@ -146,7 +147,7 @@ class ReplaySession:
         """
         with older_objects_frozen():
             replay = self._start()
-            with _recorded_world(replay.seed, self.recording.started_at):
+            with _recorded_world(self.recording.started_at):
                 if replay.workflow.is_async:
                     result = asyncio.run(replay.workflow.arun(**replay.options))
                 else:
@@ -156,7 +157,7 @@ class ReplaySession:
     async def arun(self) -> DivergenceReport:
         """``await`` form of :meth:`run` (a sync entrypoint runs in a worker thread)."""
         replay = self._start()
-        with _recorded_world(replay.seed, self.recording.started_at):
+        with _recorded_world(self.recording.started_at):
             result = await replay.workflow.arun(**replay.options)
         return self._finish(replay, result)
 

@@ -572,9 +572,15 @@ def align(recorded: Sequence[Step], replayed: Sequence[Step]) -> list[AlignedSte
     """
     left = [(s.kind, s.key) for s in recorded]
     right = [(s.kind, s.key) for s in replayed]
-    matcher = difflib.SequenceMatcher(a=left, b=right, autojunk=False)
+    # A replay that made the recorded calls in the recorded order (the usual case) is one
+    # run of equal steps: the matcher's search would only find that.
+    opcodes = (
+        [("equal", 0, len(left), 0, len(right))]
+        if left == right
+        else difflib.SequenceMatcher(a=left, b=right, autojunk=False).get_opcodes()
+    )
     aligned: list[AlignedStep] = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in opcodes:
         if tag == "equal":
             for a, b in zip(recorded[i1:i2], replayed[j1:j2], strict=True):
                 diffs = diff_steps(a, b)
@@ -606,10 +612,12 @@ def diff_requests(recorded: Step, replayed: Step) -> tuple[FieldDiff, ...]:
     A field the recording does not have at all (tool definitions from a source that does not
     record them) is not compared.
     """
+    request, other = recorded.request, replayed.request
+    if request == other:
+        return ()  # mostly the very same values (see trajectory_from_spans's canon)
     diffs: list[FieldDiff] = []
-    keys = sorted(recorded.request)
-    for key in keys:
-        diff_value(key, recorded.request.get(key), replayed.request.get(key), diffs)
+    for key in sorted(request):
+        diff_value(key, request.get(key), other.get(key), diffs)
     return tuple(diffs)
 
 
