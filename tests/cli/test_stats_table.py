@@ -54,6 +54,9 @@ def test_tables_are_riches_byte_for_byte(
         assert drawn == _drawn(table.rich_table(), colour=colour)
         if not colour:
             assert_inert(drawn)
+            # A pipe gets the same text without Rich (where every cell is plain text).
+            plain = table.plain_text()
+            assert plain is None or plain == drawn
 
 
 def test_hostile_and_wide_cells_line_up_as_in_rich() -> None:
@@ -65,6 +68,27 @@ def test_hostile_and_wide_cells_line_up_as_in_rich() -> None:
     table.add_row(("plain", ""), ("—", ""))
     for colour in (False, True):
         assert _drawn(table, colour=colour) == _drawn(table.rich_table(), colour=colour)
+
+
+@pytest.mark.parametrize("title", [None, "t", "top", "a title"])
+def test_plain_cells_are_written_to_a_pipe_as_rich_writes_them(title: str | None) -> None:
+    table = PlainTable([("name", False, True), ("n", True, False)], title=title)
+    table.add_row(("\u7d75 x", "yellow"), ("7", "red"))
+    table.add_row(("plain", ""), ("—", ""))
+    table.add_row(("", ""), ("12,345", ""))
+
+    assert (
+        table.plain_text()
+        == _drawn(table, colour=False)
+        == _drawn(table.rich_table(), colour=False)
+    )
+
+
+def test_a_table_with_rich_text_is_left_to_rich() -> None:
+    table = PlainTable([("name", False, True)])
+    table.add_row(Text.assemble("a", ("\\x1b", "reverse"), "b"))
+
+    assert table.plain_text() is None
 
 
 def test_a_table_wider_than_the_terminal_is_drawn_by_rich(store: TraceStore) -> None:

@@ -13,13 +13,14 @@ from typing import Any
 
 from rich.console import Console
 
+from tracekit.cli.piped_text import CONSOLE_PIPE_WIDTH
 from tracekit.display import inert, inert_json
 
 
 def console() -> Console:
     """A console on stdout; piped output gets a fixed, generous width so columns are not
     squeezed to 80."""
-    width = None if sys.stdout.isatty() else 200
+    width = None if sys.stdout.isatty() else CONSOLE_PIPE_WIDTH
     return Console(file=sys.stdout, highlight=False, width=width)
 
 

@@ -22,10 +22,13 @@ from collections.abc import Sequence
 
 from tracekit import settings
 
-__all__ = ["PIPE_WIDTH", "PipedTable", "writes_plain_text"]
+__all__ = ["CONSOLE_PIPE_WIDTH", "PIPE_WIDTH", "PipedTable", "writes_plain_text"]
 
 #: The console width the CLI gives Rich when stdout is not a terminal.
 PIPE_WIDTH = 160
+#: The width :func:`tracekit.cli.output_formats.console` (``stats``, ``sql``, ...) gives Rich
+#: when stdout is not a terminal.
+CONSOLE_PIPE_WIDTH = 200
 
 
 def writes_plain_text() -> bool:

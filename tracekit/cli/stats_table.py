@@ -13,26 +13,37 @@ Rich's ``Table`` (:meth:`PlainTable.rich_table`).
 
 A cell is our own text and a style name (``("1,234", "red")``), or Rich ``Text`` (what
 :func:`tracekit.display.literal` makes of text from traces).
+
+Where Rich would write no styles (a pipe), a table of plain cells is the same text without
+Rich at all (:meth:`PlainTable.plain_text`): importing Rich's console is ~30% of a piped
+``tracekit stats``; Rich is imported here only where it draws.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
-
-from rich.cells import cell_len
-from rich.console import Console, ConsoleOptions
-from rich.segment import Segment
-from rich.style import Style
-from rich.text import Text
+from typing import TYPE_CHECKING, Union
 
 if TYPE_CHECKING:
+    from rich.console import Console, ConsoleOptions
+    from rich.segment import Segment
     from rich.table import Table
+    from rich.text import Text
 
 __all__ = ["Cell", "PlainTable"]
 
 #: One cell: our own text with a style name ("" for none), or Rich Text.
-Cell = tuple[str, str] | Text
+Cell = Union[tuple[str, str], "Text"]
+
+
+def cell_len(text: str) -> int:
+    """``text``'s width in terminal cells, as Rich counts them (Rich's own count, loaded only
+    for text that is not ASCII)."""
+    if text.isascii():
+        return len(text)
+    from rich.cells import cell_len as rich_cell_len
+
+    return rich_cell_len(text)
 
 
 class PlainTable:
@@ -51,11 +62,7 @@ class PlainTable:
         """One row: a cell per column."""
         widths = self._widths
         for index, cell in enumerate(cells):
-            if isinstance(cell, tuple):
-                text = cell[0]
-                width = len(text) if text.isascii() else cell_len(text)
-            else:
-                width = cell.cell_len
+            width = cell_len(cell[0]) if isinstance(cell, tuple) else cell.cell_len
             if width > widths[index]:
                 widths[index] = width
         self.rows.append(cells)
@@ -75,9 +82,34 @@ class PlainTable:
         nor the title wrapped or cropped)."""
         return self.width <= width and (self.title is None or len(self.title) <= self.width)
 
+    def plain_text(self) -> str | None:
+        """The table as a console that writes no styles (a pipe) writes it, as text; None
+        when a cell is Rich ``Text`` (drawn by Rich then). Only for a table that
+        :meth:`fits` the console."""
+        lines: list[str] = []
+        if self.title is not None:
+            # Rich centres the title in the table's width, padded on both sides.
+            excess = self.width - cell_len(self.title)
+            lines.append(" " * (excess // 2) + self.title + " " * (excess - excess // 2) + "\n")
+        columns = [
+            (width, right) for width, (_, right, _) in zip(self._widths, self.columns, strict=True)
+        ]
+        headers = [(header, "") for header, _, _ in self.columns]
+        for cells in (headers, *self.rows):
+            parts: list[str] = []
+            for (width, right), cell in zip(columns, cells, strict=True):
+                if not isinstance(cell, tuple):
+                    return None
+                text = cell[0]
+                excess = width - cell_len(text)
+                parts.append(" " * excess + text if right else text + " " * excess)
+            lines.append("  ".join(parts) + "\n")
+        return "".join(lines)
+
     def rich_table(self) -> Table:
         """The same table as Rich's ``Table`` (for a console too narrow for it, and tests)."""
         from rich.table import Table  # only where it is drawn: ~15 ms of start-up
+        from rich.text import Text
 
         table = Table(title=self.title, box=None, header_style="bold", pad_edge=False)
         for header, right, wraps in self.columns:
@@ -87,6 +119,9 @@ class PlainTable:
         return table
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
+        from rich.segment import Segment
+        from rich.text import Text
+
         if self.title is not None:
             title = Text(self.title, style=console.get_style("table.title"), justify="center")
             yield from console.render(title, options.update(width=self.width, highlight=False))
@@ -106,6 +141,9 @@ class PlainTable:
         yield from self._body(console)
 
     def _body(self, console: Console) -> Iterator[Segment]:
+        from rich.segment import Segment
+        from rich.style import Style
+
         # Unstyled text is written as it is, so it is joined: one segment per line, a styled
         # cell apart. Without a colour system every style is written as plain text too.
         colour = console.color_system is not None
@@ -120,11 +158,8 @@ class PlainTable:
                     pending.append("  ")  # the cells' padding: one space each side
                 if isinstance(cell, tuple):
                     text, style_name = cell
-                    if text.isascii():
-                        text = text.rjust(width) if right else text.ljust(width)
-                    else:
-                        excess = width - cell_len(text)
-                        text = " " * excess + text if right else text + " " * excess
+                    excess = width - cell_len(text)
+                    text = " " * excess + text if right else text + " " * excess
                     if style_name and colour:
                         style = styles.get(style_name)
                         if style is None:
@@ -151,6 +186,8 @@ class PlainTable:
 
 def _rich_cell(cell: Text, width: int, right: bool, console: Console) -> Iterator[Segment]:
     """``cell`` justified to ``width``, as the segments Rich's Table renders of it."""
+    from rich.segment import Segment
+
     text = cell.copy()
     excess = width - text.cell_len
     if excess:

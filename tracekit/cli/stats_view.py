@@ -1,6 +1,11 @@
 """What ``tracekit stats`` runs (its arguments are in :mod:`tracekit.cli.stats_command`):
 the operations figures per group, whole or in time buckets, as a table, JSON, CSV or a
-terminal chart."""
+terminal chart.
+
+Written where Rich would write no styles (a pipe), a table of plain cells is written as the
+text Rich would write (:meth:`~tracekit.cli.stats_table.PlainTable.plain_text`) and Rich is
+not loaded at all; a terminal, or a name from a trace that shows escapes, gets Rich.
+"""
 
 from __future__ import annotations
 
@@ -11,19 +16,19 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.text import Text
-
-from tracekit.cli.output_formats import console, write_csv, write_json
+from tracekit.cli.piped_text import writes_plain_text
 from tracekit.cli.stats_table import Cell, PlainTable
-from tracekit.display import format_cost, format_duration, literal
 from tracekit.exceptions import ConfigError
+from tracekit.figure_text import format_cost, format_duration
+from tracekit.inert_text import inert
 from tracekit.store.buckets import TimeWindow
 from tracekit.store.figure_rows import FigureQuery, FigureRow
 from tracekit.store.filters import parse_filter
 from tracekit.store.queries import TraceStore
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from tracekit.store.figures import GroupFigures
 
 _UNKNOWN = "—"
@@ -50,6 +55,8 @@ def run_stats(args: argparse.Namespace) -> int:
         )
         store = TraceStore(args.store)
         if args.json:
+            from tracekit.cli.output_formats import write_json
+
             # --json prints the models' own JSON (what the TUI and scripts see).
             write_json([_json_row(group) for group in store.figures(query)])
             return 0
@@ -59,11 +66,22 @@ def run_stats(args: argparse.Namespace) -> int:
         sys.stderr.write(f"tracekit stats: error: {error}\n")
         return 2
     if args.csv:
+        from tracekit.cli.output_formats import write_csv
+
         write_csv(CSV_COLUMNS, (_csv_row(group) for group in groups))
         return 0
+    if not args.chart and writes_plain_text():
+        text = _plain_text(args.by, groups, bucketed=args.every is not None)
+        if text is not None:
+            sys.stdout.write(text)
+            return 0
+    from rich.text import Text
+
+    from tracekit.cli.output_formats import console
+
     out = console()
     if not groups:
-        out.print(Text(f"nothing to group by {args.by} in that window"))
+        out.print(Text(_nothing(args.by)))
         return 0
     if args.chart:
         from tracekit.cli.stats_chart import render_chart  # plotext: only a chart pays for it
@@ -84,6 +102,29 @@ def run_stats(args: argparse.Namespace) -> int:
         out.print()
         _print_table(out, modes)
     return 0
+
+
+def _nothing(by: str) -> str:
+    return f"nothing to group by {by} in that window"
+
+
+def _plain_text(by: str, groups: Sequence[FigureRow], *, bucketed: bool) -> str | None:
+    """What the console writes to a pipe, without Rich; None where Rich lays it out
+    otherwise (a table wider than the pipe's console, a name that shows escapes)."""
+    from tracekit.cli.piped_text import CONSOLE_PIPE_WIDTH
+
+    if not groups:
+        return _nothing(by) + "\n"
+    parts: list[str] = []
+    modes = failure_table(by, groups, bucketed=bucketed)
+    for table in (figures_table(by, groups, bucketed=bucketed), modes):
+        if table is modes and not modes.row_count:
+            break
+        text = table.plain_text() if table.fits(CONSOLE_PIPE_WIDTH) else None
+        if text is None:
+            return None
+        parts.append(text)
+    return "\n".join(parts)  # a blank line between the tables, as ``out.print()`` writes
 
 
 # --- rendering ------------------------------------------------------------------------------------
@@ -125,10 +166,15 @@ def _key(group: FigureRow) -> Cell:
 
 @lru_cache(maxsize=4096)
 def _untrusted(value: str) -> Cell:
-    # Text from traces goes through literal; plain text (most names) is kept as plain text.
-    # Cached: a name is in every bucket of its group (a Text cell is copied, never changed).
-    text = literal(value)
-    return (text.plain, "") if not text.spans and not text.style else text
+    # Text from traces goes through literal; plain text (most names) is kept as plain text:
+    # text that inert leaves unchanged is text literal gives no style to (no escape, not
+    # cut), so Rich is loaded only for the rest. Cached: a name is in every bucket of its
+    # group (a Text cell is copied, never changed).
+    if inert(value) == value:
+        return (value, "")
+    from tracekit.display import literal
+
+    return literal(value)
 
 
 def figures_table(by: str, groups: Sequence[FigureRow], *, bucketed: bool) -> PlainTable:
