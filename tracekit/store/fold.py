@@ -308,8 +308,11 @@ def _without_known_spans(con: Any, batch: pa.Table) -> str:
     }
     # Span ids all distinct (the usual case: 64 random bits each) means no (trace id, span id)
     # pair twice in the batch, which Arrow tells by hashing one column, far cheaper than
-    # DuckDB grouping by two.
-    distinct = pc.count_distinct(batch.column("span_id")).as_py() == batch.num_rows
+    # DuckDB grouping by two. ``unique`` hashes the chunks (one per segment) into one table;
+    # ``count_distinct`` builds a table per chunk and then merges them, which cost about 1.6x
+    # as much (measured: 16 against 10 ms of CPU for 122,880 span ids in 30 chunks). Span ids
+    # are never NULL (the schema), so the two count alike.
+    distinct = len(pc.unique(batch.column("span_id"))) == batch.num_rows
     row = con.execute(_STORED_DUPLICATES_SQL if distinct else _DUPLICATES_SQL, bounds).fetchone()
     if not row or not row[0]:
         return _ARROW_SOURCE
