@@ -10,6 +10,7 @@ from the recording too.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections import Counter
 from collections.abc import AsyncIterator, Generator, Iterable
@@ -31,6 +32,7 @@ from tracekit.models.streaming import (
 )
 from tracekit.orchestrator.limits import BreakerState
 from tracekit.orchestrator.tool_answers import RecordedToolCall
+from tracekit.otlp.values import parse_json
 from tracekit.telemetry import current_call_key, current_invocation, tracer_for
 
 REPLAY_SCOPE = "tracekit.replay"
@@ -141,7 +143,7 @@ class RecordedAnswers:
             )
         return RecordedToolCall(
             step.name,
-            result=answer["result"],
+            result=recorded_result(step),
             approved=answer["approved"],
             runs_code=bool(answer["runs_code"]),
             live=live,
@@ -231,10 +233,47 @@ def _raise_recorded_error(step: Step) -> None:
         raise ModelError(answer["error"])
 
 
+def recorded_result(step: Step) -> Any:
+    """A recorded tool step's result, as a copy of its own: the run may change what it is
+    handed (a tool result goes into the conversation, where a live model or a check sees it),
+    and the recording must stay as recorded for the report and for the next replay."""
+    return _fresh(step, "result", sc.GEN_AI_TOOL_CALL_RESULT)
+
+
+def _fresh(step: Step, field: str, attribute: str) -> Any:
+    """``step.answer[field]``, parsed again from the attribute text it was read from (one
+    orjson call, a third of the cost of copying the parsed value), else copied."""
+    span = step.span
+    if span is not None:
+        attrs = span.attributes
+        raw = attrs.get(attribute)
+        # A model call of another convention has its output read by a normaliser instead.
+        if isinstance(raw, str) and (field != "output" or sc.GEN_AI_INPUT_MESSAGES in attrs):
+            return parse_json(raw)
+    return json_copy(step.answer.get(field))
+
+
+def json_copy(value: Any) -> Any:
+    """A copy of a JSON-shaped value: new dicts and lists all the way down (what is neither
+    is immutable here, or is copied whole)."""
+    cls = value.__class__
+    if cls is dict:
+        return {key: json_copy(item) for key, item in value.items()}
+    if cls is list:
+        return [json_copy(item) for item in value]
+    if cls in _IMMUTABLE:
+        return value
+    return copy.deepcopy(value)
+
+
+_IMMUTABLE: frozenset[type] = frozenset({str, int, float, bool, type(None), bytes})
+
+
 def recorded_response(step: Step, model: str) -> ModelResponse:
-    """The model response a recorded LLM step holds."""
+    """The model response a recorded LLM step holds (its message a copy of its own: see
+    :func:`recorded_result`)."""
     answer = step.answer
-    messages = answer.get("output")
+    messages = _fresh(step, "output", sc.GEN_AI_OUTPUT_MESSAGES)
     if isinstance(messages, list) and messages:
         message = ChatMessage.model_validate(messages[-1])
     else:
