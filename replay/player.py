@@ -32,7 +32,6 @@ from tracekit.models.streaming import (
 )
 from tracekit.orchestrator.limits import BreakerState
 from tracekit.orchestrator.tool_answers import RecordedToolCall
-from tracekit.otlp.values import parse_json
 from tracekit.telemetry import current_call_key, current_invocation, tracer_for
 
 REPLAY_SCOPE = "tracekit.replay"
@@ -237,25 +236,12 @@ def recorded_result(step: Step) -> Any:
     """A recorded tool step's result, as a copy of its own: the run may change what it is
     handed (a tool result goes into the conversation, where a live model or a check sees it),
     and the recording must stay as recorded for the report and for the next replay."""
-    return _fresh(step, "result", sc.GEN_AI_TOOL_CALL_RESULT)
-
-
-def _fresh(step: Step, field: str, attribute: str) -> Any:
-    """``step.answer[field]``, parsed again from the attribute text it was read from (one
-    orjson call, a third of the cost of copying the parsed value), else copied."""
-    span = step.span
-    if span is not None:
-        attrs = span.attributes
-        raw = attrs.get(attribute)
-        # A model call of another convention has its output read by a normaliser instead.
-        if isinstance(raw, str) and (field != "output" or sc.GEN_AI_INPUT_MESSAGES in attrs):
-            return parse_json(raw)
-    return json_copy(step.answer.get(field))
+    return json_copy(step.answer["result"])
 
 
 def json_copy(value: Any) -> Any:
-    """A copy of a JSON-shaped value: new dicts and lists all the way down (what is neither
-    is immutable here, or is copied whole)."""
+    """A copy of a JSON-shaped value (what a recorded attribute parses to): new dicts and
+    lists all the way down; anything else is immutable here, or deep-copied."""
     cls = value.__class__
     if cls is dict:
         return {key: json_copy(item) for key, item in value.items()}
@@ -273,9 +259,12 @@ def recorded_response(step: Step, model: str) -> ModelResponse:
     """The model response a recorded LLM step holds (its message a copy of its own: see
     :func:`recorded_result`)."""
     answer = step.answer
-    messages = _fresh(step, "output", sc.GEN_AI_OUTPUT_MESSAGES)
+    messages = answer.get("output")
     if isinstance(messages, list) and messages:
-        message = ChatMessage.model_validate(messages[-1])
+        # Copied first: pydantic keeps the values of ``Any`` fields (tool-call arguments) as
+        # they are. A structural copy of the last message costs half of parsing the
+        # attribute's text again (its long-number check included).
+        message = ChatMessage.model_validate(json_copy(messages[-1]))
     else:
         message = ChatMessage(role="assistant", parts=[TextPart(content="")])
     finish = answer.get("finish_reasons") or [message.finish_reason or "stop"]
