@@ -27,7 +27,7 @@ from opentelemetry import trace
 
 from replay.canonical import canonical_messages, normalize
 from replay.overrides import ForkOverrides
-from replay.player import REPLAY_SCOPE, RecordedAnswers, recorded_response
+from replay.player import REPLAY_SCOPE, RecordedAnswers, recorded_response, recorded_result
 from replay.trajectory import Step, Trajectory
 from tracekit import semconv as sc
 from tracekit.exceptions import ForkError, ModelError, TransientModelError
@@ -161,7 +161,7 @@ class ForkAnswers(RecordedAnswers):
             )
         return RecordedToolCall(
             step.name,
-            result=answer["result"],
+            result=recorded_result(step),
             approved=answer["approved"],
             runs_code=bool(answer["runs_code"]),
         )

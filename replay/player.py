@@ -10,6 +10,7 @@ from the recording too.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections import Counter
 from collections.abc import AsyncIterator, Generator, Iterable
@@ -141,7 +142,7 @@ class RecordedAnswers:
             )
         return RecordedToolCall(
             step.name,
-            result=answer["result"],
+            result=recorded_result(step),
             approved=answer["approved"],
             runs_code=bool(answer["runs_code"]),
             live=live,
@@ -231,12 +232,39 @@ def _raise_recorded_error(step: Step) -> None:
         raise ModelError(answer["error"])
 
 
+def recorded_result(step: Step) -> Any:
+    """A recorded tool step's result, as a copy of its own: the run may change what it is
+    handed (a tool result goes into the conversation, where a live model or a check sees it),
+    and the recording must stay as recorded for the report and for the next replay."""
+    return json_copy(step.answer["result"])
+
+
+def json_copy(value: Any) -> Any:
+    """A copy of a JSON-shaped value (what a recorded attribute parses to): new dicts and
+    lists all the way down; anything else is immutable here, or deep-copied."""
+    cls = value.__class__
+    if cls is dict:
+        return {key: json_copy(item) for key, item in value.items()}
+    if cls is list:
+        return [json_copy(item) for item in value]
+    if cls in _IMMUTABLE:
+        return value
+    return copy.deepcopy(value)
+
+
+_IMMUTABLE: frozenset[type] = frozenset({str, int, float, bool, type(None), bytes})
+
+
 def recorded_response(step: Step, model: str) -> ModelResponse:
-    """The model response a recorded LLM step holds."""
+    """The model response a recorded LLM step holds (its message a copy of its own: see
+    :func:`recorded_result`)."""
     answer = step.answer
     messages = answer.get("output")
     if isinstance(messages, list) and messages:
-        message = ChatMessage.model_validate(messages[-1])
+        # Copied first: pydantic keeps the values of ``Any`` fields (tool-call arguments) as
+        # they are. A structural copy of the last message costs half of parsing the
+        # attribute's text again (its long-number check included).
+        message = ChatMessage.model_validate(json_copy(messages[-1]))
     else:
         message = ChatMessage(role="assistant", parts=[TextPart(content="")])
     finish = answer.get("finish_reasons") or [message.finish_reason or "stop"]
