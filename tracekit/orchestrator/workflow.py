@@ -400,7 +400,7 @@ class Workflow:
 
 
 #: The generator behind the ``random`` module's functions (what ``random.seed`` seeds).
-_GLOBAL_RANDOM: random.Random = random.seed.__self__
+_GLOBAL_RANDOM: random.Random = random.seed.__self__  # type: ignore[attr-defined]
 #: ``random.Random.seed`` of an ``int`` is its C base class's seed plus ``gauss_next = None``.
 _C_SEED = random.Random.__mro__[1].seed  # type: ignore[attr-defined]
 
