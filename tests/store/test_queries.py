@@ -166,3 +166,21 @@ def test_plain_rows_are_the_summaries_as_validated(
     assert [s.model_dump(mode="json") for s in page.traces] == [
         s.model_dump(mode="json") for s in validated
     ]
+
+
+def test_the_trace_document_is_the_validated_trace_dumped(
+    recorder: Recorder, three_runs: list[str]
+) -> None:
+    # What `tracekit show --json` builds without a model per span must be, key for key and
+    # in order, what validating the trace and dumping it gives; and the messages read with
+    # it are the spans' content.
+    store = TraceStore(recorder.store)
+    for trace_id in three_runs:
+        expected = store.get_trace(trace_id).model_dump(mode="json")
+        document = store.get_trace_document(trace_id[:12])
+        assert document == expected
+        assert [list(span) for span in document["spans"]] == [
+            list(span) for span in expected["spans"]
+        ]
+        _, content, _ = store.get_trace_document_with_content(trace_id)
+        assert content == store.get_trace_content(trace_id)

@@ -24,6 +24,9 @@ OTel SDK, pydantic models, Textual, the Anthropic SDK) are inside the function.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
+import os
 import sys
 from collections.abc import Sequence
 
@@ -47,7 +50,7 @@ from tracekit.cli.arguments import EXIT_USAGE
 from tracekit.cli.lazy_commands import LazySubcommands as _LazySubcommands
 from tracekit.exceptions import StoreNotFoundError, TracekitError, TraceNotFoundError
 
-__all__ = ["EXIT_ERROR", "EXIT_NOT_FOUND", "EXIT_USAGE", "build_parser", "main"]
+__all__ = ["EXIT_ERROR", "EXIT_NOT_FOUND", "EXIT_USAGE", "build_parser", "console_main", "main"]
 
 EXIT_ERROR = 1
 EXIT_NOT_FOUND = 3
@@ -109,7 +112,8 @@ def _command_names(parser: argparse.ArgumentParser) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``tracekit`` console script."""
+    """Run one command (``argv``, else the process's arguments) and return its exit code:
+    what :func:`console_main` runs, and what tests call in their own process."""
     parser = build_parser(lazy=True)
     # Unknown options are reported by name (not as "COMMAND is required") even before a command.
     args, unknown = parser.parse_known_args(argv)
@@ -134,6 +138,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+def console_main() -> int:
+    """Entry point of the ``tracekit`` console script and of ``python -m tracekit.cli``:
+    :func:`main`, then its output flushed, then the process left to exit.
+
+    Before exiting, every object is moved out of the garbage collector's reach
+    (``gc.freeze``): the interpreter's exit-time collection would otherwise walk everything
+    a command built (~10 ms after ``traces`` or ``show``) only to free memory that the
+    exit frees anyway. Files and connections are closed by the commands themselves and
+    ``atexit`` hooks still run, so nothing a command writes depends on that collection. Never
+    call this in a process that goes on (a test): its heap would stay frozen.
+    """
+    try:
+        return main()
+    finally:
+        _flush_stdout()
+        gc.freeze()
+
+
+def _flush_stdout() -> None:
+    # The output is flushed here rather than by the interpreter at exit, where a reader that
+    # left (`tracekit traces | head`) would make it print "Exception ignored ..." and exit 120.
+    stdout = sys.stdout
+    if stdout is None:
+        return
+    try:
+        stdout.flush()
+    except BrokenPipeError:
+        # What is left in the buffer goes nowhere: the exit-time flush must not fail again.
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stdout.fileno())
+            os.close(devnull)
+
+
 def _say_error(exc: Exception) -> None:
     from tracekit.display import inert  # Rich: loaded only when there is an error to show
 
@@ -141,4 +179,4 @@ def _say_error(exc: Exception) -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    raise SystemExit(console_main())

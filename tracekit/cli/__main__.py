@@ -1,5 +1,5 @@
-"""``python -m tracekit.cli``."""
+"""``python -m tracekit.cli``: the console script's entry point."""
 
-from tracekit.cli import main
+from tracekit.cli import console_main
 
-raise SystemExit(main())
+raise SystemExit(console_main())

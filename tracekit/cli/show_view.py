@@ -13,12 +13,10 @@ conversations (:mod:`tracekit.cli.conversation_view`).
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 
+from tracekit.store.gc_pause import gc_paused
 from tracekit.store.queries import TraceStore
 
 
@@ -26,7 +24,11 @@ def run_show(args: argparse.Namespace) -> int:
     """Show one trace as a tree, as JSON, or with every model call's conversation."""
     store = TraceStore(args.store)
     if args.json:
-        with _gc_paused():
+        # The cyclic GC stays paused until the trace is written and freed: once the read's
+        # own pause ended, the tens of thousands of objects it built were traversed by each
+        # collection the drawing's or the writer's allocations set off (~4% of show
+        # --json's instructions), and none of them can be part of a cycle.
+        with gc_paused():
             _print_json(store, args.trace_id)
         return 0
     if args.messages:
@@ -41,28 +43,13 @@ def run_show(args: argparse.Namespace) -> int:
     from tracekit.cli.trace_view import print_span_tree
     from tracekit.cli.traces_view import print_note, stdout_console
 
-    with _gc_paused():
+    with gc_paused():  # as for --json above
         trace = store.get_trace_lines(args.trace_id)
         console = stdout_console()
         print_span_tree(trace.summary, trace.spans, console)
         print_note(console, trace.summary.unpriced_spans)
         del trace
     return 0
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    # The cyclic GC stays paused until the trace is written and freed: once the read's own
-    # pause ended, the tens of thousands of objects it built were traversed by each
-    # collection the drawing's or the writer's allocations set off (~4% of show --json's
-    # instructions), and none of them can be part of a cycle.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _print_json(store: TraceStore, trace_id: str) -> None:

@@ -343,7 +343,7 @@ class Workflow:
             trace_id = format(span.get_span_context().trace_id, "032x")
             before = ctx.state_snapshot()
             random_state = random.getstate()
-            random.seed(seed)
+            _seed_global_random(seed)
             # The run's closing attributes, set in one call into the SDK when it ends (in this
             # order: output, state changes, status).
             closing: dict[str, Any] = {}
@@ -397,6 +397,22 @@ class Workflow:
             cost_usd=run_state.cost_usd,
             duration_s=time.monotonic() - started,
         )
+
+
+#: The generator behind the ``random`` module's functions (what ``random.seed`` seeds).
+_GLOBAL_RANDOM: random.Random = random.seed.__self__  # type: ignore[attr-defined]
+#: ``random.Random.seed`` of an ``int`` is its C base class's seed plus ``gauss_next = None``.
+_C_SEED = random.Random.__mro__[1].seed  # type: ignore[attr-defined]
+
+
+def _seed_global_random(seed: Any) -> None:
+    """``random.seed(seed)``, without its Python wrapper when ``seed`` is a plain ``int``
+    (the wrapper's type tests are a third of the call); any other seed goes through it."""
+    if type(seed) is int:
+        _C_SEED(_GLOBAL_RANDOM, seed)
+        _GLOBAL_RANDOM.gauss_next = None  # type: ignore[attr-defined]
+    else:
+        random.seed(seed)
 
 
 def _fresh_id_and_seed() -> tuple[str, int]:

@@ -12,7 +12,6 @@ recording processes are never kept from folding for longer than one query round.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import sys
@@ -37,6 +36,7 @@ from tracekit.store.filters import (
     order_clause,
     parse_filter,
 )
+from tracekit.store.gc_pause import gc_paused
 from tracekit.store.lineage import fork_lineage, forks_of, is_fork_service
 from tracekit.store.paths import StorePaths, store_lock
 from tracekit.store.pending import journal_files, pending_segments
@@ -156,7 +156,7 @@ class TraceStore:
         """A trace with all its spans in tree order and events parsed."""
         from tracekit.store.models import TraceDetail
 
-        with _gc_paused(), self._connection() as con:
+        with gc_paused(), self._connection() as con:
             row, span_rows, with_content = _read_trace(con, id_or_prefix)
             spans = _tree_order(span_rows, with_content)
         (summary,) = _summaries([row])
@@ -169,21 +169,9 @@ class TraceStore:
 
         Raises TraceNotFoundError when no trace or several traces match.
         """
-        from tracekit.store.trace_document import (
-            DOCUMENT_COLUMNS,
-            span_documents,
-            summary_document,
-        )
-
-        with _gc_paused():  # the documents too: tens of thousands of dicts and lists
-            with self._connection() as con:
-                row, span_rows, with_content = _read_trace(
-                    con, id_or_prefix, columns=DOCUMENT_COLUMNS
-                )
-            return {
-                "summary": summary_document(row),
-                "spans": span_documents(span_rows, with_content, row.trace_id),
-            }
+        # The read of get_trace_document_with_content, one round too (its content
+        # attributes are a few more rows of the same read).
+        return self.get_trace_document_with_content(id_or_prefix)[0]
 
     def get_trace_document_with_content(
         self, id_or_prefix: str
@@ -201,7 +189,7 @@ class TraceStore:
             summary_document,
         )
 
-        with _gc_paused():  # the documents too: tens of thousands of dicts and lists
+        with gc_paused():  # the documents too: tens of thousands of dicts and lists
             with self._connection() as con:
                 row, span_rows, content = _read_trace(
                     con, id_or_prefix, with_payloads=True, columns=DOCUMENT_COLUMNS
@@ -217,7 +205,7 @@ class TraceStore:
 
         Raises TraceNotFoundError when no trace or several traces match.
         """
-        with _gc_paused(), self._connection() as con:
+        with gc_paused(), self._connection() as con:
             return _trace_outline(con, id_or_prefix)
 
     def get_trace_outline_and_forks(
@@ -228,7 +216,7 @@ class TraceStore:
 
         Raises TraceNotFoundError when no trace or several traces match.
         """
-        with _gc_paused(), self._connection() as con:
+        with gc_paused(), self._connection() as con:
             outline = _trace_outline(con, id_or_prefix)
             return outline, _forks(con, outline.summary.trace_id)
 
@@ -241,7 +229,7 @@ class TraceStore:
         """
         from tracekit.store.tree_lines import TraceLines, read_span_lines
 
-        with _gc_paused(), self._connection() as con:
+        with gc_paused(), self._connection() as con:
             trace_id = _resolve(con, id_or_prefix)
             summary_row = con.execute(
                 f"SELECT {_TRACE_COLUMNS} FROM traces WHERE trace_id = ?", [trace_id]
@@ -283,7 +271,7 @@ class TraceStore:
         """
         from tracekit.store.stored_spans import load_otlp_spans
 
-        with _gc_paused(), self._connection() as con:
+        with gc_paused(), self._connection() as con:
             trace_id = _resolve(con, id_or_prefix)
             return load_otlp_spans(con, [trace_id], None, with_content)
 
@@ -331,7 +319,7 @@ class TraceStore:
 
         after: tuple[int, str] | None = None
         while True:
-            with _gc_paused(), self._connection() as con:
+            with gc_paused(), self._connection() as con:
                 page = trace_page(con, after, since_ns, batch_size)
                 if not page:
                     return
@@ -344,7 +332,7 @@ class TraceStore:
     ) -> list[OtlpSpan]:
         from tracekit.store.stored_spans import load_otlp_spans
 
-        with _gc_paused(), self._connection() as con:
+        with gc_paused(), self._connection() as con:
             return load_otlp_spans(con, trace_ids, since_ns, with_content)
 
     # --- aggregates ---------------------------------------------------------------------------
@@ -716,19 +704,6 @@ def _has_orphaned_journals(paths: StorePaths) -> bool:
     from tracekit.store.journal import has_orphaned_journals
 
     return has_orphaned_journals(paths)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    # Building tens of thousands of acyclic objects triggers a cascade of cyclic-GC passes
-    # that doubled the time to load a 10,000-span trace; none of them could free anything.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @overload

@@ -63,8 +63,9 @@ SPAN_FIELDS = (
     "resource",
     "events",
 )
-#: The SELECT list :func:`span_documents` reads: :data:`SPAN_FIELDS`, but the trace id (the
-#: same on every row, and given) read as NULL: DuckDB makes no string of it 10,000 times.
+#: The SELECT list :func:`span_documents_and_numbers` reads: :data:`SPAN_FIELDS`, but the
+#: trace id (the same on every row, and given) read as NULL: DuckDB makes no string of it
+#: 10,000 times.
 DOCUMENT_COLUMNS = ", ".join(("NULL AS trace_id", *SPAN_FIELDS[1:]))
 _ATTRIBUTES, _RESOURCE, _EVENTS = (
     SPAN_FIELDS.index(n) for n in ("attributes", "resource", "events")
@@ -141,21 +142,15 @@ def _from_json(text: str) -> Any:
     return pydantic_core.from_json(text)
 
 
-def span_documents(
-    rows: list[tuple[Any, ...]], with_content: set[str], trace_id: str
-) -> list[dict[str, Any]]:
-    """``rows`` (the columns of :data:`DOCUMENT_COLUMNS`) of the spans of ``trace_id`` in
-    tree order, each as the dict ``SpanRecord.model_dump(mode="json")`` would give."""
-    return span_documents_and_numbers(rows, with_content, trace_id)[0]
-
-
 def span_documents_and_numbers(
     rows: list[tuple[Any, ...]], with_content: set[str], trace_id: str
 ) -> tuple[list[dict[str, Any]], bool]:
-    """:func:`span_documents`, and whether the spans' JSON texts hold no number that could
-    read as a float below 1e-4 or from 1e16 on (none with an exponent, none written
-    ``0.0000…``, no run of 17 digits): where no float of theirs is one orjson may write
-    unlike ``json.dumps`` (:func:`tracekit.cli.json_text.needs_respelling`)."""
+    """``rows`` (the columns of :data:`DOCUMENT_COLUMNS`) of the spans of ``trace_id`` in
+    tree order, each as the dict ``SpanRecord.model_dump(mode="json")`` would give; and
+    whether the spans' JSON texts hold no number that could read as a float below 1e-4 or
+    from 1e16 on (none with an exponent, none written ``0.0000…``, no run of 17 digits):
+    where no float of theirs is one orjson may write unlike ``json.dumps``
+    (:func:`tracekit.cli.json_text.needs_respelling`)."""
     rows.sort(key=_START_AND_ID)  # get_trace's order
     from_json = _from_json
     # One look at all the texts instead of one a span: with no long number anywhere (the
