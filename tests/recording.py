@@ -184,6 +184,16 @@ def new_recorder(store: Path, **processor_options: Any) -> Recorder:
     return Recorder(store=store, provider=provider, processor=processor)
 
 
+def record_two_runs(store: Path) -> Path:
+    """``store`` with two short runs recorded: a doc-pipeline that succeeded and a triage
+    that failed a minute and a half later (a listing that fits a pipe's width)."""
+    recorder = new_recorder(store)
+    recorder.trace(workflow="doc-pipeline", start_ns=1_750_000_000_000 * MS)
+    recorder.trace(workflow="triage", start_ns=1_750_000_100_000 * MS, fail=True)
+    recorder.provider.shutdown()
+    return store
+
+
 def run_cli(
     *args: str, timeout: float = 60, extra_path: Path | None = None
 ) -> subprocess.CompletedProcess[str]:

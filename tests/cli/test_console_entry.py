@@ -10,10 +10,11 @@ import subprocess
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.recording import MS, REPO_ROOT, new_recorder, run_cli
+from tests.recording import REPO_ROOT, record_two_runs, run_cli
 
 # Returns console_main's own value (not the process's exit status) on stderr.
 _PROBE = """
@@ -30,11 +31,7 @@ sys.stderr.write(f"RETURNED {code}\\n")
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("entry") / "runs.duckdb"
-    recorder = new_recorder(path)
-    recorder.trace(workflow="doc-pipeline", start_ns=1_750_000_000_000 * MS)
-    recorder.trace(workflow="triage", start_ns=1_750_000_100_000 * MS, fail=True)
-    recorder.provider.shutdown()
-    return path
+    return record_two_runs(path)
 
 
 def _env() -> dict[str, str]:
@@ -44,6 +41,11 @@ def _env() -> dict[str, str]:
     for name in ("PYTHONUNBUFFERED", "TRACEKIT_STORE"):
         env.pop(name, None)
     return env
+
+
+def _run(command: list[str], **streams: Any) -> subprocess.CompletedProcess[Any]:
+    """``command`` in a process of its own, with the buffered environment of :func:`_env`."""
+    return subprocess.run(command, env=_env(), cwd=REPO_ROOT, timeout=120, check=False, **streams)
 
 
 def _commands() -> list[list[str]]:
@@ -70,15 +72,7 @@ def test_the_console_script_is_console_main() -> None:
 def test_console_main_returns_mains_exit_code(store: Path, args: list[str]) -> None:
     at = ["--store", str(store)]
     expected = run_cli(*args, *at)
-    result = subprocess.run(
-        [sys.executable, "-c", _PROBE, *args, *at],
-        capture_output=True,
-        text=True,
-        env=_env(),
-        cwd=REPO_ROOT,
-        timeout=120,
-        check=False,
-    )
+    result = _run([sys.executable, "-c", _PROBE, *args, *at], capture_output=True, text=True)
     assert result.stderr.endswith(f"RETURNED {expected.returncode}\n"), result.stderr
     assert result.returncode == 0  # the probe's own exit
     assert result.stdout == expected.stdout
@@ -93,14 +87,10 @@ def test_a_reader_that_left_is_not_an_error(
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
-        result = subprocess.run(
+        result = _run(
             [*command, *args, "--store", str(store)] if args != ["--help"] else [*command, *args],
             stdout=write_end,
             stderr=subprocess.PIPE,
-            env=_env(),
-            cwd=REPO_ROOT,
-            timeout=120,
-            check=False,
         )
     finally:
         os.close(write_end)
@@ -109,14 +99,6 @@ def test_a_reader_that_left_is_not_an_error(
 
 @pytest.mark.parametrize("command", _commands(), ids=lambda command: Path(command[-1]).name)
 def test_the_whole_listing_reaches_a_pipe(store: Path, command: list[str]) -> None:
-    result = subprocess.run(
-        [*command, "traces", "--store", str(store)],
-        capture_output=True,
-        text=True,
-        env=_env(),
-        cwd=REPO_ROOT,
-        timeout=120,
-        check=False,
-    )
+    result = _run([*command, "traces", "--store", str(store)], capture_output=True, text=True)
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout == run_cli("traces", "--store", str(store)).stdout

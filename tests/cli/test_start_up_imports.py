@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.show_traces import TRACES, build_show_store
-from tests.recording import MS, REPO_ROOT, new_recorder
+from tests.recording import REPO_ROOT, record_two_runs
 
 #: Packages no command needs just to start, by the prefix of their module names.
 HEAVY = (
@@ -140,11 +140,7 @@ TRACES_ALSO_SKIPS = (
 def listing_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # Runs whose listing fits a pipe's 160 columns (the show store's widest does not).
     path = tmp_path_factory.mktemp("listing") / "runs.duckdb"
-    recorder = new_recorder(path)
-    recorder.trace(workflow="doc-pipeline", start_ns=1_750_000_000_000 * MS)
-    recorder.trace(workflow="triage", start_ns=1_750_000_100_000 * MS, fail=True)
-    recorder.provider.shutdown()
-    return path
+    return record_two_runs(path)
 
 
 def test_traces_loads_the_store_reader_only(listing_store: Path) -> None:

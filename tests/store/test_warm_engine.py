@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.recording import MS, new_recorder
+from tests.recording import record_two_runs
 from tracekit.exceptions import StoreError
 from tracekit.store import TraceStore, warm_engine
 from tracekit.store.db import connect
@@ -17,11 +17,7 @@ from tracekit.store.db import connect
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("warm") / "runs.duckdb"
-    recorder = new_recorder(path)
-    recorder.trace(workflow="doc-pipeline", start_ns=1_750_000_000_000 * MS)
-    recorder.trace(workflow="triage", start_ns=1_750_000_100_000 * MS, fail=True)
-    recorder.provider.shutdown()
-    return path
+    return record_two_runs(path)
 
 
 def _read(path: Path) -> tuple[object, ...]:
