@@ -290,6 +290,50 @@ def _scrub_short(text: str) -> str:
     return clean
 
 
+#: Texts that scrubbing is known to leave as they are, with the characters they hold in all
+#: (both bounded like the memos: dropped whole when full). One set test for a span's texts
+#: is a C loop; a lookup per text in the memos is a Python one.
+#: Callers may test membership here first (read only: it is filled by texts_unchanged).
+UNCHANGED_TEXTS: set[str] = set()
+_unchanged = UNCHANGED_TEXTS
+_UNCHANGED_SIZE = _SHORT_MEMO_SIZE + _LONG_MEMO_SIZE
+_UNCHANGED_CHARS = 16 * 1024 * 1024
+_unchanged_chars = 0
+
+
+def texts_unchanged(texts: tuple[Any, ...]) -> bool:
+    """Whether every value of ``texts`` is a ``str`` that :func:`scrub_text` leaves as it is
+    (so a caller may keep the values themselves as their scrubbed form).
+
+    >>> texts_unchanged(("claude-haiku-4-5", "ok"))
+    True
+    >>> texts_unchanged(("ok", "key sk_live_4eC39HqLyjWDarjtT1zdp7dc"))
+    False
+    """
+    try:
+        if _unchanged.issuperset(texts):
+            return True
+    except TypeError:  # an unhashable value (a list in a list): not a text
+        return False
+    global _unchanged_chars
+    for text in texts:
+        if type(text) is not str:
+            return False
+        if text in _unchanged:
+            continue
+        if scrub_text(text) != text:
+            return False
+        size = len(text)
+        if size > _LONG_MEMO_MAX_LEN:
+            continue  # never remembered: scrubbed on every sight, as scrub_text does
+        if len(_unchanged) >= _UNCHANGED_SIZE or _unchanged_chars + size > _UNCHANGED_CHARS:
+            _unchanged.clear()
+            _unchanged_chars = 0
+        _unchanged.add(text)
+        _unchanged_chars += size
+    return True
+
+
 def scrub_bytes(value: bytes | bytearray) -> bytes | str:
     """A bytes value scrubbed as the UTF-8 text it holds: the scrubbed text when a secret was
     found (a secret is never kept because it came as bytes), else the bytes unchanged (so

@@ -19,6 +19,9 @@ import pyarrow as pa
 from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.sdk import trace as sdk_trace
 from opentelemetry.sdk.trace import ReadableSpan, Span
+from opentelemetry.sdk.util import BoundedList
+from opentelemetry.sdk.util.instrumentation import InstrumentationScope
+from opentelemetry.trace import SpanContext, Status
 
 from tracekit import semconv as sc
 from tracekit.otlp.model import OtlpSpan
@@ -26,11 +29,14 @@ from tracekit.otlp.values import float_value as _float
 from tracekit.otlp.values import int_value as _int
 from tracekit.otlp.values import text_value as _text
 from tracekit.pricing import PriceTable
+from tracekit.scrub import UNCHANGED_TEXTS as _UNCHANGED
 from tracekit.scrub import clean_attributes as _clean_attributes
 from tracekit.scrub import clean_values as _clean_values
-from tracekit.scrub import is_secret_key, scrub_text
+from tracekit.scrub import scrub_text, texts_unchanged
 from tracekit.store.normalise import Promoted, promote_foreign
 from tracekit.store.schema import SEGMENT_SCHEMA
+from tracekit.store.shapes import SHAPES_SIZE as _SHAPES_SIZE  # noqa: F401 (tests read it here)
+from tracekit.store.shapes import Plan, _shapes, plan_for, shape_of
 
 if TYPE_CHECKING:
     from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans
@@ -186,6 +192,8 @@ class SegmentBuilder:
             # The SDK's own classes: their fields read directly. Each public accessor is a
             # Python property (``events`` and ``links`` copy into a new tuple), ~3 µs a span.
             fields = span.__dict__
+            scope_name: str | None
+            scope_version: str | None
             context = fields["_context"]
             start_ns = fields["_start_time"] or 0
             end_ns = fields["_end_time"]
@@ -201,7 +209,24 @@ class SegmentBuilder:
             attributes = raw._dict if type(raw) is BoundedAttributes else raw or {}
             # An Enum's ``name`` is a Python-level descriptor; ``_name_`` is what it returns.
             kind_name = kind._name_
-            status_name = status.status_code._name_
+            # The SDK's own value classes: their fields too (each accessor is a Python call).
+            if type(status) is Status:
+                status_name = status._status_code._name_
+                status_message = status._description
+            else:
+                status_name = status.status_code._name_
+                status_message = status.description
+            if type(scope) is InstrumentationScope:
+                scope_name, scope_version = scope._name, scope._version
+            elif scope is not None:
+                scope_name, scope_version = scope.name, scope.version
+            else:
+                scope_name = scope_version = None
+            # A BoundedList's length is a Python call; its deque's is not.
+            if type(events) is BoundedList:
+                events = events._dq  # type: ignore[attr-defined]
+            if type(links) is BoundedList:
+                links = links._dq  # type: ignore[attr-defined]
         else:
             context = span.get_span_context()
             start_ns = span.start_time or 0
@@ -217,6 +242,9 @@ class SegmentBuilder:
             attributes = _plain_attributes(span) or {}
             kind_name = kind.name
             status_name = status.status_code.name
+            status_message = status.description
+            scope_name = scope.name if scope is not None else None
+            scope_version = scope.version if scope is not None else None
         if context is None:
             return None
         # A provider's spans share one Resource: its row values are looked up once.
@@ -226,15 +254,27 @@ class SegmentBuilder:
         else:
             resource_row = self._resource(resource.attributes)
             self._last_resource = (resource, resource_row)
+        # A SpanContext is a tuple (trace id, span id, ...): its ``trace_id`` and ``span_id``
+        # properties are Python calls that index it.
+        if type(context) is SpanContext:
+            trace_int, span_int = context[0], context[1]
+        else:
+            trace_int, span_int = context.trace_id, context.span_id
+        if not parent:
+            parent_int = None
+        elif type(parent) is SpanContext:
+            parent_int = parent[1]
+        else:
+            parent_int = parent.span_id
         try:
             # As hex_trace_id and hex_span_id write them, at half the cost of format().
-            trace_id = context.trace_id.to_bytes(16, "big").hex()
-            span_id = context.span_id.to_bytes(8, "big").hex()
-            parent_id = parent.span_id.to_bytes(8, "big").hex() if parent else None
+            trace_id = trace_int.to_bytes(16, "big").hex()
+            span_id = span_int.to_bytes(8, "big").hex()
+            parent_id = parent_int.to_bytes(8, "big").hex() if parent_int is not None else None
         except OverflowError:  # an id out of range (negative, too long): as format() has it
-            trace_id = hex_trace_id(context.trace_id)
-            span_id = hex_span_id(context.span_id)
-            parent_id = hex_span_id(parent.span_id) if parent else None
+            trace_id = hex_trace_id(trace_int)
+            span_id = hex_span_id(span_int)
+            parent_id = hex_span_id(parent_int) if parent_int is not None else None
         return self._add(
             trace_id,
             span_id,
@@ -244,11 +284,11 @@ class SegmentBuilder:
             start_ns,
             end_ns or start_ns,
             status_name,
-            status.description,
+            status_message,
             attributes,
             resource_row,
-            scope.name if scope is not None else None,
-            scope.version if scope is not None else None,
+            scope_name,
+            scope_version,
             [(event.name, event.timestamp, event.attributes or {}) for event in events]
             if events
             else (),
@@ -418,23 +458,46 @@ class SegmentBuilder:
         keys = tuple(attributes)
         shape = _shapes.get(keys)
         if shape is None:
-            shape = _shape_of(keys)
-        # Cleaning keeps every key: the shape of the attributes is the shape of what is kept.
-        content_keys, text_slots, int_slots, foreign, own_markers_only, plain_keys = shape
-        clean = (
-            _clean_values(attributes, nested)
-            if plain_keys
-            else _clean_attributes(attributes, nested)
-        )
-        # In the span's own order, not a set's: the stored JSON is the same bytes in every
-        # process (string hashes, and so set order, differ between processes).
-        content = {key: clean.pop(key) for key in content_keys} if content_keys else {}
-        own: list[Any] = [None] * 14
-        for key, slot in text_slots:
-            value = clean[key]
-            own[slot] = value if isinstance(value, str) and value != "" else None
-        for key, slot in int_slots:
-            own[slot] = _int(clean[key])
+            shape = shape_of(keys)
+        # Our own spans (and any other whose shape allows it) are converted by position; the
+        # rest, and any span the plan cannot take as it is, key by key below.
+        planned: _Planned | None = None
+        if shape.plannable and type(attributes) is dict:
+            values = tuple(attributes.values())
+            kinds = tuple(map(type, values))
+            plan = shape.plans.get(kinds, _UNPLANNED)
+            if plan is _UNPLANNED:
+                plan = plan_for(shape, keys, kinds)
+            if plan is not None:
+                planned = _by_plan(plan, attributes, values)
+        own: Sequence[Any]
+        attributes_json: str | None
+        content_json: str | None
+        if planned is not None:
+            own, recorded_cost, attributes_json, content_json = planned
+            clean: dict[str, Any] = {}
+            content: dict[str, Any] = {}
+        else:
+            content_keys, text_slots, int_slots, _, _, plain_keys, _, _ = shape
+            # Cleaning keeps every key: the shape of the attributes is the shape of what is
+            # kept.
+            clean = (
+                _clean_values(attributes, nested)
+                if plain_keys
+                else _clean_attributes(attributes, nested)
+            )
+            # In the span's own order, not a set's: the stored JSON is the same bytes in every
+            # process (string hashes, and so set order, differ between processes).
+            content = {key: clean.pop(key) for key in content_keys} if content_keys else {}
+            slots: list[Any] = [None] * 14
+            for key, slot in text_slots:
+                value = clean[key]
+                slots[slot] = value if isinstance(value, str) and value != "" else None
+            for key, slot in int_slots:
+                slots[slot] = _int(clean[key])
+            own = slots
+            recorded_cost = clean.get(sc.TRACEKIT_COST_USD)
+            attributes_json = content_json = None
         (
             operation,
             workflow,
@@ -470,7 +533,7 @@ class SegmentBuilder:
         )
         # Spans of other conventions (older GenAI semconv, OpenInference, OpenLLMetry) fill
         # the promoted columns from their own names; ours skip this after one set test.
-        if foreign and (operation is None or not own_markers_only):
+        if planned is None and shape.foreign and (operation is None or not shape.own_markers_only):
             promoted = promote_foreign(clean, name, promoted, content, parent_span_id is None)
             (
                 operation,
@@ -516,16 +579,17 @@ class SegmentBuilder:
         )
         # Every value is computed before the row is appended: a span that fails to convert
         # adds nothing.
+        duration = end_ns - start_ns
         self._rows.append(
             (
                 trace_id,
                 span_id,
                 parent_span_id,
-                scrub_text(name),
+                name if name in _UNCHANGED else scrub_text(name),
                 kind if kind in _KINDS else "INTERNAL",
                 start_ns,
                 end_ns,
-                max(0, end_ns - start_ns),
+                duration if duration > 0 else 0,
                 status_code if status_code in _STATUS_CODES else "UNSET",
                 scrub_text(status_message) if status_message else None,
                 service_name,
@@ -541,14 +605,15 @@ class SegmentBuilder:
                 output_tokens,
                 cache_read_tokens,
                 cache_creation_tokens,
-                _cost(clean.get(sc.TRACEKIT_COST_USD), promoted),
+                # A recorded float is the cost as it is (_cost's first case, without its call).
+                recorded_cost if type(recorded_cost) is float else _cost(recorded_cost, promoted),
                 error_type,
-                _dumps(clean),
+                _dumps(clean) if attributes_json is None else attributes_json,
                 resource_json,
                 events_json,
                 scope_version or None,
                 links_json,
-                _dumps(content) if content else None,
+                (_dumps(content) if content else None) if planned is None else content_json,
             )
         )
         return operation if isinstance(operation, str) else None
@@ -601,9 +666,53 @@ def _valid_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(valid_text(value) if isinstance(value, str) else value for value in row)
 
 
-#: The foreign markers our own spans carry (for Arize Phoenix); with an operation set they
-#: are no reason to look further.
-_OWN_MARKERS_ONLY = frozenset({sc.OPENINFERENCE_SPAN_KIND, sc.INPUT_VALUE, sc.OUTPUT_VALUE})
+_UNPLANNED: Any = object()
+_INFINITY = float("inf")
+
+
+#: What :func:`_by_plan` gives: the promoted slots, the recorded cost, the attribute JSON
+#: and the content JSON (None: no content).
+_Planned = tuple[tuple[Any, ...], Any, str, str | None]
+
+
+def _by_plan(plan: Plan, attributes: dict[str, Any], values: tuple[Any, ...]) -> _Planned | None:
+    """A span's promoted slots, recorded cost, attribute JSON and content JSON, converted by
+    its plan; None when the span needs the general path (a text that scrubbing changes, an
+    empty text in a column, a float or an integer that orjson writes otherwise). The plan
+    is taken only when the row comes out byte for byte as the general path writes it."""
+    texts, sequences, floats, content_keys, own_of, cost_at = plan
+    if texts is not None:
+        picked = texts(values)
+        # Most texts were seen before: one set test in C says so (see texts_unchanged).
+        if not (_UNCHANGED.issuperset(picked) or texts_unchanged(picked)):
+            return None
+        if "" in picked:  # an empty text fills no column: the general path says None
+            return None
+    if sequences is not None:
+        for sequence in sequences(values):
+            if not texts_unchanged(sequence):
+                return None
+    if floats is not None:
+        for number in floats(values):
+            # Below 1e-4 orjson writes ``1e-5`` as ``0.00001`` (json ``1e-05``), and NaN and
+            # the infinities as ``null``; every other float both write alike.
+            if not (1e-4 <= abs(number) < _INFINITY or number == 0.0):
+                return None
+    padded = (*values, None)
+    # Scrubbing changes no value: what is kept is the span's own values, less its content.
+    try:
+        if content_keys:
+            content_json = orjson.dumps({key: attributes[key] for key in content_keys}).decode()
+            rest = attributes.copy()
+            for key in content_keys:
+                del rest[key]
+            attributes_json = orjson.dumps(rest).decode()
+        else:
+            content_json = None
+            attributes_json = orjson.dumps(attributes).decode()
+    except TypeError:  # orjson.JSONEncodeError: an integer past 64 bits
+        return None
+    return own_of(padded), padded[cost_at], attributes_json, content_json
 
 
 _default_prices: PriceTable | None = None
@@ -629,75 +738,6 @@ def _cost(recorded: Any, promoted: Promoted) -> float | None:
         cache_read_tokens=cached or 0,
         cache_creation_tokens=written or 0,
     )
-
-
-# Our agent and workflow spans repeat their payload under OpenInference's names (for
-# Phoenix): content too, kept beside the rest.
-_CONTENT_ATTRIBUTES = sc.CONTENT_ATTRIBUTES | {
-    sc.INPUT_VALUE,
-    sc.OUTPUT_VALUE,
-    sc.INPUT_MIME_TYPE,
-    sc.OUTPUT_MIME_TYPE,
-}
-
-# Our own attributes read into columns, by slot (in the order _add unpacks them): text ones,
-# then counts. A span's shape lists those it has (see _shape_of).
-_OWN_TEXT_SLOTS = {
-    sc.GEN_AI_OPERATION_NAME: 0,
-    sc.GEN_AI_WORKFLOW_NAME: 1,
-    sc.GEN_AI_AGENT_NAME: 2,
-    sc.GEN_AI_RESPONSE_MODEL: 3,
-    sc.GEN_AI_PROVIDER_NAME: 4,
-    sc.GEN_AI_TOOL_NAME: 5,
-    sc.GEN_AI_REQUEST_MODEL: 10,
-    sc.TRACEKIT_AGENT_PATH: 11,
-    sc.ERROR_TYPE: 12,
-}
-_OWN_INT_SLOTS = {
-    sc.GEN_AI_USAGE_INPUT_TOKENS: 6,
-    sc.GEN_AI_USAGE_OUTPUT_TOKENS: 7,
-    sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: 8,
-    sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS: 9,
-    sc.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS: 13,
-}
-
-
-#: What :meth:`SegmentBuilder._add` needs to know of a span's attribute keys alone (which are
-#: content, which fill columns, whether foreign conventions' markers are there, whether one
-#: names a secret), by the keys
-#: in order: spans of one kind repeat them exactly. Bounded: keys from elsewhere may vary.
-_Shape = tuple[
-    tuple[str, ...], tuple[tuple[str, int], ...], tuple[tuple[str, int], ...], bool, bool, bool
-]
-_shapes: dict[tuple[str, ...], _Shape] = {}
-_SHAPES_SIZE = 1024
-
-
-def _shape_of(keys: tuple[str, ...]) -> _Shape:
-    """Work out (and remember) the shape of a span with attribute ``keys``."""
-    present = frozenset(keys)
-    shape: _Shape = (
-        tuple(key for key in keys if key in _CONTENT_ATTRIBUTES),
-        # A content key fills no column (it is split off first).
-        tuple(
-            (key, _OWN_TEXT_SLOTS[key])
-            for key in keys
-            if key in _OWN_TEXT_SLOTS and key not in _CONTENT_ATTRIBUTES
-        ),
-        tuple(
-            (key, _OWN_INT_SLOTS[key])
-            for key in keys
-            if key in _OWN_INT_SLOTS and key not in _CONTENT_ATTRIBUTES
-        ),
-        not sc.FOREIGN_MARKERS.isdisjoint(present),
-        _OWN_MARKERS_ONLY.issuperset(sc.FOREIGN_MARKERS & present),
-        # No key names a secret: the values are scrubbed without judging a key again.
-        all(type(key) is str and not is_secret_key(key) for key in keys),
-    )
-    if len(_shapes) >= _SHAPES_SIZE:
-        _shapes.clear()
-    _shapes[keys] = shape
-    return shape
 
 
 def spans_to_table(spans: Iterable[ReadableSpan]) -> pa.Table:
