@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from tracekit import semconv as sc
 from tracekit.scrub import clean_attributes, clean_values
-from tracekit.store.convert import _SHAPES_SIZE, SegmentBuilder
+from tracekit.store.convert import SegmentBuilder
+from tracekit.store.shapes import SHAPES_SIZE as _SHAPES_SIZE
 
 
 def _row(builder: SegmentBuilder, attributes: dict[str, Any]) -> dict[str, Any]:

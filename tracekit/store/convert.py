@@ -35,7 +35,6 @@ from tracekit.scrub import clean_values as _clean_values
 from tracekit.scrub import scrub_text, texts_unchanged
 from tracekit.store.normalise import Promoted, promote_foreign
 from tracekit.store.schema import SEGMENT_SCHEMA
-from tracekit.store.shapes import SHAPES_SIZE as _SHAPES_SIZE  # noqa: F401 (tests read it here)
 from tracekit.store.shapes import Plan, _shapes, plan_for, shape_of
 
 if TYPE_CHECKING:
