@@ -141,9 +141,10 @@ def _plain_attributes(span: ReadableSpan) -> Mapping[str, Any]:
     return span.attributes or {}
 
 
-#: The SDK's span classes, whose fields :meth:`SegmentBuilder.add_span` reads directly (a
-#: subclass from elsewhere may override an accessor: it is read through them).
-_SDK_SPAN_TYPES = frozenset(
+#: The SDK's span classes, whose fields :meth:`SegmentBuilder.add_span` and the store's span
+#: processor read directly (a subclass from elsewhere may override an accessor: it is read
+#: through them).
+SDK_SPAN_TYPES = frozenset(
     {ReadableSpan, Span, *([sdk_trace._Span] if hasattr(sdk_trace, "_Span") else [])}
 )
 
@@ -187,7 +188,7 @@ class SegmentBuilder:
     def add_span(self, span: ReadableSpan) -> str | None:
         """Add one finished OpenTelemetry SDK span; returns its ``operation`` column (None
         when it has none, or when the span has no context and is left out)."""
-        if type(span) in _SDK_SPAN_TYPES:
+        if type(span) in SDK_SPAN_TYPES:
             # The SDK's own classes: their fields read directly. Each public accessor is a
             # Python property (``events`` and ``links`` copy into a new tuple), ~3 µs a span.
             fields = span.__dict__
@@ -584,7 +585,12 @@ class SegmentBuilder:
                 trace_id,
                 span_id,
                 parent_span_id,
-                name if name in _UNCHANGED else scrub_text(name),
+                # An SDK span's name repeats on every span of its kind: after its first sight,
+                # one set test says scrubbing leaves it as it is (names from OTLP, which may
+                # hold ids, are not remembered there: they would crowd out attribute texts).
+                name
+                if name in _UNCHANGED or (not nested and texts_unchanged((name,)))
+                else scrub_text(name),
                 kind if kind in _KINDS else "INTERNAL",
                 start_ns,
                 end_ns,

@@ -37,10 +37,11 @@ from typing import Any
 
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+from opentelemetry.trace import SpanContext, TraceFlags
 
 from tracekit import semconv as sc
 from tracekit.exceptions import StoreLockedError, TracekitError
-from tracekit.store.convert import Row, SegmentBuilder, rows_to_table
+from tracekit.store.convert import SDK_SPAN_TYPES, Row, SegmentBuilder, rows_to_table
 from tracekit.store.db import ROW_GROUP_SIZE
 from tracekit.store.fold import fold_pending
 from tracekit.store.journal import JournalEncodingError, RetiredJournal, RunJournal, encode_rows
@@ -127,7 +128,15 @@ class StoreSpanProcessor(SpanProcessor):
 
     def on_end(self, span: ReadableSpan) -> None:
         """Turn a finished span into its row; at the end of a run, journal the rows."""
-        if self._closed or not span.context.trace_flags.sampled:
+        if self._closed:
+            return
+        # The sampled flag, read as ``span.context.trace_flags.sampled`` returns it, without
+        # its three Python-level property calls where the span is the SDK's own.
+        context = span.__dict__.get("_context") if type(span) in SDK_SPAN_TYPES else None
+        if type(context) is SpanContext:
+            if not context[3] & TraceFlags.SAMPLED:
+                return
+        elif not span.context.trace_flags.sampled:
             return
         if self._thread is None:
             self._start_worker()

@@ -18,6 +18,7 @@ from opentelemetry import context as otel_context
 from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.metrics import Histogram, Meter
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 
 from tracekit import semconv as sc
 from tracekit.pricing import PriceTable
@@ -46,6 +47,11 @@ _OPENINFERENCE_KIND_BY_OPERATION = {
     sc.OP_EXECUTE_TOOL: sc.OI_TOOL,
     **{op: sc.OI_LLM for op in sc.LLM_OPERATIONS},
 }
+
+
+#: Operations :meth:`GenAISpanEnricher._enrich` completes (the model calls), and ``""``, which
+#: stands for attributes the SDK does not hold as usual (read through the guarded path).
+_MAYBE_ENRICHED = sc.LLM_OPERATIONS | {""}
 
 
 def _int_attr(attributes: Any, key: str) -> int:
@@ -126,7 +132,11 @@ class GenAISpanEnricher(SpanProcessor):
         self._downstream.append(processor)
 
     def on_start(self, span: Span, parent_context: otel_context.Context | None = None) -> None:
-        self._stamp(span)
+        # The orchestrator's own spans are created complete: told apart here by two reads of
+        # the SDK's fields (which cannot raise), without a guarded call a span.
+        scope = getattr(span, "_instrumentation_scope", None)
+        if not (type(scope) is InstrumentationScope and scope._name == INSTRUMENTATION_SCOPE):
+            self._stamp(span)
         for processor in self._downstream:
             processor.on_start(span, parent_context)
 
@@ -158,7 +168,19 @@ class GenAISpanEnricher(SpanProcessor):
             span.set_attributes(stamps)
 
     def on_end(self, span: ReadableSpan) -> None:
-        enriched = self._enrich(span) or span
+        # Most spans need nothing (no attributes wait for them, and their operation is no
+        # model call): told apart by plain reads of the SDK's fields, which cannot raise,
+        # without a guarded call a span. Any other span takes the guarded path.
+        raw = getattr(span, "_attributes", None)
+        operation = (
+            raw._dict.get(sc.GEN_AI_OPERATION_NAME) if type(raw) is BoundedAttributes else ""
+        )
+        if not self._pending and (
+            operation is None or (type(operation) is str and operation not in _MAYBE_ENRICHED)
+        ):
+            enriched = span
+        else:
+            enriched = self._enrich(span) or span
         for processor in self._downstream:
             processor.on_end(enriched)
 
