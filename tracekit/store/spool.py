@@ -72,14 +72,17 @@ def write_segment(paths: StorePaths, table: pa.Table, *, fsync: bool = True) -> 
         # take each buffer through the GIL and io's buffer (measured on 30 segments of 4,096
         # spans: 37 against 42 ms of CPU, fsync aside).
         try:
-            handle = pa.OSFile(str(temp), "wb")
+            handle = _open_file(temp)
         except FileNotFoundError:
             # The first segment: the spool is made then (mkdir first would cost every segment
             # a failed mkdir and a stat).
             paths.spool.mkdir(parents=True, exist_ok=True)
-            handle = pa.OSFile(str(temp), "wb")
-        with handle, ipc.new_file(handle, SEGMENT_SCHEMA, options=_IPC_OPTIONS) as writer:
-            writer.write_table(table)
+            handle = _open_file(temp)
+        try:
+            with handle, ipc.new_file(handle, SEGMENT_SCHEMA, options=_IPC_OPTIONS) as writer:
+                writer.write_table(table)
+        except OSError as error:
+            raise _plain_os_error(error, temp) from None
         if fsync:
             _fsync_file(temp)
         os.replace(temp, final)
@@ -139,6 +142,22 @@ def read_segment(segment: Path) -> pa.Table:
 def _fsync_dir(directory: Path) -> None:
     # The rename is durable only once the directory entry is: fsync the folder too.
     _fsync_path(directory)
+
+
+def _open_file(path: Path) -> pa.NativeFile:
+    try:
+        return pa.OSFile(str(path), "wb")
+    except OSError as error:
+        raise _plain_os_error(error, path) from None
+
+
+def _plain_os_error(error: OSError, path: Path) -> OSError:
+    """Arrow's OSError as Python's own would be: its ``strerror`` is Arrow's whole message,
+    the file's unique name in it, which would make every failing segment's reason differ
+    (the recording processor logs a lasting failure once, by its reason)."""
+    if not error.errno:
+        return error
+    return type(error)(error.errno, os.strerror(error.errno), str(path))
 
 
 def _fsync_file(path: Path) -> None:
