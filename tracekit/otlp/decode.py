@@ -139,9 +139,12 @@ def _span_fields(
         else _span_id(span_id, name, "span id")
     )
     parent = span.parent_span_id
-    parent_span_id = (
-        None if not parent or parent == _ZERO_SPAN_ID else _span_id(parent, name, "parent span id")
-    )
+    if not parent or parent == _ZERO_SPAN_ID:
+        parent_span_id = None
+    elif len(parent) == _SPAN_ID_BYTES:
+        parent_span_id = parent.hex()
+    else:
+        parent_span_id = _span_id(parent, name, "parent span id")
     kind = span.kind
     if not 0 <= kind < len(SPAN_KINDS):
         raise OtlpFormatError(f"span {name!r}: unknown span kind {kind}")

@@ -348,6 +348,9 @@ class SegmentBuilder:
         :meth:`add_resource_spans` converts; the receiver decodes them itself)."""
         add = self._add
         resource_of = self._resource
+        # The spans of one resource share its dict: its row values are looked up once a run.
+        last_resource: Any = None
+        resource_row: tuple[str, str | None] = ("", None)
         for (
             trace_id,
             span_id,
@@ -365,6 +368,8 @@ class SegmentBuilder:
             events,
             links,
         ) in spans:
+            if resource is not last_resource:
+                resource_row, last_resource = resource_of(resource), resource
             add(
                 trace_id,
                 span_id,
@@ -376,7 +381,7 @@ class SegmentBuilder:
                 status_code,
                 status_message,
                 attributes,
-                resource_of(resource),
+                resource_row,
                 scope_name,
                 scope_version,
                 events,
