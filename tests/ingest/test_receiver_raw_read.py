@@ -72,6 +72,9 @@ BODIES = {
             "int.big": 2**62 + 7,
             "float": 0.25,
             "float.tiny": 1e-7,
+            "float.nan": float("nan"),
+            "float.inf": -float("inf"),
+            "text.long": "a long text, read by hand: " + "caf\u00e9 " * 40,
             "bool": True,
             "bytes": b"\x00\xffraw",
             "unicode": "caf\u00e9 \U0001f600",
@@ -81,6 +84,8 @@ BODIES = {
     "array": _request({"gen_ai.response.finish_reasons": ["end_turn", "stop"]}),
     "kvlist": _request({"app.request": {"login": {"password": "hunter2", "user": "me"}}}),
     "not utf-8": _request({"app.note": f"before {MARKER} after"}),
+    "not utf-8, long": _request({"app.note": f"before {MARKER} after " + "x" * 200}),
+    "key not utf-8, long": _request({f"app.{MARKER}": "y" * 200}),
     "bad span id": _request({"a": "b"}, span_id="00" * 8),
 }
 
@@ -88,14 +93,14 @@ BODIES = {
 @pytest.mark.parametrize("name", list(BODIES))
 def test_the_fast_read_ends_as_the_standard_decode(tmp_path: Path, name: str) -> None:
     body = BODIES[name]
-    if name == "not utf-8":
+    if "not utf-8" in name:
         body = body.replace(MARKER.encode(), b"\xff\xfe\xfd\xfc")
     fast = ingest_body(
         StorePaths.for_store(tmp_path / "fast.duckdb"), body, PROTOBUF, None, 1 << 24, False
     )
     standard = _standard(StorePaths.for_store(tmp_path / "standard.duckdb"), body)
     assert _outcome(fast) == _outcome(standard)
-    if name == "not utf-8":
+    if "not utf-8" in name:
         assert isinstance(fast, Refused) and fast.status == 400
     if name == "bad span id":
         assert isinstance(fast, IngestResult) and (fast.accepted, fast.rejected) == (1, 1)
@@ -115,10 +120,10 @@ def test_the_bench_requests_read_alike_field_by_field() -> None:
             ]
 
 
-@pytest.mark.parametrize("name", ["kvlist", "not utf-8"])
+@pytest.mark.parametrize("name", ["kvlist", "not utf-8", "not utf-8, long", "key not utf-8, long"])
 def test_what_the_fast_read_cannot_vouch_for_goes_the_standard_way(name: str) -> None:
     body = BODIES[name]
-    if name == "not utf-8":
+    if "not utf-8" in name:
         body = body.replace(MARKER.encode(), b"\xff\xfe\xfd\xfc")
     with pytest.raises(raw_attributes.NotPlain):
         list(raw_attributes.span_fields(raw_attributes.parse_request(body)))
