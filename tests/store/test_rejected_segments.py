@@ -189,3 +189,30 @@ def test_a_null_where_the_schema_forbids_it_is_rejected(tmp_path: Path) -> None:
     assert [t.trace_id[0] for t in TraceStore(store).list_traces()] == ["d"]
     reason = paths.spool / "rejected" / "00000000000000000001-1-00000000-0000abcd.arrow.reason"
     assert "null" in reason.read_text()
+
+
+def _with_raw_text(table: pa.Table, column: str, raw: bytes) -> pa.Table:
+    """``table`` with ``column`` holding ``raw`` as it is, valid UTF-8 or not (as a damaged
+    or foreign segment file may)."""
+    text = pa.array([raw], pa.binary()).view(pa.string())
+    index = table.schema.get_field_index(column)
+    return table.set_column(index, table.schema.field(column), text)
+
+
+def test_a_segment_with_invalid_utf8_is_rejected_and_the_rest_folds(tmp_path: Path) -> None:
+    store = tmp_path / "runs.duckdb"
+    paths = StorePaths.for_store(store)
+    write_segment(paths, _segment("a"))
+    write_segment(paths, _with_raw_text(_segment("c"), "name", b"caf\xe9"))
+    write_segment(paths, _with_raw_text(_segment("e"), "attributes", b'{"k": "\xff\xfe"}'))
+    write_segment(paths, _segment("d"))
+
+    listed = run_cli("traces", "--store", str(store), "--json")
+
+    assert listed.returncode == 0, listed.stderr
+    assert "Traceback" not in listed.stderr
+    assert {row["trace_id"][0] for row in json.loads(listed.stdout)} == {"a", "d"}
+    reasons = sorted((paths.spool / "rejected").glob("*.reason"))
+    assert len(reasons) == 2
+    shown = run_cli("show", "d" * 8, "--store", str(store))
+    assert shown.returncode == 0, shown.stderr

@@ -33,7 +33,8 @@ from pathlib import Path
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans
 
 from tracekit.exceptions import OtlpRequestError, StoreLockedError, TracekitError
-from tracekit.ingest.payload import decode_request
+from tracekit.ingest.payload import BodyEncoding, decode_request
+from tracekit.otlp import raw_attributes
 from tracekit.store.convert import SegmentBuilder
 from tracekit.store.db import ROW_GROUP_SIZE
 from tracekit.store.fold import FoldResult, fold_pending
@@ -124,6 +125,10 @@ def ingest_body(
 ) -> IngestResult | Refused:
     """Decode an OTLP/HTTP body and write its spans; a picklable outcome (worker processes
     run this, with ``fsync=False``: the request thread syncs the segment)."""
+    if _plain_protobuf(content_type, content_encoding):
+        result = _write_raw_spans(paths, body, fsync)
+        if result is not None:
+            return result
     try:
         request = decode_request(
             body,
@@ -134,6 +139,25 @@ def ingest_body(
     except OtlpRequestError as error:
         return Refused(error.status, str(error))
     return write_spans(paths, request.message.resource_spans, fsync=fsync)
+
+
+def _plain_protobuf(content_type: str | None, content_encoding: str | None) -> bool:
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    encoding = (content_encoding or "").strip().lower()
+    return media_type == BodyEncoding.PROTOBUF.value and encoding in ("", "identity")
+
+
+def _write_raw_spans(paths: StorePaths, body: bytes, fsync: bool) -> IngestResult | None:
+    """A protobuf body read through :mod:`tracekit.otlp.raw_attributes` and written as one
+    segment; None when the standard path must decide (a span that does not convert, a nested
+    or invalid attribute, a body that does not parse): the rows are the same either way."""
+    builder = SegmentBuilder()
+    try:
+        builder.add_span_fields(raw_attributes.span_fields(raw_attributes.parse_request(body)))
+    except (raw_attributes.NotPlain, TracekitError, ValueError, TypeError):
+        return None
+    segment = write_segment(paths, builder.to_table(), fsync=fsync) if len(builder) else None
+    return IngestResult(accepted=len(builder), rejected=0, segment=segment)
 
 
 def default_workers() -> int:

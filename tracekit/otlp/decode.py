@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from google.protobuf import json_format
@@ -96,10 +96,17 @@ def spans_from_resource_spans(resource_spans: Iterable[ResourceSpans]) -> Iterat
 
 def span_fields_from_resource_spans(
     resource_spans: Iterable[ResourceSpans],
+    *,
+    span_attributes: Callable[[Any], dict[str, Any]] | None = None,
 ) -> Iterator[SpanFields]:
     """Every span of ``resource_spans`` as a :data:`SpanFields` tuple: what
     :func:`spans_from_resource_spans` yields, without building objects (the receiver's path,
-    where a span is converted straight into segment columns). Validates and raises like it."""
+    where a span is converted straight into segment columns). Validates and raises like it.
+
+    ``span_attributes`` reads a span's ``attributes`` field (default
+    :func:`attributes_from_proto`); the receiver's request class holds them as raw bytes,
+    which :mod:`tracekit.otlp.raw_attributes` reads."""
+    read = attributes_from_proto if span_attributes is None else span_attributes
     for resource_span in resource_spans:
         resource = attributes_from_proto(resource_span.resource.attributes)
         for scope_span in resource_span.scope_spans:
@@ -107,11 +114,15 @@ def span_fields_from_resource_spans(
             scope_name = scope.name or None
             scope_version = scope.version or None
             for span in scope_span.spans:
-                yield _span_fields(span, resource, scope_name, scope_version)
+                yield _span_fields(span, resource, scope_name, scope_version, read)
 
 
 def _span_fields(
-    span: Span, resource: dict[str, Any], scope_name: str | None, scope_version: str | None
+    span: Span,
+    resource: dict[str, Any],
+    scope_name: str | None,
+    scope_version: str | None,
+    read_attributes: Callable[[Any], dict[str, Any]],
 ) -> SpanFields:
     name = span.name
     trace_id = span.trace_id
@@ -128,9 +139,12 @@ def _span_fields(
         else _span_id(span_id, name, "span id")
     )
     parent = span.parent_span_id
-    parent_span_id = (
-        None if not parent or parent == _ZERO_SPAN_ID else _span_id(parent, name, "parent span id")
-    )
+    if not parent or parent == _ZERO_SPAN_ID:
+        parent_span_id = None
+    elif len(parent) == _SPAN_ID_BYTES:
+        parent_span_id = parent.hex()
+    else:
+        parent_span_id = _span_id(parent, name, "parent span id")
     kind = span.kind
     if not 0 <= kind < len(SPAN_KINDS):
         raise OtlpFormatError(f"span {name!r}: unknown span kind {kind}")
@@ -150,7 +164,7 @@ def _span_fields(
         span.end_time_unix_nano,
         STATUS_CODES[code],
         status.message or None,
-        attributes_from_proto(span.attributes),
+        read_attributes(span.attributes),
         resource,
         scope_name,
         scope_version,

@@ -40,6 +40,8 @@ from tracekit.store.shapes import Plan, _shapes, plan_for, shape_of
 if TYPE_CHECKING:
     from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans
 
+    from tracekit.otlp.decode import SpanFields
+
 _KINDS = frozenset({"INTERNAL", "CLIENT", "SERVER", "PRODUCER", "CONSUMER"})
 _STATUS_CODES = frozenset({"UNSET", "OK", "ERROR"})
 
@@ -340,8 +342,16 @@ class SegmentBuilder:
         before it stay added."""
         from tracekit.otlp.decode import span_fields_from_resource_spans
 
+        self.add_span_fields(span_fields_from_resource_spans(resource_spans))
+
+    def add_span_fields(self, spans: Iterable[SpanFields]) -> None:
+        """Add spans given as :data:`~tracekit.otlp.decode.SpanFields` tuples (what
+        :meth:`add_resource_spans` converts; the receiver decodes them itself)."""
         add = self._add
         resource_of = self._resource
+        # The spans of one resource share its dict: its row values are looked up once a run.
+        last_resource: Any = None
+        resource_row: tuple[str, str | None] = ("", None)
         for (
             trace_id,
             span_id,
@@ -358,7 +368,9 @@ class SegmentBuilder:
             scope_version,
             events,
             links,
-        ) in span_fields_from_resource_spans(resource_spans):
+        ) in spans:
+            if resource is not last_resource:
+                resource_row, last_resource = resource_of(resource), resource
             add(
                 trace_id,
                 span_id,
@@ -370,7 +382,7 @@ class SegmentBuilder:
                 status_code,
                 status_message,
                 attributes,
-                resource_of(resource),
+                resource_row,
                 scope_name,
                 scope_version,
                 events,
