@@ -83,6 +83,7 @@ BODIES = {
     ),
     "array": _request({"gen_ai.response.finish_reasons": ["end_turn", "stop"]}),
     "kvlist": _request({"app.request": {"login": {"password": "hunter2", "user": "me"}}}),
+    "array of arrays": _request({"app.matrix": [[1, 2], [3]]}),
     "not utf-8": _request({"app.note": f"before {MARKER} after"}),
     "not utf-8, long": _request({"app.note": f"before {MARKER} after " + "x" * 200}),
     "key not utf-8, long": _request({f"app.{MARKER}": "y" * 200}),
@@ -120,7 +121,9 @@ def test_the_bench_requests_read_alike_field_by_field() -> None:
             ]
 
 
-@pytest.mark.parametrize("name", ["kvlist", "not utf-8", "not utf-8, long", "key not utf-8, long"])
+@pytest.mark.parametrize(
+    "name", ["kvlist", "array of arrays", "not utf-8", "not utf-8, long", "key not utf-8, long"]
+)
 def test_what_the_fast_read_cannot_vouch_for_goes_the_standard_way(name: str) -> None:
     body = BODIES[name]
     if "not utf-8" in name:
@@ -139,3 +142,15 @@ def test_a_repeated_key_keeps_its_last_value_in_its_first_place() -> None:
     assert list(got.items()) == [("a", "last"), ("b", 2)]
     standard = ExportTraceServiceRequest.FromString(body).resource_spans
     assert got == next(span_fields_from_resource_spans(standard))[9]
+
+
+def test_an_array_of_plain_values_is_read_fast_as_the_standard_decode_reads_it() -> None:
+    body = _request({"gen_ai.response.finish_reasons": ["end_turn", "stop"], "app.n": [1, 2.5]})
+    standard = ExportTraceServiceRequest.FromString(body)
+    expected = list(span_fields_from_resource_spans(standard.resource_spans))
+
+    for _ in range(2):
+        got = list(raw_attributes.span_fields(raw_attributes.parse_request(body)))
+        assert got == expected
+    reasons = [fields[9].get("gen_ai.response.finish_reasons") for fields in got]
+    assert reasons == [["end_turn", "stop"], None]

@@ -33,7 +33,7 @@ from pathlib import Path
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans
 
 from tracekit.exceptions import OtlpRequestError, StoreLockedError, TracekitError
-from tracekit.ingest.payload import BodyEncoding, decode_request
+from tracekit.ingest.payload import BodyEncoding, body_encoding, decode_request
 from tracekit.otlp import raw_attributes
 from tracekit.store.convert import SegmentBuilder
 from tracekit.store.db import ROW_GROUP_SIZE
@@ -142,9 +142,14 @@ def ingest_body(
 
 
 def _plain_protobuf(content_type: str | None, content_encoding: str | None) -> bool:
-    media_type = (content_type or "").split(";", 1)[0].strip().lower()
-    encoding = (content_encoding or "").strip().lower()
-    return media_type == BodyEncoding.PROTOBUF.value and encoding in ("", "identity")
+    try:
+        encoding = body_encoding(content_type)
+    except OtlpRequestError:
+        return False  # refused by decode_request, with its reason
+    return encoding is BodyEncoding.PROTOBUF and (content_encoding or "").strip().lower() in (
+        "",
+        "identity",
+    )
 
 
 def _write_raw_spans(paths: StorePaths, body: bytes, fsync: bool) -> IngestResult | None:

@@ -11,7 +11,8 @@ cache, and only bytes not seen before are parsed, as the ``KeyValue`` they are (
 us a span instead of 4.1 for parsing and reading the attributes).
 
 Only what reads exactly as the standard classes read it is taken: an attribute that is not a
-valid ``KeyValue`` (text that is not UTF-8, say) or that nests key-value lists or arrays raises
+valid ``KeyValue`` (text that is not UTF-8, say) or that nests key-value lists, or arrays in
+an array, raises
 :class:`NotPlain`, and the caller decodes the request the standard way, whose answer (its
 error, or its values) is the reference. Nested values are left to it because protobuf counts
 their depth from the whole request, which a parse of one attribute cannot.
@@ -26,7 +27,7 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.message import DecodeError, Message
 from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 
-from tracekit.otlp.decode import SpanFields, span_fields_from_resource_spans
+from tracekit.otlp.decode import SpanFields, span_fields_from_resource_spans, value_from_proto
 
 #: Attributes this long or shorter are cached: names, ids, models and numbers, not content
 #: (a message text rarely repeats, and hashing it costs what parsing it does).
@@ -35,6 +36,7 @@ CACHED_MAX_BYTES = 100
 CACHE_ENTRIES = 65_536
 
 _SCALAR_FIELDS = frozenset({"string_value", "int_value", "bool_value", "bytes_value"})
+_NESTED_FIELDS = frozenset({"array_value", "kvlist_value"})
 
 _cache: dict[bytes, tuple[str, Any]] = {}
 _request_class: Any = None
@@ -87,6 +89,13 @@ def _parse(item: bytes) -> tuple[str, Any]:
         # Not cached: a float (a cost, a temperature) seldom repeats; it would crowd out the
         # values that do.
         return kv.key, value.double_value
+    if which == "array_value":
+        # An array of plain values (finish reasons, stop sequences: common on model calls)
+        # nests no deeper than one level. Not cached: each span gets a list of its own.
+        items = value.array_value.values
+        if any(item.WhichOneof("value") in _NESTED_FIELDS for item in items):
+            raise NotPlain
+        return kv.key, [value_from_proto(item) for item in items]
     if which is None:
         pair: tuple[str, Any] = (kv.key, None)
     elif which in _SCALAR_FIELDS:
