@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from tests.recording import call_cli
 
@@ -251,3 +252,29 @@ def test_demo_into_a_store_that_cannot_take_the_runs_fails_without_a_success_lin
     line = _one_error_line(result)
     assert "not a tracekit store" in line and str(store) in line
     assert sorted(p.name for p in tmp_path.iterdir()) == ["other.duckdb"]  # no spool left
+
+
+def test_bench_table_written_to_a_file_keeps_every_figure_name_whole(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tracekit.benchmarks.figures import BenchReport, summarise
+    from tracekit.cli.run_commands import _print_bench
+
+    samples = {
+        "orchestrated_step_vs_bare_otel_ratio": [2.6, 2.7, 2.8],
+        "show_10k_json_in_process_ms": [110.0, 115.0, 117.0],
+        "text_search_words_1m_ms": [258.0, 263.0, 264.0],
+    }
+    notes = {"text_search_words_1m_ms": "ILIKE scan (no fts extension offline)"}
+    report = BenchReport.of(
+        summarise(samples, {"orchestrated_step_vs_bare_otel_ratio": "≤ 2.5×"}, notes),
+        [0.1, 0.2, 0.3],
+        quick=False,
+        runs=5,
+    )
+    _print_bench(report)
+    printed = capsys.readouterr().out
+    rows = {line.split("│")[1].strip(): line for line in printed.splitlines() if "│" in line}
+    assert set(samples) <= set(rows)  # each name on one line, not cut or wrapped
+    assert "ILIKE scan (no fts extension offline)" in rows["text_search_words_1m_ms"]
+    assert "2.70" in rows["orchestrated_step_vs_bare_otel_ratio"]

@@ -319,4 +319,10 @@ def _print_bench(report: BenchReport) -> None:
         table.add_column(column, justify="right" if column in ("median", "min", "max") else "left")
     for row in report_rows(report):
         table.add_row(*(Text(cell) for cell in row))
-    Console().print(table)
+    console = Console()
+    if not console.is_terminal:
+        # Written to a file or a pipe, the table would be cut to 80 columns, and with it the
+        # figure names; a file has no width to keep to, so every row is printed whole.
+        unbounded = console.options.update_width(10_000)
+        console.width = max(console.width, console.measure(table, options=unbounded).maximum)
+    console.print(table)
