@@ -217,6 +217,28 @@ def test_bytes_values_are_scrubbed_as_the_text_they_hold() -> None:
     assert clean_attributes({"a": [b"Bearer abcdefgh123"]}, False) == {"a": [f"Bearer {REDACTED}"]}
 
 
+@pytest.mark.parametrize(
+    ("glued", "secret"),
+    [
+        (f"lookup{ANTHROPIC_KEY}", ANTHROPIC_KEY[10:]),
+        ("key_sk-proj-Zq81mXv0aBcDeFgH1234567890", "Zq81mXv0aBcDeFgH"),
+        ("lookupsk_live_4eC39HqLyjWDarjtT1zdp7dc", "4eC39HqLyjWDarjtT1zdp7dc"),
+        ("idrk_live_51HxYzAbCdEfGh1234567890", "51HxYzAbCdEfGh1234567890"),
+        ("mapsAIzaSyA1234567890abcdefghijklmnopqrstuv", "1234567890abcdefghij"),
+        ("keyAKIAIOSFODNN7EXAMPLE", "IOSFODNN7EXAMPLE"),
+        ("token_ghp_" + "a1B2" * 9, "a1B2a1B2a1B2a1B2"),
+        ("pat:github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz", "0123456789_abcdef"),
+        ("slackxoxb-123456789012-123456789012-abcdefghij", "123456789012-abcdefghij"),
+        ("jwt_eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.SflKxwRJSMeKKF2QT4fw", "SflKxwRJSMeKK"),
+    ],
+)
+def test_a_key_glued_to_the_word_before_it_is_still_redacted(glued: str, secret: str) -> None:
+    scrubbed = scrub_text(f"found {glued} in the tool output")
+
+    assert secret not in scrubbed
+    assert scrubbed.startswith("found ") and scrubbed.endswith(" in the tool output")
+
+
 def test_prose_that_looks_a_little_like_a_credential_is_left_alone() -> None:
     for text in (
         "a basic understanding of the basic principles",
@@ -225,6 +247,10 @@ def test_prose_that_looks_a_little_like_a_credential_is_left_alone() -> None:
         "mailto:someone@example.com and ftp://host/path",
         "eyJ alone is not a token",
         "AIza is a prefix; sk_live_ is too",
+        # Glued to a word, only key shapes that nothing else has count as keys.
+        "a risk-adjusted-performance-metrics-report",
+        "pytest -k disk_test_integration_suite and desk_live_performance_review",
+        "order SKU SK-1234567890123456-A",
     ):
         assert scrub_text(text) == text
 
