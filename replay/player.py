@@ -44,9 +44,10 @@ class RecordedAnswers:
     """The recorded model and tool calls of one run, handed out once each, by key.
 
     Also a :class:`~tracekit.orchestrator.tool_answers.ToolAnswers` (tool calls) and, through
-    :attr:`model`, a model client (model calls). ``live_models`` answers model calls with a
-    real client instead (re-recording); tools are still answered from the recording, except
-    ``live_tools`` (``"all"`` or tool names): those run for real and their results are compared.
+    :attr:`model`, a model client (model calls). ``live_models`` says that model calls are
+    answered by a real client instead (re-recording; the run's router decides, and the default
+    assumes it); tools are still answered from the recording, except ``live_tools`` (``"all"``
+    or tool names): those run for real and their results are compared.
     """
 
     def __init__(
@@ -55,6 +56,7 @@ class RecordedAnswers:
         *,
         mode: TrajectoryMode = "strict",
         live_tools: str | Iterable[str] | None = None,
+        live_models: bool = True,
     ) -> None:
         self.mode = mode
         self.structural = trajectory.structural
@@ -64,6 +66,8 @@ class RecordedAnswers:
             else frozenset([live_tools] if isinstance(live_tools, str) else live_tools or ())
         )
         """Tools to run for real (``None``: all of them)."""
+        self.in_place = not live_models and self.live_tools is not None and not self.live_tools
+        """Whether every call is answered from the recording (see ToolAnswers)."""
         self._steps = {s.key: s for s in trajectory.steps if s.kind != "agent"}
         self._agents = {s.key: s for s in trajectory.steps if s.kind == "agent"}
         self._consumed: set[str] = set()

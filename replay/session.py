@@ -164,7 +164,12 @@ class ReplaySession:
     def _start(self) -> _Replay:
         recording = self.recording
         workflow = recording.load_workflow()
-        answers = RecordedAnswers(recording.trajectory, mode=self.mode, live_tools=self.live_tools)
+        answers = RecordedAnswers(
+            recording.trajectory,
+            mode=self.mode,
+            live_tools=self.live_tools,
+            live_models=self.live is not None,
+        )
         service_name = f"tracekit-replay:{recording.workflow_name}"
         exporter: InMemorySpanExporter | None = None
         telemetry: Telemetry

@@ -65,6 +65,30 @@ def test_a_parallel_fan_out_replays_identically_20_times(tmp_path: Path) -> None
     assert keys[0] == [s.key for s in recording.trajectory.steps]
 
 
+def test_a_fan_out_answered_from_the_recording_takes_no_pool_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracekit.orchestrator import fanout
+
+    trace = tmp_path / "fanout.trace.jsonl"
+    topics = doc_pipeline.Doc(title="Replay testing", brief="Recorded runs as tests.")
+    router = ModelRouter({}, default=ScriptedModel(seed=1))
+    record_workflow(doc_pipeline.workflow, topics, trace, models=router)
+    pools: list[object] = []
+    shared_pool = fanout._shared_pool
+
+    def counted() -> object:
+        pools.append(object())
+        return shared_pool()
+
+    monkeypatch.setattr(fanout, "_shared_pool", counted)
+    assert ReplaySession.from_file(trace).run().matched
+    assert pools == []  # every call answered at once: the caller runs them all
+    # A live tool is the world again: the writers' calls run in parallel, as recorded.
+    assert ReplaySession.from_file(trace, live_tools="all").run().matched
+    assert pools
+
+
 def test_replay_freezes_ids_conversation_and_clock(tmp_path: Path) -> None:
     trace = tmp_path / "run.trace.jsonl"
     router = ModelRouter({}, default=ScriptedModel(seed=2))

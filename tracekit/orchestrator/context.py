@@ -162,7 +162,8 @@ class Context(Generic[StateT]):
             functools.partial(contextvars.copy_context().run, one, payload, sequence, call)
             for payload, sequence, call in fan_out.items(payloads)
         ]
-        return fan_out.finish(self, run_parallel(tasks, max_concurrency))
+        workers = 1 if _answered_at_once(self.run, agent) else max_concurrency
+        return fan_out.finish(self, run_parallel(tasks, workers))
 
     async def amap(
         self,
@@ -304,6 +305,21 @@ async def settle(tasks: list[asyncio.Task[Any]]) -> list[tuple[Any, BaseExceptio
         await asyncio.wait(tasks)
         raise
     return [_outcome(task) for task in tasks]
+
+
+def _answered_at_once(run: RunState, agent: Agent) -> bool:
+    """Whether every call of a fan-out of ``agent`` is answered from a recording, its tools
+    included: no live model or tool, and no tool of the agent runs its own code again (one
+    taking the context, one declared ``replay="live"``). Such calls run one after another on
+    the caller's thread; the calls of an agent with such a tool still run in parallel, as in
+    a recorded run (the tool's code may wait on something, or on another of the calls)."""
+    answers = run.tool_answers
+    if answers is None or not answers.in_place:
+        return False
+    return all(
+        tool.replay == "recorded" and tool.context_parameter is None
+        for tool in agent.tools.values()
+    )
 
 
 def _outcome(task: asyncio.Task[Any]) -> tuple[Any, BaseException | None]:

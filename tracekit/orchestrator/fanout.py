@@ -10,7 +10,9 @@ each fan-out still runs at most ``workers`` of its calls at once.
 The caller is one of those workers: it takes calls from the same queue as the pool threads it
 started, instead of idling until they finish. A replayed call (answered from the recording)
 costs less than handing it to a thread, so the caller often runs all of them; the pool threads
-that have not started by then are cancelled, not waited for.
+that have not started by then are cancelled, not waited for. A replay that answers every call
+from its recording skips the pool altogether (``ToolAnswers.in_place``: the waking alone cost
+more than the calls).
 """
 
 from __future__ import annotations

@@ -47,6 +47,13 @@ class RecordedToolCall:
 class ToolAnswers(Protocol):
     """Answers tool calls from a recording (replay implements it)."""
 
+    in_place: bool
+    """Whether every model and tool call of the run is answered from the recording (no live
+    model, no live tool): a fan-out (``Context.map``) of an agent whose tools do not run again
+    then runs its calls one after another on the caller's thread, since handing a call
+    answered at once to a pool thread costs more than the call (and on a loaded machine,
+    waits for that thread to be scheduled)."""
+
     def answer(self, invocation: str, call: ToolCallPart) -> RecordedToolCall | None:
         """The recording of this call of the agent call ``invocation``, or ``None`` to run
         the tool for real."""
