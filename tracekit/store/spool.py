@@ -33,15 +33,9 @@ from tracekit.store.pending import pending_segments as pending_segments
 from tracekit.store.schema import SEGMENT_SCHEMA
 
 _IPC_OPTIONS = ipc.IpcWriteOptions(compression=None)
-#: :data:`SEGMENT_SCHEMA` with its text columns as bytes: what a segment's layout is checked as.
-_LAYOUT_SCHEMA = pa.schema(
-    [
-        pa.field(
-            field.name, pa.binary() if field.type == pa.string() else field.type, field.nullable
-        )
-        for field in SEGMENT_SCHEMA
-    ]
-)
+#: The positions of :data:`SEGMENT_SCHEMA`'s text columns: their layout is checked as bytes.
+_TEXT_COLUMNS = frozenset(i for i, field in enumerate(SEGMENT_SCHEMA) if field.type == pa.string())
+_BINARY = pa.binary()
 #: A temp file this old belongs to a writer that died mid-write.
 STALE_TEMP_AGE_S = 600.0
 
@@ -127,16 +121,28 @@ def read_segment(segment: Path) -> pa.Table:
                     table = table.append_column(field, pa.nulls(table.num_rows, field.type))
             table = table.select(SEGMENT_SCHEMA.names).cast(SEGMENT_SCHEMA)
         # Offsets checked before DuckDB dereferences a single one of them: a damaged file
-        # must be rejected, never crash the process that folds it. The text columns are
-        # checked as bytes (a zero-copy view): DuckDB checks their UTF-8 itself as it reads
-        # them and refuses invalid text with an error (the segment is then rejected), so
-        # Arrow's own UTF-8 pass was the same work twice (~4% of a fold's instructions).
-        table.cast(_LAYOUT_SCHEMA).validate(full=True)
+        # must be rejected, never crash the process that folds it.
+        _check_layout(table)
     except (pa.ArrowException, KeyError, TypeError, NotImplementedError) as error:
         if isinstance(error, OSError):
             raise
         raise SegmentError(f"{segment.name} is not a readable segment: {error}") from None
     return table
+
+
+def _check_layout(table: pa.Table) -> None:
+    """Raise ``pa.ArrowInvalid`` unless every column's buffers hold what their offsets and
+    lengths say. The text columns are checked as bytes (a zero-copy view of each chunk):
+    DuckDB checks their UTF-8 itself as it reads them and refuses invalid text with an error
+    (the segment is then rejected), so Arrow's own UTF-8 pass was the same work twice (~4% of
+    a fold's instructions). Chunk by chunk, not through ``Table.cast``: its per-column
+    dispatch cost ~190 us a segment, two thirds of reading one of an OTLP request's 512
+    spans (measured: ~320 against ~130 us a segment)."""
+    table.validate()  # the columns' lengths agree
+    for index, column in enumerate(table.columns):
+        text = index in _TEXT_COLUMNS
+        for chunk in column.chunks:
+            (chunk.view(_BINARY) if text else chunk).validate(full=True)
 
 
 def _fsync_dir(directory: Path) -> None:
