@@ -40,6 +40,7 @@ from tracekit.store.db import ROW_GROUP_SIZE
 from tracekit.store.fold import FoldResult, fold_pending
 from tracekit.store.paths import StorePaths
 from tracekit.store.spool import sync_segments, write_segment
+from tracekit.store.writer_engine import WriterEngine
 
 logger = logging.getLogger("tracekit")
 
@@ -234,6 +235,8 @@ class SpoolIngest:
         self._unfolded_spans = 0
         self._stopping = threading.Event()
         self._fold_lock = threading.Lock()
+        # One DuckDB instance for every fold of this receiver (each attaches the file).
+        self._engine = WriterEngine()
         self._wrote = False
         self._thread = threading.Thread(target=self._fold_loop, name="tracekit-fold", daemon=True)
         self._thread.start()
@@ -307,7 +310,9 @@ class SpoolIngest:
         """Fold what is in the spool now; None when another process holds the store."""
         with self._fold_lock:
             try:
-                return fold_pending(self.paths, wait_s=wait_s, db_wait_s=_DB_WAIT_S)
+                return fold_pending(
+                    self.paths, wait_s=wait_s, db_wait_s=_DB_WAIT_S, engine=self._engine
+                )
             except StoreLockedError:
                 return None
 
@@ -329,12 +334,15 @@ class SpoolIngest:
         for end in self._parent_alive or ():
             end.close()
         if not self._wrote:
+            self._engine.close()
             return None  # nothing received: leave no trace of a store behind
         try:
             return self.fold_now(wait_s=fold_wait_s)
         except Exception:
             logger.exception("tracekit: the final fold into %s failed", self.paths.db)
             return None
+        finally:
+            self._engine.close()
 
     def _fold_loop(self) -> None:
         while not self._stopping.is_set():

@@ -32,7 +32,9 @@ _RETRY_MAX_S = 0.25
 _LOCK_MESSAGES = ("Conflicting lock", "Could not set lock")
 #: Rows per row group written by a read-write connection (a multiple of DuckDB's 2,048).
 ROW_GROUP_SIZE = 61_440
-_ALIAS = "tracekit_store"
+#: The name a store file is attached under (and in use as).
+STORE_ALIAS = "tracekit_store"
+_ALIAS = STORE_ALIAS
 
 
 def is_lock_conflict(error: BaseException) -> bool:
@@ -40,8 +42,9 @@ def is_lock_conflict(error: BaseException) -> bool:
     return isinstance(error, engine.Error) and any(m in str(error) for m in _LOCK_MESSAGES)
 
 
-def connect(db: Path, *, read_only: bool, wait_s: float) -> Any:
-    """Open ``db``, retrying lock conflicts for up to ``wait_s`` seconds.
+def connect(db: Path, *, read_only: bool, wait_s: float, base: Any = None) -> Any:
+    """Open ``db``, retrying lock conflicts for up to ``wait_s`` seconds; read-write into
+    ``base`` (an in-memory instance, which keeps running) when given.
 
     Raises StoreLockedError when the file stays locked, StoreError when it is not a DuckDB
     database (or one this DuckDB cannot read).
@@ -50,6 +53,8 @@ def connect(db: Path, *, read_only: bool, wait_s: float) -> Any:
     delay = _RETRY_START_S
     while True:
         try:
+            if base is not None and not read_only:
+                return _attach(base, db, read_only=False)
             return _open(db, read_only=read_only)
         except engine.Error as error:
             if not is_lock_conflict(error):

@@ -45,6 +45,7 @@ from tracekit.store.reprice import (
 from tracekit.store.schema import SPAN_COLUMN_NAMES, ensure_schema
 from tracekit.store.spool import pending_segments, read_segment, remove_stale_temp_files
 from tracekit.store.summary import merge_into_traces
+from tracekit.store.writer_engine import WriterEngine
 
 logger = logging.getLogger("tracekit")
 
@@ -91,12 +92,18 @@ class FoldResult:
 
 
 def fold_pending(
-    paths: StorePaths, *, wait_s: float | None, db_wait_s: float = 10.0
+    paths: StorePaths,
+    *,
+    wait_s: float | None,
+    db_wait_s: float = 10.0,
+    engine: WriterEngine | None = None,
 ) -> FoldResult | None:
     """Fold every pending segment of the store; ``None`` when the lock was not obtained.
 
     ``wait_s=None`` gives up at once when another process is folding or reading (the
     recording processor's mode); otherwise the lock is awaited for up to ``wait_s`` seconds.
+    With an ``engine`` (a writer that folds again and again) the file is attached to its
+    instance for this fold only.
     """
     with store_lock(paths, exclusive=True, timeout_s=wait_s) as held:
         if not held:
@@ -107,7 +114,11 @@ def fold_pending(
         remove_stale_temp_files(paths)
         if not segments:
             return FoldResult(segments=0, spans=0)
-        con = connect(paths.db, read_only=False, wait_s=db_wait_s)
+        if engine is None:
+            con = connect(paths.db, read_only=False, wait_s=db_wait_s)
+        else:
+            con = engine.open(paths.db, wait_s=db_wait_s)
+        failed = True
         try:
             # Spans have no meaningful row order (queries sort): DuckDB need not keep it.
             con.execute("SET preserve_insertion_order = false")
@@ -129,8 +140,12 @@ def fold_pending(
                 done.extend(chunk_done)
                 folded += chunk_segments
                 spans += chunk_spans
+            failed = False
         finally:
-            con.close()
+            if engine is None:
+                con.close()
+            else:
+                engine.release(con, failed=failed)
         # Only what is recorded in ``folded_segments``: a segment rejected but not movable
         # (a read-only spool) stays where it is.
         for segment in done:
