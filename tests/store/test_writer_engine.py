@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from tests.recording import Recorder
 from tracekit.store import TraceStore, fold_pending, pending_segments
@@ -27,22 +30,32 @@ def _count_from_another_process(store: Path) -> int:
     return _from_another_process(store, "SELECT count(*) FROM spans")
 
 
-def test_between_folds_another_process_reads_the_store(
-    tmp_path: Path, make_recorder: type[Recorder]
-) -> None:
+@pytest.fixture
+def recorder(tmp_path: Path, make_recorder: type[Recorder]) -> Recorder:
+    """A recorder that leaves its segments for the test's own folds; one trace recorded."""
     recorder = make_recorder(tmp_path / "store.duckdb", fold=False)
-    paths = recorder.processor.paths
+    recorder.trace()
+    return recorder
+
+
+@pytest.fixture
+def engine() -> Iterator[WriterEngine]:
+    """A writer engine, closed after the test."""
     engine = WriterEngine()
-    try:
-        recorder.trace()
-        first = fold_pending(paths, wait_s=5, engine=engine)
-        # Detached after the fold: checkpointed (no WAL left) and not locked.
-        assert not recorder.store.with_name(recorder.store.name + ".wal").exists()
-        assert _count_from_another_process(recorder.store) == 6
-        recorder.trace(start_ns=1_760_000_000_000_000_000)
-        second = fold_pending(paths, wait_s=5, engine=engine)
-    finally:
-        engine.close()
+    yield engine
+    engine.close()
+
+
+def test_between_folds_another_process_reads_the_store(
+    recorder: Recorder, engine: WriterEngine
+) -> None:
+    paths = recorder.processor.paths
+    first = fold_pending(paths, wait_s=5, engine=engine)
+    # Detached after the fold: checkpointed (no WAL left) and not locked.
+    assert not recorder.store.with_name(recorder.store.name + ".wal").exists()
+    assert _count_from_another_process(recorder.store) == 6
+    recorder.trace(start_ns=1_760_000_000_000_000_000)
+    second = fold_pending(paths, wait_s=5, engine=engine)
 
     assert first is not None and second is not None
     assert (first.spans, second.spans) == (6, 6)
@@ -52,20 +65,14 @@ def test_between_folds_another_process_reads_the_store(
 
 
 def test_a_failed_fold_drops_the_instance_and_the_next_one_starts_afresh(
-    tmp_path: Path, make_recorder: type[Recorder]
+    recorder: Recorder, engine: WriterEngine
 ) -> None:
-    recorder = make_recorder(tmp_path / "store.duckdb", fold=False)
     paths = recorder.processor.paths
-    engine = WriterEngine()
-    try:
-        recorder.trace()
-        con = engine.open(paths.db, wait_s=5)
-        engine.release(con, failed=True)
-        # The instance is closed, and the file with it: another process opens it.
-        assert _from_another_process(recorder.store, "SELECT 1") == 1
-        result = fold_pending(paths, wait_s=5, engine=engine)
-    finally:
-        engine.close()
+    con = engine.open(paths.db, wait_s=5)
+    engine.release(con, failed=True)
+    # The instance is closed, and the file with it: another process opens it.
+    assert _from_another_process(recorder.store, "SELECT 1") == 1
+    result = fold_pending(paths, wait_s=5, engine=engine)
 
     assert result is not None and result.spans == 6
     assert _count_from_another_process(recorder.store) == 6

@@ -34,7 +34,6 @@ _LOCK_MESSAGES = ("Conflicting lock", "Could not set lock")
 ROW_GROUP_SIZE = 61_440
 #: The name a store file is attached under (and in use as).
 STORE_ALIAS = "tracekit_store"
-_ALIAS = STORE_ALIAS
 
 
 def is_lock_conflict(error: BaseException) -> bool:
@@ -100,11 +99,11 @@ def _attach(con: Any, db: Path, *, read_only: bool) -> Any:
     path = "'" + str(db).replace("'", "''") + "'"
     if read_only:
         temporary = "'" + f"{db}.tmp".replace("'", "''") + "'"
-        con.execute(f"ATTACH {path} AS {_ALIAS} (READ_ONLY)")
+        con.execute(f"ATTACH {path} AS {STORE_ALIAS} (READ_ONLY)")
         con.execute(f"SET temp_directory = {temporary}")
     else:
-        con.execute(f"ATTACH {path} AS {_ALIAS} (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
-    con.execute(f"USE {_ALIAS}")
+        con.execute(f"ATTACH {path} AS {STORE_ALIAS} (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
+    con.execute(f"USE {STORE_ALIAS}")
     return con
 
 
