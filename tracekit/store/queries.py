@@ -19,14 +19,13 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tracekit.exceptions import (
     ConfigError,
     StoreError,
     StoreLockedError,
     StoreNotFoundError,
-    TraceNotFoundError,
 )
 from tracekit.store.db import connect, damaged_store_error, is_damage
 from tracekit.store.engine import engine
@@ -37,7 +36,6 @@ from tracekit.store.filters import (
     parse_filter,
 )
 from tracekit.store.gc_pause import gc_paused
-from tracekit.store.lineage import fork_lineage, forks_of, is_fork_service
 from tracekit.store.paths import StorePaths, store_lock
 from tracekit.store.pending import journal_files, pending_segments
 from tracekit.store.price_digest import (
@@ -46,14 +44,23 @@ from tracekit.store.price_digest import (
     recorded_prices,
 )
 from tracekit.store.sql_limits import DEFAULT_TIMEOUT_S
-from tracekit.store.summary import TRACE_FIGURES
 from tracekit.store.trace_ids import resolve_trace_id as _resolve
-from tracekit.store.trace_rows import TraceRow, TraceRowPage
+from tracekit.store.trace_reads import (
+    change_marker,
+    forks,
+    page_rows,
+    read_trace,
+    summaries,
+    trace_content,
+    trace_outline,
+    trace_row,
+    tree_order,
+)
+from tracekit.store.trace_rows import TraceRowPage
 from tracekit.store.versions import SCHEMA_VERSION, check_readable, read_schema_version
 
 if TYPE_CHECKING:
     import pyarrow as pa
-    from pydantic import TypeAdapter
 
     from tracekit.otlp.model import OtlpSpan
     from tracekit.pricing import PriceTable
@@ -63,7 +70,6 @@ if TYPE_CHECKING:
     from tracekit.store.figures import GroupFigures
     from tracekit.store.fold import FoldResult
     from tracekit.store.models import (
-        SpanRecord,
         StatsDimension,
         StatsRow,
         StatsSeries,
@@ -89,16 +95,6 @@ _T = TypeVar("_T")
 
 #: How long a reader waits for a busy store before StoreLockedError.
 DEFAULT_WAIT_S = 10.0
-
-#: The columns of a listing, in the order of TraceRow's fields.
-_TRACE_COLUMNS = (
-    "trace_id, start_ns, end_ns, duration_ns, root_name, workflow, status, stop_reason, "
-    f"span_count, steps, {TRACE_FIGURES}, unpriced_spans, error_count, agents, service_name"
-)
-
-#: ``list[SpanRecord]``'s validator, built the first time a whole trace is read: a listing
-#: (``tracekit traces``) never needs it (see :func:`_span_list`).
-_SPAN_LIST: TypeAdapter[list[SpanRecord]] | None = None
 
 
 class TraceStore:
@@ -137,7 +133,7 @@ class TraceStore:
         ``order`` is ``"<column> [asc|desc]"`` with a column from :data:`SORT_COLUMNS`.
         """
         matching = equality_filter(workflow=workflow, status=status)
-        return _summaries(self._page(matching, order, limit, offset, with_total=False).rows)
+        return summaries(self._page(matching, order, limit, offset, with_total=False).rows)
 
     def count_traces(self, *, workflow: str | None = None, status: str | None = None) -> int:
         """How many traces match the filters (for paging)."""
@@ -157,9 +153,9 @@ class TraceStore:
         from tracekit.store.models import TraceDetail
 
         with gc_paused(), self._connection() as con:
-            row, span_rows, with_content = _read_trace(con, id_or_prefix)
-            spans = _tree_order(span_rows, with_content)
-        (summary,) = _summaries([row])
+            row, span_rows, with_content = read_trace(con, id_or_prefix)
+            spans = tree_order(span_rows, with_content)
+        (summary,) = summaries([row])
         return TraceDetail(summary=summary, spans=spans)
 
     def get_trace_document(self, id_or_prefix: str) -> dict[str, Any]:
@@ -191,7 +187,7 @@ class TraceStore:
 
         with gc_paused():  # the documents too: tens of thousands of dicts and lists
             with self._connection() as con:
-                row, span_rows, content = _read_trace(
+                row, span_rows, content = read_trace(
                     con, id_or_prefix, with_payloads=True, columns=DOCUMENT_COLUMNS
                 )
             spans, plain_numbers = span_documents_and_numbers(span_rows, set(content), row.trace_id)
@@ -206,7 +202,7 @@ class TraceStore:
         Raises TraceNotFoundError when no trace or several traces match.
         """
         with gc_paused(), self._connection() as con:
-            return _trace_outline(con, id_or_prefix)
+            return trace_outline(con, id_or_prefix)
 
     def get_trace_outline_and_forks(
         self, id_or_prefix: str
@@ -217,8 +213,8 @@ class TraceStore:
         Raises TraceNotFoundError when no trace or several traces match.
         """
         with gc_paused(), self._connection() as con:
-            outline = _trace_outline(con, id_or_prefix)
-            return outline, _forks(con, outline.summary.trace_id)
+            outline = trace_outline(con, id_or_prefix)
+            return outline, forks(con, outline.summary.trace_id)
 
     def get_trace_lines(self, id_or_prefix: str) -> TraceLines:
         """A trace's summary and its spans in tree order as :class:`SpanLine` tuples: only
@@ -230,15 +226,9 @@ class TraceStore:
         from tracekit.store.tree_lines import TraceLines, read_span_lines
 
         with gc_paused(), self._connection() as con:
-            trace_id = _resolve(con, id_or_prefix)
-            summary_row = con.execute(
-                f"SELECT {_TRACE_COLUMNS} FROM traces WHERE trace_id = ?", [trace_id]
-            ).fetchone()
-            if summary_row is None:
-                raise TraceNotFoundError(f"no trace matches {id_or_prefix!r}")
-            spans = read_span_lines(con, trace_id)
             # The store's own row, not a TraceSummary: drawing the tree loads no pydantic.
-            (summary,) = _with_lineage(con, [TraceRow(*summary_row)])
+            summary = trace_row(con, id_or_prefix)
+            spans = read_span_lines(con, summary.trace_id)
         return TraceLines(summary=summary, spans=spans)
 
     def get_span_content(self, trace_id: str, span_id: str) -> dict[str, Any]:
@@ -258,7 +248,7 @@ class TraceStore:
         """The content attributes of every span of one trace that has any, by span id: one
         read round instead of one per span."""
         with self._connection() as con:
-            return _trace_content(con, trace_id)
+            return trace_content(con, trace_id)
 
     # --- whole spans (trace files, OTLP export, replay) -----------------------------------------
 
@@ -435,7 +425,7 @@ class TraceStore:
 
         page = self.page_trace_rows(query, order=order, limit=limit, offset=offset)
         return TracePage.model_construct(
-            traces=_summaries(page.rows),
+            traces=summaries(page.rows),
             offset=page.offset,
             total=page.total,
             order=page.order,
@@ -465,7 +455,7 @@ class TraceStore:
         live view polls for."""
         parsed = query if isinstance(query, TraceFilter) else parse_filter(query)
         newer = parsed.and_where("start_ns > ?", start_ns)
-        return _summaries(self._page(newer, "time desc", limit, 0, with_total=False).rows)
+        return summaries(self._page(newer, "time desc", limit, 0, with_total=False).rows)
 
     def listing_start(
         self, query: str | TraceFilter = "", *, order: str = "time desc", limit: int = 100
@@ -479,8 +469,8 @@ class TraceStore:
         parsed = query if isinstance(query, TraceFilter) else parse_filter(query)
         order_clause(order)  # a bad order fails before the store is opened
         with self._connection() as con:
-            marker = _change_marker(con)
-            page = _page_rows(con, parsed, order, limit, 0, with_total=True)
+            marker = change_marker(con)
+            page = page_rows(con, parsed, order, limit, 0, with_total=True)
         return marker, page
 
     def _page(
@@ -491,18 +481,18 @@ class TraceStore:
             raise ConfigError("limit and offset must not be negative")
         order_clause(order)  # a bad order fails before the store is opened
         with self._connection() as con:
-            return _page_rows(con, matching, order, limit, offset, with_total=with_total)
+            return page_rows(con, matching, order, limit, offset, with_total=with_total)
 
     def forks_of(self, id_or_prefix: str) -> list[TraceSummary]:
         """The traces forked from a trace (``tracekit fork``), oldest first."""
         with self._connection() as con:
-            return _forks(con, _resolve(con, id_or_prefix))
+            return forks(con, _resolve(con, id_or_prefix))
 
     def change_marker(self) -> tuple[int, int]:
         """A value that changes whenever spans are folded into the store: (time of the last
         fold, number of traces). Cheap; a live view compares it between polls."""
         with self._connection() as con:
-            return _change_marker(con)
+            return change_marker(con)
 
     def stats_series(
         self, by: StatsDimension, *, buckets: int = 24, keys: list[str | None] | None = None
@@ -704,190 +694,3 @@ def _has_orphaned_journals(paths: StorePaths) -> bool:
     from tracekit.store.journal import has_orphaned_journals
 
     return has_orphaned_journals(paths)
-
-
-@overload
-def _read_trace(
-    con: Any, id_or_prefix: str, *, with_payloads: Literal[False] = False, columns: str = ""
-) -> tuple[TraceRow, list[tuple[Any, ...]], set[str]]: ...
-
-
-@overload
-def _read_trace(
-    con: Any, id_or_prefix: str, *, with_payloads: Literal[True], columns: str = ""
-) -> tuple[TraceRow, list[tuple[Any, ...]], dict[str, dict[str, Any]]]: ...
-
-
-def _read_trace(
-    con: Any, id_or_prefix: str, *, with_payloads: bool = False, columns: str = ""
-) -> tuple[TraceRow, list[tuple[Any, ...]], set[str] | dict[str, dict[str, Any]]]:
-    """A trace's summary (the store's row, with its lineage), its span rows (the columns
-    of ``SPAN_FIELDS``, or the SELECT list ``columns``) and the ids of its spans that have
-    content (``with_payloads``: their content attributes by span id, as
-    :meth:`TraceStore.get_trace_content` reads them); TraceNotFoundError when no trace or
-    several traces match."""
-    trace_id = _resolve(con, id_or_prefix)
-    summary_row = con.execute(
-        f"SELECT {_TRACE_COLUMNS} FROM traces WHERE trace_id = ?", [trace_id]
-    ).fetchone()
-    if summary_row is None:
-        raise TraceNotFoundError(f"no trace matches {id_or_prefix!r}")
-    from tracekit.store.trace_document import SPAN_FIELDS
-
-    span_rows = con.execute(
-        f"SELECT {columns or ', '.join(SPAN_FIELDS)} FROM spans WHERE trace_id = ?", [trace_id]
-    ).fetchall()
-    (summary,) = _with_lineage(con, [TraceRow(*summary_row)])
-    if with_payloads:
-        return summary, span_rows, _trace_content(con, trace_id)
-    with_content = {
-        row[0]
-        for row in con.execute(
-            "SELECT span_id FROM span_content WHERE trace_id = ?", [trace_id]
-        ).fetchall()
-    }
-    return summary, span_rows, with_content
-
-
-def _trace_content(con: Any, trace_id: str) -> dict[str, dict[str, Any]]:
-    rows = con.execute(
-        "SELECT span_id, attributes FROM span_content WHERE trace_id = ?", [trace_id]
-    ).fetchall()
-    content: dict[str, dict[str, Any]] = {}
-    for span_id, attributes in rows:
-        content.setdefault(span_id, {}).update(json.loads(attributes))
-    return content
-
-
-def _page_rows(
-    con: Any, matching: TraceFilter, order: str, limit: int, offset: int, *, with_total: bool
-) -> TraceRowPage:
-    """One page of a trace listing read on ``con`` (see :meth:`TraceStore.page_trace_rows`)."""
-    if limit < 0 or offset < 0:
-        raise ConfigError("limit and offset must not be negative")
-    order_sql = order_clause(order)
-    where = matching.clause()
-    # With a filter, the match count comes with the page (a window over the matches,
-    # before LIMIT): the filter is evaluated once, not twice; measured, that halves a
-    # ``text:`` search. Without one the window is all cost (it materialises every row
-    # of the table before the top-N; 20 of 20 ms CPU on 60,000 traces) and the table's
-    # own count is free: counted apart.
-    counted = ", count(*) OVER ()" if with_total and where else ""
-    rows = con.execute(
-        f"SELECT {_TRACE_COLUMNS}{counted} FROM traces{where} "
-        f"ORDER BY {order_sql}, trace_id LIMIT ? OFFSET ?",
-        [*matching.params, limit, offset],
-    ).fetchall()
-    total = None
-    if counted and rows:
-        total = (rows[0][-1],)
-        rows = [row[:-1] for row in rows]
-    elif with_total:
-        total = con.execute(f"SELECT count(*) FROM traces{where}", matching.params).fetchone()
-    traces = _with_lineage(con, [TraceRow(*row) for row in rows])
-    return TraceRowPage(
-        rows=traces,
-        offset=offset,
-        total=int(total[0]) if total else len(traces),
-        order=order,
-        query=matching.text,
-    )
-
-
-def _trace_outline(con: Any, id_or_prefix: str) -> TraceOutline:
-    """See :meth:`TraceStore.get_trace_outline`."""
-    from tracekit.store.models import TraceOutline
-    from tracekit.store.outline import read_outline
-
-    trace_id = _resolve(con, id_or_prefix)
-    summary_row = con.execute(
-        f"SELECT {_TRACE_COLUMNS} FROM traces WHERE trace_id = ?", [trace_id]
-    ).fetchone()
-    if summary_row is None:
-        raise TraceNotFoundError(f"no trace matches {id_or_prefix!r}")
-    spans = read_outline(con, trace_id)
-    (summary,) = _summaries(_with_lineage(con, [TraceRow(*summary_row)]))
-    return TraceOutline(summary=summary, spans=spans)
-
-
-def _forks(con: Any, trace_id: str) -> list[TraceSummary]:
-    """See :meth:`TraceStore.forks_of`."""
-    ids = forks_of(con, trace_id)
-    if not ids:
-        return []
-    rows = con.execute(
-        f"SELECT {_TRACE_COLUMNS} FROM traces WHERE list_contains($ids, trace_id) "
-        "ORDER BY start_ns, trace_id",
-        {"ids": ids},
-    ).fetchall()
-    return _summaries(_with_lineage(con, [TraceRow(*row) for row in rows]))
-
-
-def _change_marker(con: Any) -> tuple[int, int]:
-    """See :meth:`TraceStore.change_marker`."""
-    row = con.execute(
-        "SELECT (SELECT coalesce(max(folded_at_ns), 0) FROM folded_segments), "
-        "(SELECT count(*) FROM traces)"
-    ).fetchone()
-    return (int(row[0]), int(row[1])) if row else (0, 0)
-
-
-def _with_lineage(con: Any, traces: list[TraceRow]) -> list[TraceRow]:
-    """The rows with their fork lineage (looked up for forks only)."""
-    forks = [t.trace_id for t in traces if is_fork_service(t.service_name)]
-    if not forks:
-        return traces
-    lineage = fork_lineage(con, forks)
-    return [
-        t._replace(parent_trace_id=lineage[t.trace_id][0], fork_at=lineage[t.trace_id][1])
-        if t.trace_id in lineage
-        else t
-        for t in traces
-    ]
-
-
-def _summaries(rows: list[TraceRow]) -> list[TraceSummary]:
-    # Rows of the store's own ``traces`` table, whose column types are the model's (DuckDB
-    # checks them on write): built without validation, so a listing never builds the
-    # model's validator (pydantic's schema build, tens of milliseconds). The lineage is
-    # set only on forks, as validation left it unset before.
-    from tracekit.store.models import TraceSummary
-
-    summaries = []
-    for row in rows:
-        values = row._asdict()
-        if row.parent_trace_id is None and row.fork_at is None:
-            del values["parent_trace_id"], values["fork_at"]
-        summaries.append(TraceSummary.model_construct(**values))
-    return summaries
-
-
-def _span_list() -> TypeAdapter[list[SpanRecord]]:
-    global _SPAN_LIST
-    if _SPAN_LIST is None:
-        from pydantic import TypeAdapter
-
-        from tracekit.store.models import SpanRecord
-
-        _SPAN_LIST = TypeAdapter(list[SpanRecord])
-    return _SPAN_LIST
-
-
-def _tree_order(rows: list[tuple[Any, ...]], with_content: set[str]) -> list[SpanRecord]:
-    from tracekit.store.tree import tree_order
-
-    rows.sort(key=lambda row: (row[5], row[1]))  # start_ns, span_id
-    ordered = [
-        _span_values(row, depth, with_content)
-        for row, depth in tree_order(rows, id_at=1, parent_at=2)
-    ]
-    return _span_list().validate_python(ordered)
-
-
-def _span_values(row: tuple[Any, ...], depth: int, with_content: set[str]) -> dict[str, Any]:
-    from tracekit.store.trace_document import SPAN_FIELDS
-
-    values = dict(zip(SPAN_FIELDS, row, strict=True))
-    values["depth"] = depth
-    values["has_content"] = row[1] in with_content
-    return values
