@@ -45,6 +45,12 @@ def test_floats_in_every_notation_are_written_as_repr_writes_them() -> None:
     assert indented_json(value) == _stdlib(value)
 
 
+def test_a_float_alone_is_written_as_repr_writes_it() -> None:
+    for value in (5.960464477539063e-8, -3.5e-05, 1e16, 0.5):
+        assert indented_json(value, finite=True) == _stdlib(value)
+        assert indented_json(value) == _stdlib(value)
+
+
 def test_what_orjson_cannot_write_is_written_by_json_dumps() -> None:
     deep: list[Any] = []
     level = deep

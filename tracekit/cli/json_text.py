@@ -105,7 +105,7 @@ def _respell(data: bytes, pattern: re.Pattern[bytes]) -> bytes:
         start, end = match.start(), match.end()
         while start > 0 and data[start - 1] in _NUMBER_CHARS:
             start -= 1
-        if start < position or start == 0 or data[start - 1] != _SPACE:
+        if start < position or (start > 0 and data[start - 1] != _SPACE):
             continue  # not a whole number token (cannot happen in indented JSON)
         token = data[start:end]
         spelled = repr(float(token)).encode()
