@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -44,7 +45,11 @@ from tracekit.store.reprice import (
 )
 from tracekit.store.schema import SPAN_COLUMN_NAMES, ensure_schema
 from tracekit.store.spool import pending_segments, read_segment, remove_stale_temp_files
-from tracekit.store.summary import merge_into_traces
+from tracekit.store.summary import (
+    merge_into_traces,
+    merge_partial_into_traces,
+    partial_summaries,
+)
 from tracekit.store.writer_engine import WriterEngine
 
 logger = logging.getLogger("tracekit")
@@ -62,6 +67,11 @@ _REASON_MAX_CHARS = 1000
 FOLDED_RECORD_TTL_NS = 24 * 3600 * 10**9
 _ARROW_SOURCE = "_segment_batch"
 _DEDUPLICATED = "_fold_new_spans"
+_PARTIAL_SOURCE = "_fold_partial"
+#: Batches of at least this many spans have their per-trace summaries computed on a second
+#: thread while the fold's own thread inserts them (below it, starting the thread and its
+#: cursor would cost more than the overlap saves).
+PARALLEL_SUMMARY_MIN_SPANS = 8192
 
 
 # Failures of the database or the machine (disk full, out of memory, a lost file, an
@@ -251,13 +261,36 @@ def _fold_chunk(
     batch = pa.concat_tables([read_segment(segment) for segment in todo])
     con.register(_ARROW_SOURCE, batch)
     source = _without_known_spans(con, batch)
-    columns = ", ".join(SPAN_COLUMN_NAMES)
-    inserted = con.execute(f"INSERT INTO spans BY NAME SELECT {columns} FROM {source}").fetchone()
-    con.execute(
-        f"INSERT INTO span_content SELECT trace_id, span_id, content FROM {source} "
-        "WHERE content IS NOT NULL"
+    # The batch's per-trace summaries read the batch only, so a second thread computes them
+    # (on a cursor: DuckDB runs each connection's query on the calling thread, GIL released)
+    # while this one inserts the spans; the folds run DuckDB on one thread each (see
+    # fold_pending). A deduplicated copy is a table of this transaction, which a cursor
+    # cannot see: that rare batch is summarised here, after the inserts.
+    summary = (
+        _BackgroundSummary(con, batch)
+        if source == _ARROW_SOURCE and batch.num_rows >= PARALLEL_SUMMARY_MIN_SPANS
+        else None
     )
-    merge_into_traces(con, source)
+    try:
+        columns = ", ".join(SPAN_COLUMN_NAMES)
+        inserted = con.execute(
+            f"INSERT INTO spans BY NAME SELECT {columns} FROM {source}"
+        ).fetchone()
+        con.execute(
+            f"INSERT INTO span_content SELECT trace_id, span_id, content FROM {source} "
+            "WHERE content IS NOT NULL"
+        )
+    except BaseException:
+        if summary is not None:
+            summary.abandon()  # the insert's error is the one to report
+        raise
+    partial = summary.result() if summary is not None else None
+    if partial is None:
+        merge_into_traces(con, source)
+    else:
+        con.register(_PARTIAL_SOURCE, partial)
+        merge_partial_into_traces(con, _PARTIAL_SOURCE)
+        con.unregister(_PARTIAL_SOURCE)
     if has_langchain_spans(batch):
         promote_langgraph_nodes(con, source)
     if prices is not None:
@@ -333,6 +366,40 @@ def _without_known_spans(con: Any, batch: pa.Table) -> str:
         return _ARROW_SOURCE
     con.execute(_DEDUPLICATED_SQL, bounds)
     return _DEDUPLICATED
+
+
+class _BackgroundSummary:
+    """:func:`partial_summaries` of a batch, computed on a thread of its own through a cursor
+    of ``con``'s instance."""
+
+    def __init__(self, con: Any, batch: pa.Table) -> None:
+        self._cursor = con.cursor()
+        self._batch = batch
+        self._partial: pa.Table | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="tracekit-fold-summary")
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._cursor.register(_ARROW_SOURCE, self._batch)
+            self._partial = partial_summaries(self._cursor, _ARROW_SOURCE)
+        except BaseException as error:  # handed to the fold's thread by result()
+            self._error = error
+
+    def abandon(self) -> None:
+        """Wait for the thread and drop its cursor (whatever it computed)."""
+        self._thread.join()
+        with contextlib.suppress(duckdb.Error):
+            self._cursor.close()
+
+    def result(self) -> pa.Table:
+        """The summaries, once the thread is done (its error raised here)."""
+        self.abandon()
+        if self._error is not None:
+            raise self._error
+        assert self._partial is not None
+        return self._partial
 
 
 def _rollback(con: Any) -> None:

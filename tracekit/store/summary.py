@@ -22,9 +22,13 @@ unpriced model call (see :data:`TRACE_FIGURES`): a run without model calls cost 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracekit import semconv as sc
+
+if TYPE_CHECKING:
+    # Readers import this module for TRACE_FIGURES and must not load pyarrow.
+    import pyarrow as pa
 
 _MERGED_TABLE = "_fold_merged"
 
@@ -164,21 +168,44 @@ def json_path(key: str) -> str:
     return '$."' + key.replace('"', '\\"') + '"'
 
 
+_PARTIAL_PARAMETERS = {
+    "step_ops": sorted(sc.STEP_OPERATIONS),
+    "parent_ops": [sc.OP_INVOKE_AGENT, sc.OP_INVOKE_WORKFLOW],
+    "llm_ops": sorted(sc.LLM_OPERATIONS),
+}
+_MERGE_PARAMETERS = {
+    "status_path": json_path(sc.TRACEKIT_WORKFLOW_STATUS),
+    "stop_path": json_path(sc.TRACEKIT_WORKFLOW_STOP_REASON),
+    "statuses": _STATUSES,
+}
+
+
 def merge_into_traces(con: Any, source: str) -> None:
     """Merge the spans of ``source`` (a table or view name) into ``traces``, in ``con``'s
     current transaction."""
     sql = _MERGE_SQL.format(merged=_MERGED_TABLE, partial=_PARTIAL_SQL.format(source=source))
-    con.execute(
-        sql,
-        {
-            "step_ops": sorted(sc.STEP_OPERATIONS),
-            "parent_ops": [sc.OP_INVOKE_AGENT, sc.OP_INVOKE_WORKFLOW],
-            "status_path": json_path(sc.TRACEKIT_WORKFLOW_STATUS),
-            "stop_path": json_path(sc.TRACEKIT_WORKFLOW_STOP_REASON),
-            "statuses": _STATUSES,
-            "llm_ops": sorted(sc.LLM_OPERATIONS),
-        },
-    )
+    _merge(con, sql, {**_PARTIAL_PARAMETERS, **_MERGE_PARAMETERS})
+
+
+def partial_summaries(con: Any, source: str) -> pa.Table:
+    """The per-trace summaries of the spans of ``source`` alone, for
+    :func:`merge_partial_into_traces`. Reads nothing but ``source``, so it may run on another
+    connection of the instance (a cursor) while ``con``'s transaction inserts the same spans."""
+    relation = con.sql(_PARTIAL_SQL.format(source=source), params=_PARTIAL_PARAMETERS)
+    table: pa.Table = relation.to_arrow_table()
+    return table
+
+
+def merge_partial_into_traces(con: Any, partial: str) -> None:
+    """Merge ``partial`` (the name of :func:`partial_summaries`' table, registered on ``con``)
+    into ``traces``, in ``con``'s current transaction: what :func:`merge_into_traces` does
+    with the summaries computed beforehand."""
+    sql = _MERGE_SQL.format(merged=_MERGED_TABLE, partial=f"SELECT * FROM {partial}")
+    _merge(con, sql, _MERGE_PARAMETERS)
+
+
+def _merge(con: Any, sql: str, parameters: dict[str, Any]) -> None:
+    con.execute(sql, parameters)
     con.execute(f"DELETE FROM traces WHERE trace_id IN (SELECT trace_id FROM {_MERGED_TABLE})")
     con.execute(f"INSERT INTO traces BY NAME SELECT * FROM {_MERGED_TABLE}")
     con.execute(f"DROP TABLE {_MERGED_TABLE}")
