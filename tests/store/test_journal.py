@@ -6,9 +6,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import duckdb
+import orjson
+from opentelemetry import trace
+from opentelemetry.trace import Tracer
+
 from tests.recording import MS, emit_run, new_recorder
+from tracekit import semconv as sc
 from tracekit.store import StorePaths, TraceStore
-from tracekit.store.journal import has_orphaned_journals, journal_files
+from tracekit.store.fold import fold_pending, rejected_segments
+from tracekit.store.journal import JOURNAL_SUFFIX, _read_rows, has_orphaned_journals, journal_files
 
 
 def test_a_dead_recorders_journal_is_folded_and_a_torn_run_is_dropped(tmp_path: Path) -> None:
@@ -89,3 +96,99 @@ def test_a_run_both_in_a_flushed_segment_and_a_dead_recorders_journal_is_stored_
 
     assert [(t.trace_id, t.span_count) for t in traces] == [(trace_id, 6)]
     assert not journal.exists()
+
+
+def _odd_run(tracer: Tracer) -> None:
+    """A run whose spans take the converter's general path (JSON spelt the stdlib's way)
+    beside spans its plan takes."""
+    root = tracer.start_span(
+        sc.workflow_span_name("odd"),
+        attributes={
+            sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_WORKFLOW,
+            sc.GEN_AI_WORKFLOW_NAME: "odd",
+        },
+    )
+    with trace.use_span(root, end_on_exit=False):
+        span = tracer.start_span(
+            "odd values",
+            attributes={
+                "tiny": 5.960464477539063e-8,
+                "nan": float("nan"),
+                "big": 2**70,
+                "text": "café \u2028 \x1f",
+                sc.GEN_AI_INPUT_MESSAGES: '[{"role":"user","parts":[]}]',
+            },
+        )
+        span.end()
+    root.end()
+
+
+def test_a_journal_gives_back_every_row_byte_for_byte(tmp_path: Path) -> None:
+    store = tmp_path / "runs.duckdb"
+    recorder = new_recorder(store, flush_interval_s=3600)
+    emit_run(recorder.tracer)
+    _odd_run(recorder.tracer)
+    rows = recorder.processor._builder.rows_since(0)
+    (journal,) = journal_files(StorePaths.for_store(store))
+    lines = journal.read_bytes().splitlines()
+
+    fd = os.open(journal, os.O_RDONLY)
+    try:
+        recovered = _read_rows(fd, journal)
+    finally:
+        os.close(fd)
+
+    assert recovered == rows
+    # The planned spans' JSON is embedded as JSON, not escaped into strings; the odd span's
+    # (the stdlib's spelling: 5.960464477539063e-08, NaN) stays a string.
+    first_run = orjson.loads(lines[0])
+    assert all(type(row[25]) is dict for row in first_run)
+    odd = [row for row in orjson.loads(lines[1]) if row[3] == "odd values"]
+    assert [type(row[25]) for row in odd] == [str]
+    assert "e-08" in odd[0][25] and "NaN" in odd[0][25]
+    recorder.provider.shutdown()
+
+
+def test_a_journal_written_before_json_was_embedded_is_still_recovered(tmp_path: Path) -> None:
+    store = tmp_path / "runs.duckdb"
+    recorder = new_recorder(store, flush_interval_s=3600)
+    emit_run(recorder.tracer)
+    rows = recorder.processor._builder.rows_since(0)
+    recorder.provider.shutdown()
+    expected = TraceStore(store).list_traces()
+    paths = StorePaths.for_store(store)
+    other = tmp_path / "other.duckdb"
+    other_paths = StorePaths.for_store(other)
+    other_paths.spool.mkdir(parents=True)
+    # Every JSON column a string, as journals were written before.
+    (other_paths.spool / f".0-1-00000000-old{JOURNAL_SUFFIX}").write_bytes(
+        orjson.dumps(rows, option=orjson.OPT_APPEND_NEWLINE)
+    )
+
+    traces = TraceStore(other).list_traces()
+
+    assert [(t.trace_id, t.span_count, t.input_tokens) for t in traces] == [
+        (t.trace_id, t.span_count, t.input_tokens) for t in expected
+    ]
+    assert journal_files(other_paths) == []
+    query = (
+        "SELECT s.trace_id, s.span_id, s.attributes, s.resource, c.attributes FROM spans AS s "
+        "LEFT JOIN span_content AS c USING (trace_id, span_id) ORDER BY 2"
+    )
+    with (
+        duckdb.connect(str(paths.db), read_only=True) as a,
+        duckdb.connect(str(other_paths.db), read_only=True) as b,
+    ):
+        assert a.execute(query).fetchall() == b.execute(query).fetchall()
+
+
+def test_a_journal_line_of_malformed_rows_is_set_aside(tmp_path: Path) -> None:
+    paths = StorePaths.for_store(tmp_path / "runs.duckdb")
+    paths.spool.mkdir(parents=True)
+    journal = paths.spool / f".0-1-00000000-bad{JOURNAL_SUFFIX}"
+    journal.write_bytes(b'[["too", "short"]]\n')
+
+    fold_pending(paths, wait_s=5.0)
+
+    assert not journal.exists()
+    assert [r.path.name for r in rejected_segments(paths)] == [journal.name]

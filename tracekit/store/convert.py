@@ -176,6 +176,9 @@ class SegmentBuilder:
         # One tuple per span, turned into columns once in to_table: one append per span
         # instead of one per column.
         self._rows: list[tuple[Any, ...]] = []
+        # Per row: whether its attribute and content JSON are orjson's own output (see
+        # own_json_since).
+        self._own_json: list[bool] = []
         self._resource_cache: dict[int, tuple[Any, str, str | None]] = {}
         self._last_resource: tuple[Any, tuple[str, str | None]] | None = None
 
@@ -633,15 +636,25 @@ class SegmentBuilder:
                 (_dumps(content) if content else None) if planned is None else content_json,
             )
         )
+        self._own_json.append(planned is not None)
         return operation if isinstance(operation, str) else None
 
     def keep_first(self, count: int) -> None:
         """Forget every row after the first ``count``."""
         del self._rows[count:]
+        del self._own_json[count:]
 
     def rows_since(self, start: int) -> list[Row]:
         """The rows added after the first ``start`` (each a tuple in segment column order)."""
         return self._rows[start:]
+
+    def own_json_since(self, start: int) -> list[bool]:
+        """For each row after the first ``start``: whether its ``attributes`` and ``content``
+        JSON were written by orjson from plain values (a span converted by its plan), so that
+        ``orjson.dumps(orjson.loads(text))`` gives the text back byte for byte. The JSON of
+        the other rows took the stdlib's spelling somewhere (a float below 1e-4, NaN, an
+        integer past 64 bits), which a parse would not give back."""
+        return self._own_json[start:]
 
     def to_table(self) -> pa.Table:
         """The collected spans as an Arrow table with the segment schema."""

@@ -36,6 +36,7 @@ from tracekit.store.db import connect
 from tracekit.store.journal import recover_orphaned_journals
 from tracekit.store.langgraph import has_langchain_spans, promote_langgraph_nodes
 from tracekit.store.paths import StorePaths, store_lock
+from tracekit.store.pending import JOURNAL_SUFFIX
 from tracekit.store.reprice import (
     canonical_prices,
     record_prices,
@@ -442,7 +443,10 @@ def rejected_segments(paths: StorePaths) -> list[RejectedSegment]:
         return []
     found: list[RejectedSegment] = []
     for name in names:
-        if name.endswith(REASON_SUFFIX) or name.startswith("."):
+        # Hidden names are not segments, except a dead writer's journal that would not read.
+        if name.endswith(REASON_SUFFIX) or (
+            name.startswith(".") and not name.endswith(JOURNAL_SUFFIX)
+        ):
             continue
         try:
             reason = (

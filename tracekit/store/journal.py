@@ -14,6 +14,14 @@ the complete lines into a segment (a torn last line is a run in flight, which a 
 lose) and removes the journal. Spans that reach both a segment and a journal (a crash between
 the two steps) are stored once: folds leave out spans the store already has.
 
+Each line is a JSON array of rows, each an array of the segment's column values. A JSON
+column's text is embedded in the line as the JSON it is (an object or an array) when a parse
+gives it back byte for byte (orjson's own text: see ``SegmentBuilder.own_json_since``), and as a
+JSON string otherwise; escaping a span's JSON into a string was two thirds of encoding a line.
+Recovery tells the two apart by type: a JSON column's text is never itself a string, a number
+or a boolean. Lines written before embedding (every JSON column a string) read as they always
+have.
+
 Journal files start with a dot, so listings of segments never see them.
 """
 
@@ -38,6 +46,7 @@ from tracekit.store.paths import StorePaths
 from tracekit.store.pending import JOURNAL_PREFIX as _PREFIX
 from tracekit.store.pending import JOURNAL_SUFFIX as JOURNAL_SUFFIX
 from tracekit.store.pending import journal_files as journal_files
+from tracekit.store.schema import SEGMENT_SCHEMA
 from tracekit.store.spool import write_segment
 
 logger = logging.getLogger("tracekit")
@@ -51,12 +60,61 @@ class JournalEncodingError(ValueError):
     writes them as a segment instead."""
 
 
-def encode_rows(rows: Sequence[Row]) -> bytes:
-    """One journal line: ``rows`` as a JSON array of arrays, newline-terminated."""
+_ATTRIBUTES = SEGMENT_SCHEMA.get_field_index("attributes")
+_RESOURCE = SEGMENT_SCHEMA.get_field_index("resource")
+_CONTENT = SEGMENT_SCHEMA.get_field_index("content")
+#: Every JSON column: recovery turns any of them embedded as JSON back into its text.
+_JSON_COLUMNS = tuple(
+    SEGMENT_SCHEMA.get_field_index(name)
+    for name in ("attributes", "resource", "events", "links", "content")
+)
+_ROW_LENGTH = len(SEGMENT_SCHEMA)
+#: Resource JSON texts seen, and whether each one is orjson's own (few: one per provider).
+_resource_texts: dict[str, bool] = {}
+_RESOURCE_TEXTS_SIZE = 256
+
+
+def encode_rows(rows: Sequence[Row], own_json: Sequence[bool] | None = None) -> bytes:
+    """One journal line: ``rows`` as a JSON array of arrays, newline-terminated.
+
+    ``own_json`` (one flag per row, see ``SegmentBuilder.own_json_since``) says which rows'
+    attribute and content JSON may be embedded as JSON; without it every JSON column is
+    written as a string."""
+    line: Sequence[Row | list[Any]] = rows
+    if own_json is not None:
+        line = [_embedded(row, own) for row, own in zip(rows, own_json, strict=True)]
     try:
-        return orjson.dumps(rows, option=orjson.OPT_APPEND_NEWLINE)
+        return orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE)
     except (TypeError, orjson.JSONEncodeError) as error:
         raise JournalEncodingError(str(error)) from None
+
+
+def _embedded(row: Row, own: bool) -> Row | list[Any]:
+    resource = row[_RESOURCE]
+    resource_own = _resource_texts.get(resource) if resource is not None else False
+    if resource_own is None:
+        resource_own = _own_text(resource)
+        if len(_resource_texts) >= _RESOURCE_TEXTS_SIZE:
+            _resource_texts.clear()
+        _resource_texts[resource] = resource_own
+    if not (own or resource_own):
+        return row
+    values = list(row)
+    if own:
+        values[_ATTRIBUTES] = orjson.Fragment(values[_ATTRIBUTES])
+        if values[_CONTENT] is not None:
+            values[_CONTENT] = orjson.Fragment(values[_CONTENT])
+    if resource_own:
+        values[_RESOURCE] = orjson.Fragment(resource)
+    return values
+
+
+def _own_text(text: str) -> bool:
+    """Whether ``text`` is JSON that a parse and orjson give back byte for byte."""
+    try:
+        return orjson.dumps(orjson.loads(text)) == text.encode()
+    except (TypeError, ValueError):  # not JSON, or not UTF-8 (orjson's errors are both)
+        return False
 
 
 class RunJournal:
@@ -200,5 +258,13 @@ def _read_rows(fd: int, path: Path) -> list[Any]:
             raise ValueError(f"{path.name} line {number}: {error}") from None
         if not isinstance(batch, list):
             raise ValueError(f"{path.name} line {number}: not a list of rows")
-        rows.extend(tuple(row) for row in batch)
+        for row in batch:
+            if not isinstance(row, list) or len(row) != _ROW_LENGTH:
+                raise ValueError(f"{path.name} line {number}: not a list of rows")
+            for index in _JSON_COLUMNS:
+                value = row[index]
+                if value is not None and type(value) is not str:
+                    # Embedded as JSON (see encode_rows): its text is orjson's, given back.
+                    row[index] = orjson.dumps(value).decode()
+            rows.append(tuple(row))
     return rows

@@ -162,7 +162,7 @@ class StoreSpanProcessor(SpanProcessor):
         if not rows:
             return
         try:
-            line = encode_rows(rows)
+            line = encode_rows(rows, builder.own_json_since(self._journaled))
         except JournalEncodingError:
             self._write_now(builder, rows)
             return
