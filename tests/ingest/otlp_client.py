@@ -100,20 +100,20 @@ class ServeProcess:
 @contextmanager
 def serve_subprocess(*args: str) -> Iterator[ServeProcess]:
     """``tracekit serve --port 0 ARGS`` as a user runs it; yields once it listens."""
-    process = subprocess.Popen(
+    # Popen as a context manager closes the pipes on the way out, a killed server's too.
+    with subprocess.Popen(
         [sys.executable, "-m", "tracekit.cli", "serve", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         cwd=REPO_ROOT,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        match = re.search(r"listening on (http://\S+/v1/traces)", line)
-        assert match, f"no listening line: {line!r}"
-        yield ServeProcess(process, match.group(1))
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    ) as process:
+        try:
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            match = re.search(r"listening on (http://\S+/v1/traces)", line)
+            assert match, f"no listening line: {line!r}"
+            yield ServeProcess(process, match.group(1))
+        finally:
+            if process.poll() is None:
+                process.kill()

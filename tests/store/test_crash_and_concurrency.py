@@ -76,13 +76,13 @@ def test_two_writers_and_a_reader_share_one_store(tmp_path: Path) -> None:
 
 def test_a_killed_recorder_loses_nothing_it_flushed(tmp_path: Path) -> None:
     store = tmp_path / "killed.duckdb"
-    writer = _start_writer(tmp_path, store, "doomed", -1)
-    assert writer.stdout is not None
-    flushed = [writer.stdout.readline().strip() for _ in range(12)]
+    with _start_writer(tmp_path, store, "doomed", -1) as writer:
+        assert writer.stdout is not None
+        flushed = [writer.stdout.readline().strip() for _ in range(12)]
 
-    writer.send_signal(signal.SIGKILL)
-    writer.wait(timeout=30)
-    flushed += writer.stdout.read().split()  # ids printed before the kill landed
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(timeout=30)
+        flushed += writer.stdout.read().split()  # ids printed before the kill landed
 
     summaries = {s.trace_id: s for s in TraceStore(store).list_traces(limit=1000)}
     for trace_id in flushed:
