@@ -4,6 +4,7 @@ a journal, and the next reader gets them; the run it was writing when it died is
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import duckdb
@@ -11,11 +12,17 @@ import orjson
 from opentelemetry import trace
 from opentelemetry.trace import Tracer
 
-from tests.recording import MS, emit_run, new_recorder
+from tests.recording import MS, emit_run, new_recorder, run_cli
 from tracekit import semconv as sc
 from tracekit.store import StorePaths, TraceStore
 from tracekit.store.fold import fold_pending, rejected_segments
-from tracekit.store.journal import JOURNAL_SUFFIX, _read_rows, has_orphaned_journals, journal_files
+from tracekit.store.journal import (
+    JOURNAL_SUFFIX,
+    RunJournal,
+    _read_rows,
+    has_orphaned_journals,
+    journal_files,
+)
 
 
 def test_a_dead_recorders_journal_is_folded_and_a_torn_run_is_dropped(tmp_path: Path) -> None:
@@ -192,3 +199,47 @@ def test_a_journal_line_of_malformed_rows_is_set_aside(tmp_path: Path) -> None:
 
     assert not journal.exists()
     assert [r.path.name for r in rejected_segments(paths)] == [journal.name]
+
+
+def test_a_reader_never_takes_a_journal_being_opened_for_a_dead_writers(tmp_path: Path) -> None:
+    paths = StorePaths.for_store(tmp_path / "runs.duckdb")
+    paths.spool.mkdir(parents=True)
+    stop = threading.Event()
+    orphans: list[bool] = []
+
+    def reader() -> None:  # a `tracekit traces` polling the store while runs are recorded
+        while not stop.is_set():
+            orphans.append(has_orphaned_journals(paths))
+
+    watcher = threading.Thread(target=reader)
+    watcher.start()
+    try:
+        # Each recording process opens its journal on its first finished run: here, many.
+        for _ in range(2000):
+            journal = RunJournal(paths)
+            journal.append(b"[]\n")
+            retired = journal.detach()
+            assert retired is not None
+            retired.discard()
+    finally:
+        stop.set()
+        watcher.join()
+
+    assert orphans and not any(orphans)
+
+
+def test_a_recorder_killed_before_its_first_run_leaves_no_store_not_a_damaged_one(
+    tmp_path: Path,
+) -> None:
+    store = tmp_path / "runs.duckdb"
+    paths = StorePaths.for_store(store)
+    paths.spool.mkdir(parents=True)
+    journal = paths.spool / f".0-1-00000000-empty{JOURNAL_SUFFIX}"
+    journal.touch()  # opened, then killed before it wrote a run
+
+    result = run_cli("traces", "--store", str(store))
+
+    assert result.returncode == 3
+    assert result.stderr.startswith("tracekit: error: no store at ")
+    assert len(result.stderr.splitlines()) == 1
+    assert not journal.exists() and not store.exists()

@@ -45,6 +45,7 @@ from tracekit.store.convert import Row, rows_to_table
 from tracekit.store.paths import StorePaths
 from tracekit.store.pending import JOURNAL_PREFIX as _PREFIX
 from tracekit.store.pending import JOURNAL_SUFFIX as JOURNAL_SUFFIX
+from tracekit.store.pending import TEMP_PREFIX, TEMP_SUFFIX
 from tracekit.store.pending import journal_files as journal_files
 from tracekit.store.schema import SEGMENT_SCHEMA
 from tracekit.store.spool import write_segment
@@ -141,19 +142,25 @@ class RunJournal:
             seq = next(_sequence)
         name = f"{_PREFIX}{time.time_ns():020d}-{os.getpid()}-{seq:08d}-{uuid.uuid4().hex[:8]}"
         path = self.paths.spool / f"{name}{JOURNAL_SUFFIX}"
+        # Made and locked under a temporary name, then renamed: a reader must never find a
+        # journal its writer has not locked yet, which it would take for a dead writer's
+        # (recovering and removing it, or holding its lock so that the writer's fails).
+        temp = self.paths.spool / f"{TEMP_PREFIX}{name}{JOURNAL_SUFFIX}{TEMP_SUFFIX}"
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND
         try:
-            fd = os.open(path, flags, 0o644)
+            fd = os.open(temp, flags, 0o644)
         except FileNotFoundError:  # no spool yet (made only then: a mkdir first costs a stat)
             self.paths.spool.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, flags, 0o644)
+            fd = os.open(temp, flags, 0o644)
         try:
-            # Never contended: the file is new. Held until retired, so folds leave it alone.
+            # Never contended: nobody opens a temporary file. Held until retired, so folds
+            # leave the journal alone.
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.rename(temp, path)
         except OSError:
             os.close(fd)
             with contextlib.suppress(OSError):
-                path.unlink()
+                temp.unlink()
             raise
         self._fd, self._path = fd, path
 

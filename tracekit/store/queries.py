@@ -549,8 +549,16 @@ class TraceStore:
             )
         if self.paths.db.exists() and not self.paths.db.is_file():
             raise StoreError(f"the store path {self.paths.db} is not a file")
-        if pending and self._fold(segments) is None:
-            raise StoreLockedError(f"the store {self.paths.db} stayed busy for {self._wait_s:g} s")
+        if pending:
+            if self._fold(segments) is None:
+                raise StoreLockedError(
+                    f"the store {self.paths.db} stayed busy for {self._wait_s:g} s"
+                )
+            if not self.paths.db.exists():
+                # Nothing to fold after all (a dead recorder's journal with no finished run).
+                raise StoreNotFoundError(
+                    f"no store at {self.paths.db} (run `tracekit demo` or record a workflow first)"
+                )
         priced = False
         for attempt in range(3):
             remaining = max(0.0, deadline - time.monotonic())
