@@ -215,3 +215,22 @@ def run(ctx: Context[None], text: str) -> str:
     ticket = {ticket}
     return ctx.call(echo, f"{{text}} at {{stamp}} ticket {{ticket}}{suffix}")
 """
+
+#: Random draws between agent calls and in a fan-out's calls (every span before them
+#: started in the run: the draws come after the spans' ids).
+RANDOM_BETWEEN_CALLS = """
+import random
+
+from tracekit import Agent, Context, ModelRouter, ScriptedModel, Workflow
+
+echo = Agent("echo", instructions="Repeat.")
+workflow = Workflow("lucky", models=ModelRouter({{}}, default=ScriptedModel(seed=0)))
+
+
+@workflow.entrypoint
+def run(ctx: Context[None], text: str) -> str:
+    first = ctx.call(echo, text)
+    lucky = random.randint(0, 10**9)
+    second = ctx.call(echo, f"{{first}} lucky {{lucky}}")
+    return f"{{second}} then {{random.random():.12f}}"
+"""

@@ -20,7 +20,7 @@ from replay import Recording, ReplaySession
 from replay.canonical import IGNORED
 from replay.recorder import record_workflow
 from tests.replay.mutants import DEFAULTS, TEMPLATE, SourceModule
-from tests.replay.scenarios import BREAKER, FAN_OUT, RANDOM_AND_TIME, UUID
+from tests.replay.scenarios import BREAKER, FAN_OUT, RANDOM_AND_TIME, RANDOM_BETWEEN_CALLS, UUID
 
 pytest_plugins = ["pytester"]
 
@@ -194,6 +194,17 @@ def test_random_and_time_in_prompts_replay_20_times(tmp_path: Path) -> None:
     with time_machine.travel(datetime(2031, 6, 6, 6, 6, 6, tzinfo=timezone.utc), tick=True):
         for trace in traces:
             replays_identically(trace, times=TIMES // 2)
+
+
+def test_random_drawn_after_spans_started_replays_20_times(tmp_path: Path) -> None:
+    # Span ids drew from the run's seeded `random` before its code did (the OTel SDK's own
+    # ids do): a replay, whose spans draw none, drew other numbers and diverged.
+    module = SourceModule(tmp_path / "code", RANDOM_BETWEEN_CALLS)
+    trace = tmp_path / "lucky.trace.jsonl"
+    record_workflow(module.write().workflow, "hello", trace)
+    recording = Recording.from_file(trace)
+    assert "lucky" in str(recording.trajectory.steps[-1].request)
+    replays_identically(trace, times=TIMES // 2)
 
 
 def test_a_uuid_in_a_prompt_replays_20_times_when_masked(tmp_path: Path) -> None:

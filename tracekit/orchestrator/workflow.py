@@ -190,7 +190,10 @@ class Workflow:
         Each run seeds Python's global ``random`` with ``seed`` (a fresh one when not given;
         it is recorded as ``tracekit.run.seed``) and puts the generator's state back when it
         returns, so values drawn in the run can be drawn again by a replay. Runs in parallel
-        threads of one process share that generator: their draws are not reproducible.
+        threads of one process share that generator: their draws are not reproducible. The
+        spans' ids draw nothing from it when they come from a :class:`Telemetry` (or any
+        provider given ``id_generator=tracekit.telemetry.RandomIds()``); the OTel SDK's own
+        default ids do, which makes the draws after the first span differ in a replay.
 
         An ``async def`` entrypoint runs on a fresh event loop here; inside a running loop,
         ``await`` :meth:`arun` instead.

@@ -10,8 +10,9 @@
 - :mod:`tracekit.telemetry.current_span`: :class:`CurrentSpan`, a span current for a
   ``with`` block (``start_as_current_span`` without its two generator layers).
 - :mod:`tracekit.telemetry.provider`: :class:`Telemetry` (a tracer and a meter provider),
-  the process default (:func:`configure`, :func:`default_telemetry`), :func:`tracer_for` and
-  :class:`SequentialIds`.
+  the process default (:func:`configure`, :func:`default_telemetry`) and :func:`tracer_for`.
+- :mod:`tracekit.telemetry.ids`: :class:`RandomIds` (span ids that leave ``random`` alone, the
+  default) and :class:`SequentialIds`.
 """
 
 from tracekit.telemetry.current_span import CurrentSpan
@@ -22,8 +23,8 @@ from tracekit.telemetry.enricher import (
     error_type,
 )
 from tracekit.telemetry.guards import handle_internal_errors
+from tracekit.telemetry.ids import RandomIds, SequentialIds
 from tracekit.telemetry.provider import (
-    SequentialIds,
     Telemetry,
     configure,
     default_telemetry,
@@ -44,6 +45,7 @@ __all__ = [
     "CurrentSpan",
     "GenAIMetrics",
     "GenAISpanEnricher",
+    "RandomIds",
     "SequentialIds",
     "Telemetry",
     "active_prices",

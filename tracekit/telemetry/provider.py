@@ -2,8 +2,9 @@
 
 A :class:`Telemetry` routes every span through the GenAI enricher to its processors (the
 store's, an exporter's). :func:`configure` and :func:`default_telemetry` hold the process-wide
-default that workflows use; :func:`tracer_for` caches tracers; :class:`SequentialIds` makes
-span and trace ids deterministic (replay, tests).
+default that workflows use; :func:`tracer_for` caches tracers. Span ids come from
+:class:`~tracekit.telemetry.ids.RandomIds` unless another generator is given
+(:class:`~tracekit.telemetry.ids.SequentialIds` for replay and tests).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from tracekit import semconv as sc
 from tracekit import settings
 from tracekit.pricing import PriceTable
 from tracekit.telemetry.enricher import INSTRUMENTATION_SCOPE, GenAIMetrics, GenAISpanEnricher
+from tracekit.telemetry.ids import RandomIds
 
 _tracers: weakref.WeakKeyDictionary[Any, dict[str, Tracer]] = weakref.WeakKeyDictionary()
 _tracers_lock = threading.Lock()
@@ -60,28 +62,6 @@ def _remember(tracer_provider: Any, scope: str, tracer: Tracer) -> None:
         _last_tracer = (weakref.ref(tracer_provider), scope, weakref.ref(tracer))
     except TypeError:  # a provider or tracer that cannot be weakly referenced: not kept
         _last_tracer = None
-
-
-class SequentialIds(IdGenerator):
-    """Span and trace ids 1, 2, 3, …: a run's ids are the same every time (replay, tests).
-
-    >>> ids = SequentialIds()
-    >>> ids.generate_trace_id(), ids.generate_span_id(), ids.generate_span_id()
-    (1, 2, 3)
-    """
-
-    def __init__(self) -> None:
-        self._next = 0
-
-    def generate_span_id(self) -> int:
-        """The next span id."""
-        self._next += 1
-        return self._next
-
-    def generate_trace_id(self) -> int:
-        """The next trace id."""
-        self._next += 1
-        return self._next
 
 
 @functools.lru_cache(maxsize=64)
@@ -122,7 +102,10 @@ class Telemetry:
             else None
         )
         self.enricher = GenAISpanEnricher(processors, self.prices, self.metrics)
-        self.tracer_provider = TracerProvider(resource=resource, id_generator=id_generator)
+        # Ids from a generator of our own: the SDK's draw from ``random``, which runs seed.
+        self.tracer_provider = TracerProvider(
+            resource=resource, id_generator=id_generator or RandomIds()
+        )
         self.tracer_provider.add_span_processor(self.enricher)
         self.tracer: Tracer = self.tracer_provider.get_tracer(INSTRUMENTATION_SCOPE)
 
