@@ -81,7 +81,9 @@ def test_an_unreachable_endpoint_never_breaks_the_program(tmp_path: Path) -> Non
 
 def test_no_endpoint_no_live_export() -> None:
     assert live_export_processor({}) is None
-    assert live_export_processor({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://localhost:4318"})
+    processor = live_export_processor({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://localhost:4318"})
+    assert processor is not None
+    processor.shutdown()  # its export thread must not outlive the test
 
 
 def test_the_content_filter_keeps_everything_else() -> None:
