@@ -38,6 +38,7 @@ from opentelemetry.util import types
 from tracekit import semconv as sc
 from tracekit import settings
 from tracekit.otlp import OtlpEvent, OtlpLink, OtlpSpan
+from tracekit.otlp.model import new_span
 from tracekit.pricing import PriceTable
 from tracekit.telemetry import INSTRUMENTATION_SCOPE, SequentialIds, Telemetry, current_agent_path
 
@@ -271,22 +272,22 @@ class CapturedSpan(trace.Span):
             self._price()
         context, parent, status = self._context, self._parent, self._status
         self._capture.add(
-            OtlpSpan(
-                trace_id=format(context.trace_id, "032x"),
-                span_id=format(context.span_id, "016x"),
-                parent_span_id=format(parent.span_id, "016x") if parent is not None else None,
-                name=self._name,
-                kind=self._kind.name,
-                start_ns=self._start,
-                end_ns=end_time if end_time is not None else time.time_ns(),
-                status_code=status.status_code.name,
-                status_message=status.description,
-                attributes=self._attributes,
-                resource=self._capture.resource,
-                scope_name=self._scope[0],
-                scope_version=self._scope[1],
-                events=tuple(self._events),
-                links=tuple(self._links),
+            new_span(
+                format(context.trace_id, "032x"),
+                format(context.span_id, "016x"),
+                format(parent.span_id, "016x") if parent is not None else None,
+                self._name,
+                self._kind.name,
+                self._start,
+                end_time if end_time is not None else time.time_ns(),
+                status.status_code.name,
+                status.description,
+                self._attributes,
+                self._capture.resource,
+                self._scope[0],
+                self._scope[1],
+                tuple(self._events),
+                tuple(self._links),
             )
         )
 

@@ -32,7 +32,7 @@ from tracekit.otlp.decode import (
     spans_from_resource_spans,
     traces_data_from_json,
 )
-from tracekit.otlp.model import OtlpEvent, OtlpLink, OtlpSpan
+from tracekit.otlp.model import OtlpEvent, OtlpLink, OtlpSpan, new_span
 
 
 class _Undecided(Exception):
@@ -349,22 +349,22 @@ def _span(
     attributes = fields.get("attributes")
     events = fields.get("events")
     links = fields.get("links")
-    return OtlpSpan(
-        trace_id=_hex_id(fields.get("traceId"), _TRACE_ID_BYTES),
-        span_id=_hex_id(fields.get("spanId"), _SPAN_ID_BYTES),
-        parent_span_id=parent_id,
-        name=_text(fields.get("name")),
-        kind=SPAN_KINDS[_enum(fields.get("kind"), _KIND_NAMES, len(SPAN_KINDS))],
-        start_ns=_uint(fields.get("startTimeUnixNano"), _UINT64_END),
-        end_ns=_uint(fields.get("endTimeUnixNano"), _UINT64_END),
-        status_code=STATUS_CODES[status_code],
-        status_message=status_message,
-        attributes=_attributes(attributes, 5) if attributes is not None else {},
-        resource=resource,
-        scope_name=scope_name,
-        scope_version=scope_version,
-        events=tuple(_event(event) for event in _list(events)) if events else (),
-        links=tuple(_link(link) for link in _list(links)) if links else (),
+    return new_span(
+        _hex_id(fields.get("traceId"), _TRACE_ID_BYTES),
+        _hex_id(fields.get("spanId"), _SPAN_ID_BYTES),
+        parent_id,
+        _text(fields.get("name")),
+        SPAN_KINDS[_enum(fields.get("kind"), _KIND_NAMES, len(SPAN_KINDS))],
+        _uint(fields.get("startTimeUnixNano"), _UINT64_END),
+        _uint(fields.get("endTimeUnixNano"), _UINT64_END),
+        STATUS_CODES[status_code],
+        status_message,
+        _attributes(attributes, 5) if attributes is not None else {},
+        resource,
+        scope_name,
+        scope_version,
+        tuple(_event(event) for event in _list(events)) if events else (),
+        tuple(_link(link) for link in _list(links)) if links else (),
     )
 
 
