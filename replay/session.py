@@ -211,7 +211,7 @@ class ReplaySession:
         )
         recorded = self.recording.trajectory
         self.replayed = trajectory_from_spans(
-            spans, structural=recorded.structural, canon=recorded.canon
+            spans, structural=recorded.structural, canon=recorded.canon, parsed=recorded.parsed
         )
         self.output = result.output
         replay.telemetry.shutdown()

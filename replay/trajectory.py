@@ -21,7 +21,6 @@ The TUI's diff screen and the replay engine's divergence report both align traje
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -140,6 +139,8 @@ class Trajectory:
     canon: dict[tuple[bool, str], Any] = field(default_factory=dict, compare=False, repr=False)
     """Canonical request values by the attribute text they were read from (see
     :func:`trajectory_from_spans`)."""
+    parsed: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """Answer values (outputs, tool results) by the attribute text they were parsed from."""
 
     @property
     def trace_id(self) -> str:
@@ -172,13 +173,16 @@ def trajectory_from_spans(
     *,
     structural: bool | None = None,
     canon: dict[tuple[bool, str], Any] | None = None,
+    parsed: dict[str, Any] | None = None,
 ) -> Trajectory:
     """Build the trajectory of one trace's spans (any order; foreign spans are skipped).
 
     ``structural`` picks the keys (default: structural when the spans carry them). ``canon``
     is another trajectory's :attr:`Trajectory.canon`: a request attribute spelt as it is there
     (a replay's, mostly) is not parsed and canonicalised again, and its value is the same
-    object (so comparing the two is quick). Request values are never modified.
+    object (so comparing the two is quick). ``parsed`` is another trajectory's
+    :attr:`Trajectory.parsed`, the same for answer values (outputs, tool results): an answer
+    spelt as there is that value. Request and answer values are never modified.
     """
     spans = list(spans)
     if structural is None:
@@ -196,6 +200,8 @@ def trajectory_from_spans(
     trajectory = Trajectory(root=roots[0] if roots else None, structural=structural)
     if canon is not None:
         trajectory.canon = canon
+    if parsed is not None:
+        trajectory.parsed = parsed
     counters: Counter[str] = Counter()
     # The agent path of each agent call by key: a structural key is not a path plus a number.
     paths: dict[str, str] = {}
@@ -207,7 +213,7 @@ def trajectory_from_spans(
         span, invocation, sequence, depth = stack.pop()
         step = _step(
             span, invocation, sequence, depth, counters, children, structural, paths,
-            trajectory.canon,
+            trajectory.canon, trajectory.parsed,
         )  # fmt: skip
         if step is not None:
             trajectory.steps.append(step)
@@ -303,60 +309,56 @@ def _step(
     structural: bool = False,
     paths: dict[str, str] | None = None,
     canon: dict[tuple[bool, str], Any] | None = None,
+    parsed: dict[str, Any] | None = None,
 ) -> Step | None:
     operation = _operation(span)
     canon = {} if canon is None else canon
+    parsed = {} if parsed is None else parsed
     caller_path = (paths or {}).get(invocation) or invocation.split("#", 1)[0]
     attrs = span.attributes
-    common: dict[str, Any] = {
-        "span_id": span.span_id,
-        "span": span,
-        "status": span.status_code,
-        "depth": depth,
-        "duration_ms": max(0, span.end_ns - span.start_ns) / 1e6,
-    }
+    get = attrs.get
     if operation == sc.OP_INVOKE_AGENT:
-        path = str(attrs.get(sc.TRACEKIT_AGENT_PATH) or attrs.get(sc.GEN_AI_AGENT_NAME) or "?")
+        path = str(get(sc.TRACEKIT_AGENT_PATH) or get(sc.GEN_AI_AGENT_NAME) or "?")
         seq = _sequence_of(span)
         key = f"{path}#{seq}"
-        call_key = attrs.get(sc.TRACEKIT_CALL_KEY)
+        call_key = get(sc.TRACEKIT_CALL_KEY)
         if structural and isinstance(call_key, str) and call_key:
             key = call_key
             seq = int(key.rsplit("#", 1)[-1]) if key.rsplit("#", 1)[-1].isdigit() else seq
         return _new_step(
-            kind="agent",
-            key=key,
-            agent_path=path,
-            sequence=seq,
-            index=-1,
-            name=str(attrs.get(sc.GEN_AI_AGENT_NAME) or path.rsplit("/", 1)[-1]),
-            request={
-                "agent": attrs.get(sc.GEN_AI_AGENT_NAME),
-                "input": _canonical(canon, attrs.get(sc.TRACEKIT_AGENT_INPUT)),
+            "agent",
+            key,
+            path,
+            seq,
+            -1,
+            str(get(sc.GEN_AI_AGENT_NAME) or path.rsplit("/", 1)[-1]),
+            {
+                "agent": get(sc.GEN_AI_AGENT_NAME),
+                "input": _canonical(canon, get(sc.TRACEKIT_AGENT_INPUT)),
             },
-            answer={
-                "output": parse_json(attrs.get(sc.TRACEKIT_AGENT_OUTPUT)),
+            {
+                "output": _parsed(parsed, get(sc.TRACEKIT_AGENT_OUTPUT)),
                 "error": _error(span),
                 "breaker": _breaker(span),
                 "state": _state_changes(span),
                 "stop": _stops(span),
                 "checks": _checks(span),
             },
+            span,
+            depth,
             hints={
-                "call_site": attrs.get(sc.TRACEKIT_CALL_SITE),
-                "handoff_from": attrs.get(sc.TRACEKIT_HANDOFF_FROM),
+                "call_site": get(sc.TRACEKIT_CALL_SITE),
+                "handoff_from": get(sc.TRACEKIT_HANDOFF_FROM),
             },
-            **common,
         )
     if operation in sc.LLM_OPERATIONS:
         index = _next(counters, f"{invocation}/llm")
-        path = caller_path
         request = {
-            "model": attrs.get(sc.GEN_AI_REQUEST_MODEL),
-            "system": _canonical(canon, attrs.get(sc.GEN_AI_SYSTEM_INSTRUCTIONS)),
-            "messages": _canonical(canon, attrs.get(sc.GEN_AI_INPUT_MESSAGES), messages=True),
-            "max_tokens": attrs.get(sc.GEN_AI_REQUEST_MAX_TOKENS),
-            "temperature": attrs.get(sc.GEN_AI_REQUEST_TEMPERATURE),
+            "model": get(sc.GEN_AI_REQUEST_MODEL),
+            "system": _canonical(canon, get(sc.GEN_AI_SYSTEM_INSTRUCTIONS)),
+            "messages": _canonical(canon, get(sc.GEN_AI_INPUT_MESSAGES), messages=True),
+            "max_tokens": get(sc.GEN_AI_REQUEST_MAX_TOKENS),
+            "temperature": get(sc.GEN_AI_REQUEST_TEMPERATURE),
         }
         foreign = None
         if sc.GEN_AI_INPUT_MESSAGES not in attrs:
@@ -368,91 +370,137 @@ def _step(
             )
         if sc.GEN_AI_TOOL_DEFINITIONS in attrs:
             request["tools"] = _canonical(canon, attrs[sc.GEN_AI_TOOL_DEFINITIONS])
-        finish = attrs.get(sc.GEN_AI_RESPONSE_FINISH_REASONS)
+        finish = get(sc.GEN_AI_RESPONSE_FINISH_REASONS)
         return _new_step(
-            kind="llm",
-            key=f"{invocation}/llm[{index}]",
-            agent_path=path,
-            sequence=sequence,
-            index=index,
-            name=str(attrs.get(sc.GEN_AI_REQUEST_MODEL) or span.name),
-            request=request,
-            answer={
-                "provider": attrs.get(sc.GEN_AI_PROVIDER_NAME),
-                "response_model": attrs.get(sc.GEN_AI_RESPONSE_MODEL),
-                "response_id": attrs.get(sc.GEN_AI_RESPONSE_ID),
+            "llm",
+            f"{invocation}/llm[{index}]",
+            caller_path,
+            sequence,
+            index,
+            str(get(sc.GEN_AI_REQUEST_MODEL) or span.name),
+            request,
+            {
+                "provider": get(sc.GEN_AI_PROVIDER_NAME),
+                "response_model": get(sc.GEN_AI_RESPONSE_MODEL),
+                "response_id": get(sc.GEN_AI_RESPONSE_ID),
                 "finish_reasons": list(finish) if isinstance(finish, list | tuple) else [],
-                "output": parse_json(attrs.get(sc.GEN_AI_OUTPUT_MESSAGES))
+                "output": _parsed(parsed, get(sc.GEN_AI_OUTPUT_MESSAGES))
                 if foreign is None
                 else _semconv_messages([m for m in foreign.messages if m.output]),
-                "cache_read_tokens": int_value(attrs.get(sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS))
-                or 0,
+                "cache_read_tokens": int_value(get(sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS)) or 0,
                 "cache_creation_tokens": int_value(
-                    attrs.get(sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS)
-                    or attrs.get(sc.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS)
+                    get(sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS)
+                    or get(sc.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS)
                 )
                 or 0,
                 "error": _error(span),
-                "error_type": attrs.get(sc.ERROR_TYPE),
-                "cache_hit": attrs.get(sc.TRACEKIT_CACHE_HIT) is True,
-                "deltas": attrs.get(sc.TRACEKIT_STREAM_DELTAS),
+                "error_type": get(sc.ERROR_TYPE),
+                "cache_hit": get(sc.TRACEKIT_CACHE_HIT) is True,
+                "deltas": get(sc.TRACEKIT_STREAM_DELTAS),
             },
-            input_tokens=int_value(attrs.get(sc.GEN_AI_USAGE_INPUT_TOKENS))
+            span,
+            depth,
+            int_value(get(sc.GEN_AI_USAGE_INPUT_TOKENS))
             or (foreign.input_tokens if foreign else None)
             or 0,
-            output_tokens=int_value(attrs.get(sc.GEN_AI_USAGE_OUTPUT_TOKENS))
+            int_value(get(sc.GEN_AI_USAGE_OUTPUT_TOKENS))
             or (foreign.output_tokens if foreign else None)
             or 0,
-            cost_usd=_cost(attrs, foreign),
-            **common,
+            _cost(attrs, foreign),
         )
     if operation == sc.OP_EXECUTE_TOOL:
         index = _next(counters, f"{invocation}/tool")
-        name = str(attrs.get(sc.GEN_AI_TOOL_NAME) or span.name)
+        name = str(get(sc.GEN_AI_TOOL_NAME) or span.name)
         error = _error(span)
         prefix = _TOOL_ERROR_PREFIX.format(name)
         if error is not None and error.startswith(prefix):
             error = error[len(prefix) :]
         return _new_step(
-            kind="tool",
-            key=f"{invocation}/tool[{index}]",
-            agent_path=caller_path,
-            sequence=sequence,
-            index=index,
-            name=name,
-            request={
+            "tool",
+            f"{invocation}/tool[{index}]",
+            caller_path,
+            sequence,
+            index,
+            name,
+            {
                 "tool": name,
-                "arguments": _canonical(canon, attrs.get(sc.GEN_AI_TOOL_CALL_ARGUMENTS)),
+                "arguments": _canonical(canon, get(sc.GEN_AI_TOOL_CALL_ARGUMENTS)),
             },
-            answer={
-                "result": parse_json(attrs.get(sc.GEN_AI_TOOL_CALL_RESULT)),
+            {
+                "result": _parsed(parsed, get(sc.GEN_AI_TOOL_CALL_RESULT)),
                 "has_result": sc.GEN_AI_TOOL_CALL_RESULT in attrs,
                 "error": error,
                 "approved": _approval(span),
                 "approval_source": _approval_source(span),
                 "runs_code": _hands_off(span, children),
-                "live": attrs.get(sc.TRACEKIT_TOOL_LIVE) is True,
+                "live": get(sc.TRACEKIT_TOOL_LIVE) is True,
             },
-            **common,
+            span,
+            depth,
         )
     return None
 
 
-_STEP_FIELDS = tuple(f.name for f in dataclasses.fields(Step))
-_STEP_DEFAULTS: dict[str, Any] = {
-    f.name: f.default for f in dataclasses.fields(Step) if f.default is not dataclasses.MISSING
-}
-
-
-def _new_step(**values: Any) -> Step:
-    """``Step(**values)``, built without the frozen dataclass's ``__init__`` (one
-    ``object.__setattr__`` per field: a third of a replayed step list's time went there)."""
-    step: Step = object.__new__(Step)
-    fields = {**_STEP_DEFAULTS, "hints": {}, **values}
-    if len(fields) != len(_STEP_FIELDS):
-        return Step(**values)  # let the dataclass say which field is wrong
-    step.__dict__.update(fields)
+def _new_step(
+    kind: StepKind,
+    key: str,
+    agent_path: str,
+    sequence: int,
+    index: int,
+    name: str,
+    request: dict[str, Any],
+    answer: dict[str, Any],
+    span: OtlpSpan,
+    depth: int,
+    input_tokens: int = 0,
+    output_tokens: int = 0,
+    cost_usd: float | None = 0.0,
+    hints: dict[str, Any] | None = None,
+) -> Step:
+    """The step read from ``span``, built without the frozen dataclass's ``__init__`` (one
+    ``object.__setattr__`` per field: a third of a replayed step list's time went there) and
+    without keyword dicts merged per step: its fields as one dict, in field order."""
+    step: Step = _new(Step)
+    elapsed = span.end_ns - span.start_ns
+    _setattr(
+        step,
+        "__dict__",
+        {
+            "kind": kind,
+            "key": key,
+            "agent_path": agent_path,
+            "sequence": sequence,
+            "index": index,
+            "name": name,
+            "request": request,
+            "answer": answer,
+            "span_id": span.span_id,
+            "status": span.status_code,
+            "depth": depth,
+            "input_tokens": input_tokens,
+            "output_tokens": output_tokens,
+            "cost_usd": cost_usd,
+            "duration_ms": (elapsed if elapsed > 0 else 0) / 1e6,
+            "hints": {} if hints is None else hints,
+            "span": span,
+        },
+    )
     return step
+
+
+_new = object.__new__
+_setattr = object.__setattr__
+
+
+def _parsed(parsed: dict[str, Any], raw: Any) -> Any:
+    """``parse_json(raw)``, remembered in ``parsed`` by the attribute's text: a replay answers
+    with the recorded answers, so its spans mostly spell them as the recording did."""
+    if raw.__class__ is not str:
+        return parse_json(raw)
+    found = parsed.get(raw, _MISSING)
+    if found is _MISSING:
+        found = parsed[raw] = parse_json(raw)
+    return found
 
 
 def _canonical(canon: dict[tuple[bool, str], Any], raw: Any, *, messages: bool = False) -> Any:
@@ -472,8 +520,8 @@ _MISSING: Any = object()
 
 
 def _next(counters: Counter[str], key: str) -> int:
-    index = counters[key]
-    counters[key] += 1
+    index = counters.get(key, 0)  # a missing key without Counter.__missing__'s call
+    counters[key] = index + 1
     return index
 
 

@@ -36,6 +36,8 @@ def int_value(value: Any) -> int | None:
     >>> int_value(12.0), int_value(True), int_value("12")
     (12, None, None)
     """
+    if value.__class__ is int:
+        return value  # what int() gives back for an int; the usual case, without the checks
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return int(value)
@@ -47,6 +49,8 @@ def float_value(value: Any) -> float | None:
     >>> float_value(2), float_value(None)
     (2.0, None)
     """
+    if value.__class__ is float:
+        return value  # what float() gives back for a float
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)

@@ -1,0 +1,75 @@
+"""Trajectory steps, built without the dataclass's ``__init__``, are the dataclass's steps; a
+replay's answers spelt as recorded are the recorded values, and nothing changes for a replay
+that answers differently."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from replay import Recording, ReplaySession
+from replay.trajectory import Step, trajectory_from_spans
+from tracekit.otlp.files import read_trace_file
+from tracekit.otlp.values import parse_json
+
+FIXTURES = Path(__file__).resolve().parent.parent.parent / "fixtures"
+TRACE_FILES = sorted([*FIXTURES.glob("traces/*.jsonl"), *FIXTURES.glob("foreign/*.jsonl")])
+FIELDS = [f.name for f in dataclasses.fields(Step)]
+
+
+def test_the_fixtures_hold_steps_of_every_kind() -> None:
+    kinds = {s.kind for p in TRACE_FILES for s in trajectory_from_spans(read_trace_file(p)).steps}
+    assert kinds == {"agent", "llm", "tool"}
+
+
+@pytest.mark.parametrize("path", TRACE_FILES, ids=lambda p: p.name)
+def test_every_step_is_the_step_the_dataclass_builds(path: Path) -> None:
+    trajectory = trajectory_from_spans(read_trace_file(path))
+    for step in trajectory.steps:
+        assert list(vars(step)) == FIELDS
+        rebuilt = Step(**{name: getattr(step, name) for name in FIELDS})
+        assert step == rebuilt
+        assert repr(step) == repr(rebuilt)
+        assert step.duration_ms == max(0, step.span.end_ns - step.span.start_ns) / 1e6
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            step.key = "other"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("path", TRACE_FILES, ids=lambda p: p.name)
+def test_answers_are_the_attribute_text_parsed(path: Path) -> None:
+    for step in trajectory_from_spans(read_trace_file(path)).steps:
+        attrs = step.span.attributes if step.span else {}
+        raw = {
+            "agent": attrs.get("tracekit.agent.output"),
+            "llm": attrs.get("gen_ai.output.messages"),
+            "tool": attrs.get("gen_ai.tool.call.result"),
+        }[step.kind]
+        if step.kind == "llm" and "gen_ai.input.messages" not in attrs:
+            continue  # another convention's answer, read by its normaliser
+        value = step.answer["result" if step.kind == "tool" else "output"]
+        assert value == parse_json(raw)
+        assert type(value) is type(parse_json(raw))
+
+
+def test_a_replay_answered_as_recorded_shares_the_recorded_answer_values() -> None:
+    path = FIXTURES / "traces" / "doc-pipeline-seed0-ok.trace.jsonl"
+    session = ReplaySession.from_file(path)
+    report = session.run()
+    assert report.matched
+    assert session.replayed is not None
+    recorded = {s.key: s for s in session.recording.trajectory.steps}
+    for step in session.replayed.steps:
+        key = "result" if step.kind == "tool" else "output"
+        assert step.answer[key] == recorded[step.key].answer[key]
+    # Parsed once by its text: the same value for the same text.
+    memo: dict[str, object] = {}
+    again = trajectory_from_spans(Recording.from_file(path).spans, parsed=memo)
+    assert memo and all(parse_json(text) == value for text, value in memo.items())
+    shared = trajectory_from_spans(Recording.from_file(path).spans, parsed=memo)
+    for a, b in zip(again.steps, shared.steps, strict=True):
+        assert a == b
+        key = "result" if a.kind == "tool" else "output"
+        if isinstance(a.answer[key], dict | list):
+            assert a.answer[key] is b.answer[key]
