@@ -23,7 +23,7 @@ import functools
 import threading
 import time
 import traceback
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -45,6 +45,8 @@ from tracekit.telemetry import INSTRUMENTATION_SCOPE, SequentialIds, Telemetry, 
 _PLAIN = (str, bool, int, float)
 _SEQUENCES = (tuple, list)
 _SAMPLED = TraceFlags(TraceFlags.SAMPLED)
+#: A span's status until one is set (a Status is never changed: set_status replaces it).
+_UNSET = Status(StatusCode.UNSET)
 _OPENINFERENCE_KINDS = {
     sc.OP_INVOKE_WORKFLOW: sc.OI_CHAIN,
     sc.OP_INVOKE_AGENT: sc.OI_AGENT,
@@ -73,6 +75,14 @@ class _Limits:
         self.value_length = limits.max_attribute_length
 
 
+def _all_plain(values: Iterable[Any]) -> bool:
+    """``all(type(v) in _PLAIN for v in values)``, without a generator resumed per value."""
+    for value in values:  # noqa: SIM110 (the loop is the point: see the docstring)
+        if type(value) not in _PLAIN:
+            return False
+    return True
+
+
 def _cleaned(
     attributes: types.Attributes, maxlen: int | None, value_length: int | None
 ) -> dict[str, Any]:
@@ -81,7 +91,7 @@ def _cleaned(
     if not attributes:
         return {}
     plain = value_length is None and (maxlen is None or len(attributes) <= maxlen)
-    if plain and all(type(v) in _PLAIN for v in attributes.values()):
+    if plain and _all_plain(attributes.values()):
         return dict(attributes)
     return dict(BoundedAttributes(maxlen, attributes, immutable=False, max_value_len=value_length))
 
@@ -128,7 +138,7 @@ class CapturedSpan(trace.Span):
             )
             for link in links
         ]
-        self._status = Status(StatusCode.UNSET)
+        self._status = _UNSET
         self._start = start_time if start_time is not None else time.time_ns()
         self._ended = False
         self._record_exception = record_exception
@@ -161,7 +171,7 @@ class CapturedSpan(trace.Span):
 
     def set_attributes(self, attributes: Mapping[str, types.AttributeValue]) -> None:
         limits = self._capture.limits
-        if limits.value_length is None and all(type(v) in _PLAIN for v in attributes.values()):
+        if limits.value_length is None and _all_plain(attributes.values()):
             # Plain values (what the orchestrator and the models set): kept as they are, under
             # one lock, each set key moved to the end as set_attribute does.
             with self._lock:
@@ -182,7 +192,9 @@ class CapturedSpan(trace.Span):
 
     def set_attribute(self, key: str, value: types.AttributeValue) -> None:
         limits = self._capture.limits
-        if isinstance(value, _SEQUENCES) and limits.value_length is None and _homogeneous(value):
+        if type(value) in _PLAIN and limits.value_length is None:
+            pass  # kept as it is (the usual case: asked first)
+        elif isinstance(value, _SEQUENCES) and limits.value_length is None and _homogeneous(value):
             value = tuple(value)  # what the SDK keeps of a list of plain values of one type
         elif type(value) not in _PLAIN or limits.value_length is not None:
             cleaned = _cleaned({key: value}, None, limits.value_length)
@@ -277,10 +289,11 @@ class CapturedSpan(trace.Span):
                 format(context.span_id, "016x"),
                 format(parent.span_id, "016x") if parent is not None else None,
                 self._name,
-                self._kind.name,
+                # The members' own ``_name_``: ``.name`` is a Python-level property.
+                self._kind._name_,
                 self._start,
                 end_time if end_time is not None else time.time_ns(),
-                status.status_code.name,
+                status.status_code._name_,
                 status.description,
                 self._attributes,
                 self._capture.resource,

@@ -163,7 +163,7 @@ def _fields(obj: Any, table: _Table) -> dict[str, Any]:
     """``obj``'s known fields by JSON name (null ones as None); unknown fields skipped."""
     if obj.__class__ is not dict:
         raise _Undecided
-    if obj.keys() <= table.json_names:
+    if table.json_names.issuperset(obj):
         # Every key a JSON name: nothing to skip, no field spelt twice (what writers emit).
         return obj
     found: dict[str, Any] = {}
@@ -264,16 +264,32 @@ def _id(value: Any, size: int) -> bytes:
     return raw
 
 
-def _check_scalars(fields: dict[str, Any], texts: tuple[str, ...], counts: tuple[str, ...]) -> None:
+class _Scalars:
+    """Fields read nowhere that json_format still type-checks: texts and 32-bit counts."""
+
+    def __init__(self, texts: tuple[str, ...], counts: tuple[str, ...]) -> None:
+        self.texts = texts
+        self.counts = counts
+        self.names = frozenset(texts + counts)
+
+
+_SCHEMA_URL = _Scalars(("schemaUrl",), ())
+_DROPPED_ATTRIBUTES = _Scalars((), ("droppedAttributesCount",))
+_SPAN_SCALARS = _Scalars(
+    ("traceState",), ("flags", "droppedAttributesCount", "droppedEventsCount", "droppedLinksCount")
+)
+_LINK_SCALARS = _Scalars(("traceState",), ("flags", "droppedAttributesCount"))
+
+
+def _check_scalars(fields: dict[str, Any], scalars: _Scalars) -> None:
     """Fields read nowhere, still typed as json_format would check them."""
-    keys = fields.keys()
-    if keys.isdisjoint(texts) and keys.isdisjoint(counts):
+    if scalars.names.isdisjoint(fields):
         return  # the usual case: writers leave them out
-    for name in texts:
+    for name in scalars.texts:
         value = fields.get(name)
         if value is not None and value.__class__ is not str:
             raise _Undecided
-    for name in counts:
+    for name in scalars.counts:
         value = fields.get(name)
         if value is not None:
             _uint(value, _UINT32_END)
@@ -283,12 +299,12 @@ def _document_spans(document: Any, memo: ResourceMemo | None) -> list[OtlpSpan]:
     spans: list[OtlpSpan] = []
     for resource_span in _list(_fields(document, _TRACES_DATA).get("resourceSpans")):
         fields = _fields(resource_span, _RESOURCE_SPANS)
-        _check_scalars(fields, ("schemaUrl",), ())
+        _check_scalars(fields, _SCHEMA_URL)
         resource: dict[str, Any] = {}
         resource_fields = fields.get("resource")
         if resource_fields is not None:
             resource_fields = _fields(resource_fields, _RESOURCE)
-            _check_scalars(resource_fields, (), ("droppedAttributesCount",))
+            _check_scalars(resource_fields, _DROPPED_ATTRIBUTES)
             if _list(resource_fields.get("entityRefs")):
                 raise _Undecided
             attributes = resource_fields.get("attributes")
@@ -301,13 +317,13 @@ def _document_spans(document: Any, memo: ResourceMemo | None) -> list[OtlpSpan]:
                         memo.raw, memo.resource = attributes, resource
         for scope_span in _list(fields.get("scopeSpans")):
             scope_fields = _fields(scope_span, _SCOPE_SPANS)
-            _check_scalars(scope_fields, ("schemaUrl",), ())
+            _check_scalars(scope_fields, _SCHEMA_URL)
             scope_name: str | None = None
             scope_version: str | None = None
             scope = scope_fields.get("scope")
             if scope is not None:
                 scope = _fields(scope, _SCOPE)
-                _check_scalars(scope, (), ("droppedAttributesCount",))
+                _check_scalars(scope, _DROPPED_ATTRIBUTES)
                 scope_name = _text(scope.get("name")) or None
                 scope_version = _text(scope.get("version")) or None
                 attributes = scope.get("attributes")
@@ -322,11 +338,7 @@ def _span(
     obj: Any, resource: dict[str, Any], scope_name: str | None, scope_version: str | None
 ) -> OtlpSpan:
     fields = _fields(obj, _SPAN)
-    _check_scalars(
-        fields,
-        ("traceState",),
-        ("flags", "droppedAttributesCount", "droppedEventsCount", "droppedLinksCount"),
-    )
+    _check_scalars(fields, _SPAN_SCALARS)
     parent = fields.get("parentSpanId")
     parent_id: str | None = None
     if parent is not None and parent != "":
@@ -383,7 +395,7 @@ def _any_id(value: Any, size: int) -> bytes:
 
 def _event(obj: Any) -> OtlpEvent:
     fields = _fields(obj, _EVENT)
-    _check_scalars(fields, (), ("droppedAttributesCount",))
+    _check_scalars(fields, _DROPPED_ATTRIBUTES)
     attributes = fields.get("attributes")
     return OtlpEvent(
         _text(fields.get("name")),
@@ -394,7 +406,7 @@ def _event(obj: Any) -> OtlpEvent:
 
 def _link(obj: Any) -> OtlpLink:
     fields = _fields(obj, _LINK)
-    _check_scalars(fields, ("traceState",), ("flags", "droppedAttributesCount"))
+    _check_scalars(fields, _LINK_SCALARS)
     attributes = fields.get("attributes")
     return OtlpLink(
         _hex_id(fields.get("traceId"), _TRACE_ID_BYTES),
