@@ -32,12 +32,34 @@ def normalize_text(raw: str) -> Any:
     value is freshly parsed, so it is the result as it is."""
     value = parse_json(raw)
     if '"id"' in raw or "\\u" in raw:
-        return _strip_volatile(scrub_value(value))
-    # The parse has no tuples to turn into lists, and scrub_value copies a list it scrubs.
+        # The parse is ours and holds only dicts, lists and leaves (no tuples to turn into
+        # lists, nothing shared): its volatile keys are dropped where they are, not by
+        # copying every container. scrub_value changes only top-level text.
+        _strip_volatile_parsed(value)
+    # scrub_value copies a list it scrubs.
     return scrub_value(value)
 
 
 _CONTAINERS = (dict, list, tuple)
+
+
+def _strip_volatile_parsed(value: Any) -> None:
+    """``_strip_volatile`` of freshly parsed JSON, done in place (same keys, same order)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if item.__class__ is dict:
+            kind = item.get("type")
+            if kind.__class__ is str and kind in _PART_TYPES:
+                for key in VOLATILE_PART_KEYS:
+                    item.pop(key, None)
+            for inner in item.values():
+                if inner.__class__ is dict or inner.__class__ is list:
+                    pending.append(inner)
+        elif item.__class__ is list:
+            for inner in item:
+                if inner.__class__ is dict or inner.__class__ is list:
+                    pending.append(inner)
 
 
 def _strip_volatile(value: Any) -> Any:
@@ -93,13 +115,22 @@ def _canonical_message(message: Any) -> Any:
     parts = message.get("parts")
     if not isinstance(parts, list) or not parts:
         return message
-    if all(isinstance(p, dict) and p.get("type") == "tool_call_response" for p in parts):
+    if _all_tool_responses(parts):
         return {
             **message,
             "role": "tool",
             "parts": [{**p, "response": _unwrap_text_blocks(p.get("response"))} for p in parts],
         }
     return message
+
+
+def _all_tool_responses(parts: list[Any]) -> bool:
+    """Whether every part is a tool response (a loop: this runs for every message of every
+    recorded request, and most answer no at their first part)."""
+    for part in parts:
+        if not (isinstance(part, dict) and part.get("type") == "tool_call_response"):
+            return False
+    return True
 
 
 def _unwrap_text_blocks(response: Any) -> Any:

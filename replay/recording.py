@@ -47,7 +47,7 @@ class Recording:
         from tracekit.otlp.files import read_trace_file
 
         with older_objects_frozen(keep=True):
-            return cls.from_spans(read_trace_file(Path(path)), source=str(path))
+            return cls.from_spans(read_trace_file(path), source=str(path))
 
     @classmethod
     def from_store(cls, store: str | Path | None, trace_id: str) -> Recording:

@@ -154,15 +154,27 @@ class Trajectory:
         cost, ``unpriced_steps`` counts those without one (the sum is then partial), and it
         is None when no model call has a cost although some ran (a run without model calls
         cost nothing)."""
-        work = [s for s in self.steps if s.kind != "agent"]
-        calls = [s.cost_usd for s in work if s.kind == "llm"]
-        priced = [cost for cost in calls if cost is not None]
-        unpriced = len(calls) - len(priced)
-        cost = sum(s.cost_usd or 0.0 for s in work)
+        # One pass, summing in step order from int 0 as sum() did (the same floats).
+        steps = input_tokens = output_tokens = priced = unpriced = 0
+        cost: float = 0
+        for s in self.steps:
+            kind = s.kind
+            if kind == "agent":
+                continue
+            steps += 1
+            input_tokens += s.input_tokens
+            output_tokens += s.output_tokens
+            step_cost = s.cost_usd
+            cost += step_cost or 0.0
+            if kind == "llm":
+                if step_cost is None:
+                    unpriced += 1
+                else:
+                    priced += 1
         return {
-            "steps": len(work),
-            "input_tokens": sum(s.input_tokens for s in work),
-            "output_tokens": sum(s.output_tokens for s in work),
+            "steps": steps,
+            "input_tokens": input_tokens,
+            "output_tokens": output_tokens,
             "cost_usd": round(cost, 10) if priced or not unpriced else None,
             "unpriced_steps": unpriced,
         }

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from replay import Recording, ReplaySession
-from replay.trajectory import Step, trajectory_from_spans
+from replay.trajectory import Step, Trajectory, trajectory_from_spans
 from tracekit.otlp.files import read_trace_file
 from tracekit.otlp.values import parse_json
 
@@ -73,3 +73,29 @@ def test_a_replay_answered_as_recorded_shares_the_recorded_answer_values() -> No
         key = "result" if a.kind == "tool" else "output"
         if isinstance(a.answer[key], dict | list):
             assert a.answer[key] is b.answer[key]
+
+
+def _summed(steps: list[Step]) -> dict[str, object]:
+    """Totals as sums over lists of the work steps (the reference)."""
+    work = [s for s in steps if s.kind != "agent"]
+    calls = [s.cost_usd for s in work if s.kind == "llm"]
+    priced = [cost for cost in calls if cost is not None]
+    unpriced = len(calls) - len(priced)
+    cost = sum(s.cost_usd or 0.0 for s in work)
+    return {
+        "steps": len(work),
+        "input_tokens": sum(s.input_tokens for s in work),
+        "output_tokens": sum(s.output_tokens for s in work),
+        "cost_usd": round(cost, 10) if priced or not unpriced else None,
+        "unpriced_steps": unpriced,
+    }
+
+
+@pytest.mark.parametrize("path", TRACE_FILES, ids=lambda p: p.name)
+def test_totals_are_the_sums_over_the_work_steps(path: Path) -> None:
+    steps = trajectory_from_spans(read_trace_file(path)).steps
+    unpriced = [dataclasses.replace(s, cost_usd=None) if s.kind == "llm" else s for s in steps]
+    for some in (steps, steps[:3], steps[::2], unpriced, unpriced[1:], []):
+        totals = Trajectory(steps=list(some)).totals()
+        assert totals == _summed(list(some))
+        assert repr(totals) == repr(_summed(list(some)))  # the same types (0 or 0.0, None)
