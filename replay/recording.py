@@ -39,7 +39,9 @@ class Recording:
                 f"{source}: holds {len(trace_ids)} traces; replay takes one trace per file "
                 "(export it with `tracekit export --trace ID --out FILE`)"
             )
-        return cls(spans, trajectory_from_spans(spans), source)
+        # Its answers are parsed once per text: its replays' answers, spelt the same, are
+        # read from there (a replay hands out copies of them, never these).
+        return cls(spans, trajectory_from_spans(spans, parsed={}), source)
 
     @classmethod
     def from_file(cls, path: str | Path) -> Recording:

@@ -140,7 +140,8 @@ class Trajectory:
     """Canonical request values by the attribute text they were read from (see
     :func:`trajectory_from_spans`)."""
     parsed: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-    """Answer values (outputs, tool results) by the attribute text they were parsed from."""
+    """Answer values (outputs, tool results) by the attribute text they were parsed from, when
+    the trajectory was built with a ``parsed`` memo (see :func:`trajectory_from_spans`)."""
 
     @property
     def trace_id(self) -> str:
@@ -192,9 +193,10 @@ def trajectory_from_spans(
     ``structural`` picks the keys (default: structural when the spans carry them). ``canon``
     is another trajectory's :attr:`Trajectory.canon`: a request attribute spelt as it is there
     (a replay's, mostly) is not parsed and canonicalised again, and its value is the same
-    object (so comparing the two is quick). ``parsed`` is another trajectory's
-    :attr:`Trajectory.parsed`, the same for answer values (outputs, tool results): an answer
-    spelt as there is that value. Request and answer values are never modified.
+    object (so comparing the two is quick). ``parsed`` does the same for answer values
+    (outputs, tool results): answers spelt as one already in it are that value (a recording
+    passes a dict of its own; its replays pass :attr:`Trajectory.parsed`). Without it every
+    answer is parsed on its own. Request and answer values are never modified.
     """
     spans = list(spans)
     if structural is None:
@@ -225,7 +227,7 @@ def trajectory_from_spans(
         span, invocation, sequence, depth = stack.pop()
         step = _step(
             span, invocation, sequence, depth, counters, children, structural, paths,
-            trajectory.canon, trajectory.parsed,
+            trajectory.canon, parsed,
         )  # fmt: skip
         if step is not None:
             trajectory.steps.append(step)
@@ -325,7 +327,6 @@ def _step(
 ) -> Step | None:
     operation = _operation(span)
     canon = {} if canon is None else canon
-    parsed = {} if parsed is None else parsed
     caller_path = (paths or {}).get(invocation) or invocation.split("#", 1)[0]
     attrs = span.attributes
     get = attrs.get
@@ -504,10 +505,10 @@ _new = object.__new__
 _setattr = object.__setattr__
 
 
-def _parsed(parsed: dict[str, Any], raw: Any) -> Any:
+def _parsed(parsed: dict[str, Any] | None, raw: Any) -> Any:
     """``parse_json(raw)``, remembered in ``parsed`` by the attribute's text: a replay answers
     with the recorded answers, so its spans mostly spell them as the recording did."""
-    if raw.__class__ is not str:
+    if parsed is None or raw.__class__ is not str:
         return parse_json(raw)
     found = parsed.get(raw, _MISSING)
     if found is _MISSING:

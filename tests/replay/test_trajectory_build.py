@@ -99,3 +99,16 @@ def test_totals_are_the_sums_over_the_work_steps(path: Path) -> None:
         totals = Trajectory(steps=list(some)).totals()
         assert totals == _summed(list(some))
         assert repr(totals) == repr(_summed(list(some)))  # the same types (0 or 0.0, None)
+
+
+def test_only_a_trajectory_built_with_a_memo_shares_its_answer_values() -> None:
+    path = FIXTURES / "traces" / "doc-pipeline-seed0-ok.trace.jsonl"
+    spans = read_trace_file(path)
+    first, second = trajectory_from_spans(spans), trajectory_from_spans(spans)
+    assert first.parsed == {} and second.parsed == {}
+    for a, b in zip(first.steps, second.steps, strict=True):
+        key = "result" if a.kind == "tool" else "output"
+        assert a.answer[key] == b.answer[key]
+        if isinstance(a.answer[key], dict | list):
+            assert a.answer[key] is not b.answer[key]
+    assert Recording.from_file(path).trajectory.parsed  # a recording keeps its memo
