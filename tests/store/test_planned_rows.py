@@ -182,3 +182,34 @@ def test_a_recorded_workflow_stores_the_same_rows_by_plan(
         general = _rows(spans)
 
     assert planned == general
+
+
+@pytest.mark.parametrize("operation", [None, 7, True, ("chat",)])
+def test_a_span_whose_operation_is_not_text_takes_its_columns_from_its_openinference_kind(
+    operation: Any,
+) -> None:
+    # Our own markers with an operation key, but no operation text in it (an OTLP value
+    # left empty, a number): the general path fills the columns from the OpenInference
+    # kind, and so must a span of that shape seen again, whatever path it takes.
+    attributes = {
+        sc.GEN_AI_OPERATION_NAME: operation,
+        sc.OPENINFERENCE_SPAN_KIND: "TOOL",
+        sc.INPUT_VALUE: '{"term":"x"}',
+    }
+    builder = SegmentBuilder()
+    for span_id in ("0" * 15 + "1", "0" * 15 + "2"):
+        builder.add(
+            trace_id="0" * 31 + "1",
+            span_id=span_id,
+            parent_span_id=None,
+            name="lookup",
+            kind="INTERNAL",
+            start_ns=1,
+            end_ns=3,
+            status_code="OK",
+            attributes=dict(attributes),
+        )
+    table = builder.to_table()
+
+    assert table.column("operation").to_pylist() == [sc.OP_EXECUTE_TOOL] * 2
+    assert table.column("tool").to_pylist() == ["lookup"] * 2

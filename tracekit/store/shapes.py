@@ -186,6 +186,10 @@ def _make_plan(shape: Shape, keys: tuple[str, ...], kinds: tuple[type, ...]) -> 
             own[slot] = at
         elif kinds[at] is float:
             return None  # a count given as a float is made an int: the general path does
+    if shape.foreign and kinds[keys.index(sc.GEN_AI_OPERATION_NAME)] is not _TEXT:
+        # No operation text beside the foreign markers: the general path fills the columns
+        # from the foreign names (an empty text is sent there by _by_plan).
+        return None
     cost_at = keys.index(sc.TRACEKIT_COST_USD) if sc.TRACEKIT_COST_USD in keys else missing
     return Plan(
         picker(texts) if texts else None,
