@@ -12,6 +12,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 from tests.recording import REPO_ROOT, emit_run
@@ -112,3 +113,54 @@ def test_an_unwritable_store_is_one_log_line_not_one_per_run(
     assert len(errors) == 1, [record.getMessage() for record in errors]
     assert "could not be written" in errors[0].getMessage()
     assert errors[0].exc_info is None
+
+
+COSTS_RECORDER = textwrap.dedent(
+    """
+    import os, signal, sys
+    from opentelemetry import trace
+    from tests.recording import new_recorder
+    from tracekit import semconv as sc
+
+    recorder = new_recorder(sys.argv[1], flush_interval_s=3600)
+    tracer = recorder.tracer
+    attributes = {sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_WORKFLOW, sc.GEN_AI_WORKFLOW_NAME: "c"}
+    root = tracer.start_span("costs", attributes=attributes)
+    with trace.use_span(root, end_on_exit=False):
+        for name in sys.argv[2:]:
+            attributes = {sc.GEN_AI_OPERATION_NAME: sc.OP_CHAT, sc.TRACEKIT_COST_USD: float(name)}
+            tracer.start_span(name, attributes=attributes).end()
+    root.end()
+    if sys.argv[1].endswith("flushed.duckdb"):
+        recorder.provider.shutdown()
+    else:
+        os.kill(os.getpid(), signal.SIGKILL)  # the run returned: it is in the journal alone
+    """
+)
+
+
+def test_a_killed_recorders_costs_are_stored_as_a_flushed_recorders(tmp_path: Path) -> None:
+    # Costs JSON has no number for (orjson writes null): the journal must not lose them.
+    costs = ["nan", "inf", "-inf", "5e-324", "0.25"]
+    script = tmp_path / "recorder.py"
+    script.write_text(COSTS_RECORDER)
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    env.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
+    stored = {}
+    for how in ("flushed", "killed"):
+        store = tmp_path / f"{how}.duckdb"
+        child = subprocess.run(
+            [sys.executable, str(script), str(store), *costs],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert "Traceback" not in child.stderr, child.stderr
+        TraceStore(store).list_traces()  # folds the spool, recovering a dead writer's journal
+        with duckdb.connect(str(store), read_only=True) as con:
+            rows = con.execute("SELECT name, cost_usd FROM spans WHERE name <> 'costs'")
+            stored[how] = {name: repr(cost) for name, cost in rows.fetchall()}
+
+    assert stored["flushed"] == {name: repr(float(name)) for name in costs}
+    assert stored["killed"] == stored["flushed"]

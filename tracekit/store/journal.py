@@ -57,13 +57,14 @@ _sequence_lock = threading.Lock()
 
 
 class JournalEncodingError(ValueError):
-    """Rows that have no JSON form (a lone surrogate, an integer past 64 bits): the caller
-    writes them as a segment instead."""
+    """Rows that have no JSON form (a lone surrogate, an integer past 64 bits, a cost that is
+    NaN or infinite): the caller writes them as a segment instead."""
 
 
 _ATTRIBUTES = SEGMENT_SCHEMA.get_field_index("attributes")
 _RESOURCE = SEGMENT_SCHEMA.get_field_index("resource")
 _CONTENT = SEGMENT_SCHEMA.get_field_index("content")
+_COST = SEGMENT_SCHEMA.get_field_index("cost_usd")
 #: Every JSON column: recovery turns any of them embedded as JSON back into its text.
 _JSON_COLUMNS = tuple(
     SEGMENT_SCHEMA.get_field_index(name)
@@ -81,6 +82,12 @@ def encode_rows(rows: Sequence[Row], own_json: Sequence[bool] | None = None) -> 
     ``own_json`` (one flag per row, see ``SegmentBuilder.own_json_since``) says which rows'
     attribute and content JSON may be embedded as JSON; without it every JSON column is
     written as a string."""
+    for row in rows:
+        cost = row[_COST]
+        # NaN and the infinities have no JSON number: orjson writes null, which recovery
+        # would store as a cost unknown.
+        if cost is not None and cost - cost != 0:
+            raise JournalEncodingError(f"a cost of {cost!r} has no JSON form")
     line: Sequence[Row | list[Any]] = rows
     if own_json is not None:
         line = [_embedded(row, own) for row, own in zip(rows, own_json, strict=True)]
