@@ -31,16 +31,19 @@ def text_value(value: Any) -> str | None:
 
 
 def int_value(value: Any) -> int | None:
-    """``value`` as an int if it is a number (not a bool), else None.
+    """``value`` as an int if it is a number (not a bool, NaN or an infinity), else None.
 
-    >>> int_value(12.0), int_value(True), int_value("12")
-    (12, None, None)
+    >>> int_value(12.0), int_value(True), int_value("12"), int_value(float("nan"))
+    (12, None, None, None)
     """
     if value.__class__ is int:
         return value  # what int() gives back for an int; the usual case, without the checks
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return int(value)
+    try:
+        return int(value)
+    except (ValueError, OverflowError):  # NaN, an infinity: no count
+        return None
 
 
 def float_value(value: Any) -> float | None:
