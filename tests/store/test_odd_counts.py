@@ -3,6 +3,7 @@ attributes and fill no column: the span is stored, and so is every other span of
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -47,3 +48,20 @@ def test_a_count_that_is_not_finite_fills_no_column(count: float, make_recorder:
     assert odd[:2] == ("odd count", None)
     assert repr(count).replace("nan", "NaN").replace("inf", "Infinity") in odd[2]
     assert plain[:2] == ("plain count", 7)
+
+
+@pytest.mark.parametrize("count", [2**63, -(2**63) - 1, 10.0**19, 2**70])
+def test_a_count_past_64_bits_fills_no_column_and_its_batch_is_stored(
+    count: Any, make_recorder: Any
+) -> None:
+    recorder = make_recorder(flush_interval_s=3600)
+    recorder.trace()  # a run of its own, buffered in the same batch
+    _run_with_count(recorder, count)
+    recorder.flush()
+
+    (odd, plain) = _stored(recorder.store)
+
+    assert odd[:2] == ("odd count", None)
+    assert json.dumps(count) in odd[2]  # kept in the attributes as given
+    assert plain[:2] == ("plain count", 7)
+    assert len(TraceStore(recorder.store).list_traces()) == 2

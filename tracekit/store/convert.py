@@ -674,10 +674,11 @@ def rows_to_table(rows: Sequence[Row]) -> pa.Table:
     try:
         columns = zip(*rows, strict=True)
         return pa.Table.from_pydict(dict(zip(names, columns, strict=True)), schema=SEGMENT_SCHEMA)
-    except UnicodeEncodeError:
+    except (UnicodeEncodeError, OverflowError):
         # A lone surrogate (``"caf\udce9"``, from a bytes value decoded with
-        # surrogateescape or a JSON ``\udce9`` escape) has no UTF-8 form. Only then is
-        # every text value scanned: the common batch pays nothing for it.
+        # surrogateescape or a JSON ``\udce9`` escape) has no UTF-8 form, and a token count
+        # past 64 bits no column. Only then is every value scanned: the common batch pays
+        # nothing for it.
         columns = zip(*[_valid_row(row) for row in rows], strict=True)
         return pa.Table.from_pydict(dict(zip(names, columns, strict=True)), schema=SEGMENT_SCHEMA)
 
@@ -692,8 +693,24 @@ def valid_text(text: str) -> str:
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
+#: The token count columns, and the counts they hold: a count outside fills none (it stays in
+#: the span's attributes, as given), as a count that is not a number does.
+_COUNT_COLUMNS = frozenset(
+    SEGMENT_SCHEMA.get_field_index(name)
+    for name in ("input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens")
+)
+_INT64 = range(-(2**63), 2**63)
+
+
 def _valid_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple(valid_text(value) if isinstance(value, str) else value for value in row)
+    return tuple(
+        valid_text(value)
+        if isinstance(value, str)
+        else None
+        if at in _COUNT_COLUMNS and value is not None and value not in _INT64
+        else value
+        for at, value in enumerate(row)
+    )
 
 
 _UNPLANNED: Any = object()
