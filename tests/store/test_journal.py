@@ -243,3 +243,23 @@ def test_a_recorder_killed_before_its_first_run_leaves_no_store_not_a_damaged_on
     assert result.stderr.startswith("tracekit: error: no store at ")
     assert len(result.stderr.splitlines()) == 1
     assert not journal.exists() and not store.exists()
+
+
+def test_a_journal_whose_rows_no_table_holds_is_set_aside(tmp_path: Path) -> None:
+    # A time past what int64 holds (an OTLP or SDK time is any 64-bit number): the rows
+    # read, but no segment can hold them. The journal is set aside; folds and readers go on.
+    store = tmp_path / "runs.duckdb"
+    recorder = new_recorder(store, flush_interval_s=3600)
+    trace_id = emit_run(recorder.tracer)
+    rows = recorder.processor._builder.rows_since(0)
+    recorder.provider.shutdown()
+    paths = StorePaths.for_store(store)
+    late = [(*row[:5], 2**63, 2**63 + 1, *row[7:]) for row in rows]
+    journal = paths.spool / f".0-1-00000000-late{JOURNAL_SUFFIX}"
+    journal.write_bytes(orjson.dumps(late, option=orjson.OPT_APPEND_NEWLINE))
+
+    fold_pending(paths, wait_s=5.0)
+
+    assert not journal.exists()
+    assert [r.path.name for r in rejected_segments(paths)] == [journal.name]
+    assert [t.trace_id for t in TraceStore(store).list_traces()] == [trace_id]

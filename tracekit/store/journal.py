@@ -231,7 +231,9 @@ def recover_orphaned_journals(paths: StorePaths) -> list[tuple[Path, Exception]]
             if rows:
                 write_segment(paths, rows_to_table(rows))
             path.unlink()
-        except (ValueError, TypeError) as error:
+        except (ValueError, TypeError, OverflowError) as error:
+            # Not rows a segment holds (OverflowError: a number past its int64 column): set
+            # aside, or every fold would fail on it again.
             failed.append((path, error))
         except OSError as error:
             logger.error("tracekit: journal %s could not be recovered: %s", path.name, error)
