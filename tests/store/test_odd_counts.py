@@ -1,5 +1,6 @@
 """Token counts no column can hold (NaN, an infinity, past 64 bits) are kept in the span's
-attributes and fill no column: the span is stored, and so is every other span of its batch."""
+attributes and fill no column: the span is stored, and so is every other span of its batch. A
+span timed past what the store holds is dropped alone."""
 
 from __future__ import annotations
 
@@ -65,3 +66,19 @@ def test_a_count_past_64_bits_fills_no_column_and_its_batch_is_stored(
     assert json.dumps(count) in odd[2]  # kept in the attributes as given
     assert plain[:2] == ("plain count", 7)
     assert len(TraceStore(recorder.store).list_traces()) == 2
+
+
+def test_a_span_timed_past_int64_is_dropped_alone(make_recorder: Any) -> None:
+    recorder = make_recorder(flush_interval_s=3600)
+    kept = recorder.trace()
+    tracer = recorder.tracer
+    attributes = {sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_WORKFLOW, sc.GEN_AI_WORKFLOW_NAME: "c"}
+    root = tracer.start_span(sc.workflow_span_name("c"), attributes=attributes, start_time=1)
+    with trace.use_span(root, end_on_exit=False):
+        tracer.start_span("late", start_time=2**63).end(end_time=2**63 + 1)
+    root.end(end_time=2)
+
+    recorder.flush()
+
+    traces = {t.trace_id: t.span_count for t in TraceStore(recorder.store).list_traces()}
+    assert traces[kept] == 6 and sorted(traces.values()) == [1, 6]

@@ -24,6 +24,7 @@ from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.trace import SpanContext, Status
 
 from tracekit import semconv as sc
+from tracekit.exceptions import OtlpFormatError
 from tracekit.otlp.model import OtlpSpan
 from tracekit.otlp.values import float_value as _float
 from tracekit.otlp.values import int_value as _int
@@ -595,6 +596,15 @@ class SegmentBuilder:
         # Every value is computed before the row is appended: a span that fails to convert
         # adds nothing.
         duration = end_ns - start_ns
+        if not (
+            _INT64_MIN <= start_ns <= _INT64_MAX
+            and _INT64_MIN <= end_ns <= _INT64_MAX
+            and duration <= _INT64_MAX
+        ):
+            # No column holds it, and the whole table would fail on it: a malformed span.
+            raise OtlpFormatError(
+                f"span {name!r}: its times ({start_ns}, {end_ns} ns) are past what the store holds"
+            )
         self._rows.append(
             (
                 trace_id,
@@ -699,7 +709,8 @@ _COUNT_COLUMNS = frozenset(
     SEGMENT_SCHEMA.get_field_index(name)
     for name in ("input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens")
 )
-_INT64 = range(-(2**63), 2**63)
+_INT64_MIN = -(2**63)
+_INT64_MAX = 2**63 - 1
 
 
 def _valid_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -707,7 +718,7 @@ def _valid_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
         valid_text(value)
         if isinstance(value, str)
         else None
-        if at in _COUNT_COLUMNS and value is not None and value not in _INT64
+        if at in _COUNT_COLUMNS and value is not None and not _INT64_MIN <= value <= _INT64_MAX
         else value
         for at, value in enumerate(row)
     )
