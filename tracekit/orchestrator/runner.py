@@ -518,11 +518,11 @@ def _execute_tool(
                     return ToolCallResponsePart(id=call.id, response=result)
             if live:
                 span.set_attribute(sc.TRACEKIT_TOOL_LIVE, True)
-                result = yield ToolInvoke(tool, call.arguments, ctx)
+                result = _snapshot((yield ToolInvoke(tool, call.arguments, ctx)))
             elif recorded is not None and not recorded.runs_code and not tool.context_parameter:
-                result = recorded.replay()
+                result = recorded.replay()  # a copy of its own already
             else:
-                result = yield ToolInvoke(tool, call.arguments, ctx)
+                result = _snapshot((yield ToolInvoke(tool, call.arguments, ctx)))
         except ToolError as exc:
             mark_error(span, exc)
             if tool is None or tool.errors == "raise":
@@ -536,6 +536,21 @@ def _execute_tool(
             result = result.model_dump(mode="json")
         span.set_attribute(sc.GEN_AI_TOOL_CALL_RESULT, canonical_json(result))
         return ToolCallResponsePart(id=call.id, response=result)
+
+
+def _snapshot(result: Any) -> Any:
+    """A tool's result as the conversation keeps it: its lists and dicts copied, so a tool
+    that goes on changing what it returned (its own state) does not change a message sent
+    already; the request JSON made of a message once (models.request_json) stays its JSON.
+    Anything else is kept as it is."""
+    cls = result.__class__
+    if cls is dict:
+        return {key: _snapshot(item) for key, item in result.items()}
+    if cls is list:
+        return [_snapshot(item) for item in result]
+    if cls is tuple:
+        return tuple(_snapshot(item) for item in result)
+    return result
 
 
 def _decide(
