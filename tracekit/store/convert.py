@@ -24,7 +24,6 @@ from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.trace import SpanContext, Status
 
 from tracekit import semconv as sc
-from tracekit.exceptions import OtlpFormatError
 from tracekit.otlp.model import OtlpSpan
 from tracekit.otlp.values import float_value as _float
 from tracekit.otlp.values import int_value as _int
@@ -601,8 +600,9 @@ class SegmentBuilder:
             and _INT64_MIN <= end_ns <= _INT64_MAX
             and duration <= _INT64_MAX
         ):
-            # No column holds it, and the whole table would fail on it: a malformed span.
-            raise OtlpFormatError(
+            # No column holds it, and the whole table would fail on it: a malformed span
+            # (ValueError: what every caller takes for a span that cannot be stored).
+            raise ValueError(
                 f"span {name!r}: its times ({start_ns}, {end_ns} ns) are past what the store holds"
             )
         self._rows.append(
