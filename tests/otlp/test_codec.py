@@ -148,6 +148,11 @@ def test_json_accepts_enum_names_snake_case_and_numbers_for_int64() -> None:
         ({"parentSpanId": "0102"}, "parent span id must be 8 bytes"),
         ({"kind": 9}, "unknown span kind 9"),
         ({"startTimeUnixNano": "soon"}, "not an OTLP TracesData object"),
+        # An integer no float holds, where a double is due (json_format's float() overflows).
+        (
+            {"attributes": [{"key": "d", "value": {"doubleValue": 10**400}}]},
+            "not an OTLP TracesData object",
+        ),
     ],
 )
 def test_malformed_spans_are_refused_with_the_reason(patch: dict[str, object], reason: str) -> None:

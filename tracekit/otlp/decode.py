@@ -386,8 +386,9 @@ def _parse_traces_data(document: dict[str, Any]) -> TracesData:
         json_format.ParseDict(document, data, ignore_unknown_fields=True)
     except RecursionError:
         raise OtlpFormatError("not an OTLP TracesData object: nested too deeply") from None
-    except (ValueError, TypeError, AttributeError) as error:
-        # json_format lets a few shapes through as these (a list where a map is expected).
+    except (ValueError, TypeError, AttributeError, OverflowError) as error:
+        # json_format lets a few shapes through as these (a list where a map is expected, an
+        # integer no float holds where a double is due).
         if isinstance(error, json_format.ParseError):
             raise
         raise OtlpFormatError(f"not an OTLP TracesData object: {_first_line(error)}") from None
