@@ -25,6 +25,7 @@ later, when the program has unfrozen its objects (a count of none costs nothing)
 from __future__ import annotations
 
 import gc
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +36,11 @@ MAX_SKIPS = 256
 _lock = threading.Lock()
 # Blocks of ours running now (in any thread): only the outermost freezes.
 _active = 0
+# The threads of those blocks, one entry a block, and the thread of the block that froze: a
+# child forked meanwhile keeps only its forking thread, and undoes a freeze no thread of its
+# own will end.
+_threads: list[int] = []
+_freezer: int | None = None
 # While the program has objects frozen: blocks left before asking again, and how many were
 # skipped last time (doubled at each answer of yes).
 _skips_left = 0
@@ -74,16 +80,21 @@ def older_objects_frozen(*, keep: bool = False) -> Iterator[None]:
     >>> gc.get_freeze_count() == before
     True
     """
-    global _active
+    global _active, _freezer
+    me = threading.get_ident()
     with _lock:
         freezes = _may_freeze()
         _active += 1
+        _threads.append(me)
+        if freezes:
+            _freezer = me
     if not freezes:
         try:
             yield
         finally:
             with _lock:
                 _active -= 1
+                _threads.remove(me)
         return
     # The youngest generation first (a pass over a few hundred objects): what the program
     # just dropped is freed now instead of being set aside. Collecting the middle one too
@@ -96,9 +107,27 @@ def older_objects_frozen(*, keep: bool = False) -> Iterator[None]:
     finally:
         with _lock:
             _active -= 1
+            _threads.remove(me)
+            _freezer = None
             if keep:
                 gc.freeze()  # two list splices: the block's survivors join the frozen objects
             gc.unfreeze()
+
+
+def _after_fork_in_child() -> None:
+    global _lock, _active, _freezer
+    _lock = threading.Lock()  # another thread may have held it at the fork
+    me = threading.get_ident()
+    _threads[:] = [thread for thread in _threads if thread == me]
+    _active = len(_threads)
+    if _freezer is not None and _freezer != me:
+        # That block's thread is not in the child: nothing would ever unfreeze its heap.
+        _freezer = None
+        gc.unfreeze()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 __all__ = ["older_objects_frozen"]

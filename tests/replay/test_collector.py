@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import os
+import threading
 import weakref
 from collections.abc import Iterator
 
@@ -98,3 +100,43 @@ def test_cycles_made_between_back_to_back_replays_are_collected() -> None:
         for _ in range(100):
             _Node()
     assert sum(ref() is None for ref in made) > 0
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+# Python 3.12+ warns of forking a threaded process; the child here only reports and exits.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_child_forked_during_a_replay_in_another_thread_is_left_unfrozen(
+    collector_restored: None,
+) -> None:
+    # The child has no thread of the replay's to end its block: its heap must not stay
+    # frozen, and its own replays must freeze and unfreeze as any process's do.
+    gc.unfreeze()
+    inside, leave = threading.Event(), threading.Event()
+
+    def replaying() -> None:
+        with collector.older_objects_frozen():
+            inside.set()
+            leave.wait()
+
+    thread = threading.Thread(target=replaying)
+    thread.start()
+    inside.wait()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report, then leave at once
+        after_fork = gc.get_freeze_count()
+        with collector.older_objects_frozen():
+            during = gc.get_freeze_count()
+        os.write(write, f"{after_fork} {during} {gc.get_freeze_count()}".encode())
+        os._exit(0)
+    os.close(write)
+    try:
+        with os.fdopen(read, "rb") as pipe:
+            after_fork, during, after = map(int, pipe.read().split())
+        os.waitpid(pid, 0)
+    finally:
+        leave.set()
+        thread.join()
+
+    assert (after_fork, during > 0, after) == (0, True, 0)
+    assert gc.get_freeze_count() == 0  # the parent's block ended as usual
