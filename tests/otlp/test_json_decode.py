@@ -469,3 +469,34 @@ def test_the_field_tables_name_every_field_of_the_protobuf_messages() -> None:
         }
         pending.extend(field.message_type for field in message.fields if field.message_type)
     assert {name: set(table) for name, table in tables.items()} == seen
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        ('"doubleValue":0.0', '"doubleValue":-0.0'),
+        ('"intValue":1', '"intValue":true'),
+        ('"boolValue":true', '"boolValue":1'),
+    ],
+)
+def test_a_resource_equal_to_the_last_lines_but_for_its_types_is_read_again(
+    first: str, then: str
+) -> None:
+    def line(value: str) -> str:
+        resource = '{"attributes":[{"key":"x","value":{' + value + "}}]}"
+        return (
+            '{"resourceSpans":[{"resource":' + resource + ","
+            '"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c",'
+            '"spanId":"eee19b7ec3c1b174","name":"chat m","kind":1,'
+            '"startTimeUnixNano":"1","endTimeUnixNano":"2"}]}]}]}'
+        )
+
+    memo = json_decode.ResourceMemo()
+    spans_from_json(line(first), memo)
+    expected = _protobuf_path(line(then))
+    try:
+        read: list[OtlpSpan] | str = spans_from_json(line(then), memo)
+    except OtlpFormatError as error:
+        read = f"OtlpFormatError: {error}"
+    assert read == expected
+    assert repr(read) == repr(expected)  # -0.0 is not 0.0

@@ -44,7 +44,9 @@ class ResourceMemo:
     line repeats its resource on every line, and it is decoded once (its spans share it)."""
 
     def __init__(self) -> None:
-        self.raw: Any = None
+        # The attributes as orjson writes them back: equal bytes are the same JSON values,
+        # types included (``==`` holds 0.0 and -0.0, 1 and true alike, which decode apart).
+        self.raw: bytes | None = None
         self.resource: dict[str, Any] = {}
 
 
@@ -309,12 +311,13 @@ def _document_spans(document: Any, memo: ResourceMemo | None) -> list[OtlpSpan]:
                 raise _Undecided
             attributes = resource_fields.get("attributes")
             if attributes is not None:
-                if memo is not None and memo.raw == attributes:
+                raw = orjson.dumps(attributes) if memo is not None else None
+                if memo is not None and memo.raw == raw:
                     resource = memo.resource
                 else:
                     resource = _attributes(attributes, 4)
                     if memo is not None:
-                        memo.raw, memo.resource = attributes, resource
+                        memo.raw, memo.resource = raw, resource
         for scope_span in _list(fields.get("scopeSpans")):
             scope_fields = _fields(scope_span, _SCOPE_SPANS)
             _check_scalars(scope_fields, _SCHEMA_URL)
