@@ -20,6 +20,31 @@ VOLATILE_PART_KEYS = frozenset({"id"})
 _PART_TYPES = frozenset({"tool_call", "tool_call_response"})
 
 
+def both_nan(a: Any, b: Any) -> bool:
+    """Whether ``a`` and ``b`` are both the float NaN, which ``==`` calls different: Python's
+    JSON spells it ``NaN``, and a value that is NaN in both runs has not changed."""
+    return a.__class__ is float and b.__class__ is float and a != a and b != b
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """``a == b`` for parsed JSON values, except that NaN equals NaN (see :func:`both_nan`).
+
+    >>> same_value({"score": float("nan")}, {"score": float("nan")}), same_value([1], [2])
+    (True, False)
+    """
+    if a == b:
+        return True
+    if both_nan(a, b):
+        return True
+    if a.__class__ is not b.__class__:
+        return False
+    if a.__class__ is dict:
+        return a.keys() == b.keys() and all(same_value(a[key], b[key]) for key in a)
+    if a.__class__ is list or a.__class__ is tuple:
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
+    return False
+
+
 def normalize(value: Any) -> Any:
     """``value`` with secrets scrubbed and volatile message-part fields removed."""
     return _strip_volatile(scrub_value(value))

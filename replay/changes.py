@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from replay.canonical import both_nan
+
 ChangeKind = Literal["changed", "added", "removed"]
 
 
@@ -56,7 +58,7 @@ def named_items(value: Any) -> dict[str, Any] | None:
 
 
 def _walk(path: str, a: Any, b: Any, out: list[FieldChange]) -> None:
-    if a == b:
+    if a == b or both_nan(a, b):
         return
     if isinstance(a, dict) and isinstance(b, dict):
         for key in sorted(set(a) | set(b), key=str):

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from replay.canonical import same_value
 from replay.modes import ToolArgsMode, TrajectoryMode
 from replay.trajectory import AlignedStep, FieldDiff, Step, align
 
@@ -85,8 +86,10 @@ def arguments_match(recorded: Any, replayed: Any, tool_args: ToolArgsMode) -> bo
     if tool_args == "ignore":
         return True
     if tool_args == "subset" and isinstance(recorded, dict) and isinstance(replayed, dict):
-        return all(key in recorded and recorded[key] == value for key, value in replayed.items())
-    return bool(recorded == replayed)
+        return all(
+            key in recorded and same_value(recorded[key], value) for key, value in replayed.items()
+        )
+    return same_value(recorded, replayed)
 
 
 def _action(step: Step) -> tuple[str, str]:

@@ -19,9 +19,8 @@ from typing import Any
 from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from pydantic import TypeAdapter
 
-from replay.canonical import compile_masks, mask, normalize
+from replay.canonical import compile_masks, mask, normalize, same_value
 from replay.capture import CaptureTelemetry
 from replay.collector import older_objects_frozen
 from replay.diff import build_report
@@ -34,7 +33,9 @@ from replay.trajectory import Trajectory, trajectory_from_spans
 from tracekit import settings
 from tracekit.exceptions import ConfigError
 from tracekit.models.routing import ModelRouter
+from tracekit.orchestrator.runner import payload_json
 from tracekit.orchestrator.workflow import RunResult, Workflow
+from tracekit.otlp.values import parse_json
 from tracekit.pricing import PriceTable
 from tracekit.telemetry import SequentialIds, Telemetry
 
@@ -222,8 +223,10 @@ class ReplaySession:
             tool_args=self.tool_args,
             status=result.status,
             error=result.error,
-            output_matches=mask(_output_json(result.output), self.ignore)
-            == mask(normalize(self.recording.output), self.ignore),
+            output_matches=same_value(
+                mask(_output_json(result.output), self.ignore),
+                mask(normalize(self.recording.output), self.ignore),
+            ),
             unmatched=replay.answers.unmatched,
             ignore=self.ignore,
             stop_reason=result.stop_reason,
@@ -242,9 +245,6 @@ class _Replay:
     telemetry: Telemetry
     seed: int
     options: dict[str, Any]
-
-
-_ANY: TypeAdapter[Any] = TypeAdapter(Any)
 
 
 def _price_table() -> PriceTable:
@@ -266,4 +266,7 @@ def _cached_price_table(path: str | None, mtime_ns: int, size: int) -> PriceTabl
 
 
 def _output_json(output: Any) -> Any:
-    return normalize(_ANY.dump_python(output, mode="json"))
+    # As the run's span records it (payload_json), parsed back as the recording's was: a
+    # JSON of its own would spell some values otherwise (NaN as null, a datetime in ISO
+    # form where the span has its str()) and call an unchanged output changed.
+    return normalize(parse_json(payload_json(output)))

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from replay.canonical import (
+    both_nan,
     canonical_json,
     canonical_messages,
     canonical_messages_text,
@@ -716,7 +717,7 @@ def diff_steps(recorded: Step, replayed: Step) -> tuple[FieldDiff, ...]:
 
 def diff_value(path: str, a: Any, b: Any, out: list[FieldDiff], kind: DiffKind = "request") -> None:
     """Append to ``out`` a FieldDiff for each innermost value where ``a`` and ``b`` differ."""
-    if a == b:
+    if a == b or both_nan(a, b):
         return
     if isinstance(a, dict) and isinstance(b, dict):
         for key in sorted(set(a) | set(b)):

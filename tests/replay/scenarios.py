@@ -234,3 +234,23 @@ def run(ctx: Context[None], text: str) -> str:
     second = ctx.call(echo, f"{{first}} lucky {{lucky}}")
     return f"{{second}} then {{random.random():.12f}}"
 """
+
+#: An output holding values JSON spells its own way: NaN, and a datetime (written as its str()).
+ODD_OUTPUT = """
+from datetime import datetime, timezone
+
+from tracekit import Agent, Context, ModelRouter, ScriptedModel, Workflow
+
+echo = Agent("echo", instructions="Repeat.")
+workflow = Workflow("odd-output", models=ModelRouter({{}}, default=ScriptedModel(seed=0)))
+
+
+@workflow.entrypoint
+def run(ctx: Context[None], text: str) -> dict[str, object]:
+    said = ctx.call(echo, {{"text": text, "weight": float("nan")}})
+    return {{
+        "said": said,
+        "score": float("nan"),
+        "at": datetime(2030, 1, 1, 12, 0, tzinfo=timezone.utc),
+    }}
+"""

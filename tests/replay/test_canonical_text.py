@@ -13,7 +13,9 @@ from replay.canonical import (
     canonical_messages_text,
     normalize,
     normalize_text,
+    same_value,
 )
+from replay.trajectory import FieldDiff, diff_value
 from tracekit.otlp.values import parse_json
 
 _LEAVES = st.one_of(
@@ -63,3 +65,17 @@ def test_tool_call_ids_are_dropped_and_secrets_scrubbed_from_text() -> None:
     assert canonical_messages_text(text)[0]["parts"] == [{"type": "tool_call", "name": "s"}]
     assert normalize_text('"key sk-ant-api03-abcdefghijklmnopqrstuvwxyz"') == "key [REDACTED]"
     assert normalize_text('["key sk-ant-api03-abcdefghijklmnopqrstuvwxyz"]') == ["key [REDACTED]"]
+
+
+def test_nan_is_the_same_as_nan_and_nothing_else() -> None:
+    nan = float("nan")
+    assert same_value({"a": [nan, 1]}, {"a": [float("nan"), 1]})
+    assert not same_value({"a": [nan, 1]}, {"a": [1.0, 1]})
+    assert not same_value({"a": nan}, {"a": None})
+    assert not same_value([nan], (nan,))
+    diffs: list[FieldDiff] = []
+    diff_value("output", {"score": nan, "n": 1}, {"score": 0.5, "n": 1}, diffs)
+    assert [(d.field, d.replayed) for d in diffs] == [("output.score", 0.5)]
+    diffs.clear()
+    diff_value("output", {"score": nan}, {"score": float("nan")}, diffs)
+    assert diffs == []

@@ -20,7 +20,14 @@ from replay import Recording, ReplaySession
 from replay.canonical import IGNORED
 from replay.recorder import record_workflow
 from tests.replay.mutants import DEFAULTS, TEMPLATE, SourceModule
-from tests.replay.scenarios import BREAKER, FAN_OUT, RANDOM_AND_TIME, RANDOM_BETWEEN_CALLS, UUID
+from tests.replay.scenarios import (
+    BREAKER,
+    FAN_OUT,
+    ODD_OUTPUT,
+    RANDOM_AND_TIME,
+    RANDOM_BETWEEN_CALLS,
+    UUID,
+)
 
 pytest_plugins = ["pytester"]
 
@@ -204,6 +211,16 @@ def test_random_drawn_after_spans_started_replays_20_times(tmp_path: Path) -> No
     record_workflow(module.write().workflow, "hello", trace)
     recording = Recording.from_file(trace)
     assert "lucky" in str(recording.trajectory.steps[-1].request)
+    replays_identically(trace, times=TIMES // 2)
+
+
+def test_nan_and_a_datetime_in_the_output_and_a_request_replay_20_times(tmp_path: Path) -> None:
+    # NaN never equals itself, and the output was compared in another JSON than the span's
+    # (NaN as null, the datetime in ISO form): an unchanged run was "output changed".
+    module = SourceModule(tmp_path / "code", ODD_OUTPUT)
+    trace = tmp_path / "odd.trace.jsonl"
+    record_workflow(module.write().workflow, "hello", trace)
+    assert Recording.from_file(trace).output["at"] == "2030-01-01 12:00:00+00:00"
     replays_identically(trace, times=TIMES // 2)
 
 
