@@ -20,7 +20,7 @@ from tests.secret_kinds import ANTHROPIC_KEY, TEXT_SECRETS
 from tracekit import semconv as sc
 from tracekit.benchmarks.instrumentation import _bench_workflow
 from tracekit.store import convert
-from tracekit.store.convert import Row, SegmentBuilder
+from tracekit.store.convert import Row, SegmentBuilder, rows_to_table
 from tracekit.telemetry import Telemetry
 
 _MESSAGES = '[{"role":"user","parts":[{"type":"text","content":"hello"}]}]'
@@ -198,20 +198,7 @@ def test_a_span_whose_operation_is_not_text_takes_its_columns_from_its_openinfer
         sc.OPENINFERENCE_SPAN_KIND: "TOOL",
         sc.INPUT_VALUE: '{"term":"x"}',
     }
-    builder = SegmentBuilder()
-    for span_id in ("0" * 15 + "1", "0" * 15 + "2"):
-        builder.add(
-            trace_id="0" * 31 + "1",
-            span_id=span_id,
-            parent_span_id=None,
-            name="lookup",
-            kind="INTERNAL",
-            start_ns=1,
-            end_ns=3,
-            status_code="OK",
-            attributes=dict(attributes),
-        )
-    table = builder.to_table()
+    table = rows_to_table(_plain_rows([attributes, attributes], name="lookup"))
 
     assert table.column("operation").to_pylist() == [sc.OP_EXECUTE_TOOL] * 2
     assert table.column("tool").to_pylist() == ["lookup"] * 2
@@ -255,14 +242,14 @@ _GIVEN_SPANS = st.lists(
 )
 
 
-def _plain_rows(attribute_sets: list[dict[str, Any]]) -> list[Row]:
+def _plain_rows(attribute_sets: list[dict[str, Any]], *, name: str = "span") -> list[Row]:
     builder = SegmentBuilder()
     for number, attributes in enumerate(attribute_sets, start=1):
         builder.add(
             trace_id="0" * 31 + "1",
             span_id=f"{number:016x}",
             parent_span_id=None,
-            name="span",
+            name=name,
             kind="INTERNAL",
             start_ns=1,
             end_ns=3,
