@@ -34,11 +34,9 @@ from contextlib import contextmanager
 MAX_SKIPS = 256
 
 _lock = threading.Lock()
-# Blocks of ours running now (in any thread): only the outermost freezes.
-_active = 0
-# The threads of those blocks, one entry a block, and the thread of the block that froze: a
-# child forked meanwhile keeps only its forking thread, and undoes a freeze no thread of its
-# own will end.
+# The threads of the blocks of ours running now (in any thread), one entry a block: only the
+# outermost freezes. And the thread of the block that froze: a child forked meanwhile keeps
+# only its forking thread, and undoes a freeze no thread of its own will end.
 _threads: list[int] = []
 _freezer: int | None = None
 # While the program has objects frozen: blocks left before asking again, and how many were
@@ -50,7 +48,7 @@ _last_skips = 0
 def _may_freeze() -> bool:
     """Whether a block starting now freezes (under ``_lock``)."""
     global _skips_left, _last_skips
-    if _active or not gc.isenabled():
+    if _threads or not gc.isenabled():
         return False
     if _skips_left:
         _skips_left -= 1
@@ -80,11 +78,10 @@ def older_objects_frozen(*, keep: bool = False) -> Iterator[None]:
     >>> gc.get_freeze_count() == before
     True
     """
-    global _active, _freezer
+    global _freezer
     me = threading.get_ident()
     with _lock:
         freezes = _may_freeze()
-        _active += 1
         _threads.append(me)
         if freezes:
             _freezer = me
@@ -93,7 +90,6 @@ def older_objects_frozen(*, keep: bool = False) -> Iterator[None]:
             yield
         finally:
             with _lock:
-                _active -= 1
                 _threads.remove(me)
         return
     # The youngest generation first (a pass over a few hundred objects): what the program
@@ -106,7 +102,6 @@ def older_objects_frozen(*, keep: bool = False) -> Iterator[None]:
         yield
     finally:
         with _lock:
-            _active -= 1
             _threads.remove(me)
             _freezer = None
             if keep:
@@ -115,11 +110,10 @@ def older_objects_frozen(*, keep: bool = False) -> Iterator[None]:
 
 
 def _after_fork_in_child() -> None:
-    global _lock, _active, _freezer
+    global _lock, _freezer
     _lock = threading.Lock()  # another thread may have held it at the fork
     me = threading.get_ident()
     _threads[:] = [thread for thread in _threads if thread == me]
-    _active = len(_threads)
     if _freezer is not None and _freezer != me:
         # That block's thread is not in the child: nothing would ever unfreeze its heap.
         _freezer = None
