@@ -3,12 +3,14 @@ a journal, and the next reader gets them; the run it was writing when it died is
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
 from pathlib import Path
 
 import duckdb
 import orjson
+import pytest
 from opentelemetry import trace
 from opentelemetry.trace import Tracer
 
@@ -263,3 +265,71 @@ def test_a_journal_whose_rows_no_table_holds_is_set_aside(tmp_path: Path) -> Non
     assert not journal.exists()
     assert [r.path.name for r in rejected_segments(paths)] == [journal.name]
     assert [t.trace_id for t in TraceStore(store).list_traces()] == [trace_id]
+
+
+def _short_then_full_disk(monkeypatch: pytest.MonkeyPatch, journal_fd: int) -> None:
+    """The next write to ``journal_fd`` takes only half its bytes, and the write of the rest
+    fails as on a full disk (writes to other files are untouched)."""
+    real_write = os.write
+    calls = 0
+
+    def write(fd: int, data: bytes | memoryview) -> int:
+        nonlocal calls
+        if fd != journal_fd:
+            return real_write(fd, data)
+        calls += 1
+        if calls == 1:
+            return real_write(fd, bytes(data[: len(data) // 2]))
+        if calls == 2:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", write)
+
+
+def test_a_line_whose_rest_could_not_be_written_leaves_no_half_line_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    journal = RunJournal(StorePaths.for_store(tmp_path / "runs.duckdb"))
+    journal.append(b'[["first"]]\n')
+    assert journal._fd is not None and journal._path is not None
+    _short_then_full_disk(monkeypatch, journal._fd)
+
+    with pytest.raises(OSError) as raised:
+        journal.append(b'[["second, half of it written"]]\n')
+    journal.append(b'[["third"]]\n')
+
+    assert raised.value.errno == errno.ENOSPC
+    assert journal._path.read_bytes() == b'[["first"]]\n[["third"]]\n'
+
+
+def test_a_run_whose_journal_line_failed_halfway_costs_no_other_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tmp_path / "runs.duckdb"
+    recorder = new_recorder(store, flush_interval_s=3600)
+    processor = recorder.processor
+    first = emit_run(recorder.tracer, start_ns=1_750_000_000_000 * MS)
+    processor._stopping = True  # no writer round: the runs stay in the journal alone
+    processor._wake.set()
+    assert processor._thread is not None
+    processor._thread.join()
+    assert processor._journal._fd is not None
+    _short_then_full_disk(monkeypatch, processor._journal._fd)
+    # Its line is half written, then the disk is full; the next run's line holds both runs.
+    second = emit_run(recorder.tracer, start_ns=1_750_000_001_000 * MS)
+    third = emit_run(recorder.tracer, start_ns=1_750_000_002_000 * MS)
+    paths = StorePaths.for_store(store)
+    (journal,) = journal_files(paths)
+    # What a kill -9 then leaves: the journal, its lock released, and no recorder whose
+    # buffer a reader here would write first.
+    retired = processor._journal.detach()
+    assert retired is not None
+    retired.release()
+    processor._closed = True
+
+    traces = {t.trace_id: t.span_count for t in TraceStore(store).list_traces()}
+
+    assert traces == {first: 6, second: 6, third: 6}
+    assert rejected_segments(paths) == []
+    assert not journal.exists()

@@ -138,11 +138,29 @@ class RunJournal:
         if self._fd is None:
             self._open()
         assert self._fd is not None
-        written = os.write(self._fd, line)
+        fd = self._fd
+        written = os.write(fd, line)
         if written < len(line):  # a short write (rare: a signal, a full disk): the rest
-            view = memoryview(line)[written:]
+            self._append_rest(fd, line, written)
+
+    def _append_rest(self, fd: int, line: bytes, written: int) -> None:
+        view = memoryview(line)[written:]
+        try:
             while view:
-                view = view[os.write(self._fd, view) :]
+                count = os.write(fd, view)
+                written += count
+                view = view[count:]
+        except BaseException:
+            # A half line left here would join the next line into one that is not JSON, and
+            # recovery would set the whole journal aside (a torn *last* line is only a run in
+            # flight). Cut it off: this descriptor is the only writer (under the processor's
+            # lock, and the flock), so the line's start is the size less what it wrote.
+            # Measured here, not with an fstat before every append: this path is rare.
+            try:
+                os.ftruncate(fd, os.fstat(fd).st_size - written)
+            except OSError as error:
+                logger.error("tracekit: journal %s keeps a torn line: %s", self._path, error)
+            raise
 
     def _open(self) -> None:
         with _sequence_lock:
