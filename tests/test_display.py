@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -18,6 +19,7 @@ from tracekit.display import (
     format_size,
     format_tokens,
     inert,
+    inert_json,
     literal,
     pretty_json,
     unpriced_note,
@@ -92,6 +94,11 @@ SEQUENCES = {
     ),
     "zero width": ("a\u200bb\u200d\u2060\ufeff", "a\\u200bb\\u200d\\u2060\\ufeff"),
     "lone surrogate": ("caf\udce9", "caf\\udce9"),
+    "tag characters (ASCII smuggling)": (
+        "ok" + "".join(chr(0xE0000 + ord(c)) for c in "rm -rf") + "\U000e0001\U000e007f",
+        "ok\\U000e0072\\U000e006d\\U000e0020\\U000e002d\\U000e0072\\U000e0066"
+        "\\U000e0001\\U000e007f",
+    ),
 }
 
 
@@ -121,16 +128,29 @@ def _terminal_unsafe(char: str) -> bool:
         or 0x200B <= code <= 0x200D
         or 0x202A <= code <= 0x202E
         or 0x2066 <= code <= 0x2069
+        or 0xE0000 <= code <= 0xE007F
     )
 
 
+def _tags(text: str) -> str:
+    return "".join(chr(0xE0000 + ord(char)) for char in text)
+
+
+ENGLAND = "\U0001f3f4" + _tags("gbeng") + "\U000e007f"
+#: A subdivision flag's shape: 🏴, 3 to 7 lowercase letters and digits as tags, CANCEL TAG.
+FLAG = re.compile("\U0001f3f4[\U000e0030-\U000e0039\U000e0061-\U000e007a]{3,7}\U000e007f")
+
+
 def _unsafe_characters(text: str) -> list[str]:
-    """The unsafe characters of ``text``, but a joiner between two emoji (one glyph)."""
+    """The unsafe characters of ``text``, but a joiner between two emoji and the tags of a
+    subdivision flag (each one glyph)."""
     emoji = re.compile("[\u2600-\u27bf\ufe0f\U0001f000-\U0001faff]")
+    in_flags = {index for flag in FLAG.finditer(text) for index in range(*flag.span())}
     return [
         char
         for index, char in enumerate(text)
         if _terminal_unsafe(char)
+        and index not in in_flags
         and not (
             char == "\u200d"
             and emoji.match(text[index - 1 : index] or " ")
@@ -164,6 +184,52 @@ def test_a_joiner_is_kept_inside_an_emoji_only() -> None:
     assert inert("👩\u200d💻") == "👩\u200d💻"
     assert inert("a\u200db") == "a\\u200db"
     assert inert("👩\u200d") == "👩\\u200d"
+
+
+def test_a_subdivision_flag_is_kept_and_tags_anywhere_else_are_shown() -> None:
+    assert inert(f"go {ENGLAND}!") == f"go {ENGLAND}!"
+    assert literal(f"go {ENGLAND}!", multiline=True).plain == f"go {ENGLAND}!"
+    assert literal(ENGLAND).spans == []  # a glyph, not styled as an escape
+    # Hidden text dressed as a flag: too long for a subdivision id, or not its letters.
+    long = "\U0001f3f4" + _tags("ignoreall") + "\U000e007f"
+    assert inert(long) == "\U0001f3f4" + "".join(f"\\U{ord(c):08x}" for c in long[1:])
+    assert inert("\U0001f3f4" + _tags("GBENG") + "\U000e007f").count("\\U000e00") == 6
+    assert inert("\U0001f3f4" + _tags("gbeng")) == "\U0001f3f4" + "".join(  # no CANCEL TAG
+        f"\\U{ord(c):08x}" for c in _tags("gbeng")
+    )
+    assert inert(_tags("gbeng") + "\U000e007f").count("\\U000e00") == 6  # no flag
+    assert literal(_tags("hi")).spans[0].style == ESCAPE_STYLE
+
+
+TAGGED_TEXT = st.lists(
+    st.one_of(
+        st.characters(),
+        st.characters(min_codepoint=0xE0000, max_codepoint=0xE007F),
+        st.sampled_from(["\U0001f3f4", ENGLAND]),
+    )
+).map("".join)
+
+
+@given(TAGGED_TEXT)
+def test_inert_output_never_holds_a_tag_character_but_a_flags(value: str) -> None:
+    assert _unsafe_characters(inert(value)) == []
+    assert _unsafe_characters(literal(value).plain) == []
+    assert [c for c in _unsafe_characters(inert(value, multiline=True)) if c not in "\n\t"] == []
+    if not re.search("[\x1b\x90\x98\x9b\x9d-\x9f]", value):  # no sequence to take a flag in
+        assert FLAG.findall(inert(value, multiline=True)) == FLAG.findall(value)
+
+
+@given(TAGGED_TEXT)
+def test_inert_json_escapes_every_tag_character_and_means_the_same_document(value: str) -> None:
+    document = json.dumps({"text": value}, ensure_ascii=False)
+    shown = inert_json(document)
+    assert not any(0xE0000 <= ord(char) <= 0xE007F for char in shown)
+    assert json.loads(shown) == json.loads(document)
+
+
+def test_inert_json_writes_a_tag_character_as_its_surrogate_pair() -> None:
+    assert inert_json('"\U000e0041"') == '"\\udb40\\udc41"'
+    assert inert_json(f'"{ENGLAND}"').startswith('"\U0001f3f4\\udb40\\udc67')
 
 
 def test_a_huge_single_line_is_cut_and_says_how_much_more() -> None:

@@ -36,6 +36,7 @@ from tracekit.inert_text import (
     _TRIGGER_KEEP_LINES,
     LINE_LIMIT,
     _cut_line,
+    _kept,
     _utf8_size,
     _visible,
     format_size,
@@ -99,7 +100,10 @@ def literal(
             start, end = match.span()
             if start > position:
                 text.append(raw[position:start])
-            text.append(_visible(match), ESCAPE_STYLE)
+            if _kept(match):
+                text.append(match.group(0))
+            else:
+                text.append(_visible(match), ESCAPE_STYLE)
             position = end
         text.append(raw[position:] if position else raw)
     if cut:

@@ -1,5 +1,5 @@
-"""Untrusted text made inert for a terminal: controls, escape sequences, bidi controls and
-zero-width characters shown as visible escapes (:func:`inert`), and JSON text made safe to
+"""Untrusted text made inert for a terminal: controls, escape sequences, bidi controls,
+zero-width and tag characters shown as visible escapes (:func:`inert`), and JSON text made safe to
 print (:func:`inert_json`).
 
 The part of :mod:`tracekit.display` that needs no Rich (stdlib only), so a command that
@@ -34,16 +34,27 @@ _EMOJI = "\u2600-\u27bf\ufe0f\U0001f000-\U0001faff"
 _LONE_JOINER = f"\u200d(?:(?<![{_EMOJI}]\u200d)|(?![{_EMOJI}]))"
 # Lone surrogates cannot be written to a UTF-8 terminal at all.
 _SURROGATE = "\ud800-\udfff"
-_UNSAFE = f"{_BIDI}{_ZERO_WIDTH}{_SURROGATE}"
-_CONTROL = re.compile(f"{_SEQUENCE}|{_LONE_JOINER}|[\\x00-\\x1f\\x7f-\\x9f{_UNSAFE}]")
+# Tag characters draw nothing, but a model reads them as the ASCII they shadow: text hidden in
+# them ("ASCII smuggling") would pass for no text at all.
+_TAGS = "\U000e0000-\U000e007f"
+# Their one use: a subdivision flag (🏴 + "gbeng" in tags + CANCEL TAG draws England's flag),
+# kept whole like a joiner inside an emoji. Only a subdivision id's shape (3 to 7 lowercase
+# letters and digits) is kept, so at most 7 hidden characters can pass for a flag.
+_FLAG_BASE = "\U0001f3f4"
+_TAG_FLAG = f"{_FLAG_BASE}[\U000e0030-\U000e0039\U000e0061-\U000e007a]{{3,7}}\U000e007f"
+_UNSAFE = f"{_BIDI}{_ZERO_WIDTH}{_SURROGATE}{_TAGS}"
+_CONTROL = re.compile(f"{_TAG_FLAG}|{_SEQUENCE}|{_LONE_JOINER}|[\\x00-\\x1f\\x7f-\\x9f{_UNSAFE}]")
 _CONTROL_KEEP_LINES = re.compile(
-    f"{_SEQUENCE}|{_LONE_JOINER}|[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_UNSAFE}]"
+    f"{_TAG_FLAG}|{_SEQUENCE}|{_LONE_JOINER}|[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_UNSAFE}]"
 )
 # Any character a match starts with: one character class is searched far faster than the
-# alternation above, so text with nothing to escape (nearly all of it) costs one scan.
+# alternation above, so text with nothing to escape (nearly all of it) costs one scan. (A
+# flag starts with no such character, but its tags are found, and the alternation keeps it.)
 _TRIGGER = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f\u200d{_UNSAFE}]")
 _TRIGGER_KEEP_LINES = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\u200d{_UNSAFE}]")
 # What JSON output escapes on top of json.dumps (which escapes C0 and DEL is harmless there).
+# Every joiner and tag character, inside an emoji or a flag too: the escapes are the same
+# document to a parser, and one character class keeps the scan fast.
 _JSON_UNSAFE = re.compile(f"[\\x7f-\\x9f\u200d{_UNSAFE}]")
 # Characters of a match shown as they are: the printable parameters of a sequence.
 _PRINTABLE = re.compile(f"[^\\x00-\\x1f\\x7f-\\x9f\u200d{_UNSAFE}]")
@@ -60,23 +71,33 @@ def _escape(char: str) -> str:
     if named is not None:
         return named
     code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def _visible(match: re.Match[str]) -> str:
     found = match.group(0)
     if len(found) == 1:
         return _escape(found)
+    if found[0] == _FLAG_BASE:  # a subdivision flag (see _TAG_FLAG): one glyph, kept
+        return found
     return "".join(_escape(char) for char in found)
+
+
+def _kept(match: re.Match[str]) -> bool:
+    """Whether a match of ``_CONTROL`` is text shown as it is (a subdivision flag)."""
+    return match.group(0)[0] == _FLAG_BASE
 
 
 def inert(value: object, *, multiline: bool = False) -> str:
     """``value`` as a string that cannot act on a terminal, shown with visible escapes.
 
     Controls (C0, C1, DEL) become ``\\x1b``-style escapes, whole escape sequences (CSI, OSC,
-    DCS, in 7- and 8-bit forms) are shown as one escaped unit, and bidi controls and
-    zero-width characters become ``\\u202e``-style escapes (a zero-width joiner inside an
-    emoji sequence is kept: it draws one glyph). ``multiline`` keeps newlines and tabs (text
+    DCS, in 7- and 8-bit forms) are shown as one escaped unit, and bidi controls, zero-width
+    characters and tag characters become ``\\u202e``- or ``\\U000e0041``-style escapes (a
+    zero-width joiner inside an emoji sequence, and the tags of a subdivision flag such as
+    England's, are kept: they draw one glyph). ``multiline`` keeps newlines and tabs (text
     shown in full, a prompt or a message); a single line is cut at ``LINE_LIMIT`` characters,
     saying how much more there is. Text with none of these is returned unchanged.
 
@@ -101,8 +122,9 @@ def _cut_line(text: str) -> tuple[str, str]:
 
 def inert_json(document: str) -> str:
     """JSON text with every character that could act on a terminal (C1 controls, bidi
-    controls, zero-width characters, lone surrogates) written as a ``\\uXXXX`` escape: the
-    same document to any JSON parser, and safe to print. ``json.dumps`` escapes C0 itself.
+    controls, zero-width characters, lone surrogates) or hide text (tag characters, written as
+    a surrogate pair) written as a ``\\uXXXX`` escape: the same document to any JSON parser,
+    and safe to print. ``json.dumps`` escapes C0 itself.
 
     >>> inert_json('{"name": "\u202eevil"}')
     '{"name": "\\\\u202eevil"}'
@@ -115,7 +137,11 @@ def inert_json(document: str) -> str:
 
 
 def _json_escape(match: re.Match[str]) -> str:
-    return f"\\u{ord(match.group(0)):04x}"
+    code = ord(match.group(0))
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # past the BMP, JSON spells a character as its UTF-16 surrogate pair
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def _utf8_size(value: str) -> int:
