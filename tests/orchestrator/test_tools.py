@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
-from typing import Literal
+from typing import Any, Literal
 
 import pytest
 from pydantic import BaseModel
 
+from tracekit import semconv as sc
 from tracekit.exceptions import ConfigError, ToolError
 from tracekit.models import ModelRouter, ScriptContext, ScriptedModel, Turn
 from tracekit.orchestrator import Agent, Context, Tool, Workflow
-from tracekit.testing import Captured
+from tracekit.orchestrator.approval import ApprovalRequest, approve_all
+from tracekit.testing import Captured, json_attr
 
 
 class Address(BaseModel):
@@ -120,3 +123,89 @@ def test_a_tool_result_the_tool_goes_on_changing_is_sent_as_it_was_returned(
         if part["type"] == "tool_call_response"
     ]
     assert responses == [["item 0"], ["item 0", "item 1"]]
+
+
+def _tool_call_arguments(messages: list[dict[str, Any]]) -> list[Any]:
+    return [
+        part["arguments"]
+        for message in messages
+        for part in message["parts"]
+        if part["type"] == "tool_call"
+    ]
+
+
+def _refunding(
+    approver: Any, refund: Any, captured: Captured
+) -> tuple[list[tuple[str, str]], list[dict[str, Any]]]:
+    """A run in which the model asks for one refund, then answers. Returns each model call's
+    cache key with the hash of its whole request JSON, and the model's tool call arguments
+    as each record of the run shows them."""
+    asked = {"order_id": "A-1", "options": {"limits": {"amount_usd": 250}}}
+    keys: list[tuple[str, str]] = []
+
+    def script(ctx: ScriptContext) -> Turn:
+        request = ctx.request
+        whole = hashlib.sha256(request.model_dump_json(exclude_none=True).encode()).hexdigest()
+        keys.append((request.cache_key(), whole))
+        if ctx.turn == 0:
+            return Turn(tool_calls=(("refund", copy.deepcopy(asked)),))
+        return ctx.final(text=str(ctx.tool_results[0]))
+
+    clerk = Agent("clerk", tools=[Tool(refund, requires_approval=True)])
+    flow = Workflow("refunds", approver=approver)
+
+    @flow.entrypoint
+    def go(ctx: Context[None], text: str) -> str:
+        return str(ctx.call(clerk, text))
+
+    models = ModelRouter({}, default=ScriptedModel(script=script))
+    assert flow.run("refund it", telemetry=captured.telemetry, models=models).status == "ok"
+    first, second = captured.named("chat ")
+    (tool_span,) = captured.named("execute_tool ")
+    records = [
+        *_tool_call_arguments(json_attr(first, sc.GEN_AI_OUTPUT_MESSAGES)),
+        json_attr(tool_span, sc.GEN_AI_TOOL_CALL_ARGUMENTS),
+        *_tool_call_arguments(json_attr(second, sc.GEN_AI_INPUT_MESSAGES)),
+    ]
+    assert [arguments == asked for arguments in records] == [True, True, True]
+    return keys, records
+
+
+def test_a_tool_that_changes_its_arguments_changes_no_record_of_the_call(
+    captured: Captured,
+) -> None:
+    # The tool edits what it was given; the model's call stays as it asked for it: in its
+    # answer, on the tool's span, in the next request (and that request's cache key).
+    ran: list[int] = []
+
+    def refund(order_id: str, options: dict[str, Any]) -> str:
+        """Refund an order."""
+        options["limits"]["amount_usd"] = 1
+        ran.append(options["limits"]["amount_usd"])
+        return "refunded"
+
+    keys, _ = _refunding(approve_all, refund, captured)
+
+    assert ran == [1]
+    assert [key == whole for key, whole in keys] == [True, True]
+
+
+def test_an_approver_that_changes_the_proposal_changes_neither_the_call_nor_its_record(
+    captured: Captured,
+) -> None:
+    # An approver decides on the proposal: what it approved is what runs and is recorded,
+    # whatever it does to its copy of the arguments.
+    ran: list[dict[str, Any]] = []
+
+    def approver(request: ApprovalRequest) -> bool:
+        request.arguments["options"]["limits"]["amount_usd"] = 10
+        return True
+
+    def refund(order_id: str, options: dict[str, Any]) -> str:
+        """Refund an order."""
+        ran.append({"order_id": order_id, "options": options})
+        return "refunded"
+
+    _, records = _refunding(approver, refund, captured)
+
+    assert ran == [records[1]]

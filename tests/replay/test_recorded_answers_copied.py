@@ -94,3 +94,50 @@ def test_a_live_model_changing_a_recorded_tool_result_leaves_the_recording_as_it
     again = ReplaySession(recording).run()
     assert again.matched, again.to_text()
     assert "seen by the model" not in again.to_text()
+
+
+EDITING_TOOL = '''
+from typing import Any
+
+from tracekit import Agent, Context, ModelRouter, ScriptedModel, Workflow
+from tracekit.models.scripted import Turn, by_agent
+from tracekit.orchestrator import tool
+
+
+@tool(replay="{replay}")
+def lookup(query: str, options: dict[str, Any]) -> str:
+    """Look a query up."""
+    options["filters"].append("added by the tool")  # the tool edits what it was given
+    return query + " found"
+
+
+finder = Agent("finder", instructions="Find it.", tools=[lookup])
+
+
+def _finder(ctx):
+    if ctx.turn == 0:
+        return Turn(tool_calls=(("lookup", {{"query": "refunds", "options": {{"filters": []}}}}),))
+    return ctx.final(text=str(ctx.tool_results[0]))
+
+
+MODELS = ModelRouter({{}}, default=ScriptedModel(seed=3, script=by_agent({{"finder": _finder}})))
+workflow = Workflow("editing", models=MODELS)
+
+
+@workflow.entrypoint
+def run(ctx: Context[None], text: str) -> str:
+    return str(ctx.call(finder, text))
+'''
+
+
+@pytest.mark.parametrize("replay", ["recorded", "live"])
+def test_a_tool_that_edits_its_arguments_replays_as_recorded(tmp_path: Path, replay: str) -> None:
+    # Replayed from the recording (the tool does not run) or run again for real, the next
+    # model call is sent the model's tool call as the model asked for it, as it was recorded.
+    module = SourceModule(tmp_path / "code", EDITING_TOOL, replay=replay).write()
+    trace = tmp_path / "editing.trace.jsonl"
+    record_workflow(module.workflow, "find refunds", trace)
+
+    report = ReplaySession(Recording.from_file(trace)).run()
+
+    assert report.matched, report.to_text()

@@ -18,7 +18,10 @@ from pydantic import BaseModel, ConfigDict
 
 
 class ApprovalRequest(BaseModel):
-    """A proposed tool call waiting for a decision."""
+    """A proposed tool call waiting for a decision.
+
+    ``arguments`` is the approver's own copy: changing it changes nothing. The decision is
+    on the call as proposed, which is what runs when approved and what the run records."""
 
     model_config = ConfigDict(frozen=True)
     agent: str

@@ -500,8 +500,10 @@ def _execute_tool(
                 # Answered from the recording, but only if the tool would take the call today.
                 tool.validate(call.arguments)
             if tool.requires_approval:
+                # The approver decides on a copy: what it does to it changes neither the call
+                # (what runs is what it approved) nor the model's message, recorded already.
                 request = ApprovalRequest(
-                    agent=agent.name, tool=call.name, arguments=call.arguments
+                    agent=agent.name, tool=call.name, arguments=_snapshot(call.arguments)
                 )
                 approved, source = yield from _decide(ctx, request, recorded)
                 span.add_event(
@@ -518,11 +520,11 @@ def _execute_tool(
                     return ToolCallResponsePart(id=call.id, response=result)
             if live:
                 span.set_attribute(sc.TRACEKIT_TOOL_LIVE, True)
-                result = _snapshot((yield ToolInvoke(tool, call.arguments, ctx)))
+                result = _snapshot((yield ToolInvoke(tool, _snapshot(call.arguments), ctx)))
             elif recorded is not None and not recorded.runs_code and not tool.context_parameter:
                 result = recorded.replay()  # a copy of its own already
             else:
-                result = _snapshot((yield ToolInvoke(tool, call.arguments, ctx)))
+                result = _snapshot((yield ToolInvoke(tool, _snapshot(call.arguments), ctx)))
         except ToolError as exc:
             mark_error(span, exc)
             if tool is None or tool.errors == "raise":
@@ -542,7 +544,11 @@ def _snapshot(result: Any) -> Any:
     """A tool's result as the conversation keeps it: its lists and dicts copied, so a tool
     that goes on changing what it returned (its own state) does not change a message sent
     already; the request JSON made of a message once (models.request_json) stays its JSON.
-    Anything else is kept as it is."""
+    Anything else is kept as it is.
+
+    A tool call's arguments are handed out the same way (to the tool, to an approver): the
+    model's message keeps the call as the model asked for it, as its span records it, and
+    its next request (and a replay's, which answers the tool from the recording) says so."""
     cls = result.__class__
     if cls is dict:
         return {key: _snapshot(item) for key, item in result.items()}
