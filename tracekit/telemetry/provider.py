@@ -30,6 +30,12 @@ from tracekit.pricing import PriceTable
 from tracekit.telemetry.enricher import INSTRUMENTATION_SCOPE, GenAIMetrics, GenAISpanEnricher
 from tracekit.telemetry.ids import RandomIds
 
+# Tracers by scope, kept on the provider itself (under this attribute) where it can hold
+# them, so they live and die with it; only a provider without a ``__dict__`` is looked up in
+# the weak-keyed table. In that table a tracer that refers back to its provider (replay's
+# capture tracer does) keeps its own key alive, and with it the provider and every span it
+# captured: a replay suite grew by every replay's spans.
+_CACHE_ATTRIBUTE = "_tracekit_tracers"
 _tracers: weakref.WeakKeyDictionary[Any, dict[str, Tracer]] = weakref.WeakKeyDictionary()
 _tracers_lock = threading.Lock()
 _last_tracer: tuple[weakref.ref[Any], str, weakref.ref[Tracer]] | None = None
@@ -48,12 +54,28 @@ def tracer_for(tracer_provider: Any, scope: str) -> Tracer:
         if known is not None:
             return known
     with _tracers_lock:
-        by_scope = _tracers.setdefault(tracer_provider, {})
+        by_scope = _scope_cache(tracer_provider)
         tracer = by_scope.get(scope)
         if tracer is None:
             tracer = by_scope[scope] = tracer_provider.get_tracer(scope)
     _remember(tracer_provider, scope, tracer)
     return tracer
+
+
+def _scope_cache(tracer_provider: Any) -> dict[str, Tracer]:
+    """The cache of ``tracer_provider``'s tracers by scope (under ``_tracers_lock``)."""
+    try:
+        attributes = vars(tracer_provider)
+        cache: dict[str, Tracer] | None = attributes.get(_CACHE_ATTRIBUTE)
+        if cache is None:
+            cache = attributes[_CACHE_ATTRIBUTE] = {}
+        return cache
+    except TypeError:  # no __dict__ (slots, a C type), or not a writable one
+        pass
+    try:
+        return _tracers.setdefault(tracer_provider, {})
+    except TypeError:  # nor weakly referable: its tracers are not cached
+        return {}
 
 
 def _remember(tracer_provider: Any, scope: str, tracer: Tracer) -> None:
