@@ -118,8 +118,6 @@ class StoreSpanProcessor(SpanProcessor):
         # the journal.
         self._unsynced: list[tuple[list[Path], RetiredJournal | None]] = []
         _live.add(self)
-        self_ref = weakref.ref(self)
-        os.register_at_fork(after_in_child=lambda: _reset_after_fork(self_ref))
 
     # --- SpanProcessor ------------------------------------------------------------------------
 
@@ -359,12 +357,17 @@ def write_journaled_runs(paths: StorePaths) -> None:
             processor.write_journaled()
 
 
-def _reset_after_fork(ref: weakref.ReferenceType[StoreSpanProcessor]) -> None:
+def _reset_all_after_fork() -> None:
+    # One hook for every processor: a hook per processor could never be unregistered, and a
+    # program making a processor per job kept one (and its weak reference) per job for good,
+    # each run again at every fork.
+    for processor in list(_live):
+        _reset_after_fork(processor)
+
+
+def _reset_after_fork(processor: Any) -> None:
     # A forked child has the parent's buffer and lock state but not its thread: it records its
     # own spans with a fresh writer, and must not write the parent's spans a second time.
-    processor: Any = ref()
-    if processor is None:
-        return
     processor._builder = SegmentBuilder()
     processor._journaled = 0
     processor._unfolded = 0
@@ -376,3 +379,6 @@ def _reset_after_fork(ref: weakref.ReferenceType[StoreSpanProcessor]) -> None:
     processor._start_lock = threading.Lock()
     processor._wake = threading.Event()
     processor._thread = None
+
+
+os.register_at_fork(after_in_child=_reset_all_after_fork)
