@@ -1,6 +1,6 @@
 """Untrusted text made inert for a terminal: controls, escape sequences, bidi controls,
-zero-width and tag characters shown as visible escapes (:func:`inert`), and JSON text made safe to
-print (:func:`inert_json`).
+zero-width and tag characters and hidden variation selectors shown as visible escapes
+(:func:`inert`), and JSON text made safe to print (:func:`inert_json`).
 
 The part of :mod:`tracekit.display` that needs no Rich (stdlib only), so a command that
 prints plain text or JSON (``show --json``, an error line) does not load Rich to be safe.
@@ -28,10 +28,6 @@ _SEQUENCE = (
 )
 _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _ZERO_WIDTH = "\u200b\u200c\u2060\ufeff"
-# A zero-width joiner between two emoji draws one glyph (👩 + ZWJ + 💻); anywhere else it
-# hides in text like the other zero-width characters.
-_EMOJI = "\u2600-\u27bf\ufe0f\U0001f000-\U0001faff"
-_LONE_JOINER = f"\u200d(?:(?<![{_EMOJI}]\u200d)|(?![{_EMOJI}]))"
 # Lone surrogates cannot be written to a UTF-8 terminal at all.
 _SURROGATE = "\ud800-\udfff"
 # Tag characters draw nothing, but a model reads them as the ASCII they shadow: text hidden in
@@ -43,21 +39,60 @@ _TAGS = "\U000e0000-\U000e007f"
 _FLAG_BASE = "\U0001f3f4"
 _TAG_FLAG = f"{_FLAG_BASE}[\U000e0030-\U000e0039\U000e0061-\U000e007a]{{3,7}}\U000e007f"
 _UNSAFE = f"{_BIDI}{_ZERO_WIDTH}{_SURROGATE}{_TAGS}"
-_CONTROL = re.compile(f"{_TAG_FLAG}|{_SEQUENCE}|{_LONE_JOINER}|[\\x00-\\x1f\\x7f-\\x9f{_UNSAFE}]")
-_CONTROL_KEEP_LINES = re.compile(
-    f"{_TAG_FLAG}|{_SEQUENCE}|{_LONE_JOINER}|[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_UNSAFE}]"
+# Variation selectors (VS1-16, VS17-256) draw nothing either. One after a base character picks
+# its glyph (❤ + VS16 the emoji, 1 + VS16 + U+20E3 a keycap, 葛 + VS17 an ideograph's variant),
+# but each can also stand for a byte, and a run of them after one letter hides any text from a
+# reader, not from a model. Unicode gives a base one selector, so one that follows no base (at
+# the start, after a space, a control, an unsafe character or another selector) is shown, and
+# a run of two or more is shown whole: its first selector is no more a glyph's than the rest
+# (it is the payload's first byte), and n escapes read as n hidden bytes. VS17-256 are kept
+# after a CJK ideograph only, the one base an ideographic variation sequence has.
+_SELECTORS = "\ufe00-\ufe0f\U000e0100-\U000e01ef"
+_IDEOGRAPHIC_SELECTORS = "\U000e0100-\U000e01ef"
+_IDEOGRAPHS = "\u3005-\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
+_NOT_BASE = f"\\s\\x00-\\x1f\\x7f-\\x9f\u200d{_UNSAFE}{_SELECTORS}"
+# (Each alternative starts with the class, so the alternation tries no lookbehind elsewhere.)
+_HIDDEN_SELECTORS = (
+    f"[{_SELECTORS}](?:[{_SELECTORS}]+|(?<![^{_NOT_BASE}][{_SELECTORS}])"
+    f"|(?<=[{_IDEOGRAPHIC_SELECTORS}])(?<![{_IDEOGRAPHS}][{_IDEOGRAPHIC_SELECTORS}]))"
 )
-# Any character a match starts with: one character class is searched far faster than the
-# alternation above, so text with nothing to escape (nearly all of it) costs one scan. (A
-# flag starts with no such character, but its tags are found, and the alternation keeps it.)
-_TRIGGER = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f\u200d{_UNSAFE}]")
-_TRIGGER_KEEP_LINES = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\u200d{_UNSAFE}]")
+# A zero-width joiner between two emoji draws one glyph (👩 + ZWJ + 💻, ❤ + VS16 + ZWJ + 🔥);
+# anywhere else it hides in text like the other zero-width characters. The emoji before it may
+# end in a selector kept after its base (one shown as an escape joins nothing).
+_EMOJI = "\u2600-\u27bf\U0001f000-\U0001faff"
+_LONE_JOINER = f"\u200d(?:(?<![{_EMOJI}]\u200d)(?<![^{_NOT_BASE}]\ufe0f\u200d)|(?![{_EMOJI}]))"
+_CONTROL = re.compile(
+    f"{_TAG_FLAG}|{_SEQUENCE}|{_LONE_JOINER}|{_HIDDEN_SELECTORS}|[\\x00-\\x1f\\x7f-\\x9f{_UNSAFE}]"
+)
+_CONTROL_KEEP_LINES = re.compile(
+    f"{_TAG_FLAG}|{_SEQUENCE}|{_LONE_JOINER}|{_HIDDEN_SELECTORS}"
+    f"|[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_UNSAFE}]"
+)
+# Tag characters and VS17-256 as one range (U+E0080-E00FF, between them, are unassigned): a
+# class is searched about twice as fast with one range past the BMP as with two.
+_PLANE_14 = "\U000e0000-\U000e01ef"
+_TRIGGERS = f"\u200d{_BIDI}{_ZERO_WIDTH}{_SURROGATE}\ufe00-\ufe0f{_PLANE_14}"
+# Any character a match starts with: a pattern that starts with one character class is
+# searched far faster than the alternation above, so text with nothing to escape (nearly all
+# of it) costs one scan. A selector is passed over in that scan, by the lookarounds after the
+# class, unless it is one _HIDDEN_SELECTORS shows: a kept one (in every ❤️) costs no slow
+# path. (A flag starts with no such character, but its tags are found, and the alternation
+# keeps it.)
+_HIDDEN_IF_SELECTOR = (
+    f"(?:(?<![{_SELECTORS}])|(?=[{_SELECTORS}])|(?<![^{_NOT_BASE}][{_SELECTORS}])"
+    f"|(?<=[{_IDEOGRAPHIC_SELECTORS}])(?<![{_IDEOGRAPHS}][{_IDEOGRAPHIC_SELECTORS}]))"
+)
+_TRIGGER = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{_TRIGGERS}]{_HIDDEN_IF_SELECTOR}")
+_TRIGGER_KEEP_LINES = re.compile(
+    f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_TRIGGERS}]{_HIDDEN_IF_SELECTOR}"
+)
 # What JSON output escapes on top of json.dumps (which escapes C0 and DEL is harmless there).
-# Every joiner and tag character, inside an emoji or a flag too: the escapes are the same
-# document to a parser, and one character class keeps the scan fast.
-_JSON_UNSAFE = re.compile(f"[\\x7f-\\x9f\u200d{_UNSAFE}]")
+# Every joiner, tag character and selector, inside an emoji or a flag too: the escapes are the
+# same document to a parser (so are the unassigned U+E0080-E00FF in _PLANE_14), and one
+# character class keeps the scan fast.
+_JSON_UNSAFE = re.compile(f"[\\x7f-\\x9f{_TRIGGERS}]")
 # Characters of a match shown as they are: the printable parameters of a sequence.
-_PRINTABLE = re.compile(f"[^\\x00-\\x1f\\x7f-\\x9f\u200d{_UNSAFE}]")
+_PRINTABLE = re.compile(f"[^\\x00-\\x1f\\x7f-\\x9f\u200d{_UNSAFE}{_SELECTORS}]")
 _NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 #: Characters of one line shown (a name, a cell, a title); the rest is said, not laid out:
 #: no line is read that wide, and laying out megabytes in one cell would freeze a screen.
@@ -97,14 +132,19 @@ def inert(value: object, *, multiline: bool = False) -> str:
     DCS, in 7- and 8-bit forms) are shown as one escaped unit, and bidi controls, zero-width
     characters and tag characters become ``\\u202e``- or ``\\U000e0041``-style escapes (a
     zero-width joiner inside an emoji sequence, and the tags of a subdivision flag such as
-    England's, are kept: they draw one glyph). ``multiline`` keeps newlines and tabs (text
-    shown in full, a prompt or a message); a single line is cut at ``LINE_LIMIT`` characters,
-    saying how much more there is. Text with none of these is returned unchanged.
+    England's, are kept: they draw one glyph). So do variation selectors, but for one right
+    after a base character, kept (it picks a glyph: ``❤️``, a keycap, an ideograph's variant);
+    a run of them, which can hide any bytes after one letter, is shown whole. ``multiline``
+    keeps newlines and tabs (text shown in full, a prompt or a message); a single line is cut
+    at ``LINE_LIMIT`` characters, saying how much more there is. Text with none of these is
+    returned unchanged.
 
     >>> inert("ok\\x1b[2J")
     'ok\\\\x1b[2J'
     >>> inert("\\u202eevil")
     '\\\\u202eevil'
+    >>> inert("A\\ufe00\\ufe01")
+    'A\\\\ufe00\\\\ufe01'
     """
     text = str(value)
     cut = ""
@@ -122,9 +162,10 @@ def _cut_line(text: str) -> tuple[str, str]:
 
 def inert_json(document: str) -> str:
     """JSON text with every character that could act on a terminal (C1 controls, bidi
-    controls, zero-width characters, lone surrogates) or hide text (tag characters, written as
-    a surrogate pair) written as a ``\\uXXXX`` escape: the same document to any JSON parser,
-    and safe to print. ``json.dumps`` escapes C0 itself.
+    controls, zero-width characters, lone surrogates) or hide text (tag characters and
+    variation selectors, those past the BMP written as a surrogate pair) written as a
+    ``\\uXXXX`` escape: the same document to any JSON parser, and safe to print.
+    ``json.dumps`` escapes C0 itself.
 
     >>> inert_json('{"name": "\u202eevil"}')
     '{"name": "\\\\u202eevil"}'
