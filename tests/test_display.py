@@ -24,6 +24,13 @@ from tracekit.display import (
     pretty_json,
     unpriced_note,
 )
+from tracekit.inert_text import (
+    _CONTROL,
+    _CONTROL_KEEP_LINES,
+    _TRIGGER,
+    _TRIGGER_KEEP_LINES,
+    _visible,
+)
 
 
 def test_inert_shows_control_characters_and_keeps_lines_only_when_asked() -> None:
@@ -354,6 +361,23 @@ def test_inert_json_escapes_every_selector_and_means_the_same_document(value: st
     shown = inert_json(document)
     assert not any(_selector(char) for char in shown)
     assert json.loads(shown) == json.loads(document)
+
+
+@pytest.mark.parametrize("multiline", [False, True])
+@given(value=SELECTOR_TEXT)
+def test_text_the_first_scan_passes_has_nothing_to_escape(multiline: bool, value: str) -> None:
+    trigger, control = (
+        (_TRIGGER_KEEP_LINES, _CONTROL_KEEP_LINES) if multiline else (_TRIGGER, _CONTROL)
+    )
+    if trigger.search(value) is None:
+        assert control.sub(_visible, value) == value
+
+
+def test_emoji_with_their_selectors_and_joiners_need_no_second_scan() -> None:
+    emoji = "1\ufe0f\u20e3 \u2764\ufe0f \U0001f469\u200d\U0001f4bb \u2764\ufe0f\u200d\U0001f525"
+    assert _TRIGGER.search(f"{emoji} \u845b\U000e0100") is None
+    assert _TRIGGER.search(HIDDEN) is not None
+    assert _TRIGGER.search("\U0001f469\u200d") is not None
 
 
 def test_a_huge_single_line_is_cut_and_says_how_much_more() -> None:

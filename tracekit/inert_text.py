@@ -60,7 +60,8 @@ _HIDDEN_SELECTORS = (
 # anywhere else it hides in text like the other zero-width characters. The emoji before it may
 # end in a selector kept after its base (one shown as an escape joins nothing).
 _EMOJI = "\u2600-\u27bf\U0001f000-\U0001faff"
-_LONE_JOINER = f"\u200d(?:(?<![{_EMOJI}]\u200d)(?<![^{_NOT_BASE}]\ufe0f\u200d)|(?![{_EMOJI}]))"
+_JOINS_NOTHING = f"(?:(?<![{_EMOJI}]\u200d)(?<![^{_NOT_BASE}]\ufe0f\u200d)|(?![{_EMOJI}]))"
+_LONE_JOINER = f"\u200d{_JOINS_NOTHING}"
 _CONTROL = re.compile(
     f"{_TAG_FLAG}|{_SEQUENCE}|{_LONE_JOINER}|{_HIDDEN_SELECTORS}|[\\x00-\\x1f\\x7f-\\x9f{_UNSAFE}]"
 )
@@ -74,17 +75,19 @@ _PLANE_14 = "\U000e0000-\U000e01ef"
 _TRIGGERS = f"\u200d{_BIDI}{_ZERO_WIDTH}{_SURROGATE}\ufe00-\ufe0f{_PLANE_14}"
 # Any character a match starts with: a pattern that starts with one character class is
 # searched far faster than the alternation above, so text with nothing to escape (nearly all
-# of it) costs one scan. A selector is passed over in that scan, by the lookarounds after the
-# class, unless it is one _HIDDEN_SELECTORS shows: a kept one (in every ❤️) costs no slow
-# path. (A flag starts with no such character, but its tags are found, and the alternation
-# keeps it.)
-_HIDDEN_IF_SELECTOR = (
-    f"(?:(?<![{_SELECTORS}])|(?=[{_SELECTORS}])|(?<![^{_NOT_BASE}][{_SELECTORS}])"
+# of it) costs one scan. A selector or a joiner is passed over in that scan, by the
+# lookarounds after the class, unless it is one the alternation shows: a kept one (in every
+# ❤️ and 👩‍💻) costs no slow path. (A flag starts with no such character, but its tags are
+# found, and the alternation keeps it.)
+_HIDDEN_IF_SELECTOR_OR_JOINER = (
+    f"(?:(?<![{_SELECTORS}\u200d])"
+    f"|(?<=[{_SELECTORS}])(?:(?=[{_SELECTORS}])|(?<![^{_NOT_BASE}][{_SELECTORS}])"
     f"|(?<=[{_IDEOGRAPHIC_SELECTORS}])(?<![{_IDEOGRAPHS}][{_IDEOGRAPHIC_SELECTORS}]))"
+    f"|(?<=\u200d){_JOINS_NOTHING})"
 )
-_TRIGGER = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{_TRIGGERS}]{_HIDDEN_IF_SELECTOR}")
+_TRIGGER = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{_TRIGGERS}]{_HIDDEN_IF_SELECTOR_OR_JOINER}")
 _TRIGGER_KEEP_LINES = re.compile(
-    f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_TRIGGERS}]{_HIDDEN_IF_SELECTOR}"
+    f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_TRIGGERS}]{_HIDDEN_IF_SELECTOR_OR_JOINER}"
 )
 # What JSON output escapes on top of json.dumps (which escapes C0 and DEL is harmless there).
 # Every joiner, tag character and selector, inside an emoji or a flag too: the escapes are the
