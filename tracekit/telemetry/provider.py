@@ -116,7 +116,11 @@ class Telemetry:
         # OTEL_SERVICE_NAME names the service wherever the spans go, as in any OTel SDK.
         service_name = settings.service_name(service_name)
         resource = _resource(service_name, settings.resource_attributes())
-        self.meter_provider = MeterProvider(resource=resource, metric_readers=list(metric_readers))
+        self._resource = resource
+        self._metric_readers = list(metric_readers)
+        self._meter_provider: MeterProvider | None = None
+        self._meter_lock = threading.Lock()
+        self._shut_down = False
         # Without a reader, recorded measurements go nowhere: skip the work on the hot path.
         self.metrics = (
             GenAIMetrics(self.meter_provider.get_meter(INSTRUMENTATION_SCOPE))
@@ -150,6 +154,24 @@ class Telemetry:
             **kwargs,
         )
 
+    @property
+    def meter_provider(self) -> MeterProvider:
+        """The meter provider, made on first use: without a metric reader nothing records
+        into it, and each one the SDK makes leaves a fork hook behind for good (one per replay
+        or fork that builds a telemetry of its own)."""
+        provider = self._meter_provider
+        if provider is None:
+            with self._meter_lock:
+                provider = self._meter_provider
+                if provider is None:
+                    provider = MeterProvider(
+                        resource=self._resource, metric_readers=self._metric_readers
+                    )
+                    if self._shut_down:
+                        provider.shutdown()
+                    self._meter_provider = provider
+        return provider
+
     def flush(self, timeout_millis: int = 30000) -> bool:
         """Write every finished span through to its destinations."""
         return bool(self.tracer_provider.force_flush(timeout_millis))
@@ -157,7 +179,11 @@ class Telemetry:
     def shutdown(self) -> None:
         """Flush and close; the telemetry records nothing afterwards."""
         self.tracer_provider.shutdown()
-        self.meter_provider.shutdown()
+        with self._meter_lock:
+            self._shut_down = True
+            provider = self._meter_provider
+        if provider is not None:
+            provider.shutdown()
 
 
 _default: Telemetry | None = None
