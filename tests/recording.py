@@ -269,18 +269,34 @@ def _exit_status(code: object, err: io.StringIO) -> int:
     return 1
 
 
+def _set_environment(env: Mapping[str, str]) -> dict[str, str]:
+    """Make ``env`` the whole environment, touching only the variables that differ; returns
+    what undoes it.
+
+    Each change is a setenv or unsetenv in libc, and a new variable reallocates the C
+    environment, which a thread of an earlier test calling getenv (a recorder's background
+    fold opening DuckDB, which reads TZ) may be reading: clearing and refilling the whole
+    environment on every call made a worker segfault in getenv (seen once on 3.10)."""
+    before = dict(os.environ)
+    for key in before.keys() - env.keys():
+        del os.environ[key]
+    for key, value in env.items():
+        if before.get(key) != value:
+            os.environ[key] = value
+    return before
+
+
 @contextmanager
 def _process_state(
     env: Mapping[str, str], cwd: Path, extra_path: Path | None, err: io.StringIO
 ) -> Iterator[None]:
-    saved_env, saved_cwd, saved_path = dict(os.environ), os.getcwd(), list(sys.path)
+    saved_cwd, saved_path = os.getcwd(), list(sys.path)
     saved_stdin, saved_argv, modules = sys.stdin, sys.argv, set(sys.modules)
     # Without a handler of its own, a warning reaches stderr through logging's last resort.
     last_resort = logging.StreamHandler(err)
     last_resort.setLevel(logging.WARNING)
     root = logging.getLogger()
-    os.environ.clear()
-    os.environ.update(env)
+    restore_env = _set_environment(env)
     os.chdir(cwd)
     if extra_path is not None:
         sys.path.insert(0, str(extra_path))
@@ -295,8 +311,7 @@ def _process_state(
         sys.stdin, sys.argv = saved_stdin, saved_argv
         sys.path[:] = saved_path
         os.chdir(saved_cwd)
-        os.environ.clear()
-        os.environ.update(saved_env)
+        _set_environment(restore_env)
         if extra_path is not None:  # a user's modules are imported afresh by the next run
             for name in set(sys.modules) - modules:
                 file = getattr(sys.modules[name], "__file__", None) or ""
