@@ -33,7 +33,6 @@ import threading
 import time
 import weakref
 from pathlib import Path
-from typing import Any
 
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
@@ -365,7 +364,7 @@ def _reset_all_after_fork() -> None:
         _reset_after_fork(processor)
 
 
-def _reset_after_fork(processor: Any) -> None:
+def _reset_after_fork(processor: StoreSpanProcessor) -> None:
     # A forked child has the parent's buffer and lock state but not its thread: it records its
     # own spans with a fresh writer, and must not write the parent's spans a second time.
     processor._builder = SegmentBuilder()
