@@ -151,6 +151,8 @@ def test_bench_reports_the_figures_as_json(tmp_path: Path) -> None:
         "recorded_step_us",
         "bare_sdk_span_us",
         "ingest_spans_per_s",
+        "ingest_duckdb_floor_spans_per_s",
+        "ingest_vs_duckdb_floor_ratio",
         "bytes_per_span",
         "anthropic_replay_calls_per_s",
         "replay_steps_per_s",
@@ -183,6 +185,8 @@ def test_bench_reports_the_figures_as_json(tmp_path: Path) -> None:
     shape = {"median", "min", "max", "runs", "unit", "target", "note"}
     assert all(set(figure) == shape and figure["runs"] == 5 for figure in figures.values())
     assert figures["cli_help_ms"]["unit"] == "ms" and figures["cli_help_ms"]["target"] == "≤ 60"
+    assert figures["ingest_duckdb_floor_spans_per_s"]["unit"] == "/s"
+    assert figures["ingest_vs_duckdb_floor_ratio"]["unit"] == "×"
     # A slope less the replays timed inside the same run and less a trivial run beside it.
     assert figures["pytest_plugin_overhead_ms_per_trace"]["runs"] == 5
     assert figures["fork_prefix_vs_replay_ratio"]["target"] == "≤ 2×"
