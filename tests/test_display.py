@@ -24,13 +24,7 @@ from tracekit.display import (
     pretty_json,
     unpriced_note,
 )
-from tracekit.inert_text import (
-    _CONTROL,
-    _CONTROL_KEEP_LINES,
-    _TRIGGER,
-    _TRIGGER_KEEP_LINES,
-    _visible,
-)
+from tracekit.inert_text import PATTERNS, _visible, is_plain_line
 
 
 def test_inert_shows_control_characters_and_keeps_lines_only_when_asked() -> None:
@@ -367,17 +361,32 @@ def test_inert_json_escapes_every_selector_and_means_the_same_document(value: st
 @given(value=SELECTOR_TEXT)
 def test_text_the_first_scan_passes_has_nothing_to_escape(multiline: bool, value: str) -> None:
     trigger, control = (
-        (_TRIGGER_KEEP_LINES, _CONTROL_KEEP_LINES) if multiline else (_TRIGGER, _CONTROL)
+        PATTERNS.triggers(multiline=multiline),
+        PATTERNS.controls(multiline=multiline),
     )
     if trigger.search(value) is None:
         assert control.sub(_visible, value) == value
 
 
+@pytest.mark.parametrize("multiline", [False, True])
+@given(value=st.text(st.characters(max_codepoint=0x7F)))
+def test_printable_ascii_taken_at_once_is_what_the_full_scan_leaves(
+    multiline: bool, value: str
+) -> None:
+    # The fast path skips both patterns for printable ASCII: it must be text they leave.
+    if is_plain_line(value):
+        assert PATTERNS.triggers(multiline=multiline).search(value) is None
+        assert PATTERNS.controls(multiline=multiline).sub(_visible, value) == value
+    else:
+        assert inert(value) != value  # any other ASCII holds a control: shown as an escape
+
+
 def test_emoji_with_their_selectors_and_joiners_need_no_second_scan() -> None:
     emoji = "1\ufe0f\u20e3 \u2764\ufe0f \U0001f469\u200d\U0001f4bb \u2764\ufe0f\u200d\U0001f525"
-    assert _TRIGGER.search(f"{emoji} \u845b\U000e0100") is None
-    assert _TRIGGER.search(HIDDEN) is not None
-    assert _TRIGGER.search("\U0001f469\u200d") is not None
+    trigger = PATTERNS.triggers(multiline=False)
+    assert trigger.search(f"{emoji} \u845b\U000e0100") is None
+    assert trigger.search(HIDDEN) is not None
+    assert trigger.search("\U0001f469\u200d") is not None
 
 
 def test_a_huge_single_line_is_cut_and_says_how_much_more() -> None:

@@ -30,11 +30,8 @@ from tracekit.figure_text import (
     unpriced_note,
 )
 from tracekit.inert_text import (
-    _CONTROL,
-    _CONTROL_KEEP_LINES,
-    _TRIGGER,
-    _TRIGGER_KEEP_LINES,
     LINE_LIMIT,
+    PATTERNS,
     _cut_line,
     _kept,
     _utf8_size,
@@ -42,6 +39,7 @@ from tracekit.inert_text import (
     format_size,
     inert,
     inert_json,
+    is_plain_line,
 )
 
 __all__ = [
@@ -91,12 +89,11 @@ def literal(
     if not multiline and len(raw) > LINE_LIMIT:
         raw, cut = _cut_line(raw)
     text = Text(style=style, justify="right" if right else None)
-    if (_TRIGGER_KEEP_LINES if multiline else _TRIGGER).search(raw) is None:
+    if is_plain_line(raw) or PATTERNS.triggers(multiline=multiline).search(raw) is None:
         text.append(raw)
     else:
-        pattern = _CONTROL_KEEP_LINES if multiline else _CONTROL
         position = 0
-        for match in pattern.finditer(raw):
+        for match in PATTERNS.controls(multiline=multiline).finditer(raw):
             start, end = match.span()
             if start > position:
                 text.append(raw[position:start])

@@ -9,6 +9,7 @@ Use it through :mod:`tracekit.display`, which re-exports it.
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = ["LINE_LIMIT", "format_size", "inert", "inert_json"]
@@ -62,10 +63,10 @@ _HIDDEN_SELECTORS = (
 _EMOJI = "\u2600-\u27bf\U0001f000-\U0001faff"
 _JOINS_NOTHING = f"(?:(?<![{_EMOJI}]\u200d)(?<![^{_NOT_BASE}]\ufe0f\u200d)|(?![{_EMOJI}]))"
 _LONE_JOINER = f"\u200d{_JOINS_NOTHING}"
-_CONTROL = re.compile(
+_CONTROL = (
     f"{_TAG_FLAG}|{_SEQUENCE}|{_LONE_JOINER}|{_HIDDEN_SELECTORS}|[\\x00-\\x1f\\x7f-\\x9f{_UNSAFE}]"
 )
-_CONTROL_KEEP_LINES = re.compile(
+_CONTROL_KEEP_LINES = (
     f"{_TAG_FLAG}|{_SEQUENCE}|{_LONE_JOINER}|{_HIDDEN_SELECTORS}"
     f"|[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_UNSAFE}]"
 )
@@ -85,17 +86,58 @@ _HIDDEN_IF_SELECTOR_OR_JOINER = (
     f"|(?<=[{_IDEOGRAPHIC_SELECTORS}])(?<![{_IDEOGRAPHS}][{_IDEOGRAPHIC_SELECTORS}]))"
     f"|(?<=\u200d){_JOINS_NOTHING})"
 )
-_TRIGGER = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{_TRIGGERS}]{_HIDDEN_IF_SELECTOR_OR_JOINER}")
-_TRIGGER_KEEP_LINES = re.compile(
+_TRIGGER = f"[\\x00-\\x1f\\x7f-\\x9f{_TRIGGERS}]{_HIDDEN_IF_SELECTOR_OR_JOINER}"
+_TRIGGER_KEEP_LINES = (
     f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_TRIGGERS}]{_HIDDEN_IF_SELECTOR_OR_JOINER}"
 )
 # What JSON output escapes on top of json.dumps (which escapes C0 and DEL is harmless there).
 # Every joiner, tag character and selector, inside an emoji or a flag too: the escapes are the
 # same document to a parser (so are the unassigned U+E0080-E00FF in _PLANE_14), and one
 # character class keeps the scan fast.
-_JSON_UNSAFE = re.compile(f"[\\x7f-\\x9f{_TRIGGERS}]")
+_JSON_UNSAFE = f"[\\x7f-\\x9f{_TRIGGERS}]"
 # Characters of a match shown as they are: the printable parameters of a sequence.
-_PRINTABLE = re.compile(f"[^\\x00-\\x1f\\x7f-\\x9f\u200d{_UNSAFE}{_SELECTORS}]")
+_PRINTABLE = f"[^\\x00-\\x1f\\x7f-\\x9f\u200d{_UNSAFE}{_SELECTORS}]"
+
+
+class _Patterns:
+    """The patterns above, each compiled on its first use: compiling them all takes ~10 ms,
+    which every command's start-up paid, though most of what a command shows is printable
+    ASCII, which needs none of them (see :func:`inert`)."""
+
+    @functools.cached_property
+    def control(self) -> re.Pattern[str]:
+        return re.compile(_CONTROL)
+
+    @functools.cached_property
+    def control_keep_lines(self) -> re.Pattern[str]:
+        return re.compile(_CONTROL_KEEP_LINES)
+
+    @functools.cached_property
+    def trigger(self) -> re.Pattern[str]:
+        return re.compile(_TRIGGER)
+
+    @functools.cached_property
+    def trigger_keep_lines(self) -> re.Pattern[str]:
+        return re.compile(_TRIGGER_KEEP_LINES)
+
+    @functools.cached_property
+    def json_unsafe(self) -> re.Pattern[str]:
+        return re.compile(_JSON_UNSAFE)
+
+    @functools.cached_property
+    def printable(self) -> re.Pattern[str]:
+        return re.compile(_PRINTABLE)
+
+    def triggers(self, *, multiline: bool) -> re.Pattern[str]:
+        """What any text to change holds somewhere (one character class: a fast scan)."""
+        return self.trigger_keep_lines if multiline else self.trigger
+
+    def controls(self, *, multiline: bool) -> re.Pattern[str]:
+        """Each run of characters to show as escapes (or to keep: see :func:`_kept`)."""
+        return self.control_keep_lines if multiline else self.control
+
+
+PATTERNS = _Patterns()
 _NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 #: Characters of one line shown (a name, a cell, a title); the rest is said, not laid out:
 #: no line is read that wide, and laying out megabytes in one cell would freeze a screen.
@@ -103,7 +145,7 @@ LINE_LIMIT = 4096
 
 
 def _escape(char: str) -> str:
-    if _PRINTABLE.match(char):
+    if PATTERNS.printable.match(char):
         return char
     named = _NAMED.get(char)
     if named is not None:
@@ -124,7 +166,8 @@ def _visible(match: re.Match[str]) -> str:
 
 
 def _kept(match: re.Match[str]) -> bool:
-    """Whether a match of ``_CONTROL`` is text shown as it is (a subdivision flag)."""
+    """Whether a match of ``PATTERNS.controls()`` is text shown as it is (a subdivision
+    flag)."""
     return match.group(0)[0] == _FLAG_BASE
 
 
@@ -153,9 +196,20 @@ def inert(value: object, *, multiline: bool = False) -> str:
     cut = ""
     if not multiline and len(text) > LINE_LIMIT:
         text, cut = _cut_line(text)
-    if (_TRIGGER_KEEP_LINES if multiline else _TRIGGER).search(text) is None:
+    if is_plain_line(text) or PATTERNS.triggers(multiline=multiline).search(text) is None:
         return text + cut  # the common case: nothing to do
-    return (_CONTROL_KEEP_LINES if multiline else _CONTROL).sub(_visible, text) + cut
+    return PATTERNS.controls(multiline=multiline).sub(_visible, text) + cut
+
+
+def is_plain_line(text: str) -> bool:
+    """Whether ``text`` is printable ASCII only, which :func:`inert` returns as it is (one
+    C scan, and no pattern to compile: the ASCII a trigger holds is a C0 control or DEL, and
+    ``isprintable`` is false for those).
+
+    >>> is_plain_line("chat claude-haiku-4-5"), is_plain_line("a\tb"), is_plain_line("é")
+    (True, False, False)
+    """
+    return text.isascii() and text.isprintable()
 
 
 def _cut_line(text: str) -> tuple[str, str]:
@@ -175,9 +229,10 @@ def inert_json(document: str) -> str:
     """
     if document.isascii() and "\x7f" not in document:
         return document  # the common case, checked far faster than the pattern's scan
-    if _JSON_UNSAFE.search(document) is None:
+    unsafe = PATTERNS.json_unsafe
+    if unsafe.search(document) is None:
         return document
-    return _JSON_UNSAFE.sub(_json_escape, document)
+    return unsafe.sub(_json_escape, document)
 
 
 def _json_escape(match: re.Match[str]) -> str:
