@@ -206,7 +206,7 @@ def is_plain_line(text: str) -> bool:
     C scan, and no pattern to compile: the ASCII a trigger holds is a C0 control or DEL, and
     ``isprintable`` is false for those).
 
-    >>> is_plain_line("chat claude-haiku-4-5"), is_plain_line("a\tb"), is_plain_line("é")
+    >>> is_plain_line("chat claude-haiku-4-5"), is_plain_line("a\\tb"), is_plain_line("é")
     (True, False, False)
     """
     return text.isascii() and text.isprintable()
