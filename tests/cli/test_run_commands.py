@@ -159,6 +159,7 @@ def test_bench_reports_the_figures_as_json(tmp_path: Path) -> None:
         "replay_parse_ms_per_run",
         "tui_first_screen_s",
         "cli_help_ms",
+        "python_start_ms",
         "cli_traces_1m_ms",
         "cli_stats_by_agent_1m_ms",
         "cli_show_10k_ms",

@@ -6,7 +6,10 @@ counted, a terminal's drawing is not).
 - ``cli_traces_1m_ms``: ``tracekit traces`` (the first page) on the bench store;
 - ``cli_stats_by_agent_1m_ms``: ``tracekit stats --by agent`` on it;
 - ``cli_show_10k_ms`` / ``cli_show_10k_json_ms``: ``tracekit show`` of its 10,000-span
-  trace, as a tree and as ``--json``.
+  trace, as a tree and as ``--json``;
+- ``python_start_ms``: ``python -c pass`` with the same interpreter, timed the same way
+  beside them: the floor under every command's wall time, and how fast this machine starts
+  a process today (the targets were set where it took 9 ms).
 
 ``show_10k_in_process_ms`` / ``show_10k_json_in_process_ms`` are the same two ``show``
 commands run in this process after a warm-up run: the read and the drawing alone, without
@@ -79,6 +82,7 @@ def measure_cli(store: Path, big_trace_id: str) -> dict[str, float]:
     tracekit = console_script()
     at = ["--store", str(store)]
     return {
+        "python_start_ms": _wall_ms([sys.executable, "-c", "pass"]),
         "cli_help_ms": _wall_ms([*tracekit, "--help"]),
         "cli_traces_1m_ms": _wall_ms([*tracekit, "traces", *at]),
         "cli_stats_by_agent_1m_ms": _wall_ms([*tracekit, "stats", "--by", "agent", *at]),
