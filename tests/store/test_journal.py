@@ -303,8 +303,45 @@ def test_a_line_whose_rest_could_not_be_written_leaves_no_half_line_behind(
     assert journal._path.read_bytes() == b'[["first"]]\n[["third"]]\n'
 
 
-def test_a_run_whose_journal_line_failed_halfway_costs_no_other_run(
+def _no_cutting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cutting a file short fails too (as on a failing disk)."""
+
+    def ftruncate(fd: int, length: int) -> None:
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr(os, "ftruncate", ftruncate)
+
+
+def test_a_journal_whose_torn_line_cannot_be_cut_takes_no_more_lines(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = StorePaths.for_store(tmp_path / "runs.duckdb")
+    journal = RunJournal(paths)
+    journal.append(b'[["first"]]\n')
+    first = journal._path
+    assert journal._fd is not None and first is not None
+    _short_then_full_disk(monkeypatch, journal._fd)
+    _no_cutting(monkeypatch)
+    second = b'[["second, half of it written"]]\n'
+
+    with pytest.raises(OSError):
+        journal.append(second)
+    journal.append(b'[["third"]]\n')
+
+    # The half line stays the first journal's last (recovery drops it as a run in flight);
+    # the next line went to a journal of its own, not after it.
+    assert first.read_bytes() == b'[["first"]]\n' + second[: len(second) // 2]
+    assert journal._path is not None and journal._path != first
+    assert journal._path.read_bytes() == b'[["third"]]\n'
+    retired = journal.detach()
+    assert retired is not None
+    retired.discard()  # both hold rows now in a segment: both go
+    assert journal_files(paths) == []
+
+
+@pytest.mark.parametrize("cut_fails", [False, True], ids=["cut off", "cut fails"])
+def test_a_run_whose_journal_line_failed_halfway_costs_no_other_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cut_fails: bool
 ) -> None:
     store = tmp_path / "runs.duckdb"
     recorder = new_recorder(store, flush_interval_s=3600)
@@ -316,11 +353,16 @@ def test_a_run_whose_journal_line_failed_halfway_costs_no_other_run(
     processor._thread.join()
     assert processor._journal._fd is not None
     _short_then_full_disk(monkeypatch, processor._journal._fd)
-    # Its line is half written, then the disk is full; the next run's line holds both runs.
+    if cut_fails:
+        _no_cutting(monkeypatch)
+    # Its line is half written, then the disk is full; the next run's line holds both runs
+    # (in a journal of its own when the half line could not be cut off).
     second = emit_run(recorder.tracer, start_ns=1_750_000_001_000 * MS)
     third = emit_run(recorder.tracer, start_ns=1_750_000_002_000 * MS)
+    monkeypatch.undo()
     paths = StorePaths.for_store(store)
-    (journal,) = journal_files(paths)
+    journals = journal_files(paths)
+    assert len(journals) == (2 if cut_fails else 1)
     # What a kill -9 then leaves: the journal, its lock released, and no recorder whose
     # buffer a reader here would write first.
     retired = processor._journal.detach()
@@ -332,4 +374,4 @@ def test_a_run_whose_journal_line_failed_halfway_costs_no_other_run(
 
     assert traces == {first: 6, second: 6, third: 6}
     assert rejected_segments(paths) == []
-    assert not journal.exists()
+    assert not any(journal.exists() for journal in journals)

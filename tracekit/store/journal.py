@@ -132,6 +132,9 @@ class RunJournal:
         self.paths = paths
         self._fd: int | None = None
         self._path: Path | None = None
+        # Journals left with a torn line that could not be cut off (see _append_rest), still
+        # locked: their complete lines are rows the buffer holds, retired with the current.
+        self._torn: list[tuple[int, Path]] = []
 
     def append(self, line: bytes) -> None:
         """Append one encoded line (see :func:`encode_rows`); raises OSError."""
@@ -159,7 +162,13 @@ class RunJournal:
             try:
                 os.ftruncate(fd, os.fstat(fd).st_size - written)
             except OSError as error:
+                # Then the half line must stay the journal's last: no line is appended after
+                # it (recovery drops a torn last line as a run in flight, and keeps the rest).
+                # The next append opens a new journal.
                 logger.error("tracekit: journal %s keeps a torn line: %s", self._path, error)
+                if self._path is not None:
+                    self._torn.append((fd, self._path))
+                self._fd, self._path = None, None
             raise
 
     def _open(self) -> None:
@@ -192,38 +201,45 @@ class RunJournal:
     def detach(self) -> RetiredJournal | None:
         """Stop appending here: the next append opens a new journal. The returned handle
         removes the old one once its rows are in a segment."""
-        if self._fd is None or self._path is None:
-            return None
-        retired = RetiredJournal(self._fd, self._path)
+        files, self._torn = self._torn, []
+        if self._fd is not None and self._path is not None:
+            files.append((self._fd, self._path))
         self._fd, self._path = None, None
-        return retired
+        return RetiredJournal(files) if files else None
 
     def forget_after_fork(self) -> None:
         """In a forked child: drop the parent's journal without touching it (closing the
         inherited descriptor keeps the parent's lock, which the parent still holds)."""
-        if self._fd is not None:
+        for fd in [fd for fd, _ in self._torn] + ([] if self._fd is None else [self._fd]):
             with contextlib.suppress(OSError):
-                os.close(self._fd)
-        self._fd, self._path = None, None
+                os.close(fd)
+        self._fd, self._path, self._torn = None, None, []
 
 
 class RetiredJournal:
-    """A journal no longer appended to, still locked until its rows are safe elsewhere."""
+    """A journal no longer appended to (with any left torn before it, see
+    :meth:`RunJournal.append`), still locked until its rows are safe elsewhere."""
 
-    def __init__(self, fd: int, path: Path) -> None:
-        self._fd = fd
-        self.path = path
+    def __init__(self, files: list[tuple[int, Path]]) -> None:
+        self._files = files
+
+    @property
+    def path(self) -> Path:
+        """The journal's file (the last appended to)."""
+        return self._files[-1][1]
 
     def discard(self) -> None:
-        """Its rows are in a segment: remove the file, then let go of the lock."""
-        with contextlib.suppress(OSError):
-            self.path.unlink()
+        """Its rows are in a segment: remove the files, then let go of their locks."""
+        for _, path in self._files:
+            with contextlib.suppress(OSError):
+                path.unlink()
         self.release()
 
     def release(self) -> None:
-        """Its rows could not be written elsewhere: keep the file for a fold to recover."""
-        with contextlib.suppress(OSError):
-            os.close(self._fd)
+        """Its rows could not be written elsewhere: keep the files for a fold to recover."""
+        for fd, _ in self._files:
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 def has_orphaned_journals(paths: StorePaths) -> bool:
