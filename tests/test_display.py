@@ -149,12 +149,25 @@ IDEOGRAPH = re.compile(
 )
 
 
+#: Characters that draw nothing themselves: a selector after one hides a byte behind nothing.
+BLANKS = "\u115f\u1160\u17b4\u17b5\u180e\u2061\u2062\u2063\u2064\u2800\u3164\uffa0"
+
+
+def _has_no_variants(char: str) -> bool:
+    """Whether no variation sequence has ``char`` for its base: ASCII but the keycap and
+    emoji bases, Latin-1 to Cyrillic but the emoji © and ®, and the blanks."""
+    code = ord(char)
+    if code < 0x80:
+        return char not in "#*0123456789"
+    return (0xA0 <= code <= 0x52F and char not in "\u00a9\u00ae") or char in BLANKS
+
+
 def _kept_selector(text: str, index: int) -> bool:
     """Whether the selector at ``index`` picks a glyph: the one selector after a base."""
     before, after = text[index - 1 : index], text[index + 1 : index + 2]
     return (
         before != ""
-        and not (_terminal_unsafe(before) or before.isspace())
+        and not (_terminal_unsafe(before) or before.isspace() or _has_no_variants(before))
         and not (after and _selector(after))
         and (ord(text[index]) < 0x10000 or IDEOGRAPH.match(before))
     )
@@ -300,6 +313,9 @@ def test_a_payload_hidden_in_variation_selectors_is_shown_whole() -> None:
         "\U0001f441\ufe0f\u200d\U0001f5e8\ufe0f",  # eye in speech bubble
         "\u845b\U000e0100",  # 葛 with an ideographic variation selector
         "\u2269\ufe00",  # a standardised variant of a maths symbol
+        "0\ufe00",  # zero with a short diagonal stroke
+        "#\ufe0f\u20e3",  # keycap number sign
+        "\u00a9\ufe0f",  # copyright sign, emoji presentation
         ENGLAND,
     ],
 )
@@ -307,6 +323,19 @@ def test_one_variation_selector_after_its_base_is_kept(value: str) -> None:
     assert inert(f"ok {value}!") == f"ok {value}!"
     assert literal(value, multiline=True).plain == value
     assert literal(value).spans == []
+
+
+def test_a_selector_after_each_letter_of_a_visible_text_is_shown() -> None:
+    # One selector per letter hides a byte per letter: "hi" would carry "rm" unseen.
+    smuggled = "".join(
+        letter + chr(0xFE00 + nibble)
+        for letter, nibble in zip("hello", (7, 2, 6, 13, 0), strict=True)
+    )
+    assert inert(smuggled) == "h\\ufe07e\\ufe02l\\ufe06l\\ufe0do\\ufe00"
+    assert literal(smuggled).plain == inert(smuggled)
+    for blank in BLANKS:  # behind a character that draws nothing, a selector hides a byte
+        assert inert(f"a{blank}\ufe01b") == f"a{blank}\\ufe01b"
+    assert inert("\u00e9\ufe0e \u0436\ufe0f") == "\u00e9\\ufe0e \u0436\\ufe0f"  # é, ж
 
 
 def test_a_selector_shown_as_an_escape_joins_nothing() -> None:
@@ -332,7 +361,9 @@ def test_inert_output_never_holds_a_selector_but_one_after_its_base(value: str) 
     assert [c for c in _unsafe_characters(inert(value, multiline=True)) if c not in "\n\t"] == []
 
 
-BASE = st.characters(codec="utf-8").filter(lambda c: not (_terminal_unsafe(c) or c.isspace()))
+BASE = st.characters(codec="utf-8").filter(
+    lambda c: not (_terminal_unsafe(c) or c.isspace() or _has_no_variants(c))
+)
 GLYPHS = st.one_of(
     st.tuples(BASE, st.sampled_from(["", "\ufe0e", "\ufe0f", "\ufe00"])).map("".join),
     st.tuples(

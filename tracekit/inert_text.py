@@ -44,14 +44,24 @@ _UNSAFE = f"{_BIDI}{_ZERO_WIDTH}{_SURROGATE}{_TAGS}"
 # its glyph (❤ + VS16 the emoji, 1 + VS16 + U+20E3 a keycap, 葛 + VS17 an ideograph's variant),
 # but each can also stand for a byte, and a run of them after one letter hides any text from a
 # reader, not from a model. Unicode gives a base one selector, so one that follows no base (at
-# the start, after a space, a control, an unsafe character or another selector) is shown, and
-# a run of two or more is shown whole: its first selector is no more a glyph's than the rest
-# (it is the payload's first byte), and n escapes read as n hidden bytes. VS17-256 are kept
-# after a CJK ideograph only, the one base an ideographic variation sequence has.
+# the start, after a space, a control, an unsafe character, another selector, or a character
+# with no variants: see _NO_VARIANTS) is shown, and a run of two or more is shown whole: its
+# first selector is no more a glyph's than the rest (it is the payload's first byte), and n
+# escapes read as n hidden bytes. VS17-256 are kept after a CJK ideograph only, the one base
+# an ideographic variation sequence has.
 _SELECTORS = "\ufe00-\ufe0f\U000e0100-\U000e01ef"
 _IDEOGRAPHIC_SELECTORS = "\U000e0100-\U000e01ef"
 _IDEOGRAPHS = "\u3005-\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
-_NOT_BASE = f"\\s\\x00-\\x1f\\x7f-\\x9f\u200d{_UNSAFE}{_SELECTORS}"
+# Characters no variation sequence has for its base, after which a selector picks nothing
+# and only hides a byte: ASCII but the keycap and emoji bases (0-9, # and *), the Latin,
+# Greek and Cyrillic blocks but the emoji © and ®, and the characters that draw nothing
+# themselves (fillers, a braille blank, invisible operators). One selector after each letter
+# of a visible text would carry a hidden byte per letter; after these it is shown too.
+_NO_VARIANTS = (
+    '!-"$-)+-/:-~\u00a0-\u00a8\u00aa-\u00ad\u00af-\u052f'
+    "\u115f\u1160\u17b4\u17b5\u180e\u2061-\u2064\u2800\u3164\uffa0"
+)
+_NOT_BASE = f"\\s\\x00-\\x1f\\x7f-\\x9f\u200d{_UNSAFE}{_SELECTORS}{_NO_VARIANTS}"
 # (Each alternative starts with the class, so the alternation tries no lookbehind elsewhere.)
 _HIDDEN_SELECTORS = (
     f"[{_SELECTORS}](?:[{_SELECTORS}]+|(?<![^{_NOT_BASE}][{_SELECTORS}])"
