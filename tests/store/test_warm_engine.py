@@ -57,3 +57,16 @@ def test_a_warm_open_of_a_foreign_file_fails_as_an_open_does(tmp_path: Path) -> 
         connect(foreign, read_only=True, wait_s=0)
     assert str(warm.value) == str(cold.value)
     assert "not a valid DuckDB database file" in str(warm.value)
+
+
+def test_a_warm_trace_read_is_the_same_trace(store: Path) -> None:
+    # `tracekit show` warms DuckDB up too: its tree and its JSON read through the warm open.
+    trace_id = TraceStore(store).page_trace_rows().rows[0].trace_id
+    cold = TraceStore(store).get_trace_document_with_content(trace_id)
+    cold_lines = TraceStore(store).get_trace_lines(trace_id)
+    warm_engine.start()
+    assert TraceStore(store).get_trace_document_with_content(trace_id) == cold
+    assert warm_engine.take() is None  # the read took it
+    warm_engine.start()
+    assert TraceStore(store).get_trace_lines(trace_id) == cold_lines
+    assert warm_engine.take() is None

@@ -65,7 +65,9 @@ def register(subparsers: Any) -> None:
     )
     add_store_argument(command)
     command.add_argument("--json", action="store_true", help="print JSON (for jq)")
-    command.set_defaults(handler=lazy_handler("tracekit.cli.anomalies_view:run_anomalies"))
+    command.set_defaults(
+        handler=lazy_handler("tracekit.cli.anomalies_view:run_anomalies", reads_store=True)
+    )
 
 
 def _span(value: str) -> int:

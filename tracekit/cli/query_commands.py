@@ -63,7 +63,7 @@ def register(subparsers: Any) -> None:
         "results) under its span, whichever convention recorded it",
     )
     _common_arguments(show)
-    show.set_defaults(handler=lazy_handler("tracekit.cli.show_view:run_show"))
+    show.set_defaults(handler=lazy_handler("tracekit.cli.show_view:run_show", reads_store=True))
 
 
 def _common_arguments(parser: argparse.ArgumentParser) -> None:

@@ -36,4 +36,6 @@ def register(subparsers: Any) -> None:
     )
     add_store_argument(command)
     command.add_argument("--json", action="store_true", help="print JSON (for jq)")
-    command.set_defaults(handler=lazy_handler("tracekit.cli.sessions_view:run_sessions"))
+    command.set_defaults(
+        handler=lazy_handler("tracekit.cli.sessions_view:run_sessions", reads_store=True)
+    )

@@ -4,7 +4,7 @@ Opening a store costs a command ~30 ms before DuckDB reads a byte of it: every n
 instance registers DuckDB's built-in and statically linked extensions' functions (core
 functions, JSON, ICU, Parquet) and builds its SQL grammar. DuckDB does that work without
 holding the GIL, so a command that is about to read a store (``tracekit traces``,
-``stats``) starts it on a thread (:func:`start`) while Python imports the command's
+``stats``, ``show``) starts it on a thread (:func:`start`) while Python imports the command's
 modules on the main thread; on a machine with a second core the two overlap.
 
 The instance is an in-memory database; the first read-only open of the process
