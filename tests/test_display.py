@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given
@@ -433,3 +435,21 @@ def test_clip_and_format_size() -> None:
     assert clip("é" * 10, 1, 4) == ("éééé", 8, 4)  # sizes in UTF-8 bytes
     assert clip("short", 0, 4096) == ("short", 0, 0)
     assert format_size(9_800_000) == "9.8 MB"
+
+
+def test_printable_ascii_is_shown_without_compiling_a_pattern() -> None:
+    # Compiling the patterns cost every command ~10 ms at start-up; a listing of plain
+    # ASCII needs none of them (a process of its own: other tests here compile them).
+    script = (
+        "from tracekit.display import inert, literal\n"
+        "from tracekit.inert_text import PATTERNS\n"
+        "assert inert('chat claude-haiku-4-5') == 'chat claude-haiku-4-5'\n"
+        "assert literal('invoke_agent writer').plain == 'invoke_agent writer'\n"
+        "print(sorted(vars(PATTERNS)))\n"
+        "inert('caf\\u00e9')\n"
+        "print(sorted(vars(PATTERNS)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.splitlines() == ["[]", "['trigger']"]

@@ -109,34 +109,21 @@ _JSON_UNSAFE = f"[\\x7f-\\x9f{_TRIGGERS}]"
 _PRINTABLE = f"[^\\x00-\\x1f\\x7f-\\x9f\u200d{_UNSAFE}{_SELECTORS}]"
 
 
+def _compiled_on_first_use(source: str) -> functools.cached_property[re.Pattern[str]]:
+    return functools.cached_property(lambda _: re.compile(source))
+
+
 class _Patterns:
     """The patterns above, each compiled on its first use: compiling them all takes ~10 ms,
     which every command's start-up paid, though most of what a command shows is printable
     ASCII, which needs none of them (see :func:`inert`)."""
 
-    @functools.cached_property
-    def control(self) -> re.Pattern[str]:
-        return re.compile(_CONTROL)
-
-    @functools.cached_property
-    def control_keep_lines(self) -> re.Pattern[str]:
-        return re.compile(_CONTROL_KEEP_LINES)
-
-    @functools.cached_property
-    def trigger(self) -> re.Pattern[str]:
-        return re.compile(_TRIGGER)
-
-    @functools.cached_property
-    def trigger_keep_lines(self) -> re.Pattern[str]:
-        return re.compile(_TRIGGER_KEEP_LINES)
-
-    @functools.cached_property
-    def json_unsafe(self) -> re.Pattern[str]:
-        return re.compile(_JSON_UNSAFE)
-
-    @functools.cached_property
-    def printable(self) -> re.Pattern[str]:
-        return re.compile(_PRINTABLE)
+    control = _compiled_on_first_use(_CONTROL)
+    control_keep_lines = _compiled_on_first_use(_CONTROL_KEEP_LINES)
+    trigger = _compiled_on_first_use(_TRIGGER)
+    trigger_keep_lines = _compiled_on_first_use(_TRIGGER_KEEP_LINES)
+    json_unsafe = _compiled_on_first_use(_JSON_UNSAFE)
+    printable = _compiled_on_first_use(_PRINTABLE)
 
     def triggers(self, *, multiline: bool) -> re.Pattern[str]:
         """What any text to change holds somewhere (one character class: a fast scan)."""
