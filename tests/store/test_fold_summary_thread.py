@@ -3,6 +3,7 @@ inserted; the ``traces`` rows must be exactly those of the one-thread fold."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -68,3 +69,51 @@ def test_a_failing_summary_thread_fails_the_batch_like_any_statement(
         assert con.execute("SELECT count(*) FROM spans").fetchone() == (0,)
         assert con.execute("SELECT count(*) FROM traces").fetchone() == (0,)
     assert len(fold_module.rejected_segments(paths)) == 2
+
+
+def test_an_interrupt_while_the_summary_thread_runs_waits_for_it_and_folds_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    partial_summaries = fold_module.partial_summaries
+    summaries: list[Any] = []
+
+    def slow(con: Any, source: str) -> Any:
+        time.sleep(0.3)  # still running when the fold's thread starts waiting for it
+        return partial_summaries(con, source)
+
+    class Interrupted(fold_module._BackgroundSummary):
+        """Ctrl-C lands while the fold's thread waits for the summaries."""
+
+        def __init__(self, con: Any, batch: Any) -> None:
+            super().__init__(con, batch)
+            summaries.append(self)
+            join = self._thread.join
+            calls = 0
+
+            def interrupted_join(timeout: float | None = None) -> None:
+                nonlocal calls
+                calls += 1
+                if calls == 1:
+                    raise KeyboardInterrupt
+                join(timeout)
+
+            self._thread.join = interrupted_join  # type: ignore[method-assign]
+
+    monkeypatch.setattr(fold_module, "partial_summaries", slow)
+    monkeypatch.setattr(fold_module, "_BackgroundSummary", Interrupted)
+    monkeypatch.setattr(fold_module, "PARALLEL_SUMMARY_MIN_SPANS", 1)
+    paths = StorePaths.for_store(tmp_path / "store.duckdb")
+    for batch in synthetic_batches(200, batch_size=100):
+        write_segment(paths, batch)
+
+    with pytest.raises(KeyboardInterrupt):
+        fold_pending(paths, wait_s=5.0)
+
+    # The interrupt went on only once the thread's query was done: nothing of the fold's
+    # still runs on the closed instance, nothing was committed, nothing was set aside.
+    (summary,) = summaries
+    assert not summary._thread.is_alive()
+    assert len(fold_module.pending_segments(paths)) == 2
+    assert fold_module.rejected_segments(paths) == []
+    monkeypatch.undo()
+    assert fold_pending(paths, wait_s=5.0) == fold_module.FoldResult(segments=2, spans=200)

@@ -390,9 +390,16 @@ class _BackgroundSummary:
 
     def abandon(self) -> None:
         """Wait for the thread and drop its cursor (whatever it computed)."""
-        self._thread.join()
-        with contextlib.suppress(duckdb.Error):
-            self._cursor.close()
+        try:
+            self._thread.join()
+        finally:
+            # Interrupted while waiting (Ctrl-C in a command whose read folds first), the
+            # thread's query still runs on this fold's instance, which the fold closes on
+            # its way out: it is waited for first, then the interrupt goes on.
+            if self._thread.is_alive():
+                self._thread.join()
+            with contextlib.suppress(duckdb.Error):
+                self._cursor.close()
 
     def result(self) -> pa.Table:
         """The summaries, once the thread is done (its error raised here)."""
