@@ -92,13 +92,14 @@ def older_objects_frozen(*, keep: bool = False) -> Iterator[None]:
             with _lock:
                 _threads.remove(me)
         return
-    # The youngest generation first (a pass over a few hundred objects): what the program
-    # just dropped is freed now instead of being set aside. Collecting the middle one too
-    # cost a pytest run of replays 2% more instructions, for cycles that already survived
-    # a pass.
-    gc.collect(0)
-    gc.freeze()
     try:
+        # The youngest generation first (a pass over a few hundred objects): what the program
+        # just dropped is freed now instead of being set aside. Collecting the middle one too
+        # cost a pytest run of replays 2% more instructions, for cycles that already survived
+        # a pass. Inside the try: an interrupt (Ctrl-C in a notebook) landing here must still
+        # end the block, or every later replay would find it running and none would freeze.
+        gc.collect(0)
+        gc.freeze()
         yield
     finally:
         with _lock:

@@ -140,3 +140,36 @@ def test_a_child_forked_during_a_replay_in_another_thread_is_left_unfrozen(
 
     assert (after_fork, during > 0, after) == (0, True, 0)
     assert gc.get_freeze_count() == 0  # the parent's block ended as usual
+
+
+class _InterruptedCollection:
+    """The ``gc`` module, but its next ``collect`` is interrupted (Ctrl-C in a notebook)."""
+
+    def __init__(self) -> None:
+        self.interrupted = False
+
+    def collect(self, generation: int = 2) -> int:
+        if not self.interrupted:
+            self.interrupted = True
+            raise KeyboardInterrupt
+        return gc.collect(generation)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(gc, name)
+
+
+def test_a_replay_interrupted_as_it_sets_the_heap_aside_leaves_no_block_behind(
+    collector_restored: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gc.unfreeze()  # as a fresh process: nothing frozen, so the block freezes
+    interrupted = _InterruptedCollection()
+    monkeypatch.setattr(collector, "gc", interrupted)
+    with pytest.raises(KeyboardInterrupt), collector.older_objects_frozen():
+        pass
+    assert interrupted.interrupted
+    assert collector._threads == [] and collector._freezer is None
+    assert gc.get_freeze_count() == 0
+    # The next replay's block freezes again (a block left running would stop every one).
+    with collector.older_objects_frozen():
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
