@@ -20,9 +20,9 @@ import pyarrow as pa
 
 from tracekit import semconv as sc
 from tracekit.store.db import connect
-from tracekit.store.fold import fold_pending
+from tracekit.store.fold import fold_pending, insert_spans, migrate_store, set_fold_settings
 from tracekit.store.paths import StorePaths
-from tracekit.store.schema import SEGMENT_SCHEMA, SPAN_COLUMN_NAMES, ensure_schema
+from tracekit.store.schema import SEGMENT_SCHEMA
 from tracekit.store.spool import write_segment
 
 #: Spans per segment: what the processor writes at its default ``max_batch``.
@@ -203,10 +203,10 @@ def measure_ingest(n_spans: int = 200_000, tmp_dir: Path | None = None) -> dict[
             return measure_ingest(n_spans, Path(tmp))
     base = Path(tempfile.mkdtemp(prefix="ingest-", dir=tmp_dir))
     paths = StorePaths.for_store(base / "bench.duckdb")
-    floor_db = base / "floor.duckdb"
-    _create_store_tables(floor_db)
+    floor = StorePaths.for_store(base / "floor.duckdb")
+    migrate_store(floor, wait_s=0.0)  # the store's tables, empty
     batches = list(synthetic_batches(n_spans))
-    elapsed, cpu, floor = 0.0, 0.0, 0.0
+    elapsed, cpu, alone = 0.0, 0.0, 0.0
     for start in range(0, len(batches), SEGMENTS_PER_FOLD):
         chunk = batches[start : start + SEGMENTS_PER_FOLD]
         began, began_cpu = time.perf_counter(), time.process_time()
@@ -215,41 +215,27 @@ def measure_ingest(n_spans: int = 200_000, tmp_dir: Path | None = None) -> dict[
         fold_pending(paths, wait_s=10.0)
         elapsed += time.perf_counter() - began
         cpu += time.process_time() - began_cpu
-        floor += _duckdb_alone(floor_db, pa.concat_tables(chunk))
+        alone += _duckdb_alone(floor.db, pa.concat_tables(chunk))
     spans = sum(batch.num_rows for batch in batches)
     return {
         "ingest_spans_per_s": spans / elapsed if elapsed else 0.0,
         "ingest_spans_per_cpu_s": spans / cpu if cpu else 0.0,
-        "ingest_duckdb_floor_spans_per_s": spans / floor if floor else 0.0,
-        "ingest_vs_duckdb_floor_ratio": elapsed / floor if floor else 0.0,
+        "ingest_duckdb_floor_spans_per_s": spans / alone if alone else 0.0,
+        "ingest_vs_duckdb_floor_ratio": elapsed / alone if alone else 0.0,
         "bytes_per_span": paths.db.stat().st_size / spans if spans else 0.0,
     }
 
 
-def _create_store_tables(db: Path) -> None:
+def _duckdb_alone(db: Path, table: pa.Table) -> float:
+    """Seconds DuckDB takes to store ``table`` in the store's tables, and no more: opened,
+    set and inserted into as a fold does it, and committed and closed."""
+    began = time.perf_counter()
     con = connect(db, read_only=False, wait_s=0.0)
     try:
-        ensure_schema(con)
-    finally:
-        con.close()
-
-
-def _duckdb_alone(db: Path, table: pa.Table) -> float:
-    """Seconds DuckDB takes to store ``table`` in the store's tables, and no more."""
-    columns = ", ".join(SPAN_COLUMN_NAMES)
-    began = time.perf_counter()
-    con = connect(db, read_only=False, wait_s=0.0)  # as a fold opens it (row group size)
-    try:
-        # As fold_pending sets them (one thread: see there why).
-        con.execute("SET preserve_insertion_order = false")
-        con.execute("SET threads = 1")
+        set_fold_settings(con)
         con.register("batch", table)
         con.execute("BEGIN TRANSACTION")
-        con.execute(f"INSERT INTO spans BY NAME SELECT {columns} FROM batch")
-        con.execute(
-            "INSERT INTO span_content SELECT trace_id, span_id, content FROM batch "
-            "WHERE content IS NOT NULL"
-        )
+        insert_spans(con, "batch")
         con.execute("COMMIT")
     finally:
         con.close()

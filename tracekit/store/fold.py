@@ -131,15 +131,7 @@ def fold_pending(
             con = engine.open(paths.db, wait_s=db_wait_s)
         failed = True
         try:
-            # Spans have no meaningful row order (queries sort): DuckDB need not keep it.
-            con.execute("SET preserve_insertion_order = false")
-            # One thread. A parallel insert leaves each thread a partial row group, which
-            # DuckDB merges and writes again at commit; how the rows split between the
-            # threads differs from fold to fold, and so did the cost (measured on 200,000
-            # spans in two folds: 2 threads 8.3 us of CPU per span and 98-125 bytes per span
-            # depending on the run, 1 thread ~6.8 us and the same file every time; the
-            # parallel insert gained no wall time even on an idle 2-core machine).
-            con.execute("SET threads = 1")
+            set_fold_settings(con)
             ensure_schema(con)
             store_prices = _store_prices(con)
             folded, spans = 0, 0
@@ -163,6 +155,31 @@ def fold_pending(
             with contextlib.suppress(OSError):
                 segment.unlink()
         return FoldResult(segments=folded, spans=spans)
+
+
+def set_fold_settings(con: Any) -> None:
+    """The settings a fold runs with (an instance keeps them: a fold sets each itself)."""
+    # Spans have no meaningful row order (queries sort): DuckDB need not keep it.
+    con.execute("SET preserve_insertion_order = false")
+    # One thread. A parallel insert leaves each thread a partial row group, which DuckDB
+    # merges and writes again at commit; how the rows split between the threads differs from
+    # fold to fold, and so did the cost (measured on 200,000 spans in two folds: 2 threads
+    # 8.3 us of CPU per span and 98-125 bytes per span depending on the run, 1 thread ~6.8 us
+    # and the same file every time; the parallel insert gained no wall time even on an idle
+    # 2-core machine).
+    con.execute("SET threads = 1")
+
+
+def insert_spans(con: Any, source: str) -> int:
+    """Insert the spans of the table or view ``source`` (segment columns) into ``spans``, and
+    their content into ``span_content``; the number of spans inserted."""
+    columns = ", ".join(SPAN_COLUMN_NAMES)
+    inserted = con.execute(f"INSERT INTO spans BY NAME SELECT {columns} FROM {source}").fetchone()
+    con.execute(
+        f"INSERT INTO span_content SELECT trace_id, span_id, content FROM {source} "
+        "WHERE content IS NOT NULL"
+    )
+    return int(inserted[0]) if inserted else 0
 
 
 def _chunks(segments: Sequence[Path]) -> list[list[Path]]:
@@ -273,14 +290,7 @@ def _fold_chunk(
         else None
     )
     try:
-        columns = ", ".join(SPAN_COLUMN_NAMES)
-        inserted = con.execute(
-            f"INSERT INTO spans BY NAME SELECT {columns} FROM {source}"
-        ).fetchone()
-        con.execute(
-            f"INSERT INTO span_content SELECT trace_id, span_id, content FROM {source} "
-            "WHERE content IS NOT NULL"
-        )
+        inserted = insert_spans(con, source)
     except BaseException:
         if summary is not None:
             summary.abandon()  # the insert's error is the one to report
@@ -310,7 +320,7 @@ def _fold_chunk(
     con.execute("COMMIT")
     with contextlib.suppress(duckdb.Error):
         con.unregister(_ARROW_SOURCE)
-    return len(todo), int(inserted[0]) if inserted else 0
+    return len(todo), inserted
 
 
 # Spans of the batch that the store already holds: the same (trace id, span id). A span sent
@@ -396,8 +406,7 @@ class _BackgroundSummary:
             # Interrupted while waiting (Ctrl-C in a command whose read folds first), the
             # thread's query still runs on this fold's instance, which the fold closes on
             # its way out: it is waited for first, then the interrupt goes on.
-            if self._thread.is_alive():
-                self._thread.join()
+            self._thread.join()
             with contextlib.suppress(duckdb.Error):
                 self._cursor.close()
 

@@ -210,7 +210,10 @@ class RunJournal:
     def forget_after_fork(self) -> None:
         """In a forked child: drop the parent's journal without touching it (closing the
         inherited descriptor keeps the parent's lock, which the parent still holds)."""
-        for fd in [fd for fd, _ in self._torn] + ([] if self._fd is None else [self._fd]):
+        inherited = [fd for fd, _ in self._torn]
+        if self._fd is not None:
+            inherited.append(self._fd)
+        for fd in inherited:
             with contextlib.suppress(OSError):
                 os.close(fd)
         self._fd, self._path, self._torn = None, None, []
