@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.recording import Recorder, emit_run
+from tests.recording import MS, Recorder, emit_run
 from tracekit.store import TraceStore, pending_segments
+from tracekit.store.spool import read_segment
 
 
 def test_spans_reach_the_store_without_an_explicit_flush(
@@ -61,6 +62,23 @@ def test_a_full_buffer_is_written_in_batches_of_max_batch(
 
     assert len(pending_segments(recorder.processor.paths)) == 2  # 6 spans: 4 + 2
     assert TraceStore(recorder.store).list_traces()[0].span_count == 6
+
+
+def test_runs_past_an_arrow_batch_are_each_written_once_in_segments_of_max_batch(
+    tmp_path: Path, make_recorder: type[Recorder]
+) -> None:
+    # 100 runs of 6 spans: past ARROW_BATCH_ROWS, the first 86 runs are made one Arrow table
+    # at the end of a run, the rest stay rows; the writer joins them.
+    recorder = make_recorder(tmp_path / "store.duckdb", max_batch=250, fold=False)
+    trace_ids = {emit_run(recorder.tracer, start_ns=1_750_000_000_000 * MS + i) for i in range(100)}
+    recorder.flush()
+
+    segments = pending_segments(recorder.processor.paths)
+    sizes = [read_segment(segment).num_rows for segment in segments]
+    assert sum(sizes) == 600 and max(sizes) <= 250, sizes
+    traces = TraceStore(recorder.store).list_traces(limit=200)
+    assert {t.trace_id for t in traces} == trace_ids
+    assert {t.span_count for t in traces} == {6}
 
 
 def test_storage_failures_are_logged_never_raised(

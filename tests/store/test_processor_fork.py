@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from tests.recording import REPO_ROOT
-from tracekit.store import StoreSpanProcessor, TraceStore
+from tracekit.store import StoreSpanProcessor, TraceStore, pending_segments
+from tracekit.store.paths import StorePaths
+from tracekit.store.spool import read_segment
 
 
 def _workflows(store: Path) -> collections.Counter[str]:
@@ -32,8 +34,11 @@ from tests.recording import MS, emit_run, new_recorder
 folder = Path(sys.argv[1])
 first = new_recorder(folder / "first.duckdb", fold=False)
 second = new_recorder(folder / "second.duckdb", fold=False)
-# Finished (journaled) but still buffered in both processors when the process forks.
-emit_run(first.tracer, workflow="parent-first")
+# Finished (journaled) but still buffered in both processors when the process forks: in
+# the first, enough runs that most of them are buffered as Arrow tables already.
+for run in range(100):
+    emit_run(first.tracer, workflow="parent-first", start_ns=1_750_000_000_000 * MS + run)
+assert first.processor._tables, "the first processor's runs were meant to be tables by now"
 emit_run(second.tracer, workflow="parent-second")
 # As if each writer thread were writing at the fork: the child inherits the locks held.
 first.processor._segment_lock.acquire()
@@ -70,7 +75,10 @@ def test_a_child_forked_with_runs_buffered_in_two_stores_writes_only_its_own(
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert _workflows(tmp_path / "first.duckdb") == {"parent-first": 1, "child": 1}
+    # Each span written once: a fold would leave out a second copy, so the spool says it.
+    first = StorePaths.for_store(tmp_path / "first.duckdb")
+    assert sum(read_segment(s).num_rows for s in pending_segments(first)) == 101 * 6
+    assert _workflows(tmp_path / "first.duckdb") == {"parent-first": 100, "child": 1}
     assert _workflows(tmp_path / "second.duckdb") == {"parent-second": 1}
 
 

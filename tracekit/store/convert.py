@@ -654,6 +654,14 @@ class SegmentBuilder:
         del self._rows[count:]
         del self._own_json[count:]
 
+    def take_table(self) -> pa.Table:
+        """Every row as one Arrow table (see :meth:`to_table`), then forget them (the
+        caches stay: the next rows are the same provider's)."""
+        table = rows_to_table(self._rows)
+        self._rows = []
+        self._own_json = []
+        return table
+
     def rows_since(self, start: int) -> list[Row]:
         """The rows added after the first ``start`` (each a tuple in segment column order)."""
         return self._rows[start:]
