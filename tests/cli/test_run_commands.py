@@ -153,6 +153,10 @@ def test_bench_reports_the_figures_as_json(tmp_path: Path) -> None:
         "ingest_spans_per_s",
         "ingest_duckdb_floor_spans_per_s",
         "ingest_vs_duckdb_floor_ratio",
+        "otlp_receiver_spans_per_s",
+        "otlp_receiver_cpu_per_span_us",
+        "otlp_client_cpu_per_span_us",
+        "otlp_cpu_bound_spans_per_s",
         "bytes_per_span",
         "anthropic_replay_calls_per_s",
         "replay_steps_per_s",
@@ -188,6 +192,10 @@ def test_bench_reports_the_figures_as_json(tmp_path: Path) -> None:
     assert figures["cli_help_ms"]["unit"] == "ms" and figures["cli_help_ms"]["target"] == "≤ 60"
     assert figures["ingest_duckdb_floor_spans_per_s"]["unit"] == "/s"
     assert figures["ingest_vs_duckdb_floor_ratio"]["unit"] == "×"
+    assert figures["otlp_receiver_cpu_per_span_us"]["unit"] == "µs"
+    # The cores' ceiling is over what they did: the receiver never beats its own CPU cost.
+    receiver = figures["otlp_receiver_spans_per_s"]["median"]
+    assert receiver <= figures["otlp_cpu_bound_spans_per_s"]["max"] * 1.05
     # A slope less the replays timed inside the same run and less a trivial run beside it.
     assert figures["pytest_plugin_overhead_ms_per_trace"]["runs"] == 5
     assert figures["fork_prefix_vs_replay_ratio"]["target"] == "≤ 2×"

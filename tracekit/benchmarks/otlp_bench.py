@@ -8,6 +8,13 @@ process would compete with it for one interpreter lock and measure themselves. T
 from the first request until every span is folded into the database (the receiver's graceful
 stop folds what is left). Requests are encoded beforehand, in the clients, before the clock
 starts: the figure is the receiver's, not the client's.
+
+On a 2-core machine the clients and the receiver share the cores, so the rate alone cannot say
+whether the receiver or the machine is the bound. The CPU each side spends in the window says
+it: ``otlp_receiver_cpu_per_span_us`` (the receiver's process and its worker processes, folds
+included), ``otlp_client_cpu_per_span_us`` (the two clients), and
+``otlp_cpu_bound_spans_per_s``, the rate the machine's cores would give if they did nothing
+but that work and nothing ever waited: a ceiling no scheduling could beat.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 import http.client
 import json
 import multiprocessing
+import os
 import random
 import threading
 import time
@@ -148,11 +156,12 @@ def _client_process(
     ]
     ready.release()
     go.wait()
+    cpu_started = time.process_time()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    failures.put(errors[:3])
+    failures.put((errors[:3], time.process_time() - cpu_started))
 
 
 def measure_otlp_ingest(n_spans: int, tmp: Path, *, workers: int | None = None) -> dict[str, float]:
@@ -177,13 +186,22 @@ def measure_otlp_ingest(n_spans: int, tmp: Path, *, workers: int | None = None) 
         for _ in clients:
             if not ready.acquire(timeout=300):
                 raise RuntimeError("OTLP bench: a client process did not start")
+        client_pids = {client.pid for client in clients}
+        workers_cpu = _children_cpu_s(client_pids)
         started = time.perf_counter()
+        cpu_started = time.process_time()
         go.set()
-        errors = [error for _ in clients for error in failures.get(timeout=600)]
+        reports = [failures.get(timeout=600) for _ in clients]
+        errors = [error for client_errors, _ in reports for error in client_errors]
+        client_cpu = sum(cpu for _, cpu in reports)
         for client in clients:
             client.join(timeout=60)
+        # Read before the stop, which ends the worker processes: every request was answered,
+        # so their share of the work is done.
+        workers_cpu = _children_cpu_s(client_pids) - workers_cpu
         receiver.stop(fold_wait_s=60)
         elapsed = time.perf_counter() - started
+        receiver_cpu = time.process_time() - cpu_started + workers_cpu
     finally:
         for client in clients:
             if client.is_alive():
@@ -192,4 +210,29 @@ def measure_otlp_ingest(n_spans: int, tmp: Path, *, workers: int | None = None) 
     if errors or receiver.accepted_spans != n_spans:
         lost = f"{receiver.accepted_spans}/{n_spans} {errors[:3]}"
         raise RuntimeError(f"OTLP bench lost spans: {lost}")
-    return {"otlp_receiver_spans_per_s": n_spans / elapsed}
+    per_span_us = (receiver_cpu + client_cpu) / n_spans * 1e6
+    return {
+        "otlp_receiver_spans_per_s": n_spans / elapsed,
+        "otlp_receiver_cpu_per_span_us": receiver_cpu / n_spans * 1e6,
+        "otlp_client_cpu_per_span_us": client_cpu / n_spans * 1e6,
+        "otlp_cpu_bound_spans_per_s": (os.cpu_count() or 1) * 1e6 / per_span_us,
+    }
+
+
+def _children_cpu_s(leave_out: set[int | None]) -> float:
+    """CPU seconds so far of this process's live child processes (the receiver's workers),
+    but those in ``leave_out``, from ``/proc`` (``getrusage`` counts a child only once it is
+    reaped, with what it spent before the clock started). 0 where there is no ``/proc``."""
+    ticks = 0
+    for child in multiprocessing.active_children():
+        if child.pid in leave_out:
+            continue
+        try:
+            with open(f"/proc/{child.pid}/stat", "rb") as stat:
+                # The fields after the command name (which may hold spaces): utime, stime are
+                # the 14th and 15th of the whole line.
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK") if ticks else 0.0
