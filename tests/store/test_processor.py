@@ -11,6 +11,7 @@ import pytest
 
 from tests.recording import MS, Recorder, emit_run
 from tracekit.store import TraceStore, pending_segments
+from tracekit.store.convert import SegmentBuilder
 from tracekit.store.spool import read_segment
 
 
@@ -79,6 +80,21 @@ def test_runs_past_an_arrow_batch_are_each_written_once_in_segments_of_max_batch
     traces = TraceStore(recorder.store).list_traces(limit=200)
     assert {t.trace_id for t in traces} == trace_ids
     assert {t.span_count for t in traces} == {6}
+
+
+def test_rows_that_cannot_become_a_table_at_the_end_of_a_run_are_still_written(
+    tmp_path: Path, make_recorder: type[Recorder], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(builder: SegmentBuilder) -> None:
+        raise RuntimeError("no table now")
+
+    # on_end's conversion fails: the rows stay buffered, and the writer converts them itself.
+    monkeypatch.setattr(SegmentBuilder, "take_table", refuse)
+    recorder = make_recorder(tmp_path / "store.duckdb", fold=False)
+    trace_ids = {emit_run(recorder.tracer, start_ns=1_750_000_000_000 * MS + i) for i in range(100)}
+    recorder.flush()
+
+    assert {t.trace_id for t in TraceStore(recorder.store).list_traces(limit=200)} == trace_ids
 
 
 def test_storage_failures_are_logged_never_raised(

@@ -191,8 +191,10 @@ class StoreSpanProcessor(SpanProcessor):
         try:
             table = builder.take_table()
         except Exception:
-            # Left as rows: the writer thread's round converts them (and says why it cannot).
+            # Left as rows for the writer thread, woken now: it writes what it can and says
+            # why it cannot (and the runs ending meanwhile do not each try again for long).
             logger.debug("tracekit: rows left for the writer thread", exc_info=True)
+            self._wake.set()
             return
         self._tables.append(table)
         self._converted += table.num_rows
