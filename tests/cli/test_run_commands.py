@@ -146,6 +146,7 @@ def test_bench_reports_the_figures_as_json(tmp_path: Path) -> None:
     figures = report["figures"]
     for key in (
         "recording_overhead_ratio",
+        "recording_sustained_overhead_ratio",
         "orchestrated_step_vs_bare_otel_ratio",
         "scripted_model_call_us",
         "recorded_step_us",
