@@ -187,7 +187,7 @@ def measure_otlp_ingest(n_spans: int, tmp: Path, *, workers: int | None = None) 
             if not ready.acquire(timeout=300):
                 raise RuntimeError("OTLP bench: a client process did not start")
         client_pids = {client.pid for client in clients}
-        workers_cpu = _children_cpu_s(client_pids)
+        workers_cpu_started = _children_cpu_s(client_pids)
         started = time.perf_counter()
         cpu_started = time.process_time()
         go.set()
@@ -198,7 +198,7 @@ def measure_otlp_ingest(n_spans: int, tmp: Path, *, workers: int | None = None) 
             client.join(timeout=60)
         # Read before the stop, which ends the worker processes: every request was answered,
         # so their share of the work is done.
-        workers_cpu = _children_cpu_s(client_pids) - workers_cpu
+        workers_cpu = _children_cpu_s(client_pids) - workers_cpu_started
         receiver.stop(fold_wait_s=60)
         elapsed = time.perf_counter() - started
         receiver_cpu = time.process_time() - cpu_started + workers_cpu
@@ -235,4 +235,4 @@ def _children_cpu_s(leave_out: set[int | None]) -> float:
         except OSError:
             continue
         ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK") if ticks else 0.0
+    return ticks / os.sysconf("SC_CLK_TCK")
