@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
+from opentelemetry.trace import NoOpTracerProvider
 from pydantic import BaseModel
 
 from tracekit import semconv as sc
@@ -12,6 +16,7 @@ from tracekit.models import (
     ResponseCache,
     ScriptedModel,
     ToolSpec,
+    llm_span,
 )
 from tracekit.orchestrator import Agent, Context, Workflow
 from tracekit.testing import Captured
@@ -91,3 +96,40 @@ def test_cache_persists_to_a_directory(tmp_path) -> None:  # type: ignore[no-unt
     hit = ResponseCache(tmp_path).get(req)
     assert hit is not None and hit.cached and hit.message == response.message
     assert ResponseCache(tmp_path).get(request("other")) is None
+
+
+def test_with_tracing_off_the_answer_is_the_same_and_no_span_content_is_built(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # What a sampler drops or a no-op tracer never records, the model must not serialise
+    # (the messages' JSON is most of a call): a call with tracing off must not reach it.
+    traced = ScriptedModel(seed=4).complete(request("task", [SEARCH]), TracerProvider())
+
+    def refuse(*args: object) -> str:
+        raise AssertionError("span content built for a span that records nothing")
+
+    monkeypatch.setattr(llm_span, "input_messages_json", refuse)
+    monkeypatch.setattr(llm_span, "output_message_json", refuse)
+    silent = ScriptedModel(seed=4).complete(request("task", [SEARCH]), NoOpTracerProvider())
+    sampled_out = TracerProvider(sampler=ALWAYS_OFF)
+    monkeypatch.setattr(llm_span, "request_attributes", lambda *a: {})
+    dropped = ScriptedModel(seed=4).complete(request("task", [SEARCH]), sampled_out)
+    assert silent.message == traced.message == dropped.message
+    assert silent.usage == traced.usage
+
+
+def test_a_recording_span_still_gets_every_request_and_response_attribute(
+    captured: Captured,
+) -> None:
+    ScriptedModel(seed=4).complete(request("task", [SEARCH]), captured.telemetry.tracer_provider)
+    (span,) = captured.spans
+    attributes = span.attributes or {}
+    for name in (
+        sc.GEN_AI_INPUT_MESSAGES,
+        sc.GEN_AI_TOOL_DEFINITIONS,
+        sc.GEN_AI_OUTPUT_MESSAGES,
+        sc.GEN_AI_USAGE_INPUT_TOKENS,
+        sc.GEN_AI_RESPONSE_ID,
+    ):
+        assert name in attributes
+    assert span.name == "chat claude-haiku-4-5"

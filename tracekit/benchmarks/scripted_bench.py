@@ -1,5 +1,7 @@
 """The offline ScriptedModel's own cost per call: what the demo and every offline test pay
-for a model answer, tracing off (a no-op tracer provider), so the figure is the model's.
+for a model answer, tracing off (a no-op tracer provider), so the figure is the model's. With
+no span recording, the call builds no span content (the request and the answer as GenAI JSON);
+with tracing on, that cost is part of the recording figures.
 
 Two figures: ``scripted_model_call_us``, the same first turn asked again and again (a rerun
 with the same seed: the default script's answer is remembered), and

@@ -11,7 +11,7 @@ import json
 from types import TracebackType
 from typing import Any
 
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
+from opentelemetry.trace import NoOpTracer, Span, SpanKind, Status, StatusCode, Tracer
 
 from tracekit import semconv as sc
 from tracekit.models.base import ModelRequest, ModelResponse, ToolSpec, Usage
@@ -64,7 +64,12 @@ def request_attributes(request: ModelRequest, provider: str) -> dict[str, Any]:
 
 
 def set_response_attributes(span: Span, response: ModelResponse) -> None:
-    """Response model, id, finish reason, usage (input includes cache tokens) and output."""
+    """Response model, id, finish reason, usage (input includes cache tokens) and output;
+    nothing on a span that records nothing (tracing off, or a sampler dropped it)."""
+    if not span.is_recording():
+        # OTel's advice for costly attributes: the output message's JSON and the cost are
+        # most of a scripted call, and a non-recording span would drop them unread.
+        return
     usage = response.usage
     attributes: dict[str, Any] = {
         sc.GEN_AI_RESPONSE_MODEL: response.model,
@@ -120,7 +125,12 @@ class ChatSpan(CurrentSpan):
 
 def chat_span(tracer: Tracer, request: ModelRequest, provider: str) -> ChatSpan:
     """A CLIENT span around one model call (``with chat_span(...) as span``), current in the
-    block; an exception marks it ERROR with ``error.type`` and is recorded on it."""
+    block; an exception marks it ERROR with ``error.type`` and is recorded on it.
+
+    With tracing off (a no-op tracer) the attributes are not built: the span records nothing
+    and no sampler reads them, and the request's messages as JSON are most of the call."""
+    if type(tracer) is NoOpTracer:
+        return ChatSpan(tracer, sc.OP_CHAT, kind=SpanKind.CLIENT, record_exception=True)
     attributes = request_attributes(request, provider)
     # What the GenAI enricher would stamp on when the span starts (the agent path, the
     # Phoenix span kind), last and in its order: the same attributes, without a second call
