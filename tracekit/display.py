@@ -21,6 +21,7 @@ from rich.highlighter import JSONHighlighter
 from rich.text import Text
 
 from tracekit.figure_text import (
+    STATUS_STYLES,
     UNKNOWN,
     format_cost,
     format_duration,
@@ -67,9 +68,6 @@ __all__ = [
 #: How escapes are styled in :func:`literal`, so they read as markers, not as text.
 ESCAPE_STYLE = "reverse"
 _JSON = JSONHighlighter()
-
-#: How each run status is shown, in the CLI and the TUI alike.
-STATUS_STYLES = {"ok": "green", "error": "bold red", "stopped": "yellow", "interrupted": "magenta"}
 
 
 def literal(

@@ -12,6 +12,7 @@ import math
 from datetime import datetime
 
 __all__ = [
+    "STATUS_STYLES",
     "UNKNOWN",
     "format_cost",
     "format_duration",
@@ -21,6 +22,9 @@ __all__ = [
     "unpriced_note",
 ]
 
+#: How each run status is shown, in the CLI and the TUI alike: a Rich style's name (nothing
+#: here loads Rich).
+STATUS_STYLES = {"ok": "green", "error": "bold red", "stopped": "yellow", "interrupted": "magenta"}
 #: How an unknown figure (an unpriced model's cost, tokens nobody reported) is shown: never 0.
 UNKNOWN = "—"
 

@@ -10,10 +10,14 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from rich.tree import Tree
 
 from tests.cli.show_traces import DEEP, TRACES, build_show_store
 from tracekit.cli.query_views import trace_tree
 from tracekit.cli.trace_view import print_span_tree
+from tracekit.cli.tree_text import ASCII_GUIDES, TREE_GUIDES, plain_tree_text
+from tracekit.display import literal
+from tracekit.figure_text import unpriced_note
 from tracekit.store import TraceOutline, TraceStore, span_lines
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -111,3 +115,58 @@ def test_the_details_characters_beyond_ascii_are_one_cell_each() -> None:
 
     for char in ("µ", "·", UNKNOWN, *format_duration(900_000)):
         assert cell_len(char) == 1, char
+
+
+def _piped(width: int, encoding: str = "utf-8") -> Console:
+    # What `tracekit show` draws on when stdout is a pipe (traces_view.stdout_console).
+    stream = io.TextIOWrapper(io.BytesIO(), encoding=encoding, errors="replace")
+    return Console(file=stream, width=width, highlight=False)
+
+
+def _written(console: Console) -> str:
+    stream = console.file
+    stream.flush()
+    return stream.buffer.getvalue().decode(stream.encoding)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "ascii"])
+@pytest.mark.parametrize("width", [30, 90, 160])
+@pytest.mark.parametrize("name", [*sorted(TRACES), "deep"])
+def test_the_tree_written_without_rich_is_what_rich_writes_to_a_pipe(
+    outlines: dict[str, TraceOutline], name: str, width: int, encoding: str
+) -> None:
+    outline = outlines[name]
+    note = unpriced_note(outline.summary.unpriced_spans)
+    text = plain_tree_text(
+        outline.summary,
+        span_lines(outline.spans),
+        width=width,
+        ascii_only=encoding != "utf-8",
+        note=note,
+    )
+    rich = _piped(width, encoding)
+    print_span_tree(outline.summary, span_lines(outline.spans), rich)
+    if note:
+        rich.print(literal(note, "dim"))
+
+    if text is None:
+        # Left to Rich only where Rich lays something out: a line wrapped or too deep.
+        assert width < 160 or name in ("everything", "hostile", "big", "deep")
+    else:
+        assert text.encode(encoding, errors="replace").decode(encoding) == _written(rich)
+
+
+def test_the_usual_trace_at_a_pipes_width_is_written_without_rich(
+    outlines: dict[str, TraceOutline],
+) -> None:
+    for name in ("wide", "stopped"):
+        outline = outlines[name]
+        text = plain_tree_text(
+            outline.summary, span_lines(outline.spans), width=160, ascii_only=False, note=""
+        )
+        assert text is not None and text.startswith(outline.summary.workflow)
+
+
+def test_the_guides_are_richs() -> None:
+    assert Tree.TREE_GUIDES[0] == TREE_GUIDES
+    assert ASCII_GUIDES == Tree.ASCII_GUIDES

@@ -6,8 +6,9 @@ spans of tracekit's own): the document comes from
 ``messages`` are added by :mod:`tracekit.cli.trace_messages`, and it is written by
 :func:`indented_json`. The tree reads only what its lines show
 (:meth:`TraceStore.get_trace_lines`, plain tuples: no pydantic) and draws it with
-:mod:`tracekit.cli.trace_view`; ``--messages`` reads whole spans and draws their
-conversations (:mod:`tracekit.cli.conversation_view`).
+:mod:`tracekit.cli.trace_view`, or on a pipe, where every label fits its line, writes it as
+plain text without loading Rich (:mod:`tracekit.cli.tree_text`); ``--messages`` reads whole
+spans and draws their conversations (:mod:`tracekit.cli.conversation_view`).
 """
 
 from __future__ import annotations
@@ -15,9 +16,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
+from tracekit.cli.piped_text import PIPE_WIDTH, writes_plain_text
+from tracekit.figure_text import unpriced_note
 from tracekit.store.gc_pause import gc_paused
 from tracekit.store.queries import TraceStore
+
+if TYPE_CHECKING:
+    from tracekit.store.tree_lines import TraceLines
 
 
 def run_show(args: argparse.Namespace) -> int:
@@ -39,17 +46,40 @@ def run_show(args: argparse.Namespace) -> int:
         normal = normalised_spans(store, detail)
         _console().print(conversation_tree(detail, normal, span_label))
         return 0
-    # The tree needs neither query_views' Rich Tree nor the models (pydantic).
-    from tracekit.cli.trace_view import print_span_tree
-    from tracekit.cli.traces_view import print_note, stdout_console
-
+    # The tree needs neither query_views' Rich Tree nor the models (pydantic), and written
+    # to a pipe, where Rich would write plain text, not Rich either (tracekit.cli.tree_text).
     with gc_paused():  # as for --json above
         trace = store.get_trace_lines(args.trace_id)
-        console = stdout_console()
-        print_span_tree(trace.summary, trace.spans, console)
-        print_note(console, trace.summary.unpriced_spans)
+        text = _piped_tree(trace) if writes_plain_text() else None
+        if text is not None:
+            sys.stdout.write(text)
+        else:
+            from tracekit.cli.trace_view import print_span_tree
+            from tracekit.cli.traces_view import print_note, stdout_console
+
+            console = stdout_console()
+            print_span_tree(trace.summary, trace.spans, console)
+            print_note(console, trace.summary.unpriced_spans)
         del trace
     return 0
+
+
+def _piped_tree(trace: TraceLines) -> str | None:
+    """The tree and its note as Rich writes them to stdout, a pipe (see
+    :func:`tracekit.cli.traces_view.stdout_console`), or None where Rich must draw them."""
+    from tracekit.cli.tree_text import plain_tree_text
+
+    encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower()
+    if sys.platform == "win32":  # Rich's legacy Windows console draws its own guides
+        return None
+    return plain_tree_text(
+        trace.summary,
+        trace.spans,
+        width=PIPE_WIDTH,
+        # As Rich's console: guides of ASCII where its file cannot encode others.
+        ascii_only=not encoding.startswith("utf"),
+        note=unpriced_note(trace.summary.unpriced_spans),
+    )
 
 
 def _print_json(store: TraceStore, trace_id: str) -> None:
