@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 
@@ -132,6 +134,12 @@ TTY_COMPATIBLE = EnvVar(
     "reads it only as it reads FORCE_COLOR.",
     "unset: detected",
 )
+COLUMNS = EnvVar(
+    "COLUMNS",
+    "The terminal's width in columns, as the shell says it: the width of every --help "
+    "(argparse reads it through shutil; tracekit reads it the same way, without shutil).",
+    "unset: the terminal's own width, or 80 when the output is not a terminal",
+)
 PYTEST_CURRENT_TEST = EnvVar(
     "PYTEST_CURRENT_TEST",
     "Set by pytest while a test runs. Then telemetry's internal errors are raised instead of "
@@ -157,6 +165,7 @@ ENV_VARS: tuple[EnvVar, ...] = (
     TRACEKIT_SERVE_TOKEN,
     FORCE_COLOR,
     TTY_COMPATIBLE,
+    COLUMNS,
     PYTEST_CURRENT_TEST,
 )
 
@@ -164,12 +173,17 @@ ENV_VARS: tuple[EnvVar, ...] = (
 def store_path() -> Path | None:
     """``$TRACEKIT_STORE`` with ``~`` expanded, or None."""
     value = TRACEKIT_STORE.get()
+    # pathlib when asked: ``tracekit --help`` reads a variable here, and needs no path.
+    from pathlib import Path
+
     return Path(value).expanduser() if value else None
 
 
 def prices_path() -> Path | None:
     """The price-table file ``$TRACEKIT_PRICES`` names, or None."""
     value = TRACEKIT_PRICES.get()
+    from pathlib import Path
+
     return Path(value) if value else None
 
 
@@ -228,6 +242,16 @@ def anthropic_api_key_set() -> bool:
 def under_pytest() -> bool:
     """Whether a pytest test is running in this process (or in the test that started it)."""
     return PYTEST_CURRENT_TEST.get() is not None
+
+
+def columns() -> int:
+    """``$COLUMNS`` as a number of columns, or 0 when it is unset or not a positive number
+    (what ``shutil.get_terminal_size`` takes for "ask the terminal")."""
+    try:
+        value = int(os.environ.get(COLUMNS.name, ""))
+    except ValueError:
+        return 0
+    return max(value, 0)
 
 
 def terminal_forced(env: Mapping[str, str] | None = None) -> bool | None:

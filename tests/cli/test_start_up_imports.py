@@ -47,6 +47,8 @@ HELP_ALSO_SKIPS = (
     "inspect",
     "tracekit.store.buckets",
     "tracekit.inert_text",
+    # argparse's own formatter would import it (with zlib, bz2, lzma) for the help's width.
+    "shutil",
 )
 
 # Runs the console script's entry point in a fresh interpreter, then lists what it loaded.
@@ -133,6 +135,7 @@ TRACES_ALSO_SKIPS = (
     "logging",
     "tempfile",
     "shlex",
+    "shutil",
 )
 
 

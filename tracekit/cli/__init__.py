@@ -29,6 +29,7 @@ import gc
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from tracekit.cli import (
     anomalies_command,
@@ -47,6 +48,7 @@ from tracekit.cli import (
     ui_command,
 )
 from tracekit.cli.arguments import EXIT_USAGE
+from tracekit.cli.help_format import HelpFormatter as _HelpFormatter
 from tracekit.cli.lazy_commands import LazySubcommands as _LazySubcommands
 from tracekit.exceptions import StoreNotFoundError, TracekitError, TraceNotFoundError
 
@@ -57,7 +59,13 @@ EXIT_NOT_FOUND = 3
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr (not the whole usage block)."""
+    """argparse, but a usage error is one line on stderr (not the whole usage block), and
+    help sized without importing shutil (:mod:`tracekit.cli.help_format`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("formatter_class", argparse.HelpFormatter) is argparse.HelpFormatter:
+            kwargs["formatter_class"] = _HelpFormatter
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         sys.stderr.write(f"{self.prog}: error: {message}\n")

@@ -14,6 +14,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from tracekit.cli.arguments import add_store_argument, positive_int
+from tracekit.cli.help_format import RawDescriptionHelpFormatter
 from tracekit.exceptions import (
     ConfigError,
     OtlpFormatError,
@@ -53,7 +54,7 @@ def register(subparsers: Any) -> None:
         "recording; otherwise print the divergence report (both trajectories aligned, the first "
         "differing step and a per-field diff of its request) and exit 1.",
         epilog=EXIT_STATUS_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=RawDescriptionHelpFormatter,
     )
     replay.add_argument(
         "target",
